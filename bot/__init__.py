@@ -1,0 +1,1 @@
+"""Relais: the application (configuration, chat layer, use cases, channels, scheduler, CLI)."""

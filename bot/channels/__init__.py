@@ -1,0 +1,1 @@
+"""Channel adapters: console, Telegram, Matrix. Only the adapters import a network library."""

@@ -1,0 +1,46 @@
+"""Errors of the application layer.
+
+RelaisError
+ ├── ConfigError          the configuration file or a secret is wrong (carries the key path)
+ ├── NotAllowed           the actor may not do this (authorization)
+ ├── NotFound             a case, note, practitioner... does not exist (or is not visible)
+ ├── InvalidInput         a value typed by a user or an admin is not acceptable
+ └── SchemaOutOfDate      the database needs `relais db upgrade`
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "InvalidInput",
+    "NotAllowed",
+    "NotFound",
+    "RelaisError",
+    "SchemaOutOfDate",
+]
+
+
+class RelaisError(Exception):
+    """Base of every error Relais reports to a user or an operator."""
+
+
+class ConfigError(RelaisError):
+    def __init__(self, message: str, path: str = "") -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class NotAllowed(RelaisError):
+    pass
+
+
+class NotFound(RelaisError):
+    pass
+
+
+class InvalidInput(RelaisError):
+    pass
+
+
+class SchemaOutOfDate(RelaisError):
+    pass

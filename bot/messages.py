@@ -1,0 +1,64 @@
+"""The neutral message model between channel adapters and the chat layer.
+
+Adapters (Telegram, Matrix, console) translate network updates into `Incoming` and `Reply` back
+into network calls, and nothing else. The chat layer never sees a `telegram` or `nio` object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+__all__ = ["Button", "Document", "Incoming", "Reply", "ReplyKind"]
+
+ReplyKind = Literal["notice", "text", "alert"]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file a user sent (e.g. a dialog draft). `fetch` downloads it when needed."""
+
+    file_name: str
+    size: int
+    fetch: Callable[[], Awaitable[bytes]]
+    mime_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One thing a user did: a text message, a button press or a document."""
+
+    channel: str  # "telegram" | "matrix" | "console"
+    chat_id: str  # where to answer (Telegram chat id, Matrix room id)
+    user_id: str  # the platform's fixed user id (never a username)
+    event_id: str  # unique per channel: used to process each update once
+    received_at: datetime
+    text: str | None = None
+    button: str | None = None  # the opaque token of a pressed button
+    document: Document | None = None
+    is_direct: bool = True  # a one-to-one chat with the bot
+    encrypted: bool = True  # end-to-end encrypted (Matrix E2EE); Telegram is False
+    display_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    token: str  # <= 64 bytes, opaque to adapters
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Something to show the user. Adapters render buttons natively or as a numbered list."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    kind: ReplyKind = "notice"
+    #: the token of the button press this reply answers, so the adapter can edit that menu
+    answers_button: str | None = None
+    #: an image to attach (e.g. the picture of a dialog draft): (file name, bytes)
+    attachment: tuple[str, bytes] | None = None
+    mention_user: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
