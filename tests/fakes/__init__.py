@@ -1,0 +1,1 @@
+"""Fakes used by the tests: a fake Bot API server, a Synapse launcher, recording channels."""
