@@ -53,7 +53,7 @@ Status = Literal["waiting", "acknowledged", "exhausted"]
 class Target:
     kind: TargetKind
     #: who to notify; None only for a fallback contact that has no chat identity (a service)
-    practitioner_id: int | None
+    practitioner_id: str | None
     #: how long this target has to acknowledge before the next is notified; None = terminal
     wait: timedelta | None
 
@@ -89,10 +89,10 @@ class Chain:
 
 
 def _freeze(
-    candidates: Sequence[tuple[TargetKind, int | None, timedelta | None]],
+    candidates: Sequence[tuple[TargetKind, str | None, timedelta | None]],
     on_unreachable: Literal["next", "fallback"],
 ) -> Chain:
-    seen: set[int] = set()
+    seen: set[str] = set()
     targets: list[Target] = []
     for kind, pid, wait in candidates:
         if pid is None and kind != "fallback":
@@ -109,10 +109,10 @@ def _freeze(
 
 def reminder_chain(
     *,
-    reminded: int,
-    owner: int | None,
-    coordinator: int | None,
-    fallback: int | None,
+    reminded: str,
+    owner: str | None,
+    coordinator: str | None,
+    fallback: str | None,
     grace: timedelta,
     second_grace: timedelta,
 ) -> Chain:
@@ -128,7 +128,7 @@ def reminder_chain(
     )
 
 
-def page_chain(*, rota: Sequence[int], fallback: int | None, timeout: timedelta) -> Chain:
+def page_chain(*, rota: Sequence[str], fallback: str | None, timeout: timedelta) -> Chain:
     """The frozen chain of a page: the rota in order (on call now first), then the fallback."""
     return _freeze(
         [*(("oncall", pid, timeout) for pid in rota), ("fallback", fallback, None)], "next"
@@ -140,7 +140,7 @@ class EscalationState:
     level: int  # index in the chain of the latest target notified
     status: Status
     next_at: datetime | None  # when to move on if nobody acknowledges; None = nothing scheduled
-    acknowledged_by: int | None = None
+    acknowledged_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +189,7 @@ def unreachable(chain: Chain, state: EscalationState, level: int, now: datetime)
     return _notify(chain, nxt, now)
 
 
-def acknowledge(state: EscalationState, by: int) -> Step:
+def acknowledge(state: EscalationState, by: str) -> Step:
     """Someone in the chain acknowledged: stop escalating (also after the chain ran out)."""
     if state.status == "acknowledged":
         return Step(state)

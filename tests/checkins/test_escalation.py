@@ -24,18 +24,18 @@ M = timedelta(minutes=1)
 
 def full_chain() -> Chain:
     return reminder_chain(
-        reminded=1, owner=2, coordinator=3, fallback=4, grace=2 * H, second_grace=2 * H
+        reminded="p1", owner="p2", coordinator="p3", fallback="p4", grace=2 * H, second_grace=2 * H
     )
 
 
 def test_reminder_escalates_to_the_minute() -> None:
     chain = full_chain()
     step = start(chain, T0)
-    assert [n.target.practitioner_id for n in step.notify] == [1]
+    assert [n.target.practitioner_id for n in step.notify] == ["p1"]
     assert step.state.next_at == T0 + 2 * H
     assert timeout(chain, step.state, T0 + 2 * H - M).notify == ()
     step = timeout(chain, step.state, T0 + 2 * H)
-    assert [(n.target.kind, n.target.practitioner_id) for n in step.notify] == [("owner", 2)]
+    assert [(n.target.kind, n.target.practitioner_id) for n in step.notify] == [("owner", "p2")]
     assert step.state.next_at == T0 + 4 * H
     assert timeout(chain, step.state, T0 + 4 * H - M).notify == ()
     step = timeout(chain, step.state, T0 + 4 * H)
@@ -50,27 +50,29 @@ def test_reminder_escalates_to_the_minute() -> None:
 def test_acknowledge_stops_and_is_idempotent() -> None:
     chain = full_chain()
     step = start(chain, T0)
-    step = acknowledge(step.state, 1)
+    step = acknowledge(step.state, "p1")
     assert step.state.status == "acknowledged"
-    assert step.state.acknowledged_by == 1
+    assert step.state.acknowledged_by == "p1"
     assert timeout(chain, step.state, T0 + 10 * H).notify == ()
-    assert acknowledge(step.state, 2).state.acknowledged_by == 1
+    assert acknowledge(step.state, "p2").state.acknowledged_by == "p1"
 
 
 def test_nobody_to_escalate_to_goes_straight_to_fallback() -> None:
     chain = reminder_chain(
-        reminded=1, owner=None, coordinator=None, fallback=9, grace=2 * H, second_grace=2 * H
+        reminded="p1", owner=None, coordinator=None, fallback="p9", grace=2 * H, second_grace=2 * H
     )
     assert [t.kind for t in chain.targets] == ["reminded", "fallback"]
     step = timeout(chain, start(chain, T0).state, T0 + 2 * H)
-    assert [n.target.practitioner_id for n in step.notify] == [9]
+    assert [n.target.practitioner_id for n in step.notify] == ["p9"]
 
 
 def test_owner_is_the_reminded_person_is_not_notified_twice() -> None:
-    chain = reminder_chain(reminded=1, owner=1, coordinator=3, fallback=3, grace=H, second_grace=H)
+    chain = reminder_chain(
+        reminded="p1", owner="p1", coordinator="p3", fallback="p3", grace=H, second_grace=H
+    )
     assert [(t.kind, t.practitioner_id) for t in chain.targets] == [
-        ("reminded", 1),
-        ("coordinator", 3),
+        ("reminded", "p1"),
+        ("coordinator", "p3"),
     ]
     assert chain.targets[-1].wait is None
 
@@ -90,25 +92,25 @@ def test_stale_unreachable_is_ignored() -> None:
 
 
 def test_page_moves_through_rota_then_fallback() -> None:
-    chain = page_chain(rota=[5, 6], fallback=7, timeout=10 * M)
+    chain = page_chain(rota=["p5", "p6"], fallback="p7", timeout=10 * M)
     step = start(chain, T0)
-    assert step.notify[0].target.practitioner_id == 5
+    assert step.notify[0].target.practitioner_id == "p5"
     step = timeout(chain, step.state, T0 + 10 * M)
-    assert step.notify[0].target.practitioner_id == 6
+    assert step.notify[0].target.practitioner_id == "p6"
     step = unreachable(chain, step.state, 1, T0 + 11 * M)  # next at once, not the fallback jump
     assert step.notify[0].target.kind == "fallback"
     assert step.exhausted
 
 
 def test_page_unreachable_moves_to_next_in_rota() -> None:
-    chain = page_chain(rota=[5, 6, 8], fallback=None, timeout=10 * M)
+    chain = page_chain(rota=["p5", "p6", "p8"], fallback=None, timeout=10 * M)
     step = unreachable(chain, start(chain, T0).state, 0, T0)
-    assert step.notify[0].target.practitioner_id == 6
+    assert step.notify[0].target.practitioner_id == "p6"
     assert step.state.next_at == T0 + 10 * M
 
 
 def test_empty_rota_pages_fallback() -> None:
-    chain = page_chain(rota=[], fallback=7, timeout=10 * M)
+    chain = page_chain(rota=[], fallback="p7", timeout=10 * M)
     step = start(chain, T0)
     assert step.notify[0].target.kind == "fallback"
     assert step.exhausted
@@ -120,12 +122,14 @@ def test_chain_is_frozen_data() -> None:
 
 
 @given(
-    ids=st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=4, max_size=4),
+    ids=st.lists(
+        st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d", "e"])), min_size=4, max_size=4
+    ),
     grace=st.integers(1, 600),
     second=st.integers(1, 600),
 )
-def test_reminder_chain_property(ids: list[int | None], grace: int, second: int) -> None:
-    reminded = ids[0] or 1
+def test_reminder_chain_property(ids: list[str | None], grace: int, second: int) -> None:
+    reminded = ids[0] or "a"
     chain = reminder_chain(
         reminded=reminded,
         owner=ids[1],
