@@ -1,0 +1,138 @@
+"""Coded diagnostics: what the loader and the checker report, located as file:line:col.
+
+Every problem has a stable code (``RD001``...), a severity and a hint. The table `CODES` is the
+reference the content guide (content/README.md) reproduces; never renumber a code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "CODES",
+    "CodeInfo",
+    "Diagnostic",
+    "Loc",
+    "Severity",
+    "codes_markdown",
+    "has_errors",
+    "sort_diagnostics",
+]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Loc:
+    """A place in a source file; line and col are 1-based (0 = unknown)."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.col}"
+        return self.file
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    code: str
+    severity: Severity
+    title: str
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    loc: Loc
+    code: str
+    severity: Severity
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{self.loc}: {self.code} {self.severity}: {self.message}{hint}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.loc.file,
+            "line": self.loc.line,
+            "col": self.loc.col,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+def _c(code: str, severity: Severity, title: str, fix: str) -> CodeInfo:
+    return CodeInfo(code, severity, title, fix)
+
+
+#: code -> (severity, title, what to do). Stable: codes are never renumbered or reused.
+CODES: dict[str, CodeInfo] = {
+    c.code: c
+    for c in (
+        _c("RD001", "error", "YAML syntax error", "Fix the indentation or quoting at the place shown; quote texts that contain ': ' or start with a special character."),
+        _c("RD002", "error", "File too large", "Split the dialog into smaller dialogs joined with `goto` nodes."),
+        _c("RD003", "error", "Not a UTF-8 text file", "Save the file as UTF-8 text (not a word-processor document)."),
+        _c("RD004", "error", "YAML anchors and aliases are not allowed", "Write the text out in full instead of using &anchor / *alias."),
+        _c("RD005", "error", "File too deeply nested or too big a structure", "Simplify the file: a dialog needs only a few levels of nesting."),
+        _c("RD006", "error", "Not a dialog document", "A dialog file holds one YAML mapping with id, title, start and nodes."),
+        _c("RD010", "error", "Unknown key", "Remove the key or fix its spelling (see the hint)."),
+        _c("RD011", "error", "Missing required key", "Add the key named in the message."),
+        _c("RD012", "error", "Wrong type of value", "Give the kind of value the message asks for (text, list, mapping, number, true/false)."),
+        _c("RD013", "error", "Invalid identifier", "Ids use lower-case letters, digits and underscores and start with a letter."),
+        _c("RD014", "warning", "Dialog id differs from the file name", "Name the file <id>.yaml."),
+        _c("RD015", "error", "Duplicate key", "Each key appears once in a mapping; remove or rename the second one."),
+        _c("RD016", "error", "Invalid value", "Use one of the values listed in the hint."),
+        _c("RD020", "error", "Duplicate node id", "Give every node a different id."),
+        _c("RD021", "error", "Duplicate option id", "Give every option of a question a different id."),
+        _c("RD022", "error", "Duplicate dialog id", "Two files declare the same dialog id; rename one."),
+        _c("RD023", "error", "Start node does not exist", "Set `start` to the id of a node of this dialog."),
+        _c("RD024", "error", "Target node does not exist", "Point `next`/`to` at an existing node id (see the hint for a close match)."),
+        _c("RD025", "error", "Goto target dialog does not exist", "Use the id of a dialog of the library, or add that dialog."),
+        _c("RD030", "warning", "Unreachable node", "Link the node from another node, or delete it."),
+        _c("RD031", "error", "Dead end", "Give the node a `next`, or end the path with an `end` node (or a contact or goto)."),
+        _c("RD032", "error", "Cycle with no way out", "Add an option or branch that leaves the loop toward an end, a contact or a goto."),
+        _c("RD033", "warning", "Branches without a default", "Make the last branch of `next` (or one option) unconditional so a way on always exists."),
+        _c("RD040", "error", "Template does not parse", "Fix the {{ ... }} or {% ... %} syntax in the text."),
+        _c("RD041", "error", "Undefined variable in a template", "Use a variable set by an input node (`var:`) or practitioner, case, lang."),
+        _c("RD042", "error", "Condition does not parse", "Write conditions like: risk == 'high' and not defined(name)."),
+        _c("RD043", "error", "Undefined variable in a condition", "Use a variable set by an input node (`var:`) or practitioner, case, lang."),
+        _c("RD044", "error", "Invalid duration", "Write a duration such as 30m, 2h, 1d or 7d."),
+        _c("RD045", "error", "Invalid validation rule", "Use min_length, max_length, pattern, type (text|number|date), min, max."),
+        _c("RD050", "error", "Missing text in the default language", "Give the text in the dialog's first language."),
+        _c("RD051", "warning", "Missing translation", "Add the text in every language listed in `languages`."),
+        _c("RD052", "warning", "Text in an undeclared language", "Add the language to `languages` or remove the text."),
+        _c("RD060", "warning", "Button label too long", "Keep option labels to 40 characters or less: phones cut longer buttons."),
+        _c("RD061", "error", "Button payload too long", "Shorten the option id: the button token must fit in 64 bytes."),
+        _c("RD062", "error", "Message too long", "Keep a text under 4,096 characters; split it over several message nodes."),
+        _c("RD070", "error", "Unknown contact role", "Use a role declared in content/contact_roles.yaml."),
+        _c("RD071", "error", "Crisis dialog without emergency contacts on its first screen", "The start node of a crisis dialog is a question with an option leading directly to a contact node with role `emergency`."),
+        _c("RD080", "warning", "Published without a reviewer", "Set `reviewed_by` to the clinician who reviewed the content."),
+        _c("RD090", "error", "Invalid contact roles file", "Fix content/contact_roles.yaml: roles: {id: {label: {en, fr}, description: {en, fr}}}."),
+        _c("RD091", "error", "Invalid transcript file", "A transcript holds dialog: <id> and tests: [{name, steps: [...]}]."),
+    )
+}  # fmt: skip
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in diagnostics)
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda d: (d.loc.file, d.loc.line, d.loc.col, d.code))
+
+
+def codes_markdown() -> str:
+    """The code table as Markdown, for the content guide."""
+    lines = ["| code | severity | problem | what to do |", "|---|---|---|---|"]
+    for info in CODES.values():
+        lines.append(f"| {info.code} | {info.severity} | {info.title} | {info.fix} |")
+    return "\n".join(lines)
