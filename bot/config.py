@@ -137,6 +137,11 @@ class CheckinsConfig:
     late_window: timedelta = timedelta(hours=48)
     fallback_contact: str = "emergency"
     default_time_zone: str = "Europe/Paris"
+    #: how long a process holds a message it is sending; after a crash another process (or the
+    #: restarted one) re-sends it with the same idempotency key once the lease has expired
+    send_lease: timedelta = timedelta(seconds=60)
+    #: how often the timer re-reads the database for work created by other processes (the CLI)
+    poll_interval: timedelta = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
