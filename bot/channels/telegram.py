@@ -1,0 +1,620 @@
+"""The Telegram channel: python-telegram-bot 22 between the Bot API and the neutral model.
+
+    TelegramChannel(config.telegram, config.telegram_token.read(),
+                    clock=clock,
+                    webhook_secret=config.telegram_webhook_secret.read(),   # webhook mode only
+                    commands={lang: catalog.commands(lang) for lang in LANGUAGES},
+                    on_unreachable=mark_unreachable)                        # async (user_id)
+
+Lifecycle by hand (the Matrix channel shares the event loop, so no `run_polling`):
+`start()` = Application.initialize (getMe) -> start -> setMyCommands per language -> polling
+(`updater.start_polling`) or our webhook receiver + setWebhook; `stop()` = the reverse, after
+every update already received has been handled (the chat layer dedupes by `event_id`, so an
+update Telegram sends again after a crash is processed once).
+
+Updates go to per-chat lanes (`telegram_lanes`): one chat's flood is paced without slowing the
+others. Each becomes an `Incoming`; the handler's `Reply`s are sent in order as HTML-escaped
+text split at 4,096 characters, buttons as an inline keyboard (one per row). Every button press
+is answered (`answerCallbackQuery`), even when the handler fails, and a reply with
+`answers_button` edits the pressed menu to show the choice. Sends follow `telegram_retry`: 429
+waits `retry_after`, network errors and 5xx back off, 403 means unreachable.
+
+Logs carry chat, user and update ids only: never a text, a name or a file name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import traceback
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
+
+from bot.channels.base import Handler, SendResult
+from bot.channels.telegram_commands import DEFAULT_COMMANDS, CommandMenu
+from bot.channels.telegram_lanes import ChatLanes
+from bot.channels.telegram_retry import Outcome, RetryPolicy, call_with_retries
+from bot.channels.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, split_text, to_html, utf16_len
+from bot.channels.telegram_webhook import WebhookReceiver
+from bot.clock import Clock, SystemClock
+from bot.config import TelegramConfig
+from bot.errors import ConfigError, RelaisError
+from bot.messages import Button, Document, Incoming, Reply
+
+__all__ = [
+    "ALLOWED_UPDATES",
+    "DEFAULT_COMMANDS",
+    "DownloadFailed",
+    "TelegramChannel",
+    "TelegramLimits",
+    "quiet_http_logs",
+]
+
+_log = logging.getLogger(__name__)
+
+#: the update kinds Relais handles (edits of old messages are not re-processed)
+ALLOWED_UPDATES = ("message", "callback_query")
+MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
+FLOOD_NOTICE = (
+    "You are sending messages faster than I can answer: I will answer them in order, "
+    "please wait a moment. / Vous envoyez des messages plus vite que je ne peux répondre : "
+    "je réponds dans l'ordre, patientez un instant."
+)
+ERROR_NOTICE = (
+    "Sorry, something went wrong on my side. Please try again, or send /sos for emergency "
+    "contacts. / Désolé, une erreur s'est produite. Réessayez, ou envoyez /sos pour les "
+    "contacts d'urgence."
+)
+CHOICE_MARK = "\n\n→ "
+
+OnUnreachable = Callable[[str], Awaitable[None]]
+_App = Application[ExtBot[None], Any, Any, Any, Any, Any]
+
+
+class DownloadFailed(RelaisError):
+    """A file a user sent could not be fetched from Telegram."""
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramLimits:
+    """Pacing and retries. Defaults follow Telegram's ~1 message/s per chat with bursts."""
+
+    chat_rate: float = 1.0  # updates handled per second and chat, once the burst is spent
+    chat_burst: int = 10
+    max_backlog: int = 300  # queued updates per chat beyond which new ones are dropped
+    drain_timeout: float = 20.0  # on stop, how long queued updates may still take
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class TelegramChannel:
+    """`bot.channels.base.Channel` over python-telegram-bot 22."""
+
+    name = "telegram"
+
+    def __init__(
+        self,
+        config: TelegramConfig,
+        token: str,
+        *,
+        clock: Clock | None = None,
+        webhook_secret: str | None = None,
+        commands: CommandMenu | None = None,
+        on_unreachable: OnUnreachable | None = None,
+        limits: TelegramLimits | None = None,
+        flood_notice: str = FLOOD_NOTICE,
+        error_notice: str = ERROR_NOTICE,
+    ) -> None:
+        if not token or ":" not in token:
+            raise ConfigError(
+                "a bot token from BotFather looks like 123456:ABC-...; set "
+                "RELAIS_TELEGRAM_TOKEN or telegram.token_file",
+                "telegram.token_file",
+            )
+        if config.mode == "webhook":
+            _check_webhook_config(config, webhook_secret)
+        # PTB 22 warns on every int-valued time period (RetryAfter included) unless this
+        # documented opt-in is set; our code reads the timedelta either way.
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
+        self._config = config
+        self._token = token
+        self._clock: Clock = clock or SystemClock()
+        self._webhook_secret = webhook_secret or ""
+        self._commands = commands if commands is not None else DEFAULT_COMMANDS
+        self._on_unreachable = on_unreachable
+        self._limits = limits or TelegramLimits()
+        self._flood_notice = flood_notice
+        self._error_notice = error_notice
+        self._app: _App | None = None
+        self._handler: Handler | None = None
+        self._receiver: WebhookReceiver | None = None
+        self._lanes: ChatLanes[Update] | None = None
+        self._sent_keys: OrderedDict[str, SendResult] = OrderedDict()
+        self._inflight: dict[str, asyncio.Future[SendResult]] = {}
+        self._username = ""
+        self._stopping = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._app is not None and not self._stopping
+
+    @property
+    def webhook_port(self) -> int:
+        """The port the webhook receiver listens on (0 when not in webhook mode)."""
+        return self._receiver.port if self._receiver else 0
+
+    async def start(self, handler: Handler) -> None:
+        if self._app is not None:
+            raise RuntimeError("the Telegram channel is already running")
+        builder = Application.builder().token(self._token).job_queue(None)
+        if self._config.base_url:
+            builder = builder.base_url(self._config.base_url)
+        if self._config.base_file_url:
+            builder = builder.base_file_url(self._config.base_file_url)
+        app = builder.build()
+        app.add_handler(TypeHandler(Update, self._on_update))
+        self._handler = handler
+        self._lanes = ChatLanes(
+            self._process,
+            rate=self._limits.chat_rate,
+            burst=self._limits.chat_burst,
+            max_backlog=self._limits.max_backlog,
+            on_flood=self._notify_flood,
+        )
+        try:
+            await app.initialize()  # getMe: checks the token
+        except InvalidToken as exc:
+            raise ConfigError(
+                "Telegram rejected the bot token (check RELAIS_TELEGRAM_TOKEN or the token "
+                "file, and telegram.base_url)",
+                "telegram.token_file",
+            ) from exc
+        self._username = (app.bot.username or "").lower()
+        try:
+            await app.start()
+            self._app = app
+            await self._set_commands()
+            if self._config.mode == "webhook":
+                await self._start_webhook(app)
+            else:
+                assert app.updater is not None
+                await app.updater.start_polling(
+                    timeout=self._config.poll_timeout,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    error_callback=_polling_error,
+                )
+        except BaseException:
+            self._app = None
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+            raise
+        _log.info("telegram channel started (%s, bot id %s)", self._config.mode, app.bot.id)
+
+    async def stop(self) -> None:
+        app = self._app
+        if app is None or self._stopping:
+            return
+        self._stopping = True
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()  # stops polling, confirms the offset of fetched updates
+        if self._receiver is not None:
+            await self._receiver.stop()
+            self._receiver = None
+        await app.stop()  # every update received so far is now in a lane
+        abandoned = 0
+        if self._lanes is not None:
+            abandoned = await self._lanes.drain(self._limits.drain_timeout)
+        if abandoned:
+            _log.warning("telegram channel stopped with %d updates not handled", abandoned)
+        await app.shutdown()
+        self._app = None
+        self._stopping = False
+        _log.info("telegram channel stopped")
+
+    async def _start_webhook(self, app: _App) -> None:
+        url = self._config.webhook_url
+        path = urlsplit(url).path or "/telegram"
+
+        async def on_update(data: dict[str, Any]) -> None:
+            update = Update.de_json(data, app.bot)
+            await app.update_queue.put(update)
+
+        self._receiver = WebhookReceiver(
+            listen=self._config.webhook_listen,
+            port=self._config.webhook_port,
+            path=path,
+            secret=self._webhook_secret,
+            on_update=on_update,
+        )
+        await self._receiver.start()
+        outcome = await call_with_retries(
+            lambda: app.bot.set_webhook(
+                url=url,
+                secret_token=self._webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            ),
+            self._limits.retry,
+            "setWebhook",
+        )
+        if outcome.status != "sent":
+            await self._receiver.stop()
+            self._receiver = None
+            raise ConfigError(f"Telegram refused the webhook: {outcome.detail}", "telegram")
+
+    async def _set_commands(self) -> None:
+        bot = self._bot()
+        for index, (lang, menu) in enumerate(self._commands.items()):
+            commands = [BotCommand(name, description) for name, description in menu]
+            for language_code in [None, lang] if index == 0 else [lang]:
+
+                async def call(
+                    commands: list[BotCommand] = commands, code: str | None = language_code
+                ) -> bool:
+                    return await bot.set_my_commands(commands, language_code=code)
+
+                outcome = await call_with_retries(
+                    call, self._limits.retry, f"setMyCommands {lang}"
+                )
+                if outcome.status != "sent":
+                    _log.warning("command menu for %s not set: %s", lang, outcome.detail)
+
+    # -- receiving -------------------------------------------------------------------------
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        key = _chat_key(update)
+        if key is None or self._lanes is None:
+            return
+        if not self._lanes.submit(key, update):
+            _log.warning("update %s for chat %s dropped (backlog full)", update.update_id, key)
+
+    async def _process(self, chat_id: str, update: Update) -> None:
+        incoming = self.to_incoming(update)
+        if incoming is None or self._handler is None:
+            return
+        query = update.callback_query
+        if query is not None:
+            await self._answer(query, update.update_id)
+        try:
+            replies = await self._handler(incoming)
+        except Exception as exc:
+            # The traceback without the exception's message (it could quote what was typed).
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            _log.error(
+                "handler failed on update %s in chat %s: %s\n%s",
+                update.update_id,
+                chat_id,
+                type(exc).__name__,
+                frames,
+            )
+            replies = [Reply(self._error_notice, kind="alert")]
+        edited = False
+        for reply in replies:
+            answers = query is not None and reply.answers_button == query.data
+            if query is not None and answers and reply.answers_button and not edited:
+                await self._show_choice(query)
+                edited = True
+            if not reply.text.strip() and reply.attachment is None:
+                continue
+            result = await self._send(chat_id, reply)
+            if result.status == "unreachable":
+                break  # the rest cannot arrive either
+            if result.status == "failed":
+                _log.error("reply to update %s in chat %s lost", update.update_id, chat_id)
+
+    def to_incoming(self, update: Update) -> Incoming | None:
+        """The neutral view of an update; None for updates Relais does not handle."""
+        event_id = str(update.update_id)
+        query = update.callback_query
+        if query is not None:
+            message = query.message
+            chat = message.chat if message is not None else None
+            return Incoming(
+                channel="telegram",
+                chat_id=str(chat.id if chat is not None else query.from_user.id),
+                user_id=str(query.from_user.id),
+                event_id=event_id,
+                received_at=self._clock.now(),
+                button=query.data,
+                is_direct=chat is None or chat.type == "private",
+                encrypted=False,
+                display_name=query.from_user.full_name,
+            )
+        message = update.message
+        if message is None or message.from_user is None:
+            return None
+        text = message.text if message.text is not None else message.caption
+        document = None
+        if message.document is not None:
+            doc = message.document
+            document = Document(
+                file_name=doc.file_name or "document",
+                size=doc.file_size or 0,
+                fetch=self._fetcher(doc.file_id, doc.file_size or 0, update.update_id),
+                mime_type=doc.mime_type or "",
+            )
+        elif message.photo:
+            photo = message.photo[-1]  # the largest size
+            document = Document(
+                file_name="photo.jpg",
+                size=photo.file_size or 0,
+                fetch=self._fetcher(photo.file_id, photo.file_size or 0, update.update_id),
+                mime_type="image/jpeg",
+            )
+        return Incoming(
+            channel="telegram",
+            chat_id=str(message.chat.id),
+            user_id=str(message.from_user.id),
+            event_id=event_id,
+            received_at=self._clock.now(),
+            text=self._strip_mention(text),
+            document=document,
+            is_direct=message.chat.type == "private",
+            encrypted=False,
+            display_name=message.from_user.full_name,
+        )
+
+    def _strip_mention(self, text: str | None) -> str | None:
+        """'/help@relais_bot args' -> '/help args' when the mention is this bot (groups)."""
+        if not text or not text.startswith("/"):
+            return text
+        first, sep, rest = text.partition(" ")
+        command, at, name = first.partition("@")
+        if at and name.lower() == self._username:
+            return command + sep + rest
+        return text
+
+    def _fetcher(self, file_id: str, size: int, update_id: int) -> Callable[[], Awaitable[bytes]]:
+        async def fetch() -> bytes:
+            if size > MAX_DOWNLOAD:
+                raise DownloadFailed(f"file too big for the Bot API ({size} bytes > 20 MB)")
+            bot = self._bot()
+
+            async def download() -> bytes:
+                file = await bot.get_file(file_id)
+                return bytes(await file.download_as_bytearray())
+
+            outcome = await call_with_retries(download, self._limits.retry, f"getFile {update_id}")
+            if outcome.status != "sent" or outcome.value is None:
+                raise DownloadFailed(f"could not download the file: {outcome.detail}")
+            return outcome.value
+
+        return fetch
+
+    # -- sending ---------------------------------------------------------------------------
+
+    async def send_to_user(
+        self, user_id: str, reply: Reply, idempotency_key: str | None = None
+    ) -> SendResult:
+        """Send to the user's private chat (its chat id is the user id). A key already sent in
+        this process returns the first result without sending again."""
+        if idempotency_key is None:
+            return await self._send(user_id, reply)
+        done = self._sent_keys.get(idempotency_key)
+        if done is not None:
+            return done
+        running = self._inflight.get(idempotency_key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
+        self._inflight[idempotency_key] = future
+        try:
+            result = await self._send(user_id, reply)
+        except BaseException:
+            future.set_result(SendResult("failed", detail="cancelled"))
+            raise
+        finally:
+            self._inflight.pop(idempotency_key, None)
+        future.set_result(result)
+        if result.status == "sent":
+            self._sent_keys[idempotency_key] = result
+            while len(self._sent_keys) > 4096:
+                self._sent_keys.popitem(last=False)
+        return result
+
+    async def _send(self, chat_id: str, reply: Reply) -> SendResult:
+        try:
+            bot = self._bot()
+            target = int(chat_id)
+        except (RuntimeError, ValueError) as exc:
+            return SendResult("failed", detail=str(exc))
+        markup = _keyboard(reply.buttons)
+        chunks = split_text(reply.text)
+        caption: str | None = None
+        if reply.attachment is not None and utf16_len(reply.text) <= CAPTION_LIMIT:
+            caption, chunks = (chunks[0] if chunks else None), []
+        steps: list[tuple[str, Callable[[], Awaitable[Message]]]] = []
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1 and reply.attachment is None
+
+            def send_text(chunk: str = chunk, last: bool = last) -> Awaitable[Message]:
+                return bot.send_message(
+                    chat_id=target,
+                    text=to_html(chunk),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None,
+                    link_preview_options=_NO_PREVIEW,
+                )
+
+            steps.append(("sendMessage", send_text))
+        if reply.attachment is not None:
+            file_name, data = reply.attachment
+            html_caption = to_html(caption) if caption else None
+            if file_name.lower().endswith(".png"):
+
+                def send_file() -> Awaitable[Message]:
+                    return bot.send_photo(
+                        chat_id=target,
+                        photo=data,
+                        filename=file_name,
+                        caption=html_caption,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
+
+                steps.append(("sendPhoto", send_file))
+            else:
+
+                def send_file() -> Awaitable[Message]:
+                    return bot.send_document(
+                        chat_id=target,
+                        document=data,
+                        filename=file_name,
+                        caption=html_caption,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
+
+                steps.append(("sendDocument", send_file))
+        result = SendResult("failed", detail="nothing to send")
+        for method, step in steps:
+            outcome: Outcome[Message] = await call_with_retries(
+                step, self._limits.retry, f"{method} to chat {chat_id}"
+            )
+            if outcome.status == "unreachable":
+                await self._unreachable(chat_id)
+                return SendResult("unreachable", detail=outcome.detail)
+            if outcome.status == "failed" or outcome.value is None:
+                return SendResult("failed", detail=outcome.detail)
+            result = SendResult("sent", message_id=str(outcome.value.message_id))
+        return result
+
+    async def _unreachable(self, chat_id: str) -> None:
+        if self._on_unreachable is None or chat_id.startswith("-"):
+            return  # groups are not people
+        try:
+            await self._on_unreachable(chat_id)
+        except Exception:
+            _log.exception("on_unreachable failed for user %s", chat_id)
+
+    async def _answer(self, query: CallbackQuery, update_id: int) -> None:
+        bot = self._bot()
+        outcome = await call_with_retries(
+            lambda: bot.answer_callback_query(query.id),
+            self._limits.retry,
+            f"answerCallbackQuery {update_id}",
+        )
+        if outcome.status != "sent":
+            _log.warning("button press %s not answered: %s", update_id, outcome.detail)
+
+    async def _show_choice(self, query: CallbackQuery) -> None:
+        """Edit the menu that was pressed: its text gains the chosen option, its keyboard goes."""
+        message = query.message
+        if not isinstance(message, Message):
+            return  # too old to be accessible: nothing to edit
+        bot = self._bot()
+        label = _label_for(message, query.data)
+        text = message.text
+        what = f"edit of message {message.message_id} in chat {message.chat.id}"
+        if text and label and utf16_len(text + CHOICE_MARK + label) <= TEXT_LIMIT:
+            new_text = to_html(text + CHOICE_MARK + label)
+
+            async def edit() -> Any:
+                return await bot.edit_message_text(
+                    new_text,
+                    chat_id=message.chat.id,
+                    message_id=message.message_id,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=_NO_PREVIEW,
+                )
+
+        else:
+
+            async def edit() -> Any:
+                return await bot.edit_message_reply_markup(
+                    chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
+                )
+
+        outcome = await call_with_retries(edit, self._limits.retry, what)
+        if outcome.status != "sent" and "not modified" not in outcome.detail:
+            _log.warning("%s failed: %s", what, outcome.detail)
+
+    async def _notify_flood(self, chat_id: str) -> None:
+        await self._send(chat_id, Reply(self._flood_notice))
+
+    def _bot(self) -> ExtBot[None]:
+        app = self._app
+        if app is None:
+            raise RuntimeError("the Telegram channel is not running")
+        return app.bot
+
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _check_webhook_config(config: TelegramConfig, secret: str | None) -> None:
+    if not secret:
+        raise ConfigError(
+            "webhook mode needs a secret token so that only Telegram can post updates: set "
+            "RELAIS_TELEGRAM_WEBHOOK_SECRET or telegram.webhook_secret_file (1-256 characters "
+            "A-Z a-z 0-9 _ -), or use mode = 'polling'",
+            "telegram.webhook_secret_file",
+        )
+    if len(secret) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret):
+        raise ConfigError(
+            "the webhook secret may only hold 1-256 characters A-Z a-z 0-9 _ -",
+            "telegram.webhook_secret_file",
+        )
+    if not config.webhook_url:
+        raise ConfigError(
+            "webhook mode needs the public HTTPS URL Telegram posts to", "telegram.webhook_url"
+        )
+
+
+def _chat_key(update: Update) -> str | None:
+    if update.callback_query is not None:
+        message = update.callback_query.message
+        if message is not None:
+            return str(message.chat.id)
+        return str(update.callback_query.from_user.id)
+    if update.message is not None and update.message.from_user is not None:
+        return str(update.message.chat.id)
+    return None
+
+
+def _keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(button.label, callback_data=button.token)] for button in buttons]
+    )
+
+
+def _label_for(message: Message, data: str | None) -> str:
+    markup = message.reply_markup
+    if markup is None or data is None:
+        return ""
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return ""
+
+
+def _polling_error(exc: TelegramError) -> None:
+    _log.warning("polling Telegram failed (%s: %s); PTB retries", type(exc).__name__, exc.message)
+
+
+def quiet_http_logs() -> None:
+    """httpx logs every request URL at INFO, and a Bot API URL contains the bot token: call this
+    once when configuring logging."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
