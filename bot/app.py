@@ -1,0 +1,98 @@
+"""The application object: `relais = await Relais.open(config, clock)`.
+
+`Relais` holds the database, the keys and the clock, and exposes every use case the chat
+layer and the command line call (see docs/design.md, "Use cases the chat layer calls"):
+
+- identity: identify, redeem_invite, mark_unreachable, mark_reachable, set_language,
+  set_time_zone, set_quiet_hours
+- cases and notes: list_cases, log_note, list_notes, amend_note
+- contacts: contacts_for
+- sessions: load_session, save_session, end_session, expire_sessions, sessions_on_version,
+  first_time
+- operator (command line): create_invite, revoke, list_practitioners, ensure_team,
+  create_case, add_member, remove_member, set_owner, close_case, all_cases, export_case,
+  erase_case, import_contacts, apply_retention, audit_export, audit_verify, rotate_keys
+"""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.usecases.admin import AdminUseCases
+from bot.usecases.contacts import ContactUseCases
+from bot.usecases.dataprotection import DataProtectionUseCases
+from bot.usecases.identity import IdentityUseCases
+from bot.usecases.maintenance import MaintenanceUseCases
+from bot.usecases.notes import NoteUseCases
+from bot.usecases.sessions import SessionUseCases
+from storage import migrate
+from storage.audit import AuditLog
+from storage.db import create_engine
+from storage.keystore import load_audit_secret, load_keyring
+from storage.tx import Database
+
+__all__ = ["Relais"]
+
+log = logging.getLogger(__name__)
+
+
+class Relais(
+    IdentityUseCases,
+    NoteUseCases,
+    ContactUseCases,
+    SessionUseCases,
+    AdminUseCases,
+    DataProtectionUseCases,
+    MaintenanceUseCases,
+):
+    """The running application: database + keys + clock + use cases."""
+
+    def __init__(self, config: Config, clock: Clock, db: Database) -> None:
+        self.config = config
+        self.clock = clock
+        self.db = db
+
+    @classmethod
+    async def open(
+        cls, config: Config, clock: Clock | None = None, *, migrate_schema: bool = False
+    ) -> Relais:
+        """Connect, load the keys and check the schema.
+
+        Raises SchemaOutOfDate (naming `relais db upgrade`) unless the database is at the
+        newest migration; `migrate_schema=True` upgrades it first (demo, tests).
+        """
+        keys, source = load_keyring(config)
+        audit = AuditLog(load_audit_secret(config))
+        url = config.database_url()
+        if migrate_schema:
+            await migrate.upgrade(url)
+        engine = create_engine(url, echo=config.storage.echo)
+        try:
+            await migrate.check_schema(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+        log.info(
+            "database ready (%s), encryption key %s from %s",
+            engine.dialect.name,
+            keys.active_id,
+            source.kind,
+        )
+        return cls(config, clock or SystemClock(), Database(engine, keys, audit))
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Relais:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

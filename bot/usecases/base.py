@@ -1,0 +1,323 @@
+"""What every use case shares: who acts, the permission decorators, one transaction each.
+
+A use case is an ``async`` method of a `UseCases` subclass decorated with exactly one of:
+
+- ``@requires(Action.X)``: about one case. Called as ``method(actor, case_code, ...)``; the
+  body receives a `CaseScope` (transaction, fresh actor, case, relation) instead.
+- ``@requires_role(Action.X)``: not about one case. Called as ``method(actor, ...)``; the body
+  receives an `ActorScope`.
+- ``@channel_entry("why")``: called by a channel before anyone is identified (identify, invite
+  redemption, sessions, update dedup). The body receives an `EntryScope`.
+- ``@operator_command("audit action")``: the `relais` command line (whoever runs it holds the
+  database and the keys). The body receives an `EntryScope`; the audit actor is "operator".
+
+The decorator opens one transaction, re-reads the actor's roles from the database (a revoked
+practitioner is refused), computes the relation, checks `bot.policy.POLICY`, runs the body and
+writes the audit entry in the same transaction (the body may add ids to ``scope.detail``). A
+refusal raises NotAllowed and is itself audited (outcome "denied", in its own transaction).
+A body raises `CommitThenRaise(error)` to keep its writes (e.g. a failed invite attempt) and
+still report the error.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.errors import NotAllowed, NotFound, RelaisError
+from bot.policy import Action, Relation, is_allowed, scope_of
+from storage.records import Case
+from storage.tx import Database, Tx
+
+__all__ = [
+    "Actor",
+    "ActorScope",
+    "CaseScope",
+    "CommitThenRaise",
+    "EntryScope",
+    "Permission",
+    "UseCases",
+    "channel_entry",
+    "operator_command",
+    "operator_task",
+    "permission_of",
+    "requires",
+    "requires_role",
+]
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S", bound="UseCases")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The practitioner who acts (as identified by a channel)."""
+
+    practitioner_id: str
+    name: str
+    roles: frozenset[str]
+    team_id: str
+    language: str
+    time_zone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    kind: Literal["case", "team", "entry", "operator"]
+    action: str
+
+
+class CommitThenRaise(RelaisError):
+    """Raised by a use case body: commit what it wrote, then raise `error` to the caller."""
+
+    def __init__(self, error: RelaisError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass(slots=True)
+class EntryScope:
+    tx: Tx
+    detail: dict[str, Any] = field(default_factory=dict)
+    case_id: str | None = None
+    case_code: str | None = None
+    #: set to False by a body that touched no case data and needs no audit entry
+    audit: bool = True
+
+
+@dataclass(slots=True)
+class ActorScope:
+    tx: Tx
+    actor: Actor
+    detail: dict[str, Any] = field(default_factory=dict)
+    case_id: str | None = None
+    case_code: str | None = None
+
+
+@dataclass(slots=True)
+class CaseScope:
+    tx: Tx
+    actor: Actor
+    case: Case
+    relation: Relation
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class UseCases:
+    """Base of every class holding use cases. Subclasses get `db`, `clock` and `config`."""
+
+    db: Database
+    clock: Clock
+    config: Config
+
+    async def _fresh_actor(self, tx: Tx, actor: Actor) -> Actor:
+        found = await tx.people.actor_row(practitioner_id=actor.practitioner_id)
+        if found is None:
+            raise NotAllowed("you are not enrolled (any more): ask your coordinator")
+        row, roles = found
+        return Actor(
+            practitioner_id=row.id,
+            name=tx.people.decrypt_name(row) if row.display_name_enc else actor.name,
+            roles=roles,
+            team_id=row.team_id,
+            language=row.language,
+            time_zone=row.time_zone,
+        )
+
+    async def _audit_denied(self, actor: Actor, action: str, case: Case | None) -> None:
+        try:
+            async with self.db.transaction(self.clock.now()) as tx:
+                await tx.audit(
+                    actor_kind="practitioner",
+                    actor_id=actor.practitioner_id,
+                    action=action,
+                    outcome="denied",
+                    case_id=case.id if case else None,
+                    case_code=case.code if case else None,
+                )
+        except Exception:  # the refusal stands even if its audit entry cannot be written
+            log.exception("could not audit a refused %s by %s", action, actor.practitioner_id)
+
+
+def _mark(fn: Any, permission: Permission) -> None:
+    fn.__relais_permission__ = permission
+
+
+def permission_of(fn: Any) -> Permission | None:
+    found = getattr(fn, "__relais_permission__", None)
+    return found if isinstance(found, Permission) else None
+
+
+def requires(
+    action: Action,
+) -> Callable[
+    [Callable[Concatenate[S, CaseScope, P], Awaitable[R]]],
+    Callable[Concatenate[S, Actor, str, P], Awaitable[R]],
+]:
+    """A use case about one case: `method(actor, case_code, ...)`."""
+    if scope_of(action) != "case":
+        raise TypeError(f"{action} is not about one case: use @requires_role")
+
+    def decorate(
+        fn: Callable[Concatenate[S, CaseScope, P], Awaitable[R]],
+    ) -> Callable[Concatenate[S, Actor, str, P], Awaitable[R]]:
+        @functools.wraps(fn)
+        async def wrapper(
+            self: S, actor: Actor, case_code: str, /, *args: P.args, **kwargs: P.kwargs
+        ) -> R:
+            denied: Case | None = None
+            async with self.db.transaction(self.clock.now()) as tx:
+                fresh = await self._fresh_actor(tx, actor)
+                found = await tx.cases.with_relation(
+                    code=case_code.strip().upper(), practitioner_id=fresh.practitioner_id
+                )
+                if found is None or found[0].team_id != fresh.team_id:
+                    raise NotFound(f"no case {case_code.strip().upper()}")
+                case, relation_name = found
+                relation = Relation(relation_name)
+                if is_allowed(fresh.roles, action, relation):
+                    scope = CaseScope(tx, fresh, case, relation)
+                    result = await fn(self, scope, *args, **kwargs)
+                    await tx.audit(
+                        actor_kind="practitioner",
+                        actor_id=fresh.practitioner_id,
+                        action=str(action),
+                        case_id=case.id,
+                        case_code=case.code,
+                        detail=scope.detail,
+                    )
+                    return result
+                denied = case
+            await self._audit_denied(actor, str(action), denied)
+            raise NotAllowed(f"you may not do this ({action}) on case {denied.code}")
+
+        _mark(wrapper, Permission("case", str(action)))
+        return wrapper
+
+    return decorate
+
+
+def requires_role(
+    action: Action,
+) -> Callable[
+    [Callable[Concatenate[S, ActorScope, P], Awaitable[R]]],
+    Callable[Concatenate[S, Actor, P], Awaitable[R]],
+]:
+    """A use case not about one case: `method(actor, ...)`; allowed by role alone."""
+    if scope_of(action) != "team":
+        raise TypeError(f"{action} is about one case: use @requires")
+
+    def decorate(
+        fn: Callable[Concatenate[S, ActorScope, P], Awaitable[R]],
+    ) -> Callable[Concatenate[S, Actor, P], Awaitable[R]]:
+        @functools.wraps(fn)
+        async def wrapper(self: S, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            async with self.db.transaction(self.clock.now()) as tx:
+                fresh = await self._fresh_actor(tx, actor)
+                if is_allowed(fresh.roles, action, Relation.OTHER):
+                    scope = ActorScope(tx, fresh)
+                    result = await fn(self, scope, *args, **kwargs)
+                    await tx.audit(
+                        actor_kind="practitioner",
+                        actor_id=fresh.practitioner_id,
+                        action=str(action),
+                        case_id=scope.case_id,
+                        case_code=scope.case_code,
+                        detail=scope.detail,
+                    )
+                    return result
+            await self._audit_denied(actor, str(action), None)
+            raise NotAllowed(f"your role may not do this ({action})")
+
+        _mark(wrapper, Permission("team", str(action)))
+        return wrapper
+
+    return decorate
+
+
+def _entry(
+    kind: Literal["entry", "operator"], action: str
+) -> Callable[
+    [Callable[Concatenate[S, EntryScope, P], Awaitable[R]]],
+    Callable[Concatenate[S, P], Awaitable[R]],
+]:
+    def decorate(
+        fn: Callable[Concatenate[S, EntryScope, P], Awaitable[R]],
+    ) -> Callable[Concatenate[S, P], Awaitable[R]]:
+        @functools.wraps(fn)
+        async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                async with self.db.transaction(self.clock.now()) as tx:
+                    scope = EntryScope(tx, audit=kind == "operator")
+                    try:
+                        result = await fn(self, scope, *args, **kwargs)
+                    except CommitThenRaise as deferred:
+                        if scope.audit:
+                            await _audit_entry(tx, kind, action, scope, outcome="failed")
+                        raise deferred
+                    if scope.audit:
+                        await _audit_entry(tx, kind, action, scope, outcome="ok")
+                    return result
+            except CommitThenRaise as deferred:
+                raise deferred.error from None
+
+        _mark(wrapper, Permission(kind, action))
+        return wrapper
+
+    return decorate
+
+
+async def _audit_entry(
+    tx: Tx, kind: Literal["entry", "operator"], action: str, scope: EntryScope, outcome: str
+) -> None:
+    await tx.audit(
+        actor_kind="operator" if kind == "operator" else "system",
+        actor_id=scope.detail.pop("actor_id", None),
+        action=action,
+        outcome=outcome,
+        case_id=scope.case_id,
+        case_code=scope.case_code,
+        detail=scope.detail,
+    )
+
+
+def channel_entry(
+    action: str,
+) -> Callable[
+    [Callable[Concatenate[S, EntryScope, P], Awaitable[R]]],
+    Callable[Concatenate[S, P], Awaitable[R]],
+]:
+    """A use case a channel calls before anyone is identified; audited only if the body
+    sets ``scope.audit = True`` (e.g. an invite redeemed)."""
+    return _entry("entry", action)
+
+
+def operator_command(
+    action: str,
+) -> Callable[
+    [Callable[Concatenate[S, EntryScope, P], Awaitable[R]]],
+    Callable[Concatenate[S, P], Awaitable[R]],
+]:
+    """A use case of the `relais` command line, audited with actor "operator"."""
+    return _entry("operator", action)
+
+
+def operator_task(
+    action: str,
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """A long command-line task that runs several transactions of its own (key rotation):
+    the body opens them and writes its audit entries itself."""
+
+    def decorate(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        _mark(fn, Permission("operator", action))
+        return fn
+
+    return decorate

@@ -1,0 +1,78 @@
+"""Dialog sessions kept in the database (encrypted state) and update deduplication."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.usecases.base import EntryScope, UseCases, channel_entry
+from storage.records import StoredSession
+
+__all__ = ["PROCESSED_UPDATES_KEPT", "SessionUseCases"]
+
+#: how long processed update ids are remembered (Telegram keeps pending updates 24 h)
+PROCESSED_UPDATES_KEPT = timedelta(days=2)
+
+
+class SessionUseCases(UseCases):
+    @channel_entry("session.load")
+    async def load_session(
+        self, scope: EntryScope, channel: str, chat_id: str
+    ) -> StoredSession | None:
+        """The chat's session, or None (none, or expired: an expired one is removed)."""
+        found = await scope.tx.sessions.get(channel=channel, chat_id=str(chat_id))
+        if found is not None and found.expires_at <= scope.tx.now:
+            await scope.tx.sessions.delete(channel=channel, chat_id=str(chat_id))
+            return None
+        return found
+
+    @channel_entry("session.save")
+    async def save_session(
+        self,
+        scope: EntryScope,
+        channel: str,
+        chat_id: str,
+        state: dict[str, Any],
+        *,
+        practitioner_id: str | None = None,
+        dialog_id: str | None = None,
+        dialog_version: int | None = None,
+        expires_at: datetime | None = None,
+    ) -> None:
+        """Store the engine state (JSON-able dict) for the chat; expiry from the config."""
+        now = scope.tx.now
+        await scope.tx.sessions.put(
+            channel=channel,
+            chat_id=str(chat_id),
+            practitioner_id=practitioner_id,
+            state=state,
+            dialog_id=dialog_id,
+            dialog_version=dialog_version,
+            now=now,
+            expires_at=expires_at or now + self.config.sessions.expiry,
+        )
+
+    @channel_entry("session.end")
+    async def end_session(self, scope: EntryScope, channel: str, chat_id: str) -> bool:
+        return await scope.tx.sessions.delete(channel=channel, chat_id=str(chat_id))
+
+    @channel_entry("session.expire")
+    async def expire_sessions(self, scope: EntryScope) -> int:
+        """Remove expired sessions and old processed update ids; returns sessions removed."""
+        now = scope.tx.now
+        await scope.tx.sessions.forget_processed_before(before=now - PROCESSED_UPDATES_KEPT)
+        return await scope.tx.sessions.delete_expired(now=now)
+
+    @channel_entry("session.count")
+    async def sessions_on_version(self, scope: EntryScope, dialog_id: str, version: int) -> int:
+        """How many unexpired sessions run this dialog version (publishing warns)."""
+        return await scope.tx.sessions.count_on_version(
+            dialog_id=dialog_id, version=version, now=scope.tx.now
+        )
+
+    @channel_entry("update.dedup")
+    async def first_time(self, scope: EntryScope, channel: str, event_id: str) -> bool:
+        """True the first time this update id is seen on this channel (even across restarts)."""
+        return await scope.tx.sessions.mark_processed(
+            channel=channel, event_id=str(event_id), now=scope.tx.now
+        )

@@ -1,0 +1,86 @@
+"""Engines: SQLite (WAL, aiosqlite) or PostgreSQL (asyncpg), one transaction style for both.
+
+On SQLite every transaction starts with ``BEGIN IMMEDIATE``: each use case writes its audit
+entry, so every transaction is a write and taking the write lock up front avoids the
+"database is locked" upgrade deadlock between two deferred transactions.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+__all__ = ["create_engine", "is_sqlite", "normalise_url", "sqlite_path"]
+
+log = logging.getLogger(__name__)
+
+
+def normalise_url(url: str) -> str:
+    """Pick the async driver: postgresql:// -> asyncpg, sqlite:// -> aiosqlite."""
+    parsed = make_url(url)
+    name = parsed.drivername
+    if name in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif name in ("sqlite", "sqlite+pysqlite"):
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).drivername.startswith("sqlite")
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def create_engine(
+    url: str, *, echo: bool = False, immediate: bool = True, foreign_keys: bool = True
+) -> AsyncEngine:
+    """An async engine for `url`; SQLite gets WAL, foreign keys and BEGIN IMMEDIATE.
+
+    Migrations use ``immediate=False, foreign_keys=False``: with foreign keys on, the table
+    copy of an SQLite batch migration would cascade deletes into child tables.
+    """
+    url = normalise_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if is_sqlite(url):
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_async_engine(url, **kwargs)
+    if is_sqlite(url):
+        _configure_sqlite(engine, immediate=immediate, foreign_keys=foreign_keys)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine, *, immediate: bool, foreign_keys: bool) -> None:
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    fk = "ON" if foreign_keys else "OFF"
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA foreign_keys={fk}")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)

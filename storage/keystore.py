@@ -1,0 +1,95 @@
+"""Where the encryption keys and the audit secret come from.
+
+Order: the environment (RELAIS_KEYS / RELAIS_AUDIT_SECRET), else the file the configuration
+names (keys.key_file / keys.audit_secret_file), else the embedded default under the data
+directory (keys/encryption.keys and keys/audit.secret), created 0600 on first start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from bot.config import Config
+from bot.errors import ConfigError
+from storage.crypto import KeyRing, create_key_file, create_secret_file, format_key_line
+
+__all__ = ["KeySource", "add_key", "load_audit_secret", "load_keyring"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class KeySource:
+    kind: Literal["env", "file", "embedded"]
+    path: Path | None
+
+
+def _embedded(config: Config, name: str) -> Path:
+    return config.data_path / "keys" / name
+
+
+def key_source(config: Config) -> KeySource:
+    secret = config.encryption_keys
+    if os.environ.get(secret.env):
+        return KeySource("env", None)
+    if secret.file:
+        return KeySource("file", Path(secret.file).expanduser())
+    return KeySource("embedded", _embedded(config, "encryption.keys"))
+
+
+def load_keyring(config: Config, *, create: bool = True) -> tuple[KeyRing, KeySource]:
+    source = key_source(config)
+    if source.kind == "embedded":
+        assert source.path is not None
+        if not source.path.exists():
+            if not create:
+                raise ConfigError(f"no encryption key file at {source.path}")
+            create_key_file(source.path)
+            log.warning(
+                "created the encryption key file %s (mode 0600): back it up, the data cannot "
+                "be read without it",
+                source.path,
+            )
+        text = source.path.read_text(encoding="ascii")
+        return KeyRing.from_text(text, str(source.path)), source
+    text = config.encryption_keys.read()
+    return KeyRing.from_text(text, config.encryption_keys.path or "RELAIS_KEYS"), source
+
+
+def add_key(config: Config, ring: KeyRing) -> tuple[KeyRing, str]:
+    """Append a new active key to the key file; the environment cannot be written to."""
+    source = key_source(config)
+    if source.kind == "env" or source.path is None:
+        raise ConfigError(
+            "the keys come from RELAIS_KEYS: append a new key to it yourself "
+            "(`relais keys generate` prints one), then run `relais keys rotate --no-new-key`",
+            "keys",
+        )
+    new_ring, kid, key = ring.with_new_key()
+    with source.path.open("a", encoding="ascii") as handle:
+        handle.write(format_key_line(kid, key) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    log.info("added encryption key %s to %s", kid, source.path)
+    return new_ring, kid
+
+
+def load_audit_secret(config: Config, *, create: bool = True) -> bytes:
+    secret = config.audit_secret
+    if os.environ.get(secret.env) or secret.file:
+        value = secret.read()
+    else:
+        path = _embedded(config, "audit.secret")
+        if not path.exists():
+            if not create:
+                raise ConfigError(f"no audit secret at {path}")
+            create_secret_file(path)
+            log.warning("created the audit secret %s (mode 0600): back it up", path)
+        value = path.read_text(encoding="ascii").strip()
+    if len(value) < 16:
+        raise ConfigError("the audit secret must be at least 16 characters", secret.path)
+    return value.encode("utf-8")

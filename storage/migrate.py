@@ -1,0 +1,82 @@
+"""Schema migrations from the package: upgrade, downgrade, current revision, head, check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.errors import SchemaOutOfDate
+from storage.db import create_engine
+
+__all__ = ["check_schema", "current", "downgrade", "head", "upgrade"]
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _config() -> AlembicConfig:
+    cfg = AlembicConfig(str(_HERE / "alembic.ini"))
+    cfg.set_main_option("script_location", str(_HERE / "migrations"))
+    return cfg
+
+
+def head() -> str:
+    rev = ScriptDirectory.from_config(_config()).get_current_head()
+    assert rev is not None
+    return rev
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def _with_migration_engine(url: str, fn_name: str, revision: str) -> None:
+    engine = create_engine(url, immediate=False, foreign_keys=False)
+    try:
+        async with engine.connect() as conn:
+
+            def run(sync_conn: Connection) -> None:
+                cfg = _config()
+                cfg.attributes["connection"] = sync_conn
+                getattr(command, fn_name)(cfg, revision)
+
+            await conn.run_sync(run)
+            await conn.commit()
+    finally:
+        await engine.dispose()
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    await _with_migration_engine(url, "upgrade", revision)
+
+
+async def downgrade(url: str, revision: str) -> None:
+    await _with_migration_engine(url, "downgrade", revision)
+
+
+async def current(url: str) -> str | None:
+    engine = create_engine(url, immediate=False)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(_current)
+    finally:
+        await engine.dispose()
+
+
+async def check_schema(engine: AsyncEngine) -> None:
+    """Raise SchemaOutOfDate unless the database is at the head revision."""
+    async with engine.connect() as conn:
+        rev = await conn.run_sync(_current)
+        await conn.rollback()
+    expected = head()
+    if rev != expected:
+        found = rev or "empty database"
+        raise SchemaOutOfDate(
+            f"the database schema is out of date ({found}, expected {expected}): "
+            "run `relais db upgrade` first"
+        )

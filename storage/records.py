@@ -1,0 +1,150 @@
+"""Frozen values the repositories return (never live ORM rows). Text fields are decrypted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "Case",
+    "CaseMember",
+    "ChannelIdentity",
+    "Contact",
+    "Note",
+    "OnCallSlot",
+    "Practitioner",
+    "StoredSession",
+    "Team",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelIdentity:
+    channel: str
+    user_id: str
+    unreachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Practitioner:
+    id: str
+    team_id: str
+    name: str
+    roles: frozenset[str]
+    language: str
+    time_zone: str
+    quiet_start: str | None
+    quiet_end: str | None
+    unreachable: bool
+    revoked: bool
+    identities: tuple[ChannelIdentity, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    team_id: str
+    code: str
+    status: str
+    owner_id: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMember:
+    case_id: str
+    practitioner_id: str
+    role: str
+    added_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    id: str
+    case_id: str
+    case_code: str
+    author_id: str
+    author_name: str
+    created_at: datetime
+    body: str
+    tags: tuple[str, ...]
+    origin: str
+    amends_id: str | None
+    #: ids of the notes amending this one, oldest first
+    amended_by: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "case": self.case_code,
+            "author_id": self.author_id,
+            "author": self.author_name,
+            "created_at": self.created_at.isoformat(),
+            "body": self.body,
+            "tags": list(self.tags),
+            "origin": self.origin,
+            "amends_id": self.amends_id,
+            "amended_by": list(self.amended_by),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: str
+    team_id: str
+    role: str
+    key: str
+    name: str
+    phone: str | None
+    hours: str | None
+    notes: str | None
+    practitioner_id: str | None
+    priority: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "role": self.role,
+            "key": self.key,
+            "name": self.name,
+            "phone": self.phone,
+            "hours": self.hours,
+            "notes": self.notes,
+            "practitioner_id": self.practitioner_id,
+            "priority": self.priority,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OnCallSlot:
+    id: int
+    team_id: str
+    role: str
+    contact_id: str
+    starts_at: datetime
+    ends_at: datetime
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    """A chat's dialog session; `state` is the engine's `SessionState.to_dict()`."""
+
+    id: str
+    channel: str
+    chat_id: str
+    practitioner_id: str | None
+    dialog_id: str | None
+    dialog_version: int | None
+    state: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime

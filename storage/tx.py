@@ -1,0 +1,74 @@
+"""The database handle and one transaction with its repositories and audit writer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from storage.audit import ActorKind, AuditLog
+from storage.crypto import KeyRing
+from storage.repos import Cases, Contacts, Notes, People, Sessions
+
+__all__ = ["Database", "Tx"]
+
+
+class Tx:
+    """One open transaction: the connection, the repositories, the audit writer, `now`."""
+
+    def __init__(
+        self, conn: AsyncConnection, keys: KeyRing, audit: AuditLog, now: datetime
+    ) -> None:
+        self.conn = conn
+        self.keys = keys
+        self.now = now
+        self._audit = audit
+        self.people = People(conn, keys)
+        self.cases = Cases(conn)
+        self.notes = Notes(conn, keys)
+        self.contacts = Contacts(conn, keys)
+        self.sessions = Sessions(conn, keys)
+
+    async def audit(
+        self,
+        *,
+        actor_kind: ActorKind,
+        actor_id: str | None,
+        action: str,
+        outcome: str = "ok",
+        case_id: str | None = None,
+        case_code: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
+        return await self._audit.append(
+            self.conn,
+            at=self.now,
+            actor_kind=actor_kind,
+            actor_id=actor_id,
+            action=action,
+            outcome=outcome,
+            case_id=case_id,
+            case_code=case_code,
+            detail=detail,
+        )
+
+
+class Database:
+    """The engine, the key ring and the audit log; hands out transactions."""
+
+    def __init__(self, engine: AsyncEngine, keys: KeyRing, audit: AuditLog) -> None:
+        self.engine = engine
+        self.keys = keys
+        self.audit_log = audit
+
+    @asynccontextmanager
+    async def transaction(self, now: datetime) -> AsyncIterator[Tx]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        async with self.engine.begin() as conn:
+            yield Tx(conn, self.keys, self.audit_log, now)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
