@@ -79,6 +79,7 @@ class _Run:
         "stack",
         "turn",
         "vars",
+        "visited",
     )
 
     def __init__(
@@ -104,6 +105,7 @@ class _Run:
         self.pending: list[str] = []
         self.ended = False
         self.end_reason = ""
+        self.visited: list[tuple[str, str]] = []
 
     # -- helpers --------------------------------------------------------------------------
     def env(self) -> dict[str, Any]:
@@ -156,6 +158,9 @@ class _Run:
             end_reason=self.end_reason,
         )
 
+    def result(self) -> StepResult:
+        return StepResult(self.state(), tuple(self.outputs), None, tuple(self.visited))
+
     def end(self, reason: str) -> None:
         self.flush()
         self.outputs.append(Ended(reason))
@@ -191,6 +196,7 @@ class _Run:
                 self.end("error")
                 return
             self.node_id = node_id
+            self.visited.append((self.dialog.id, node_id))
             if isinstance(node, MessageNode):
                 self.say(node.text)
                 node_id = self.next_of(node)
@@ -296,7 +302,7 @@ def _start(library: DialogSource, state: SessionState | None, event: Start) -> S
     turn = state.turn if state is not None else 0
     run = _Run(library, dialog, node, lang, turn, dict(event.vars), dict(event.context), ())
     run.go(node)
-    return StepResult(run.state(), tuple(run.outputs))
+    return run.result()
 
 
 def current_prompt(library: DialogSource, state: SessionState) -> Say | None:
@@ -368,7 +374,7 @@ def _choose(run: _Run, state: SessionState, node: Node, event: Choose) -> StepRe
             return _refuse(state, "unknown_option", lang)
         target = next(o.next for o in node.options if o.id == event.option_id)
         run.go(target)
-        return StepResult(run.state(), tuple(run.outputs))
+        return run.result()
     if isinstance(node, NoteNode | CheckinNode):
         if event.option_id not in ("yes", "no"):
             return _refuse(state, "unknown_option", lang)
@@ -379,7 +385,7 @@ def _choose(run: _Run, state: SessionState, node: Node, event: Choose) -> StepRe
                 label = run.text(node.label) or run.text(run.dialog.title)
                 run.outputs.append(ScheduleCheckin(node.after, label))
         run.go(run.next_of(node))
-        return StepResult(run.state(), tuple(run.outputs))
+        return run.result()
     return _refuse(state, "bad_event", lang)
 
 
@@ -393,4 +399,4 @@ def _text(run: _Run, state: SessionState, node: Node, event: Text) -> StepResult
         return _refuse(state, "invalid_input", lang, custom or engine_text(reason, lang))
     run.vars = {**run.vars, node.var: value}
     run.go(run.next_of(node))
-    return StepResult(run.state(), tuple(run.outputs))
+    return run.result()

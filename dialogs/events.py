@@ -138,3 +138,5 @@ class StepResult:
     state: SessionState | None
     outputs: tuple[Output, ...] = ()
     error: EventError | None = None
+    #: (dialog id, node id) of every node the step passed through, in order (for tests/tools)
+    visited: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,404 @@
+"""Authoring tests: transcript files (<dialog_id>.test.yaml) and the bounded walk.
+
+The walk explores a dialog breadth-first through the engine (every option, yes and no, and for
+inputs a few answers built from the values its conditions compare with), bounded in states, and
+proves that every path ends safely (an end, a contact or a goto handoff) and that every node is
+visited.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dialogs.diagnostics import Diagnostic, Loc
+from dialogs.engine import step
+from dialogs.events import (
+    Cancel,
+    Choose,
+    Ended,
+    Event,
+    LogNote,
+    Output,
+    PageContact,
+    Say,
+    ScheduleCheckin,
+    ShowContacts,
+    Sos,
+    Start,
+    Text,
+)
+from dialogs.expr import literals
+from dialogs.library import DialogSource
+from dialogs.model import ContactNode, Dialog, EndNode, GotoNode, InputNode, QuestionNode
+from dialogs.state import SessionState
+from dialogs.yamlsafe import diag, loc_of, parse_yaml
+
+__all__ = [
+    "CheckOutcome",
+    "load_transcripts",
+    "run_transcript_file",
+    "walk_dialog",
+]
+
+#: a fixed instant: the engine does not use it, and tests must not depend on the clock
+_NOW = datetime(2025, 1, 1, tzinfo=UTC)
+MAX_WALK_STATES = 20_000
+_CONTEXT = {"practitioner": "Test Mentor", "case": "C-0001"}
+_DEFAULT_ANSWERS = ("test answer", "5", "1", "10", "0", "2025-01-31", "yes", "no")
+
+
+@dataclass(slots=True)
+class CheckOutcome:
+    """One test: a transcript test or the walk of one dialog."""
+
+    name: str
+    loc: Loc
+    passed: bool
+    problems: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        status = "PASS" if self.passed else "FAIL"
+        lines = [f"{status} {self.name} ({self.loc})"]
+        lines.extend(f"    {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class _Step:
+    action: str
+    value: Any
+    loc: Loc
+
+
+@dataclass(slots=True)
+class _Transcript:
+    name: str
+    dialog: str
+    lang: str
+    vars: dict[str, Any]
+    context: dict[str, str]
+    steps: list[_Step]
+    loc: Loc
+
+
+def _plain(node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return {str(_plain(k)): _plain(v) for k, v in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(v) for v in node.value]
+    tag = str(node.tag)
+    value = str(node.value)
+    if tag.endswith(":bool"):
+        return value.lower() in ("true", "yes", "on")
+    if tag.endswith(":int"):
+        return int(value)
+    if tag.endswith(":float"):
+        return float(value)
+    if tag.endswith(":null"):
+        return None
+    return value
+
+
+_STEP_KEYS = ("bot", "options", "choose", "text", "expect", "sos", "cancel")
+_EXPECT_KEYS = ("contacts", "page", "note", "checkin", "ended")
+
+
+def load_transcripts(path: str | Path) -> tuple[list[_Transcript], list[Diagnostic]]:
+    """Parse a transcript file; problems are RD091 diagnostics (and YAML ones)."""
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return [], [diag(Loc(source), "RD091", f"cannot read: {exc.strerror}")]
+    parsed = parse_yaml(data, source)
+    if parsed.root is None:
+        return [], parsed.diagnostics
+    root = parsed.root
+    problems: list[Diagnostic] = []
+
+    def bad(node: yaml.Node, message: str) -> None:
+        problems.append(diag(loc_of(source, node), "RD091", message))
+
+    if not isinstance(root, yaml.MappingNode):
+        bad(root, "a transcript file is a mapping with dialog: and tests:")
+        return [], problems
+    top = {str(k.value): v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
+    dialog_id = _plain(top["dialog"]) if "dialog" in top else None
+    tests = top.get("tests")
+    if not isinstance(dialog_id, str) or not isinstance(tests, yaml.SequenceNode):
+        bad(root, "a transcript file needs dialog: <id> and tests: [...]")
+        return [], problems
+    out: list[_Transcript] = []
+    for test in tests.value:
+        fields = _plain(test)
+        if not isinstance(fields, dict) or not isinstance(fields.get("steps"), list):
+            bad(test, "a test needs name: and steps: [...]")
+            continue
+        steps_node = next(v for k, v in test.value if k.value == "steps")
+        steps: list[_Step] = []
+        for step_node in steps_node.value:
+            item = _plain(step_node)
+            if not isinstance(item, dict) or not item:
+                bad(step_node, "a step is a mapping such as {choose: option_id}")
+                continue
+            for key, value in item.items():
+                if key not in _STEP_KEYS:
+                    bad(step_node, f"unknown step {key!r}; steps: {', '.join(_STEP_KEYS)}")
+                elif key == "expect" and (
+                    not isinstance(value, dict) or set(value) - set(_EXPECT_KEYS)
+                ):
+                    bad(step_node, f"expect takes {', '.join(_EXPECT_KEYS)}")
+                else:
+                    steps.append(_Step(key, value, loc_of(source, step_node)))
+        initial = fields.get("vars") or {}
+        if not isinstance(initial, dict):
+            bad(test, "vars must be a mapping")
+            continue
+        context = dict(_CONTEXT)
+        for key in ("practitioner", "case"):
+            if key in initial:
+                context[key] = str(initial.pop(key))
+        out.append(
+            _Transcript(
+                name=str(fields.get("name", f"test at line {test.start_mark.line + 1}")),
+                dialog=dialog_id,
+                lang=str(fields.get("lang", "en")),
+                vars=initial,
+                context=context,
+                steps=steps,
+                loc=loc_of(source, test),
+            )
+        )
+    return out, problems
+
+
+def _texts(outputs: list[Output]) -> list[str]:
+    return [o.text for o in outputs if isinstance(o, Say)]
+
+
+def _last_prompt(outputs: list[Output]) -> Say | None:
+    for output in reversed(outputs):
+        if isinstance(output, Say) and output.expects is not None:
+            return output
+    return None
+
+
+def _check_expect(expect: Mapping[str, Any], outputs: list[Output]) -> list[str]:
+    problems: list[str] = []
+    shown = {r for o in outputs if isinstance(o, ShowContacts) for r in o.roles}
+    paged = [o.role for o in outputs if isinstance(o, PageContact)]
+    notes = [o for o in outputs if isinstance(o, LogNote)]
+    checkins = [o for o in outputs if isinstance(o, ScheduleCheckin)]
+    ended = any(isinstance(o, Ended) for o in outputs)
+    if "contacts" in expect:
+        wanted = expect["contacts"]
+        wanted = [wanted] if isinstance(wanted, str) else list(wanted or [])
+        missing = [r for r in wanted if r not in shown]
+        if missing or (not wanted and shown):
+            problems.append(f"expected contacts {wanted}, shown {sorted(shown)}")
+    if "page" in expect:
+        wanted = expect["page"]
+        wanted_list = [] if wanted in (False, None) else [wanted] if isinstance(wanted, str) else list(wanted)
+        if wanted is True:
+            ok = bool(paged)
+        else:
+            ok = sorted(wanted_list) == sorted(paged)
+        if not ok:
+            problems.append(f"expected page {wanted!r}, paged {paged}")
+    if "note" in expect:
+        wanted = expect["note"]
+        if isinstance(wanted, bool):
+            if wanted != bool(notes):
+                problems.append(f"expected note: {wanted}, notes logged: {len(notes)}")
+        elif not any(str(wanted).lower() in n.body.lower() for n in notes):
+            problems.append(f"expected a note containing {wanted!r}, got {[n.body for n in notes]}")
+    if "checkin" in expect:
+        wanted = expect["checkin"]
+        if isinstance(wanted, bool):
+            if wanted != bool(checkins):
+                problems.append(f"expected checkin: {wanted}, scheduled: {len(checkins)}")
+        else:
+            from dialogs.durations import parse_duration
+
+            after = parse_duration(str(wanted))
+            if not any(c.after == after for c in checkins):
+                problems.append(
+                    f"expected a check-in after {wanted}, got {[str(c.after) for c in checkins]}"
+                )
+    if "ended" in expect and bool(expect["ended"]) != ended:
+        problems.append(f"expected ended: {expect['ended']}, ended: {ended}")
+    return problems
+
+
+def _run_transcript(library: DialogSource, test: _Transcript) -> CheckOutcome:
+    outcome = CheckOutcome(f"{test.dialog}: {test.name}", test.loc, True)
+    result = step(
+        library, None, Start(test.dialog, test.lang, test.context, test.vars), _NOW
+    )
+    if result.error is not None:
+        outcome.passed = False
+        outcome.problems.append(f"cannot start {test.dialog!r}: {result.error.message}")
+        return outcome
+    state: SessionState | None = result.state
+    since: list[Output] = list(result.outputs)
+    prompt = _last_prompt(since)
+    for item in test.steps:
+        problems: list[str] = []
+        event: Event | None = None
+        if item.action == "bot":
+            needle = str(item.value).lower()
+            if not any(needle in t.lower() for t in _texts(since)):
+                shown = " | ".join(_texts(since)) or "nothing"
+                problems.append(f"the bot did not say {item.value!r}; it said: {shown[:300]}")
+        elif item.action == "options":
+            offered = [o.id for o in prompt.options] if prompt else []
+            if offered != list(item.value or []):
+                problems.append(f"expected options {item.value}, offered {offered}")
+        elif item.action == "expect":
+            problems.extend(_check_expect(item.value, since))
+        elif item.action == "choose":
+            event = Choose(str(item.value), state.turn if state else 0)
+        elif item.action == "text":
+            event = Text(str(item.value))
+        elif item.action == "sos" and item.value:
+            event = Sos()
+        elif item.action == "cancel" and item.value:
+            event = Cancel()
+        if event is not None:
+            result = step(library, state, event, _NOW)
+            if result.error is not None:
+                problems.append(f"{item.action} {item.value!r} refused: {result.error.message}")
+            state = result.state
+            since = list(result.outputs)
+            prompt = _last_prompt(since) or prompt
+            if isinstance(event, Cancel):
+                prompt = None
+        if problems:
+            outcome.passed = False
+            outcome.problems.extend(f"{item.loc}: {p}" for p in problems)
+            break
+    return outcome
+
+
+def run_transcript_file(library: DialogSource, path: str | Path) -> list[CheckOutcome]:
+    tests, problems = load_transcripts(path)
+    outcomes = [
+        CheckOutcome(f"{Path(path).name}: file", d.loc, False, [str(d)]) for d in problems
+    ]
+    outcomes.extend(_run_transcript(library, test) for test in tests)
+    return outcomes
+
+
+# -- the bounded walk -------------------------------------------------------------------------
+def _answers(dialog: Dialog) -> list[str]:
+    found: set[str] = set()
+    for node in dialog.nodes.values():
+        exprs = [b.when for b in node.next if b.when is not None]
+        if isinstance(node, QuestionNode):
+            exprs += [o.when for o in node.options if o.when is not None]
+        for expr in exprs:
+            for value in literals(expr):
+                found.add(value)
+                try:
+                    number = float(value)
+                except ValueError:
+                    continue
+                for near in (number - 1, number + 1):
+                    found.add(str(int(near)) if near.is_integer() else str(near))
+        if isinstance(node, InputNode):
+            rule = node.validate
+            for bound in (rule.min, rule.max):
+                if bound is not None:
+                    found.add(str(int(bound)) if float(bound).is_integer() else str(bound))
+            if rule.min_length:
+                found.add("x" * max(rule.min_length, 1))
+    return sorted(found) + [a for a in _DEFAULT_ANSWERS if a not in found]
+
+
+def _key(state: SessionState) -> str:
+    data = state.to_dict()
+    data.pop("turn")
+    return repr(sorted(data.items()))
+
+
+def walk_dialog(
+    library: DialogSource, dialog: Dialog, *, max_states: int = MAX_WALK_STATES
+) -> CheckOutcome:
+    """Explore every path of a dialog (bounded); fail on an unsafe end or an unvisited node."""
+    outcome = CheckOutcome(f"{dialog.id}: walk", dialog.loc, True)
+    answers = _answers(dialog)
+    visited: set[str] = set()
+    problems: list[str] = []
+
+    def note_result(result_visited: tuple[tuple[str, str], ...], outputs: tuple[Output, ...]) -> None:
+        for dialog_id, node_id in result_visited:
+            if dialog_id == dialog.id:
+                visited.add(node_id)
+        for output in outputs:
+            if isinstance(output, Ended):
+                last = result_visited[-1] if result_visited else None
+                node = None
+                if last is not None:
+                    owner = library.get(last[0])
+                    node = owner.nodes.get(last[1]) if owner else None
+                if output.reason != "completed" or not isinstance(
+                    node, EndNode | ContactNode | GotoNode
+                ):
+                    where = f"{last[0]}/{last[1]}" if last else "?"
+                    problems.append(f"a path ends unsafely at {where} ({output.reason})")
+
+    first = step(library, None, Start(dialog.id, dialog.default_language, _CONTEXT, {}, dialog.version), _NOW)
+    if first.error is not None or first.state is None:
+        outcome.passed = False
+        outcome.problems.append(f"cannot start: {first.error.message if first.error else '?'}")
+        return outcome
+    note_result(first.visited, first.outputs)
+    queue: deque[SessionState] = deque([first.state])
+    seen = {_key(first.state)}
+    bounded = False
+    while queue and not problems:
+        state = queue.popleft()
+        if state.ended:
+            continue
+        current = library.get(state.dialog_id, state.version)
+        node = current.nodes.get(state.node) if current else None
+        events: list[Event]
+        if isinstance(node, InputNode):
+            events = [Text(a) for a in answers]
+        else:
+            events = [Choose("yes", state.turn), Choose("no", state.turn)]
+            if isinstance(node, QuestionNode):
+                events = [Choose(o.id, state.turn) for o in node.options]
+        progressed = False
+        for event in events:
+            result = step(library, state, event, _NOW)
+            if result.error is not None or result.state is None:
+                continue
+            progressed = True
+            note_result(result.visited, result.outputs)
+            key = _key(result.state)
+            if key in seen:
+                continue
+            if len(seen) >= max_states:
+                bounded = True
+                continue
+            seen.add(key)
+            queue.append(result.state)
+        if not progressed:
+            problems.append(f"stuck at {state.dialog_id}/{state.node}: no choice or answer works")
+    missing = [n for n in dialog.nodes if n not in visited]
+    if missing and not bounded:
+        problems.append("never visited: " + ", ".join(missing))
+    elif missing:
+        problems.append(f"never visited within {max_states:,} states: " + ", ".join(missing))
+    if problems:
+        outcome.passed = False
+        outcome.problems = sorted(set(problems))
+    return outcome
