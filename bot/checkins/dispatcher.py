@@ -1,0 +1,336 @@
+"""The dispatcher: turns the database's due work into messages, exactly once.
+
+One `tick(now)` does three things, each in short transactions, all driven by the database (the
+source of truth) and the injected clock:
+
+1. materialise: active schedules whose `next_due_at` has come get an occurrence per due time
+   (late if it fell due while the bot was down; older than `late_window`: one summary message
+   per practitioner instead), and their next due time advances;
+2. escalate: open occurrences whose `next_action_at` has come take their next escalation step
+   (first delivery to the reminded person, then owner, coordinator, fallback; pages along the
+   rota). Messages are queued in the outbox in the same transaction as the step;
+3. deliver: outbox messages are claimed under a lease, sent on the recipient's channels with
+   their idempotency key, and recorded immediately after each send. A recipient unreachable on
+   every channel moves the escalation on at once.
+
+Several processes may tick against one PostgreSQL database: claims use row locks with SKIP
+LOCKED and compare-and-set updates, and inserts are idempotent on natural keys (see
+`storage.checkins_repo`). The timer (`bot.checkins.timer`) only decides *when* to tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.channels.base import Channel, SendResult
+from bot.checkins import escalation as esc
+from bot.checkins.notify import (
+    LATE_AFTER,
+    apply_step,
+    freeze_reminder_chain,
+    quiet_hours_of,
+    state_of,
+)
+from bot.checkins.outbox import decode_payload, queue_message
+from bot.checkins.quiet_hours import delivery_time
+from bot.checkins.recurrence import next_occurrence
+from bot.checkins.texts import text
+from bot.clock import Clock
+from bot.config import CheckinsConfig
+from bot.messages import Reply
+from storage import checkins_repo as repo
+from storage.models import new_id
+from storage.tx import Database
+
+__all__ = ["CheckinDispatcher", "TickReport"]
+
+log = logging.getLogger(__name__)
+
+#: after this many failed attempts a message is given up and its escalation moves on
+MAX_ATTEMPTS = 8
+_ESCALATING_KINDS = frozenset({"remind", "escalate", "page"})
+
+
+@dataclass(slots=True)
+class TickReport:
+    materialised: int = 0
+    summarised: int = 0
+    steps: int = 0
+    sent: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.materialised or self.summarised or self.steps or self.sent)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
+
+
+class CheckinDispatcher:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        config: CheckinsConfig,
+        channels: Mapping[str, Channel],
+        *,
+        process_id: str | None = None,
+        batch: int = 500,
+        send_concurrency: int = 16,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.config = config
+        self.channels = dict(channels)
+        self.process_id = process_id or (
+            f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        )
+        self.batch = batch
+        self._send_slots = asyncio.Semaphore(send_concurrency)
+        self._lock = asyncio.Lock()
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    async def tick(self) -> TickReport:
+        """Do everything that is due now; returns what was done (for logs and tests)."""
+        report = TickReport()
+        async with self._lock:
+            for _ in range(10_000):  # bounded: each pass handles at most one batch per stage
+                now = self.clock.now()
+                before = (report.materialised, report.summarised, report.steps, report.sent)
+                before_out = report.unreachable + report.failed
+                await self._materialise(now, report)
+                await self._escalate(now, report)
+                await self._deliver(now, report)
+                after = (report.materialised, report.summarised, report.steps, report.sent)
+                if after == before and report.unreachable + report.failed == before_out:
+                    break
+        return report
+
+    async def next_wakeup(self) -> datetime | None:
+        async with self.db.engine.connect() as conn:
+            return await repo.next_wakeup(conn)
+
+    # -- 1. schedules -> occurrences --------------------------------------------------------
+
+    async def _materialise(self, now: datetime, report: TickReport) -> None:
+        async with self.db.transaction(now) as tx:
+            schedules = await repo.claim_due_schedules(tx.conn, now=now, limit=self.batch)
+            missed: dict[str, list[str]] = defaultdict(list)
+            for schedule in schedules:
+                case = await repo.case_by_id(tx.conn, case_id=schedule.case_id)
+                person = await repo.practitioner(tx.conn, practitioner_id=schedule.reminded_id)
+                if case is None or person is None:
+                    continue
+                if case.status != "open":
+                    await repo.update_schedule(
+                        tx.conn, schedule_id=schedule.id, now=now, status="done", next_due_at=None
+                    )
+                    continue
+                quiet = quiet_hours_of(person)
+                due = schedule.next_due_at
+                skipped = 0
+                while due is not None and due <= now:
+                    if now - due > self.config.late_window:
+                        skipped += 1
+                    else:
+                        late = now - due > LATE_AFTER
+                        deliver = delivery_time(
+                            max(due, now) if late else due,
+                            person.time_zone,
+                            quiet,
+                            urgent=schedule.urgent,
+                        )
+                        created = await repo.insert_occurrence(
+                            tx.conn,
+                            kind="checkin",
+                            schedule_id=schedule.id,
+                            case_id=schedule.case_id,
+                            recipient_id=schedule.reminded_id,
+                            due_at=due,
+                            deliver_at=deliver,
+                            late=late,
+                            now=now,
+                        )
+                        report.materialised += created is not None
+                    due = next_occurrence(schedule.rule, due)
+                await repo.update_schedule(
+                    tx.conn,
+                    schedule_id=schedule.id,
+                    now=now,
+                    expected_next_due=schedule.next_due_at,
+                    next_due_at=due,
+                    status="active" if due is not None else "done",
+                )
+                if skipped:
+                    report.summarised += skipped
+                    missed[schedule.reminded_id].append(case.code)
+                    await tx.audit(
+                        actor_kind="system",
+                        actor_id=None,
+                        action="checkin.missed_summarised",
+                        case_id=case.id,
+                        case_code=case.code,
+                        detail={"schedule": schedule.id, "count": skipped},
+                    )
+            for pid, codes in missed.items():
+                person = await repo.practitioner(tx.conn, practitioner_id=pid)
+                lang = person.language if person else "en"
+                unique = sorted(set(codes))
+                body = text(lang, "summary", n=len(codes), cases=", ".join(unique))
+                await queue_message(
+                    tx,
+                    key=f"summary.{pid}.{new_id()}",
+                    practitioner_id=pid,
+                    kind="summary",
+                    reply=Reply(body, kind="alert"),
+                )
+
+    # -- 2. occurrences -> escalation steps -------------------------------------------------
+
+    async def _escalate(self, now: datetime, report: TickReport) -> None:
+        async with self.db.transaction(now) as tx:
+            for occ in await repo.claim_due_occurrences(tx.conn, now=now, limit=self.batch):
+                if occ.status == "pending":
+                    if occ.kind == "checkin":
+                        chain = await freeze_reminder_chain(tx, occ, self.config)
+                    else:
+                        chain = esc.Chain.from_json(occ.escalation_chain)
+                    step = esc.start(chain, now)
+                    reason = "due"
+                else:
+                    chain = esc.Chain.from_json(occ.escalation_chain)
+                    step = esc.timeout(chain, state_of(occ), now)
+                    reason = "timeout"
+                    if not step.notify and step.state == state_of(occ):
+                        continue
+                if await apply_step(tx, occ, chain, step, reason=reason):
+                    report.steps += 1
+
+    async def _unreachable(self, item: repo.OutboxItem, now: datetime) -> None:
+        """The recipient of an escalating message cannot be reached: move on at once."""
+        if item.occurrence_id is None or item.kind not in _ESCALATING_KINDS:
+            return
+        async with self.db.transaction(now) as tx:
+            occ = await repo.get_occurrence(tx.conn, occurrence_id=item.occurrence_id)
+            if occ is None or occ.status != "waiting":
+                return
+            chain = esc.Chain.from_json(occ.escalation_chain)
+            levels = [
+                i for i, t in enumerate(chain.targets) if t.practitioner_id == item.practitioner_id
+            ]
+            if not levels:
+                return
+            step = esc.unreachable(chain, state_of(occ), levels[0], now)
+            if step.notify:
+                await apply_step(tx, occ, chain, step, reason="unreachable")
+
+    # -- 3. outbox -> channels --------------------------------------------------------------
+
+    async def _deliver(self, now: datetime, report: TickReport) -> None:
+        async with self.db.transaction(now) as tx:
+            items = await repo.claim_outbox(
+                tx.conn,
+                now=now,
+                owner=self.process_id,
+                lease=self.config.send_lease,
+                limit=self.batch,
+            )
+        if not items:
+            return
+        outcomes = await asyncio.gather(*(self._send_one(item) for item in items))
+        for item, outcome in zip(items, outcomes, strict=True):
+            if outcome == "sent":
+                report.sent += 1
+                report.by_kind[item.kind] = report.by_kind.get(item.kind, 0) + 1
+            elif outcome == "unreachable":
+                report.unreachable += 1
+            elif outcome == "failed":
+                report.failed += 1
+
+    async def _send_one(self, item: repo.OutboxItem) -> str:
+        async with self._send_slots:
+            reply = decode_payload(self.db.keys, item)
+            async with self.db.engine.connect() as conn:
+                person = (
+                    await repo.practitioner(conn, practitioner_id=item.practitioner_id)
+                    if item.practitioner_id
+                    else None
+                )
+                idents = (
+                    await repo.identities(conn, practitioner_id=item.practitioner_id)
+                    if item.practitioner_id and person is not None and person.reachable
+                    else []
+                )
+                await conn.rollback()
+            outcome, channel, error, not_running = "unreachable", None, None, False
+            dead: list[repo.Identity] = []
+            for ident in idents:
+                chan = self.channels.get(ident.channel)
+                if chan is None:
+                    not_running = True
+                    continue
+                result = await self._send(chan, ident, reply, item.idempotency_key)
+                if result.status == "sent":
+                    outcome, channel = "sent", ident.channel
+                    break
+                if result.status == "unreachable":
+                    dead.append(ident)
+                    continue
+                outcome, error = "failed", f"{ident.channel}:failed"
+                if item.attempts < 3:
+                    break  # retry later on the same channel rather than risk two copies
+            if outcome == "unreachable" and not_running:
+                outcome, error = "failed", "channel_not_running"
+            now = self.clock.now()
+            async with self.db.transaction(now) as tx:
+                for ident in dead:
+                    await tx.people.set_identity_unreachable(
+                        channel=ident.channel, user_id=ident.user_id, unreachable=True
+                    )
+                if outcome == "failed" and item.attempts < MAX_ATTEMPTS:
+                    await repo.finish_outbox(
+                        tx.conn,
+                        outbox_id=item.id,
+                        owner=self.process_id,
+                        status="pending",
+                        now=now,
+                        retry_at=now + _backoff(item.attempts),
+                        error=error,
+                    )
+                    return "retry"
+                await repo.finish_outbox(
+                    tx.conn,
+                    outbox_id=item.id,
+                    owner=self.process_id,
+                    status=outcome,
+                    now=now,
+                    channel=channel,
+                    error=error,
+                )
+                if outcome != "sent":
+                    log.info("outbox %s: %s (%s)", item.id, outcome, item.kind)
+            if outcome != "sent":
+                await self._unreachable(item, now)
+            return outcome
+
+    async def _send(
+        self, chan: Channel, ident: repo.Identity, reply: Reply, key: str
+    ) -> SendResult:
+        try:
+            return await chan.send_to_user(ident.user_id, reply, key)
+        except Exception as exc:  # an adapter should not raise; a bug must not stop the loop
+            log.exception("channel %s raised on send (%s)", ident.channel, type(exc).__name__)
+            return SendResult("failed", detail=type(exc).__name__)

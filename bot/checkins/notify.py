@@ -1,0 +1,227 @@
+"""Applying an escalation step to the database: state change, queued messages, audit entries.
+
+Shared by the dispatcher (delivery, timeouts, unreachable recipients) and the use cases
+(acknowledgements). Everything happens in the caller's transaction, so a step is recorded with
+its messages and its audit entries, or not at all. The state change is a compare-and-set on
+(status, level): a step that another process already applied changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.checkins import escalation as esc
+from bot.checkins.outbox import queue_message
+from bot.checkins.quiet_hours import QuietHours
+from bot.checkins.texts import local_time, reminder, text, with_ack
+from bot.config import CheckinsConfig
+from bot.messages import Reply
+from storage import checkins_repo as repo
+from storage.tx import Tx
+
+__all__ = [
+    "LATE_AFTER",
+    "apply_step",
+    "freeze_page_chain",
+    "freeze_reminder_chain",
+    "quiet_hours_of",
+    "state_of",
+    "tell_requester",
+]
+
+log = logging.getLogger(__name__)
+
+#: an occurrence materialised this long after it fell due is "late" (the bot was down)
+LATE_AFTER = timedelta(minutes=5)
+
+
+def quiet_hours_of(person: repo.PractitionerRef) -> QuietHours | None:
+    if not person.quiet_start or not person.quiet_end:
+        return None
+    return QuietHours.parse(f"{person.quiet_start}-{person.quiet_end}")
+
+
+def state_of(occ: repo.Occurrence) -> esc.EscalationState:
+    status: esc.Status = "waiting" if occ.status == "waiting" else "exhausted"
+    if occ.status == "acknowledged":
+        status = "acknowledged"
+    return esc.EscalationState(
+        occ.escalation_level, status, occ.next_action_at, occ.acknowledged_by
+    )
+
+
+async def freeze_reminder_chain(tx: Tx, occ: repo.Occurrence, config: CheckinsConfig) -> esc.Chain:
+    """The chain of a check-in, fixed now: later edits of the schedule do not change it."""
+    schedule = await repo.get_schedule(tx.conn, schedule_id=occ.schedule_id or "")
+    case = await repo.case_by_id(tx.conn, case_id=occ.case_id or "")
+    if schedule is None or case is None or occ.recipient_id is None:
+        raise ValueError(f"check-in occurrence {occ.id} has lost its schedule or case")
+    owner = schedule.escalate_to_id or case.owner_id
+    coordinator = await repo.team_coordinator(
+        tx.conn, team_id=case.team_id, exclude=(occ.recipient_id, owner)
+    )
+    fallback = await repo.fallback_practitioner(
+        tx.conn,
+        team_id=case.team_id,
+        role=config.fallback_contact,
+        now=tx.now,
+        exclude=(occ.recipient_id,),
+    )
+    return esc.reminder_chain(
+        reminded=occ.recipient_id,
+        owner=owner,
+        coordinator=coordinator,
+        fallback=fallback,
+        grace=schedule.grace,
+        second_grace=config.second_grace_period,
+    )
+
+
+async def freeze_page_chain(
+    tx: Tx, *, team_id: str, role: str, requester: str, config: CheckinsConfig
+) -> esc.Chain:
+    rota = [
+        pid
+        for pid in await repo.oncall_practitioners(tx.conn, team_id=team_id, role=role, now=tx.now)
+        if pid != requester
+    ]
+    fallback = await repo.fallback_practitioner(
+        tx.conn,
+        team_id=team_id,
+        role=config.fallback_contact,
+        now=tx.now,
+        exclude=(requester,),
+    )
+    return esc.page_chain(rota=rota, fallback=fallback, timeout=config.page_timeout)
+
+
+async def apply_step(
+    tx: Tx,
+    occ: repo.Occurrence,
+    chain: esc.Chain,
+    step: esc.Step,
+    *,
+    reason: str,
+) -> bool:
+    """Record `step` (if the occurrence is still as we read it) and queue its messages."""
+    status = step.state.status
+    changed = await repo.update_occurrence(
+        tx.conn,
+        occurrence_id=occ.id,
+        now=tx.now,
+        expected_status=(occ.status,),
+        expected_level=occ.escalation_level,
+        status=status,
+        escalation_level=max(step.state.level, 0),
+        escalation_chain=chain.to_json(),
+        next_action_at=step.state.next_at,
+        acknowledged_by=step.state.acknowledged_by,
+        acknowledged_at=tx.now if status == "acknowledged" else None,
+    )
+    if not changed:
+        return False
+    case = await repo.case_by_id(tx.conn, case_id=occ.case_id) if occ.case_id else None
+    for notify in step.notify:
+        await _notify(tx, occ, case, notify, reason)
+    if step.exhausted and occ.kind == "page" and occ.requested_by:
+        await tell_requester(tx, occ, case, "page_nobody", "nobody")
+    if not chain.targets:
+        await tx.audit(
+            actor_kind="system",
+            actor_id=None,
+            action="checkin.no_recipient",
+            case_id=occ.case_id,
+            case_code=case.code if case else None,
+            detail={"occurrence": occ.id},
+        )
+    return True
+
+
+async def tell_requester(
+    tx: Tx, occ: repo.Occurrence, case: repo.CaseRef | None, key: str, suffix: str, **extra: str
+) -> None:
+    assert occ.requested_by is not None
+    person = await repo.practitioner(tx.conn, practitioner_id=occ.requested_by)
+    lang = person.language if person else "en"
+    body = text(lang, key, case=case.code if case else "-", **extra)
+    await queue_message(
+        tx,
+        key=f"{occ.id}.{suffix}.{occ.requested_by}",
+        practitioner_id=occ.requested_by,
+        kind=f"page_{suffix}",
+        reply=_plain(body),
+        occurrence_id=occ.id,
+    )
+
+
+def _plain(body: str) -> Reply:
+    return Reply(body, kind="alert")
+
+
+async def _notify(
+    tx: Tx,
+    occ: repo.Occurrence,
+    case: repo.CaseRef | None,
+    notify: esc.Notify,
+    reason: str,
+) -> None:
+    target = notify.target
+    code = case.code if case else None
+    if target.practitioner_id is None:
+        # a fallback contact that is a service without a chat identity: nobody to message
+        log.warning("occurrence %s: fallback contact has no chat identity", occ.id)
+        await tx.audit(
+            actor_kind="system",
+            actor_id=None,
+            action=f"{occ.kind}.fallback_unresolved",
+            case_id=occ.case_id,
+            case_code=code,
+            detail={"occurrence": occ.id, "level": notify.level},
+        )
+        return
+    pid = target.practitioner_id
+    person = await repo.practitioner(tx.conn, practitioner_id=pid)
+    lang, tz = (person.language, person.time_zone) if person else ("en", "UTC")
+    if occ.kind == "page":
+        asker = await tx.people.names(ids=[occ.requested_by] if occ.requested_by else [])
+        who = asker.get(occ.requested_by or "", "-")
+        body = (
+            text(lang, "page", case=code, who=who) if code else text(lang, "page_nocase", who=who)
+        )
+        reply, kind, action = with_ack(lang, occ.id, body), "page", "page.notify"
+    elif target.kind == "reminded":
+        late = local_time(occ.due_at, tz) if occ.late else None
+        reply, kind, action = reminder(lang, occ.id, code or "-", late), "remind", "checkin.remind"
+    else:
+        key = "escalation_unreachable" if reason == "unreachable" else "escalation"
+        body = text(lang, key, case=code, due=local_time(occ.due_at, tz))
+        reply, kind, action = with_ack(lang, occ.id, body), "escalate", "checkin.escalate"
+    await queue_message(
+        tx,
+        key=f"{occ.id}.{kind}.{pid}",
+        practitioner_id=pid,
+        kind=kind,
+        reply=reply,
+        occurrence_id=occ.id,
+    )
+    await tx.audit(
+        actor_kind="system",
+        actor_id=None,
+        action=action,
+        case_id=occ.case_id,
+        case_code=code,
+        detail={
+            "occurrence": occ.id,
+            "level": notify.level,
+            "target": target.kind,
+            "to": pid,
+            "reason": reason,
+            "late": occ.late,
+        },
+    )
+
+
+def due_for_delivery(due: datetime, now: datetime) -> datetime:
+    """A late occurrence is delivered now, an on-time one at its due time."""
+    return max(due, now)

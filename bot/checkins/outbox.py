@@ -1,0 +1,77 @@
+"""The outbox: every check-in message is a row before it is a network call.
+
+States: pending -> sending -> sent | unreachable | failed; a failed attempt goes back to pending
+with a backoff. The idempotency key is per (occurrence, kind, recipient): inserting a message
+twice is a no-op, and a send is retried with the same key (Matrix: the transaction id, so a
+retry after a crash posts once).
+
+Crash between the send and the record: the row stays `sending` under this process's lease; when
+the lease expires (`checkins.send_lease`), any process sends it again with the same key. Matrix
+deduplicates by transaction id: exactly once. Telegram has no idempotency: the residual window
+in which a crash causes a second copy is the time between the Bot API answering and the tiny
+"sent" transaction committing (milliseconds; the record is written immediately after each send,
+never batched). A reminder is never lost: it is either recorded sent, or re-sent.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.messages import Button, Reply
+from storage import checkins_repo as repo
+from storage.crypto import KeyRing
+from storage.models import new_id
+from storage.tx import Tx
+
+__all__ = ["decode_payload", "queue_message"]
+
+_TABLE = "outbox"
+_COLUMN = "payload"
+
+
+def _encode(reply: Reply) -> str:
+    return json.dumps(
+        {
+            "t": reply.text,
+            "k": reply.kind,
+            "b": [[b.label, b.token] for b in reply.buttons],
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def decode_payload(keys: KeyRing, item: repo.OutboxItem) -> Reply:
+    data = json.loads(keys.decrypt(item.payload_enc, table=_TABLE, column=_COLUMN, row_id=item.id))
+    return Reply(
+        data["t"],
+        buttons=tuple(Button(label, token) for label, token in data["b"]),
+        kind=data["k"],
+    )
+
+
+async def queue_message(
+    tx: Tx,
+    *,
+    key: str,
+    practitioner_id: str,
+    kind: str,
+    reply: Reply,
+    occurrence_id: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue `reply` for a practitioner in the caller's transaction; False if `key` exists."""
+    outbox_id = new_id()
+    payload = tx.keys.encrypt(_encode(reply), table=_TABLE, column=_COLUMN, row_id=outbox_id)
+    return await repo.enqueue(
+        tx.conn,
+        idempotency_key=key,
+        practitioner_id=practitioner_id,
+        kind=kind,
+        payload_enc=payload,
+        now=tx.now,
+        outbox_id=outbox_id,
+        occurrence_id=occurrence_id,
+        not_before=not_before,
+    )

@@ -1,0 +1,709 @@
+"""Check-in use cases: schedules, the buttons of reminders and pages, follow-ups, pages.
+
+Every use case declares its permission (`bot.policy`) through the storage layer's decorators
+(`@requires`, `@operator_command`) or the two below, which follow the same pattern (one
+transaction, fresh actor, policy check, audit entry in the same transaction, refusals audited):
+
+- ``@requires_occurrence(action)``: a button on a reminder or a page. The occurrence id in the
+  token is the sub-object: it must exist and its case must be of the actor's team. Allowed to
+  anyone the frozen escalation chain has notified (the paged on-call person is usually not on
+  the case), to the practitioner who asked for a page, and otherwise by the policy table on the
+  occurrence's case.
+- ``@requires_any_case(action)``: an action about no case in particular (a page without a case,
+  listing one's check-ins): allowed to roles that may do it on a case they are a member of.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
+
+from bot.channels.base import Channel
+from bot.checkins import escalation as esc
+from bot.checkins.dispatcher import CheckinDispatcher
+from bot.checkins.notify import apply_step, freeze_page_chain, quiet_hours_of, state_of
+from bot.checkins.notify import tell_requester as _tell_requester
+from bot.checkins.outbox import queue_message
+from bot.checkins.quiet_hours import delivery_time
+from bot.checkins.recurrence import OneOff, Recurrence, next_occurrence
+from bot.checkins.texts import local_time, text
+from bot.checkins.timer import CheckinTimer
+from bot.checkins.tokens import checkin_token, parse_checkin_token
+from bot.clock import Clock
+from bot.config import Config
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.messages import Button, Reply
+from bot.policy import Action, Relation, is_allowed
+from bot.usecases.base import (
+    Actor,
+    CaseScope,
+    EntryScope,
+    Permission,
+    UseCases,
+    operator_command,
+    requires,
+)
+from storage import checkins_repo as repo
+from storage.tx import Database, Tx
+
+__all__ = ["CheckinService", "HasDatabase", "OccurrenceScope", "TeamScope", "Upcoming"]
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S", bound="CheckinService")
+
+#: the guidance dialog opened by "Can't reach the person"
+CANT_REACH_DIALOG = "who_to_contact"
+_SNOOZE = {"s1h": timedelta(hours=1), "s1d": timedelta(days=1)}
+_SCHEDULE_ACTIONS = ("pause", "resume", "cancel")
+
+
+class HasDatabase(Protocol):
+    """The application object (`bot.app.Relais`): the service shares its database."""
+
+    @property
+    def db(self) -> Database: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Upcoming:
+    """One schedule or open occurrence, as listed by /checkins and `relais checkins list`."""
+
+    schedule_id: str | None
+    occurrence_id: str | None
+    case_code: str
+    rule: str
+    status: str
+    next_at: datetime | None
+    reminded_id: str | None
+    urgent: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schedule_id": self.schedule_id,
+            "occurrence_id": self.occurrence_id,
+            "case": self.case_code,
+            "rule": self.rule,
+            "status": self.status,
+            "next_at": self.next_at.isoformat() if self.next_at else None,
+            "reminded_id": self.reminded_id,
+            "urgent": self.urgent,
+        }
+
+
+@dataclass(slots=True)
+class OccurrenceScope:
+    tx: Tx
+    actor: Actor
+    occurrence: repo.Occurrence
+    case: repo.CaseRef | None
+    token: str
+    action: str
+
+
+@dataclass(slots=True)
+class TeamScope:
+    tx: Tx
+    actor: Actor
+
+
+def _mark(fn: Any, permission: Permission) -> None:
+    fn.__relais_permission__ = permission
+
+
+def requires_occurrence(
+    action: Action,
+) -> Callable[
+    [Callable[Concatenate[S, OccurrenceScope, P], Awaitable[R]]],
+    Callable[Concatenate[S, Actor, str, P], Awaitable[R]],
+]:
+    """A button on an occurrence: `method(actor, token, ...)` (see the module docstring)."""
+
+    def decorate(
+        fn: Callable[Concatenate[S, OccurrenceScope, P], Awaitable[R]],
+    ) -> Callable[Concatenate[S, Actor, str, P], Awaitable[R]]:
+        @functools.wraps(fn)
+        async def wrapper(
+            self: S, actor: Actor, token: str, /, *args: P.args, **kwargs: P.kwargs
+        ) -> R:
+            parsed = parse_checkin_token(token)
+            if parsed is None:
+                raise InvalidInput("this button is not a check-in button")
+            async with self.db.transaction(self.clock.now()) as tx:
+                fresh = await self._fresh_actor(tx, actor)
+                occ = await repo.get_occurrence(tx.conn, occurrence_id=parsed.occurrence_id)
+                case = (
+                    await repo.case_by_id(tx.conn, case_id=occ.case_id)
+                    if occ and occ.case_id
+                    else None
+                )
+                if occ is None or (case is not None and case.team_id != fresh.team_id):
+                    raise NotFound("this check-in no longer exists")
+                if occ.kind == "page" and case is None:
+                    requester = (
+                        await repo.practitioner(tx.conn, practitioner_id=occ.requested_by)
+                        if occ.requested_by
+                        else None
+                    )
+                    if requester is None or requester.team_id != fresh.team_id:
+                        raise NotFound("this check-in no longer exists")
+                allowed = _in_chain(occ, fresh.practitioner_id)
+                if not allowed and case is not None:
+                    relation = await repo.relation_to_case(
+                        tx.conn, case=case, practitioner_id=fresh.practitioner_id
+                    )
+                    allowed = is_allowed(fresh.roles, action, Relation(relation))
+                if allowed:
+                    scope = OccurrenceScope(tx, fresh, occ, case, token, parsed.action)
+                    result = await fn(self, scope, *args, **kwargs)
+                    await tx.audit(
+                        actor_kind="practitioner",
+                        actor_id=fresh.practitioner_id,
+                        action=str(action),
+                        case_id=case.id if case else None,
+                        case_code=case.code if case else None,
+                        detail={"occurrence": occ.id, "button": parsed.action},
+                    )
+                    return result
+            await self._audit_denied(actor, str(action), None)
+            raise NotAllowed(f"you may not do this ({action})")
+
+        _mark(wrapper, Permission("case", str(action)))
+        return wrapper
+
+    return decorate
+
+
+def requires_any_case(
+    action: Action,
+) -> Callable[
+    [Callable[Concatenate[S, TeamScope, P], Awaitable[R]]],
+    Callable[Concatenate[S, Actor, P], Awaitable[R]],
+]:
+    """Not about one case: allowed to roles that may do `action` as a member of a case."""
+
+    def decorate(
+        fn: Callable[Concatenate[S, TeamScope, P], Awaitable[R]],
+    ) -> Callable[Concatenate[S, Actor, P], Awaitable[R]]:
+        @functools.wraps(fn)
+        async def wrapper(self: S, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            async with self.db.transaction(self.clock.now()) as tx:
+                fresh = await self._fresh_actor(tx, actor)
+                if is_allowed(fresh.roles, action, Relation.MEMBER):
+                    result = await fn(self, TeamScope(tx, fresh), *args, **kwargs)
+                    await tx.audit(
+                        actor_kind="practitioner",
+                        actor_id=fresh.practitioner_id,
+                        action=str(action),
+                    )
+                    return result
+            await self._audit_denied(actor, str(action), None)
+            raise NotAllowed(f"your role may not do this ({action})")
+
+        _mark(wrapper, Permission("team", str(action)))
+        return wrapper
+
+    return decorate
+
+
+def _in_chain(occ: repo.Occurrence, practitioner_id: str) -> bool:
+    """Was this person notified by the occurrence (or did they ask for the page)?"""
+    if practitioner_id in (occ.recipient_id, occ.requested_by):
+        return True
+    if occ.escalation_chain in ("", "[]"):
+        return False
+    chain = esc.Chain.from_json(occ.escalation_chain)
+    notified = chain.targets[: occ.escalation_level + 1]
+    return any(t.practitioner_id == practitioner_id for t in notified)
+
+
+def _rule_text(schedule: repo.Schedule) -> str:
+    rule = schedule.rule
+    if isinstance(rule, OneOff):
+        return "once"
+    return f"{rule.to_text()} {schedule.time_zone}"
+
+
+class CheckinService(UseCases):
+    """The check-in use cases the chat layer and the command line call."""
+
+    def __init__(
+        self,
+        app: HasDatabase | Database,
+        config: Config,
+        clock: Clock,
+        *,
+        on_work: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = app if isinstance(app, Database) else app.db
+        self.clock = clock
+        self.config = config
+        #: called after a use case created work due now (a page): wakes the dispatcher
+        self.on_work = on_work
+        self.dispatcher: CheckinDispatcher | None = None
+        self.timer: CheckinTimer | None = None
+
+    def _poke(self) -> None:
+        if self.on_work is not None:
+            self.on_work()
+        elif self.timer is not None:
+            self.timer.poke()
+
+    # -- the dispatcher's lifecycle ---------------------------------------------------------
+
+    async def start(self, channels: Sequence[Channel] | Mapping[str, Channel]) -> None:
+        """Start delivering: catch up on what fell due while down, then keep to the timer."""
+        by_name = (
+            dict(channels) if isinstance(channels, Mapping) else {c.name: c for c in channels}
+        )
+        self.dispatcher = CheckinDispatcher(self.db, self.clock, self.config.checkins, by_name)
+        self.timer = CheckinTimer(self.dispatcher, self.config.checkins.poll_interval)
+        await self.timer.start()
+
+    async def stop(self) -> None:
+        if self.timer is not None:
+            await self.timer.stop()
+        self.timer = None
+
+    # -- schedules --------------------------------------------------------------------------
+
+    @requires(Action.SCHEDULE_CHECKIN)
+    async def create_schedule(
+        self,
+        scope: CaseScope,
+        rule: Recurrence,
+        *,
+        reminded_id: str | None = None,
+        escalate_to_id: str | None = None,
+        grace: timedelta | None = None,
+        urgent: bool = False,
+    ) -> str:
+        """A recurring or one-off check-in on the case; returns the schedule id."""
+        return await self._insert_schedule(
+            scope.tx,
+            scope.case.id,
+            rule,
+            reminded_id=reminded_id or scope.actor.practitioner_id,
+            escalate_to_id=escalate_to_id,
+            grace=grace,
+            urgent=urgent,
+            created_by=scope.actor.practitioner_id,
+            detail=scope.detail,
+        )
+
+    async def _insert_schedule(
+        self,
+        tx: Tx,
+        case_id: str,
+        rule: Recurrence,
+        *,
+        reminded_id: str,
+        escalate_to_id: str | None,
+        grace: timedelta | None,
+        urgent: bool,
+        created_by: str | None,
+        detail: dict[str, Any],
+    ) -> str:
+        case = await repo.case_by_id(tx.conn, case_id=case_id)
+        assert case is not None
+        for who in (reminded_id, escalate_to_id):
+            if who is None:
+                continue
+            if await repo.relation_to_case(tx.conn, case=case, practitioner_id=who) == "other":
+                raise InvalidInput("the person reminded or escalated to must be on the case")
+        if case.status != "open":
+            raise InvalidInput(f"case {case.code} is closed")
+        next_due = next_occurrence(rule, tx.now - timedelta(microseconds=1))
+        if next_due is None:
+            raise InvalidInput("a one-off check-in must be in the future")
+        sid = await repo.insert_schedule(
+            tx.conn,
+            case_id=case_id,
+            rule=rule,
+            reminded_id=reminded_id,
+            escalate_to_id=escalate_to_id,
+            grace=grace or self.config.checkins.grace_period,
+            urgent=urgent,
+            next_due_at=next_due,
+            created_by=created_by,
+            now=tx.now,
+        )
+        detail.update(schedule=sid, reminded=reminded_id, kind=type(rule).__name__.lower())
+        self._poke()
+        return sid
+
+    @requires(Action.FOLLOW_UP)
+    async def schedule_followup(
+        self, scope: CaseScope, after: timedelta, label: str = ""
+    ) -> datetime:
+        """A dialog's "check in again in 24 hours": a one-off for the actor; returns when."""
+        if not timedelta(minutes=1) <= after <= timedelta(days=366):
+            raise InvalidInput("a follow-up must be between 1 minute and a year ahead")
+        due = scope.tx.now + after
+        await self._insert_schedule(
+            scope.tx,
+            scope.case.id,
+            OneOff(due),
+            reminded_id=scope.actor.practitioner_id,
+            escalate_to_id=None,
+            grace=None,
+            urgent=False,
+            created_by=scope.actor.practitioner_id,
+            detail=scope.detail,
+        )
+        scope.detail["origin"] = "followup"
+        del label  # the label is the dialog's wording: never stored with the case (no content)
+        return due
+
+    async def set_schedule_status(
+        self, actor: Actor, schedule_id: str, action: Literal["pause", "resume", "cancel"]
+    ) -> str:
+        """Pause, resume or cancel a schedule by id (the chat layer's entry point)."""
+        async with self.db.engine.connect() as conn:
+            schedule = await repo.get_schedule(conn, schedule_id=schedule_id)
+            case = await repo.case_by_id(conn, case_id=schedule.case_id) if schedule else None
+            await conn.rollback()
+        if case is None:
+            raise NotFound(f"no check-in {schedule_id}")
+        return await self._set_status(actor, case.code, schedule_id, action)
+
+    @requires(Action.SCHEDULE_CHECKIN)
+    async def _set_status(
+        self, scope: CaseScope, schedule_id: str, action: Literal["pause", "resume", "cancel"]
+    ) -> str:
+        scope.detail.update(schedule=schedule_id, change=action)
+        return await self._change_status(scope.tx, scope.case.id, schedule_id, action)
+
+    async def _change_status(
+        self, tx: Tx, case_id: str | None, schedule_id: str, action: str
+    ) -> str:
+        if action not in _SCHEDULE_ACTIONS:
+            raise InvalidInput(f"expected one of {', '.join(_SCHEDULE_ACTIONS)}, found {action!r}")
+        schedule = await repo.get_schedule(tx.conn, schedule_id=schedule_id)
+        if schedule is None or (case_id is not None and schedule.case_id != case_id):
+            raise NotFound(f"no check-in {schedule_id} on this case")
+        if action == "resume":
+            if schedule.status != "paused":
+                raise InvalidInput(f"check-in {schedule_id} is {schedule.status}, not paused")
+            nxt = next_occurrence(schedule.rule, tx.now)
+            await repo.update_schedule(
+                tx.conn,
+                schedule_id=schedule_id,
+                now=tx.now,
+                expected_status=("paused",),
+                status="active" if nxt else "done",
+                next_due_at=nxt,
+            )
+            self._poke()
+            return "active" if nxt else "done"
+        new = "paused" if action == "pause" else "cancelled"
+        if schedule.status not in ("active", "paused"):
+            raise InvalidInput(f"check-in {schedule_id} is {schedule.status}")
+        await repo.update_schedule(
+            tx.conn,
+            schedule_id=schedule_id,
+            now=tx.now,
+            status=new,
+            next_due_at=None if new == "cancelled" else schedule.next_due_at,
+        )
+        # reminders not yet delivered are withdrawn; running escalations continue (frozen)
+        for occ in await repo.list_occurrences(
+            tx.conn, case_ids=[schedule.case_id], statuses=("pending",), limit=1000
+        ):
+            if occ.schedule_id == schedule_id:
+                await repo.update_occurrence(
+                    tx.conn,
+                    occurrence_id=occ.id,
+                    now=tx.now,
+                    expected_status=("pending",),
+                    status="cancelled",
+                    next_action_at=None,
+                )
+        return new
+
+    # -- listing ----------------------------------------------------------------------------
+
+    @requires_any_case(Action.VIEW_CHECKINS)
+    async def list_checkins(self, scope: TeamScope) -> list[Upcoming]:
+        """The actor's upcoming check-ins, and those of the cases they own."""
+        me = scope.actor.practitioner_id
+        conn = scope.tx.conn
+        owned = [
+            c.id
+            for c, relation in await scope.tx.cases.for_practitioner(practitioner_id=me)
+            if relation == "owner"
+            and is_allowed(scope.actor.roles, Action.VIEW_CHECKINS, Relation.OWNER)
+        ]
+        schedules = await repo.list_schedules(conn, case_ids=owned, reminded_id=me)
+        occurrences = await repo.list_occurrences(conn, case_ids=owned, recipient_id=me)
+        codes: dict[str, str] = {}
+
+        async def code(case_id: str | None) -> str:
+            if case_id is None:
+                return "-"
+            if case_id not in codes:
+                case = await repo.case_by_id(conn, case_id=case_id)
+                codes[case_id] = case.code if case else "-"
+            return codes[case_id]
+
+        out = [
+            Upcoming(
+                None,
+                o.id,
+                await code(o.case_id),
+                o.kind,
+                o.status,
+                o.deliver_at if o.status == "pending" else o.next_action_at,
+                o.recipient_id,
+                False,
+            )
+            for o in occurrences
+            if o.kind == "checkin"
+        ]
+        out += [
+            Upcoming(
+                s.id,
+                None,
+                await code(s.case_id),
+                _rule_text(s),
+                s.status,
+                s.next_due_at,
+                s.reminded_id,
+                s.urgent,
+            )
+            for s in schedules
+        ]
+        far = datetime.max.replace(tzinfo=scope.tx.now.tzinfo)
+        return sorted(out, key=lambda u: (u.next_at or far, u.case_code))
+
+    async def list_upcoming(self, actor: Actor) -> list[Reply]:
+        """`/checkins`: the list as one message."""
+        items = await self.list_checkins(actor)
+        if not items:
+            return [Reply(text(actor.language, "none_upcoming"))]
+        lines = [text(actor.language, "upcoming")]
+        for item in items[:30]:
+            when = local_time(item.next_at, actor.time_zone) if item.next_at else "-"
+            paused = f" ({text(actor.language, 'paused')})" if item.status == "paused" else ""
+            lines.append(f"• {item.case_code} — {when}{paused}")
+        return [Reply("\n".join(lines))]
+
+    # -- buttons ----------------------------------------------------------------------------
+
+    async def handle_button(self, actor: Actor, token: str) -> list[Reply]:
+        """A button of a reminder, an escalation or a page (`ci.<occurrence>.<action>`)."""
+        return await self._button(actor, token)
+
+    @requires_occurrence(Action.ACK_CHECKIN)
+    async def _button(self, scope: OccurrenceScope) -> list[Reply]:
+        occ, tx, lang = scope.occurrence, scope.tx, scope.actor.language
+        code = scope.case.code if scope.case else "-"
+        if scope.action == "note":
+            return [
+                Reply(
+                    text(lang, "note_prompt", case=code),
+                    answers_button=scope.token,
+                    extra={
+                        "await_note_case": code,
+                        "note_tags": "contact",
+                        "note_origin": "checkin",
+                    },
+                )
+            ]
+        if occ.status not in ("waiting", "exhausted"):
+            return [Reply(text(lang, "already"), answers_button=scope.token)]
+        me = scope.actor.practitioner_id
+        chain = esc.Chain.from_json(occ.escalation_chain)
+        if scope.action in _SNOOZE:
+            if occ.kind != "checkin" or me != occ.recipient_id:
+                raise NotAllowed("only the practitioner reminded can snooze a check-in")
+            return await self._snooze(scope, chain, _SNOOZE[scope.action])
+        step = esc.acknowledge(state_of(occ), me)
+        if not await apply_step(tx, occ, chain, step, reason=scope.action):
+            return [Reply(text(lang, "already"), answers_button=scope.token)]
+        if scope.action == "cant" and occ.kind == "checkin" and scope.case is not None:
+            owner = scope.case.owner_id
+            if owner != me:
+                person = await repo.practitioner(tx.conn, practitioner_id=owner)
+                olang = person.language if person else "en"
+                await queue_message(
+                    tx,
+                    key=f"{occ.id}.cant.{owner}",
+                    practitioner_id=owner,
+                    kind="cant_reach",
+                    reply=Reply(text(olang, "cant_reach_alert", case=code), kind="alert"),
+                    occurrence_id=occ.id,
+                )
+                self._poke()
+            return [
+                Reply(
+                    text(lang, "cant_reach"),
+                    answers_button=scope.token,
+                    extra={"open_dialog": CANT_REACH_DIALOG, "case": code},
+                )
+            ]
+        if occ.kind == "page" and occ.requested_by and occ.requested_by != me:
+            await _tell_requester(tx, occ, scope.case, "page_acked", "acked", who=scope.actor.name)
+            self._poke()
+        if scope.action == "done":
+            return [
+                Reply(
+                    text(lang, "done", case=code),
+                    buttons=(Button(text(lang, "b_note"), checkin_token(occ.id, "note")),),
+                    answers_button=scope.token,
+                )
+            ]
+        return [Reply(text(lang, "ack_thanks"), answers_button=scope.token)]
+
+    async def _snooze(
+        self, scope: OccurrenceScope, chain: esc.Chain, delay: timedelta
+    ) -> list[Reply]:
+        occ, tx = scope.occurrence, scope.tx
+        changed = await repo.update_occurrence(
+            tx.conn,
+            occurrence_id=occ.id,
+            now=tx.now,
+            expected_status=(occ.status,),
+            expected_level=occ.escalation_level,
+            status="snoozed",
+            next_action_at=None,
+        )
+        if not changed:
+            return [Reply(text(scope.actor.language, "already"), answers_button=scope.token)]
+        person = await repo.practitioner(tx.conn, practitioner_id=scope.actor.practitioner_id)
+        due = tx.now + delay
+        deliver = delivery_time(
+            due, scope.actor.time_zone, quiet_hours_of(person) if person else None
+        )
+        await repo.insert_occurrence(
+            tx.conn,
+            kind="checkin",
+            schedule_id=occ.schedule_id,
+            case_id=occ.case_id,
+            recipient_id=occ.recipient_id,
+            due_at=due,
+            deliver_at=deliver,
+            now=tx.now,
+        )
+        del chain
+        at = local_time(deliver, scope.actor.time_zone)
+        return [Reply(text(scope.actor.language, "snoozed", at=at), answers_button=scope.token)]
+
+    # -- pages ------------------------------------------------------------------------------
+
+    async def page_contact(
+        self, actor: Actor, role: str, case_code: str | None = None
+    ) -> list[Reply]:
+        """A dialog's "notify this contact now": page the person on call for `role`."""
+        if case_code:
+            return await self._page_case(actor, case_code, role)
+        return await self._page_team(actor, role)
+
+    @requires(Action.PAGE_CONTACT)
+    async def _page_case(self, scope: CaseScope, role: str) -> list[Reply]:
+        scope.detail["role"] = role
+        return await self._page(scope.tx, scope.actor, role, scope.case.id, scope.detail)
+
+    @requires_any_case(Action.PAGE_CONTACT)
+    async def _page_team(self, scope: TeamScope, role: str) -> list[Reply]:
+        return await self._page(scope.tx, scope.actor, role, None, {})
+
+    async def _page(
+        self, tx: Tx, actor: Actor, role: str, case_id: str | None, detail: dict[str, Any]
+    ) -> list[Reply]:
+        chain = await freeze_page_chain(
+            tx,
+            team_id=actor.team_id,
+            role=role,
+            requester=actor.practitioner_id,
+            config=self.config.checkins,
+        )
+        if not chain.targets:
+            return [Reply(text(actor.language, "page_none", role=role), kind="alert")]
+        oid = await repo.insert_occurrence(
+            tx.conn,
+            kind="page",
+            case_id=case_id,
+            role=role,
+            requested_by=actor.practitioner_id,
+            due_at=tx.now,
+            deliver_at=tx.now,
+            escalation_chain=chain.to_json(),
+            now=tx.now,
+        )
+        detail["occurrence"] = oid
+        self._poke()
+        return [Reply(text(actor.language, "page_sent", role=role))]
+
+    # -- the command line -------------------------------------------------------------------
+
+    @operator_command("checkin.cli_list")
+    async def cli_list(self, scope: EntryScope, case_code: str | None = None) -> list[Upcoming]:
+        scope.audit = False  # listing schedules shows codes and times only
+        conn = scope.tx.conn
+        case_ids = None
+        if case_code:
+            case = await repo.case_by_code(conn, code=case_code.strip().upper())
+            if case is None:
+                raise NotFound(f"no case {case_code}")
+            case_ids = [case.id]
+        out: list[Upcoming] = []
+        for s in await repo.list_schedules(conn, case_ids=case_ids):
+            case = await repo.case_by_id(conn, case_id=s.case_id)
+            out.append(
+                Upcoming(
+                    s.id,
+                    None,
+                    case.code if case else "-",
+                    _rule_text(s),
+                    s.status,
+                    s.next_due_at,
+                    s.reminded_id,
+                    s.urgent,
+                )
+            )
+        return out
+
+    @operator_command("checkin.schedule")
+    async def cli_add(
+        self,
+        scope: EntryScope,
+        case_code: str,
+        rule: Recurrence,
+        *,
+        reminded_id: str | None,
+        escalate_to_id: str | None,
+        grace: timedelta | None,
+        urgent: bool,
+    ) -> str:
+        case = await repo.case_by_code(scope.tx.conn, code=case_code.strip().upper())
+        if case is None:
+            raise NotFound(f"no case {case_code}")
+        scope.case_id, scope.case_code = case.id, case.code
+        return await self._insert_schedule(
+            scope.tx,
+            case.id,
+            rule,
+            reminded_id=reminded_id or case.owner_id,
+            escalate_to_id=escalate_to_id,
+            grace=grace,
+            urgent=urgent,
+            created_by=None,
+            detail=scope.detail,
+        )
+
+    @operator_command("checkin.schedule_status")
+    async def cli_set_status(self, scope: EntryScope, schedule_id: str, action: str) -> str:
+        schedule = await repo.get_schedule(scope.tx.conn, schedule_id=schedule_id)
+        if schedule is None:
+            raise NotFound(f"no check-in {schedule_id}")
+        case = await repo.case_by_id(scope.tx.conn, case_id=schedule.case_id)
+        scope.case_id, scope.case_code = schedule.case_id, case.code if case else None
+        scope.detail.update(schedule=schedule_id, change=action)
+        return await self._change_status(scope.tx, None, schedule_id, action)

@@ -1,0 +1,134 @@
+"""What check-in messages say, in English and French. Case codes only: never a name of the
+person followed, a note or a label typed by a practitioner. (Pages name who asks, a colleague.)
+
+Buttons carry tokens `ci.<occurrence id>.<action>` (see `bot.checkins.tokens`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.checkins.recurrence import zone
+from bot.checkins.tokens import checkin_token
+from bot.messages import Button, Reply
+
+__all__ = ["local_time", "text"]
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "reminder": "Check-in due: case {case}",
+        "reminder_late": "Check-in due (late, was due {due}): case {case}",
+        "escalation": "Missed check-in: case {case} (due {due}), not acknowledged.",
+        "escalation_unreachable": (
+            "Check-in for case {case} (due {due}): the practitioner cannot be reached."
+        ),
+        "cant_reach_alert": "Case {case}: the practitioner could not reach the person.",
+        "page": "Contact requested now: case {case}, asked by {who}. Please acknowledge.",
+        "page_nocase": "Contact requested now, asked by {who}. Please acknowledge.",
+        "page_sent": "Paging the person on call ({role}). I will tell you who acknowledges.",
+        "page_none": (
+            "Nobody can be paged for {role}. Use the emergency contacts now (/contacts)."
+        ),
+        "page_acked": "{who} acknowledged your request (case {case}).",
+        "page_nobody": (
+            "Nobody on call acknowledged (case {case}). The fallback contact was alerted. "
+            "If anyone is in danger, use the emergency contacts now (/contacts)."
+        ),
+        "ack_thanks": "Acknowledged. Thank you.",
+        "done": "Check-in recorded for case {case}.",
+        "note_prompt": "Type a quick note for case {case}.",
+        "snoozed": "Snoozed: I will remind you again at {at}.",
+        "cant_reach": "The case owner has been told. Some guidance on who to contact:",
+        "already": "This check-in has already been handled.",
+        "summary": (
+            "While Relais was offline, {n} check-ins were missed: {cases}. Please review them."
+        ),
+        "none_upcoming": "No upcoming check-ins.",
+        "upcoming": "Upcoming check-ins:",
+        "b_done": "Done",
+        "b_snooze_1h": "Snooze 1 h",
+        "b_snooze_1d": "Snooze 1 day",
+        "b_cant": "Can't reach the person",
+        "b_ack": "Acknowledge",
+        "b_note": "Add a quick note",
+        "paused": "paused",
+    },
+    "fr": {
+        "reminder": "Point de suivi à faire : dossier {case}",
+        "reminder_late": "Point de suivi à faire (en retard, prévu {due}) : dossier {case}",
+        "escalation": "Point de suivi manqué : dossier {case} (prévu {due}), sans réponse.",
+        "escalation_unreachable": (
+            "Point de suivi du dossier {case} (prévu {due}) : le praticien est injoignable."
+        ),
+        "cant_reach_alert": "Dossier {case} : le praticien n'a pas pu joindre la personne.",
+        "page": "Contact demandé maintenant : dossier {case}, par {who}. Merci de confirmer.",
+        "page_nocase": "Contact demandé maintenant, par {who}. Merci de confirmer.",
+        "page_sent": "J'appelle la personne d'astreinte ({role}). Je vous dirai qui a confirmé.",
+        "page_none": (
+            "Personne ne peut être appelé pour {role}. Utilisez les contacts d'urgence "
+            "(/contacts)."
+        ),
+        "page_acked": "{who} a confirmé votre demande (dossier {case}).",
+        "page_nobody": (
+            "Personne d'astreinte n'a confirmé (dossier {case}). Le contact de repli a été "
+            "alerté. En cas de danger, utilisez les contacts d'urgence (/contacts)."
+        ),
+        "ack_thanks": "Confirmé. Merci.",
+        "done": "Point de suivi enregistré pour le dossier {case}.",
+        "note_prompt": "Écrivez une note rapide pour le dossier {case}.",
+        "snoozed": "Reporté : je vous le rappellerai à {at}.",
+        "cant_reach": (
+            "Le responsable du dossier est prévenu. Quelques repères sur qui contacter :"
+        ),
+        "already": "Ce point de suivi a déjà été traité.",
+        "summary": (
+            "Pendant l'arrêt de Relais, {n} points de suivi ont été manqués : {cases}. "
+            "Merci de les revoir."
+        ),
+        "none_upcoming": "Aucun point de suivi à venir.",
+        "upcoming": "Points de suivi à venir :",
+        "b_done": "Fait",
+        "b_snooze_1h": "Reporter 1 h",
+        "b_snooze_1d": "Reporter 1 jour",
+        "b_cant": "Personne injoignable",
+        "b_ack": "Confirmer",
+        "b_note": "Ajouter une note rapide",
+        "paused": "en pause",
+    },
+}
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    table = _TEXTS.get(lang, _TEXTS["en"])
+    return table.get(key, _TEXTS["en"][key]).format(**values)
+
+
+def local_time(when: datetime, time_zone: str) -> str:
+    """A short local time for a practitioner: 'Mon 30 Mar 09:00'."""
+    return when.astimezone(zone(time_zone)).strftime("%a %d %b %H:%M")
+
+
+def reminder(lang: str, occurrence_id: str, case_code: str, late_due: str | None) -> Reply:
+    body = (
+        text(lang, "reminder_late", case=case_code, due=late_due)
+        if late_due
+        else text(lang, "reminder", case=case_code)
+    )
+    return Reply(
+        body,
+        buttons=(
+            Button(text(lang, "b_done"), checkin_token(occurrence_id, "done")),
+            Button(text(lang, "b_snooze_1h"), checkin_token(occurrence_id, "s1h")),
+            Button(text(lang, "b_snooze_1d"), checkin_token(occurrence_id, "s1d")),
+            Button(text(lang, "b_cant"), checkin_token(occurrence_id, "cant")),
+        ),
+        kind="alert",
+    )
+
+
+def with_ack(lang: str, occurrence_id: str, body: str) -> Reply:
+    return Reply(
+        body,
+        buttons=(Button(text(lang, "b_ack"), checkin_token(occurrence_id, "ack")),),
+        kind="alert",
+    )
