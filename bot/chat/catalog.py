@@ -1,0 +1,57 @@
+"""The bot's own messages, per language, from content/catalog/<lang>.toml.
+
+Psychologists and translators edit these files; the code only names keys. A missing key in a
+language falls back to English; a missing key everywhere is a programming error (KeyError).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ConfigError
+
+__all__ = ["LANGUAGES", "Catalog"]
+
+LANGUAGES = ("en", "fr")
+_DEFAULT = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    messages: dict[str, dict[str, Any]]
+
+    @classmethod
+    def load(cls, content_dir: Path) -> Catalog:
+        messages: dict[str, dict[str, Any]] = {}
+        for lang in LANGUAGES:
+            path = content_dir / "catalog" / f"{lang}.toml"
+            try:
+                messages[lang] = tomllib.loads(path.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise ConfigError(f"cannot read message catalog {path}: {exc.strerror}") from exc
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        return cls(messages)
+
+    def text(self, lang: str, key: str, **values: object) -> str:
+        table = self.messages.get(lang, self.messages[_DEFAULT])
+        template = table.get(key)
+        if not isinstance(template, str):
+            template = self.messages[_DEFAULT][key]
+        return str(template).format(**values) if values else str(template)
+
+    def label(self, lang: str, table: str, key: str) -> str:
+        """A label from a sub-table ([roles], [relations], [tags], [commands])."""
+        for candidate in (lang, _DEFAULT):
+            value = self.messages.get(candidate, {}).get(table, {}).get(key)
+            if isinstance(value, str):
+                return value
+        return key.replace("_", " ")
+
+    def commands(self, lang: str) -> list[tuple[str, str]]:
+        """The bot's command menu (command, description) for a language."""
+        table = self.messages[_DEFAULT]["commands"]
+        return [(name, self.label(lang, "commands", name)) for name in table]

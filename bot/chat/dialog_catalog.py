@@ -1,0 +1,76 @@
+"""The guidance the bot can run: every version of every dialog, and the contact roles.
+
+Bundled content is loaded from `content/` (version 1 of each dialog); publishing adds the
+versions stored in the database. Running sessions ask for their pinned version; new ones get the
+newest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from pathlib import Path
+
+from bot.errors import ConfigError
+from dialogs import ContactRole, Dialog, DialogSource, Library, load_contact_roles, load_library
+from dialogs.diagnostics import has_errors
+
+__all__ = ["DialogCatalog"]
+
+logger = logging.getLogger(__name__)
+
+#: roles that may open every dialog whatever its audience
+_SEE_ALL = frozenset({"admin", "psychologist"})
+
+
+class DialogCatalog:
+    def __init__(self, library: Library, roles: dict[str, ContactRole]) -> None:
+        self._library = library
+        self._roles = roles
+
+    @classmethod
+    def from_content(cls, content_dir: Path) -> DialogCatalog:
+        roles_file = content_dir / "contact_roles.yaml"
+        roles = load_contact_roles(roles_file)
+        if has_errors(roles.diagnostics):
+            first = roles.diagnostics[0]
+            raise ConfigError(f"contact roles are invalid: {first}; run `relais dialogs check`")
+        loaded = load_library(content_dir / "dialogs", roles=set(roles.roles))
+        errors = [d for d in loaded.diagnostics if d.severity == "error"]
+        if errors:
+            # A broken file never takes the bot down: it is left out, loudly.
+            logger.error(
+                "%d error(s) in the bundled dialogs; the affected dialogs are left out: "
+                "run `relais dialogs check %s`",
+                len(errors),
+                content_dir,
+            )
+        return cls(loaded.library, roles.roles)
+
+    # -- what the chat layer asks ---------------------------------------------------------
+
+    def source(self) -> DialogSource:
+        return self._library
+
+    @property
+    def library(self) -> Library:
+        return self._library
+
+    def add_version(self, dialog: Dialog, version: int) -> None:
+        self._library.add(dialog, version)
+
+    def allowed(self, dialog: Dialog, roles: Collection[str]) -> bool:
+        return not dialog.audience or bool(set(roles) & (set(dialog.audience) | _SEE_ALL))
+
+    def list_for(self, roles: Collection[str], lang: str) -> list[tuple[str, str]]:
+        """(dialog id, title) of the newest version of each dialog the roles may open."""
+        entries = []
+        for dialog_id in self._library.ids():
+            dialog = self._library.get(dialog_id)
+            if dialog is not None and self.allowed(dialog, roles):
+                entries.append((dialog_id, dialog.title.get(lang, dialog.default_language)))
+        return sorted(entries, key=lambda entry: (entry[0] != "crisis", entry[1].casefold()))
+
+    def role_label(self, role: str, lang: str) -> str:
+        known = self._roles.get(role)
+        return known.label_in(lang) if known else role.replace("_", " ")

@@ -1,0 +1,121 @@
+"""What the chat layer needs from the rest of the application, as protocols.
+
+`bot.app.Relais` (storage and use cases), `bot.checkins` and `bot.publishing` provide these; the
+chat layer depends on nothing else, so it can be read and tested on its own terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.messages import Reply
+
+__all__ = [
+    "ActorLike",
+    "CaseLike",
+    "ChatBackend",
+    "CheckinsPort",
+    "ContactLike",
+    "NoteLike",
+    "PublishingPort",
+    "SessionLike",
+]
+
+
+class ActorLike(Protocol):
+    @property
+    def practitioner_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def roles(self) -> frozenset[str]: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def time_zone(self) -> str: ...
+
+
+class CaseLike(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def relation(self) -> str: ...
+
+
+class NoteLike(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def author_name(self) -> str: ...
+    @property
+    def tags(self) -> Sequence[str]: ...
+    @property
+    def body(self) -> str: ...
+
+
+class ContactLike(Protocol):
+    @property
+    def role(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def hours(self) -> str | None: ...
+
+
+class SessionLike(Protocol):
+    @property
+    def state(self) -> dict[str, Any]: ...
+
+
+class ChatBackend(Protocol):
+    """The use cases of `bot.app.Relais` the chat layer calls (each authorizes and audits)."""
+
+    def identify(self, channel: str, user_id: str, /) -> Awaitable[Any]: ...
+    def redeem_invite(self, channel: str, user_id: str, code: str, /) -> Awaitable[Any]: ...
+    def set_language(self, actor: Any, lang: str, /) -> Awaitable[Any]: ...
+    def list_cases(self, actor: Any, /) -> Awaitable[Sequence[CaseLike]]: ...
+    def log_note(
+        self, actor: Any, case_code: str, body: str, tags: Sequence[str], origin: str, /
+    ) -> Awaitable[object]: ...
+    def list_notes(
+        self, actor: Any, case_code: str, limit: int = 20, /
+    ) -> Awaitable[Sequence[NoteLike]]: ...
+    def contacts_for(
+        self, actor: Any, roles: Sequence[str], case_code: str | None = None, /
+    ) -> Awaitable[Sequence[ContactLike]]: ...
+    def load_session(self, channel: str, chat_id: str, /) -> Awaitable[SessionLike | None]: ...
+    def save_session(
+        self,
+        channel: str,
+        chat_id: str,
+        state: dict[str, Any],
+        /,
+        *,
+        practitioner_id: str | None = None,
+        dialog_id: str | None = None,
+        dialog_version: int | None = None,
+        expires_at: datetime | None = None,
+    ) -> Awaitable[None]: ...
+    def end_session(self, channel: str, chat_id: str, /) -> Awaitable[bool]: ...
+    def first_time(self, channel: str, event_id: str, /) -> Awaitable[bool]: ...
+
+
+class CheckinsPort(Protocol):
+    async def schedule_followup(
+        self, actor: Any, case_code: str, after: timedelta, label: str
+    ) -> datetime: ...
+    async def page_contact(self, actor: Any, role: str, case_code: str | None) -> list[Reply]: ...
+    async def handle_button(self, actor: Any, token: str) -> list[Reply]: ...
+    async def list_upcoming(self, actor: Any) -> list[Reply]: ...
+
+
+class PublishingPort(Protocol):
+    async def handle_command(self, actor: Any, command: str, argument: str) -> list[Reply]: ...
+    async def handle_button(self, actor: Any, token: str) -> list[Reply]: ...
+    async def handle_document(self, actor: Any, file_name: str, data: bytes) -> list[Reply]: ...

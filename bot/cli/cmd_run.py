@@ -1,0 +1,122 @@
+"""`relais run` (serve the enabled channels) and `relais demo` (a terminal chat on demo data)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.channels.console import ConsoleChannel
+from bot.config import Config, load_config
+from bot.runtime import Runtime, build_channels, open_runtime, serve
+
+__all__ = ["register"]
+
+DEMO_PEOPLE = ("mentor", "coordinator", "psychologist")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser(
+        "run",
+        help="serve the channels enabled in the configuration (Telegram, Matrix)",
+        description="Start every enabled channel in one process; stop with Ctrl-C or SIGTERM.",
+    )
+    run.add_argument(
+        "--console",
+        action="store_true",
+        help="also chat on this terminal as the practitioner bound to console user 'demo'",
+    )
+    run.set_defaults(func=_run)
+
+    demo = sub.add_parser(
+        "demo",
+        help="chat in this terminal as a demo practitioner (SQLite, bundled content, demo data)",
+    )
+    demo.add_argument(
+        "--as",
+        dest="person",
+        choices=DEMO_PEOPLE,
+        default="mentor",
+        help="which demo person to be (default: mentor)",
+    )
+    demo.set_defaults(func=_demo)
+
+
+def setup_logging(config: Config, *, to_file: Path | None = None) -> None:
+    level = getattr(logging, config.log_level, logging.INFO)
+    handler: logging.Handler
+    if to_file is not None:
+        to_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(to_file, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Library loggers can carry request bodies at DEBUG: keep them at WARNING.
+    for noisy in ("httpx", "httpcore", "telegram", "nio", "aiosqlite", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    setup_logging(config)
+    return asyncio.run(_serve(config, console=args.console))
+
+
+async def _serve(config: Config, *, console: bool) -> int:
+    runtime = await open_runtime(config)
+    try:
+        channels = build_channels(runtime)
+        stop = asyncio.Event()
+        if console:
+            terminal = ConsoleChannel("demo")
+            channels.append(terminal)
+            asyncio.get_running_loop().create_task(_stop_when_done(terminal, stop))
+        if not channels:
+            print(
+                "relais: no channel is enabled: set [telegram] enabled = true or "
+                "[matrix] enabled = true in the configuration (see config.example.toml), "
+                "or try `relais demo`.",
+                file=sys.stderr,
+            )
+            return 1
+        return await serve(runtime, channels, stop)
+    finally:
+        await runtime.close()
+
+
+async def _stop_when_done(channel: ConsoleChannel, stop: asyncio.Event) -> None:
+    await channel.finished.wait()
+    stop.set()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    setup_logging(config, to_file=config.data_path / "relais-demo.log")
+    return asyncio.run(_demo_chat(config, args.person))
+
+
+async def _demo_chat(config: Config, person: str) -> int:
+    from storage.demo import seed_demo
+
+    runtime: Runtime = await open_runtime(config, migrate_schema=True)
+    try:
+        info = await seed_demo(runtime.relais)
+        user_id = info.console_user(person)
+        terminal = ConsoleChannel(user_id)
+        print(
+            f"Relais demo — you are {info.name_of(person)}, a demo {person}, on {config.data_path}.\n"
+            f"Cases: {', '.join(info.case_codes)}. Try /crisis, /sos, /cases, /note, /help; "
+            "/quit to leave.\n"
+            "Demo data only: never type real names or real case details here.\n"
+        )
+        stop = asyncio.Event()
+        asyncio.get_running_loop().create_task(_stop_when_done(terminal, stop))
+        await serve(runtime, [terminal], stop)
+        return 0
+    finally:
+        await runtime.close()

@@ -1,0 +1,156 @@
+"""Wiring: the application object, the dialogs, the chat layer, the check-ins and the channels.
+
+`relais run` and `relais demo` build a `Runtime`, start the enabled channels in one event loop
+(one failing does not stop the others) and stop everything cleanly on SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.app import Relais
+from bot.channels.base import Channel
+from bot.chat.catalog import LANGUAGES, Catalog
+from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.service import ChatService
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.errors import ConfigError
+
+__all__ = ["Runtime", "build_channels", "open_runtime", "serve"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Runtime:
+    config: Config
+    clock: Clock
+    relais: Relais
+    dialogs: DialogCatalog
+    catalog: Catalog
+    chat: ChatService
+    checkins: Any = None
+    publishing: Any = None
+    channels: list[Channel] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for channel in reversed(self.channels):
+            try:
+                await channel.stop()
+            except Exception:
+                logger.exception("stopping channel %s failed", channel.name)
+        if self.checkins is not None:
+            await self.checkins.stop()
+        await self.relais.close()
+
+
+async def open_runtime(
+    config: Config, clock: Clock | None = None, *, migrate_schema: bool = False
+) -> Runtime:
+    """Open the database (refusing an out-of-date schema unless told to migrate) and build the
+    chat layer on the bundled content plus the published versions."""
+    clock = clock or SystemClock()
+    content = config.content_path
+    if not (content / "dialogs").is_dir():
+        raise ConfigError(f"no dialogs folder in the content directory {content}", "content_dir")
+    relais = await Relais.open(config, clock, migrate_schema=migrate_schema)
+    try:
+        dialogs = DialogCatalog.from_content(content)
+        catalog = Catalog.load(content)
+        checkins = _checkins(relais, config, clock)
+        publishing = await _publishing(relais, dialogs, config, clock)
+        chat = ChatService(
+            relais, dialogs, catalog, clock, config, checkins=checkins, publishing=publishing
+        )
+    except BaseException:
+        await relais.close()
+        raise
+    return Runtime(config, clock, relais, dialogs, catalog, chat, checkins, publishing)
+
+
+def _checkins(relais: Relais, config: Config, clock: Clock) -> Any:
+    try:
+        from bot.checkins.service import CheckinService
+    except ImportError:  # pragma: no cover - while the check-in package is being built
+        return None
+    return CheckinService(relais, config, clock)
+
+
+async def _publishing(relais: Relais, dialogs: DialogCatalog, config: Config, clock: Clock) -> Any:
+    try:
+        from bot.publishing.service import PublishingService
+    except ImportError:  # pragma: no cover - while the publishing package is being built
+        return None
+    service = PublishingService(relais, dialogs, config, clock)
+    await service.load_published()
+    return service
+
+
+def build_channels(runtime: Runtime) -> list[Channel]:
+    """The channels enabled in the configuration (adapters are imported only when enabled)."""
+    config = runtime.config
+    channels: list[Channel] = []
+    if config.telegram.enabled:
+        from bot.channels.telegram import TelegramChannel
+
+        async def telegram_unreachable(user_id: str) -> None:
+            await runtime.relais.mark_unreachable("telegram", user_id)
+
+        secret = config.telegram_webhook_secret
+        channels.append(
+            TelegramChannel(
+                config.telegram,
+                config.telegram_token.read(),
+                clock=runtime.clock,
+                webhook_secret=secret.read() if config.telegram.mode == "webhook" else None,
+                commands={lang: runtime.catalog.commands(lang) for lang in LANGUAGES},
+                on_unreachable=telegram_unreachable,
+            )
+        )
+    if config.matrix.enabled:
+        from bot.channels.matrix import MatrixChannel
+
+        store = Path(config.matrix.store_path or config.data_path / "matrix")
+        channels.append(
+            MatrixChannel(
+                config.matrix,
+                password=config.matrix_password.read(),
+                pickle_key=config.matrix_pickle_key.read(),
+                store_path=store,
+            )
+        )
+    return channels
+
+
+async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) -> int:
+    """Start every channel (a failing one is logged, the others go on), then the check-in
+    dispatcher; wait for `stop`; stop everything. Returns 1 if no channel could start."""
+    started: list[Channel] = []
+    for channel in channels:
+        try:
+            await channel.start(runtime.chat.handle)
+        except Exception as exc:
+            logger.error("channel %s failed to start: %s", channel.name, type(exc).__name__)
+            logger.debug("channel start failure", exc_info=True)
+            continue
+        logger.info("channel %s started", channel.name)
+        started.append(channel)
+    runtime.channels = started
+    if not started:
+        logger.error("no channel could start; see the messages above")
+        return 1
+    if runtime.checkins is not None:
+        await runtime.checkins.start(started)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    return 0
