@@ -109,7 +109,8 @@ async def _demo_chat(config: Config, person: str) -> int:
         user_id = info.console_user(person)
         terminal = ConsoleChannel(user_id)
         print(
-            f"Relais demo — you are {info.name_of(person)}, a demo {person}, on {config.data_path}.\n"
+            f"Relais demo: you are {info.name_of(person)}, a demo {person}.\n"
+            f"Data: {config.data_path} (delete it to start afresh).\n"
             f"Cases: {', '.join(info.case_codes)}. Try /crisis, /sos, /cases, /note, /help; "
             "/quit to leave.\n"
             "Demo data only: never type real names or real case details here.\n"

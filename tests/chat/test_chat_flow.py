@@ -11,7 +11,8 @@ async def test_unknown_person_gets_one_neutral_reply(world: World) -> None:
         replies = await stranger.say(message)
         assert len(replies) == 1
         assert "invitation code" in replies[0].text
-        assert "K-1" not in replies[0].text and "112" not in replies[0].text
+        assert "K-1" not in replies[0].text
+        assert "112" not in replies[0].text
         assert not replies[0].buttons
 
 
@@ -31,7 +32,8 @@ async def test_help_lists_commands_and_psychologist_extras(world: World) -> None
 async def test_sos_shows_contacts_without_a_dialog(world: World) -> None:
     replies = await world.chat("alex").say("/sos")
     assert replies[0].kind == "alert"
-    assert "112" in replies[0].text and "Dr Martin" in replies[0].text
+    assert "112" in replies[0].text
+    assert "Dr Martin" in replies[0].text
 
 
 async def test_crisis_emergency_is_one_tap_away(world: World) -> None:
@@ -40,7 +42,8 @@ async def test_crisis_emergency_is_one_tap_away(world: World) -> None:
     assert "What is happening, Alex?" in texts(replies)
     assert alex.buttons()[0] == "Emergency contacts"
     replies = await alex.press("Emergency contacts")
-    assert "112" in texts(replies) and "Call now." in texts(replies)
+    assert "112" in texts(replies)
+    assert "Call now." in texts(replies)
 
 
 async def test_crisis_full_path_logs_note_and_survives_restart(world: World) -> None:
@@ -85,7 +88,8 @@ async def test_typed_number_picks_an_option(world: World) -> None:
 
 async def test_free_text_outside_a_dialog_gets_a_helpful_reply(world: World) -> None:
     replies = await world.chat("alex").say("hello?")
-    assert "/crisis" in texts(replies) and "/sos" in texts(replies)
+    assert "/crisis" in texts(replies)
+    assert "/sos" in texts(replies)
 
 
 async def test_sos_mid_dialog_keeps_the_dialog(world: World) -> None:
@@ -135,9 +139,11 @@ async def test_notes_of_a_case_one_is_not_on_are_refused(world: World) -> None:
 
 async def test_cases_lists_the_caseload(world: World) -> None:
     replies = await world.chat("cora").say("/cases")
-    assert "K-1" in texts(replies) and "K-2" in texts(replies)
+    assert "K-1" in texts(replies)
+    assert "K-2" in texts(replies)
     replies = await world.chat("alex").say("/cases")
-    assert "K-1" in texts(replies) and "K-2" not in texts(replies)
+    assert "K-1" in texts(replies)
+    assert "K-2" not in texts(replies)
 
 
 async def test_language_switch(world: World) -> None:
