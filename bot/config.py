@@ -43,9 +43,7 @@ def parse_duration(text: str, path: str = "") -> timedelta:
     """Parse '30m', '2h', '1d', '2w' into a timedelta."""
     match = _DURATION.match(text)
     if not match:
-        raise ConfigError(
-            f"expected a duration such as 30m, 2h, 1d or 2w, found {text!r}", path
-        )
+        raise ConfigError(f"expected a duration such as 30m, 2h, 1d or 2w, found {text!r}", path)
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
 
 
