@@ -254,20 +254,22 @@ def _entry(
     ) -> Callable[Concatenate[S, P], Awaitable[R]]:
         @functools.wraps(fn)
         async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            try:
-                async with self.db.transaction(self.clock.now()) as tx:
-                    scope = EntryScope(tx, audit=kind == "operator")
-                    try:
-                        result = await fn(self, scope, *args, **kwargs)
-                    except CommitThenRaise as deferred:
-                        if scope.audit:
-                            await _audit_entry(tx, kind, action, scope, outcome="failed")
-                        raise deferred
+            deferred: CommitThenRaise | None = None
+            async with self.db.transaction(self.clock.now()) as tx:
+                scope = EntryScope(tx, audit=kind == "operator")
+                try:
+                    result = await fn(self, scope, *args, **kwargs)
+                except CommitThenRaise as raised:
+                    # leave the block normally so that the writes are committed
+                    deferred = raised
+                    if scope.audit:
+                        await _audit_entry(tx, kind, action, scope, outcome="failed")
+                else:
                     if scope.audit:
                         await _audit_entry(tx, kind, action, scope, outcome="ok")
-                    return result
-            except CommitThenRaise as deferred:
+            if deferred is not None:
                 raise deferred.error from None
+            return result
 
         _mark(wrapper, Permission(kind, action))
         return wrapper
