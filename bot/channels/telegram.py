@@ -46,6 +46,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot.channels.base import Handler, SendResult
 from bot.channels.telegram_commands import DEFAULT_COMMANDS, CommandMenu
@@ -164,7 +165,15 @@ class TelegramChannel:
     async def start(self, handler: Handler) -> None:
         if self._app is not None:
             raise RuntimeError("the Telegram channel is already running")
-        builder = Application.builder().token(self._token).job_queue(None)
+        # Our own request objects, so that they can be closed even when getMe fails.
+        requests = (HTTPXRequest(connection_pool_size=64), HTTPXRequest(connection_pool_size=1))
+        builder = (
+            Application.builder()
+            .token(self._token)
+            .job_queue(None)
+            .request(requests[0])
+            .get_updates_request(requests[1])
+        )
         if self._config.base_url:
             builder = builder.base_url(self._config.base_url)
         if self._config.base_file_url:
@@ -181,12 +190,16 @@ class TelegramChannel:
         )
         try:
             await app.initialize()  # getMe: checks the token
-        except InvalidToken as exc:
-            raise ConfigError(
-                "Telegram rejected the bot token (check RELAIS_TELEGRAM_TOKEN or the token "
-                "file, and telegram.base_url)",
-                "telegram.token_file",
-            ) from exc
+        except BaseException as exc:
+            for request in requests:
+                await request.shutdown()
+            if isinstance(exc, InvalidToken):  # its message quotes the token: not chained
+                raise ConfigError(
+                    "Telegram rejected the bot token (check RELAIS_TELEGRAM_TOKEN or the token "
+                    "file, and telegram.base_url)",
+                    "telegram.token_file",
+                ) from None
+            raise
         self._username = (app.bot.username or "").lower()
         try:
             await app.start()

@@ -508,6 +508,11 @@ class FakeBotApi:
         return callback_query_id in self.callback_answers
 
     @property
+    def polls_started(self) -> int:
+        """How many getUpdates requests reached the server (finished or still waiting)."""
+        return self._poll_generation
+
+    @property
     def pending_updates(self) -> int:
         return len(self._updates)
 
