@@ -16,6 +16,7 @@ from bot.usecases.admin import find_case, one_practitioner, resolve_team
 from bot.usecases.base import EntryScope, UseCases, operator_command
 from bot.usecases.notes import NOTE_TAGS
 from storage.audit import AuditEntry, AuditReport
+from storage.records import Contact, OnCallSlot
 from storage.repos.notes import decode_tags
 
 __all__ = [
@@ -261,6 +262,16 @@ class DataProtectionUseCases(UseCases):
             )
         scope.detail = {"team_id": the_team.id, "contacts": len(ids), "slots": len(rota)}
         return ImportResult(the_team.name, len(ids), len(rota))
+
+    @operator_command("contacts.list")
+    async def directory(
+        self, scope: EntryScope, *, team: str | None = None
+    ) -> tuple[list[Contact], list[OnCallSlot]]:
+        """A team's contacts directory and on-call rota (decrypted)."""
+        the_team = await resolve_team(scope.tx, team)
+        scope.detail = {"team_id": the_team.id}
+        contacts = await scope.tx.contacts.for_team(team_id=the_team.id)
+        return contacts, await scope.tx.contacts.rota(team_id=the_team.id)
 
     @operator_command("audit.export")
     async def audit_export(self, scope: EntryScope, case_code: str) -> list[AuditEntry]:

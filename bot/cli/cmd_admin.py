@@ -1,0 +1,94 @@
+"""`relais admin invite|revoke|list`: enrolment of practitioners."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bot.app import Relais
+from bot.cli.cmd_db import emit_json, with_relais
+from bot.config import parse_duration
+from bot.errors import ConfigError, InvalidInput
+from bot.usecases.admin import practitioner_dict
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("admin", help="enrol and revoke practitioners")
+    sub = parser.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
+    invite = sub.add_parser("invite", help="print a one-time enrolment code")
+    invite.add_argument("--role", required=True)
+    invite.add_argument("--name", required=True)
+    invite.add_argument("--team")
+    invite.add_argument("--expires", default="24h", help="e.g. 30m, 24h, 7d (default 24h)")
+    invite.add_argument("--json", action="store_true")
+    invite.set_defaults(func=_invite)
+    revoke = sub.add_parser("revoke", help="remove every channel binding of a practitioner")
+    revoke.add_argument("name")
+    revoke.add_argument("--json", action="store_true")
+    revoke.set_defaults(func=_revoke)
+    listing = sub.add_parser("list", help="list practitioners")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=_list)
+
+
+def _invite(args: argparse.Namespace) -> int:
+    try:
+        expires = parse_duration(args.expires)
+    except ConfigError as exc:
+        raise InvalidInput(f"--expires: {exc}") from None
+
+    async def run(relais: Relais) -> int:
+        code = await relais.create_invite(
+            role=args.role, name=args.name, team=args.team, expires=expires
+        )
+        if args.json:
+            emit_json(code.to_dict())
+            return 0
+        print(f"Invite code for a {code.role} in team {code.team!r}: {code.code}")
+        print(f"Valid until {code.expires_at:%Y-%m-%d %H:%M} UTC, once.")
+        if code.deep_link:
+            print(f"Telegram: {code.deep_link}")
+        print(f"Matrix: send '!start {code.code}' to the bot in a direct message.")
+        return 0
+
+    return with_relais(args, run)
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    async def run(relais: Relais) -> int:
+        result = await relais.revoke(args.name)
+        if args.json:
+            emit_json(
+                {
+                    "practitioner_id": result.practitioner_id,
+                    "bindings_removed": result.bindings_removed,
+                    "invites_dropped": result.invites_dropped,
+                }
+            )
+        else:
+            print(
+                f"revoked {result.practitioner_id}: {result.bindings_removed} channel "
+                f"binding(s) and {result.invites_dropped} pending invite(s) removed"
+            )
+        return 0
+
+    return with_relais(args, run)
+
+
+def _list(args: argparse.Namespace) -> int:
+    async def run(relais: Relais) -> int:
+        people = await relais.list_practitioners()
+        if args.json:
+            emit_json([practitioner_dict(p, team) for p, team in people])
+            return 0
+        for p, team in people:
+            channels = ", ".join(f"{i.channel}" for i in p.identities) or "not enrolled"
+            state = " (revoked)" if p.revoked else ""
+            print(f"{p.name}{state} [{', '.join(sorted(p.roles))}] team {team}: {channels}")
+        if not people:
+            print("no practitioner yet: `relais admin invite --role ROLE --name NAME`")
+        return 0
+
+    return with_relais(args, run)

@@ -1,0 +1,93 @@
+"""`relais db upgrade|current|downgrade`; also the helpers the other storage commands share."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.app import Relais
+from bot.config import Config, load_config
+from bot.errors import InvalidInput
+from storage import migrate
+
+__all__ = ["confirm", "emit_json", "register", "with_relais"]
+
+
+def with_relais(args: argparse.Namespace, fn: Callable[[Relais], Awaitable[int]]) -> int:
+    """Open the application from `--config`, run `fn`, close it."""
+    config = load_config(args.config)
+
+    async def main() -> int:
+        relais = await Relais.open(config)
+        try:
+            return await fn(relais)
+        finally:
+            await relais.close()
+
+    return asyncio.run(main())
+
+
+def emit_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str))
+
+
+def confirm(args: argparse.Namespace, expected: str, what: str) -> None:
+    """Ask the operator to type `expected` unless --yes was given."""
+    if getattr(args, "yes", False):
+        return
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"{what}: confirm with --yes (no terminal to ask on)")
+    answer = input(f"{what}. Type {expected} to confirm: ").strip()
+    if answer != expected:
+        raise InvalidInput("not confirmed: nothing was changed")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("db", help="database schema: upgrade, current, downgrade")
+    sub = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = sub.add_parser("upgrade", help="migrate the database to the newest schema")
+    up.add_argument("--revision", default="head")
+    up.set_defaults(func=_upgrade)
+    cur = sub.add_parser("current", help="show the schema revision of the database")
+    cur.add_argument("--json", action="store_true")
+    cur.set_defaults(func=_current)
+    down = sub.add_parser("downgrade", help="migrate down to REVISION (base = remove all)")
+    down.add_argument("revision")
+    down.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    down.set_defaults(func=_downgrade)
+
+
+def _url(args: argparse.Namespace) -> tuple[Config, str]:
+    config = load_config(args.config)
+    return config, config.database_url()
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    _config, url = _url(args)
+    asyncio.run(migrate.upgrade(url, args.revision))
+    print(f"database at revision {asyncio.run(migrate.current(url))}")
+    return 0
+
+
+def _current(args: argparse.Namespace) -> int:
+    _config, url = _url(args)
+    rev = asyncio.run(migrate.current(url))
+    head = migrate.head()
+    if args.json:
+        emit_json({"current": rev, "head": head, "up_to_date": rev == head})
+    else:
+        state = "up to date" if rev == head else "out of date: run `relais db upgrade`"
+        print(f"{rev or 'empty database'} (head {head}, {state})")
+    return 0
+
+
+def _downgrade(args: argparse.Namespace) -> int:
+    _config, url = _url(args)
+    confirm(args, "downgrade", f"Migrate the database down to {args.revision} (data may be lost)")
+    asyncio.run(migrate.downgrade(url, args.revision))
+    print(f"database at revision {asyncio.run(migrate.current(url)) or 'base (empty)'}")
+    return 0
