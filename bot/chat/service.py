@@ -297,6 +297,11 @@ class ChatService:
             )
         return [Reply("\n\n".join(lines))]
 
+    async def _only_case(self, turn: _Turn) -> str:
+        """The user's case when they have exactly one open case (no need to ask)."""
+        cases = [c for c in await self.backend.list_cases(turn.actor) if c.status == "open"]
+        return cases[0].code if len(cases) == 1 else ""
+
     async def _ask_case(self, turn: _Turn, question: str) -> list[Reply]:
         cases = await self.backend.list_cases(turn.actor)
         if not cases:
@@ -305,7 +310,7 @@ class ChatService:
         buttons = tuple(Button(case.code, f"c.{case.code}") for case in cases)
         return [Reply(self.catalog.text(turn.lang, question), buttons)]
 
-    async def _continue_pending(self, turn: _Turn) -> list[Reply]:
+    async def _continue_pending(self, turn: _Turn, *, reprompt: bool = True) -> list[Reply]:
         """Run the pending requests that now have what they need, or ask for what is missing."""
         replies: list[Reply] = []
         while turn.session.pending:
@@ -333,13 +338,14 @@ class ChatService:
                 )
                 replies.append(self._text(turn, "note_logged", case=pending.case))
                 continue
-            case_code = turn.session.case
+            case_code = turn.session.case or await self._only_case(turn)
             if not case_code:
                 key = "note_pick_case" if pending.kind == "note" else "checkin_pick_case"
                 return replies + await self._ask_case(turn, key)
+            turn.session.case = case_code
             turn.session.pending.pop(0)
             replies.extend(await self._fulfil(turn, pending, case_code))
-        if turn.session.prompt is not None and replies:
+        if reprompt and turn.session.prompt is not None and replies:
             replies.append(turn.session.prompt.reply())
         return replies
 
@@ -501,6 +507,7 @@ class ChatService:
                         session.pending.append(
                             Pending(kind="note", body=output.body, tags=list(output.tags))
                         )
+                        replies.extend(await self._run_pending_if_case_known(turn))
                 case dl.ScheduleCheckin():
                     session.pending.append(
                         Pending(
@@ -509,6 +516,7 @@ class ChatService:
                             label=output.label,
                         )
                     )
+                    replies.extend(await self._run_pending_if_case_known(turn))
                 case dl.Ended():
                     ended = True
         if ended:
@@ -518,12 +526,14 @@ class ChatService:
                 replies.append(self._text(turn, "cancelled"))
             elif not any(r.buttons for r in replies):
                 replies.append(self._text(turn, "dialog_finished"))
-        if session.pending:
-            more = await self._continue_pending(turn)
-            if more and session.prompt is not None and more[-1] == session.prompt.reply():
-                more.pop()  # the prompt was just shown above
-            replies.extend(more)
+        if session.pending:  # the case is unknown: ask last, below the next question
+            replies.extend(await self._continue_pending(turn, reprompt=False))
         return replies
+
+    async def _run_pending_if_case_known(self, turn: _Turn) -> list[Reply]:
+        if turn.session.case or await self._only_case(turn):
+            return await self._continue_pending(turn, reprompt=False)
+        return []
 
     def _say(self, turn: _Turn, say: dl.Say) -> Reply:
         session = turn.session
