@@ -106,12 +106,17 @@ async def _demo_chat(config: Config, person: str) -> int:
     runtime: Runtime = await open_runtime(config, migrate_schema=True)
     try:
         info = await seed_demo(runtime.relais)
-        user_id = info.console_user(person)
+        actor = {
+            "mentor": info.mentor,
+            "coordinator": info.coordinator,
+            "psychologist": info.psychologist,
+        }[person]
+        user_id = "demo" if person == "mentor" else f"demo-{person}"
         terminal = ConsoleChannel(user_id)
         print(
-            f"Relais demo: you are {info.name_of(person)}, a demo {person}.\n"
+            f"Relais demo: you are {actor.name}, a demo {person}.\n"
             f"Data: {config.data_path} (delete it to start afresh).\n"
-            f"Cases: {', '.join(info.case_codes)}. Try /crisis, /sos, /cases, /note, /help; "
+            f"Cases: {', '.join(info.cases)}. Try /crisis, /sos, /cases, /note, /help; "
             "/quit to leave.\n"
             "Demo data only: never type real names or real case details here.\n"
         )
