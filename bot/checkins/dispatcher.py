@@ -176,7 +176,7 @@ class CheckinDispatcher:
                 )
                 if skipped:
                     report.summarised += skipped
-                    missed[schedule.reminded_id].append(case.code)
+                    missed[schedule.reminded_id].extend([case.code] * skipped)
                     await tx.audit(
                         actor_kind="system",
                         actor_id=None,
