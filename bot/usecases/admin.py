@@ -13,6 +13,7 @@ from bot.errors import InvalidInput, NotFound
 from bot.policy import Role
 from bot.usecases.base import EntryScope, UseCases, operator_command
 from bot.usecases.identity import hash_invite_code
+from bot.usecases.notes import CASE_ROLES
 from storage.records import Case, CaseMember, Practitioner, Team
 from storage.tx import Tx
 
@@ -33,8 +34,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CASE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
-#: roles a member can hold on a case
-CASE_ROLES = ("mentor", "social_worker", "psychologist", "coordinator")
 DEFAULT_TEAM = "default"
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.policy import Action, Relation, is_allowed
-from bot.usecases.base import ActorScope, UseCases, requires_role
+from bot.usecases.base import ActorScope, CaseScope, UseCases, requires, requires_role
+from storage.records import Practitioner
+from storage.tx import Tx
 
 __all__ = ["CASE_OWNER_ROLE", "ContactEntry", "ContactUseCases"]
 
@@ -59,7 +61,7 @@ class ContactUseCases(UseCases):
         for role in wanted:
             if role == CASE_OWNER_ROLE:
                 if case_code:
-                    entries.extend(await self._case_owner(scope, case_code, directory))
+                    entries.extend(await self._case_owner(scope, case_code))
                 continue
             seen: set[str] = set()
             for slot in (s for s in slots if s.role == role):
@@ -74,9 +76,15 @@ class ContactUseCases(UseCases):
         scope.detail = {"roles": len(wanted), "entries": len(entries)}
         return entries
 
-    async def _case_owner(
-        self, scope: ActorScope, case_code: str, directory: Sequence[Any]
-    ) -> list[ContactEntry]:
+    @requires(Action.CASE_CONTACTS)
+    async def case_owner_contact(self, scope: CaseScope) -> ContactEntry | None:
+        """The owner of the case as a contact (None when their access is revoked)."""
+        owner = await scope.tx.people.get(practitioner_id=scope.case.owner_id)
+        if owner is None or owner.revoked:
+            return None
+        return await _owner_entry(scope.tx, owner, scope.case.team_id)
+
+    async def _case_owner(self, scope: ActorScope, case_code: str) -> list[ContactEntry]:
         tx, actor = scope.tx, scope.actor
         found = await tx.cases.with_relation(
             code=case_code.strip().upper(), practitioner_id=actor.practitioner_id
@@ -90,24 +98,25 @@ class ContactUseCases(UseCases):
         owner = await tx.people.get(practitioner_id=case.owner_id)
         if owner is None or owner.revoked:
             return []
-        linked = [c for c in await tx.contacts.for_team(team_id=actor.team_id)]
-        phone = hours = None
-        for contact in list(directory) + linked:
-            if contact.practitioner_id == owner.id:
-                phone, hours = contact.phone, contact.hours
-                break
-        return [
-            ContactEntry(
-                role=CASE_OWNER_ROLE,
-                name=owner.name,
-                phone=phone,
-                hours=hours,
-                notes=None,
-                on_call=False,
-                practitioner_id=owner.id,
-                contact_id=None,
-            )
-        ]
+        return [await _owner_entry(tx, owner, actor.team_id)]
+
+
+async def _owner_entry(tx: Tx, owner: Practitioner, team_id: str) -> ContactEntry:
+    phone = hours = None
+    for contact in await tx.contacts.for_team(team_id=team_id):
+        if contact.practitioner_id == owner.id:
+            phone, hours = contact.phone, contact.hours
+            break
+    return ContactEntry(
+        role=CASE_OWNER_ROLE,
+        name=owner.name,
+        phone=phone,
+        hours=hours,
+        notes=None,
+        on_call=False,
+        practitioner_id=owner.id,
+        contact_id=None,
+    )
 
 
 def _entry(role: str, contact: Any, *, on_call: bool) -> ContactEntry:
