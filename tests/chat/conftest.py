@@ -140,6 +140,7 @@ def chat_content(tmp_path: Path) -> Path:
     content = tmp_path / "content"
     shutil.copytree(DATA, content)
     shutil.copy(CONTENT / "contact_roles.yaml", content / "contact_roles.yaml")
+    shutil.copytree(CONTENT / "catalog", content / "catalog")
     return content
 
 
