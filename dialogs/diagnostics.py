@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = [
     "CODES",
@@ -24,9 +24,9 @@ __all__ = [
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
-class Loc:
-    """A place in a source file; line and col are 1-based (0 = unknown)."""
+class Loc(NamedTuple):
+    """A place in a source file; line and col are 1-based (0 = unknown). An immutable value
+    (a named tuple rather than a dataclass: the loader makes tens of thousands of them)."""
 
     file: str
     line: int = 0

@@ -67,6 +67,7 @@ class _Run:
     """The mutable scratch of one step; produces the new state and the outputs."""
 
     __slots__ = (
+        "_env",
         "context",
         "dialog",
         "end_reason",
@@ -106,13 +107,22 @@ class _Run:
         self.ended = False
         self.end_reason = ""
         self.visited: list[tuple[str, str]] = []
+        self._env: dict[str, Any] | None = None
 
     # -- helpers --------------------------------------------------------------------------
+    def set_vars(self, vars: Mapping[str, Value]) -> None:
+        self.vars = vars
+        self._env = None
+
     def env(self) -> dict[str, Any]:
+        """Variables and context for templates and conditions (cached until vars change)."""
+        if self._env is not None:
+            return self._env
         env: dict[str, Any] = dict(self.vars)
         env["practitioner"] = self.context.get("practitioner", "")
         env["case"] = self.context.get("case", "")
         env["lang"] = self.lang
+        self._env = env
         return env
 
     def text(self, value: TextValue | None) -> str:
@@ -134,13 +144,8 @@ class _Run:
             self.pending = []
 
     def next_of(self, node: Node) -> str | None:
-        env: dict[str, Any] | None = None
         for branch in node.next:
-            if branch.when is None:
-                return branch.to
-            if env is None:
-                env = self.env()
-            if evaluate(branch.when, env):
+            if branch.when is None or evaluate(branch.when, self.env()):
                 return branch.to
         return None
 
@@ -178,7 +183,7 @@ class _Run:
                 self.end("error")
                 return None
             self.dialog = caller
-            self.vars = frame.vars
+            self.set_vars(frame.vars)
             if frame.return_to:
                 return frame.return_to
         self.end("completed")
@@ -229,7 +234,7 @@ class _Run:
                     Frame(self.dialog.id, self.dialog.version, back, self.vars),
                 )
                 self.dialog = target
-                self.vars = {}
+                self.set_vars({})
                 node_id = target.start
             elif isinstance(node, EndNode):
                 self.say(node.text)
@@ -256,14 +261,10 @@ class _Run:
 
     def options(self, node: Node) -> tuple[OptionView, ...]:
         if isinstance(node, QuestionNode):
-            env: dict[str, Any] | None = None
             views: list[OptionView] = []
             for option in node.options:
-                if option.when is not None:
-                    if env is None:
-                        env = self.env()
-                    if not evaluate(option.when, env):
-                        continue
+                if option.when is not None and not evaluate(option.when, self.env()):
+                    continue
                 views.append(OptionView(option.id, self.text(option.label)))
             return tuple(views)
         if isinstance(node, NoteNode | CheckinNode):
@@ -367,13 +368,14 @@ def _choose(run: _Run, state: SessionState, node: Node, event: Choose) -> StepRe
     if isinstance(node, InputNode):
         return _refuse(state, "expected_text", lang)
     if isinstance(node, QuestionNode):
-        for view in run.options(node):
-            if view.id == event.option_id:
+        chosen = None
+        for option in node.options:
+            if option.id == event.option_id:
+                chosen = option
                 break
-        else:
+        if chosen is None or (chosen.when is not None and not evaluate(chosen.when, run.env())):
             return _refuse(state, "unknown_option", lang)
-        target = next(o.next for o in node.options if o.id == event.option_id)
-        run.go(target)
+        run.go(chosen.next)
         return run.result()
     if isinstance(node, NoteNode | CheckinNode):
         if event.option_id not in ("yes", "no"):
@@ -397,6 +399,6 @@ def _text(run: _Run, state: SessionState, node: Node, event: Text) -> StepResult
     if reason:
         custom = run.text(node.error)
         return _refuse(state, "invalid_input", lang, custom or engine_text(reason, lang))
-    run.vars = {**run.vars, node.var: value}
+    run.set_vars({**run.vars, node.var: value})
     run.go(run.next_of(node))
     return run.result()

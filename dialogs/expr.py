@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Union
+from functools import lru_cache
+from typing import NamedTuple, Union
 
 from dialogs.errors import ExpressionError
 
@@ -27,42 +28,34 @@ Value = Union[str, int, float, bool, None]  # noqa: UP007
 MAX_LENGTH = 500
 MAX_DEPTH = 30
 
-_TOKEN = re.compile(
-    r"""\s*(?:
-      (?P<num>\d+(?:\.\d+)?)
-    | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-    | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-    | (?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,)
-    )""",
-    re.VERBOSE,
-)
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "defined"}
 
 
-@dataclass(frozen=True, slots=True)
-class _Tok:
+class _Tok(NamedTuple):
     kind: str  # num str name op kw end
     text: str
     col: int
 
 
+_SCAN = re.compile(
+    r"""\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+    r"""|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,)|(?P<bad>\S))"""
+)
+
+
 def _tokenize(source: str) -> list[_Tok]:
     tokens: list[_Tok] = []
-    pos = 0
-    while pos < len(source):
-        if source[pos:].strip() == "":
-            break
-        match = _TOKEN.match(source, pos)
-        if match is None or match.end() == pos:
-            col = pos + len(source[pos:]) - len(source[pos:].lstrip()) + 1
-            raise ExpressionError(f"unexpected character {source[col - 1]!r}", col)
-        kind = match.lastgroup or "op"
+    for match in _SCAN.finditer(source):
+        kind = match.lastgroup
+        if kind is None:  # only trailing blanks
+            continue
         text = match.group(kind)
         col = match.start(kind) + 1
+        if kind == "bad":
+            raise ExpressionError(f"unexpected character {text!r}", col)
         if kind == "name" and text in _KEYWORDS:
             kind = "kw"
         tokens.append(_Tok(kind, text, col))
-        pos = match.end()
     tokens.append(_Tok("end", "", len(source) + 1))
     return tokens
 
@@ -311,6 +304,11 @@ def parse_expression(source: str) -> Expr:
     """Parse a condition; raises ExpressionError (with a 1-based column) if it is invalid."""
     if len(source) > MAX_LENGTH:
         raise ExpressionError(f"condition longer than {MAX_LENGTH} characters", 1)
+    return _parse_cached(source)
+
+
+@lru_cache(maxsize=2048)
+def _parse_cached(source: str) -> Expr:
     return _Parser(source).parse()
 
 

@@ -200,7 +200,9 @@ class _Reader:
     def text(self, node: yaml.Node, what: str) -> Text | None:
         if isinstance(node, yaml.ScalarNode):
             value = self.string(node, what)
-            return None if value is None else Text({"": value}, self.loc(node), plain=True)
+            if value is None:
+                return None
+            return Text({"": value.rstrip("\n")}, self.loc(node), plain=True)
         if not isinstance(node, yaml.MappingNode):
             self.add(node, "RD012", f"{what} must be a text or a map of languages (en:, fr:)")
             return None
@@ -218,7 +220,7 @@ class _Reader:
                 continue
             value = self.string(value_node, f"{what} ({lang})")
             if value is not None:
-                values[lang] = value
+                values[lang] = value.rstrip("\n")
                 locs[lang] = self.loc(value_node)
         return Text(values, self.loc(node), locs=locs)
 

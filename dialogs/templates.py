@@ -5,6 +5,7 @@ Plain texts (no `{{`, `{%` or `{#`) skip Jinja entirely. Compiled templates are 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -34,6 +35,7 @@ class TemplateProblem:
         self.line = line
 
 
+@lru_cache(maxsize=1024)
 def _parse(source: str) -> nodes.Template | TemplateProblem:
     try:
         return _ENV.parse(source)
@@ -42,7 +44,7 @@ def _parse(source: str) -> nodes.Template | TemplateProblem:
 
 
 def template_problem(source: str) -> TemplateProblem | None:
-    if not is_template(source):
+    if not is_template(source) or _compiled(source)[1] is None:
         return None
     parsed = _parse(source)
     return parsed if isinstance(parsed, TemplateProblem) else None
@@ -52,15 +54,28 @@ def template_variables(source: str) -> frozenset[str]:
     """Names a template reads from its context (empty if it does not parse)."""
     if not is_template(source):
         return frozenset()
+    simple = _compiled(source)[0]
+    if simple:
+        return frozenset(simple[1::2])
     parsed = _parse(source)
     if isinstance(parsed, TemplateProblem):
         return frozenset()
     return frozenset(meta.find_undeclared_variables(parsed))
 
 
+_SIMPLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
 @lru_cache(maxsize=4096)
-def _compiled(source: str) -> Any:
-    return _ENV.from_string(source)
+def _compiled(source: str) -> tuple[tuple[str, ...], Any]:
+    """A template made only of `{{ name }}` placeholders renders without Jinja (same output);
+    then the first element alternates literal texts and variable names."""
+    parts = _SIMPLE.split(source)
+    if not any(is_template(literal) or "}}" in literal for literal in parts[::2]):
+        if parts[-1].endswith("\n"):
+            parts[-1] = parts[-1][:-1]  # as Jinja does with keep_trailing_newline=False
+        return tuple(parts), None
+    return (), _ENV.from_string(source)
 
 
 def render(source: str, context: Mapping[str, Any]) -> str:
@@ -68,7 +83,13 @@ def render(source: str, context: Mapping[str, Any]) -> str:
     if not is_template(source):
         return source
     try:
-        out = str(_compiled(source).render(**context))
+        parts, template = _compiled(source)
+        if template is None:
+            out = "".join(
+                part if i % 2 == 0 else str(context[part]) for i, part in enumerate(parts)
+            )
+        else:
+            out = str(template.render(**context))
     except Exception:
         return source
     return out[:MAX_OUTPUT]

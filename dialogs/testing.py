@@ -205,7 +205,13 @@ def _check_expect(expect: Mapping[str, Any], outputs: list[Output]) -> list[str]
             problems.append(f"expected contacts {wanted}, shown {sorted(shown)}")
     if "page" in expect:
         wanted = expect["page"]
-        wanted_list = [] if wanted in (False, None) else [wanted] if isinstance(wanted, str) else list(wanted)
+        wanted_list = (
+            []
+            if wanted in (False, None)
+            else [wanted]
+            if isinstance(wanted, str)
+            else list(wanted)
+        )
         if wanted is True:
             ok = bool(paged)
         else:
@@ -218,7 +224,9 @@ def _check_expect(expect: Mapping[str, Any], outputs: list[Output]) -> list[str]
             if wanted != bool(notes):
                 problems.append(f"expected note: {wanted}, notes logged: {len(notes)}")
         elif not any(str(wanted).lower() in n.body.lower() for n in notes):
-            problems.append(f"expected a note containing {wanted!r}, got {[n.body for n in notes]}")
+            problems.append(
+                f"expected a note containing {wanted!r}, got {[n.body for n in notes]}"
+            )
     if "checkin" in expect:
         wanted = expect["checkin"]
         if isinstance(wanted, bool):
@@ -239,9 +247,7 @@ def _check_expect(expect: Mapping[str, Any], outputs: list[Output]) -> list[str]
 
 def _run_transcript(library: DialogSource, test: _Transcript) -> CheckOutcome:
     outcome = CheckOutcome(f"{test.dialog}: {test.name}", test.loc, True)
-    result = step(
-        library, None, Start(test.dialog, test.lang, test.context, test.vars), _NOW
-    )
+    result = step(library, None, Start(test.dialog, test.lang, test.context, test.vars), _NOW)
     if result.error is not None:
         outcome.passed = False
         outcome.problems.append(f"cannot start {test.dialog!r}: {result.error.message}")
@@ -289,9 +295,7 @@ def _run_transcript(library: DialogSource, test: _Transcript) -> CheckOutcome:
 
 def run_transcript_file(library: DialogSource, path: str | Path) -> list[CheckOutcome]:
     tests, problems = load_transcripts(path)
-    outcomes = [
-        CheckOutcome(f"{Path(path).name}: file", d.loc, False, [str(d)]) for d in problems
-    ]
+    outcomes = [CheckOutcome(f"{Path(path).name}: file", d.loc, False, [str(d)]) for d in problems]
     outcomes.extend(_run_transcript(library, test) for test in tests)
     return outcomes
 
@@ -337,7 +341,9 @@ def walk_dialog(
     visited: set[str] = set()
     problems: list[str] = []
 
-    def note_result(result_visited: tuple[tuple[str, str], ...], outputs: tuple[Output, ...]) -> None:
+    def note_result(
+        result_visited: tuple[tuple[str, str], ...], outputs: tuple[Output, ...]
+    ) -> None:
         for dialog_id, node_id in result_visited:
             if dialog_id == dialog.id:
                 visited.add(node_id)
@@ -354,7 +360,12 @@ def walk_dialog(
                     where = f"{last[0]}/{last[1]}" if last else "?"
                     problems.append(f"a path ends unsafely at {where} ({output.reason})")
 
-    first = step(library, None, Start(dialog.id, dialog.default_language, _CONTEXT, {}, dialog.version), _NOW)
+    first = step(
+        library,
+        None,
+        Start(dialog.id, dialog.default_language, _CONTEXT, {}, dialog.version),
+        _NOW,
+    )
     if first.error is not None or first.state is None:
         outcome.passed = False
         outcome.problems.append(f"cannot start: {first.error.message if first.error else '?'}")

@@ -46,7 +46,9 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="dialogs_command", metavar="ACTION", required=True)
 
     check = sub.add_parser("check", help="report every problem of dialog files")
-    check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: content)")
+    check.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders (default: content)"
+    )
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(func=cmd_check)
 
@@ -58,7 +60,9 @@ def register(subparsers: Any) -> None:
     play.set_defaults(func=cmd_play)
 
     test = sub.add_parser("test", help="run transcript tests and walk every dialog")
-    test.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: content)")
+    test.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders (default: content)"
+    )
     test.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
     test.set_defaults(func=cmd_test)
 
@@ -194,7 +198,9 @@ def cmd_play(args: argparse.Namespace) -> int:
             variables[key] = value
     print("(type the number of a choice, /sos for emergency contacts, /cancel to stop)")
     now = datetime.now(UTC)
-    result = step(library, None, Start(dialog_id, args.lang, context, variables, None, args.start_node), now)
+    result = step(
+        library, None, Start(dialog_id, args.lang, context, variables, None, args.start_node), now
+    )
     if result.error is not None:
         print(f"relais: {result.error.message}", file=sys.stderr)
         return 1
