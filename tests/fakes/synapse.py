@@ -265,6 +265,7 @@ class SynapseServer:
             "form_secret": secrets.token_hex(16),
             "report_stats": False,
             "enable_registration": False,
+            "bcrypt_rounds": 4,
             "trusted_key_servers": [],
             "suppress_key_server_warning": True,
             "federation_domain_whitelist": [],
@@ -281,9 +282,7 @@ class SynapseServer:
         self.config_path.write_text(json.dumps(config, indent=2))
 
 
-def _registration_mac(
-    secret: str, nonce: str, user: str, password: str, admin: bool
-) -> str:
+def _registration_mac(secret: str, nonce: str, user: str, password: str, admin: bool) -> str:
     """HMAC-SHA1 over nonce, user, password and admin flag, NUL-separated (Synapse admin API)."""
     mac = hmac.new(secret.encode(), digestmod=hashlib.sha1)
     mac.update(nonce.encode())

@@ -1,0 +1,618 @@
+"""The Matrix channel: matrix-nio with end-to-end encryption, translated to the neutral model.
+
+    channel = MatrixChannel(config.matrix, password, pickle_key)
+    await channel.start(chat_service.handle)      # logs in (or restores), first sync, returns
+    await channel.send_to_user("@mentor:example.org", Reply("..."), idempotency_key="ck-42")
+    await channel.stop()
+
+Lifecycle and guarantees (see also `matrix_send` and `matrix_state`):
+- The password is used once; the access token and device id are kept in `store_path` (0600)
+  and restored afterwards, so the device and its crypto store (SqliteStore, real pickle key)
+  stay the same across restarts.
+- Our own sync loop (not nio's `sync_forever`, which retries a failing server at once): errors
+  back off exponentially, `M_LIMIT_EXCEEDED` waits `retry_after_ms`.
+- The sync token is saved only once every event of its batch has been handled, and handled
+  event ids are recorded, so a crash or restart neither loses nor re-answers a message.
+- Each room has one worker: messages are handled and answered in order. A message the bot
+  cannot decrypt yet holds its room: the room key is requested, decryption retried after every
+  sync until `decryption_grace`; then the user is asked to send it again.
+- Invites: the bot joins direct invites (or rooms of at most two members) and rejects others;
+  it leaves a room that grows beyond two members. A message that still arrives from such a room
+  is delivered with `is_direct=False` (the chat layer answers without case data).
+- Logs carry room, event and user ids, never message text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    EncryptionError,
+    ErrorResponse,
+    Event,
+    InviteMemberEvent,
+    JoinResponse,
+    LocalProtocolError,
+    LoginResponse,
+    MegolmEvent,
+    RoomCreateResponse,
+    RoomEncryptedFile,
+    RoomMemberEvent,
+    RoomMessageFile,
+    RoomMessageText,
+    SyncResponse,
+    WhoamiResponse,
+)
+from nio.api import RoomPreset
+from nio.crypto.attachments import decrypt_attachment
+from nio.store import SqliteStore
+
+from bot.channels.base import Handler, SendResult
+from bot.channels.matrix_render import normalise_command, render_reply
+from bot.channels.matrix_send import NETWORK_ERRORS, Sender, backoff, retry_delay, tx_id_for
+from bot.channels.matrix_state import (
+    Credentials,
+    MatrixState,
+    load_credentials,
+    save_credentials,
+)
+from bot.config import MatrixConfig
+from bot.errors import RelaisError
+from bot.messages import Document, Incoming, Reply
+
+__all__ = ["DEFAULT_UNDECRYPTABLE_TEXT", "MatrixChannel", "MatrixChannelError"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_UNDECRYPTABLE_TEXT = (
+    "I could not decrypt your last message (its key did not reach me). Please send it again."
+)
+_SYNC_FILTER: dict[str, Any] = {
+    "room": {"timeline": {"limit": 100}, "state": {"lazy_load_members": False}},
+    "presence": {"types": []},
+}
+
+
+class MatrixChannelError(RelaisError):
+    """The Matrix channel cannot start (bad credentials, unreachable homeserver at login...)."""
+
+
+@dataclass(slots=True)
+class _Batch:
+    """The events of one sync response; its token is saved once they are all handled."""
+
+    token: str
+    remaining: int = 0
+
+
+@dataclass(slots=True)
+class _Pending:
+    event: MegolmEvent
+    decrypted: asyncio.Future[Event] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class MatrixChannel:
+    name = "matrix"
+
+    def __init__(
+        self,
+        config: MatrixConfig,
+        password: str,
+        pickle_key: str,
+        *,
+        store_path: str | Path | None = None,
+        now: Callable[[], datetime] | None = None,
+        undecryptable_text: str = DEFAULT_UNDECRYPTABLE_TEXT,
+        sync_timeout_ms: int = 30_000,
+        send_deadline: float = 600.0,
+    ) -> None:
+        if not pickle_key or pickle_key == "DEFAULT_KEY":
+            raise MatrixChannelError("matrix: a real pickle key is required for the crypto store")
+        path = store_path or config.store_path
+        if not path:
+            raise MatrixChannelError("matrix.store_path: the crypto store needs a directory")
+        self.config = config
+        self.store_path = Path(path).expanduser()
+        self._password = password
+        self._pickle_key = pickle_key
+        self._now = now or (lambda: datetime.now(UTC))
+        self._undecryptable_text = undecryptable_text
+        self._sync_timeout_ms = sync_timeout_ms
+        self._send_deadline = send_deadline
+        self._handler: Handler | None = None
+        self._client: AsyncClient | None = None
+        self._sender: Sender | None = None
+        self._state: MatrixState | None = None
+        self._sync_task: asyncio.Task[None] | None = None
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._queues: dict[str, asyncio.Queue[tuple[Event, _Batch]]] = {}
+        self._batches: deque[_Batch] = deque()
+        self._pending: list[_Pending] = []
+        self._invites: dict[str, int] = {}  # room id -> invite timestamp (ms), to join
+        self._leaving: set[str] = set()
+        self._synced = asyncio.Event()
+        self._stopping = False
+
+    # -- properties -------------------------------------------------------------------------
+
+    @property
+    def client(self) -> AsyncClient:
+        if self._client is None:
+            raise MatrixChannelError("the Matrix channel is not started")
+        return self._client
+
+    @property
+    def user_id(self) -> str:
+        return self.config.user_id
+
+    @property
+    def device_id(self) -> str:
+        return str(self.client.device_id or "")
+
+    @property
+    def state(self) -> MatrixState:
+        if self._state is None:
+            raise MatrixChannelError("the Matrix channel is not started")
+        return self._state
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def start(self, handler: Handler, first_sync_timeout: float = 30.0) -> None:
+        self._handler = handler
+        self._stopping = False
+        self.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._state = MatrixState(self.store_path / "relais-matrix.sqlite")
+        client_config = AsyncClientConfig(
+            store=SqliteStore,
+            encryption_enabled=True,
+            # tokens are saved by us once their batch is handled (MatrixState), not on receipt
+            store_sync_tokens=False,
+            pickle_key=self._pickle_key,
+            max_limit_exceeded=0,  # we honour retry_after_ms ourselves
+            max_timeouts=0,  # we back off ourselves
+            request_timeout=60,
+        )
+        self._client = AsyncClient(
+            self.config.homeserver,
+            self.config.user_id,
+            store_path=str(self.store_path),
+            config=client_config,
+        )
+        self._sender = Sender(
+            self._client,
+            ignore_unverified_devices=self.config.ignore_unverified_devices,
+            deadline=self._send_deadline,
+        )
+        await self._login()
+        token = self.state.sync_token
+        if token:
+            self._client.next_batch = token
+        self._sync_task = asyncio.create_task(self._sync_loop(initial=token is None))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._synced.wait(), first_sync_timeout)
+
+    async def stop(self, drain_timeout: float = 10.0) -> None:
+        self._stopping = True
+        if self._sync_task is not None:
+            self._sync_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sync_task
+            self._sync_task = None
+        queues = list(self._queues.values())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*(q.join() for q in queues)), drain_timeout)
+        for worker in self._workers.values():
+            worker.cancel()
+        for worker in self._workers.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        self._workers.clear()
+        self._queues.clear()
+        self._batches.clear()
+        self._synced.clear()
+        if self._client is not None:
+            await self._client.close()
+        if self._state is not None:
+            self._state.close()
+            self._state = None
+
+    async def _login(self) -> None:
+        client = self.client
+        saved = load_credentials(self.store_path)
+        if saved is not None and saved.user_id == self.config.user_id:
+            client.restore_login(saved.user_id, saved.device_id, saved.access_token)
+            try:
+                who = await client.whoami()
+            except NETWORK_ERRORS as exc:
+                # the homeserver is down: keep the saved session, the sync loop will retry
+                logger.warning("matrix: whoami failed (%s); using the saved session", exc)
+                return
+            if isinstance(who, WhoamiResponse):
+                logger.info("matrix: restored device %s", saved.device_id)
+                await self._upload_keys()
+                return
+            if who.status_code != "M_UNKNOWN_TOKEN":
+                logger.warning("matrix: whoami failed (%s); using the saved session", who)
+                return
+            logger.warning("matrix: access token revoked; logging in again as the same device")
+        device_id = saved.device_id if saved is not None else None
+        if device_id:
+            client.device_id = device_id
+        try:
+            response = await client.login(self._password, device_name=self.config.device_name)
+        except NETWORK_ERRORS as exc:
+            raise MatrixChannelError(f"matrix: cannot reach {self.config.homeserver}") from exc
+        if not isinstance(response, LoginResponse):
+            raise MatrixChannelError(f"matrix: login failed: {response.status_code}")
+        save_credentials(
+            self.store_path,
+            Credentials(
+                homeserver=self.config.homeserver,
+                user_id=response.user_id,
+                device_id=response.device_id,
+                access_token=response.access_token,
+            ),
+        )
+        logger.info("matrix: logged in as device %s", response.device_id)
+        await self._upload_keys()
+
+    async def _upload_keys(self) -> None:
+        if self.client.should_upload_keys:
+            response = await self.client.keys_upload()
+            if isinstance(response, ErrorResponse):
+                logger.warning("matrix: key upload failed: %s", response.status_code)
+
+    # -- sync loop --------------------------------------------------------------------------
+
+    async def _sync_loop(self, initial: bool) -> None:
+        failures = 0
+        first = True  # the first sync of a run returns at once (start() waits for it)
+        while not self._stopping:
+            timeout = 0 if first else self._sync_timeout_ms
+            delay: float | None = None
+            try:
+                response = await self.client.sync(timeout=timeout, sync_filter=_SYNC_FILTER)
+            except NETWORK_ERRORS as exc:
+                delay, reason = backoff(failures, base=0.5, cap=60.0), type(exc).__name__
+            else:
+                if isinstance(response, SyncResponse):
+                    failures = 0
+                    try:
+                        await self._after_sync(response, initial)
+                    except NETWORK_ERRORS as exc:
+                        logger.warning("matrix: after-sync work failed: %s", type(exc).__name__)
+                    except Exception:
+                        logger.exception("matrix: after-sync work failed")
+                    initial = first = False
+                    self._synced.set()
+                    continue
+                delay = retry_delay(response, failures)
+                reason = str(response.status_code)
+                if delay is None:
+                    delay = backoff(failures, base=2.0, cap=300.0)
+            failures += 1
+            logger.warning("matrix: sync failed (%s); retrying in %.1fs", reason, delay)
+            await asyncio.sleep(delay)
+
+    async def _after_sync(self, response: SyncResponse, initial: bool) -> None:
+        client = self.client
+        # The crypto chores nio's sync_forever does between syncs.
+        if client.outgoing_to_device_messages:
+            await client.send_to_device_messages()
+        if client.should_upload_keys:
+            await client.keys_upload()
+        if client.should_query_keys:
+            await client.keys_query()
+        if client.should_claim_keys:
+            await client.keys_claim(client.get_users_for_key_claiming())
+
+        for room_id, invite in response.rooms.invite.items():
+            self._on_invite(room_id, invite.invite_state)
+        for room_id in response.rooms.leave:
+            self.state.forget_room(room_id)
+            self._invites.pop(room_id, None)
+        await self._join_invites()
+
+        batch = _Batch(token=response.next_batch)
+        self._batches.append(batch)
+        for room_id, info in response.rooms.join.items():
+            for event in info.timeline.events:
+                if self._should_handle(room_id, event, initial):
+                    batch.remaining += 1
+                    self._queue(room_id).put_nowait((event, batch))
+            await self._check_room_size(room_id)
+        self._retry_decryption()
+        self._save_tokens()
+
+    def _on_invite(self, room_id: str, invite_state: list[Any]) -> None:
+        own = self.user_id
+        is_direct = False
+        invite_ts = 0
+        members: set[str] = set()
+        for event in invite_state:
+            if not isinstance(event, InviteMemberEvent):
+                continue
+            if event.membership in ("join", "invite"):
+                members.add(event.state_key)
+            if event.state_key == own and event.membership == "invite":
+                is_direct = bool(event.content.get("is_direct"))
+                invite_ts = int(event.source.get("origin_server_ts") or 0)
+        if own not in members:
+            return  # not (or no longer) an invite for us
+        if is_direct or len(members) <= 2:
+            self._invites[room_id] = invite_ts or int(time.time() * 1000) - 60_000
+        else:
+            logger.info("matrix: rejecting invite to %s (%d members)", room_id, len(members))
+            self._leaving.add(room_id)
+
+    async def _join_invites(self) -> None:
+        for room_id in list(self._leaving):
+            response = await self.client.room_leave(room_id)
+            if not isinstance(response, ErrorResponse) or response.status_code == "M_FORBIDDEN":
+                self._leaving.discard(room_id)
+                self.state.forget_room(room_id)
+        for room_id, invite_ts in list(self._invites.items()):
+            self.state.set_room_since(room_id, invite_ts)
+            response = await self.client.join(room_id)
+            if isinstance(response, JoinResponse):
+                logger.info("matrix: joined %s", room_id)
+                del self._invites[room_id]
+            elif response.status_code in ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN"):
+                logger.info("matrix: invite to %s gone (%s)", room_id, response.status_code)
+                del self._invites[room_id]
+
+    async def _check_room_size(self, room_id: str) -> None:
+        room = self.client.rooms.get(room_id)
+        if room is not None and room.member_count > 2 and room_id not in self._leaving:
+            logger.info("matrix: leaving %s (%d members)", room_id, room.member_count)
+            self._leaving.add(room_id)
+            self.state.forget_room(room_id)
+
+    def _should_handle(self, room_id: str, event: Event, initial: bool) -> bool:
+        if isinstance(event, RoomMemberEvent) and event.state_key == self.user_id:
+            if event.membership in ("invite", "join"):
+                self.state.set_room_since(room_id, event.server_timestamp)
+            return False
+        if not isinstance(
+            event, RoomMessageText | RoomMessageFile | RoomEncryptedFile | MegolmEvent
+        ):
+            return False
+        if event.sender == self.user_id or self.state.is_processed(event.event_id):
+            return False
+        if getattr(event, "msgtype", "") == "m.notice":
+            return False  # automatic messages (other bots): never answered
+        since = self.state.room_since(room_id) or self.state.first_start_ms
+        if initial or event.server_timestamp < min(since, int(time.time() * 1000)):
+            self.state.mark_processed(event.event_id, room_id)
+            return False
+        return True
+
+    def _save_tokens(self) -> None:
+        while self._batches and self._batches[0].remaining == 0:
+            self.state.save_sync_token(self._batches.popleft().token)
+
+    # -- handling ---------------------------------------------------------------------------
+
+    def _queue(self, room_id: str) -> asyncio.Queue[tuple[Event, _Batch]]:
+        queue = self._queues.get(room_id)
+        if queue is None:
+            queue = self._queues[room_id] = asyncio.Queue()
+            self._workers[room_id] = asyncio.create_task(self._worker(room_id, queue))
+        return queue
+
+    async def _worker(self, room_id: str, queue: asyncio.Queue[tuple[Event, _Batch]]) -> None:
+        while True:
+            event, batch = await queue.get()
+            try:
+                await self._handle_event(room_id, event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("matrix: handling event %s in %s failed", event.event_id, room_id)
+            finally:
+                batch.remaining -= 1
+                queue.task_done()
+                if self._state is not None:
+                    self._save_tokens()
+
+    async def _handle_event(self, room_id: str, event: Event) -> None:
+        state = self.state
+        if state.is_processed(event.event_id):
+            return
+        encrypted = isinstance(event, MegolmEvent) or bool(getattr(event, "decrypted", False))
+        if isinstance(event, MegolmEvent):
+            decrypted = await self._wait_for_key(event)
+            if decrypted is None:
+                logger.warning(
+                    "matrix: event %s in %s stayed undecryptable", event.event_id, room_id
+                )
+                await self._send_all(room_id, [Reply(self._undecryptable_text)], event, "")
+                state.mark_processed(event.event_id, room_id)
+                return
+            event = decrypted
+        incoming = self._incoming(room_id, event, encrypted)
+        if incoming is None or self._handler is None:
+            state.mark_processed(event.event_id, room_id)
+            return
+        if incoming.is_direct:
+            state.set_direct_room(incoming.user_id, room_id)
+        replies = await self._handler(incoming)
+        await self._send_all(room_id, replies, event, incoming.user_id)
+        state.mark_processed(event.event_id, room_id)
+
+    async def _send_all(
+        self, room_id: str, replies: list[Reply], event: Event, user_id: str
+    ) -> None:
+        for index, reply in enumerate(replies):
+            result = await self.send_reply(room_id, reply, f"{event.event_id}:{index}", user_id)
+            if result.status != "sent":
+                logger.error(
+                    "matrix: reply %d to %s in %s not sent: %s",
+                    index,
+                    event.event_id,
+                    room_id,
+                    result.detail,
+                )
+
+    def _incoming(self, room_id: str, event: Event, encrypted: bool) -> Incoming | None:
+        room = self.client.rooms.get(room_id)
+        is_direct = room is not None and room.member_count <= 2
+        display_name = room.user_name(event.sender) or "" if room is not None else ""
+        common: dict[str, Any] = {
+            "channel": "matrix",
+            "chat_id": room_id,
+            "user_id": event.sender,
+            "event_id": event.event_id,
+            "received_at": self._now(),
+            "is_direct": is_direct,
+            "encrypted": encrypted,
+            "display_name": display_name,
+        }
+        if isinstance(event, RoomMessageText):
+            return Incoming(text=normalise_command(event.body), **common)
+        if isinstance(event, RoomMessageFile | RoomEncryptedFile):
+            return Incoming(document=self._document(event), **common)
+        return None
+
+    def _document(self, event: RoomMessageFile | RoomEncryptedFile) -> Document:
+        content = event.source.get("content", {})
+        info = content.get("info") or {}
+        name = str(content.get("filename") or event.body or "file")
+        client = self.client
+
+        async def fetch() -> bytes:
+            response = await client.download(event.url)
+            if isinstance(response, ErrorResponse):
+                raise MatrixChannelError(f"download failed: {response.status_code}")
+            body: bytes = response.body
+            if isinstance(event, RoomEncryptedFile):
+                return bytes(
+                    decrypt_attachment(body, event.key["k"], event.hashes["sha256"], event.iv)
+                )
+            return body
+
+        return Document(
+            file_name=name,
+            size=int(info.get("size") or 0),
+            fetch=fetch,
+            mime_type=str(info.get("mimetype") or getattr(event, "mimetype", "") or ""),
+        )
+
+    # -- undecryptable events ---------------------------------------------------------------
+
+    async def _wait_for_key(self, event: MegolmEvent) -> Event | None:
+        decrypted = self._try_decrypt(event)
+        if decrypted is not None:
+            return decrypted
+        logger.info("matrix: event %s undecryptable yet; requesting its key", event.event_id)
+        with contextlib.suppress(LocalProtocolError, *NETWORK_ERRORS):
+            await self.client.request_room_key(event)
+        pending = _Pending(event)
+        self._pending.append(pending)
+        try:
+            grace = self.config.decryption_grace.total_seconds()
+            return await asyncio.wait_for(asyncio.shield(pending.decrypted), grace)
+        except TimeoutError:
+            return self._try_decrypt(event)
+        finally:
+            self._pending.remove(pending)
+
+    def _try_decrypt(self, event: MegolmEvent) -> Event | None:
+        try:
+            decrypted: Event = self.client.decrypt_event(event)
+        except EncryptionError:
+            return None
+        return decrypted
+
+    def _retry_decryption(self) -> None:
+        for pending in self._pending:
+            if pending.decrypted.done():
+                continue
+            decrypted = self._try_decrypt(pending.event)
+            if decrypted is not None:
+                logger.info("matrix: late key arrived for %s", pending.event.event_id)
+                pending.decrypted.set_result(decrypted)
+
+    # -- sending ----------------------------------------------------------------------------
+
+    async def send_reply(
+        self, room_id: str, reply: Reply, key: str, user_id: str = ""
+    ) -> SendResult:
+        """Send `reply` to a room; `key` makes the transaction ids (a retry posts once)."""
+        sender = self._sender
+        if sender is None:
+            return SendResult("failed", detail="not started")
+        result = SendResult("failed", detail="empty reply")
+        contents = render_reply(reply, user_id) if reply.text or reply.buttons else []
+        for part, content in enumerate(contents):
+            result = await sender.send(room_id, content, tx_id_for(f"{key}.{part}"))
+            if result.status != "sent":
+                return result
+        if reply.attachment is not None:
+            name, data = reply.attachment
+            uploaded = await sender.upload(room_id, name, data)
+            if isinstance(uploaded, SendResult):
+                return uploaded
+            result = await sender.send(room_id, uploaded, tx_id_for(f"{key}.file"))
+        return result
+
+    async def send_to_user(
+        self, user_id: str, reply: Reply, idempotency_key: str | None = None
+    ) -> SendResult:
+        try:
+            room_id = await self._direct_room(user_id)
+        except NETWORK_ERRORS as exc:
+            return SendResult("failed", detail=type(exc).__name__)
+        if room_id is None:
+            return SendResult("unreachable", detail="no direct room")
+        key = idempotency_key or f"relais-{time.time_ns()}"
+        return await self.send_reply(room_id, reply, key, user_id)
+
+    async def _direct_room(self, user_id: str) -> str | None:
+        """The encrypted DM with `user_id`: the known one if they are still in it, else new."""
+        room_id = self.state.direct_room(user_id)
+        if room_id is not None:
+            room = self.client.rooms.get(room_id)
+            if room is not None and user_id in room.users and room.member_count <= 2:
+                return room_id
+            self.state.forget_room(room_id)
+        response = await self.client.room_create(
+            is_direct=True,
+            invite=[user_id],
+            preset=RoomPreset.trusted_private_chat,
+            initial_state=[
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            ],
+        )
+        if not isinstance(response, RoomCreateResponse):
+            logger.warning("matrix: cannot open a DM with %s: %s", user_id, response.status_code)
+            return None
+        room_id = str(response.room_id)
+        self.state.set_room_since(room_id, int(time.time() * 1000))
+        self.state.set_direct_room(user_id, room_id)
+        # room_send needs the room (and its encryption state) from a sync
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            room = self.client.rooms.get(room_id)
+            if room is not None and room.encrypted and user_id in room.users:
+                return room_id
+            await asyncio.sleep(0.05)
+        logger.warning("matrix: new DM %s not seen in sync", room_id)
+        return None

@@ -1,0 +1,187 @@
+"""Sending to Matrix without losing or doubling a message.
+
+`Sender.send(room_id, content, tx_id)` retries until a deadline:
+- `M_LIMIT_EXCEEDED` / HTTP 429: waits `retry_after_ms` (nio is configured not to retry itself);
+- HTTP 5xx, connection errors, timeouts: exponential backoff with jitter;
+- other 4xx: not retried (`failed`, or `unreachable` for M_FORBIDDEN: the bot left the room).
+The same transaction id is used for every attempt, so the homeserver posts the message once.
+
+In an encrypted room, before each attempt: members are loaded, every member's device keys are
+queried (a device whose keys were never queried would silently not get the room key) and missing
+Olm sessions are claimed. After a failed attempt the room's outbound Megolm session is dropped:
+nio marks a session "shared" even when sharing it failed, so a fresh one is shared on retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import mimetypes
+import random
+import re
+import time
+from typing import Any
+
+from aiohttp import ClientError
+from nio import (
+    AsyncClient,
+    ErrorResponse,
+    LocalProtocolError,
+    OlmUnverifiedDeviceError,
+    RoomSendResponse,
+    SendRetryError,
+    UploadResponse,
+)
+
+from bot.channels.base import SendResult
+
+__all__ = ["Sender", "retry_delay", "tx_id_for"]
+
+logger = logging.getLogger(__name__)
+
+_SAFE_TX = re.compile(r"^[A-Za-z0-9._~-]{1,200}$")
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (ClientError, TimeoutError, SendRetryError)
+
+
+def tx_id_for(key: str) -> str:
+    """A transaction id for an idempotency key: the key itself when URL-safe, else a hash."""
+    if _SAFE_TX.match(key):
+        return key
+    return "relais-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+
+
+def backoff(attempt: int, base: float = 0.5, cap: float = 30.0) -> float:
+    """0.5 s, 1 s, 2 s ... capped, with ±20 % jitter so restarted bots do not march in step."""
+    delay = float(min(cap, base * (2 ** min(attempt, 16))))
+    return delay * random.uniform(0.8, 1.2)
+
+
+def retry_delay(response: ErrorResponse, attempt: int) -> float | None:
+    """How long to wait before retrying after `response`; None = do not retry."""
+    status = response.transport_response.status if response.transport_response else None
+    if response.status_code == "M_LIMIT_EXCEEDED" or status == 429:
+        return max(0.05, (response.retry_after_ms or 1000) / 1000)
+    if status is None or status >= 500:
+        return backoff(attempt)
+    return None
+
+
+class Sender:
+    def __init__(
+        self, client: AsyncClient, *, ignore_unverified_devices: bool, deadline: float
+    ) -> None:
+        self.client = client
+        self.ignore_unverified_devices = ignore_unverified_devices
+        self.deadline = deadline  # seconds of retrying before a send is reported failed
+
+    async def prepare_room(self, room_id: str) -> None:
+        """Make sure every device of every member will get the room key of our next message."""
+        client = self.client
+        room = client.rooms.get(room_id)
+        if room is None or not room.encrypted or client.olm is None:
+            return
+        if not room.members_synced:
+            await client.joined_members(room_id)
+        known = client.olm.device_store.users
+        for user_id in room.users:
+            if user_id not in known:
+                client.olm.users_for_key_query.add(user_id)
+        if client.should_query_keys:
+            await client.keys_query()
+        missing = client.get_missing_sessions(room_id)
+        if missing:
+            await client.keys_claim(missing)
+
+    def _forget_group_session(self, room_id: str) -> None:
+        olm = self.client.olm
+        if olm is not None:
+            olm.outbound_group_sessions.pop(room_id, None)
+
+    async def send(self, room_id: str, content: dict[str, Any], tx_id: str) -> SendResult:
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            delay: float | None
+            try:
+                await self.prepare_room(room_id)
+                response = await self.client.room_send(
+                    room_id,
+                    "m.room.message",
+                    content,
+                    tx_id=tx_id,
+                    ignore_unverified_devices=self.ignore_unverified_devices,
+                )
+            except OlmUnverifiedDeviceError as exc:
+                logger.warning("send to %s refused: unverified device %s", room_id, exc.device.id)
+                return SendResult("failed", detail="unverified device")
+            except LocalProtocolError as exc:
+                logger.warning("send to %s impossible: %s", room_id, type(exc).__name__)
+                return SendResult("unreachable", detail="unknown room")
+            except NETWORK_ERRORS as exc:
+                self._forget_group_session(room_id)
+                delay = backoff(attempt)
+                reason = type(exc).__name__
+            else:
+                if isinstance(response, RoomSendResponse):
+                    return SendResult("sent", message_id=response.event_id)
+                delay = retry_delay(response, attempt)
+                reason = str(response.status_code)
+                if response.status_code != "M_LIMIT_EXCEEDED":
+                    self._forget_group_session(room_id)
+                if delay is None:
+                    logger.warning("send to %s failed: %s", room_id, reason)
+                    if response.status_code == "M_FORBIDDEN":
+                        return SendResult("unreachable", detail=reason)
+                    return SendResult("failed", detail=reason)
+            attempt += 1
+            if time.monotonic() + delay - started > self.deadline:
+                logger.error("send to %s gave up after %d attempts: %s", room_id, attempt, reason)
+                return SendResult("failed", detail=reason)
+            logger.info("send to %s: %s, retrying in %.1fs", room_id, reason, delay)
+            await asyncio.sleep(delay)
+
+    async def upload(self, room_id: str, name: str, data: bytes) -> dict[str, Any] | SendResult:
+        """Upload an attachment (encrypted in an encrypted room); return the message content."""
+        room = self.client.rooms.get(room_id)
+        encrypt = bool(room is not None and room.encrypted)
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            try:
+                response, keys = await self.client.upload(
+                    io.BytesIO(data),
+                    content_type=mime,
+                    filename=name,
+                    encrypt=encrypt,
+                    filesize=len(data),
+                )
+            except NETWORK_ERRORS as exc:
+                delay = backoff(attempt)
+                reason = type(exc).__name__
+            else:
+                if isinstance(response, UploadResponse):
+                    break
+                reason = str(response.status_code)
+                retry = retry_delay(response, attempt)
+                if retry is None:
+                    return SendResult("failed", detail=reason)
+                delay = retry
+            attempt += 1
+            if time.monotonic() + delay - started > self.deadline:
+                return SendResult("failed", detail=reason)
+            await asyncio.sleep(delay)
+        msgtype = "m.image" if mime.startswith("image/") else "m.file"
+        content: dict[str, Any] = {
+            "msgtype": msgtype,
+            "body": name,
+            "filename": name,
+            "info": {"mimetype": mime, "size": len(data)},
+        }
+        if encrypt and keys is not None:
+            content["file"] = {**keys, "url": response.content_uri}
+        else:
+            content["url"] = response.content_uri
+        return content

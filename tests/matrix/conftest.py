@@ -1,0 +1,184 @@
+"""Fixtures for tests against a real Synapse homeserver (mark them `@pytest.mark.synapse`).
+
+- `synapse` (session): one Synapse for the whole test session (SQLite, loopback, free port).
+  `synapse.register(localpart, password)` creates a user (exempt from rc_message unless
+  `rate_limited=True`), `synapse.restart()` restarts it on the same port and database,
+  `synapse.set_message_limit(user_id)` puts a user back under Synapse's default 0.2/s burst 10.
+  If Synapse cannot start, the fixture fails with its log tail.
+- `unique` (function): a short unique suffix for user names (tests share the server).
+- `practitioners` (function): `await practitioners.new("mentor")` -> a `Practitioner`
+  (tests/matrix/practitioner.py): an encrypted matrix-nio client syncing in the background:
+      room = await practitioner.open_dm(bot.user_id)          # encrypted DM inviting the bot
+      await practitioner.say(room, "!sos")                      # -> event id
+      message = await practitioner.next_message(room, timeout=10)   # .body .msgtype .content
+      await practitioner.no_message(room, wait=1.5)             # asserts silence
+  All clients are closed at the end of the test.
+- `bots` (function): `await bots.start(handler)` -> a started `MatrixChannel` for a new bot user
+  (store under tmp_path); `await bots.restart(bot, handler)` stops it and starts a new channel on
+  the same store (same device). `bots.config(bot_user)` builds the `MatrixConfig`. All stopped
+  at the end.
+- `RecordingHandler`: a real handler for adapter tests ("buttons", "alert", echo, refusals);
+  `handler.seen` lists the `Incoming` it got. The chat layer's tests pass `ChatService.handle`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.channels.base import Handler
+from bot.channels.matrix import MatrixChannel
+from bot.config import MatrixConfig
+from bot.messages import Button, Incoming, Reply
+from tests.fakes.synapse import SynapseError, SynapseServer
+from tests.matrix.practitioner import Message, Practitioner
+
+__all__ = ["BotFactory", "Message", "Practitioner", "PractitionerFactory", "RecordingHandler"]
+
+BOT_PASSWORD = "bot-password"
+BOT_PICKLE_KEY = "a-real-pickle-key-for-tests-0123456789"
+NOT_ENCRYPTED = "Please start an encrypted direct message with me."
+NOT_DIRECT = "I only work in direct messages."
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/matrix/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.synapse)
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynapseServer]:
+    server = SynapseServer(tmp_path_factory.mktemp("synapse"))
+    try:
+        server.start()
+    except SynapseError as exc:
+        pytest.fail(f"Synapse did not start:\n{exc}", pytrace=False)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@dataclass
+class RecordingHandler:
+    """Replies like a tiny chat layer and records what it got."""
+
+    seen: list[Incoming] = field(default_factory=list)
+    delay: float = 0.0
+
+    async def __call__(self, incoming: Incoming) -> list[Reply]:
+        self.seen.append(incoming)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if not incoming.is_direct:
+            return [Reply(NOT_DIRECT)]
+        if not incoming.encrypted:
+            return [Reply(NOT_ENCRYPTED)]
+        text = incoming.text or ""
+        if text == "buttons":
+            buttons = (Button("Call the on-call psychologist", "1.call"), Button("Talk", "1.talk"))
+            return [Reply("What do you need?", buttons=buttons)]
+        if text == "alert":
+            return [Reply("Check-in for case <K-12> is due", kind="text")]
+        if incoming.document is not None:
+            data = await incoming.document.fetch()
+            return [Reply(f"got {incoming.document.file_name} ({len(data)} bytes)")]
+        return [Reply(f"echo: {text}")]
+
+
+class PractitionerFactory:
+    def __init__(self, synapse: SynapseServer, directory: Path, suffix: str) -> None:
+        self.synapse = synapse
+        self.directory = directory
+        self.suffix = suffix
+        self.clients: list[Practitioner] = []
+
+    async def new(self, name: str = "mentor", *, auto_join: bool = True) -> Practitioner:
+        localpart = f"{name}-{self.suffix}-{len(self.clients)}"
+        practitioner = await Practitioner.create(
+            self.synapse, localpart, self.directory / localpart, auto_join=auto_join
+        )
+        self.clients.append(practitioner)
+        return practitioner
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.close()
+
+
+class BotFactory:
+    def __init__(self, synapse: SynapseServer, directory: Path, suffix: str) -> None:
+        self.synapse = synapse
+        self.directory = directory
+        self.suffix = suffix
+        self.channels: list[MatrixChannel] = []
+
+    def config(self, user_id: str, **overrides: object) -> MatrixConfig:
+        values: dict[str, object] = {
+            "enabled": True,
+            "homeserver": self.synapse.base_url,
+            "user_id": user_id,
+            "store_path": str(self.directory / user_id.split(":")[0].lstrip("@")),
+            "device_name": "Relais test",
+            "decryption_grace": timedelta(seconds=5),
+        }
+        values.update(overrides)
+        return MatrixConfig(**values)  # type: ignore[arg-type]
+
+    def register(self, *, rate_limited: bool = False) -> str:
+        localpart = f"relais-{self.suffix}-{len(self.channels)}"
+        return self.synapse.register(localpart, BOT_PASSWORD, rate_limited=rate_limited)
+
+    async def start(
+        self,
+        handler: Handler,
+        *,
+        user_id: str | None = None,
+        rate_limited: bool = False,
+        **overrides: object,
+    ) -> MatrixChannel:
+        user_id = user_id or self.register(rate_limited=rate_limited)
+        channel = MatrixChannel(
+            self.config(user_id, **overrides), BOT_PASSWORD, BOT_PICKLE_KEY, sync_timeout_ms=2000
+        )
+        self.channels.append(channel)
+        await channel.start(handler)
+        return channel
+
+    async def restart(self, bot: MatrixChannel, handler: Handler) -> MatrixChannel:
+        await bot.stop()
+        channel = MatrixChannel(bot.config, BOT_PASSWORD, BOT_PICKLE_KEY, sync_timeout_ms=2000)
+        self.channels.append(channel)
+        await channel.start(handler)
+        return channel
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            if channel._client is not None and channel._state is not None:
+                await channel.stop()
+
+
+@pytest.fixture
+async def practitioners(
+    synapse: SynapseServer, tmp_path: Path, unique: str
+) -> AsyncIterator[PractitionerFactory]:
+    factory = PractitionerFactory(synapse, tmp_path / "practitioners", unique)
+    yield factory
+    await factory.close()
+
+
+@pytest.fixture
+async def bots(synapse: SynapseServer, tmp_path: Path, unique: str) -> AsyncIterator[BotFactory]:
+    factory = BotFactory(synapse, tmp_path / "bots", unique)
+    yield factory
+    await factory.close()

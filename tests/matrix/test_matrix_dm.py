@@ -1,0 +1,111 @@
+"""The Matrix adapter in encrypted direct messages, against a real Synapse."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.matrix.conftest import (
+    NOT_DIRECT,
+    NOT_ENCRYPTED,
+    BotFactory,
+    PractitionerFactory,
+    RecordingHandler,
+)
+
+pytestmark = pytest.mark.synapse
+
+
+async def test_first_message_of_a_fresh_encrypted_dm_is_answered(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)
+    mentor = await practitioners.new("mentor")
+
+    room = await mentor.open_dm(bot.user_id)  # the bot is only invited: it has not joined yet
+    event_id = await mentor.say(room, "hello")
+
+    reply = await mentor.next_message(room, timeout=15)
+    assert reply.body == "echo: hello"
+    assert reply.encrypted
+    assert reply.msgtype == "m.notice"
+    [incoming] = handler.seen
+    assert (incoming.channel, incoming.chat_id) == ("matrix", room)
+    assert (incoming.user_id, incoming.event_id) == (mentor.user_id, event_id)
+    assert incoming.encrypted
+    assert incoming.is_direct
+
+
+async def test_options_numbered_notice_and_mention(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    bot = await bots.start(RecordingHandler())
+    mentor = await practitioners.new("mentor")
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+
+    await mentor.say(room, "buttons")
+    menu = await mentor.next_message(room)
+    assert menu.msgtype == "m.notice"
+    assert menu.body == "What do you need?\n\n1. Call the on-call psychologist\n2. Talk"
+    assert "<ol><li>Call the on-call psychologist</li><li>Talk</li></ol>" in menu.formatted_body
+
+    await mentor.say(room, "alert")
+    alert = await mentor.next_message(room)
+    assert alert.msgtype == "m.text"
+    assert alert.body == f"{mentor.user_id}: Check-in for case <K-12> is due"
+    assert "&lt;K-12&gt;" in alert.formatted_body  # user-visible text is escaped
+    assert f'href="https://matrix.to/#/{mentor.user_id}"' in alert.formatted_body
+    assert alert.content["m.mentions"] == {"user_ids": [mentor.user_id]}
+
+
+async def test_bang_commands_reach_the_chat_layer_as_slash_commands(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)
+    mentor = await practitioners.new("mentor")
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+
+    await mentor.say(room, "!sos")
+    assert (await mentor.next_message(room)).body == "echo: /sos"
+    await mentor.say(room, "! not a command")
+    assert (await mentor.next_message(room)).body == "echo: ! not a command"
+
+
+async def test_unencrypted_room_gets_only_the_refusal(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)
+    mentor = await practitioners.new("mentor")
+    room = await mentor.open_dm(bot.user_id, encrypted=False, wait_join=True)
+
+    await mentor.say(room, "buttons")
+    reply = await mentor.next_message(room)
+    assert reply.body == NOT_ENCRYPTED
+    assert not reply.encrypted
+    assert handler.seen[-1].encrypted is False
+    await mentor.no_message(room, wait=1.0)
+
+
+async def test_bot_rejects_group_invites_and_leaves_rooms_that_grow(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)
+    mentor = await practitioners.new("mentor")
+    colleague = await practitioners.new("colleague")
+
+    group = await mentor.open_group(bot.user_id, colleague.user_id)
+    await mentor.wait_left(group, bot.user_id)  # invite rejected
+
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+    await mentor.say(room, "before")
+    assert (await mentor.next_message(room)).body == "echo: before"
+    invite = await mentor.client.room_invite(room, colleague.user_id)
+    assert type(invite).__name__ == "RoomInviteResponse", invite
+    await mentor.wait_left(room, bot.user_id)
+    await mentor.say(room, "case details")
+    await mentor.no_message(room, wait=1.5)
+    assert all(i.text != "case details" for i in handler.seen)
+    assert NOT_DIRECT  # the handler's refusal text exists for messages raced in before leaving
