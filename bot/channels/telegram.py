@@ -31,7 +31,7 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -86,6 +86,7 @@ ERROR_NOTICE = (
 CHOICE_MARK = "\n\n→ "
 
 OnUnreachable = Callable[[str], Awaitable[None]]
+_T = TypeVar("_T")
 _App = Application[ExtBot[None], Any, Any, Any, Any, Any]
 
 
@@ -101,6 +102,9 @@ class TelegramLimits:
     chat_burst: int = 10
     max_backlog: int = 300  # queued updates per chat beyond which new ones are dropped
     drain_timeout: float = 20.0  # on stop, how long queued updates may still take
+    #: concurrent Bot API requests (Telegram accepts ~30 messages/s per bot: a small pool
+    #: suffices, and httpx's pool bookkeeping grows with its size)
+    connection_pool: int = 8
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -150,6 +154,9 @@ class TelegramChannel:
         self._inflight: dict[str, asyncio.Future[SendResult]] = {}
         self._username = ""
         self._stopping = False
+        # Requests in flight, queued here (FIFO, cheap) rather than in httpx's pool, whose
+        # bookkeeping costs grow with the number of waiting requests.
+        self._gate = asyncio.Semaphore(self._limits.connection_pool)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -166,7 +173,8 @@ class TelegramChannel:
         if self._app is not None:
             raise RuntimeError("the Telegram channel is already running")
         # Our own request objects, so that they can be closed even when getMe fails.
-        requests = (HTTPXRequest(connection_pool_size=64), HTTPXRequest(connection_pool_size=1))
+        pool = self._limits.connection_pool
+        requests = (HTTPXRequest(connection_pool_size=pool), HTTPXRequest(connection_pool_size=1))
         builder = (
             Application.builder()
             .token(self._token)
@@ -259,13 +267,12 @@ class TelegramChannel:
             on_update=on_update,
         )
         await self._receiver.start()
-        outcome = await call_with_retries(
+        outcome = await self._call(
             lambda: app.bot.set_webhook(
                 url=url,
                 secret_token=self._webhook_secret,
                 allowed_updates=list(ALLOWED_UPDATES),
             ),
-            self._limits.retry,
             "setWebhook",
         )
         if outcome.status != "sent":
@@ -284,9 +291,7 @@ class TelegramChannel:
                 ) -> bool:
                     return await bot.set_my_commands(commands, language_code=code)
 
-                outcome = await call_with_retries(
-                    call, self._limits.retry, f"setMyCommands {lang}"
-                )
+                outcome = await self._call(call, f"setMyCommands {lang}")
                 if outcome.status != "sent":
                     _log.warning("command menu for %s not set: %s", lang, outcome.detail)
 
@@ -405,7 +410,7 @@ class TelegramChannel:
                 file = await bot.get_file(file_id)
                 return bytes(await file.download_as_bytearray())
 
-            outcome = await call_with_retries(download, self._limits.retry, f"getFile {update_id}")
+            outcome = await self._call(download, f"getFile {update_id}")
             if outcome.status != "sent" or outcome.value is None:
                 raise DownloadFailed(f"could not download the file: {outcome.detail}")
             return outcome.value
@@ -499,9 +504,7 @@ class TelegramChannel:
                 steps.append(("sendDocument", send_file))
         result = SendResult("failed", detail="nothing to send")
         for method, step in steps:
-            outcome: Outcome[Message] = await call_with_retries(
-                step, self._limits.retry, f"{method} to chat {chat_id}"
-            )
+            outcome: Outcome[Message] = await self._call(step, f"{method} to chat {chat_id}")
             if outcome.status == "unreachable":
                 await self._unreachable(chat_id)
                 return SendResult("unreachable", detail=outcome.detail)
@@ -520,9 +523,8 @@ class TelegramChannel:
 
     async def _answer(self, query: CallbackQuery, update_id: int) -> None:
         bot = self._bot()
-        outcome = await call_with_retries(
+        outcome = await self._call(
             lambda: bot.answer_callback_query(query.id),
-            self._limits.retry,
             f"answerCallbackQuery {update_id}",
         )
         if outcome.status != "sent":
@@ -556,9 +558,12 @@ class TelegramChannel:
                     chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
                 )
 
-        outcome = await call_with_retries(edit, self._limits.retry, what)
+        outcome = await self._call(edit, what)
         if outcome.status != "sent" and "not modified" not in outcome.detail:
             _log.warning("%s failed: %s", what, outcome.detail)
+
+    async def _call(self, action: Callable[[], Awaitable[_T]], what: str) -> Outcome[_T]:
+        return await call_with_retries(action, self._limits.retry, what, self._gate)
 
     async def _notify_flood(self, chat_id: str) -> None:
         await self._send(chat_id, Reply(self._flood_notice))

@@ -62,14 +62,22 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 
 
 async def call_with_retries(
-    action: Callable[[], Awaitable[T]], policy: RetryPolicy, what: str
+    action: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    what: str,
+    gate: asyncio.Semaphore | None = None,
 ) -> Outcome[T]:
-    """Run `action` (one Bot API call) under `policy`. `what` names it in logs (ids only)."""
+    """Run `action` (one Bot API call) under `policy`. `what` names it in logs (ids only).
+    `gate` bounds the requests in flight (held during a request, not during a back-off)."""
     network_failures = 0
     floods = 0
     while True:
         try:
-            return Outcome("sent", await action())
+            if gate is None:
+                return Outcome("sent", await action())
+            async with gate:
+                value = await action()
+            return Outcome("sent", value)
         except RetryAfter as exc:
             floods += 1
             wait = min(retry_after_seconds(exc), policy.max_retry_after)

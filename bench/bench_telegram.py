@@ -1,0 +1,234 @@
+"""Telegram throughput and reply latency, through the fake Bot API server, in one run.
+
+    .venv/bin/python bench/bench_telegram.py [--chats 100] [--turns 10]
+
+Each of `chats` simulated users takes `turns` turns, all users at once: act (say something or
+press a button), then wait for the bot's answer (closed loop). We measure messages per second
+and the latency from the user's act to the bot's answer arriving at the fake server (p50, p99),
+for:
+
+  1. a bare python-telegram-bot echo bot (PTB defaults: one update at a time);
+  2. the same with `concurrent_updates(True)` (the fairer baseline: our adapter is concurrent
+     across chats);
+  3. Relais' TelegramChannel with a handler (here an echo; plug the real chat layer with
+     `bench_channel(handler, act=...)`).
+
+Per-chat pacing uses the production defaults (burst 10, then 1/s): keep `turns` <= 10, or the
+figures measure the pacing rather than the adapter.
+
+To bench Relais walking a dialog, the chat-layer engineer writes an `act` that answers the last
+prompt (e.g. `await fake.click(previous, "Yes")`, or `fake.user_says(chat, "/crisis")` on turn 0)
+and passes the real handler (`ChatService.handle`):
+
+    figures = await bench_channel(service.handle, chats=100, turns=10, act=walk_dialog)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.channels.base import Handler
+from bot.channels.telegram import TelegramChannel, TelegramLimits
+from bot.messages import Incoming, Reply
+from tests.fakes.telegram_server import BotMessage, FakeBotApi
+
+#: one user turn: (fake, chat_id, turn number, the bot's previous message or None)
+Act = Callable[[FakeBotApi, int, int, BotMessage | None], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Throughput with every chat at once; latency one message at a time (unloaded)."""
+
+    label: str
+    messages: int
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    loaded_p50_ms: float
+
+    def line(self) -> str:
+        return (
+            f"{self.label:<36} {self.per_second:>7.1f} msg/s   p50 {self.p50_ms:>6.2f} ms  "
+            f"p99 {self.p99_ms:>6.2f} ms   (p50 under load {self.loaded_p50_ms:>6.1f} ms)"
+        )
+
+
+async def say_text(fake: FakeBotApi, chat_id: int, turn: int, previous: BotMessage | None) -> None:
+    await fake.user_says(chat_id, f"message {turn} from {chat_id}")
+
+
+async def run_load(
+    fake: FakeBotApi,
+    chat_ids: list[int],
+    turns: int,
+    act: Act = say_text,
+    *,
+    parallel: bool,
+) -> tuple[int, float, list[float]]:
+    """Each chat: act, wait for the answer, `turns` times; all chats at once or one after the
+    other. Returns (messages, seconds, latencies)."""
+    latencies: list[float] = []
+
+    async def user(chat_id: int) -> None:
+        previous: BotMessage | None = None
+        for turn in range(turns):
+            started = time.monotonic()
+            await act(fake, chat_id, turn, previous)
+            previous = await fake.next_message(chat_id, timeout=30)
+            latencies.append(previous.sent_at - started)
+
+    begin = time.monotonic()
+    if parallel:
+        await asyncio.gather(*(user(chat_id) for chat_id in chat_ids))
+    else:
+        for chat_id in chat_ids:
+            await user(chat_id)
+    return len(latencies), time.monotonic() - begin, latencies
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+async def measure(
+    fake: FakeBotApi, label: str, chats: int, turns: int, act: Act = say_text
+) -> Figures:
+    loaded_ids = [1000 + n for n in range(chats)]
+    quiet_ids = [5000 + n for n in range(max(1, chats // 5))]
+    await warm_up(fake, loaded_ids + quiet_ids)
+    messages, seconds, loaded = await run_load(fake, loaded_ids, turns, act, parallel=True)
+    _, _, quiet = await run_load(fake, quiet_ids, turns, act, parallel=False)
+    return Figures(
+        label,
+        messages,
+        messages / seconds,
+        statistics.median(quiet) * 1e3,
+        percentile(quiet, 0.99) * 1e3,
+        statistics.median(loaded) * 1e3,
+    )
+
+
+async def warm_up(fake: FakeBotApi, chat_ids: list[int]) -> None:
+    for chat_id in chat_ids:
+        await fake.user_says(chat_id, "hello")
+    for chat_id in chat_ids:
+        await fake.next_message(chat_id, timeout=30)
+
+
+async def bench_bare_ptb(chats: int, turns: int, *, concurrent: bool) -> Figures:
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        await update.message.reply_text(update.message.text or "")
+
+    async with FakeBotApi() as fake:
+        app = (
+            Application.builder()
+            .token(fake.token)
+            .base_url(fake.base_url)
+            .base_file_url(fake.base_file_url)
+            .job_queue(None)
+            .concurrent_updates(concurrent)
+            .build()
+        )
+        app.add_handler(MessageHandler(filters.TEXT, echo))
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=1)
+        try:
+            label = "bare PTB echo" + (" (concurrent_updates)" if concurrent else "")
+            return await measure(fake, label, chats, turns)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+
+
+async def echo_handler(incoming: Incoming) -> list[Reply]:
+    return [Reply(incoming.text or "")]
+
+
+async def bench_channel(
+    handler: Handler,
+    *,
+    chats: int = 100,
+    turns: int = 10,
+    act: Act = say_text,
+    label: str = "Relais TelegramChannel",
+    limits: TelegramLimits | None = None,
+) -> Figures:
+    """Relais' adapter with `handler` (plug the real chat layer here)."""
+    async with FakeBotApi() as fake:
+        channel = TelegramChannel(fake.config(poll_timeout=1), fake.token, limits=limits)
+        await channel.start(handler)
+        try:
+            return await measure(fake, label, chats, turns, act)
+        finally:
+            await channel.stop()
+
+
+def median_figures(runs: list[Figures]) -> Figures:
+    return Figures(
+        runs[0].label,
+        sum(r.messages for r in runs),
+        statistics.median(r.per_second for r in runs),
+        statistics.median(r.p50_ms for r in runs),
+        statistics.median(r.p99_ms for r in runs),
+        statistics.median(r.loaded_p50_ms for r in runs),
+    )
+
+
+async def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--chats", type=int, default=100)
+    parser.add_argument("--turns", type=int, default=9)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    print(
+        f"throughput: {args.chats} chats x {args.turns} turns at once (closed loop); latency: "
+        f"{max(1, args.chats // 5)} chats x {args.turns} turns one at a time; median of "
+        f"{args.rounds} interleaved rounds; all through the fake Bot API in this process"
+    )
+    benches: dict[str, Callable[[], Awaitable[Figures]]] = {
+        "ptb": lambda: bench_bare_ptb(args.chats, args.turns, concurrent=False),
+        "ptb-concurrent": lambda: bench_bare_ptb(args.chats, args.turns, concurrent=True),
+        "relais": lambda: bench_channel(echo_handler, chats=args.chats, turns=args.turns),
+    }
+    runs: dict[str, list[Figures]] = {name: [] for name in benches}
+    for _ in range(args.rounds):
+        for name, bench in benches.items():
+            runs[name].append(await bench())
+    figures = {name: median_figures(r) for name, r in runs.items()}
+    for result in figures.values():
+        print(result.line())
+    relais = figures["relais"]
+    for name in ("ptb", "ptb-concurrent"):
+        base = figures[name]
+        print(
+            f"Relais vs {base.label}: throughput x{relais.per_second / base.per_second:.2f}, "
+            f"p50 latency {relais.p50_ms - base.p50_ms:+.2f} ms"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
