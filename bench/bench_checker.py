@@ -13,10 +13,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_engine import generate  # noqa: E402
+from bench_engine import generate
 
-from dialogs import check_dialog_text  # noqa: E402
-from dialogs.roles import find_contact_roles, load_contact_roles  # noqa: E402
+from dialogs import check_dialog_text
+from dialogs.roles import find_contact_roles, load_contact_roles
 
 TARGET_MS = 250.0
 
@@ -31,7 +31,8 @@ def main() -> None:
         started = time.perf_counter()
         result = check_dialog_text(text, "bench.yaml", roles=roles, dialog_ids={"bench"})
         timings.append((time.perf_counter() - started) * 1000)
-    assert result is not None and result.dialog is not None
+    assert result is not None
+    assert result.dialog is not None
     median = statistics.median(timings)
     verdict = "OK" if median < TARGET_MS else "ABOVE TARGET"
     size = len(text.encode())

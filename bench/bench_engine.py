@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dialogs import Choose, Library, Say, Start, Text, load_dialog_text, step  # noqa: E402
+from dialogs import Choose, Library, Say, Start, Text, load_dialog_text, step
 
 TARGET = 50_000
 

@@ -139,7 +139,8 @@ class _Checker:
         self.add(
             first.loc,
             "RD071",
-            f"crisis dialog {d.id!r}: the first screen offers no option leading straight to the emergency contacts",
+            f"crisis dialog {d.id!r}: the first screen offers no option leading straight"
+            " to the emergency contacts",
             "add an option whose next is a contact node with roles: [emergency, ...]",
         )
 
@@ -204,14 +205,13 @@ class _Checker:
             self.text(node.text, f"{what} text")
         for branch in node.next:
             self.condition(branch.when, branch.when_source, branch.when_loc or branch.loc, what)
-        if len(node.next) > 1 or (node.next and node.next[-1].when is not None):
-            if node.next[-1].when is not None:
-                self.add(
-                    node.next[-1].loc,
-                    "RD033",
-                    f"{what}: every branch has a condition",
-                    "end with a branch that only has `to:`",
-                )
+        if node.next and node.next[-1].when is not None:
+            self.add(
+                node.next[-1].loc,
+                "RD033",
+                f"{what}: every branch has a condition",
+                "end with a branch that only has `to:`",
+            )
         if isinstance(node, QuestionNode):
             for option in node.options:
                 if option.label is not None:

@@ -35,7 +35,8 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class Start:
     """Start a dialog. `context`: practitioner (display name), case (code); `vars`: initial
-    variables; `version`: None = newest; `node`: start elsewhere than the start node (authoring)."""
+    variables; `version`: None = newest; `node`: start elsewhere than the start node
+    (authoring). Starting over an existing state keeps counting its turns."""
 
     dialog_id: str
     lang: str = "en"

@@ -232,7 +232,7 @@ class _Reader:
             return parse_expression(source), source
         except ExpressionError as exc:
             loc = self.loc(node)
-            offset = 1 if node.style in ("'", '"') else 0
+            offset = 1 if getattr(node, "style", None) in ("'", '"') else 0
             where = Loc(loc.file, loc.line, loc.col + offset + max(exc.column - 1, 0))
             self.add(where, "RD042", f"condition {source!r}: {exc}")
             return None, source

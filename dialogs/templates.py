@@ -44,8 +44,8 @@ def _parse(source: str) -> nodes.Template | TemplateProblem:
 
 
 def template_problem(source: str) -> TemplateProblem | None:
-    if not is_template(source) or _compiled(source)[1] is None:
-        return None
+    if not is_template(source) or len(_compiled(source)[0]) > 1:
+        return None  # made only of {{ name }} placeholders: it parses
     parsed = _parse(source)
     return parsed if isinstance(parsed, TemplateProblem) else None
 
@@ -55,7 +55,7 @@ def template_variables(source: str) -> frozenset[str]:
     if not is_template(source):
         return frozenset()
     simple = _compiled(source)[0]
-    if simple:
+    if len(simple) > 1:
         return frozenset(simple[1::2])
     parsed = _parse(source)
     if isinstance(parsed, TemplateProblem):
@@ -75,7 +75,10 @@ def _compiled(source: str) -> tuple[tuple[str, ...], Any]:
         if parts[-1].endswith("\n"):
             parts[-1] = parts[-1][:-1]  # as Jinja does with keep_trailing_newline=False
         return tuple(parts), None
-    return (), _ENV.from_string(source)
+    try:
+        return (), _ENV.from_string(source)
+    except TemplateSyntaxError:
+        return (source,), None  # shown as written; the checker reports it (RD040)
 
 
 def render(source: str, context: Mapping[str, Any]) -> str:

@@ -212,10 +212,7 @@ def _check_expect(expect: Mapping[str, Any], outputs: list[Output]) -> list[str]
             if isinstance(wanted, str)
             else list(wanted)
         )
-        if wanted is True:
-            ok = bool(paged)
-        else:
-            ok = sorted(wanted_list) == sorted(paged)
+        ok = bool(paged) if wanted is True else sorted(wanted_list) == sorted(paged)
         if not ok:
             problems.append(f"expected page {wanted!r}, paged {paged}")
     if "note" in expect:

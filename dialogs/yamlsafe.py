@@ -93,6 +93,7 @@ def _decode(data: bytes, source: str, result: ParsedYaml) -> str | None:
     return text
 
 
+_DEEP_INDENT = re.compile(rf"^[ \t-]{{{MAX_DEPTH},}}", re.MULTILINE)
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
@@ -160,7 +161,9 @@ def parse_yaml(data: str | bytes, source: str, *, max_bytes: int = MAX_BYTES) ->
     if root is None:
         result.diagnostics.append(diag(Loc(source, 1, 1), "RD006", "the file is empty"))
         return result
-    if ("*" not in text and "&" not in text) or _guard(root, source, result):
+    # the full walk is needed only if aliases or deep indentation are possible at all
+    simple = "*" not in text and "&" not in text and _DEEP_INDENT.search(text) is None
+    if simple or _guard(root, source, result):
         result.root = root
     return result
 

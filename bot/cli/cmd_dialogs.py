@@ -77,7 +77,7 @@ def register(subparsers: Any) -> None:
 def _paths(args: argparse.Namespace) -> list[Path]:
     if args.paths:
         return [Path(p) for p in args.paths]
-    return [load_config(args.config).content_path()]
+    return [load_config(args.config).content_path]
 
 
 def _print_diagnostics(diagnostics: Sequence[Diagnostic], out: TextIO) -> None:
@@ -129,7 +129,7 @@ def _library_for(args: argparse.Namespace, target: str) -> tuple[Library, str] |
         library = Library(d for d in folder.library if d.id != result.dialog.id)
         library.add(result.dialog, 1)
         return library, result.dialog.id
-    loaded = load_paths([load_config(args.config).content_path()])
+    loaded = load_paths([load_config(args.config).content_path])
     if target not in loaded.library:
         known = ", ".join(loaded.library.ids()) or "none"
         print(f"relais: no dialog {target!r} (dialogs: {known})", file=sys.stderr)
