@@ -140,6 +140,8 @@ class CheckinsConfig:
     send_lease: timedelta = timedelta(seconds=60)
     #: how often the timer re-reads the database for work created by other processes (the CLI)
     poll_interval: timedelta = timedelta(seconds=30)
+    #: messages sent at once; each one in flight at a crash may reach Telegram twice
+    send_concurrency: int = 8
 
 
 @dataclass(frozen=True, slots=True)
