@@ -50,6 +50,8 @@ class Relais(
 ):
     """The running application: database + keys + clock + use cases."""
 
+    not_use_cases = frozenset({"open", "close"})
+
     def __init__(self, config: Config, clock: Clock, db: Database) -> None:
         self.config = config
         self.clock = clock

@@ -25,7 +25,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+from typing import Any, ClassVar, Concatenate, Literal, ParamSpec, TypeVar
 
 from bot.clock import Clock
 from bot.config import Config
@@ -71,8 +71,13 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class Permission:
+    """What a use case declares. `call` says how it is called when the authorization matrix
+    test may drive it generically: "actor, case_code" (@requires), "actor" (@requires_role);
+    empty for other decorators."""
+
     kind: Literal["case", "team", "entry", "operator"]
     action: str
+    call: str = ""
 
 
 class CommitThenRaise(RelaisError):
@@ -112,11 +117,17 @@ class CaseScope:
 
 
 class UseCases:
-    """Base of every class holding use cases. Subclasses get `db`, `clock` and `config`."""
+    """Base of every class holding use cases. Subclasses get `db`, `clock` and `config`.
+
+    Every public coroutine method must carry a permission decorator, or be named in
+    `not_use_cases` (lifecycle methods, facades that only call decorated methods): a test
+    enforces it.
+    """
 
     db: Database
     clock: Clock
     config: Config
+    not_use_cases: ClassVar[frozenset[str]] = frozenset()
 
     async def _fresh_actor(self, tx: Tx, actor: Actor) -> Actor:
         found = await tx.people.actor_row(practitioner_id=actor.practitioner_id)
@@ -199,7 +210,7 @@ def requires(
             await self._audit_denied(actor, str(action), denied)
             raise NotAllowed(f"you may not do this ({action}) on case {denied.code}")
 
-        _mark(wrapper, Permission("case", str(action)))
+        _mark(wrapper, Permission("case", str(action), "actor, case_code"))
         return wrapper
 
     return decorate
@@ -237,7 +248,7 @@ def requires_role(
             await self._audit_denied(actor, str(action), None)
             raise NotAllowed(f"your role may not do this ({action})")
 
-        _mark(wrapper, Permission("team", str(action)))
+        _mark(wrapper, Permission("team", str(action), "actor"))
         return wrapper
 
     return decorate

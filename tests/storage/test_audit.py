@@ -26,10 +26,12 @@ async def _problems(relais: Relais) -> list[tuple[int, str]]:
 async def test_clean_chain_and_case_trail(relais: Relais) -> None:
     await _seed(relais)
     report = await relais.audit_verify()
-    assert report.ok and report.entries == report.head_seq > 5
+    assert report.ok
+    assert report.entries == report.head_seq > 5
     trail = await relais.audit_export("K-1")
     actions = [e.action for e in trail]
-    assert actions.count("note.log") == 3 and "note.read" in actions
+    assert actions.count("note.log") == 3
+    assert "note.read" in actions
     assert all(e.at.tzinfo is not None for e in trail)
     assert {"case.create", "case.add_member"} <= set(actions)
 
@@ -68,7 +70,7 @@ async def test_inserted_entry_is_named(relais: Relais) -> None:
                     .values(seq=row.seq + 1)
                 )
         third = next(r for r in rows if r.seq == 3)
-        forged = {c: getattr(third, c) for c in AuditEntryRow.__table__.columns.keys()}
+        forged = {c.name: getattr(third, c.name) for c in AuditEntryRow.__table__.columns}
         forged.update(seq=4, action="note.read", prev_hash=third.hash, hash="f" * 64)
         await conn.execute(insert(AuditEntryRow).values(**forged))
         await conn.execute(update(AuditHead).values(seq=AuditHead.seq + 1))
@@ -101,4 +103,5 @@ async def test_audit_holds_no_content(relais: Relais) -> None:
     async with relais.db.engine.connect() as conn:
         rows = (await conn.execute(select(AuditEntryRow))).all()
     dumped = repr(rows)
-    assert "CANARY" not in dumped and "Mehdi" not in dumped
+    assert "CANARY" not in dumped
+    assert "Mehdi" not in dumped

@@ -21,7 +21,8 @@ def _ring(*ids: str) -> KeyRing:
 def test_round_trip_and_key_id() -> None:
     ring = _ring("k1", "k2")
     blob = ring.encrypt("hello", table="notes", column="body", row_id="r1")
-    assert blob.startswith(b"v1") and key_id_of(blob) == "k2"
+    assert blob.startswith(b"v1")
+    assert key_id_of(blob) == "k2"
     assert b"hello" not in blob
     assert ring.decrypt(blob, table="notes", column="body", row_id="r1") == "hello"
     assert blob != ring.encrypt("hello", table="notes", column="body", row_id="r1")
@@ -77,7 +78,8 @@ def test_embedded_keys_created_0600_and_logged(
     with caplog.at_level(logging.INFO):
         ring, source = load_keyring(config)
         secret = load_audit_secret(config)
-    assert source.kind == "embedded" and source.path is not None
+    assert source.kind == "embedded"
+    assert source.path is not None
     assert stat.S_IMODE(source.path.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "keys" / "audit.secret").stat().st_mode) == 0o600
     assert "created the encryption key file" in caplog.text
@@ -89,5 +91,6 @@ def test_embedded_keys_created_0600_and_logged(
 def test_keys_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELAIS_KEYS", format_key_line("env1", generate_key()))
     ring, source = load_keyring(Config(data_dir=str(tmp_path)))
-    assert source.kind == "env" and ring.active_id == "env1"
+    assert source.kind == "env"
+    assert ring.active_id == "env1"
     assert not (tmp_path / "keys").exists()

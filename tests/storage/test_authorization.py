@@ -1,0 +1,169 @@
+"""Authorization: every use case declares its permission, and the generated matrix of
+role x action x relation is checked THROUGH the use cases against `bot.policy.POLICY`."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import bot
+from bot.app import Relais
+from bot.errors import NotAllowed, RelaisError
+from bot.policy import POLICY, Action, Relation, Role, scope_of
+from bot.usecases.base import Actor, UseCases, permission_of
+from bot.usecases.notes import CASE_ROLES
+from tests.storage.helpers import enrol
+
+_SKIP_MODULES = ("bot.channels.telegram", "bot.channels.matrix")
+
+
+def _import_all() -> None:
+    for info in pkgutil.walk_packages(bot.__path__, "bot."):
+        if not info.name.startswith(_SKIP_MODULES):
+            importlib.import_module(info.name)
+
+
+def _subclasses(cls: type) -> Iterator[type]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def _use_cases(*, private: bool = False) -> dict[str, Any]:
+    """Public coroutine methods of every UseCases subclass (and, with `private`, the
+    private ones that carry a permission), by qualified name."""
+    _import_all()
+    found: dict[str, Any] = {}
+    for cls in {UseCases, *_subclasses(UseCases)}:
+        for name, member in inspect.getmembers(cls):
+            if not inspect.iscoroutinefunction(member) or name.startswith("__"):
+                continue
+            if name.startswith("_") and not (private and permission_of(member)):
+                continue
+            if name in cls.not_use_cases:
+                continue
+            found[f"{cls.__module__}.{cls.__qualname__}.{name}"] = member
+    return found
+
+
+def test_every_use_case_declares_its_permission() -> None:
+    use_cases = _use_cases()
+    assert any(name.endswith("Relais.log_note") for name in use_cases)
+    missing = sorted(n for n, fn in use_cases.items() if permission_of(fn) is None)
+    assert missing == [], (
+        f"use cases without a permission declaration: {missing} (decorate them, or name "
+        "lifecycle methods and facades over decorated methods in `not_use_cases`)"
+    )
+
+
+def test_declared_actions_exist_and_team_actions_ignore_relation() -> None:
+    for fn in _use_cases(private=True).values():
+        permission = permission_of(fn)
+        if permission is not None and permission.kind in ("case", "team"):
+            assert Action(permission.action) in Action
+    for action in Action:
+        if scope_of(action) == "team":
+            for role in Role:
+                answers = {POLICY[(role, action, relation)] for relation in Relation}
+                assert len(answers) == 1, (role, action)
+    assert len(POLICY) == len(Role) * len(Action) * len(Relation)
+
+
+# -- the generated matrix ----------------------------------------------------------------------
+
+Args = Callable[[dict[str, Any], Role, str], tuple[tuple[Any, ...], dict[str, Any]]]
+#: arguments after (actor, case_code) or (actor) for use cases whose allowed path must succeed
+ARGS: dict[str, Args] = {
+    "log_note": lambda w, r, c: (("matrix note", ["progress"]), {}),
+    "list_notes": lambda w, r, c: ((), {}),
+    "amend_note": lambda w, r, c: ((w["notes"][(r, c)], "amended"), {}),
+    "case_info": lambda w, r, c: ((), {}),
+    "case_owner_contact": lambda w, r, c: ((), {}),
+    "assign_member": lambda w, r, c: ((w["extra"], "social_worker"), {}),
+    "list_cases": lambda w, r, c: ((), {}),
+    "contacts_for": lambda w, r, c: ((["emergency"],), {}),
+    "set_language": lambda w, r, c: (("en",), {}),
+    "set_time_zone": lambda w, r, c: (("Europe/Paris",), {}),
+    "set_quiet_hours": lambda w, r, c: ((None, None), {}),
+}
+
+
+async def _world(relais: Relais) -> dict[str, Any]:
+    await enrol(relais, "Boss", "coordinator")
+    extra = await enrol(relais, "Extra", "social_worker")
+    actors: dict[Role, Actor] = {}
+    cases: dict[tuple[Role, Relation], str] = {}
+    for role in Role:
+        name = f"P {role.value}"
+        actors[role] = await enrol(relais, name, role.value)
+        for relation in Relation:
+            code = f"{role.value[:3].upper()}-{relation.value[:3].upper()}"
+            owner = name if relation is Relation.OWNER else "Boss"
+            await relais.create_case(code, owner=owner)
+            if relation is Relation.MEMBER:
+                case_role = role.value if role.value in CASE_ROLES else "mentor"
+                await relais.add_member(code, name, role=case_role)
+            cases[(role, relation)] = code
+    notes: dict[tuple[Role, str], str] = {}
+    async with relais.db.transaction(relais.clock.now()) as tx:
+        for (role, _relation), code in cases.items():
+            case = await tx.cases.by_code(code=code)
+            assert case is not None
+            notes[(role, code)] = await tx.notes.add(
+                case_id=case.id,
+                author_id=actors[role].practitioner_id,
+                body="seed",
+                tags=(),
+                origin="test",
+                now=tx.now,
+            )
+    return {"actors": actors, "cases": cases, "notes": notes, "extra": extra.practitioner_id}
+
+
+async def _outcome(call: Any) -> tuple[bool, str]:
+    """(passed authorization, detail) of one call."""
+    try:
+        await call
+    except NotAllowed as exc:
+        return False, f"NotAllowed: {exc}"
+    except (RelaisError, TypeError, ValueError) as exc:
+        return True, f"{type(exc).__name__}: {exc}"
+    return True, "ok"
+
+
+async def test_policy_matrix_through_use_cases(relais: Relais) -> None:
+    world = await _world(relais)
+    walked: dict[str, Any] = {}
+    for fn in _use_cases(private=True).values():
+        permission = permission_of(fn)
+        if permission and permission.call in ("actor, case_code", "actor"):
+            walked.setdefault(fn.__name__, (fn, permission))
+    assert {"log_note", "list_notes", "amend_note", "list_cases"} <= set(walked)
+    mismatches: list[str] = []
+    checked = 0
+    for name, (fn, permission) in sorted(walked.items()):
+        action = Action(permission.action)
+        for role in Role:
+            actor = world["actors"][role]
+            for relation in Relation:
+                code = world["cases"][(role, relation)]
+                args, kwargs = ARGS.get(name, lambda w, r, c: ((), {}))(world, role, code)
+                if permission.call == "actor":
+                    call = fn(relais, actor, *args, **kwargs)
+                else:
+                    call = fn(relais, actor, code, *args, **kwargs)
+                passed, detail = await _outcome(call)
+                expected = POLICY[(role, action, relation)]
+                checked += 1
+                if passed != expected or (expected and name in ARGS and detail != "ok"):
+                    mismatches.append(
+                        f"{name} ({action}) as {role.value}/{relation.value}: expected "
+                        f"{'allowed' if expected else 'refused'}, got {detail}"
+                    )
+                if permission.call == "actor":
+                    break  # relation does not apply
+    assert checked >= 5 * 3 * 6
+    assert mismatches == [], "\n".join(mismatches)
