@@ -301,8 +301,7 @@ class TelegramChannel:
         key = _chat_key(update)
         if key is None or self._lanes is None:
             return
-        if not self._lanes.submit(key, update):
-            _log.warning("update %s for chat %s dropped (backlog full)", update.update_id, key)
+        self._lanes.submit(key, update)  # a full backlog is logged there
 
     async def _process(self, chat_id: str, update: Update) -> None:
         incoming = self.to_incoming(update)

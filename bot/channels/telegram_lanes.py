@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 
 class _Lane(Generic[T]):
-    __slots__ = ("noticed", "pending", "stamp", "task", "tokens")
+    __slots__ = ("dropped", "noticed", "pending", "stamp", "task", "tokens")
 
     def __init__(self, burst: int, now: float) -> None:
         self.pending: deque[T] = deque()
@@ -35,6 +35,7 @@ class _Lane(Generic[T]):
         self.tokens = float(burst)
         self.stamp = now
         self.noticed = False
+        self.dropped = 0
 
 
 class ChatLanes(Generic[T]):
@@ -72,9 +73,9 @@ class ChatLanes(Generic[T]):
             lane = self._lanes[key] = _Lane(self._burst, self._clock())
         if len(lane.pending) >= self._max_backlog:
             self.dropped += 1
-            _log.warning(
-                "chat %s: backlog full (%d queued), update dropped", key, self._max_backlog
-            )
+            lane.dropped += 1
+            if lane.dropped == 1:
+                _log.warning("chat %s: backlog full (%d queued), dropping", key, self._max_backlog)
             return False
         lane.pending.append(item)
         if len(lane.pending) > self._burst and not lane.noticed:
@@ -133,7 +134,10 @@ class ChatLanes(Generic[T]):
                 await self._process(key, item)
             except Exception:  # the processor reports its own errors; never kill the lane
                 _log.exception("chat %s: update processing failed", key)
+        if lane.dropped:
+            _log.warning("chat %s: %d updates were dropped in this flood", key, lane.dropped)
         lane.noticed = False
+        lane.dropped = 0
         # forget a lane whose bucket is full again (keeps memory bounded by active chats)
         refill = lane.tokens + (self._clock() - lane.stamp) * self._rate
         if refill >= self._burst and self._lanes.get(key) is lane:

@@ -83,5 +83,8 @@ class WebhookReceiver:
             return web.Response(status=400, text="not JSON")
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.Response(status=400, text="not an update")
-        await self._on_update(data)
+        try:
+            await self._on_update(data)
+        except Exception as exc:  # a malformed update: drop it, or Telegram resends it forever
+            _log.error("webhook update %s not accepted: %s", data["update_id"], type(exc).__name__)
         return web.Response(status=200, text="ok")

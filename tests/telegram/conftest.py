@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from bot.channels.base import Handler
-from bot.channels.telegram import TelegramChannel, TelegramLimits
-from bot.channels.telegram_retry import RetryPolicy
+from bot.channels.telegram import TelegramChannel
 from tests.fakes.telegram_server import FakeBotApi
+from tests.telegram.support import FAST_LIMITS
 
-# PTB 22 warns on int-valued time periods unless this opt-in is set (the adapter sets it too).
-os.environ.setdefault("PTB_TIMEDELTA", "true")
-
-#: fast retries so that the 5xx/network tests take milliseconds
-FAST_LIMITS = TelegramLimits(
-    chat_rate=50.0,
-    chat_burst=10,
-    max_backlog=300,
-    drain_timeout=5.0,
-    retry=RetryPolicy(attempts=5, base_delay=0.01, max_delay=0.05),
-)
+__all__ = ["FAST_LIMITS", "StartChannel"]
 
 
 @pytest.fixture
@@ -37,8 +26,8 @@ StartChannel = Callable[..., Awaitable[TelegramChannel]]
 
 @pytest.fixture
 async def start_channel(fake: FakeBotApi) -> AsyncIterator[StartChannel]:
-    """`await start_channel(handler, **kwargs)`: a started TelegramChannel on the fake server;
-    stopped at the end of the test."""
+    """`await start_channel(handler, config=None, **kwargs)`: a started TelegramChannel on the
+    fake server (FAST_LIMITS unless `limits=` is given); stopped at the end of the test."""
     started: list[TelegramChannel] = []
 
     async def start(handler: Handler, config: Any = None, **kwargs: Any) -> TelegramChannel:

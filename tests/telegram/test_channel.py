@@ -14,7 +14,8 @@ from bot.clock import FakeClock
 from bot.errors import ConfigError
 from bot.messages import Button, Incoming, Reply
 from tests.fakes.telegram_server import FakeBotApi
-from tests.telegram.conftest import FAST_LIMITS, StartChannel
+from tests.telegram.conftest import StartChannel
+from tests.telegram.support import FAST_LIMITS, running_channel
 
 CHOICES = (Button("Yes", "d.s1.1.yes"), Button("No", "d.s1.1.no"))
 
@@ -332,3 +333,12 @@ def test_the_retry_policy_default_is_bounded() -> None:
     policy = RetryPolicy()
     assert policy.attempts == 5
     assert sum(min(policy.max_delay, policy.base_delay * 2**i) for i in range(4)) < 10
+
+
+async def test_the_support_helper_runs_and_stops_a_channel(fake: FakeBotApi) -> None:
+    async with running_channel(fake, EchoBot()) as channel:
+        assert channel.running
+        await fake.user_says(42, "hi")
+        assert (await fake.next_message(42)).text == "echo: hi"
+    assert not channel.running
+    assert (await channel.send_to_user("42", Reply("late"))).status == "failed"
