@@ -524,7 +524,7 @@ class ChatService:
             session.prompt = None
             if output_reason(result) == "cancelled":
                 replies.append(self._text(turn, "cancelled"))
-            elif not any(r.buttons for r in replies):
+            elif not any(isinstance(o, dl.Say) for o in result.outputs):
                 replies.append(self._text(turn, "dialog_finished"))
         if session.pending:  # the case is unknown: ask last, below the next question
             replies.extend(await self._continue_pending(turn, reprompt=False))
