@@ -51,7 +51,7 @@ from telegram.request import HTTPXRequest
 from bot.channels.base import Handler, SendResult
 from bot.channels.telegram_commands import DEFAULT_COMMANDS, CommandMenu
 from bot.channels.telegram_lanes import ChatLanes
-from bot.channels.telegram_retry import Outcome, RetryPolicy, call_with_retries
+from bot.channels.telegram_retry import Outcome, RetryPolicy, call_with_retries, describe_error
 from bot.channels.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, split_text, to_html, utf16_len
 from bot.channels.telegram_webhook import WebhookReceiver
 from bot.clock import Clock, SystemClock
@@ -65,7 +65,7 @@ __all__ = [
     "DownloadFailed",
     "TelegramChannel",
     "TelegramLimits",
-    "quiet_http_logs",
+    "quiet_library_logs",
 ]
 
 _log = logging.getLogger(__name__)
@@ -172,6 +172,7 @@ class TelegramChannel:
     async def start(self, handler: Handler) -> None:
         if self._app is not None:
             raise RuntimeError("the Telegram channel is already running")
+        quiet_library_logs()
         # Our own request objects, so that they can be closed even when getMe fails.
         pool = self._limits.connection_pool
         requests = (HTTPXRequest(connection_pool_size=pool), HTTPXRequest(connection_pool_size=1))
@@ -627,11 +628,20 @@ def _label_for(message: Message, data: str | None) -> str:
 
 
 def _polling_error(exc: TelegramError) -> None:
-    _log.warning("polling Telegram failed (%s: %s); PTB retries", type(exc).__name__, exc.message)
+    _log.warning("polling Telegram failed (%s); retrying", describe_error(exc))
 
 
-def quiet_http_logs() -> None:
-    """httpx logs every request URL at INFO, and a Bot API URL contains the bot token: call this
-    once when configuring logging."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+def quiet_library_logs() -> None:
+    """Keep the token and message content out of the logs (called by `start()`).
+
+    httpx logs every request URL at INFO, and a Bot API URL contains the bot token; PTB logs
+    whole updates (texts, names) at DEBUG. Raise those loggers to WARNING / INFO unless they
+    were set stricter already."""
+    for name, floor in (("httpx", logging.WARNING), ("httpcore", logging.WARNING)):
+        logger = logging.getLogger(name)
+        if logger.level < floor:
+            logger.setLevel(floor)
+    for name in ("telegram", "telegram.ext"):
+        logger = logging.getLogger(name)
+        if logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)

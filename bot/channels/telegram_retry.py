@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
@@ -29,7 +30,7 @@ from telegram.error import (
     TelegramError,
 )
 
-__all__ = ["Outcome", "RetryPolicy", "call_with_retries"]
+__all__ = ["Outcome", "RetryPolicy", "call_with_retries", "describe_error"]
 
 _log = logging.getLogger(__name__)
 
@@ -87,10 +88,10 @@ async def call_with_retries(
             _log.warning("%s: rate limited by Telegram, retrying in %.1fs", what, wait)
             await asyncio.sleep(wait + 0.05)
         except Forbidden as exc:
-            _log.info("%s: forbidden (%s)", what, _reason(exc))
-            return Outcome("unreachable", detail=_reason(exc))
+            _log.info("%s: forbidden (%s)", what, describe_error(exc))
+            return Outcome("unreachable", detail=describe_error(exc))
         except BadRequest as exc:
-            reason = _reason(exc)
+            reason = describe_error(exc)
             if "chat not found" in reason.lower():
                 _log.info("%s: chat not found", what)
                 return Outcome("unreachable", detail=reason)
@@ -100,9 +101,12 @@ async def call_with_retries(
             network_failures += 1
             if network_failures >= policy.attempts:
                 _log.error(
-                    "%s: giving up after %d tries (%s)", what, network_failures, _reason(exc)
+                    "%s: giving up after %d tries (%s)",
+                    what,
+                    network_failures,
+                    describe_error(exc),
                 )
-                return Outcome("failed", detail=_reason(exc))
+                return Outcome("failed", detail=describe_error(exc))
             delay = min(policy.max_delay, policy.base_delay * 2 ** (network_failures - 1))
             _log.warning(
                 "%s: %s, retry %d in %.2fs", what, type(exc).__name__, network_failures, delay
@@ -110,10 +114,13 @@ async def call_with_retries(
             await asyncio.sleep(delay)
         except (InvalidToken, ChatMigrated, TelegramError) as exc:
             _log.error("%s: %s", what, type(exc).__name__)
-            return Outcome("failed", detail=_reason(exc))
+            return Outcome("failed", detail=describe_error(exc))
 
 
-def _reason(exc: TelegramError) -> str:
-    # Telegram's own error descriptions ("Forbidden: bot was blocked by the user") carry no
-    # user content; they are safe to log.
-    return exc.message[:200]
+_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
+
+
+def describe_error(exc: TelegramError) -> str:
+    """Telegram's error description ("Forbidden: bot was blocked by the user"): no user
+    content; a bot token (some network errors quote the URL) is masked."""
+    return _TOKEN.sub("<token>", exc.message)[:200]
