@@ -163,6 +163,11 @@ class MatrixChannel:
         return str(self.client.device_id or "")
 
     @property
+    def rate_limited_count(self) -> int:
+        """How many sends the homeserver rate-limited (each was retried after retry_after_ms)."""
+        return self._sender.rate_limited if self._sender is not None else 0
+
+    @property
     def state(self) -> MatrixState:
         if self._state is None:
             raise MatrixChannelError("the Matrix channel is not started")
@@ -578,8 +583,21 @@ class MatrixChannel:
             return SendResult("failed", detail=type(exc).__name__)
         if room_id is None:
             return SendResult("unreachable", detail="no direct room")
+        if not await self._has_devices(room_id, user_id):
+            # an encrypted message to someone with no device could never be read
+            return SendResult("unreachable", detail="no device")
         key = idempotency_key or f"relais-{time.time_ns()}"
         return await self.send_reply(room_id, reply, key, user_id)
+
+    async def _has_devices(self, room_id: str, user_id: str) -> bool:
+        olm = self.client.olm
+        if self._sender is None or olm is None:
+            return False
+        try:
+            await self._sender.prepare_room(room_id)
+        except NETWORK_ERRORS:
+            return True  # cannot tell now: let the send retry
+        return bool(list(olm.device_store.active_user_devices(user_id)))
 
     async def _direct_room(self, user_id: str) -> str | None:
         """The encrypted DM with `user_id`: the known one if they are still in it, else new."""
@@ -589,6 +607,10 @@ class MatrixChannel:
             if room is not None and user_id in room.users and room.member_count <= 2:
                 return room_id
             self.state.forget_room(room_id)
+        profile = await self.client.get_profile(user_id)
+        if isinstance(profile, ErrorResponse) and profile.status_code == "M_NOT_FOUND":
+            logger.warning("matrix: no such user %s", user_id)
+            return None
         response = await self.client.room_create(
             is_direct=True,
             invite=[user_id],

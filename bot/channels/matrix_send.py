@@ -75,6 +75,7 @@ class Sender:
         self.client = client
         self.ignore_unverified_devices = ignore_unverified_devices
         self.deadline = deadline  # seconds of retrying before a send is reported failed
+        self.rate_limited = 0  # how many times the homeserver said M_LIMIT_EXCEEDED
 
     async def prepare_room(self, room_id: str) -> None:
         """Make sure every device of every member will get the room key of our next message."""
@@ -128,7 +129,9 @@ class Sender:
                     return SendResult("sent", message_id=response.event_id)
                 delay = retry_delay(response, attempt)
                 reason = str(response.status_code)
-                if response.status_code != "M_LIMIT_EXCEEDED":
+                if response.status_code == "M_LIMIT_EXCEEDED":
+                    self.rate_limited += 1
+                else:
                     self._forget_group_session(room_id)
                 if delay is None:
                     logger.warning("send to %s failed: %s", room_id, reason)

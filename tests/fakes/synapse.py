@@ -156,7 +156,7 @@ class SynapseServer:
         """Put `user_id` under `limit` (messages per second, burst); None = no limit."""
         path = f"/_synapse/admin/v1/users/{user_id}/override_ratelimit"
         if limit is None:
-            body = {"messages_per_second": 0, "burst_count": 0}
+            body: dict[str, float] = {"messages_per_second": 0, "burst_count": 0}
         else:
             body = {"messages_per_second": limit[0], "burst_count": limit[1]}
         self._request("POST", path, body, token=self._admin())

@@ -45,12 +45,11 @@ BOT_PASSWORD = "bot-password"
 BOT_PICKLE_KEY = "a-real-pickle-key-for-tests-0123456789"
 NOT_ENCRYPTED = "Please start an encrypted direct message with me."
 NOT_DIRECT = "I only work in direct messages."
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/matrix/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.synapse)
+#: the smallest valid PNG (1x1 transparent pixel)
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +89,8 @@ class RecordingHandler:
             return [Reply("What do you need?", buttons=buttons)]
         if text == "alert":
             return [Reply("Check-in for case <K-12> is due", kind="text")]
+        if text == "picture":
+            return [Reply("Here is the graph", attachment=("graph.png", PNG))]
         if incoming.document is not None:
             data = await incoming.document.fetch()
             return [Reply(f"got {incoming.document.file_name} ({len(data)} bytes)")]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from aiohttp import ClientError
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    DownloadResponse,
     InviteMemberEvent,
     JoinResponse,
     LoginResponse,
@@ -34,8 +36,10 @@ from nio import (
     RoomSendResponse,
     SyncResponse,
     ToDeviceMessage,
+    UploadResponse,
 )
 from nio.api import RoomPreset
+from nio.crypto.attachments import decrypt_attachment
 from nio.store import SqliteStore
 
 from tests.fakes.synapse import SynapseServer
@@ -172,8 +176,11 @@ class Practitioner:
         event_id: str = response.event_id
         return event_id
 
-    async def say_with_late_key(self, room_id: str, text: str, delay: float) -> str:
-        """Send a message whose room key reaches the other members only `delay` s later."""
+    async def say_with_late_key(
+        self, room_id: str, text: str, delay: float, *, send_key: bool = True
+    ) -> str:
+        """Send a message whose room key reaches the other members only `delay` s later (or,
+        with `send_key=False`, never: the session is dropped)."""
         client = self.client
         assert client.olm is not None
         await self._prepare(room_id)
@@ -187,6 +194,9 @@ class Practitioner:
         }
         session.shared = True  # nio will not share it itself
         event_id = await self.say(room_id, text)
+        if not send_key:
+            client.olm.outbound_group_sessions.pop(room_id, None)
+            return event_id
         await asyncio.sleep(delay)
         for user_id in self.members(room_id, joined_only=False) - {self.user_id}:
             for device in client.olm.device_store.active_user_devices(user_id):
@@ -198,6 +208,44 @@ class Practitioner:
         # the next message must not reuse the session others got late
         client.olm.outbound_group_sessions.pop(room_id, None)
         return event_id
+
+    async def send_file(self, room_id: str, name: str, data: bytes) -> str:
+        """Send an encrypted attachment (m.file), as Element does in an encrypted room."""
+        await self._prepare(room_id)
+        upload, keys = await self.client.upload(
+            io.BytesIO(data),
+            content_type="text/plain",
+            filename=name,
+            encrypt=True,
+            filesize=len(data),
+        )
+        assert isinstance(upload, UploadResponse), upload
+        content = {
+            "msgtype": "m.file",
+            "body": name,
+            "filename": name,
+            "info": {"size": len(data), "mimetype": "text/plain"},
+            "file": {**keys, "url": upload.content_uri},
+        }
+        response = await self.client.room_send(
+            room_id, "m.room.message", content, ignore_unverified_devices=True
+        )
+        assert isinstance(response, RoomSendResponse), response
+        event_id: str = response.event_id
+        return event_id
+
+    async def download(self, message: Message) -> bytes:
+        """The bytes of an attachment the practitioner received (decrypted if encrypted)."""
+        file = message.content.get("file")
+        url = file["url"] if file else message.content["url"]
+        response = await self.client.download(url)
+        assert isinstance(response, DownloadResponse), response
+        body: bytes = response.body
+        if file:
+            return bytes(
+                decrypt_attachment(body, file["key"]["k"], file["hashes"]["sha256"], file["iv"])
+            )
+        return body
 
     async def next_message(self, room_id: str, timeout: float = 10) -> Message:  # noqa: ASYNC109
         queue = self._inbox.setdefault(room_id, asyncio.Queue())

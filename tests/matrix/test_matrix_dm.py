@@ -7,6 +7,7 @@ import pytest
 from tests.matrix.conftest import (
     NOT_DIRECT,
     NOT_ENCRYPTED,
+    PNG,
     BotFactory,
     PractitionerFactory,
     RecordingHandler,
@@ -109,3 +110,27 @@ async def test_bot_rejects_group_invites_and_leaves_rooms_that_grow(
     await mentor.no_message(room, wait=1.5)
     assert all(i.text != "case details" for i in handler.seen)
     assert NOT_DIRECT  # the handler's refusal text exists for messages raced in before leaving
+
+
+async def test_encrypted_attachments_both_ways(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)
+    mentor = await practitioners.new("mentor")
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+
+    draft = b"id: my_dialog\n" * 50
+    await mentor.send_file(room, "draft.yaml", draft)
+    assert (await mentor.next_message(room)).body == f"got draft.yaml ({len(draft)} bytes)"
+    document = handler.seen[-1].document
+    assert document is not None
+    assert (document.file_name, document.size) == ("draft.yaml", len(draft))
+
+    await mentor.say(room, "picture")
+    text = await mentor.next_message(room)
+    image = await mentor.next_message(room)
+    assert text.body == "Here is the graph"
+    assert image.msgtype == "m.image"
+    assert "url" not in image.content  # encrypted room: only the encrypted file reference
+    assert await mentor.download(image) == PNG
