@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel, TelegramLimits
 from bot.channels.telegram_retry import RetryPolicy
 from bot.clock import FakeClock
@@ -301,13 +302,17 @@ async def test_updates_are_handled_once_across_a_restart(
     bot = EchoBot()
     first = await start_channel(bot)
     await fake.user_says(42, "one")
-    await fake.next_message(42)
+    menu = await fake.next_message(42)
     await first.stop()
     await fake.user_says(42, "two")  # arrives while the bot is down
     await start_channel(bot)
     assert (await fake.next_message(42)).text == "echo: two"
+    ref = await fake.click(menu, "Yes")  # a button from before the restart still works
+    assert (await fake.next_message(42)).text == "You chose d.s1.1.yes"
+    assert fake.answered(ref.callback_query_id or "")
+    assert fake.message(42, menu.message_id).text.endswith("→ Yes")
     event_ids = [i.event_id for i in bot.seen]
-    assert len(event_ids) == len(set(event_ids)) == 2
+    assert len(event_ids) == len(set(event_ids)) == 3
 
 
 async def test_stop_handles_every_queued_update_first(fake: FakeBotApi) -> None:
@@ -327,6 +332,11 @@ async def test_a_rejected_token_is_a_config_error(fake: FakeBotApi) -> None:
     channel = TelegramChannel(fake.config(), "1:not-the-token")
     with pytest.raises(ConfigError, match="rejected the bot token"):
         await channel.start(EchoBot())
+
+
+def test_it_is_a_channel(fake: FakeBotApi) -> None:
+    channel: Channel = TelegramChannel(fake.config(), fake.token)  # checked by mypy
+    assert channel.name == "telegram"
 
 
 def test_the_retry_policy_default_is_bounded() -> None:
