@@ -37,7 +37,7 @@ from dialogs.model import (
     Text,
     Validation,
 )
-from dialogs.yamlsafe import MAX_BYTES, diag, loc_of, parse_yaml
+from dialogs.yamlsafe import MAX_BYTES, diag, gc_paused, loc_of, parse_yaml
 
 __all__ = [
     "AUDIENCE_ROLES",
@@ -505,16 +505,20 @@ def load_dialog_text(
     data: str | bytes, source_name: str = "<dialog>", *, max_bytes: int = MAX_BYTES
 ) -> LoadResult:
     """Build a dialog from YAML text or bytes; problems come back as diagnostics, never raised."""
-    parsed = parse_yaml(data, source_name, max_bytes=max_bytes)
-    if parsed.root is None:
-        return LoadResult(None, parsed.diagnostics)
-    reader = _Reader(source_name)
     name = Path(source_name).name
     stem = name[: -len(".yaml")] if name.endswith(".yaml") else ""
     if not ID_RE.match(stem):
         stem = ""
-    dialog = _read_dialog(reader, parsed.root, stem, parsed.text)
-    return LoadResult(dialog, parsed.diagnostics + reader.diagnostics)
+    # the YAML tree is acyclic and dropped before the collector runs again (see gc_paused)
+    with gc_paused():
+        parsed = parse_yaml(data, source_name, max_bytes=max_bytes)
+        if parsed.root is None:
+            return LoadResult(None, parsed.diagnostics)
+        reader = _Reader(source_name)
+        dialog = _read_dialog(reader, parsed.root, stem, parsed.text)
+        diagnostics = parsed.diagnostics + reader.diagnostics
+        del parsed
+    return LoadResult(dialog, diagnostics)
 
 
 def load_dialog_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> LoadResult:

@@ -6,7 +6,10 @@ count. Every failure is a diagnostic, never an exception.
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +23,7 @@ __all__ = [
     "MAX_NODES",
     "ParsedYaml",
     "diag",
+    "gc_paused",
     "loc_of",
     "parse_yaml",
 ]
@@ -28,29 +32,41 @@ MAX_BYTES = 1_048_576
 MAX_DEPTH = 40
 MAX_NODES = 200_000
 
-_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVER_KEYS = frozenset(k for k in yaml.SafeLoader.yaml_implicit_resolvers if k)
 
 
 _SCALAR_TAGS: dict[str, str] = {}
+_resolve: Callable[[type, str, tuple[bool, bool]], object] = yaml.resolver.Resolver().resolve
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    """The safe loader, remembering how plain scalars resolve (most repeat: keys, kinds)."""
+class _FastLoader(_Base):  # type: ignore[misc]
+    """libyaml's composer, resolving plain scalars through the cache below."""
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
-            if not implicit[0]:
-                return _STR_TAG
-            tag = _SCALAR_TAGS.get(value)
-            if tag is None:
-                tag = str(super().resolve(kind, value, implicit))
-                if len(_SCALAR_TAGS) > 50_000:
-                    _SCALAR_TAGS.clear()
-                _SCALAR_TAGS[value] = tag
-            return tag
-        return str(super().resolve(kind, value, implicit))
+            return _plain_tag(value) if implicit[0] else _STR_TAG
+        return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
+
+
+_DEEP_INDENT = re.compile(rf"^[ \t-]{{{MAX_DEPTH},}}", re.MULTILINE)
+
+
+def _plain_tag(value: str) -> str:
+    """The tag YAML 1.1 gives a plain (unquoted) scalar: bool, int, float, null or str."""
+    tag = _SCALAR_TAGS.get(value)
+    if tag is None:
+        if value and value[0] not in _RESOLVER_KEYS:
+            tag = _STR_TAG
+        else:
+            tag = str(_resolve(yaml.ScalarNode, value, (True, False)))
+        if len(_SCALAR_TAGS) > 50_000:
+            _SCALAR_TAGS.clear()
+        _SCALAR_TAGS[value] = tag
+    return tag
 
 
 @dataclass(slots=True)
@@ -93,7 +109,6 @@ def _decode(data: bytes, source: str, result: ParsedYaml) -> str | None:
     return text
 
 
-_DEEP_INDENT = re.compile(rf"^[ \t-]{{{MAX_DEPTH},}}", re.MULTILINE)
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
@@ -142,7 +157,13 @@ def parse_yaml(data: str | bytes, source: str, *, max_bytes: int = MAX_BYTES) ->
         )
         return result
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        with gc_paused():
+            # libyaml's own composer is fastest, but shares nodes for aliases and does not
+            # bound depth: use it only when neither is possible, else our guarded composer
+            if "*" in text or "&" in text or _DEEP_INDENT.search(text) is not None:
+                root = _compose(text, source, result)
+            else:
+                root = yaml.compose(text, Loader=_FastLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Loc(source, mark.line + 1, mark.column + 1) if mark else Loc(source)
@@ -155,56 +176,112 @@ def parse_yaml(data: str | bytes, source: str, *, max_bytes: int = MAX_BYTES) ->
     except yaml.YAMLError as exc:
         result.diagnostics.append(diag(Loc(source), "RD001", str(exc).splitlines()[0]))
         return result
-    except RecursionError:
-        result.diagnostics.append(diag(Loc(source), "RD005", "the structure is nested too deeply"))
-        return result
     if root is None:
-        result.diagnostics.append(diag(Loc(source, 1, 1), "RD006", "the file is empty"))
+        if not result.diagnostics:
+            result.diagnostics.append(diag(Loc(source, 1, 1), "RD006", "the file is empty"))
         return result
-    # the full walk is needed only if aliases or deep indentation are possible at all
-    simple = "*" not in text and "&" not in text and _DEEP_INDENT.search(text) is None
-    if simple or _guard(root, source, result):
-        result.root = root
+    result.root = root
     return result
 
 
-def _guard(root: yaml.Node, source: str, result: ParsedYaml) -> bool:
-    """Reject shared nodes (aliases), deep nesting and huge node counts."""
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a big acyclic tree: collections
+    triggered by the many new objects would re-scan the growing tree (halves loading time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _mark_loc(source: str, mark: Any) -> Loc:
+    return Loc(source, mark.line + 1, mark.column + 1) if mark is not None else Loc(source)
+
+
+def _compose(text: str, source: str, result: ParsedYaml) -> yaml.Node | None:
+    """Build the node tree from libyaml's events (faster than yaml.compose), refusing aliases,
+    more than one document, nesting deeper than MAX_DEPTH and more than MAX_NODES values."""
+    root: yaml.Node | None = None
+    stack: list[list[Any]] = []  # [collection node, pending mapping key or None]
     count = 0
-    ok = True
-    while stack:
-        node, depth = stack.pop()
-        key = id(node)
-        if key in seen:
-            if ok:
+    documents = 0
+    scalar_event = yaml.ScalarEvent
+    events: Iterator[Any] = yaml.parse(text, Loader=_Base)
+    for event in events:
+        start: Any = event.start_mark
+        if isinstance(event, scalar_event):
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = _plain_tag(event.value) if event.implicit[0] else _STR_TAG
+            end: Any = event.end_mark
+            node: Any = yaml.ScalarNode(tag, event.value, start, end, event.style)
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            if len(stack) >= MAX_DEPTH:
+                mark = event.start_mark
                 result.diagnostics.append(
                     diag(
-                        loc_of(source, node),
-                        "RD004",
-                        "anchors and aliases (&name, *name) are not allowed",
+                        _mark_loc(source, mark),
+                        "RD005",
+                        f"nested more than {MAX_DEPTH} levels deep",
                     )
                 )
-            ok = False
+                return None
+            count += 1
+            if isinstance(event, yaml.MappingStartEvent):
+                tag = event.tag if event.tag not in (None, "!") else _MAP_TAG
+                node = yaml.MappingNode(tag, [], start, None, event.flow_style)
+            else:
+                tag = event.tag if event.tag not in (None, "!") else _SEQ_TAG
+                node = yaml.SequenceNode(tag, [], start, None, event.flow_style)
+            stack.append([node, None])
             continue
-        seen.add(key)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            node = stack.pop()[0]
+            node.end_mark = event.end_mark
+        elif isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            result.diagnostics.append(
+                diag(
+                    _mark_loc(source, mark),
+                    "RD004",
+                    "anchors and aliases (&name, *name) are not allowed",
+                )
+            )
+            return None
+        elif isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                mark = event.start_mark
+                result.diagnostics.append(
+                    diag(
+                        _mark_loc(source, mark),
+                        "RD006",
+                        "a dialog file holds one YAML document; remove the second `---`",
+                    )
+                )
+                return None
+            continue
+        else:
+            continue
         count += 1
         if count > MAX_NODES:
             result.diagnostics.append(
                 diag(Loc(source), "RD005", f"more than {MAX_NODES:,} YAML values")
             )
-            return False
-        if depth > MAX_DEPTH:
-            result.diagnostics.append(
-                diag(loc_of(source, node), "RD005", f"nested more than {MAX_DEPTH} levels deep")
-            )
-            return False
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                stack.append((k, depth + 1))
-                stack.append((v, depth + 1))
-        elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                stack.append((item, depth + 1))
-    return ok
+            return None
+        if not stack:
+            root = node
+            continue
+        frame = stack[-1]
+        parent = frame[0]
+        if isinstance(parent, yaml.SequenceNode):
+            parent.value.append(node)
+        elif frame[1] is None:
+            frame[1] = node
+        else:
+            parent.value.append((frame[1], node))
+            frame[1] = None
+    return root

@@ -7,7 +7,7 @@ import pytest
 from dialogs import load_dialog_file, load_dialog_text
 from dialogs.diagnostics import CODES, Loc
 from dialogs.model import CheckinNode, InputNode, QuestionNode
-from tests.dialogs.helpers import DATA, HEADER, check, codes, dialog_yaml
+from tests.dialogs.helpers import DATA, HEADER, check, codes, dialog_yaml, load
 
 
 def test_fixture_loads_every_kind() -> None:
@@ -222,4 +222,16 @@ def test_block_texts_lose_their_trailing_newline() -> None:
     assert node_text.values["en"] == "Two lines\nof text"
 
 
-from tests.dialogs.helpers import load  # noqa: E402
+def test_guarded_composer_builds_the_same_dialog() -> None:
+    text = (DATA / "full.yaml").read_text(encoding="utf-8")
+    fast = load_dialog_text(text, "full.yaml")
+    guarded = load_dialog_text(text + "# a * and an & force the guarded composer\n", "full.yaml")
+    assert fast.dialog is not None
+    assert fast.dialog == guarded.dialog
+    assert fast.diagnostics == guarded.diagnostics == []
+
+
+def test_second_document_is_refused() -> None:
+    result = load_dialog_text("id: a\n---\nid: b\n", "two.yaml")
+    assert result.dialog is None
+    assert [d.code for d in result.diagnostics] in (["RD001"], ["RD006"])
