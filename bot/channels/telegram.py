@@ -637,11 +637,8 @@ def quiet_library_logs() -> None:
     httpx logs every request URL at INFO, and a Bot API URL contains the bot token; PTB logs
     whole updates (texts, names) at DEBUG. Raise those loggers to WARNING / INFO unless they
     were set stricter already."""
-    for name, floor in (("httpx", logging.WARNING), ("httpcore", logging.WARNING)):
+    floors = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO}
+    for name, floor in floors.items():
         logger = logging.getLogger(name)
-        if logger.level < floor:
+        if logger.getEffectiveLevel() < floor:
             logger.setLevel(floor)
-    for name in ("telegram", "telegram.ext"):
-        logger = logging.getLogger(name)
-        if logger.level < logging.INFO:
-            logger.setLevel(logging.INFO)

@@ -7,6 +7,7 @@ import logging
 import pytest
 from telegram.error import NetworkError
 
+from bot.channels.telegram import quiet_library_logs
 from bot.channels.telegram_retry import describe_error
 from bot.messages import Incoming, Reply
 from tests.fakes.telegram_server import FakeBotApi
@@ -46,3 +47,18 @@ async def test_nothing_typed_or_named_reaches_the_logs(
 def test_error_descriptions_mask_the_token() -> None:
     error = NetworkError("httpx.ConnectError: http://x/bot123456789:AAbbCCddEEffGGhhIIjjKK/getMe")
     assert describe_error(error) == "httpx.ConnectError: http://x/bot<token>/getMe"
+
+
+def test_quieting_never_makes_a_logger_more_verbose() -> None:
+    telegram_logger = logging.getLogger("telegram")
+    before = telegram_logger.level
+    try:
+        telegram_logger.setLevel(logging.ERROR)
+        quiet_library_logs()
+        assert telegram_logger.level == logging.ERROR
+        telegram_logger.setLevel(logging.DEBUG)
+        quiet_library_logs()
+        assert telegram_logger.level == logging.INFO
+        assert logging.getLogger("telegram.ext").getEffectiveLevel() == logging.INFO
+    finally:
+        telegram_logger.setLevel(before)
