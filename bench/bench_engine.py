@@ -92,9 +92,10 @@ def main() -> None:
     now = datetime(2025, 1, 1, tzinfo=UTC)
     steps = 0
     runs = 0
-    deadline = time.perf_counter() + 3.0
+    deadline = time.process_time() + 3.0
     started = time.perf_counter()
-    while time.perf_counter() < deadline:
+    cpu_started = time.process_time()
+    while time.process_time() < deadline:
         outcome = step(library, None, Start("bench", "en", {"practitioner": "Ana"}), now)
         steps += 1
         runs += 1
@@ -110,10 +111,12 @@ def main() -> None:
             state = outcome.state
             steps += 1
     elapsed = time.perf_counter() - started
-    rate = steps / elapsed
+    cpu = time.process_time() - cpu_started
+    rate = steps / cpu
     verdict = "OK" if rate >= TARGET else "BELOW TARGET"
-    print(f"engine: 1,000-node dialog, {runs} runs, {steps:,} steps in {elapsed:.2f} s")
-    print(f"engine: {rate:,.0f} steps/s on one core (target >= {TARGET:,}) {verdict}")
+    print(f"engine: 1,000-node dialog, {runs} runs, {steps:,} steps")
+    print(f"engine: {rate:,.0f} steps/s of CPU time on one core (target >= {TARGET:,}) {verdict}")
+    print(f"engine: {steps / elapsed:,.0f} steps/s wall clock (lower if the machine is busy)")
 
 
 if __name__ == "__main__":
