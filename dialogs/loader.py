@@ -144,7 +144,8 @@ class _Reader:
 
     # -- scalars --------------------------------------------------------------------------
     def string(self, node: yaml.Node, what: str) -> str | None:
-        if not isinstance(node, yaml.ScalarNode) or node.tag not in (_STR, _INT, _FLOAT):
+        """A text as typed: numbers and YAML 1.1 words such as yes/no/on/off stay texts."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in (_STR, _INT, _FLOAT, _BOOL):
             self.add(node, "RD012", f"{what} must be a text, found {_describe(node)}")
             return None
         return str(node.value)

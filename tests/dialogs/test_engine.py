@@ -379,3 +379,31 @@ def test_hidden_options_end_safely() -> None:
     result = library(text)
     en = step(result, None, Start("sample", "en"), NOW)
     assert en.outputs == (Say("Only for French"), Ended("completed"))
+
+
+def test_offer_labels_can_be_overridden_and_yes_no_words_stay_texts() -> None:
+    text = dialog_yaml(
+        """
+        first:
+          kind: question
+          text: {en: "Log?", fr: "Consigner ?"}
+          options:
+            - {id: yes, label: {en: yes, fr: oui}, next: log}
+        log:
+          kind: note
+          text: {en: "Log it?", fr: "Consigner ?"}
+          body: "plain"
+          yes: {en: "Log it", fr: "Consigner"}
+          no: {en: "Don't", fr: "Non merci"}
+          next: done
+        done: {kind: end}
+        """
+    )
+    lib = library(text)
+    first = step(lib, None, Start("sample", "fr"), NOW)
+    assert [(o.id, o.label) for o in prompt(first).options] == [("yes", "oui")]
+    offer = step(lib, first.state, Choose("yes", 1), NOW)
+    assert [(o.id, o.label) for o in prompt(offer).options] == [
+        ("yes", "Consigner"),
+        ("no", "Non merci"),
+    ]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 
+from dialogs.yamlsafe import parse_yaml
 from tests.dialogs.helpers import DATA
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,21 +21,42 @@ BUNDLED = sorted(
 )
 
 
+def _data(node: yaml.Node) -> Any:
+    """YAML as editors read it (YAML 1.2 core: only true/false are booleans; keys are text)."""
+    if isinstance(node, yaml.MappingNode):
+        return {str(k.value): _data(v) for k, v in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [_data(v) for v in node.value]
+    if node.tag.endswith(":bool"):
+        return {"true": True, "false": False}.get(node.value.lower(), node.value)
+    if node.tag.endswith(":int"):
+        return int(node.value)
+    if node.tag.endswith(":float"):
+        return float(node.value)
+    return None if node.tag.endswith(":null") else node.value
+
+
+def _load(path: Path) -> Any:
+    parsed = parse_yaml(path.read_bytes(), str(path))
+    assert parsed.root is not None, [str(d) for d in parsed.diagnostics]
+    return _data(parsed.root)
+
+
 def test_schema_is_valid_draft_2020_12() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
 @pytest.mark.parametrize("path", [DATA / "full.yaml", DATA / "tips.yaml", *BUNDLED], ids=str)
 def test_dialog_validates(path: Path) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = _load(path)
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in VALIDATOR.iter_errors(data)]
     assert errors == []
 
 
 def test_schema_rejects_what_the_loader_rejects() -> None:
-    data = yaml.safe_load((DATA / "full.yaml").read_text(encoding="utf-8"))
+    data = _load(DATA / "full.yaml")
     data["nodes"]["first"]["colour"] = "red"
     assert not VALIDATOR.is_valid(data)
-    data = yaml.safe_load((DATA / "full.yaml").read_text(encoding="utf-8"))
+    data = _load(DATA / "full.yaml")
     data["nodes"]["follow"]["after"] = "soon"
     assert not VALIDATOR.is_valid(data)
