@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.audit import ActorKind, AuditLog
 from storage.crypto import KeyRing
 from storage.repos import Cases, Contacts, Notes, People, Sessions
+from storage.repos.access import Access
 
 __all__ = ["Database", "Tx"]
 
@@ -26,6 +27,7 @@ class Tx:
         self.keys = keys
         self.now = now
         self._audit = audit
+        self.access = Access(conn, keys)
         self.people = People(conn, keys)
         self.cases = Cases(conn)
         self.notes = Notes(conn, keys)

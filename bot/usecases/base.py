@@ -32,6 +32,7 @@ from bot.config import Config
 from bot.errors import NotAllowed, NotFound, RelaisError
 from bot.policy import Action, Relation, is_allowed, scope_of
 from storage.records import Case
+from storage.repos.access import ActorRow
 from storage.tx import Database, Tx
 
 __all__ = [
@@ -116,6 +117,19 @@ class CaseScope:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def _as_actor(row: ActorRow | None) -> Actor:
+    if row is None:
+        raise NotAllowed("you are not enrolled (any more): ask your coordinator")
+    return Actor(
+        practitioner_id=row.practitioner_id,
+        name=row.name,
+        roles=row.roles,
+        team_id=row.team_id,
+        language=row.language,
+        time_zone=row.time_zone,
+    )
+
+
 class UseCases:
     """Base of every class holding use cases. Subclasses get `db`, `clock` and `config`.
 
@@ -130,18 +144,7 @@ class UseCases:
     not_use_cases: ClassVar[frozenset[str]] = frozenset()
 
     async def _fresh_actor(self, tx: Tx, actor: Actor) -> Actor:
-        found = await tx.people.actor_row(practitioner_id=actor.practitioner_id)
-        if found is None:
-            raise NotAllowed("you are not enrolled (any more): ask your coordinator")
-        row, roles = found
-        return Actor(
-            practitioner_id=row.id,
-            name=tx.people.decrypt_name(row) if row.display_name_enc else actor.name,
-            roles=roles,
-            team_id=row.team_id,
-            language=row.language,
-            time_zone=row.time_zone,
-        )
+        return _as_actor(await tx.access.actor(practitioner_id=actor.practitioner_id))
 
     async def _audit_denied(self, actor: Actor, action: str, case: Case | None) -> None:
         try:
@@ -186,13 +189,12 @@ def requires(
         ) -> R:
             denied: Case | None = None
             async with self.db.transaction(self.clock.now()) as tx:
-                fresh = await self._fresh_actor(tx, actor)
-                found = await tx.cases.with_relation(
-                    code=case_code.strip().upper(), practitioner_id=fresh.practitioner_id
+                row, case, relation_name = await tx.access.actor_and_case(
+                    practitioner_id=actor.practitioner_id, code=case_code.strip().upper()
                 )
-                if found is None or found[0].team_id != fresh.team_id:
+                fresh = _as_actor(row)
+                if case is None or case.team_id != fresh.team_id:
                     raise NotFound(f"no case {case_code.strip().upper()}")
-                case, relation_name = found
                 relation = Relation(relation_name)
                 if is_allowed(fresh.roles, action, relation):
                     scope = CaseScope(tx, fresh, case, relation)

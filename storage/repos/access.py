@@ -1,0 +1,133 @@
+"""One query for authorization: the live practitioner, their roles and (optionally) a case
+with their relation to it. Every use case starts with it, so it is a single round trip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.crypto import KeyRing
+from storage.models import CaseMemberRow, CaseRow, PractitionerRoleRow, PractitionerRow
+from storage.records import Case
+
+__all__ = ["Access", "ActorRow"]
+
+
+@dataclass(frozen=True, slots=True)
+class ActorRow:
+    practitioner_id: str
+    team_id: str
+    name: str
+    roles: frozenset[str]
+    language: str
+    time_zone: str
+
+
+def _roles(dialect: str) -> Any:
+    role = PractitionerRoleRow.role
+    agg = (
+        func.string_agg(role, literal_column("','"))
+        if dialect == "postgresql"
+        else func.group_concat(role, literal_column("','"))
+    )
+    return (
+        select(agg)
+        .where(PractitionerRoleRow.practitioner_id == PractitionerRow.id)
+        .scalar_subquery()
+    )
+
+
+class Access:
+    def __init__(self, conn: AsyncConnection, keys: KeyRing) -> None:
+        self._conn = conn
+        self._keys = keys
+
+    def _actor(self, row: Any) -> ActorRow:
+        return ActorRow(
+            practitioner_id=row.id,
+            team_id=row.team_id,
+            name=self._keys.decrypt(
+                row.display_name_enc,
+                table="practitioners",
+                column="display_name",
+                row_id=row.id,
+            ),
+            roles=frozenset(r for r in (row.roles or "").split(",") if r),
+            language=row.language,
+            time_zone=row.time_zone,
+        )
+
+    def _base(self) -> Any:
+        return select(
+            PractitionerRow.id,
+            PractitionerRow.team_id,
+            PractitionerRow.display_name_enc,
+            PractitionerRow.language,
+            PractitionerRow.time_zone,
+            _roles(self._conn.dialect.name).label("roles"),
+        )
+
+    async def actor(self, *, practitioner_id: str) -> ActorRow | None:
+        """The practitioner unless unknown or revoked."""
+        row = (
+            await self._conn.execute(
+                self._base().where(
+                    PractitionerRow.id == practitioner_id, PractitionerRow.revoked_at.is_(None)
+                )
+            )
+        ).first()
+        return self._actor(row) if row else None
+
+    async def actor_and_case(
+        self, *, practitioner_id: str, code: str
+    ) -> tuple[ActorRow | None, Case | None, str]:
+        """(actor, case, relation owner|member|other) in one query."""
+        member = (
+            select(CaseMemberRow.role)
+            .where(
+                CaseMemberRow.case_id == CaseRow.id,
+                CaseMemberRow.practitioner_id == PractitionerRow.id,
+            )
+            .scalar_subquery()
+        )
+        query = (
+            self._base()
+            .add_columns(
+                CaseRow.id.label("case_id"),
+                CaseRow.team_id.label("case_team_id"),
+                CaseRow.code,
+                CaseRow.status,
+                CaseRow.owner_id,
+                CaseRow.created_at,
+                CaseRow.closed_at,
+                member.label("member_role"),
+            )
+            .select_from(PractitionerRow)
+            .outerjoin(CaseRow, CaseRow.code == code)
+            .where(PractitionerRow.id == practitioner_id, PractitionerRow.revoked_at.is_(None))
+        )
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            return None, None, "other"
+        actor = self._actor(row)
+        if row.case_id is None:
+            return actor, None, "other"
+        case = Case(
+            id=row.case_id,
+            team_id=row.case_team_id,
+            code=row.code,
+            status=row.status,
+            owner_id=row.owner_id,
+            created_at=row.created_at,
+            closed_at=row.closed_at,
+        )
+        if case.owner_id == actor.practitioner_id:
+            relation = "owner"
+        elif row.member_role is not None:
+            relation = "member"
+        else:
+            relation = "other"
+        return actor, case, relation
