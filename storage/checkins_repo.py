@@ -57,6 +57,7 @@ __all__ = [
     "get_occurrence",
     "get_schedule",
     "identities",
+    "identities_for",
     "insert_occurrence",
     "insert_schedule",
     "list_occurrences",
@@ -67,7 +68,7 @@ __all__ = [
     "relation_to_case",
     "rule_columns",
     "rule_of",
-    "team_coordinator",
+    "team_coordinators",
     "update_occurrence",
     "update_schedule",
 ]
@@ -335,10 +336,37 @@ async def identities(conn: AsyncConnection, *, practitioner_id: str) -> list[Ide
     return sorted(found, key=lambda i: order.get(i.channel, 2))
 
 
-async def team_coordinator(
-    conn: AsyncConnection, *, team_id: str, exclude: Iterable[str] = ()
-) -> str | None:
-    """The team's coordinator (the longest-serving active one not already in the chain)."""
+async def identities_for(
+    conn: AsyncConnection, *, practitioner_ids: Iterable[str]
+) -> dict[str, list[Identity]]:
+    """The reachable chat identities of several practitioners (Matrix first), in one query."""
+    wanted = sorted(set(practitioner_ids))
+    out: dict[str, list[Identity]] = {pid: [] for pid in wanted}
+    order = {"matrix": 0, "telegram": 1}
+    for start in range(0, len(wanted), 500):
+        rows = await conn.execute(
+            select(
+                ChannelIdentityRow.practitioner_id,
+                ChannelIdentityRow.channel,
+                ChannelIdentityRow.user_id,
+            )
+            .join(PractitionerRow, PractitionerRow.id == ChannelIdentityRow.practitioner_id)
+            .where(
+                ChannelIdentityRow.practitioner_id.in_(wanted[start : start + 500]),
+                ChannelIdentityRow.unreachable.is_(False),
+                PractitionerRow.revoked_at.is_(None),
+            )
+            .order_by(ChannelIdentityRow.id)
+        )
+        for r in rows:
+            out[r.practitioner_id].append(Identity(r.channel, r.user_id))
+    for found in out.values():
+        found.sort(key=lambda i: order.get(i.channel, 2))
+    return out
+
+
+async def team_coordinators(conn: AsyncConnection, *, team_id: str) -> list[str]:
+    """The team's active coordinators, longest-serving first."""
     rows = await conn.execute(
         select(PractitionerRow.id)
         .join(PractitionerRoleRow, PractitionerRoleRow.practitioner_id == PractitionerRow.id)
@@ -349,11 +377,7 @@ async def team_coordinator(
         )
         .order_by(PractitionerRow.created_at, PractitionerRow.id)
     )
-    skip = set(exclude)
-    for row in rows:
-        if row.id not in skip:
-            return str(row.id)
-    return None
+    return [str(r.id) for r in rows]
 
 
 async def oncall_practitioners(

@@ -34,6 +34,7 @@ from bot.channels.base import Channel, SendResult
 from bot.checkins import escalation as esc
 from bot.checkins.notify import (
     LATE_AFTER,
+    Lookups,
     apply_step,
     freeze_reminder_chain,
     quiet_hours_of,
@@ -87,7 +88,7 @@ class CheckinDispatcher:
         channels: Mapping[str, Channel],
         *,
         process_id: str | None = None,
-        batch: int = 500,
+        batch: int = 100,
         send_concurrency: int = 16,
     ) -> None:
         self.db = db
@@ -100,6 +101,8 @@ class CheckinDispatcher:
         self.batch = batch
         self._send_slots = asyncio.Semaphore(send_concurrency)
         self._lock = asyncio.Lock()
+        #: set on shutdown: a tick ends after the batch in progress
+        self.stopping = False
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -108,6 +111,8 @@ class CheckinDispatcher:
         report = TickReport()
         async with self._lock:
             for _ in range(10_000):  # bounded: each pass handles at most one batch per stage
+                if self.stopping:
+                    break
                 now = self.clock.now()
                 before = (report.materialised, report.summarised, report.steps, report.sent)
                 before_out = report.unreachable + report.failed
@@ -127,11 +132,12 @@ class CheckinDispatcher:
 
     async def _materialise(self, now: datetime, report: TickReport) -> None:
         async with self.db.transaction(now) as tx:
+            look = Lookups(tx)
             schedules = await repo.claim_due_schedules(tx.conn, now=now, limit=self.batch)
             missed: dict[str, list[str]] = defaultdict(list)
             for schedule in schedules:
-                case = await repo.case_by_id(tx.conn, case_id=schedule.case_id)
-                person = await repo.practitioner(tx.conn, practitioner_id=schedule.reminded_id)
+                case = await look.case(schedule.case_id)
+                person = await look.person(schedule.reminded_id)
                 if case is None or person is None:
                     continue
                 if case.status != "open":
@@ -186,7 +192,7 @@ class CheckinDispatcher:
                         detail={"schedule": schedule.id, "count": skipped},
                     )
             for pid, codes in missed.items():
-                person = await repo.practitioner(tx.conn, practitioner_id=pid)
+                person = await look.person(pid)
                 lang = person.language if person else "en"
                 unique = sorted(set(codes))
                 body = text(lang, "summary", n=len(codes), cases=", ".join(unique))
@@ -202,10 +208,11 @@ class CheckinDispatcher:
 
     async def _escalate(self, now: datetime, report: TickReport) -> None:
         async with self.db.transaction(now) as tx:
+            look = Lookups(tx)
             for occ in await repo.claim_due_occurrences(tx.conn, now=now, limit=self.batch):
                 if occ.status == "pending":
                     if occ.kind == "checkin":
-                        chain = await freeze_reminder_chain(tx, occ, self.config)
+                        chain = await freeze_reminder_chain(tx, occ, self.config, look)
                     else:
                         chain = esc.Chain.from_json(occ.escalation_chain)
                     step = esc.start(chain, now)
@@ -216,7 +223,7 @@ class CheckinDispatcher:
                     reason = "timeout"
                     if not step.notify and step.state == state_of(occ):
                         continue
-                if await apply_step(tx, occ, chain, step, reason=reason):
+                if await apply_step(tx, occ, chain, step, reason=reason, look=look):
                     report.steps += 1
 
     async def _unreachable(self, item: repo.OutboxItem, now: datetime) -> None:
@@ -248,59 +255,95 @@ class CheckinDispatcher:
                 lease=self.config.send_lease,
                 limit=self.batch,
             )
+            idents = await repo.identities_for(
+                tx.conn, practitioner_ids=[i.practitioner_id for i in items if i.practitioner_id]
+            )
         if not items:
             return
-        outcomes = await asyncio.gather(*(self._send_one(item) for item in items))
-        for item, outcome in zip(items, outcomes, strict=True):
-            if outcome == "sent":
-                report.sent += 1
-                report.by_kind[item.kind] = report.by_kind.get(item.kind, 0) + 1
-            elif outcome == "unreachable":
-                report.unreachable += 1
-            elif outcome == "failed":
-                report.failed += 1
+        done: asyncio.Queue[_Outcome] = asyncio.Queue()
+        recorder = asyncio.create_task(self._record(done, len(items), report))
+        try:
+            await asyncio.gather(
+                *(
+                    self._send_one(item, idents.get(item.practitioner_id or "", []), done)
+                    for item in items
+                )
+            )
+        finally:
+            await recorder
 
-    async def _send_one(self, item: repo.OutboxItem) -> str:
+    async def _send_one(
+        self, item: repo.OutboxItem, idents: list[repo.Identity], done: asyncio.Queue[_Outcome]
+    ) -> None:
+        """Send one message, and keep its sending slot until its outcome is committed: at any
+        moment at most `send_concurrency` messages are sent but not yet recorded, which bounds
+        what a crash can make a channel without idempotency (Telegram) deliver twice."""
+        outcome = _Outcome(item, "unreachable")
         async with self._send_slots:
-            reply = decode_payload(self.db.keys, item)
-            async with self.db.engine.connect() as conn:
-                person = (
-                    await repo.practitioner(conn, practitioner_id=item.practitioner_id)
-                    if item.practitioner_id
-                    else None
-                )
-                idents = (
-                    await repo.identities(conn, practitioner_id=item.practitioner_id)
-                    if item.practitioner_id and person is not None and person.reachable
-                    else []
-                )
-                await conn.rollback()
-            outcome, channel, error, not_running = "unreachable", None, None, False
-            dead: list[repo.Identity] = []
-            for ident in idents:
-                chan = self.channels.get(ident.channel)
-                if chan is None:
-                    not_running = True
-                    continue
-                result = await self._send(chan, ident, reply, item.idempotency_key)
-                if result.status == "sent":
-                    outcome, channel = "sent", ident.channel
-                    break
-                if result.status == "unreachable":
-                    dead.append(ident)
-                    continue
-                outcome, error = "failed", f"{ident.channel}:failed"
-                if item.attempts < 3:
-                    break  # retry later on the same channel rather than risk two copies
-            if outcome == "unreachable" and not_running:
-                outcome, error = "failed", "channel_not_running"
+            try:
+                reply = decode_payload(self.db.keys, item)
+                not_running = False
+                for ident in idents:
+                    chan = self.channels.get(ident.channel)
+                    if chan is None:
+                        not_running = True
+                        continue
+                    result = await self._send(chan, ident, reply, item.idempotency_key)
+                    if result.status == "sent":
+                        outcome.status, outcome.channel = "sent", ident.channel
+                        break
+                    if result.status == "unreachable":
+                        outcome.dead.append(ident)
+                        continue
+                    outcome.status, outcome.error = "failed", f"{ident.channel}:failed"
+                    if item.attempts < 3:
+                        break  # retry later on the same channel rather than risk two copies
+                if outcome.status == "unreachable" and not_running:
+                    outcome.status, outcome.error = "failed", "channel_not_running"
+            except Exception as exc:  # e.g. a payload no key decrypts: retried, then given up
+                log.exception("outbox %s: cannot send (%s)", item.id, type(exc).__name__)
+                outcome.status, outcome.error = "failed", type(exc).__name__
+            finally:
+                done.put_nowait(outcome)
+            await outcome.recorded.wait()
+
+    async def _record(
+        self, done: asyncio.Queue[_Outcome], expected: int, report: TickReport
+    ) -> None:
+        """Record send outcomes as they arrive, several per transaction (group commit): the
+        window in which a crash leaves a sent message recorded as `sending` stays short."""
+        recorded, broken = 0, False
+        while recorded < expected:
+            batch = [await done.get()]
+            while not done.empty():
+                batch.append(done.get_nowait())
+            recorded += len(batch)
             now = self.clock.now()
-            async with self.db.transaction(now) as tx:
-                for ident in dead:
+            moved_on: list[repo.OutboxItem] = []
+            try:
+                if not broken:
+                    moved_on = await self._record_batch(batch, now, report)
+            except Exception as exc:  # the rows stay `sending`: re-sent after the lease
+                log.exception("could not record send outcomes (%s)", type(exc).__name__)
+                broken = True
+            finally:
+                for out in batch:
+                    out.recorded.set()
+            for item in moved_on:
+                await self._unreachable(item, now)
+
+    async def _record_batch(
+        self, batch: list[_Outcome], now: datetime, report: TickReport
+    ) -> list[repo.OutboxItem]:
+        moved_on: list[repo.OutboxItem] = []
+        async with self.db.transaction(now) as tx:
+            for out in batch:
+                for ident in out.dead:
                     await tx.people.set_identity_unreachable(
                         channel=ident.channel, user_id=ident.user_id, unreachable=True
                     )
-                if outcome == "failed" and item.attempts < MAX_ATTEMPTS:
+                item = out.item
+                if out.status == "failed" and item.attempts < MAX_ATTEMPTS:
                     await repo.finish_outbox(
                         tx.conn,
                         outbox_id=item.id,
@@ -308,23 +351,29 @@ class CheckinDispatcher:
                         status="pending",
                         now=now,
                         retry_at=now + _backoff(item.attempts),
-                        error=error,
+                        error=out.error,
                     )
-                    return "retry"
+                    continue
                 await repo.finish_outbox(
                     tx.conn,
                     outbox_id=item.id,
                     owner=self.process_id,
-                    status=outcome,
+                    status=out.status,
                     now=now,
-                    channel=channel,
-                    error=error,
+                    channel=out.channel,
+                    error=out.error,
                 )
-                if outcome != "sent":
-                    log.info("outbox %s: %s (%s)", item.id, outcome, item.kind)
-            if outcome != "sent":
-                await self._unreachable(item, now)
-            return outcome
+                if out.status == "sent":
+                    report.sent += 1
+                    report.by_kind[item.kind] = report.by_kind.get(item.kind, 0) + 1
+                else:
+                    log.info("outbox %s: %s (%s)", item.id, out.status, item.kind)
+                    moved_on.append(item)
+                    if out.status == "unreachable":
+                        report.unreachable += 1
+                    else:
+                        report.failed += 1
+        return moved_on
 
     async def _send(
         self, chan: Channel, ident: repo.Identity, reply: Reply, key: str
@@ -334,3 +383,13 @@ class CheckinDispatcher:
         except Exception as exc:  # an adapter should not raise; a bug must not stop the loop
             log.exception("channel %s raised on send (%s)", ident.channel, type(exc).__name__)
             return SendResult("failed", detail=type(exc).__name__)
+
+
+@dataclass(slots=True)
+class _Outcome:
+    item: repo.OutboxItem
+    status: str  # sent | unreachable | failed
+    channel: str | None = None
+    error: str | None = None
+    dead: list[repo.Identity] = field(default_factory=list)
+    recorded: asyncio.Event = field(default_factory=asyncio.Event)

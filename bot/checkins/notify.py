@@ -22,6 +22,7 @@ from storage.tx import Tx
 
 __all__ = [
     "LATE_AFTER",
+    "Lookups",
     "apply_step",
     "freeze_page_chain",
     "freeze_reminder_chain",
@@ -51,22 +52,82 @@ def state_of(occ: repo.Occurrence) -> esc.EscalationState:
     )
 
 
-async def freeze_reminder_chain(tx: Tx, occ: repo.Occurrence, config: CheckinsConfig) -> esc.Chain:
+class Lookups:
+    """Reads memoised for one transaction (a batch touches the same cases and people)."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self._cases: dict[str, repo.CaseRef | None] = {}
+        self._people: dict[str, repo.PractitionerRef | None] = {}
+        self._schedules: dict[str, repo.Schedule | None] = {}
+        self._names: dict[str, str] = {}
+        self._coordinators: dict[str, list[str]] = {}
+        self._oncall: dict[tuple[str, str], list[str]] = {}
+
+    async def case(self, case_id: str | None) -> repo.CaseRef | None:
+        if case_id is None:
+            return None
+        if case_id not in self._cases:
+            self._cases[case_id] = await repo.case_by_id(self.tx.conn, case_id=case_id)
+        return self._cases[case_id]
+
+    async def person(self, practitioner_id: str | None) -> repo.PractitionerRef | None:
+        if practitioner_id is None:
+            return None
+        if practitioner_id not in self._people:
+            self._people[practitioner_id] = await repo.practitioner(
+                self.tx.conn, practitioner_id=practitioner_id
+            )
+        return self._people[practitioner_id]
+
+    async def schedule(self, schedule_id: str | None) -> repo.Schedule | None:
+        if schedule_id is None:
+            return None
+        if schedule_id not in self._schedules:
+            self._schedules[schedule_id] = await repo.get_schedule(
+                self.tx.conn, schedule_id=schedule_id
+            )
+        return self._schedules[schedule_id]
+
+    async def name(self, practitioner_id: str) -> str:
+        if practitioner_id not in self._names:
+            found = await self.tx.people.names(ids=[practitioner_id])
+            self._names[practitioner_id] = found.get(practitioner_id, "-")
+        return self._names[practitioner_id]
+
+    async def coordinator(self, team_id: str, exclude: tuple[str, ...]) -> str | None:
+        if team_id not in self._coordinators:
+            self._coordinators[team_id] = await repo.team_coordinators(
+                self.tx.conn, team_id=team_id
+            )
+        return next((p for p in self._coordinators[team_id] if p not in exclude), None)
+
+    async def oncall(self, team_id: str, role: str) -> list[str]:
+        if (team_id, role) not in self._oncall:
+            self._oncall[(team_id, role)] = await repo.oncall_practitioners(
+                self.tx.conn, team_id=team_id, role=role, now=self.tx.now
+            )
+        return self._oncall[(team_id, role)]
+
+
+async def freeze_reminder_chain(
+    tx: Tx, occ: repo.Occurrence, config: CheckinsConfig, look: Lookups | None = None
+) -> esc.Chain:
     """The chain of a check-in, fixed now: later edits of the schedule do not change it."""
-    schedule = await repo.get_schedule(tx.conn, schedule_id=occ.schedule_id or "")
-    case = await repo.case_by_id(tx.conn, case_id=occ.case_id or "")
+    look = look or Lookups(tx)
+    schedule = await look.schedule(occ.schedule_id)
+    case = await look.case(occ.case_id)
     if schedule is None or case is None or occ.recipient_id is None:
         raise ValueError(f"check-in occurrence {occ.id} has lost its schedule or case")
     owner = schedule.escalate_to_id or case.owner_id
-    coordinator = await repo.team_coordinator(
-        tx.conn, team_id=case.team_id, exclude=(occ.recipient_id, owner)
-    )
-    fallback = await repo.fallback_practitioner(
-        tx.conn,
-        team_id=case.team_id,
-        role=config.fallback_contact,
-        now=tx.now,
-        exclude=(occ.recipient_id,),
+    coordinator = await look.coordinator(case.team_id, (occ.recipient_id, owner))
+    fallback = next(
+        (
+            p
+            for p in await look.oncall(case.team_id, config.fallback_contact)
+            if p != occ.recipient_id
+        ),
+        None,
     )
     return esc.reminder_chain(
         reminded=occ.recipient_id,
@@ -103,8 +164,10 @@ async def apply_step(
     step: esc.Step,
     *,
     reason: str,
+    look: Lookups | None = None,
 ) -> bool:
     """Record `step` (if the occurrence is still as we read it) and queue its messages."""
+    look = look or Lookups(tx)
     status = step.state.status
     changed = await repo.update_occurrence(
         tx.conn,
@@ -121,11 +184,11 @@ async def apply_step(
     )
     if not changed:
         return False
-    case = await repo.case_by_id(tx.conn, case_id=occ.case_id) if occ.case_id else None
+    case = await look.case(occ.case_id)
     for notify in step.notify:
-        await _notify(tx, occ, case, notify, reason)
+        await _notify(tx, look, occ, case, notify, reason)
     if step.exhausted and occ.kind == "page" and occ.requested_by:
-        await tell_requester(tx, occ, case, "page_nobody", "nobody")
+        await tell_requester(tx, occ, case, "page_nobody", "nobody", look=look)
     if not chain.targets:
         await tx.audit(
             actor_kind="system",
@@ -139,10 +202,17 @@ async def apply_step(
 
 
 async def tell_requester(
-    tx: Tx, occ: repo.Occurrence, case: repo.CaseRef | None, key: str, suffix: str, **extra: str
+    tx: Tx,
+    occ: repo.Occurrence,
+    case: repo.CaseRef | None,
+    key: str,
+    suffix: str,
+    look: Lookups | None = None,
+    **extra: str,
 ) -> None:
-    assert occ.requested_by is not None
-    person = await repo.practitioner(tx.conn, practitioner_id=occ.requested_by)
+    if occ.requested_by is None:
+        return
+    person = await (look or Lookups(tx)).person(occ.requested_by)
     lang = person.language if person else "en"
     body = text(lang, key, case=case.code if case else "-", **extra)
     await queue_message(
@@ -161,6 +231,7 @@ def _plain(body: str) -> Reply:
 
 async def _notify(
     tx: Tx,
+    look: Lookups,
     occ: repo.Occurrence,
     case: repo.CaseRef | None,
     notify: esc.Notify,
@@ -181,11 +252,10 @@ async def _notify(
         )
         return
     pid = target.practitioner_id
-    person = await repo.practitioner(tx.conn, practitioner_id=pid)
+    person = await look.person(pid)
     lang, tz = (person.language, person.time_zone) if person else ("en", "UTC")
     if occ.kind == "page":
-        asker = await tx.people.names(ids=[occ.requested_by] if occ.requested_by else [])
-        who = asker.get(occ.requested_by or "", "-")
+        who = await look.name(occ.requested_by) if occ.requested_by else "-"
         body = (
             text(lang, "page", case=code, who=who) if code else text(lang, "page_nocase", who=who)
         )

@@ -262,7 +262,13 @@ class CheckinService(UseCases):
         by_name = (
             dict(channels) if isinstance(channels, Mapping) else {c.name: c for c in channels}
         )
-        self.dispatcher = CheckinDispatcher(self.db, self.clock, self.config.checkins, by_name)
+        self.dispatcher = CheckinDispatcher(
+            self.db,
+            self.clock,
+            self.config.checkins,
+            by_name,
+            send_concurrency=max(1, self.config.checkins.send_concurrency),
+        )
         self.timer = CheckinTimer(self.dispatcher, self.config.checkins.poll_interval)
         await self.timer.start()
 

@@ -16,7 +16,9 @@ Job options, chosen deliberately (APScheduler's defaults are `misfire_grace_time
 - ``misfire_grace_time=None``: a run that is late (event loop busy, machine suspended) still
   runs, however late; lateness is handled by the dispatcher, which reads the database.
 - ``coalesce=True``: several missed runs become one; one tick does all the due work anyway.
-- ``max_instances=1``: ticks never overlap (the dispatcher also holds a lock).
+- ``max_instances=1``: a job never overlaps itself. The job only starts a tick task and
+  returns, so a long tick (a catch-up) never makes the scheduler skip and warn; a tick asked
+  for while one runs is run right after it (the dispatcher also holds a lock).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class CheckinTimer:
         self.dispatcher = dispatcher
         self.poll_interval = poll_interval
         self._scheduler: AsyncIOScheduler | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
         self.ticks = 0
 
     @property
@@ -50,7 +54,8 @@ class CheckinTimer:
         return self._scheduler is not None
 
     async def start(self) -> None:
-        """Start the scheduler and run a first tick now (the catch-up after downtime)."""
+        """Start the scheduler and begin a first tick now (the catch-up after downtime); returns
+        without waiting for it."""
         scheduler = AsyncIOScheduler(timezone=UTC, event_loop=asyncio.get_running_loop())
         scheduler.add_job(
             self._run,
@@ -70,8 +75,9 @@ class CheckinTimer:
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             scheduler.shutdown(wait=False)
-        async with self.dispatcher._lock:  # let a tick in progress finish its sends
-            pass
+        self.dispatcher.stopping = True  # a tick in progress ends after its current batch
+        if self._task is not None:  # ... whose sends are recorded before we return
+            await asyncio.gather(self._task, return_exceptions=True)
 
     def _arm_at(self, when: datetime) -> None:
         if self._scheduler is None:
@@ -87,18 +93,29 @@ class CheckinTimer:
     async def _run(self) -> None:
         if self._scheduler is None:
             return
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._ticks())
+
+    async def _ticks(self) -> None:
+        when = None
         try:
-            report = await self.dispatcher.tick()
-            self.ticks += 1
-            if report.busy:
-                log.info(
-                    "check-ins: %d due, %d summarised, %d steps, %d sent, %d unreachable",
-                    report.materialised,
-                    report.summarised,
-                    report.steps,
-                    report.sent,
-                    report.unreachable,
-                )
+            while True:
+                self._again = False
+                report = await self.dispatcher.tick()
+                self.ticks += 1
+                if report.busy:
+                    log.info(
+                        "check-ins: %d due, %d summarised, %d steps, %d sent, %d unreachable",
+                        report.materialised,
+                        report.summarised,
+                        report.steps,
+                        report.sent,
+                        report.unreachable,
+                    )
+                if not self._again:
+                    break
             when = await self.dispatcher.next_wakeup()
         except Exception as exc:  # the database may be away: the poll job tries again
             log.exception("check-in tick failed (%s)", type(exc).__name__)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -18,7 +19,8 @@ from bot.app import Relais
 from bot.channels.base import Handler, SendResult
 from bot.checkins.dispatcher import CheckinDispatcher, TickReport
 from bot.checkins.service import CheckinService
-from bot.clock import FakeClock
+from bot.clock import FakeClock, SystemClock
+from bot.config import Config, StorageConfig
 from bot.messages import Reply
 from bot.usecases.base import Actor
 
@@ -230,3 +232,14 @@ async def team(relais: Relais, start_clock: FakeClock) -> AsyncIterator[Team]:
     built = await build_team(relais, start_clock)
     yield built
     built.assert_quiet()
+
+
+@pytest.fixture
+async def sqlite_relais(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Relais:
+    """An application on a fresh SQLite database, with the system clock (process tests)."""
+    for name in ("RELAIS_DATABASE_URL", "RELAIS_KEYS", "RELAIS_AUDIT_SECRET", "RELAIS_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    config = Config(data_dir=str(tmp_path / "data"), storage=StorageConfig(url=sqlite_url))
+    return await Relais.open(config, SystemClock())
