@@ -39,7 +39,7 @@ from storage.models import AuditEntryRow, AuditHead, NoteRow, new_id
 from storage.repos.notes import encode_tags
 
 TAGS = ("progress", "relapse", "trigger", "concern", "contact", "decision")
-WORDS = ["met", "visit", "call", "family", "work", "sleep", "calm", "tense", "progress", "mosque", "gym", "job", "court"]
+WORDS = ("met visit call family work sleep calm tense progress mosque gym job court").split(" ")
 
 
 def _body(rng: random.Random) -> str:
