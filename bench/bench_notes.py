@@ -39,7 +39,10 @@ from storage.models import AuditEntryRow, AuditHead, NoteRow, new_id
 from storage.repos.notes import encode_tags
 
 TAGS = ("progress", "relapse", "trigger", "concern", "contact", "decision")
-WORDS = ("met visit call family work sleep calm tense progress mosque gym job court").split(" ")
+WORDS = (
+    "met", "visit", "call", "family", "work", "sleep", "calm", "tense", "progress", "mosque",
+    "gym", "job", "court",
+)  # fmt: skip
 
 
 def _body(rng: random.Random) -> str:
