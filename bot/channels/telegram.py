@@ -20,6 +20,10 @@ is answered (`answerCallbackQuery`), even when the handler fails, and a reply wi
 waits `retry_after`, network errors and 5xx back off, 403 means unreachable.
 
 Logs carry chat, user and update ids only: never a text, a name or a file name.
+
+Modules: telegram_incoming (update -> Incoming), telegram_send (Reply -> Bot API calls),
+telegram_retry (the retry policy), telegram_lanes (per-chat order and pacing), telegram_text
+(splitting, escaping), telegram_webhook (the receiver), telegram_commands (the default menu).
 """
 
 from __future__ import annotations
@@ -29,35 +33,27 @@ import logging
 import os
 import traceback
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import (
-    BotCommand,
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    Update,
-)
-from telegram.constants import ParseMode
+from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import Handler, SendResult
 from bot.channels.telegram_commands import DEFAULT_COMMANDS, CommandMenu
+from bot.channels.telegram_incoming import chat_key, to_incoming
 from bot.channels.telegram_lanes import ChatLanes
-from bot.channels.telegram_retry import Outcome, RetryPolicy, call_with_retries, describe_error
-from bot.channels.telegram_text import CAPTION_LIMIT, TEXT_LIMIT, split_text, to_html, utf16_len
+from bot.channels.telegram_retry import RetryPolicy, describe_error
+from bot.channels.telegram_send import BotCalls, DownloadFailed, OnUnreachable
 from bot.channels.telegram_webhook import WebhookReceiver
 from bot.clock import Clock, SystemClock
 from bot.config import TelegramConfig
-from bot.errors import ConfigError, RelaisError
-from bot.messages import Button, Document, Incoming, Reply
+from bot.errors import ConfigError
+from bot.messages import Incoming, Reply
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -72,7 +68,6 @@ _log = logging.getLogger(__name__)
 
 #: the update kinds Relais handles (edits of old messages are not re-processed)
 ALLOWED_UPDATES = ("message", "callback_query")
-MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
 FLOOD_NOTICE = (
     "You are sending messages faster than I can answer: I will answer them in order, "
     "please wait a moment. / Vous envoyez des messages plus vite que je ne peux répondre : "
@@ -83,15 +78,8 @@ ERROR_NOTICE = (
     "contacts. / Désolé, une erreur s'est produite. Réessayez, ou envoyez /sos pour les "
     "contacts d'urgence."
 )
-CHOICE_MARK = "\n\n→ "
 
-OnUnreachable = Callable[[str], Awaitable[None]]
-_T = TypeVar("_T")
 _App = Application[ExtBot[None], Any, Any, Any, Any, Any]
-
-
-class DownloadFailed(RelaisError):
-    """A file a user sent could not be fetched from Telegram."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +130,6 @@ class TelegramChannel:
         self._clock: Clock = clock or SystemClock()
         self._webhook_secret = webhook_secret or ""
         self._commands = commands if commands is not None else DEFAULT_COMMANDS
-        self._on_unreachable = on_unreachable
         self._limits = limits or TelegramLimits()
         self._flood_notice = flood_notice
         self._error_notice = error_notice
@@ -154,9 +141,12 @@ class TelegramChannel:
         self._inflight: dict[str, asyncio.Future[SendResult]] = {}
         self._username = ""
         self._stopping = False
-        # Requests in flight, queued here (FIFO, cheap) rather than in httpx's pool, whose
-        # bookkeeping costs grow with the number of waiting requests.
-        self._gate = asyncio.Semaphore(self._limits.connection_pool)
+        self._calls = BotCalls(
+            self._bot,
+            self._limits.retry,
+            max_in_flight=self._limits.connection_pool,
+            on_unreachable=on_unreachable,
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -268,7 +258,7 @@ class TelegramChannel:
             on_update=on_update,
         )
         await self._receiver.start()
-        outcome = await self._call(
+        outcome = await self._calls.call(
             lambda: app.bot.set_webhook(
                 url=url,
                 secret_token=self._webhook_secret,
@@ -292,14 +282,14 @@ class TelegramChannel:
                 ) -> bool:
                     return await bot.set_my_commands(commands, language_code=code)
 
-                outcome = await self._call(call, f"setMyCommands {lang}")
+                outcome = await self._calls.call(call, f"setMyCommands {lang}")
                 if outcome.status != "sent":
                     _log.warning("command menu for %s not set: %s", lang, outcome.detail)
 
     # -- receiving -------------------------------------------------------------------------
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        key = _chat_key(update)
+        key = chat_key(update)
         if key is None or self._lanes is None:
             return
         self._lanes.submit(key, update)  # a full backlog is logged there
@@ -310,7 +300,7 @@ class TelegramChannel:
             return
         query = update.callback_query
         if query is not None:
-            await self._answer(query, update.update_id)
+            await self._calls.answer(query, update.update_id)
         try:
             replies = await self._handler(incoming)
         except Exception as exc:
@@ -328,11 +318,11 @@ class TelegramChannel:
         for reply in replies:
             answers = query is not None and reply.answers_button == query.data
             if query is not None and answers and reply.answers_button and not edited:
-                await self._show_choice(query)
+                await self._calls.show_choice(query)
                 edited = True
             if not reply.text.strip() and reply.attachment is None:
                 continue
-            result = await self._send(chat_id, reply)
+            result = await self._calls.send(chat_id, reply)
             if result.status == "unreachable":
                 break  # the rest cannot arrive either
             if result.status == "failed":
@@ -340,80 +330,13 @@ class TelegramChannel:
 
     def to_incoming(self, update: Update) -> Incoming | None:
         """The neutral view of an update; None for updates Relais does not handle."""
-        event_id = str(update.update_id)
-        query = update.callback_query
-        if query is not None:
-            message = query.message
-            chat = message.chat if message is not None else None
-            return Incoming(
-                channel="telegram",
-                chat_id=str(chat.id if chat is not None else query.from_user.id),
-                user_id=str(query.from_user.id),
-                event_id=event_id,
-                received_at=self._clock.now(),
-                button=query.data,
-                is_direct=chat is None or chat.type == "private",
-                encrypted=False,
-                display_name=query.from_user.full_name,
-            )
-        message = update.message
-        if message is None or message.from_user is None:
-            return None
-        text = message.text if message.text is not None else message.caption
-        document = None
-        if message.document is not None:
-            doc = message.document
-            document = Document(
-                file_name=doc.file_name or "document",
-                size=doc.file_size or 0,
-                fetch=self._fetcher(doc.file_id, doc.file_size or 0, update.update_id),
-                mime_type=doc.mime_type or "",
-            )
-        elif message.photo:
-            photo = message.photo[-1]  # the largest size
-            document = Document(
-                file_name="photo.jpg",
-                size=photo.file_size or 0,
-                fetch=self._fetcher(photo.file_id, photo.file_size or 0, update.update_id),
-                mime_type="image/jpeg",
-            )
-        return Incoming(
-            channel="telegram",
-            chat_id=str(message.chat.id),
-            user_id=str(message.from_user.id),
-            event_id=event_id,
-            received_at=self._clock.now(),
-            text=self._strip_mention(text),
-            document=document,
-            is_direct=message.chat.type == "private",
-            encrypted=False,
-            display_name=message.from_user.full_name,
+        return to_incoming(
+            update, now=self._clock.now(), bot_username=self._username, fetcher=self._fetcher
         )
-
-    def _strip_mention(self, text: str | None) -> str | None:
-        """'/help@relais_bot args' -> '/help args' when the mention is this bot (groups)."""
-        if not text or not text.startswith("/"):
-            return text
-        first, sep, rest = text.partition(" ")
-        command, at, name = first.partition("@")
-        if at and name.lower() == self._username:
-            return command + sep + rest
-        return text
 
     def _fetcher(self, file_id: str, size: int, update_id: int) -> Callable[[], Awaitable[bytes]]:
         async def fetch() -> bytes:
-            if size > MAX_DOWNLOAD:
-                raise DownloadFailed(f"file too big for the Bot API ({size} bytes > 20 MB)")
-            bot = self._bot()
-
-            async def download() -> bytes:
-                file = await bot.get_file(file_id)
-                return bytes(await file.download_as_bytearray())
-
-            outcome = await self._call(download, f"getFile {update_id}")
-            if outcome.status != "sent" or outcome.value is None:
-                raise DownloadFailed(f"could not download the file: {outcome.detail}")
-            return outcome.value
+            return await self._calls.download(file_id, size, f"getFile {update_id}")
 
         return fetch
 
@@ -425,7 +348,7 @@ class TelegramChannel:
         """Send to the user's private chat (its chat id is the user id). A key already sent in
         this process returns the first result without sending again."""
         if idempotency_key is None:
-            return await self._send(user_id, reply)
+            return await self._calls.send(user_id, reply)
         done = self._sent_keys.get(idempotency_key)
         if done is not None:
             return done
@@ -435,7 +358,7 @@ class TelegramChannel:
         future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
         self._inflight[idempotency_key] = future
         try:
-            result = await self._send(user_id, reply)
+            result = await self._calls.send(user_id, reply)
         except BaseException:
             future.set_result(SendResult("failed", detail="cancelled"))
             raise
@@ -448,134 +371,14 @@ class TelegramChannel:
                 self._sent_keys.popitem(last=False)
         return result
 
-    async def _send(self, chat_id: str, reply: Reply) -> SendResult:
-        try:
-            bot = self._bot()
-            target = int(chat_id)
-        except (RuntimeError, ValueError) as exc:
-            return SendResult("failed", detail=str(exc))
-        markup = _keyboard(reply.buttons)
-        chunks = split_text(reply.text)
-        caption: str | None = None
-        if reply.attachment is not None and utf16_len(reply.text) <= CAPTION_LIMIT:
-            caption, chunks = (chunks[0] if chunks else None), []
-        steps: list[tuple[str, Callable[[], Awaitable[Message]]]] = []
-        for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1 and reply.attachment is None
-
-            def send_text(chunk: str = chunk, last: bool = last) -> Awaitable[Message]:
-                return bot.send_message(
-                    chat_id=target,
-                    text=to_html(chunk),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup if last else None,
-                    link_preview_options=_NO_PREVIEW,
-                )
-
-            steps.append(("sendMessage", send_text))
-        if reply.attachment is not None:
-            file_name, data = reply.attachment
-            html_caption = to_html(caption) if caption else None
-            if file_name.lower().endswith(".png"):
-
-                def send_file() -> Awaitable[Message]:
-                    return bot.send_photo(
-                        chat_id=target,
-                        photo=data,
-                        filename=file_name,
-                        caption=html_caption,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup,
-                    )
-
-                steps.append(("sendPhoto", send_file))
-            else:
-
-                def send_file() -> Awaitable[Message]:
-                    return bot.send_document(
-                        chat_id=target,
-                        document=data,
-                        filename=file_name,
-                        caption=html_caption,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup,
-                    )
-
-                steps.append(("sendDocument", send_file))
-        result = SendResult("failed", detail="nothing to send")
-        for method, step in steps:
-            outcome: Outcome[Message] = await self._call(step, f"{method} to chat {chat_id}")
-            if outcome.status == "unreachable":
-                await self._unreachable(chat_id)
-                return SendResult("unreachable", detail=outcome.detail)
-            if outcome.status == "failed" or outcome.value is None:
-                return SendResult("failed", detail=outcome.detail)
-            result = SendResult("sent", message_id=str(outcome.value.message_id))
-        return result
-
-    async def _unreachable(self, chat_id: str) -> None:
-        if self._on_unreachable is None or chat_id.startswith("-"):
-            return  # groups are not people
-        try:
-            await self._on_unreachable(chat_id)
-        except Exception:
-            _log.exception("on_unreachable failed for user %s", chat_id)
-
-    async def _answer(self, query: CallbackQuery, update_id: int) -> None:
-        bot = self._bot()
-        outcome = await self._call(
-            lambda: bot.answer_callback_query(query.id),
-            f"answerCallbackQuery {update_id}",
-        )
-        if outcome.status != "sent":
-            _log.warning("button press %s not answered: %s", update_id, outcome.detail)
-
-    async def _show_choice(self, query: CallbackQuery) -> None:
-        """Edit the menu that was pressed: its text gains the chosen option, its keyboard goes."""
-        message = query.message
-        if not isinstance(message, Message):
-            return  # too old to be accessible: nothing to edit
-        bot = self._bot()
-        label = _label_for(message, query.data)
-        text = message.text
-        what = f"edit of message {message.message_id} in chat {message.chat.id}"
-        if text and label and utf16_len(text + CHOICE_MARK + label) <= TEXT_LIMIT:
-            new_text = to_html(text + CHOICE_MARK + label)
-
-            async def edit() -> Any:
-                return await bot.edit_message_text(
-                    new_text,
-                    chat_id=message.chat.id,
-                    message_id=message.message_id,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=_NO_PREVIEW,
-                )
-
-        else:
-
-            async def edit() -> Any:
-                return await bot.edit_message_reply_markup(
-                    chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
-                )
-
-        outcome = await self._call(edit, what)
-        if outcome.status != "sent" and "not modified" not in outcome.detail:
-            _log.warning("%s failed: %s", what, outcome.detail)
-
-    async def _call(self, action: Callable[[], Awaitable[_T]], what: str) -> Outcome[_T]:
-        return await call_with_retries(action, self._limits.retry, what, self._gate)
-
     async def _notify_flood(self, chat_id: str) -> None:
-        await self._send(chat_id, Reply(self._flood_notice))
+        await self._calls.send(chat_id, Reply(self._flood_notice))
 
     def _bot(self) -> ExtBot[None]:
         app = self._app
         if app is None:
             raise RuntimeError("the Telegram channel is not running")
         return app.bot
-
-
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def _check_webhook_config(config: TelegramConfig, secret: str | None) -> None:
@@ -595,36 +398,6 @@ def _check_webhook_config(config: TelegramConfig, secret: str | None) -> None:
         raise ConfigError(
             "webhook mode needs the public HTTPS URL Telegram posts to", "telegram.webhook_url"
         )
-
-
-def _chat_key(update: Update) -> str | None:
-    if update.callback_query is not None:
-        message = update.callback_query.message
-        if message is not None:
-            return str(message.chat.id)
-        return str(update.callback_query.from_user.id)
-    if update.message is not None and update.message.from_user is not None:
-        return str(update.message.chat.id)
-    return None
-
-
-def _keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(button.label, callback_data=button.token)] for button in buttons]
-    )
-
-
-def _label_for(message: Message, data: str | None) -> str:
-    markup = message.reply_markup
-    if markup is None or data is None:
-        return ""
-    for row in markup.inline_keyboard:
-        for button in row:
-            if button.callback_data == data:
-                return button.text
-    return ""
 
 
 def _polling_error(exc: TelegramError) -> None:
