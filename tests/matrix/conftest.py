@@ -7,6 +7,7 @@
   If Synapse cannot start, the fixture fails with its log tail.
 - `unique` (function): a short unique suffix for user names (tests share the server).
 - `practitioners` (function): `await practitioners.new("mentor")` -> a `Practitioner`
+  (`await practitioners.new_device(mentor)`: a second device of the same practitioner)
   (tests/matrix/practitioner.py): an encrypted matrix-nio client syncing in the background:
       room = await practitioner.open_dm(bot.user_id)          # encrypted DM inviting the bot
       await practitioner.say(room, "!sos")                      # -> event id
@@ -112,6 +113,19 @@ class PractitionerFactory:
         self.clients.append(practitioner)
         return practitioner
 
+    async def new_device(self, practitioner: Practitioner) -> Practitioner:
+        """Another device (e.g. a phone beside a laptop) of the same practitioner."""
+        localpart = f"device-{self.suffix}-{len(self.clients)}"
+        device = await Practitioner.create(
+            self.synapse,
+            localpart,
+            self.directory / localpart,
+            auto_join=practitioner.auto_join,
+            existing_user=practitioner.user_id,
+        )
+        self.clients.append(device)
+        return device
+
     async def close(self) -> None:
         for client in self.clients:
             await client.close()
@@ -148,6 +162,8 @@ class BotFactory:
         rate_limited: bool = False,
         **overrides: object,
     ) -> MatrixChannel:
+        """Start a channel for a new bot user (or `user_id`); `overrides` go to MatrixConfig
+        (e.g. `store_path=...` for a fresh store, `decryption_grace=timedelta(seconds=1)`)."""
         user_id = user_id or self.register(rate_limited=rate_limited)
         channel = MatrixChannel(
             self.config(user_id, **overrides), BOT_PASSWORD, BOT_PICKLE_KEY, sync_timeout_ms=2000

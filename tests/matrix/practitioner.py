@@ -79,10 +79,17 @@ class Practitioner:
 
     @classmethod
     async def create(
-        cls, synapse: SynapseServer, localpart: str, store_dir: Path, *, auto_join: bool = True
+        cls,
+        synapse: SynapseServer,
+        localpart: str,
+        store_dir: Path,
+        *,
+        auto_join: bool = True,
+        existing_user: str = "",
     ) -> Practitioner:
+        """Register `localpart` and log in; with `existing_user`, log in one more device."""
         password = "practitioner-password"
-        user_id = synapse.register(localpart, password)
+        user_id = existing_user or synapse.register(localpart, password)
         await asyncio.to_thread(store_dir.mkdir, parents=True, exist_ok=True)
         client = AsyncClient(
             synapse.base_url,
@@ -327,6 +334,8 @@ class Practitioner:
                     for e in info.invite_state
                 ):
                     await self.client.join(room_id)
+        if not self._synced.is_set():
+            return  # history from before this device logged in is not "received"
         for room_id, info in response.rooms.join.items():
             for event in info.timeline.events:
                 if event.sender == self.user_id:

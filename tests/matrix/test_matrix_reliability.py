@@ -6,6 +6,7 @@ import asyncio
 import os
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +151,47 @@ async def test_bot_restart_keeps_device_and_does_not_answer_twice(
     assert (await mentor.next_message(room)).body == "echo: after restart"
     assert [i.text for i in after.seen] == ["while down", "after restart"]
     await mentor.no_message(room, wait=1.0)
+
+
+async def test_every_device_of_the_practitioner_can_read_the_answer(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    bot = await bots.start(RecordingHandler())
+    laptop = await practitioners.new("mentor")
+    room = await laptop.open_dm(bot.user_id, wait_join=True)
+    await laptop.say(room, "one")
+    assert (await laptop.next_message(room)).body == "echo: one"
+
+    phone = await practitioners.new_device(laptop)  # a device the bot has never seen
+
+    def bot_knows_phone() -> bool:
+        devices = bot.client.device_store.active_user_devices(laptop.user_id)
+        return phone.client.device_id in {device.id for device in devices}
+
+    # the homeserver announces the new device in the bot's sync (device_lists.changed); a
+    # message sent before that announcement cannot be encrypted for it (as with any client)
+    await laptop.wait_for(bot_knows_phone, what="the bot to query the new device's keys")
+    await laptop.say(room, "two")
+    on_laptop = await laptop.next_message(room)
+    on_phone = await phone.next_message(room)
+    assert on_laptop.body == on_phone.body == "echo: two"
+    assert on_phone.encrypted
+
+
+async def test_new_store_on_an_existing_account_does_not_answer_history(
+    bots: BotFactory, practitioners: PractitionerFactory, tmp_path: Path
+) -> None:
+    bot = await bots.start(RecordingHandler())
+    mentor = await practitioners.new("mentor")
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+    await mentor.say(room, "old message")
+    assert (await mentor.next_message(room)).body == "echo: old message"
+    await bot.stop()
+
+    handler = RecordingHandler()
+    fresh = await bots.start(handler, user_id=bot.user_id, store_path=str(tmp_path / "fresh"))
+    assert fresh.device_id != bot.device_id
+    await mentor.no_message(room, wait=1.5)
+    assert handler.seen == []
+    await mentor.say(room, "new message")
+    assert (await mentor.next_message(room, timeout=15)).body == "echo: new message"
