@@ -29,7 +29,14 @@ from bot.checkins.notify import apply_step, freeze_page_chain, quiet_hours_of, s
 from bot.checkins.notify import tell_requester as _tell_requester
 from bot.checkins.outbox import queue_message
 from bot.checkins.quiet_hours import delivery_time
-from bot.checkins.recurrence import OneOff, Recurrence, next_occurrence
+from bot.checkins.recurrence import (
+    OneOff,
+    Recurrence,
+    local_to_utc,
+    next_occurrence,
+    parse_rule,
+    zone,
+)
 from bot.checkins.texts import local_time, text
 from bot.checkins.timer import CheckinTimer
 from bot.checkins.tokens import checkin_token, parse_checkin_token
@@ -38,6 +45,7 @@ from bot.config import Config
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.messages import Button, Reply
 from bot.policy import Action, Relation, is_allowed
+from bot.usecases.admin import one_practitioner
 from bot.usecases.base import (
     Actor,
     CaseScope,
@@ -681,28 +689,50 @@ class CheckinService(UseCases):
         self,
         scope: EntryScope,
         case_code: str,
-        rule: Recurrence,
+        rule_text: str,
         *,
-        reminded_id: str | None,
-        escalate_to_id: str | None,
-        grace: timedelta | None,
-        urgent: bool,
-    ) -> str:
-        case = await repo.case_by_code(scope.tx.conn, code=case_code.strip().upper())
+        time_zone: str | None = None,
+        remind: str | None = None,
+        escalate_to: str | None = None,
+        grace: timedelta | None = None,
+        urgent: bool = False,
+    ) -> tuple[str, datetime | None]:
+        """`relais checkins add`: people by name; `rule_text` as `parse_rule` reads it, or
+        ``once-local:YYYY-MM-DDTHH:MM`` (wall clock in the zone). Returns (id, first due)."""
+        tx = scope.tx
+        case = await repo.case_by_code(tx.conn, code=case_code.strip().upper())
         if case is None:
             raise NotFound(f"no case {case_code}")
         scope.case_id, scope.case_code = case.id, case.code
-        return await self._insert_schedule(
-            scope.tx,
+        reminded = (await one_practitioner(tx, remind)).id if remind else case.owner_id
+        escalated = (await one_practitioner(tx, escalate_to)).id if escalate_to else None
+        person = await repo.practitioner(tx.conn, practitioner_id=reminded)
+        tz = time_zone or (person.time_zone if person else self.config.checkins.default_time_zone)
+        if rule_text.startswith("once-local:"):
+            try:
+                local = datetime.fromisoformat(rule_text.removeprefix("once-local:"))
+            except ValueError as exc:
+                raise InvalidInput(
+                    f"expected a local time YYYY-MM-DDTHH:MM, found {rule_text}"
+                ) from exc
+            rule: Recurrence = OneOff(local_to_utc(local.date(), local.time(), zone(tz)))
+        else:
+            if rule_text.startswith("every:") and " from " not in rule_text:
+                rule_text += f" from {tx.now.astimezone(zone(tz)).date().isoformat()}"
+            rule = parse_rule(rule_text, tz)
+        sid = await self._insert_schedule(
+            tx,
             case.id,
             rule,
-            reminded_id=reminded_id or case.owner_id,
-            escalate_to_id=escalate_to_id,
+            reminded_id=reminded,
+            escalate_to_id=escalated,
             grace=grace,
             urgent=urgent,
             created_by=None,
             detail=scope.detail,
         )
+        schedule = await repo.get_schedule(tx.conn, schedule_id=sid)
+        return sid, schedule.next_due_at if schedule else None
 
     @operator_command("checkin.schedule_status")
     async def cli_set_status(self, scope: EntryScope, schedule_id: str, action: str) -> str:
