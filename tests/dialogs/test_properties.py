@@ -16,9 +16,12 @@ from dialogs import (
     Start,
     Text,
     Timeout,
+    load_dialog_text,
     load_library,
     step,
 )
+from dialogs.checker import check_dialog_text
+from dialogs.diagnostics import CODES
 from dialogs.errors import ExpressionError
 from dialogs.events import Event
 from dialogs.expr import evaluate, parse_expression, variables
@@ -111,3 +114,38 @@ def test_engine_never_raises_and_refusals_change_nothing(sequence: list[Event], 
         if result.state is not None:
             assert SessionState.from_dict(result.state.to_dict()) == result.state
         state = result.state
+
+
+FULL_TEXT = (DATA / "full.yaml").read_text(encoding="utf-8")
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.data())
+def test_loader_and_checker_never_raise_on_damaged_files(data: st.DataObject) -> None:
+    lines = FULL_TEXT.splitlines()
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        action = data.draw(st.sampled_from(["drop", "dup", "edit", "indent"]))
+        if action == "drop":
+            del lines[i]
+        elif action == "dup":
+            lines.insert(i, lines[i])
+        elif action == "indent":
+            lines[i] = "  " + lines[i]
+        else:
+            junk = data.draw(st.text(alphabet="abc:{}[]-'\"*&!|> #%@\t0", max_size=8))
+            pos = data.draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:pos] + junk + lines[i][pos:]
+        if not lines:
+            break
+    text = "\n".join(lines) + "\n"
+    result = check_dialog_text(text, "full.yaml", roles={"emergency"}, dialog_ids={"full"})
+    for diagnostic in result.diagnostics:
+        assert diagnostic.code in CODES
+        assert diagnostic.loc.file == "full.yaml"
+
+
+@given(st.binary(max_size=200))
+def test_loader_never_raises_on_bytes(data: bytes) -> None:
+    result = load_dialog_text(data, "noise.yaml")
+    assert result.dialog is not None or result.diagnostics
