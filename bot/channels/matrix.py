@@ -306,6 +306,9 @@ class MatrixChannel:
                     continue
                 delay = retry_delay(response, failures)
                 reason = str(response.status_code)
+                if response.status_code == "M_UNKNOWN_TOKEN":
+                    with contextlib.suppress(MatrixChannelError, *NETWORK_ERRORS):
+                        await self._login()  # same device id, so the same crypto identity
                 if delay is None:
                     delay = backoff(failures, base=2.0, cap=300.0)
             failures += 1
@@ -370,7 +373,7 @@ class MatrixChannel:
                 self._leaving.discard(room_id)
                 self.state.forget_room(room_id)
         for room_id, invite_ts in list(self._invites.items()):
-            self.state.set_room_since(room_id, invite_ts)
+            self.state.set_room_since(room_id, invite_ts, replace=True)
             response = await self.client.join(room_id)
             if isinstance(response, JoinResponse):
                 logger.info("matrix: joined %s", room_id)
@@ -524,7 +527,12 @@ class MatrixChannel:
             return decrypted
         logger.info("matrix: event %s undecryptable yet; requesting its key", event.event_id)
         with contextlib.suppress(LocalProtocolError, *NETWORK_ERRORS):
-            await self.client.request_room_key(event)
+            await self.client.request_room_key(event)  # our other devices, if any
+        if event.device_id:
+            # ...and the device that sent it (clients re-share with devices that were due a key)
+            request = event.as_key_request(event.sender, self.device_id, device_id=event.device_id)
+            with contextlib.suppress(LocalProtocolError, *NETWORK_ERRORS):
+                await self.client.to_device(request)
         pending = _Pending(event)
         self._pending.append(pending)
         try:

@@ -132,9 +132,11 @@ class MatrixState:
         ).fetchone()
         return None if row is None else int(row[0])
 
-    def set_room_since(self, room_id: str, since_ts: int) -> None:
+    def set_room_since(self, room_id: str, since_ts: int, *, replace: bool = False) -> None:
+        """From when messages in `room_id` count (a new invite moves it; a join does not)."""
+        verb = "REPLACE" if replace else "IGNORE"
         self._db.execute(
-            "INSERT OR IGNORE INTO rooms (room_id, since_ts) VALUES (?, ?)", (room_id, since_ts)
+            f"INSERT OR {verb} INTO rooms (room_id, since_ts) VALUES (?, ?)", (room_id, since_ts)
         )
 
     def direct_room(self, user_id: str) -> str | None:

@@ -134,3 +134,22 @@ async def test_encrypted_attachments_both_ways(
     assert image.msgtype == "m.image"
     assert "url" not in image.content  # encrypted room: only the encrypted file reference
     assert await mentor.download(image) == PNG
+
+
+async def test_first_message_sent_while_bot_offline_and_only_invited(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)  # uploads its device keys, then goes offline
+    await bot.stop()
+    mentor = await practitioners.new("mentor")
+
+    room = await mentor.open_dm(bot.user_id)
+    assert bot.user_id not in mentor.members(room)  # invited, not joined
+    await mentor.say(room, "are you there?")
+    await mentor.say(room, "hello?")
+    bot = await bots.restart(bot, handler)
+
+    replies = await mentor.messages(room, 2, timeout=15)
+    assert [r.body for r in replies] == ["echo: are you there?", "echo: hello?"]
+    assert [i.text for i in handler.seen] == ["are you there?", "hello?"]
