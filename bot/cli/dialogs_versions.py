@@ -1,0 +1,186 @@
+"""`relais dialogs draft|review|publish|history|diff|rollback`: publishing on the command line.
+
+Without ``--as NAME`` the operator acts (audited as "operator"); with it, the named practitioner
+does, under the same rules as in chat (only psychologists and admins; a reviewer is never the
+author). A review always names its reviewer. A rollback is a new version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bot.app import Relais
+from bot.chat.dialog_catalog import DialogCatalog
+from bot.cli.cmd_db import emit_json, with_relais
+from bot.config import load_config
+from bot.errors import InvalidInput
+from bot.publishing.checks import diff_sources
+from bot.publishing.service import PublishingService
+from bot.publishing.usecases import Published
+from bot.usecases.base import Actor
+
+__all__ = ["register_versions"]
+
+
+def register_versions(sub: Any) -> None:
+    draft = sub.add_parser("draft", help="check a dialog file and save it as a draft")
+    draft.add_argument("file", metavar="FILE", help="a dialog (.yaml) or its tests (.test.yaml)")
+    draft.add_argument("--as", dest="as_name", metavar="NAME", help="act as this practitioner")
+    draft.set_defaults(func=_draft)
+
+    review = sub.add_parser("review", help="approve or send back a draft")
+    review.add_argument("dialog", metavar="ID")
+    decision = review.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--approve", action="store_true")
+    decision.add_argument("--reject", action="store_true")
+    review.add_argument("--comment", default="")
+    review.add_argument(
+        "--as", dest="as_name", metavar="NAME", required=True, help="the reviewing psychologist"
+    )
+    review.set_defaults(func=_review)
+
+    publish = sub.add_parser("publish", help="publish the draft of a dialog as a new version")
+    publish.add_argument("dialog", metavar="ID")
+    publish.add_argument("--as", dest="as_name", metavar="NAME")
+    publish.set_defaults(func=_publish)
+
+    history = sub.add_parser("history", help="the published versions of a dialog")
+    history.add_argument("dialog", metavar="ID")
+    history.add_argument("--json", action="store_true")
+    history.set_defaults(func=_history)
+
+    diff = sub.add_parser("diff", help="what changed between two versions of a dialog")
+    diff.add_argument("dialog", metavar="ID")
+    diff.add_argument("v1", type=int)
+    diff.add_argument("v2", type=int)
+    diff.set_defaults(func=_diff)
+
+    rollback = sub.add_parser("rollback", help="publish an older version again (a new version)")
+    rollback.add_argument("dialog", metavar="ID")
+    rollback.add_argument("version", type=int)
+    rollback.add_argument("--as", dest="as_name", metavar="NAME")
+    rollback.set_defaults(func=_rollback)
+
+
+def _with_service(
+    args: argparse.Namespace, fn: Callable[[PublishingService], Awaitable[int]]
+) -> int:
+    async def run(relais: Relais) -> int:
+        catalog = DialogCatalog.from_content(relais.config.content_path)
+        service = PublishingService(relais, catalog, relais.config, relais.clock)
+        await service.load_published()
+        return await fn(service)
+
+    return with_relais(args, run)
+
+
+async def _actor(service: PublishingService, name: str | None) -> Actor | None:
+    return await service.practitioner_named(name) if name else None
+
+
+def _print_published(published: Published) -> None:
+    print(f"{published.dialog.id} version {published.version} published ({published.origin})")
+    if published.previous is not None:
+        print(
+            f"{published.sessions_on_previous} session(s) in progress on version "
+            f"{published.previous} will finish on it; new sessions get {published.version}"
+        )
+    if published.origin == "draft":
+        print(f"{published.notified} team member(s) will be told that new guidance is available")
+
+
+def _draft(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    limit = load_config(args.config).publishing.max_file_bytes
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)  # one byte more: the loader reports "too large"
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+
+    async def run(service: PublishingService) -> int:
+        actor = await _actor(service, args.as_name)
+        if actor is not None:
+            outcome = await service.submit_draft(actor, path.name, data)
+        else:
+            outcome = await service.operator_submit_draft(path.name, data)
+        for reply in service.draft_replies(outcome, "en"):
+            print(reply.text, file=sys.stdout if outcome.saved else sys.stderr)
+        return 0 if outcome.saved and outcome.tests_passed else 1
+
+    return _with_service(args, run)
+
+
+def _review(args: argparse.Namespace) -> int:
+    async def run(service: PublishingService) -> int:
+        actor = await service.practitioner_named(args.as_name)
+        draft = await service.review_draft(actor, args.dialog, bool(args.approve), args.comment)
+        print(f"draft of {draft.dialog_id}: {draft.status}")
+        return 0
+
+    return _with_service(args, run)
+
+
+def _publish(args: argparse.Namespace) -> int:
+    async def run(service: PublishingService) -> int:
+        actor = await _actor(service, args.as_name)
+        if actor is not None:
+            published = await service.publish_draft(actor, args.dialog)
+        else:
+            published = await service.operator_publish(args.dialog)
+        _print_published(published)
+        return 0
+
+    return _with_service(args, run)
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    async def run(service: PublishingService) -> int:
+        actor = await _actor(service, args.as_name)
+        if actor is not None:
+            published = await service.rollback_dialog(actor, args.dialog, args.version)
+        else:
+            published = await service.operator_rollback(args.dialog, args.version)
+        _print_published(published)
+        print(f"(a copy of version {args.version})")
+        return 0
+
+    return _with_service(args, run)
+
+
+def _history(args: argparse.Namespace) -> int:
+    async def run(service: PublishingService) -> int:
+        entries = await service.dialog_history(args.dialog)
+        if not entries:
+            raise InvalidInput(f"no published version of {args.dialog!r}")
+        if args.json:
+            emit_json({"dialog": args.dialog, "versions": [e.to_dict() for e in entries]})
+            return 0
+        for e in entries:
+            reviewer = f", reviewed by {e.reviewer}" if e.reviewer else ""
+            when = e.published_at.strftime("%Y-%m-%d %H:%M UTC")
+            print(f"v{e.version}  {when}  {e.origin:<8}  by {e.author}{reviewer}")
+        return 0
+
+    return _with_service(args, run)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    async def run(service: PublishingService) -> int:
+        versions = {v.version: v for v in await service.published_versions(args.dialog)}
+        for wanted in (args.v1, args.v2):
+            if wanted not in versions:
+                known = ", ".join(str(v) for v in sorted(versions)) or "none"
+                raise InvalidInput(f"{args.dialog} has no version {wanted} (versions: {known})")
+        old, new = versions[args.v1], versions[args.v2]
+        text = diff_sources(
+            old.source, new.source, f"{args.dialog} v{args.v1}", f"{args.dialog} v{args.v2}"
+        )
+        sys.stdout.write(text or f"versions {args.v1} and {args.v2} are identical\n")
+        return 0
+
+    return _with_service(args, run)

@@ -1,0 +1,10 @@
+"""Publishing guidance: psychologists draft, check, preview, review and publish dialogs.
+
+`PublishingService` (the chat layer's publishing port and the start-up loader) is built on
+`PublishingUseCases` (authorized, audited) and `storage.publishing_repo`.
+"""
+
+from bot.publishing.service import PublishingService
+from bot.publishing.usecases import PublishingUseCases, PublishRefused
+
+__all__ = ["PublishRefused", "PublishingService", "PublishingUseCases"]

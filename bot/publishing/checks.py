@@ -1,0 +1,131 @@
+"""What a draft must pass: loading (guarded YAML), the checker, and its tests.
+
+Pure functions over dialog text and a `Library` (no database, no clock). The tests of a draft
+are the transcript tests that came with it; a draft without any must pass the bounded walk of
+every path (`dialogs.testing.walk_dialog`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import tempfile
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dialogs import Dialog, Library, check_dialog, has_errors, load_dialog_text
+from dialogs.diagnostics import Diagnostic, sort_diagnostics
+from dialogs.testing import CheckOutcome, run_transcript_file, walk_dialog
+
+__all__ = [
+    "DraftCheck",
+    "check_draft",
+    "diff_sources",
+    "is_transcript_file",
+    "library_with",
+    "run_draft_tests",
+    "transcript_dialog_id",
+]
+
+_TRANSCRIPT_SUFFIX = ".test.yaml"
+
+
+@dataclass(slots=True)
+class DraftCheck:
+    """The dialog (None when it could not be read at all) and every diagnostic, sorted."""
+
+    dialog: Dialog | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.dialog is not None and not has_errors(self.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+def is_transcript_file(file_name: str) -> bool:
+    return file_name.lower().endswith(_TRANSCRIPT_SUFFIX)
+
+
+def _source_name(file_name: str) -> str:
+    """A safe display name for diagnostics: the base name only, never a path."""
+    name = Path(file_name.replace("\\", "/")).name.strip() or "dialog.yaml"
+    return name[:100]
+
+
+def check_draft(
+    data: str | bytes,
+    file_name: str,
+    *,
+    library: Library,
+    roles: Collection[str] | None,
+    max_bytes: int,
+) -> DraftCheck:
+    """Load (size, UTF-8, binary, alias bombs are diagnostics) and check against the library's
+    dialog ids (for `goto`) and the declared contact roles."""
+    result = load_dialog_text(data, _source_name(file_name), max_bytes=max_bytes)
+    diagnostics = list(result.diagnostics)
+    dialog = result.dialog
+    if dialog is not None:
+        ids = {*library.ids(), dialog.id}
+        diagnostics.extend(check_dialog(dialog, roles=roles, dialog_ids=ids))
+    return DraftCheck(dialog, sort_diagnostics(diagnostics))
+
+
+def library_with(library: Library, dialog: Dialog) -> Library:
+    """The newest version of every dialog of `library`, with `dialog` in place of its own."""
+    combined = Library(d for d in library if d.id != dialog.id)
+    combined.add(dialog, 1)
+    return combined
+
+
+def transcript_dialog_id(data: str | bytes) -> str | None:
+    """The `dialog:` of a transcript file, read with the guarded YAML parser."""
+    from dialogs.yamlsafe import parse_yaml
+
+    parsed = parse_yaml(data, "tests.yaml")
+    root = parsed.root
+    if root is None or not hasattr(root, "value") or not isinstance(root.value, list):
+        return None
+    for key, value in root.value:
+        if getattr(key, "value", None) == "dialog" and isinstance(
+            getattr(value, "value", None), str
+        ):
+            return str(value.value)
+    return None
+
+
+def run_draft_tests(
+    library: Library, dialog: Dialog, tests: str | None
+) -> tuple[list[CheckOutcome], str]:
+    """Run the draft's transcript tests, or the bounded walk when it has none.
+
+    Returns the outcomes and what was run ("transcripts" or "walk")."""
+    combined = library_with(library, dialog)
+    draft = combined.get(dialog.id)
+    assert draft is not None
+    if not tests:
+        return [walk_dialog(combined, draft)], "walk"
+    with tempfile.TemporaryDirectory(prefix="relais-draft-") as folder:
+        path = Path(folder) / f"{dialog.id}{_TRANSCRIPT_SUFFIX}"
+        path.write_text(tests, encoding="utf-8")
+        outcomes = run_transcript_file(combined, path)
+    if not outcomes:
+        outcomes = [CheckOutcome(f"{dialog.id}: transcripts", dialog.loc, False, ["no test"])]
+    return outcomes, "transcripts"
+
+
+def diff_sources(old: str, new: str, old_name: str, new_name: str) -> str:
+    """A unified diff of two dialog texts ('' when they are equal)."""
+    lines: Sequence[str] = list(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=old_name,
+            tofile=new_name,
+        )
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

@@ -1,0 +1,173 @@
+"""What the publishing workflow says, in English and French (the bot's languages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["LANGS", "text"]
+
+LANGS = ("en", "fr")
+
+_EN: dict[str, str] = {
+    "draft_usage": (
+        "To draft guidance, send the dialog file (YAML) to me as a document; send its "
+        "<id>.test.yaml transcript tests too if you have some. Then /preview ID, /review ID, "
+        "/publish ID."
+    ),
+    "drafts_open": "Open drafts:",
+    "draft_line": "- {dialog}: {status}, by {author}",
+    "drafts_none": "There are no open drafts.",
+    "draft_errors": (
+        "{file}: {errors} error(s), {warnings} warning(s). Nothing was saved: fix the file "
+        "and send it again."
+    ),
+    "draft_ready": "Draft ready: {dialog} ({title}), {warnings} warning(s).",
+    "draft_revised": "Your draft {dialog} was replaced by this file; any earlier review no "
+    "longer applies.",
+    "draft_next_review": "Next: /preview {dialog}, then a colleague runs /review {dialog}.",
+    "draft_next_publish": "Next: /preview {dialog}, then /publish {dialog}.",
+    "tests_passed": "Tests ({kind}): {passed} passed.",
+    "tests_failed": "Tests ({kind}): {failed} failed; the draft cannot be published until "
+    "they pass.",
+    "draft_clash": (
+        "The dialog id {dialog} already has a draft by {author}. Nothing was saved: choose "
+        "another id, or ask them to publish or withdraw theirs."
+    ),
+    "unreadable_tests": "{file}: these transcript tests cannot be read. Nothing was saved.",
+    "tests_attached": "Transcript tests attached to your draft {dialog}.",
+    "tests_no_draft": (
+        "You have no draft of {dialog} to attach these tests to: send the dialog file first."
+    ),
+    "no_draft": "There is no open draft of {dialog}.",
+    "usage": "Usage: /{command} DIALOG_ID",
+    "preview_intro": (
+        "Preview of the draft {dialog}, as users will see it. Notes, check-ins and pages are "
+        "simulated: nothing touches a real case. /cancel ends the preview."
+    ),
+    "preview_errors": "The draft {dialog} has errors and cannot be previewed:",
+    "picture_missing": (
+        "(No picture: Graphviz is not installed on the server. An admin can install it with "
+        "the README's setup command.)"
+    ),
+    "picture_failed": "(The picture could not be drawn.)",
+    "review_title": "Review: draft {dialog} ({title}) by {author}, status {status}.",
+    "review_new": "A new dialog: nothing published yet. Its text:",
+    "review_diff": "Changes against the published version {version}:",
+    "review_same": "No change against the published version {version}.",
+    "review_truncated": "[... cut: run `relais dialogs diff` for the whole text]",
+    "review_own": "You wrote this draft: another psychologist must review it.",
+    "review_comment": "Comment from {reviewer}: {comment}",
+    "approve": "Approve",
+    "reject": "Reject",
+    "publish": "Publish",
+    "approved": "You approved the draft {dialog}. It can be published with /publish {dialog}.",
+    "rejected": "You sent the draft {dialog} back to its author with your comment.",
+    "reject_needs_comment": "Say why, so the author can fix it: /reject {dialog} your comment",
+    "own_review": "You wrote this draft: another psychologist must review it.",
+    "needs_review": (
+        "The draft {dialog} needs a colleague's approval before it is published "
+        "(/review {dialog})."
+    ),
+    "was_rejected": "The draft {dialog} was sent back; fix it and send the file again.",
+    "has_errors": "The draft {dialog} has {errors} error(s): it cannot be published.",
+    "failing_tests": "The draft {dialog} fails its tests: it cannot be published.",
+    "stale_button": "This draft has changed since that message: run the command again.",
+    "published": "Published {dialog} version {version}.",
+    "published_sessions": (
+        "{sessions} conversation(s) in progress on version {old} will finish on it; new ones "
+        "get version {version}."
+    ),
+    "published_notified": "{notified} team member(s) told that new guidance is available.",
+    "new_guidance": "New guidance available: {title}",
+    "rolled_back": "{dialog} version {version} is a copy of version {source}.",
+    "no_version": "{dialog} has no version {version}.",
+    "id_too_long": "The dialog id {dialog}... is too long (at most {limit} characters).",
+}
+
+_FR: dict[str, str] = {
+    "draft_usage": (
+        "Pour rédiger un conseil, envoyez-moi le fichier du dialogue (YAML) en document, et "
+        "ses tests <id>.test.yaml si vous en avez. Puis /preview ID, /review ID, /publish ID."
+    ),
+    "drafts_open": "Brouillons en cours :",
+    "draft_line": "- {dialog} : {status}, par {author}",
+    "drafts_none": "Aucun brouillon en cours.",
+    "draft_errors": (
+        "{file} : {errors} erreur(s), {warnings} avertissement(s). Rien n'a été enregistré : "
+        "corrigez le fichier et renvoyez-le."
+    ),
+    "draft_ready": "Brouillon prêt : {dialog} ({title}), {warnings} avertissement(s).",
+    "draft_revised": "Votre brouillon {dialog} est remplacé par ce fichier ; une relecture "
+    "antérieure ne compte plus.",
+    "draft_next_review": "Ensuite : /preview {dialog}, puis un collègue lance /review {dialog}.",
+    "draft_next_publish": "Ensuite : /preview {dialog}, puis /publish {dialog}.",
+    "tests_passed": "Tests ({kind}) : {passed} réussi(s).",
+    "tests_failed": "Tests ({kind}) : {failed} en échec ; le brouillon ne peut pas être publié "
+    "tant qu'ils échouent.",
+    "draft_clash": (
+        "Le dialogue {dialog} a déjà un brouillon de {author}. Rien n'a été enregistré : "
+        "choisissez un autre identifiant, ou demandez-lui de publier ou retirer le sien."
+    ),
+    "unreadable_tests": "{file} : ces tests sont illisibles. Rien n'a été enregistré.",
+    "tests_attached": "Tests ajoutés à votre brouillon {dialog}.",
+    "tests_no_draft": (
+        "Vous n'avez pas de brouillon de {dialog} auquel ajouter ces tests : envoyez d'abord "
+        "le fichier du dialogue."
+    ),
+    "no_draft": "Il n'y a pas de brouillon en cours pour {dialog}.",
+    "usage": "Usage : /{command} ID_DU_DIALOGUE",
+    "preview_intro": (
+        "Aperçu du brouillon {dialog}, tel que les utilisateurs le verront. Notes, rappels et "
+        "appels sont simulés : aucun dossier réel n'est touché. /cancel termine l'aperçu."
+    ),
+    "preview_errors": (
+        "Le brouillon {dialog} contient des erreurs et ne peut pas être prévisualisé :"
+    ),
+    "picture_missing": (
+        "(Pas d'image : Graphviz n'est pas installé sur le serveur. Un administrateur peut "
+        "l'installer avec la commande d'installation du README.)"
+    ),
+    "picture_failed": "(L'image n'a pas pu être dessinée.)",
+    "review_title": "Relecture : brouillon {dialog} ({title}) par {author}, statut {status}.",
+    "review_new": "Nouveau dialogue : rien n'est encore publié. Son texte :",
+    "review_diff": "Modifications par rapport à la version publiée {version} :",
+    "review_same": "Aucune modification par rapport à la version publiée {version}.",
+    "review_truncated": "[... coupé : `relais dialogs diff` donne le texte complet]",
+    "review_own": "Vous avez écrit ce brouillon : un autre psychologue doit le relire.",
+    "review_comment": "Commentaire de {reviewer} : {comment}",
+    "approve": "Approuver",
+    "reject": "Refuser",
+    "publish": "Publier",
+    "approved": "Vous avez approuvé le brouillon {dialog}. Il peut être publié avec "
+    "/publish {dialog}.",
+    "rejected": "Vous avez renvoyé le brouillon {dialog} à son auteur avec votre commentaire.",
+    "reject_needs_comment": "Dites pourquoi, pour que l'auteur corrige : /reject {dialog} "
+    "votre commentaire",
+    "own_review": "Vous avez écrit ce brouillon : un autre psychologue doit le relire.",
+    "needs_review": (
+        "Le brouillon {dialog} doit être approuvé par un collègue avant publication "
+        "(/review {dialog})."
+    ),
+    "was_rejected": "Le brouillon {dialog} a été renvoyé ; corrigez-le et renvoyez le fichier.",
+    "has_errors": "Le brouillon {dialog} contient {errors} erreur(s) : publication impossible.",
+    "failing_tests": "Le brouillon {dialog} échoue à ses tests : publication impossible.",
+    "stale_button": "Ce brouillon a changé depuis ce message : relancez la commande.",
+    "published": "{dialog} publié en version {version}.",
+    "published_sessions": (
+        "{sessions} conversation(s) en cours sur la version {old} la termineront ; les "
+        "nouvelles utilisent la version {version}."
+    ),
+    "published_notified": "{notified} membre(s) de l'équipe prévenu(s) du nouveau conseil.",
+    "new_guidance": "Nouveau conseil disponible : {title}",
+    "rolled_back": "{dialog} version {version} est une copie de la version {source}.",
+    "no_version": "{dialog} n'a pas de version {version}.",
+    "id_too_long": "L'identifiant {dialog}... est trop long ({limit} caractères au plus).",
+}
+
+_CATALOG = {"en": _EN, "fr": _FR}
+
+
+def text(lang: str, key: str, **values: Any) -> str:
+    """The message `key` in `lang` (English when the language or the key is unknown)."""
+    template = _CATALOG.get(lang, _EN).get(key) or _EN[key]
+    return template.format(**values)

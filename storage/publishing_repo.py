@@ -1,0 +1,315 @@
+"""Dialog drafts and published dialog versions (the publishing workflow's storage).
+
+Published versions (`dialog_versions`) are guidance, not case data: their YAML is stored as is,
+immutable, one row per (dialog id, version). Drafts (`dialog_drafts`) may hold unreviewed text
+and a reviewer's comment: both are encrypted at rest (AES-GCM, AAD = table|column|row id). The
+draft's `source` column is text, so it holds the ciphertext as ``enc:`` + base64; the plaintext
+is a small JSON bundle ``{"dialog": yaml, "tests": yaml | null}`` (the transcript tests that
+came with the draft, if any).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.crypto import KeyRing
+from storage.models import DialogDraftRow, DialogVersionRow, new_id
+
+__all__ = [
+    "OPEN_DRAFT",
+    "DialogVersion",
+    "Draft",
+    "PublishingRepo",
+    "checksum_of",
+]
+
+_DRAFTS = DialogDraftRow.__tablename__
+_PREFIX = "enc:"
+#: draft statuses that still wait for a decision (one open draft per dialog id)
+OPEN_DRAFT = ("draft", "approved", "rejected")
+
+
+def checksum_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class DialogVersion:
+    dialog_id: str
+    version: int
+    source: str
+    checksum: str
+    origin: str  # bundled | draft | rollback
+    author_id: str | None
+    reviewer_id: str | None
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    id: str
+    dialog_id: str
+    author_id: str | None  # None: offered from the bundled content/ folder
+    source: str  # the dialog YAML (decrypted)
+    tests: str | None  # transcript tests YAML that came with it (decrypted)
+    checksum: str
+    status: str  # draft | approved | rejected | published | withdrawn
+    base_version: int | None
+    reviewer_id: str | None
+    review_comment: str | None
+    reviewed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_DRAFT
+
+
+class PublishingRepo:
+    def __init__(self, conn: AsyncConnection, keys: KeyRing) -> None:
+        self._conn = conn
+        self._keys = keys
+
+    # -- encryption -------------------------------------------------------------------------
+
+    def _seal(self, text: str, *, column: str, row_id: str) -> bytes:
+        return self._keys.encrypt(text, table=_DRAFTS, column=column, row_id=row_id)
+
+    def _seal_source(self, source: str, tests: str | None, row_id: str) -> str:
+        bundle = json.dumps({"dialog": source, "tests": tests}, ensure_ascii=False)
+        blob = self._seal(bundle, column="source", row_id=row_id)
+        return _PREFIX + base64.b64encode(blob).decode("ascii")
+
+    def _draft(self, row: Any) -> Draft:
+        stored = row.source
+        if not stored.startswith(_PREFIX):
+            raise ValueError(f"draft {row.id} is not encrypted")
+        blob = base64.b64decode(stored[len(_PREFIX) :])
+        bundle = json.loads(
+            self._keys.decrypt(blob, table=_DRAFTS, column="source", row_id=row.id)
+        )
+        comment = None
+        if row.review_comment_enc is not None:
+            comment = self._keys.decrypt(
+                row.review_comment_enc, table=_DRAFTS, column="review_comment", row_id=row.id
+            )
+        return Draft(
+            id=row.id,
+            dialog_id=row.dialog_id,
+            author_id=row.author_id,
+            source=str(bundle["dialog"]),
+            tests=bundle.get("tests"),
+            checksum=row.checksum,
+            status=row.status,
+            base_version=row.base_version,
+            reviewer_id=row.reviewer_id,
+            review_comment=comment,
+            reviewed_at=row.reviewed_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    # -- drafts -----------------------------------------------------------------------------
+
+    async def open_draft(self, *, dialog_id: str) -> Draft | None:
+        """The draft of this dialog still waiting for a decision (at most one)."""
+        rows = await self._conn.execute(
+            select(DialogDraftRow)
+            .where(DialogDraftRow.dialog_id == dialog_id, DialogDraftRow.status.in_(OPEN_DRAFT))
+            .order_by(DialogDraftRow.updated_at.desc())
+        )
+        row = rows.first()
+        return self._draft(row) if row is not None else None
+
+    async def open_drafts(self) -> list[Draft]:
+        rows = await self._conn.execute(
+            select(DialogDraftRow)
+            .where(DialogDraftRow.status.in_(OPEN_DRAFT))
+            .order_by(DialogDraftRow.dialog_id)
+        )
+        return [self._draft(row) for row in rows]
+
+    async def draft(self, *, draft_id: str) -> Draft | None:
+        query = select(DialogDraftRow).where(DialogDraftRow.id == draft_id)
+        rows = await self._conn.execute(query)
+        row = rows.first()
+        return self._draft(row) if row is not None else None
+
+    async def add_draft(
+        self,
+        *,
+        dialog_id: str,
+        author_id: str | None,
+        source: str,
+        tests: str | None,
+        base_version: int | None,
+        now: datetime,
+    ) -> str:
+        draft_id = new_id()
+        await self._conn.execute(
+            insert(DialogDraftRow).values(
+                id=draft_id,
+                dialog_id=dialog_id,
+                author_id=author_id,
+                source=self._seal_source(source, tests, draft_id),
+                checksum=checksum_of(source),
+                status="draft",
+                base_version=base_version,
+                reviewer_id=None,
+                review_comment_enc=None,
+                reviewed_at=None,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        return draft_id
+
+    async def revise_draft(
+        self,
+        *,
+        draft_id: str,
+        source: str,
+        tests: str | None,
+        base_version: int | None,
+        now: datetime,
+    ) -> None:
+        """New text for an open draft: any earlier review no longer applies."""
+        await self._conn.execute(
+            update(DialogDraftRow)
+            .where(DialogDraftRow.id == draft_id)
+            .values(
+                source=self._seal_source(source, tests, draft_id),
+                checksum=checksum_of(source),
+                status="draft",
+                base_version=base_version,
+                reviewer_id=None,
+                review_comment_enc=None,
+                reviewed_at=None,
+                updated_at=now,
+            )
+        )
+
+    async def set_tests(self, *, draft_id: str, source: str, tests: str, now: datetime) -> None:
+        """Attach transcript tests to an open draft (its review, if any, stands)."""
+        await self._conn.execute(
+            update(DialogDraftRow)
+            .where(DialogDraftRow.id == draft_id)
+            .values(source=self._seal_source(source, tests, draft_id), updated_at=now)
+        )
+
+    async def review_draft(
+        self,
+        *,
+        draft_id: str,
+        reviewer_id: str | None,
+        approved: bool,
+        comment: str,
+        now: datetime,
+    ) -> None:
+        await self._conn.execute(
+            update(DialogDraftRow)
+            .where(DialogDraftRow.id == draft_id)
+            .values(
+                status="approved" if approved else "rejected",
+                reviewer_id=reviewer_id,
+                review_comment_enc=self._seal(comment, column="review_comment", row_id=draft_id)
+                if comment
+                else None,
+                reviewed_at=now,
+                updated_at=now,
+            )
+        )
+
+    async def close_draft(self, *, draft_id: str, status: str, now: datetime) -> None:
+        """`published` or `withdrawn`."""
+        await self._conn.execute(
+            update(DialogDraftRow)
+            .where(DialogDraftRow.id == draft_id)
+            .values(status=status, updated_at=now)
+        )
+
+    async def draft_with_checksum(self, *, dialog_id: str, checksum: str) -> bool:
+        found = await self._conn.execute(
+            select(DialogDraftRow.id).where(
+                DialogDraftRow.dialog_id == dialog_id,
+                DialogDraftRow.checksum == checksum,
+                DialogDraftRow.status.in_(OPEN_DRAFT),
+            )
+        )
+        return found.first() is not None
+
+    # -- published versions -----------------------------------------------------------------
+
+    @staticmethod
+    def _version(row: Any) -> DialogVersion:
+        return DialogVersion(
+            dialog_id=row.dialog_id,
+            version=row.version,
+            source=row.source,
+            checksum=row.checksum,
+            origin=row.origin,
+            author_id=row.author_id,
+            reviewer_id=row.reviewer_id,
+            published_at=row.published_at,
+        )
+
+    async def versions(self, *, dialog_id: str | None = None) -> list[DialogVersion]:
+        query = select(DialogVersionRow).order_by(
+            DialogVersionRow.dialog_id, DialogVersionRow.version
+        )
+        if dialog_id is not None:
+            query = query.where(DialogVersionRow.dialog_id == dialog_id)
+        return [self._version(row) for row in await self._conn.execute(query)]
+
+    async def version(self, *, dialog_id: str, version: int) -> DialogVersion | None:
+        row = (
+            await self._conn.execute(
+                select(DialogVersionRow).where(
+                    DialogVersionRow.dialog_id == dialog_id, DialogVersionRow.version == version
+                )
+            )
+        ).first()
+        return self._version(row) if row is not None else None
+
+    async def newest_version(self, *, dialog_id: str) -> int | None:
+        found = await self._conn.execute(
+            select(func.max(DialogVersionRow.version)).where(
+                DialogVersionRow.dialog_id == dialog_id
+            )
+        )
+        value = found.scalar_one_or_none()
+        return int(value) if value is not None else None
+
+    async def add_version(
+        self,
+        *,
+        dialog_id: str,
+        version: int,
+        source: str,
+        origin: str,
+        author_id: str | None,
+        reviewer_id: str | None,
+        now: datetime,
+    ) -> DialogVersion:
+        """Insert an immutable version; the (dialog id, version) unique key refuses a race."""
+        values = {
+            "dialog_id": dialog_id,
+            "version": version,
+            "source": source,
+            "checksum": checksum_of(source),
+            "origin": origin,
+            "author_id": author_id,
+            "reviewer_id": reviewer_id,
+            "published_at": now,
+        }
+        await self._conn.execute(insert(DialogVersionRow).values(**values))
+        return DialogVersion(**values)  # type: ignore[arg-type]
