@@ -62,6 +62,7 @@ class Action(StrEnum):
     DRAFT_DIALOG = "dialog.draft"
     REVIEW_DIALOG = "dialog.review"
     PUBLISH_DIALOG = "dialog.publish"
+    ROLLBACK_DIALOG = "dialog.rollback"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -99,6 +100,7 @@ _TEAM_RULES: dict[Action, frozenset[Role]] = {
     Action.DRAFT_DIALOG: frozenset({_P, _A}),
     Action.REVIEW_DIALOG: frozenset({_P, _A}),
     Action.PUBLISH_DIALOG: frozenset({_P, _A}),
+    Action.ROLLBACK_DIALOG: frozenset({_P, _A}),
 }
 
 
