@@ -33,6 +33,7 @@ __all__ = ["CRISIS_DIALOG", "NOTE_TAGS", "ChatService"]
 logger = logging.getLogger(__name__)
 
 CRISIS_DIALOG = "crisis"
+PREVIEW_CASE = "PREVIEW"
 SOS_ROLES = ("emergency", "on_call_psychologist", "case_owner")
 NOTE_TAGS = ("progress", "relapse", "trigger", "concern", "contact", "decision")
 #: engine refusals that mean "this button belongs to an older menu"
@@ -69,6 +70,8 @@ class ChatService:
         self.publishing = publishing
         # one lock per chat (kept: chats are practitioners, a few hundred at most)
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        #: drafts being previewed, by (dialog id, negative preview version); lost on restart
+        self._previews: dict[tuple[str, int], dl.Dialog] = {}
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -200,6 +203,8 @@ class ChatService:
                 if self.checkins is None:
                     return [self._text(turn, "checkin_unavailable")]
                 return await self.checkins.list_upcoming(turn.actor)
+            case "preview" if self.publishing is not None:
+                return await self.start_preview(turn, argument)
             case "draft" | "preview" | "review" | "publish" | "reject" | "approve" if (
                 self.publishing is not None
             ):
@@ -210,7 +215,7 @@ class ChatService:
     async def _sos(self, turn: _Turn) -> list[Reply]:
         state = self._engine_state(turn)
         if state is not None:
-            result = dl.step(self.dialogs.source(), state, dl.Sos(), self.clock.now())
+            result = dl.step(self._source(turn), state, dl.Sos(), self.clock.now())
             if result.error is None:
                 return await self._apply(turn, result)
         contacts = await self._contacts_reply(turn, SOS_ROLES, urgent=True)
@@ -400,7 +405,7 @@ class ChatService:
                 return [self._text(turn, "choose_option"), *self._current_prompt(turn)]
         state = self._engine_state(turn)
         if state is not None and session.expects == "text":
-            result = dl.step(self.dialogs.source(), state, dl.Text(text), self.clock.now())
+            result = dl.step(self._source(turn), state, dl.Text(text), self.clock.now())
             return await self._apply(turn, result)
         return [self._text(turn, "not_understood")]
 
@@ -434,7 +439,7 @@ class ChatService:
         if parsed is None or state is None or parsed.sid != turn.session.sid:
             return self._expired(turn)
         event = dl.Choose(parsed.option, parsed.turn)
-        result = dl.step(self.dialogs.source(), state, event, self.clock.now())
+        result = dl.step(self._source(turn), state, event, self.clock.now())
         if result.error is not None:
             if result.error.code in _EXPIRED:
                 return self._expired(turn)
@@ -477,6 +482,29 @@ class ChatService:
         event = dl.Start(dialog_id, turn.lang, context)
         result = dl.step(self.dialogs.source(), None, event, self.clock.now())
         return await self._apply(turn, result)
+
+    # -- preview of a draft (publishing) ----------------------------------------------------
+
+    async def start_preview(self, turn: _Turn, dialog_id: str) -> list[Reply]:
+        """/preview DIALOG: run a draft (from publishing) for a psychologist as users will see
+        it; `session.preview` makes notes, check-ins and pages simulated."""
+        assert self.publishing is not None
+        replies, dialog = await self.publishing.preview_draft(turn.actor, dialog_id.strip())
+        if dialog is None:
+            return replies
+        self._previews[(dialog.id, dialog.version)] = dialog
+        # a stand-in case code: notes and check-ins are simulated "on" it, never on a real case
+        turn.session = ChatSession(preview=True, case=PREVIEW_CASE)
+        context = {"practitioner": turn.actor.name, "case": PREVIEW_CASE}
+        event = dl.Start(dialog.id, turn.lang, context, {}, dialog.version)
+        result = dl.step(self._source(turn), None, event, self.clock.now())
+        return [*replies, *await self._apply(turn, result)]
+
+    def _source(self, turn: _Turn) -> dl.DialogSource:
+        """The guidance a conversation runs on: the catalog, plus the drafts in preview."""
+        if turn.session.preview and self._previews:
+            return _PreviewSource(self.dialogs.source(), self._previews)
+        return self.dialogs.source()
 
     async def _apply(self, turn: _Turn, result: dl.StepResult) -> list[Reply]:
         """Turn the engine's outputs into replies and requests; remember the new state."""
@@ -593,6 +621,19 @@ class ChatService:
 
     def _text(self, turn: _Turn, key: str, **values: Any) -> Reply:
         return Reply(self.catalog.text(turn.lang, key, **values))
+
+
+class _PreviewSource:
+    """A dialog source where drafts in preview answer for their (negative) versions."""
+
+    def __init__(self, base: dl.DialogSource, previews: dict[tuple[str, int], dl.Dialog]) -> None:
+        self._base = base
+        self._previews = previews
+
+    def get(self, dialog_id: str, version: int | None = None) -> dl.Dialog | None:
+        if version is not None and (dialog_id, version) in self._previews:
+            return self._previews[(dialog_id, version)]
+        return self._base.get(dialog_id, version)
 
 
 def output_reason(result: dl.StepResult) -> str:
