@@ -97,6 +97,9 @@ def dialog_files(path: str | Path) -> list[Path]:
     """The dialog files in a folder (not transcripts); a `dialogs/` sub-folder is used if any."""
     folder = Path(path)
     if folder.is_file():
+        if folder.name.endswith(".test.yaml"):  # a transcript stands for its dialog
+            dialog = folder.with_name(folder.name[: -len(".test.yaml")] + ".yaml")
+            return [dialog] if dialog.is_file() else []
         return [folder]
     if (folder / "dialogs").is_dir():
         folder = folder / "dialogs"
@@ -109,46 +112,64 @@ def load_paths(
     roles: Collection[str] | None = None,
     max_bytes: int = MAX_BYTES,
 ) -> LibraryLoad:
-    """Load and check files and folders as one library (goto targets and ids across all)."""
+    """Load and check files and folders as one library (goto targets and ids across all).
+
+    A single file is checked with the other dialogs of its folder as its library (so that its
+    gotos resolve); only the named files and folders are reported on.
+    """
     files: list[Path] = []
     diagnostics: list[Diagnostic] = []
     for path in paths:
         if not Path(path).exists():
             diagnostics.append(diag(Loc(str(path)), "RD006", "no such file or folder"))
             continue
-        files.extend(dialog_files(path))
+        for file in dialog_files(path):
+            if file.resolve() not in {f.resolve() for f in files}:
+                files.append(file)
+    named = {file.resolve() for file in files}
+    siblings: list[Path] = []
+    for path in paths:
+        if Path(path).is_file():
+            for other in dialog_files(Path(path).parent):
+                if other.resolve() not in named and other not in siblings:
+                    siblings.append(other)
     if roles is None and paths:
         roles_file = find_contact_roles(paths[0])
         if roles_file is not None:
             roles_load = load_contact_roles(roles_file)
             diagnostics.extend(roles_load.diagnostics)
             roles = set(roles_load.roles)
-    loaded: list[tuple[Dialog, list[Diagnostic]]] = []
+    loaded: list[tuple[Dialog, list[Diagnostic], bool]] = []
     where: dict[str, Path] = {}
-    for file in files:
+    for file in [*files, *siblings]:
+        reported = file.resolve() in named
         result = load_dialog_file(file, max_bytes=max_bytes)
-        diagnostics.extend(result.diagnostics)
+        if reported:
+            diagnostics.extend(result.diagnostics)
         dialog = result.dialog
         if dialog is None:
             continue
         if dialog.id in where:
-            diagnostics.append(
-                diag(
-                    dialog.locs.get("id", dialog.loc),
-                    "RD022",
-                    f"dialog id {dialog.id!r} is also declared in {where[dialog.id]}",
+            if reported:
+                diagnostics.append(
+                    diag(
+                        dialog.locs.get("id", dialog.loc),
+                        "RD022",
+                        f"dialog id {dialog.id!r} is also declared in {where[dialog.id]}",
+                    )
                 )
-            )
             continue
         where[dialog.id] = file
-        loaded.append((dialog, result.diagnostics))
+        loaded.append((dialog, result.diagnostics, reported))
     library = Library()
-    for dialog, own in loaded:
+    for dialog, own, reported in loaded:
         checked = check_dialog(dialog, roles=roles, dialog_ids=where.keys())
-        diagnostics.extend(checked)
+        if reported:
+            diagnostics.extend(checked)
         if not has_errors(own) and not has_errors(checked):
             library.add(dialog, 1)
-    return LibraryLoad(library, sort_diagnostics(diagnostics), where)
+    files_of = {i: f for i, f in where.items() if f.resolve() in named}
+    return LibraryLoad(library, sort_diagnostics(diagnostics), files_of)
 
 
 def load_library(

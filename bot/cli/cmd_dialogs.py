@@ -73,6 +73,10 @@ def register(subparsers: Any) -> None:
     graph.add_argument("-o", "--output", metavar="OUT")
     graph.set_defaults(func=cmd_graph)
 
+    from bot.cli.dialogs_versions import register_versions
+
+    register_versions(sub)
+
 
 def _paths(args: argparse.Namespace) -> list[Path]:
     if args.paths:
@@ -119,16 +123,12 @@ def _library_for(args: argparse.Namespace, target: str) -> tuple[Library, str] |
         if result.dialog is None:
             _print_diagnostics(result.diagnostics, sys.stderr)
             return None
-        folder = load_paths([path.parent])
-        ours = [d for d in folder.diagnostics if d.loc.file == str(path)]
-        diagnostics = ours or result.diagnostics
-        _print_diagnostics(diagnostics, sys.stderr)
-        if has_errors(diagnostics):
+        loaded = load_paths([path])
+        _print_diagnostics(loaded.diagnostics, sys.stderr)
+        if has_errors(loaded.diagnostics) or result.dialog.id not in loaded.library:
             print("relais: fix the errors above before playing this dialog", file=sys.stderr)
             return None
-        library = Library(d for d in folder.library if d.id != result.dialog.id)
-        library.add(result.dialog, 1)
-        return library, result.dialog.id
+        return loaded.library, result.dialog.id
     loaded = load_paths([load_config(args.config).content_path])
     if target not in loaded.library:
         known = ", ".join(loaded.library.ids()) or "none"
@@ -247,8 +247,10 @@ def cmd_test(args: argparse.Namespace) -> int:
             sibling = path.with_name(path.name[: -len(".yaml")] + ".test.yaml")
             if sibling.exists():
                 transcripts.append(sibling)
+    transcripts = sorted({t.resolve(): t for t in transcripts}.values())
     for dialog in loaded.library:
-        outcomes.append(walk_dialog(loaded.library, dialog))
+        if dialog.id in loaded.files:
+            outcomes.append(walk_dialog(loaded.library, dialog))
     for transcript in transcripts:
         outcomes.extend(run_transcript_file(loaded.library, transcript))
     passed = sum(1 for o in outcomes if o.passed)

@@ -202,3 +202,15 @@ def test_graph_png_bytes() -> None:
     dialog = load_dialog_file(DATA / "full.yaml").dialog
     assert dialog is not None
     assert render_picture(dialog, "png").startswith(b"\x89PNG")
+
+
+def test_one_file_is_checked_against_its_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    # full.yaml goes to tips.yaml: the sibling resolves the goto but is not reported on
+    assert main(["dialogs", "check", str(DATA / "full.yaml")]) == 0
+    assert "1 dialog(s) checked: 0 errors, 0 warnings" in capsys.readouterr().err
+
+
+def test_test_command_on_one_transcript(capsys: pytest.CaptureFixture[str]) -> None:
+    paths = [str(DATA / "full.test.yaml"), str(DATA / "full.yaml")]
+    assert main(["dialogs", "test", *paths]) == 0
+    assert capsys.readouterr().out.strip().endswith("4 passed, 0 failed")
