@@ -419,6 +419,11 @@ class FakeBotApi:
             message.chat_id, message.message_id, current.data_for(label), **kwargs
         )
 
+    def add_user(self, user_id: int, first_name: str | None = None) -> None:
+        """A user who has opened a private chat with the bot (so the bot may write first),
+        without sending anything yet."""
+        self._chat(user_id, self._user(user_id, first_name, None))
+
     def block(self, user_id: int) -> None:
         """The user blocks the bot: every send to their chat answers 403."""
         self._blocked.add(user_id)

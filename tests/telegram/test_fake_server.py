@@ -213,3 +213,12 @@ async def test_files_upload_and_download(fake: FakeBotApi, http: ClientSession) 
 async def test_waiting_times_out_with_a_helpful_message(fake: FakeBotApi) -> None:
     with pytest.raises(AssertionError, match="waiting for a message from the bot to chat 11"):
         await fake.next_message(11, timeout=0.05)
+
+
+async def test_a_user_added_without_a_message_can_be_written_to(
+    fake: FakeBotApi, http: ClientSession
+) -> None:
+    fake.add_user(321, "Quiet")
+    status, _ = await api(http, fake, "sendMessage", chat_id=321, text="reminder")
+    assert status == 200
+    assert (await fake.next_message(321)).text == "reminder"
