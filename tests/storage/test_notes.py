@@ -93,3 +93,17 @@ async def test_assign_member_by_owner_only_same_team(relais: Relais) -> None:
         await relais.assign_member(world.owner, "K-1", world.stranger.practitioner_id, "mentor")
     with pytest.raises(NotAllowed):
         await relais.assign_member(world.mentor, "K-1", newcomer.practitioner_id, "mentor")
+
+
+async def test_amendments_listed_oldest_first(relais: Relais, clock: FakeClock) -> None:
+    world = await make_world(relais)
+    note = await relais.log_note(world.mentor, "K-1", "v1", [])
+    ids = []
+    for text in ("v2", "v3", "v4"):
+        clock.advance(timedelta(seconds=1, microseconds=500))
+        ids.append((await relais.amend_note(world.mentor, "K-1", note.id, text)).id)
+    clock.advance(timedelta(seconds=1))
+    again = await relais.amend_note(world.mentor, "K-1", ids[0], "v5")  # amends the original
+    assert again.amends_id == note.id
+    original = next(n for n in await relais.list_notes(world.owner, "K-1") if n.id == note.id)
+    assert original.amended_by == (*ids, again.id)
