@@ -1,33 +1,32 @@
-"""Check-in use cases: schedules, the buttons of reminders and pages, follow-ups, pages.
+"""Check-in use cases: schedules, the buttons of reminders and pages, follow-ups, pages, and
+the dispatcher's lifecycle (`start(channels)` / `stop()`).
 
 Every use case declares its permission (`bot.policy`) through the storage layer's decorators
-(`@requires`, `@operator_command`) or the two below, which follow the same pattern (one
-transaction, fresh actor, policy check, audit entry in the same transaction, refusals audited):
-
-- ``@requires_occurrence(action)``: a button on a reminder or a page. The occurrence id in the
-  token is the sub-object: it must exist and its case must be of the actor's team. Allowed to
-  anyone the frozen escalation chain has notified (the paged on-call person is usually not on
-  the case), to the practitioner who asked for a page, and otherwise by the policy table on the
-  occurrence's case.
-- ``@requires_any_case(action)``: an action about no case in particular (a page without a case,
-  listing one's check-ins): allowed to roles that may do it on a case they are a member of.
+(`@requires`, `@operator_command`) or those of `bot.checkins.permissions` (buttons identified
+by an occurrence, actions about no case in particular), which follow the same pattern.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from bot.channels.base import Channel
 from bot.checkins import escalation as esc
+from bot.checkins.commands import chat_rule
 from bot.checkins.dispatcher import CheckinDispatcher
 from bot.checkins.notify import apply_step, freeze_page_chain, quiet_hours_of, state_of
 from bot.checkins.notify import tell_requester as _tell_requester
 from bot.checkins.outbox import queue_message
+from bot.checkins.permissions import (
+    OccurrenceScope,
+    TeamScope,
+    requires_any_case,
+    requires_occurrence,
+)
 from bot.checkins.quiet_hours import delivery_time
 from bot.checkins.recurrence import (
     OneOff,
@@ -39,10 +38,10 @@ from bot.checkins.recurrence import (
 )
 from bot.checkins.texts import local_time, text
 from bot.checkins.timer import CheckinTimer
-from bot.checkins.tokens import checkin_token, parse_checkin_token
+from bot.checkins.tokens import SCHEDULE_ACTIONS, checkin_token, parse_checkin_token
 from bot.clock import Clock
-from bot.config import Config
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.config import Config, parse_duration
+from bot.errors import ConfigError, InvalidInput, NotAllowed, NotFound
 from bot.messages import Button, Reply
 from bot.policy import Action, Relation, is_allowed
 from bot.usecases.admin import one_practitioner
@@ -50,7 +49,6 @@ from bot.usecases.base import (
     Actor,
     CaseScope,
     EntryScope,
-    Permission,
     UseCases,
     operator_command,
     requires,
@@ -58,7 +56,7 @@ from bot.usecases.base import (
 from storage import checkins_repo as repo
 from storage.tx import Database, Tx
 
-__all__ = ["CheckinService", "HasDatabase", "OccurrenceScope", "TeamScope", "Upcoming"]
+__all__ = ["CheckinService", "HasDatabase", "Upcoming"]
 
 log = logging.getLogger(__name__)
 
@@ -105,132 +103,6 @@ class Upcoming:
         }
 
 
-@dataclass(slots=True)
-class OccurrenceScope:
-    tx: Tx
-    actor: Actor
-    occurrence: repo.Occurrence
-    case: repo.CaseRef | None
-    token: str
-    action: str
-
-
-@dataclass(slots=True)
-class TeamScope:
-    tx: Tx
-    actor: Actor
-
-
-def _mark(fn: Any, permission: Permission) -> None:
-    fn.__relais_permission__ = permission
-
-
-def requires_occurrence(
-    action: Action,
-) -> Callable[
-    [Callable[Concatenate[S, OccurrenceScope, P], Awaitable[R]]],
-    Callable[Concatenate[S, Actor, str, P], Awaitable[R]],
-]:
-    """A button on an occurrence: `method(actor, token, ...)` (see the module docstring)."""
-
-    def decorate(
-        fn: Callable[Concatenate[S, OccurrenceScope, P], Awaitable[R]],
-    ) -> Callable[Concatenate[S, Actor, str, P], Awaitable[R]]:
-        @functools.wraps(fn)
-        async def wrapper(
-            self: S, actor: Actor, token: str, /, *args: P.args, **kwargs: P.kwargs
-        ) -> R:
-            parsed = parse_checkin_token(token)
-            if parsed is None:
-                raise InvalidInput("this button is not a check-in button")
-            async with self.db.transaction(self.clock.now()) as tx:
-                fresh = await self._fresh_actor(tx, actor)
-                occ = await repo.get_occurrence(tx.conn, occurrence_id=parsed.occurrence_id)
-                case = (
-                    await repo.case_by_id(tx.conn, case_id=occ.case_id)
-                    if occ and occ.case_id
-                    else None
-                )
-                if occ is None or (case is not None and case.team_id != fresh.team_id):
-                    raise NotFound("this check-in no longer exists")
-                if occ.kind == "page" and case is None:
-                    requester = (
-                        await repo.practitioner(tx.conn, practitioner_id=occ.requested_by)
-                        if occ.requested_by
-                        else None
-                    )
-                    if requester is None or requester.team_id != fresh.team_id:
-                        raise NotFound("this check-in no longer exists")
-                allowed = _in_chain(occ, fresh.practitioner_id)
-                if not allowed and case is not None:
-                    relation = await repo.relation_to_case(
-                        tx.conn, case=case, practitioner_id=fresh.practitioner_id
-                    )
-                    allowed = is_allowed(fresh.roles, action, Relation(relation))
-                if allowed:
-                    scope = OccurrenceScope(tx, fresh, occ, case, token, parsed.action)
-                    result = await fn(self, scope, *args, **kwargs)
-                    await tx.audit(
-                        actor_kind="practitioner",
-                        actor_id=fresh.practitioner_id,
-                        action=str(action),
-                        case_id=case.id if case else None,
-                        case_code=case.code if case else None,
-                        detail={"occurrence": occ.id, "button": parsed.action},
-                    )
-                    return result
-            await self._audit_denied(actor, str(action), None)
-            raise NotAllowed(f"you may not do this ({action})")
-
-        _mark(wrapper, Permission("case", str(action)))
-        return wrapper
-
-    return decorate
-
-
-def requires_any_case(
-    action: Action,
-) -> Callable[
-    [Callable[Concatenate[S, TeamScope, P], Awaitable[R]]],
-    Callable[Concatenate[S, Actor, P], Awaitable[R]],
-]:
-    """Not about one case: allowed to roles that may do `action` as a member of a case."""
-
-    def decorate(
-        fn: Callable[Concatenate[S, TeamScope, P], Awaitable[R]],
-    ) -> Callable[Concatenate[S, Actor, P], Awaitable[R]]:
-        @functools.wraps(fn)
-        async def wrapper(self: S, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            async with self.db.transaction(self.clock.now()) as tx:
-                fresh = await self._fresh_actor(tx, actor)
-                if is_allowed(fresh.roles, action, Relation.MEMBER):
-                    result = await fn(self, TeamScope(tx, fresh), *args, **kwargs)
-                    await tx.audit(
-                        actor_kind="practitioner",
-                        actor_id=fresh.practitioner_id,
-                        action=str(action),
-                    )
-                    return result
-            await self._audit_denied(actor, str(action), None)
-            raise NotAllowed(f"your role may not do this ({action})")
-
-        _mark(wrapper, Permission("team", str(action)))
-        return wrapper
-
-    return decorate
-
-
-def _in_chain(occ: repo.Occurrence, practitioner_id: str) -> bool:
-    """Was this person notified by the occurrence (or did they ask for the page)?"""
-    if practitioner_id in (occ.recipient_id, occ.requested_by):
-        return True
-    if occ.escalation_chain in ("", "[]"):
-        return False
-    chain = esc.Chain.from_json(occ.escalation_chain)
-    notified = chain.targets[: occ.escalation_level + 1]
-    return any(t.practitioner_id == practitioner_id for t in notified)
-
-
 def _rule_text(schedule: repo.Schedule) -> str:
     rule = schedule.rule
     if isinstance(rule, OneOff):
@@ -256,6 +128,7 @@ class CheckinService(UseCases):
         self.on_work = on_work
         self.dispatcher: CheckinDispatcher | None = None
         self.timer: CheckinTimer | None = None
+        self._last_case: dict[str, str] = {}  # schedule id -> case code, for button replies
 
     def _poke(self) -> None:
         if self.on_work is not None:
@@ -375,9 +248,7 @@ class CheckinService(UseCases):
         del label  # the label is the dialog's wording: never stored with the case (no content)
         return due
 
-    async def set_schedule_status(
-        self, actor: Actor, schedule_id: str, action: Literal["pause", "resume", "cancel"]
-    ) -> str:
+    async def set_schedule_status(self, actor: Actor, schedule_id: str, action: str) -> str:
         """Pause, resume or cancel a schedule by id (the chat layer's entry point)."""
         async with self.db.engine.connect() as conn:
             schedule = await repo.get_schedule(conn, schedule_id=schedule_id)
@@ -388,10 +259,9 @@ class CheckinService(UseCases):
         return await self._set_status(actor, case.code, schedule_id, action)
 
     @requires(Action.SCHEDULE_CHECKIN)
-    async def _set_status(
-        self, scope: CaseScope, schedule_id: str, action: Literal["pause", "resume", "cancel"]
-    ) -> str:
+    async def _set_status(self, scope: CaseScope, schedule_id: str, action: str) -> str:
         scope.detail.update(schedule=schedule_id, change=action)
+        self._last_case[schedule_id] = scope.case.code
         return await self._change_status(scope.tx, scope.case.id, schedule_id, action)
 
     async def _change_status(
@@ -511,8 +381,86 @@ class CheckinService(UseCases):
     # -- buttons ----------------------------------------------------------------------------
 
     async def handle_button(self, actor: Actor, token: str) -> list[Reply]:
-        """A button of a reminder, an escalation or a page (`ci.<occurrence>.<action>`)."""
+        """A button of a reminder, an escalation or a page (`ci.<occurrence>.<action>`), or of
+        a schedule (`ci.<schedule>.sp|sr|sc`: pause, resume, cancel)."""
+        parsed = parse_checkin_token(token)
+        if parsed is not None and parsed.action in SCHEDULE_ACTIONS:
+            action = SCHEDULE_ACTIONS[parsed.action]
+            status = await self.set_schedule_status(actor, parsed.occurrence_id, action)
+            return [self._schedule_reply(actor, parsed.occurrence_id, status, token)]
         return await self._button(actor, token)
+
+    def _schedule_reply(
+        self, actor: Actor, schedule_id: str, status: str, token: str | None = None
+    ) -> Reply:
+        lang = actor.language
+        buttons: tuple[Button, ...] = ()
+        if status == "active":
+            buttons = (
+                Button(text(lang, "b_pause"), checkin_token(schedule_id, "sp")),
+                Button(text(lang, "b_cancel"), checkin_token(schedule_id, "sc")),
+            )
+        elif status == "paused":
+            buttons = (
+                Button(text(lang, "b_resume"), checkin_token(schedule_id, "sr")),
+                Button(text(lang, "b_cancel"), checkin_token(schedule_id, "sc")),
+            )
+        label = text(lang, "paused") if status == "paused" else status
+        return Reply(
+            text(
+                lang, "schedule_status", case=self._last_case.get(schedule_id, "-"), status=label
+            ),
+            buttons=buttons,
+            answers_button=token,
+        )
+
+    # -- /checkin from chat -----------------------------------------------------------------
+
+    async def handle_command(self, actor: Actor, argument: str) -> list[Reply]:
+        """`/checkin CASE weekly MO 09:00 | every 3d 09:00 | monthly 1 10:00 | in 24h [NAME]`:
+        a check-in on a case, reminding NAME (a practitioner on the case; default: you)."""
+        lang = actor.language
+        words = argument.split()
+        if len(words) < 3:
+            return [Reply(text(lang, "checkin_usage"))]
+        code, kind = words[0].upper(), words[1].lower()
+        try:
+            if kind in ("in", "dans"):
+                after, rest = parse_duration(words[2], "after"), words[3:]
+                rule: Recurrence = OneOff(self.clock.now() + after)
+            else:
+                rule, rest = chat_rule(kind, words[2:], actor.time_zone, self.clock.now())
+        except (InvalidInput, ConfigError, ValueError, IndexError):
+            return [Reply(text(lang, "checkin_usage"))]
+        reminded = None
+        if rest:
+            reminded = await self._practitioner_named(actor, " ".join(rest))
+        if isinstance(rule, OneOff) and reminded in (None, actor.practitioner_id):
+            # a follow-up for oneself: any practitioner on the case may (checkin.followup)
+            due = await self.schedule_followup(actor, code, rule.at_utc - self.clock.now())
+            when = local_time(due, actor.time_zone)
+            return [Reply(text(lang, "scheduled", case=code, rule="once", when=when))]
+        sid = await self.create_schedule(actor, code, rule, reminded_id=reminded)
+        async with self.db.engine.connect() as conn:
+            schedule = await repo.get_schedule(conn, schedule_id=sid)
+            await conn.rollback()
+        assert schedule is not None
+        when = local_time(schedule.next_due_at, actor.time_zone) if schedule.next_due_at else "-"
+        self._last_case[sid] = code
+        reply = self._schedule_reply(actor, sid, "active")
+        body = text(lang, "scheduled", case=code, rule=_rule_text(schedule), when=when)
+        return [Reply(body, buttons=reply.buttons)]
+
+    async def _practitioner_named(self, actor: Actor, name: str) -> str:
+        async with self.db.transaction(self.clock.now()) as tx:
+            found = [
+                p
+                for p in await tx.people.by_name(name=name, include_revoked=False)
+                if p.team_id == actor.team_id
+            ]
+        if len(found) != 1:
+            raise InvalidInput("name one practitioner of the case to remind")
+        return found[0].id
 
     @requires_occurrence(Action.ACK_CHECKIN)
     async def _button(self, scope: OccurrenceScope) -> list[Reply]:

@@ -52,6 +52,15 @@ _TEXTS: dict[str, dict[str, str]] = {
         "b_ack": "Acknowledge",
         "b_note": "Add a quick note",
         "paused": "paused",
+        "scheduled": "Check-in scheduled on case {case}: {rule}. Next: {when}.",
+        "schedule_status": "Check-in on case {case} is now {status}.",
+        "checkin_usage": (
+            "Usage: /checkin CASE weekly MO 09:00 | every 3d 09:00 | monthly 1 10:00 | in 24h "
+            "[name of the practitioner reminded]"
+        ),
+        "b_pause": "Pause",
+        "b_resume": "Resume",
+        "b_cancel": "Cancel",
     },
     "fr": {
         "reminder": "Point de suivi à faire : dossier {case}",
@@ -94,6 +103,15 @@ _TEXTS: dict[str, dict[str, str]] = {
         "b_ack": "Confirmer",
         "b_note": "Ajouter une note rapide",
         "paused": "en pause",
+        "scheduled": "Point de suivi programmé sur le dossier {case} : {rule}. Prochain : {when}.",
+        "schedule_status": "Le point de suivi du dossier {case} est maintenant : {status}.",
+        "checkin_usage": (
+            "Usage : /checkin DOSSIER weekly LU 09:00 | every 3d 09:00 | monthly 1 10:00 | "
+            "in 24h [nom du praticien à rappeler]"
+        ),
+        "b_pause": "Mettre en pause",
+        "b_resume": "Reprendre",
+        "b_cancel": "Annuler",
     },
 }
 

@@ -1,7 +1,8 @@
-"""Check-in button tokens: `ci.<occurrence id>.<action>` (at most 40 bytes, within Telegram's 64).
+"""Check-in button tokens: `ci.<id>.<action>` (at most 40 bytes, within Telegram's 64).
 
-Actions: done, note (after done), s1h / s1d (snooze), cant (can't reach the person), ack
-(acknowledge an escalation or a page).
+On an occurrence (a reminder, an escalation, a page): done, note (after done), s1h / s1d
+(snooze), cant (can't reach the person), ack (acknowledge an escalation or a page).
+On a schedule: sp (pause), sr (resume), sc (cancel).
 """
 
 from __future__ import annotations
@@ -9,9 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["ACTIONS", "CheckinToken", "checkin_token", "parse_checkin_token"]
+__all__ = [
+    "ACTIONS",
+    "SCHEDULE_ACTIONS",
+    "CheckinToken",
+    "checkin_token",
+    "parse_checkin_token",
+]
 
-ACTIONS = frozenset({"done", "note", "s1h", "s1d", "cant", "ack"})
+SCHEDULE_ACTIONS = {"sp": "pause", "sr": "resume", "sc": "cancel"}
+ACTIONS = frozenset({"done", "note", "s1h", "s1d", "cant", "ack", *SCHEDULE_ACTIONS})
 _TOKEN = re.compile(r"^ci\.([0-9a-f]{32})\.([a-z0-9]{1,8})$")
 
 

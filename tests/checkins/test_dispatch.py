@@ -404,3 +404,30 @@ async def test_audit_has_no_content(team: Team) -> None:
         rows = (await conn.execute(select(AuditEntryRow.detail))).scalars().all()
     assert rows
     assert not any("Check-in due" in r or "mentor" in r for r in rows)
+
+
+async def test_chat_command_sets_a_weekly_checkin_with_buttons(team: Team) -> None:
+    usage = await team.service.handle_command(team.owner, "K-7F3A weekly")
+    assert usage[0].text.startswith("Usage")
+    replies = await team.service.handle_command(team.owner, "k-7f3a weekly lu 9h00 mentor")
+    reply = replies[0]
+    assert reply.text == (
+        "Check-in scheduled on case K-7F3A: weekly:MO@09:00 Europe/Paris. Next: Mon 05 Jan 09:00."
+    )
+    assert [b.label for b in reply.buttons] == ["Pause", "Cancel"]
+    paused = await team.service.handle_button(team.owner, reply.buttons[0].token)
+    assert paused[0].text == "Check-in on case K-7F3A is now paused."
+    assert [b.label for b in paused[0].buttons] == ["Resume", "Cancel"]
+    with pytest.raises(NotAllowed):
+        await team.service.handle_button(team.outsider, paused[0].buttons[0].token)
+    await team.run_until(at_paris(2026, 1, 5, 9, 0))
+    team.assert_quiet()
+    await team.service.handle_button(team.owner, paused[0].buttons[0].token)
+    await team.run_until(at_paris(2026, 1, 12, 9, 0))
+    msg = team.take(team.mentor, "Check-in due")
+    await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+    followup = await team.service.handle_command(team.mentor, "K-7F3A in 2h")
+    assert "Next: Mon 12 Jan 11:00" in followup[0].text
+    await team.run_until(at_paris(2026, 1, 12, 11, 0))
+    msg = team.take(team.mentor, "Check-in due")
+    await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))

@@ -1,0 +1,161 @@
+"""The permission decorators of check-in use cases that are not about one case code.
+
+They follow the storage layer's pattern (`bot.usecases.base`): one transaction, the actor
+re-read from the database, the policy table checked, the audit entry written in the same
+transaction, a refusal audited and raised as NotAllowed.
+
+- ``@requires_occurrence(action)``: a button on a reminder or a page, `method(actor, token)`.
+  The occurrence id in the token is the sub-object: it must exist and its case must be of the
+  actor's team. Allowed to anyone the frozen escalation chain has notified (a paged on-call
+  person is usually not on the case), to the practitioner who asked for a page, and otherwise
+  by the policy table on the occurrence's case.
+- ``@requires_any_case(action)``: about no case in particular (a page without a case, listing
+  one's check-ins): allowed to roles that may do `action` as a member of a case.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from bot.checkins import escalation as esc
+from bot.checkins.tokens import parse_checkin_token
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.policy import Action, Relation, is_allowed
+from bot.usecases.base import Actor, Permission, UseCases
+from storage import checkins_repo as repo
+from storage.tx import Tx
+
+__all__ = ["OccurrenceScope", "TeamScope", "in_chain", "requires_any_case", "requires_occurrence"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S", bound=UseCases)
+
+
+@dataclass(slots=True)
+class OccurrenceScope:
+    tx: Tx
+    actor: Actor
+    occurrence: repo.Occurrence
+    case: repo.CaseRef | None
+    token: str
+    action: str
+
+
+@dataclass(slots=True)
+class TeamScope:
+    tx: Tx
+    actor: Actor
+
+
+def _mark(fn: Any, permission: Permission) -> None:
+    fn.__relais_permission__ = permission
+
+
+def requires_occurrence(
+    action: Action,
+) -> Callable[
+    [Callable[Concatenate[S, OccurrenceScope, P], Awaitable[R]]],
+    Callable[Concatenate[S, Actor, str, P], Awaitable[R]],
+]:
+    """A button on an occurrence: `method(actor, token, ...)` (see the module docstring)."""
+
+    def decorate(
+        fn: Callable[Concatenate[S, OccurrenceScope, P], Awaitable[R]],
+    ) -> Callable[Concatenate[S, Actor, str, P], Awaitable[R]]:
+        @functools.wraps(fn)
+        async def wrapper(
+            self: S, actor: Actor, token: str, /, *args: P.args, **kwargs: P.kwargs
+        ) -> R:
+            parsed = parse_checkin_token(token)
+            if parsed is None:
+                raise InvalidInput("this button is not a check-in button")
+            async with self.db.transaction(self.clock.now()) as tx:
+                fresh = await self._fresh_actor(tx, actor)
+                occ = await repo.get_occurrence(tx.conn, occurrence_id=parsed.occurrence_id)
+                case = (
+                    await repo.case_by_id(tx.conn, case_id=occ.case_id)
+                    if occ and occ.case_id
+                    else None
+                )
+                if occ is None or (case is not None and case.team_id != fresh.team_id):
+                    raise NotFound("this check-in no longer exists")
+                if occ.kind == "page" and case is None:
+                    requester = (
+                        await repo.practitioner(tx.conn, practitioner_id=occ.requested_by)
+                        if occ.requested_by
+                        else None
+                    )
+                    if requester is None or requester.team_id != fresh.team_id:
+                        raise NotFound("this check-in no longer exists")
+                allowed = in_chain(occ, fresh.practitioner_id)
+                if not allowed and case is not None:
+                    relation = await repo.relation_to_case(
+                        tx.conn, case=case, practitioner_id=fresh.practitioner_id
+                    )
+                    allowed = is_allowed(fresh.roles, action, Relation(relation))
+                if allowed:
+                    scope = OccurrenceScope(tx, fresh, occ, case, token, parsed.action)
+                    result = await fn(self, scope, *args, **kwargs)
+                    await tx.audit(
+                        actor_kind="practitioner",
+                        actor_id=fresh.practitioner_id,
+                        action=str(action),
+                        case_id=case.id if case else None,
+                        case_code=case.code if case else None,
+                        detail={"occurrence": occ.id, "button": parsed.action},
+                    )
+                    return result
+            await self._audit_denied(actor, str(action), None)
+            raise NotAllowed(f"you may not do this ({action})")
+
+        _mark(wrapper, Permission("case", str(action)))
+        return wrapper
+
+    return decorate
+
+
+def requires_any_case(
+    action: Action,
+) -> Callable[
+    [Callable[Concatenate[S, TeamScope, P], Awaitable[R]]],
+    Callable[Concatenate[S, Actor, P], Awaitable[R]],
+]:
+    """Not about one case: allowed to roles that may do `action` as a member of a case."""
+
+    def decorate(
+        fn: Callable[Concatenate[S, TeamScope, P], Awaitable[R]],
+    ) -> Callable[Concatenate[S, Actor, P], Awaitable[R]]:
+        @functools.wraps(fn)
+        async def wrapper(self: S, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            async with self.db.transaction(self.clock.now()) as tx:
+                fresh = await self._fresh_actor(tx, actor)
+                if is_allowed(fresh.roles, action, Relation.MEMBER):
+                    result = await fn(self, TeamScope(tx, fresh), *args, **kwargs)
+                    await tx.audit(
+                        actor_kind="practitioner",
+                        actor_id=fresh.practitioner_id,
+                        action=str(action),
+                    )
+                    return result
+            await self._audit_denied(actor, str(action), None)
+            raise NotAllowed(f"your role may not do this ({action})")
+
+        _mark(wrapper, Permission("team", str(action)))
+        return wrapper
+
+    return decorate
+
+
+def in_chain(occ: repo.Occurrence, practitioner_id: str) -> bool:
+    """Was this person notified by the occurrence (or did they ask for the page)?"""
+    if practitioner_id in (occ.recipient_id, occ.requested_by):
+        return True
+    if occ.escalation_chain in ("", "[]"):
+        return False
+    chain = esc.Chain.from_json(occ.escalation_chain)
+    notified = chain.targets[: occ.escalation_level + 1]
+    return any(t.practitioner_id == practitioner_id for t in notified)
