@@ -2,12 +2,13 @@
 
 Breadth-first over engine states: every option, yes and no, and for inputs a few answers built
 from the values the dialog's conditions compare with (and their neighbours for numbers), bounded
-in states. Fails if a path ends anywhere but an end, a contact or a goto handoff, if no answer
+in states; when the bound is hit, seeded random walks (the same every run) reach further. Fails if a path ends anywhere but an end, a contact or a goto handoff, if no answer
 moves an input on, or if a node is never visited.
 """
 
 from __future__ import annotations
 
+import random
 from collections import deque
 
 from dialogs.engine import step
@@ -21,6 +22,8 @@ from dialogs.transcripts import TEST_CONTEXT, TEST_NOW, CheckOutcome
 __all__ = ["MAX_WALK_STATES", "walk_dialog"]
 
 MAX_WALK_STATES = 20_000
+RANDOM_WALKS = 500
+RANDOM_WALK_STEPS = 400
 _DEFAULT_ANSWERS = ("test answer", "5", "1", "10", "0", "2025-01-31", "yes", "no")
 
 
@@ -49,6 +52,17 @@ def _answers(dialog: Dialog) -> list[str]:
     return sorted(found) + [a for a in _DEFAULT_ANSWERS if a not in found]
 
 
+def _events(library: DialogSource, state: SessionState, answers: list[str]) -> list[Event]:
+    """What a user could do at the state's prompt: every option, yes/no, or the answers."""
+    current = library.get(state.dialog_id, state.version)
+    node = current.nodes.get(state.node) if current else None
+    if isinstance(node, InputNode):
+        return [Text(a) for a in answers]
+    if isinstance(node, QuestionNode):
+        return [Choose(o.id, state.turn) for o in node.options]
+    return [Choose("yes", state.turn), Choose("no", state.turn)]
+
+
 def _key(state: SessionState) -> str:
     data = state.to_dict()
     data.pop("turn")
@@ -75,7 +89,7 @@ def walk_dialog(
                 last = result_visited[-1] if result_visited else None
                 node = None
                 if last is not None:
-                    owner = library.get(last[0])
+                    owner = dialog if last[0] == dialog.id else library.get(last[0])
                     node = owner.nodes.get(last[1]) if owner else None
                 if output.reason != "completed" or not isinstance(
                     node, EndNode | ContactNode | GotoNode
@@ -101,17 +115,8 @@ def walk_dialog(
         state = queue.popleft()
         if state.ended:
             continue
-        current = library.get(state.dialog_id, state.version)
-        node = current.nodes.get(state.node) if current else None
-        events: list[Event]
-        if isinstance(node, InputNode):
-            events = [Text(a) for a in answers]
-        else:
-            events = [Choose("yes", state.turn), Choose("no", state.turn)]
-            if isinstance(node, QuestionNode):
-                events = [Choose(o.id, state.turn) for o in node.options]
         progressed = False
-        for event in events:
+        for event in _events(library, state, answers):
             result = step(library, state, event, TEST_NOW)
             if result.error is not None or result.state is None:
                 continue
@@ -127,6 +132,26 @@ def walk_dialog(
             queue.append(result.state)
         if not progressed:
             problems.append(f"stuck at {state.dialog_id}/{state.node}: no choice or answer works")
+    # too many states to explore them all: random walks (seeded: the same every run) go deeper
+    rng = random.Random(dialog.id)
+    for _ in range(RANDOM_WALKS if bounded else 0):
+        if problems or all(n in visited for n in dialog.nodes):
+            break
+        state = first.state
+        for _ in range(RANDOM_WALK_STEPS):
+            if state.ended:
+                break
+            events = _events(library, state, answers)
+            rng.shuffle(events)
+            for event in events:
+                result = step(library, state, event, TEST_NOW)
+                if result.error is None and result.state is not None:
+                    note_result(result.visited, result.outputs)
+                    state = result.state
+                    break
+            else:
+                problems.append(f"stuck at {state.dialog_id}/{state.node}: no answer works")
+                break
     missing = [n for n in dialog.nodes if n not in visited]
     if missing and not bounded:
         problems.append("never visited: " + ", ".join(missing))

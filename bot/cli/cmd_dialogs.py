@@ -32,7 +32,7 @@ from dialogs import (
     render_graph,
     step,
 )
-from dialogs.diagnostics import Diagnostic, has_errors
+from dialogs.diagnostics import CODES, Diagnostic, codes_markdown, has_errors
 from dialogs.durations import format_duration
 from dialogs.errors import DialogError
 from dialogs.graph import GRAPH_FORMATS
@@ -65,6 +65,10 @@ def register(subparsers: Any) -> None:
     )
     test.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
     test.set_defaults(func=cmd_test)
+
+    codes = sub.add_parser("codes", help="list the checker's diagnostic codes")
+    codes.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    codes.set_defaults(func=cmd_codes)
 
     graph = sub.add_parser("graph", help="draw a dialog (mermaid, dot, svg, png)")
     graph.add_argument("file", metavar="FILE")
@@ -260,6 +264,22 @@ def cmd_test(args: argparse.Namespace) -> int:
             print(outcome)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+# -- codes ---------------------------------------------------------------------------------------
+def cmd_codes(args: argparse.Namespace) -> int:
+    if args.format == "markdown":
+        print(codes_markdown())
+    elif args.format == "json":
+        rows = [
+            {"code": c.code, "severity": c.severity, "title": c.title, "fix": c.fix}
+            for c in CODES.values()
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for info in CODES.values():
+            print(f"{info.code} {info.severity:<7} {info.title}\n        {info.fix}")
+    return 0
 
 
 # -- graph --------------------------------------------------------------------------------------

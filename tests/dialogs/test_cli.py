@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from dialogs.diagnostics import CODES
 from tests.dialogs.helpers import DATA
 
 BROKEN = DATA / "broken" / "broken.yaml"
@@ -214,3 +215,27 @@ def test_test_command_on_one_transcript(capsys: pytest.CaptureFixture[str]) -> N
     paths = [str(DATA / "full.test.yaml"), str(DATA / "full.yaml")]
     assert main(["dialogs", "test", *paths]) == 0
     assert capsys.readouterr().out.strip().endswith("4 passed, 0 failed")
+
+
+def test_walk_goes_deep_with_random_walks_when_bounded() -> None:
+    from dialogs import Library, load_dialog_text
+    from dialogs.walk import walk_dialog
+
+    lines = ["id: chain", "title: Chain", "start: n0", "nodes:"]
+    for i in range(30):
+        lines += [f"  n{i}:", "    kind: input", f"    text: 'Step {i}?'", f"    var: v{i}"]
+        lines += ["    validate: {type: number}", f"    next: n{i + 1}"]
+    lines += ["  n30: {kind: end}"]
+    dialog = load_dialog_text("\n".join(lines) + "\n", "chain.yaml").dialog
+    assert dialog is not None
+    outcome = walk_dialog(Library([dialog]), dialog, max_states=50)
+    assert outcome.passed, outcome.problems
+
+
+def test_codes_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dialogs", "codes", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("| code | severity | problem | what to do |")
+    assert "| RD071 | error |" in out
+    assert main(["dialogs", "codes", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == len(CODES)
