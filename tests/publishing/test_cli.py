@@ -1,0 +1,105 @@
+"""`relais dialogs draft|review|publish|history|diff|rollback` end to end (SQLite)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.publishing.conftest import make_content
+
+TIPS = (Path(__file__).resolve().parent / "data" / "tips.yaml").read_text("utf-8")
+
+
+@pytest.fixture
+def config_file(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("RELAIS_DATABASE_URL", "RELAIS_KEYS", "RELAIS_AUDIT_SECRET", "RELAIS_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    content = make_content(tmp_path)
+    path = tmp_path / "relais.toml"
+    path.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'content_dir = "{content}"\n'
+        f'[storage]\nurl = "{sqlite_url}"\n'
+        "[publishing]\nreviewers_required = 1\n",
+        "utf-8",
+    )
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], config: Path, *argv: str) -> tuple[int, str, str]:
+    code = main(["--config", str(config), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_draft_review_publish_history_diff_rollback(
+    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for role, name in (("psychologist", "Pia"), ("psychologist", "Paul"), ("mentor", "Alex")):
+        assert run(capsys, config_file, "admin", "invite", "--role", role, "--name", name)[0] == 0
+    draft = tmp_path / "tips.yaml"
+    draft.write_text(TIPS.replace("next: done", "next: nowhere"), "utf-8")
+    code, _, err = run(capsys, config_file, "dialogs", "draft", str(draft), "--as", "Pia")
+    assert code == 1
+    assert "tips.yaml:28:11: RD024 error" in err
+
+    draft.write_text(TIPS, "utf-8")
+    code, out, _ = run(capsys, config_file, "dialogs", "draft", str(draft), "--as", "Pia")
+    assert code == 0, out
+    assert "Draft ready: tips" in out
+    code, _, err = run(capsys, config_file, "dialogs", "draft", str(draft), "--as", "Alex")
+    assert code == 1
+    assert "may not" in err
+    code, _, err = run(capsys, config_file, "dialogs", "publish", "tips", "--as", "Pia")
+    assert code == 1
+    assert "needs a colleague's approval" in err
+    code, _, err = run(
+        capsys, config_file, "dialogs", "review", "tips", "--approve", "--as", "Pia"
+    )
+    assert code == 1
+    assert "another psychologist" in err
+    code, out, _ = run(
+        capsys, config_file, "dialogs", "review", "tips", "--approve", "--as", "Paul"
+    )
+    assert (code, out.strip()) == (0, "draft of tips: approved")
+    code, out, _ = run(capsys, config_file, "dialogs", "publish", "tips", "--as", "Pia")
+    assert code == 0
+    assert "tips version 1 published (draft)" in out
+    assert "1 team member(s)" in out  # Alex, a mentor: the audience
+
+    draft.write_text(TIPS.replace("Take care.", "Rest well."), "utf-8")
+    assert run(capsys, config_file, "dialogs", "draft", str(draft), "--as", "Pia")[0] == 0
+    assert (
+        run(capsys, config_file, "dialogs", "review", "tips", "--approve", "--as", "Paul")[0] == 0
+    )
+    code, out, _ = run(capsys, config_file, "dialogs", "publish", "tips")  # the operator
+    assert code == 0
+    assert "0 session(s) in progress on version 1" in out
+
+    code, out, _ = run(capsys, config_file, "dialogs", "diff", "tips", "1", "2")
+    assert code == 0
+    assert '-    text: {en: "Take care."' in out
+    assert '+    text: {en: "Rest well."' in out
+    code, out, _ = run(capsys, config_file, "dialogs", "rollback", "tips", "1", "--as", "Paul")
+    assert code == 0
+    assert "tips version 3 published (rollback)" in out
+    code, out, _ = run(capsys, config_file, "dialogs", "history", "tips", "--json")
+    versions = json.loads(out)["versions"]
+    assert [(v["version"], v["origin"], v["author"], v["reviewer"]) for v in versions] == [
+        (1, "draft", "Pia", "Paul"),
+        (2, "draft", "Pia", "Paul"),
+        (3, "rollback", "Paul", ""),
+    ]
+    assert versions[0]["checksum"] == versions[2]["checksum"]
+    code, out, _ = run(capsys, config_file, "dialogs", "diff", "tips", "1", "3")
+    assert "identical" in out
+    code, _, err = run(capsys, config_file, "dialogs", "diff", "tips", "1", "9")
+    assert code == 1
+    assert "no version 9" in err
+    code, out, _ = run(capsys, config_file, "dialogs", "history", "crisis")
+    assert code == 0
+    assert "v1" in out
+    assert "bundled" in out
