@@ -71,7 +71,9 @@ class Relais(
         url = config.database_url()
         if migrate_schema:
             await migrate.upgrade(url)
-        engine = create_engine(url, echo=config.storage.echo)
+        engine = create_engine(
+            url, echo=config.storage.echo, synchronous=config.storage.sqlite_synchronous
+        )
         try:
             await migrate.check_schema(engine)
         except BaseException:

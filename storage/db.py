@@ -45,7 +45,12 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def create_engine(
-    url: str, *, echo: bool = False, immediate: bool = True, foreign_keys: bool = True
+    url: str,
+    *,
+    echo: bool = False,
+    immediate: bool = True,
+    foreign_keys: bool = True,
+    synchronous: str = "normal",
 ) -> AsyncEngine:
     """An async engine for `url`; SQLite gets WAL, foreign keys and BEGIN IMMEDIATE.
 
@@ -63,12 +68,17 @@ def create_engine(
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
-        _configure_sqlite(engine, immediate=immediate, foreign_keys=foreign_keys)
+        _configure_sqlite(
+            engine, immediate=immediate, foreign_keys=foreign_keys, synchronous=synchronous
+        )
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine, *, immediate: bool, foreign_keys: bool) -> None:
+def _configure_sqlite(
+    engine: AsyncEngine, *, immediate: bool, foreign_keys: bool, synchronous: str
+) -> None:
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    sync = "FULL" if synchronous == "full" else "NORMAL"
     fk = "ON" if foreign_keys else "OFF"
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -76,7 +86,7 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool, foreign_keys: boo
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={sync}")
         cursor.execute(f"PRAGMA foreign_keys={fk}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
