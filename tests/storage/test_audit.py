@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import NoResultFound
@@ -105,3 +107,15 @@ async def test_audit_holds_no_content(relais: Relais) -> None:
     dumped = repr(rows)
     assert "CANARY" not in dumped
     assert "Mehdi" not in dumped
+
+
+async def test_concurrent_writers_keep_one_chain(relais: Relais) -> None:
+    world = await make_world(relais)
+    before = (await relais.audit_verify()).entries
+    await asyncio.gather(
+        *(relais.log_note(world.mentor, "K-1", f"parallel {i}", []) for i in range(12)),
+        *(relais.list_notes(world.owner, "K-1") for _ in range(6)),
+    )
+    report = await relais.audit_verify()
+    assert report.ok, report.problems
+    assert report.entries == before + 18
