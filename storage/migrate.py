@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.errors import SchemaOutOfDate
+from bot.errors import ConfigError, SchemaOutOfDate
 from storage.db import create_engine
 
-__all__ = ["check_schema", "current", "downgrade", "head", "upgrade"]
+__all__ = ["check_schema", "current", "downgrade", "head", "reporting", "upgrade"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -52,25 +55,44 @@ async def _with_migration_engine(url: str, fn_name: str, revision: str) -> None:
 
 
 async def upgrade(url: str, revision: str = "head") -> None:
-    await _with_migration_engine(url, "upgrade", revision)
+    async with reporting(url):
+        await _with_migration_engine(url, "upgrade", revision)
 
 
 async def downgrade(url: str, revision: str) -> None:
-    await _with_migration_engine(url, "downgrade", revision)
+    async with reporting(url):
+        await _with_migration_engine(url, "downgrade", revision)
 
 
 async def current(url: str) -> str | None:
     engine = create_engine(url, immediate=False)
     try:
-        async with engine.connect() as conn:
+        async with reporting(url), engine.connect() as conn:
             return await conn.run_sync(_current)
     finally:
         await engine.dispose()
 
 
+def unreachable(url: str, exc: BaseException) -> ConfigError:
+    """A one-line error for a database that cannot be reached (no password in it)."""
+    safe = make_url(url).render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    return ConfigError(f"cannot reach the database {safe}: {reason}", "storage.url")
+
+
+@asynccontextmanager
+async def reporting(url: str) -> AsyncIterator[None]:
+    """Turn connection failures into ConfigError (printed as one line by the CLI)."""
+    try:
+        yield
+    except (OSError, OperationalError, InterfaceError) as exc:
+        raise unreachable(url, exc) from exc
+
+
 async def check_schema(engine: AsyncEngine) -> None:
     """Raise SchemaOutOfDate unless the database is at the head revision."""
-    async with engine.connect() as conn:
+    url = engine.url.render_as_string(hide_password=False)
+    async with reporting(url), engine.connect() as conn:
         rev = await conn.run_sync(_current)
         await conn.rollback()
     expected = head()
