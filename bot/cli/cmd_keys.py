@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.app import Relais
@@ -28,7 +29,7 @@ def register(subparsers: Any) -> None:
     rotate.add_argument("--json", action="store_true")
     rotate.set_defaults(func=_rotate)
     generate = sub.add_parser("generate", help="print a new key line (for RELAIS_KEYS)")
-    generate.add_argument("--id", default="k2")
+    generate.add_argument("--id", default=f"k{datetime.now(UTC):%Y%m%d}", help="key id")
     generate.set_defaults(func=_generate)
     status = sub.add_parser("status", help="the active key and any unfinished rotation")
     status.add_argument("--json", action="store_true")

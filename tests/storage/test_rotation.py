@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import select
 
 from bot.app import Relais
-from storage.crypto import key_id_of
+from bot.clock import FakeClock
+from bot.config import Config, StorageConfig
+from bot.errors import ConfigError
+from storage.crypto import format_key_line, generate_key, key_id_of
 from storage.models import NoteRow, PractitionerRow
 from tests.storage.helpers import make_world
 
@@ -49,3 +55,30 @@ async def test_rotate_interrupted_then_resumed(relais: Relais) -> None:
         assert len(await reopened.list_notes(world.owner, "K-1")) == 7
     finally:
         await reopened.close()
+
+
+async def test_rotation_with_keys_from_the_environment(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = format_key_line("a", generate_key())
+    monkeypatch.setenv("RELAIS_KEYS", first)
+    monkeypatch.delenv("RELAIS_DATABASE_URL", raising=False)
+    config = Config(data_dir=str(tmp_path / "d"), storage=StorageConfig(url=sqlite_url))
+    relais = await Relais.open(config, FakeClock())
+    try:
+        world = await make_world(relais)
+        await relais.log_note(world.mentor, "K-1", "kept", [])
+        with pytest.raises(ConfigError, match="RELAIS_KEYS"):
+            await relais.rotate_keys()
+    finally:
+        await relais.close()
+    monkeypatch.setenv("RELAIS_KEYS", first + "\n" + format_key_line("b", generate_key()))
+    relais = await Relais.open(config, FakeClock())
+    try:
+        progress = await relais.rotate_keys(new_key=False)
+        assert progress.finished
+        assert progress.target_key_id == "b"
+        assert await _key_ids(relais) == {"b"}
+        assert [n.body for n in await relais.list_notes(world.mentor, "K-1")] == ["kept"]
+    finally:
+        await relais.close()
