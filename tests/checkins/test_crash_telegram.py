@@ -1,6 +1,7 @@
 """The crash test of the issue: a real `relais run` process (SQLite, Telegram channel against the
 fake Bot API server) with 1,000 check-ins falling due, killed with SIGKILL at 20 random moments
-and restarted each time.
+and restarted each time: half of the kills at a random moment of the start or the catch-up, half
+at a random moment while reminders are being sent and recorded (the dangerous part).
 
 What it proves:
 - never lost: every occurrence's reminder reaches the fake Telegram server;
@@ -112,14 +113,23 @@ async def test_relais_killed_twenty_times_delivers_every_reminder(
             loop = asyncio.get_running_loop()
             while kills < KILLS:
                 started = loop.time()
+                sends_before = len(fake.calls("sendMessage"))
                 proc = await _spawn(config, fake.token, log)
                 if first_send is None:  # learn how long a start takes, once
-                    while not fake.calls("sendMessage"):
+                    while len(fake.calls("sendMessage")) == sends_before:
                         assert proc.returncode is None, log.read_text()[-2000:]
-                        await asyncio.sleep(0.02)
+                        await asyncio.sleep(0.01)
                     first_send = loop.time() - started
-                # a random moment: during the start, the catch-up or the sends
-                await asyncio.sleep(rng.uniform(0.6 * first_send, first_send + 0.8))
+                if kills % 2:
+                    # a random moment of the start or the catch-up
+                    await asyncio.sleep(rng.uniform(0.0, first_send))
+                else:
+                    # a random moment while reminders are being sent and recorded
+                    while len(fake.calls("sendMessage")) == sends_before:
+                        if proc.returncode is not None or loop.time() - started > 30:
+                            break
+                        await asyncio.sleep(0.005)
+                    await asyncio.sleep(rng.uniform(0.0, 0.3))
                 if proc.returncode is None:
                     proc.send_signal(signal.SIGKILL)
                 await proc.wait()
