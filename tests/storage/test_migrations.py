@@ -65,3 +65,10 @@ async def test_open_refuses_out_of_date_schema(
         await Relais.open(config, FakeClock())
     relais = await Relais.open(config, FakeClock(), migrate_schema=True)
     await relais.close()
+
+
+async def test_new_sqlite_database_is_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "relais.db"
+    await migrate.upgrade(f"sqlite:///{path}")
+    assert path.stat().st_mode & 0o077 == 0
+    assert path.parent.stat().st_mode & 0o077 == 0
