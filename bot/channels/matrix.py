@@ -59,7 +59,7 @@ from nio.crypto.attachments import decrypt_attachment
 from nio.store import SqliteStore
 
 from bot.channels.base import Handler, SendResult
-from bot.channels.matrix_render import normalise_command, render_reply
+from bot.channels.matrix_render import normalise_command, render_reply, strip_reply_fallback
 from bot.channels.matrix_send import NETWORK_ERRORS, Sender, backoff, retry_delay, tx_id_for
 from bot.channels.matrix_state import (
     Credentials,
@@ -82,6 +82,13 @@ _SYNC_FILTER: dict[str, Any] = {
     "room": {"timeline": {"limit": 100}, "state": {"lazy_load_members": False}},
     "presence": {"types": []},
 }
+
+
+def _is_edit(event: Event) -> bool:
+    if isinstance(event, MegolmEvent):
+        return False  # known once decrypted; edits are rare enough to answer then
+    relation = event.source.get("content", {}).get("m.relates_to") or {}
+    return bool(relation.get("rel_type") == "m.replace")
 
 
 class MatrixChannelError(RelaisError):
@@ -402,6 +409,8 @@ class MatrixChannel:
             return False
         if getattr(event, "msgtype", "") == "m.notice":
             return False  # automatic messages (other bots): never answered
+        if _is_edit(event):
+            return False  # an edit of an earlier message is not a new answer
         since = self.state.room_since(room_id) or self.state.first_start_ms
         if initial or event.server_timestamp < min(since, int(time.time() * 1000)):
             self.state.mark_processed(event.event_id, room_id)
@@ -490,7 +499,7 @@ class MatrixChannel:
             "display_name": display_name,
         }
         if isinstance(event, RoomMessageText):
-            return Incoming(text=normalise_command(event.body), **common)
+            return Incoming(text=normalise_command(strip_reply_fallback(event)), **common)
         if isinstance(event, RoomMessageFile | RoomEncryptedFile):
             return Incoming(document=self._document(event), **common)
         return None

@@ -174,8 +174,13 @@ class Practitioner:
 
     async def say(self, room_id: str, text: str, *, tx_id: str | None = None) -> str:
         """Send an (encrypted, in an encrypted room) text message; return its event id."""
+        return await self.send_content(room_id, {"msgtype": "m.text", "body": text}, tx_id=tx_id)
+
+    async def send_content(
+        self, room_id: str, content: dict[str, Any], *, tx_id: str | None = None
+    ) -> str:
+        """Send any m.room.message content (edits, replies...); return its event id."""
         await self._prepare(room_id)
-        content = {"msgtype": "m.text", "body": text}
         response = await self.client.room_send(
             room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
         )

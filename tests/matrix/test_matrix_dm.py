@@ -153,3 +153,34 @@ async def test_first_message_sent_while_bot_offline_and_only_invited(
     replies = await mentor.messages(room, 2, timeout=15)
     assert [r.body for r in replies] == ["echo: are you there?", "echo: hello?"]
     assert [i.text for i in handler.seen] == ["are you there?", "hello?"]
+
+
+async def test_edits_are_not_answered_and_reply_quotes_are_stripped(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)
+    mentor = await practitioners.new("mentor")
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+    first = await mentor.say(room, "helo")
+    assert (await mentor.next_message(room)).body == "echo: helo"
+
+    await mentor.send_content(
+        room,
+        {
+            "msgtype": "m.text",
+            "body": "* hello",
+            "m.new_content": {"msgtype": "m.text", "body": "hello"},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": first},
+        },
+    )
+    await mentor.send_content(
+        room,
+        {
+            "msgtype": "m.text",
+            "body": f"> <{bot.user_id}> echo: helo\n\nyes",
+            "m.relates_to": {"m.in_reply_to": {"event_id": first}},
+        },
+    )
+    assert (await mentor.next_message(room)).body == "echo: yes"
+    assert [i.text for i in handler.seen] == ["helo", "yes"]
