@@ -48,18 +48,13 @@ class IdentityUseCases(UseCases):
     @channel_entry("identity.identify")
     async def identify(self, scope: EntryScope, channel: str, user_id: str) -> Actor | None:
         """The enrolled practitioner behind a chat identity, or None (unknown or revoked)."""
-        tx = scope.tx
-        pid = await tx.people.practitioner_for(channel=channel, user_id=str(user_id))
-        if pid is None:
+        row = await scope.tx.access.actor_for_identity(channel=channel, user_id=str(user_id))
+        if row is None:
             return None
-        found = await tx.people.actor_row(practitioner_id=pid)
-        if found is None:
-            return None
-        row, roles = found
         return Actor(
-            practitioner_id=row.id,
-            name=tx.people.decrypt_name(row),
-            roles=roles,
+            practitioner_id=row.practitioner_id,
+            name=row.name,
+            roles=row.roles,
             team_id=row.team_id,
             language=row.language,
             time_zone=row.time_zone,

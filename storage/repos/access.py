@@ -10,7 +10,13 @@ from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
-from storage.models import CaseMemberRow, CaseRow, PractitionerRoleRow, PractitionerRow
+from storage.models import (
+    CaseMemberRow,
+    CaseRow,
+    ChannelIdentityRow,
+    PractitionerRoleRow,
+    PractitionerRow,
+)
 from storage.records import Case
 
 __all__ = ["Access", "ActorRow"]
@@ -76,6 +82,24 @@ class Access:
             await self._conn.execute(
                 self._base().where(
                     PractitionerRow.id == practitioner_id, PractitionerRow.revoked_at.is_(None)
+                )
+            )
+        ).first()
+        return self._actor(row) if row else None
+
+    async def actor_for_identity(self, *, channel: str, user_id: str) -> ActorRow | None:
+        """The practitioner bound to a chat identity, unless unknown or revoked."""
+        row = (
+            await self._conn.execute(
+                self._base()
+                .join(
+                    ChannelIdentityRow,
+                    ChannelIdentityRow.practitioner_id == PractitionerRow.id,
+                )
+                .where(
+                    ChannelIdentityRow.channel == channel,
+                    ChannelIdentityRow.user_id == user_id,
+                    PractitionerRow.revoked_at.is_(None),
                 )
             )
         ).first()
