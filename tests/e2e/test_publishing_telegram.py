@@ -17,6 +17,7 @@ import pytest
 
 from bot.channels.telegram import TelegramChannel
 from bot.chat.catalog import LANGUAGES
+from bot.checkins.dispatcher import CheckinDispatcher
 from bot.clock import FakeClock
 from bot.config import Config, PublishingConfig, StorageConfig
 from bot.runtime import Runtime, open_runtime
@@ -131,6 +132,16 @@ async def test_publish_a_dialog_from_a_file_over_telegram(stack: Stack) -> None:
     answer = joined(await s.say(PIA, "/publish tips"))
     assert "Published tips version 1." in answer
     assert "2 team member(s) told" in answer  # the two mentors
+
+    # the notice goes through the check-in outbox: the title, nothing more
+    runtime = s.runtime
+    dispatcher = CheckinDispatcher(
+        runtime.relais.db, runtime.clock, runtime.config.checkins, {"telegram": s.channel}
+    )
+    await dispatcher.tick()
+    for chat in (MINA, MILO):
+        notice = await s.fake.next_message(chat, timeout=10)
+        assert notice.text == "New guidance available: Tips for a hard day"
 
     answer = await s.say(MINA, "/dialogs")
     assert "How are you doing?" in joined(await s.click(answer[-1], "Tips for a hard day"))
