@@ -336,3 +336,9 @@ class People:
         await self._conn.execute(
             insert(InviteAttemptRow).values(channel=channel, user_id=user_id, at=now)
         )
+
+    async def forget_attempts_before(self, *, before: datetime) -> int:
+        result = await self._conn.execute(
+            delete(InviteAttemptRow).where(InviteAttemptRow.at < before)
+        )
+        return int(result.rowcount)
