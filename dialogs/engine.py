@@ -128,8 +128,10 @@ class _Run:
     def text(self, value: TextValue | None) -> str:
         if value is None:
             return ""
-        source = value.get(self.lang, self.dialog.default_language)
-        if is_template(source):
+        source = value.values.get(self.lang)
+        if source is None:
+            source = value.get(self.lang, self.dialog.default_language)
+        if value.has_template and is_template(source):
             return render(source, self.env())
         return source
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 from dialogs.diagnostics import Loc
 from dialogs.expr import Expr
+from dialogs.templates import is_template
 
 __all__ = [
     "CONTEXT_VARIABLES",
@@ -46,6 +47,11 @@ class Text:
     loc: Loc
     plain: bool = False
     locs: Mapping[str, Loc] = field(default_factory=dict)
+    #: some value holds `{{`, `{%` or `{#` (computed: the engine skips Jinja otherwise)
+    has_template: bool = field(default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "has_template", any(map(is_template, self.values.values())))
 
     def get(self, lang: str, default_lang: str) -> str:
         value = self.values.get(lang)
