@@ -2,8 +2,9 @@
 
 Breadth-first over engine states: every option, yes and no, and for inputs a few answers built
 from the values the dialog's conditions compare with (and their neighbours for numbers), bounded
-in states; when the bound is hit, seeded random walks (the same every run) reach further. Fails if a path ends anywhere but an end, a contact or a goto handoff, if no answer
-moves an input on, or if a node is never visited.
+in states; when the bound is hit, seeded random walks (the same every run) reach further.
+Fails if a path ends anywhere but an end, a contact or a goto handoff, if no answer moves an
+input on, or if a node is never visited.
 """
 
 from __future__ import annotations
