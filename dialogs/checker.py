@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Collection, Iterator
 
 from dialogs.diagnostics import Diagnostic, Loc
-from dialogs.expr import variables
+from dialogs.expr import Expr, variables
 from dialogs.loader import LoadResult, load_dialog_text
 from dialogs.model import (
     CONTEXT_VARIABLES,
@@ -276,12 +276,9 @@ class _Checker:
                 f"did you mean {match[0]!r}?" if match else "",
             )
 
-    def condition(self, expr: object, source: str, loc: Loc, what: str) -> None:
+    def condition(self, expr: Expr | None, source: str, loc: Loc, what: str) -> None:
         if expr is None:
             return
-        from dialogs.expr import Expr
-
-        assert isinstance(expr, Expr)
         for name in sorted(variables(expr) - self.defined):
             self.add(
                 loc,

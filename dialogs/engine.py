@@ -9,6 +9,7 @@ unchanged with an `EventError`. `Sos` and `Cancel` work from any node of any dia
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -347,8 +348,6 @@ def step(
         return _refuse(state, "ended", lang)
     if isinstance(event, Cancel | Timeout):
         reason = "cancelled" if isinstance(event, Cancel) else "timeout"
-        from dataclasses import replace
-
         return StepResult(replace(state, ended=True, end_reason=reason), (Ended(reason),))
     run = _resume(library, state)
     if run is None:

@@ -7,7 +7,7 @@ keys' values came from (`locs`), so that the checker can point at the exact line
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Literal
 
@@ -183,6 +183,4 @@ class Dialog:
         return self.languages[0] if self.languages else "en"
 
     def with_version(self, version: int) -> Dialog:
-        from dataclasses import replace
-
         return replace(self, version=version)
