@@ -67,6 +67,11 @@ class CheckinTimer:
         self._scheduler = scheduler
         await self._run()
 
+    async def wait_idle(self) -> None:
+        """Wait for the tick in progress, if any (tests, benchmarks, shutdown)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.gather(self._task, return_exceptions=True)
+
     def poke(self) -> None:
         """Tick as soon as possible (new work due now, e.g. a page)."""
         self._arm_at(datetime.now(UTC))
