@@ -186,6 +186,15 @@ def _last_prompt(outputs: list[Output]) -> Say | None:
     return None
 
 
+def _names(value: Any) -> list[str]:
+    """A word or a list of words, as a list of texts (nothing = an empty list)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
 def _check_expect(expect: Mapping[str, Any], outputs: list[Output]) -> list[str]:
     problems: list[str] = []
     shown = {r for o in outputs if isinstance(o, ShowContacts) for r in o.roles}
@@ -194,21 +203,16 @@ def _check_expect(expect: Mapping[str, Any], outputs: list[Output]) -> list[str]
     checkins = [o for o in outputs if isinstance(o, ScheduleCheckin)]
     ended = any(isinstance(o, Ended) for o in outputs)
     if "contacts" in expect:
-        wanted = expect["contacts"]
-        wanted = [wanted] if isinstance(wanted, str) else list(wanted or [])
+        wanted = _names(expect["contacts"])
         missing = [r for r in wanted if r not in shown]
         if missing or (not wanted and shown):
             problems.append(f"expected contacts {wanted}, shown {sorted(shown)}")
     if "page" in expect:
         wanted = expect["page"]
-        wanted_list = (
-            []
-            if wanted in (False, None)
-            else [wanted]
-            if isinstance(wanted, str)
-            else list(wanted)
-        )
-        ok = bool(paged) if wanted is True else sorted(wanted_list) == sorted(paged)
+        if isinstance(wanted, bool):
+            ok = bool(paged) == wanted
+        else:
+            ok = sorted(_names(wanted)) == sorted(paged)
         if not ok:
             problems.append(f"expected page {wanted!r}, paged {paged}")
     if "note" in expect:
@@ -256,10 +260,13 @@ def _run_transcript(library: DialogSource, test: _Transcript) -> CheckOutcome:
                 problems.append(f"the bot did not say {item.value!r}; it said: {shown[:300]}")
         elif item.action == "options":
             offered = [o.id for o in prompt.options] if prompt else []
-            if offered != list(item.value or []):
+            if offered != _names(item.value):
                 problems.append(f"expected options {item.value}, offered {offered}")
         elif item.action == "expect":
-            problems.extend(_check_expect(item.value, since))
+            try:
+                problems.extend(_check_expect(item.value, since))
+            except (TypeError, ValueError) as exc:
+                problems.append(f"expect {item.value!r} is not understood: {exc}")
         elif item.action == "choose":
             event = Choose(str(item.value), state.turn if state else 0)
         elif item.action == "text":

@@ -239,3 +239,26 @@ def test_codes_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert "| RD071 | error |" in out
     assert main(["dialogs", "codes", "--format", "json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == len(CODES)
+
+
+def test_odd_transcript_values_are_failures_not_tracebacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("full.yaml", "tips.yaml"):
+        shutil.copy(DATA / name, tmp_path / name)
+    (tmp_path / "full.test.yaml").write_text(
+        "dialog: full\ntests:\n"
+        "  - name: odd\n    steps:\n      - options: 5\n"
+        "  - name: odder\n    steps:\n      - choose: sos\n"
+        "      - expect: {contacts: 5, page: 3}\n"
+        "  - steps: [{checkin: true}]\n"
+        "  - name: fine\n    steps:\n      - choose: sos\n"
+        "      - expect: {page: true, note: false}\n",
+        encoding="utf-8",
+    )
+    assert main(["dialogs", "test", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL full: odd" in out
+    assert "FAIL full: odder" in out
+    assert "unknown step 'checkin'" in out
+    assert out.strip().endswith("4 passed, 3 failed")
