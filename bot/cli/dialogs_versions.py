@@ -1,4 +1,4 @@
-"""`relais dialogs draft|review|publish|history|diff|rollback`: publishing on the command line.
+"""`relais dialogs draft|withdraw|review|publish|history|diff|rollback` (publishing).
 
 Without ``--as NAME`` the operator acts (audited as "operator"); with it, the named practitioner
 does, under the same rules as in chat (only psychologists and admins; a reviewer is never the
@@ -31,6 +31,11 @@ def register_versions(sub: Any) -> None:
     draft.add_argument("file", metavar="FILE", help="a dialog (.yaml) or its tests (.test.yaml)")
     draft.add_argument("--as", dest="as_name", metavar="NAME", help="act as this practitioner")
     draft.set_defaults(func=_draft)
+
+    withdraw = sub.add_parser("withdraw", help="drop the open draft of a dialog")
+    withdraw.add_argument("dialog", metavar="ID")
+    withdraw.add_argument("--as", dest="as_name", metavar="NAME")
+    withdraw.set_defaults(func=_withdraw)
 
     review = sub.add_parser("review", help="approve or send back a draft")
     review.add_argument("dialog", metavar="ID")
@@ -111,6 +116,19 @@ def _draft(args: argparse.Namespace) -> int:
         for reply in service.draft_replies(outcome, "en"):
             print(reply.text, file=sys.stdout if outcome.saved else sys.stderr)
         return 0 if outcome.saved and outcome.tests_passed else 1
+
+    return _with_service(args, run)
+
+
+def _withdraw(args: argparse.Namespace) -> int:
+    async def run(service: PublishingService) -> int:
+        actor = await _actor(service, args.as_name)
+        if actor is not None:
+            draft = await service.withdraw_draft(actor, args.dialog)
+        else:
+            draft = await service.operator_withdraw(args.dialog)
+        print(f"draft of {draft.dialog_id} withdrawn")
+        return 0
 
     return _with_service(args, run)
 

@@ -27,6 +27,7 @@ from bot.publishing.texts import LANGS, text
 from bot.publishing.usecases import (
     BundledDialog,
     DraftOutcome,
+    HistoryEntry,
     Published,
     PublishingUseCases,
     PublishRefused,
@@ -207,14 +208,25 @@ class PublishingService(PublishingUseCases):
         dialog_id = dialog_id.strip().lower()
         try:
             match command:
+                case "draft" if dialog_id == "withdraw" and rest.strip():
+                    draft = await self.withdraw_draft(actor, rest.strip().lower())
+                    return [Reply(text(lang, "withdrawn", dialog=draft.dialog_id))]
                 case "draft":
                     return await self._list(actor, lang, usage=True)
                 case "review" if not dialog_id:
                     return await self._list(actor, lang, usage=False)
                 case "review":
-                    return self._review_replies(
-                        await self.draft_for_review(actor, dialog_id), lang
+                    view = await self.draft_for_review(actor, dialog_id)
+                    replies = self._review_replies(view, lang)
+                    loaded = load_dialog_text(
+                        view.draft.source,
+                        f"{view.draft.dialog_id}.yaml",
+                        max_bytes=len(view.draft.source.encode()) + 1,
                     )
+                    if loaded.dialog is None:
+                        return replies
+                    caption = text(lang, "picture_caption", dialog=view.draft.dialog_id)
+                    return [*await self._with_picture(caption, loaded.dialog, lang), *replies]
                 case _ if not dialog_id:
                     return [Reply(text(lang, "usage", command=command))]
                 case "preview":
@@ -228,6 +240,24 @@ class PublishingService(PublishingUseCases):
                     return self._published_replies(
                         await self.publish_draft(actor, dialog_id), lang
                     )
+                case "history":
+                    return self._history_replies(
+                        dialog_id, await self.version_history(actor, dialog_id), lang
+                    )
+                case "rollback":
+                    version = rest.strip().lstrip("v")
+                    if not version.isdigit():
+                        return [Reply(text(lang, "rollback_usage"))]
+                    published = await self.rollback_dialog(actor, dialog_id, int(version))
+                    replies = self._published_replies(published, lang)
+                    note = text(
+                        lang,
+                        "rolled_back",
+                        dialog=dialog_id,
+                        version=published.version,
+                        source=int(version),
+                    )
+                    return [Reply(f"{replies[0].text}\n{note}")]
         except PublishRefused as refused:
             return [Reply(refused.text(lang))]
         return [Reply(text(lang, "draft_usage"))]
@@ -303,6 +333,29 @@ class PublishingService(PublishingUseCases):
             replies[-1] = Reply(replies[-1].text, tuple(buttons))
         return replies
 
+    def _history_replies(
+        self, dialog_id: str, entries: list[HistoryEntry], lang: str
+    ) -> list[Reply]:
+        if not entries:
+            return [Reply(text(lang, "history_none", dialog=dialog_id))]
+        lines = [text(lang, "history_title", dialog=dialog_id)]
+        for entry in entries:
+            reviewer = (
+                text(lang, "history_reviewer", reviewer=entry.reviewer) if entry.reviewer else ""
+            )
+            lines.append(
+                text(
+                    lang,
+                    "history_line",
+                    version=entry.version,
+                    when=entry.published_at.strftime("%Y-%m-%d %H:%M UTC"),
+                    origin=entry.origin,
+                    author=entry.author,
+                    reviewer=reviewer,
+                )
+            )
+        return [Reply(_clip("\n".join(lines), lang))]
+
     def _published_replies(self, published: Published, lang: str) -> list[Reply]:
         self._add_published(published)
         dialog = published.dialog
@@ -366,12 +419,16 @@ class PublishingService(PublishingUseCases):
             return [Reply(_clip("\n".join(lines), lang))], None
         dialog = check.dialog.with_version(-1 - secrets.randbelow(2**30))
         intro = text(lang, "preview_intro", dialog=draft.dialog_id)
+        return await self._with_picture(intro, dialog, lang), dialog
+
+    async def _with_picture(self, caption: str, dialog: Dialog, lang: str) -> list[Reply]:
+        """`caption` with the PNG picture of the dialog; without Graphviz, a clear note."""
         picture_lang = lang if lang in dialog.languages else None
         try:
             png = await asyncio.to_thread(render_picture, dialog, "png", picture_lang)
         except GraphvizMissing:
-            return [Reply(intro), Reply(text(lang, "picture_missing"))], dialog
+            return [Reply(caption), Reply(text(lang, "picture_missing"))]
         except DialogError:
-            log.warning("drawing the draft of %s failed", draft.dialog_id)
-            return [Reply(intro), Reply(text(lang, "picture_failed"))], dialog
-        return [Reply(intro, attachment=("dialog.png", png))], dialog
+            log.warning("drawing the draft of %s failed", dialog.id)
+            return [Reply(caption), Reply(text(lang, "picture_failed"))]
+        return [Reply(caption, attachment=("dialog.png", png))]

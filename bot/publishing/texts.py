@@ -12,7 +12,7 @@ _EN: dict[str, str] = {
     "draft_usage": (
         "To draft guidance, send the dialog file (YAML) to me as a document; send its "
         "<id>.test.yaml transcript tests too if you have some. Then /preview ID, /review ID, "
-        "/publish ID."
+        "/publish ID. Also: /draft withdraw ID, /history ID, /rollback ID VERSION."
     ),
     "drafts_open": "Open drafts:",
     "draft_line": "- {dialog}: {status}, by {author}",
@@ -81,13 +81,22 @@ _EN: dict[str, str] = {
     "new_guidance": "New guidance available: {title}",
     "rolled_back": "{dialog} version {version} is a copy of version {source}.",
     "no_version": "{dialog} has no version {version}.",
+    "not_your_draft": "The draft {dialog} is {author}'s: only they (or an admin) can withdraw it.",
+    "withdrawn": "The draft {dialog} was withdrawn.",
+    "picture_caption": "The draft {dialog} as a tree.",
+    "history_title": "Published versions of {dialog}:",
+    "history_line": "v{version}  {when}  {origin}, by {author}{reviewer}",
+    "history_reviewer": ", reviewed by {reviewer}",
+    "history_none": "{dialog} has no published version.",
+    "rollback_usage": "Usage: /rollback DIALOG_ID VERSION",
     "id_too_long": "The dialog id {dialog}... is too long (at most {limit} characters).",
 }
 
 _FR: dict[str, str] = {
     "draft_usage": (
         "Pour rédiger un conseil, envoyez-moi le fichier du dialogue (YAML) en document, et "
-        "ses tests <id>.test.yaml si vous en avez. Puis /preview ID, /review ID, /publish ID."
+        "ses tests <id>.test.yaml si vous en avez. Puis /preview ID, /review ID, /publish ID. "
+        "Aussi : /draft withdraw ID, /history ID, /rollback ID VERSION."
     ),
     "drafts_open": "Brouillons en cours :",
     "draft_line": "- {dialog} : {status}, par {author}",
@@ -161,6 +170,17 @@ _FR: dict[str, str] = {
     "new_guidance": "Nouveau conseil disponible : {title}",
     "rolled_back": "{dialog} version {version} est une copie de la version {source}.",
     "no_version": "{dialog} n'a pas de version {version}.",
+    "not_your_draft": (
+        "Le brouillon {dialog} est celui de {author} : seul(e) l'auteur (ou un administrateur) "
+        "peut le retirer."
+    ),
+    "withdrawn": "Le brouillon {dialog} a été retiré.",
+    "picture_caption": "Le brouillon {dialog} sous forme d'arbre.",
+    "history_title": "Versions publiées de {dialog} :",
+    "history_line": "v{version}  {when}  {origin}, par {author}{reviewer}",
+    "history_reviewer": ", relu par {reviewer}",
+    "history_none": "{dialog} n'a pas de version publiée.",
+    "rollback_usage": "Usage : /rollback ID_DU_DIALOGUE VERSION",
     "id_too_long": "L'identifiant {dialog}... est trop long ({limit} caractères au plus).",
 }
 

@@ -43,7 +43,7 @@ from bot.usecases.base import (
 from dialogs import Dialog, load_dialog_text
 from dialogs.testing import CheckOutcome
 from dialogs.yamlsafe import parse_yaml
-from storage.publishing_repo import DialogVersion, Draft, PublishingRepo
+from storage.publishing_repo import DialogVersion, Draft, PublishingRepo, checksum_of
 from storage.tx import Tx
 
 __all__ = [
@@ -278,6 +278,27 @@ class PublishingUseCases(UseCases):
         if draft is None:
             raise PublishRefused("no_draft", dialog=dialog_id)
         scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, preview=True)
+        return draft
+
+    @operator_command("dialog.withdraw")
+    async def operator_withdraw(self, scope: EntryScope, dialog_id: str) -> Draft:
+        repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
+        draft = await self._find_draft(repo, dialog_id, None)
+        await repo.close_draft(draft_id=draft.id, status="withdrawn", now=scope.tx.now)
+        scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, author_id=draft.author_id)
+        return draft
+
+    @requires_role(Action.DRAFT_DIALOG)
+    async def withdraw_draft(self, scope: ActorScope, dialog_id: str) -> Draft:
+        """Drop an open draft: its author, an admin, or anyone for a draft from content/."""
+        repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
+        draft = await self._find_draft(repo, dialog_id, None)
+        actor = scope.actor
+        if draft.author_id not in (None, actor.practitioner_id) and "admin" not in actor.roles:
+            names = await _names(scope.tx, [draft.author_id])
+            raise PublishRefused("not_your_draft", dialog=dialog_id, author=names[draft.author_id])
+        await repo.close_draft(draft_id=draft.id, status="withdrawn", now=scope.tx.now)
+        scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, author_id=draft.author_id)
         return draft
 
     @requires_role(Action.REVIEW_DIALOG)
@@ -527,20 +548,13 @@ class PublishingUseCases(UseCases):
     @operator_command("dialog.history")
     async def dialog_history(self, scope: EntryScope, dialog_id: str) -> list[HistoryEntry]:
         scope.audit = False  # published guidance, no case data: nothing to audit
-        versions = await PublishingRepo(scope.tx.conn, scope.tx.keys).versions(dialog_id=dialog_id)
-        ids = [v.author_id for v in versions] + [v.reviewer_id for v in versions]
-        names = await _names(scope.tx, ids)
-        return [
-            HistoryEntry(
-                version=v.version,
-                origin=v.origin,
-                author=names.get(v.author_id, "?") if v.author_id else _no_author(v.origin),
-                reviewer=names.get(v.reviewer_id, "?") if v.reviewer_id else "",
-                published_at=v.published_at,
-                checksum=v.checksum,
-            )
-            for v in versions
-        ]
+        return await _history(scope.tx, dialog_id)
+
+    @requires_role(Action.REVIEW_DIALOG)
+    async def version_history(self, scope: ActorScope, dialog_id: str) -> list[HistoryEntry]:
+        """The published versions of a dialog, oldest first (psychologists, in chat)."""
+        scope.detail["dialog_id"] = dialog_id
+        return await _history(scope.tx, dialog_id)
 
     @operator_command("dialog.versions")
     async def published_versions(
@@ -595,8 +609,6 @@ class PublishingUseCases(UseCases):
                 )
                 report.imported.append(item.dialog_id)
                 continue
-            from storage.publishing_repo import checksum_of
-
             checksum = checksum_of(item.source)
             if checksum in {v.checksum for v in versions} or await repo.draft_with_checksum(
                 dialog_id=item.dialog_id, checksum=checksum
@@ -628,6 +640,22 @@ class PublishingUseCases(UseCases):
         scope.detail.update(imported=report.imported, offered=report.offered)
         scope.audit = bool(report.imported or report.offered)
         return report
+
+
+async def _history(tx: Tx, dialog_id: str) -> list[HistoryEntry]:
+    versions = await PublishingRepo(tx.conn, tx.keys).versions(dialog_id=dialog_id)
+    names = await _names(tx, [v.author_id for v in versions] + [v.reviewer_id for v in versions])
+    return [
+        HistoryEntry(
+            version=v.version,
+            origin=v.origin,
+            author=names.get(v.author_id, "?") if v.author_id else _no_author(v.origin),
+            reviewer=names.get(v.reviewer_id, "?") if v.reviewer_id else "",
+            published_at=v.published_at,
+            checksum=v.checksum,
+        )
+        for v in versions
+    ]
 
 
 def _no_author(origin: str) -> str:

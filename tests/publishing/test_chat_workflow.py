@@ -206,3 +206,36 @@ async def test_bad_uploads_change_nothing(world: PubWorld) -> None:
     drafts = await world.publishing.list_open_drafts(world.actors["pia"])
     assert [(d.dialog_id, author) for d, author in drafts] == [("tips", "Paul")]
     assert await world.publishing.published_versions("tips") == []
+
+
+async def test_withdraw_history_and_rollback_in_chat(world: PubWorld) -> None:
+    pia, paul = world.chat("pia"), world.chat("paul")
+    await world.upload("paul", "tips.yaml", TIPS)
+    # the clash is resolved by withdrawing: only the author (or an admin) may
+    assert "only they (or an admin)" in texts(await pia.say("/draft withdraw tips"))
+    assert "The draft tips was withdrawn." in texts(await paul.say("/draft withdraw tips"))
+    assert "Draft ready: tips" in texts(await world.upload("pia", "tips.yaml", TIPS))
+
+    # a reviewer gets the picture of the draft with the review
+    replies = await paul.say("/review tips")
+    assert replies[0].attachment is not None
+    assert replies[0].text == "The draft tips as a tree."
+    await paul.press("Approve")
+    await pia.say("/publish tips")
+    await world.upload("pia", "tips.yaml", TIPS.replace("Take care.", "Version two."))
+    await paul.say("/approve tips")
+    await pia.say("/publish tips")
+
+    assert "Usage: /rollback" in texts(await pia.say("/rollback tips"))
+    replies = await pia.say("/rollback tips 1")
+    assert "Published tips version 3." in texts(replies)
+    assert "tips version 3 is a copy of version 1." in texts(replies)
+    dialog = world.dialogs.source().get("tips")
+    assert dialog is not None
+    assert (dialog.version, "Take care." in dialog.source_text) == (3, True)
+    history = texts(await paul.say("/history tips"))
+    assert "Published versions of tips:" in history
+    assert "v2  2026-01-05 08:00 UTC  draft, by Pia, reviewed by Paul" in history
+    assert "v3  2026-01-05 08:00 UTC  rollback, by Pia" in history
+    for command in ("/history tips", "/rollback tips 1", "/draft withdraw tips"):
+        assert "not allowed" in texts(await world.chat("alex").say(command)), command

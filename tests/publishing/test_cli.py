@@ -99,6 +99,12 @@ def test_draft_review_publish_history_diff_rollback(
     code, _, err = run(capsys, config_file, "dialogs", "diff", "tips", "1", "9")
     assert code == 1
     assert "no version 9" in err
+    assert run(capsys, config_file, "dialogs", "draft", str(draft), "--as", "Paul")[0] == 0
+    code, _, err = run(capsys, config_file, "dialogs", "withdraw", "tips", "--as", "Pia")
+    assert code == 1
+    assert "only they" in err
+    code, out, _ = run(capsys, config_file, "dialogs", "withdraw", "tips")
+    assert (code, out.strip()) == (0, "draft of tips withdrawn")
     code, out, _ = run(capsys, config_file, "dialogs", "history", "crisis")
     assert code == 0
     assert "v1" in out
