@@ -205,9 +205,16 @@ class ChatService:
                 return await self.checkins.list_upcoming(turn.actor)
             case "preview" if self.publishing is not None:
                 return await self.start_preview(turn, argument)
-            case "draft" | "preview" | "review" | "publish" | "reject" | "approve" if (
-                self.publishing is not None
-            ):
+            case (
+                "draft"
+                | "preview"
+                | "review"
+                | "publish"
+                | "reject"
+                | "approve"
+                | "history"
+                | "rollback"
+            ) if self.publishing is not None:
                 return await self.publishing.handle_command(turn.actor, command, argument)
             case _:
                 return [self._text(turn, "not_understood")]
