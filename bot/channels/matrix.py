@@ -5,7 +5,13 @@
     await channel.send_to_user("@mentor:example.org", Reply("..."), idempotency_key="ck-42")
     await channel.stop()
 
-Lifecycle and guarantees (see also `matrix_send` and `matrix_state`):
+`store_path` defaults to `[matrix] store_path`; `clock` stamps `Incoming.received_at`;
+`undecryptable_text` is what a practitioner is told when a message's key never arrives (pass the
+catalog's localised text).
+
+Lifecycle and guarantees (helpers: `matrix_send` sending with retries and transaction ids,
+`matrix_state` what is kept on disk, `matrix_incoming` events -> `Incoming`, `matrix_keys` late
+room keys, `matrix_rooms` invites and DMs, `matrix_render` `Reply` -> message content):
 - The password is used once; the access token and device id are kept in `store_path` (0600)
   and restored afterwards, so the device and its crypto store (SqliteStore, real pickle key)
   stay the same across restarts.
@@ -29,37 +35,29 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from nio import (
     AsyncClient,
     AsyncClientConfig,
-    EncryptionError,
     ErrorResponse,
     Event,
-    InviteMemberEvent,
     JoinResponse,
-    LocalProtocolError,
     LoginResponse,
     MegolmEvent,
-    RoomCreateResponse,
-    RoomEncryptedFile,
     RoomMemberEvent,
-    RoomMessageFile,
-    RoomMessageText,
     SyncResponse,
     WhoamiResponse,
 )
-from nio.api import RoomPreset
-from nio.crypto.attachments import decrypt_attachment
 from nio.store import SqliteStore
 
 from bot.channels.base import Handler, SendResult
-from bot.channels.matrix_render import normalise_command, render_reply, strip_reply_fallback
+from bot.channels.matrix_incoming import is_answerable, to_incoming
+from bot.channels.matrix_keys import LateKeys
+from bot.channels.matrix_render import render_reply
+from bot.channels.matrix_rooms import DirectRooms, read_invite
 from bot.channels.matrix_send import NETWORK_ERRORS, Sender, backoff, retry_delay, tx_id_for
 from bot.channels.matrix_state import (
     Credentials,
@@ -67,9 +65,10 @@ from bot.channels.matrix_state import (
     load_credentials,
     save_credentials,
 )
+from bot.clock import Clock, SystemClock
 from bot.config import MatrixConfig
 from bot.errors import RelaisError
-from bot.messages import Document, Incoming, Reply
+from bot.messages import Reply
 
 __all__ = ["DEFAULT_UNDECRYPTABLE_TEXT", "MatrixChannel", "MatrixChannelError"]
 
@@ -84,13 +83,6 @@ _SYNC_FILTER: dict[str, Any] = {
 }
 
 
-def _is_edit(event: Event) -> bool:
-    if isinstance(event, MegolmEvent):
-        return False  # known once decrypted; edits are rare enough to answer then
-    relation = event.source.get("content", {}).get("m.relates_to") or {}
-    return bool(relation.get("rel_type") == "m.replace")
-
-
 class MatrixChannelError(RelaisError):
     """The Matrix channel cannot start (bad credentials, unreachable homeserver at login...)."""
 
@@ -103,14 +95,6 @@ class _Batch:
     remaining: int = 0
 
 
-@dataclass(slots=True)
-class _Pending:
-    event: MegolmEvent
-    decrypted: asyncio.Future[Event] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
-
-
 class MatrixChannel:
     name = "matrix"
 
@@ -121,7 +105,7 @@ class MatrixChannel:
         pickle_key: str,
         *,
         store_path: str | Path | None = None,
-        now: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
         undecryptable_text: str = DEFAULT_UNDECRYPTABLE_TEXT,
         sync_timeout_ms: int = 30_000,
         send_deadline: float = 600.0,
@@ -135,7 +119,7 @@ class MatrixChannel:
         self.store_path = Path(path).expanduser()
         self._password = password
         self._pickle_key = pickle_key
-        self._now = now or (lambda: datetime.now(UTC))
+        self._now = (clock or SystemClock()).now
         self._undecryptable_text = undecryptable_text
         self._sync_timeout_ms = sync_timeout_ms
         self._send_deadline = send_deadline
@@ -147,7 +131,7 @@ class MatrixChannel:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._queues: dict[str, asyncio.Queue[tuple[Event, _Batch]]] = {}
         self._batches: deque[_Batch] = deque()
-        self._pending: list[_Pending] = []
+        self._late_keys: LateKeys | None = None
         self._invites: dict[str, int] = {}  # room id -> invite timestamp (ms), to join
         self._leaving: set[str] = set()
         self._synced = asyncio.Event()
@@ -168,6 +152,12 @@ class MatrixChannel:
     @property
     def device_id(self) -> str:
         return str(self.client.device_id or "")
+
+    @property
+    def late_keys(self) -> LateKeys:
+        if self._late_keys is None:
+            raise MatrixChannelError("the Matrix channel is not started")
+        return self._late_keys
 
     @property
     def rate_limited_count(self) -> int:
@@ -203,6 +193,7 @@ class MatrixChannel:
             store_path=str(self.store_path),
             config=client_config,
         )
+        self._late_keys = LateKeys(self._client, self.config.decryption_grace.total_seconds())
         self._sender = Sender(
             self._client,
             ignore_unverified_devices=self.config.ignore_unverified_devices,
@@ -349,28 +340,17 @@ class MatrixChannel:
                     batch.remaining += 1
                     self._queue(room_id).put_nowait((event, batch))
             await self._check_room_size(room_id)
-        self._retry_decryption()
+        self.late_keys.retry()
         self._save_tokens()
 
     def _on_invite(self, room_id: str, invite_state: list[Any]) -> None:
-        own = self.user_id
-        is_direct = False
-        invite_ts = 0
-        members: set[str] = set()
-        for event in invite_state:
-            if not isinstance(event, InviteMemberEvent):
-                continue
-            if event.membership in ("join", "invite"):
-                members.add(event.state_key)
-            if event.state_key == own and event.membership == "invite":
-                is_direct = bool(event.content.get("is_direct"))
-                invite_ts = int(event.source.get("origin_server_ts") or 0)
-        if own not in members:
+        invite = read_invite(self.user_id, invite_state)
+        if invite is None:
             return  # not (or no longer) an invite for us
-        if is_direct or len(members) <= 2:
-            self._invites[room_id] = invite_ts or int(time.time() * 1000) - 60_000
+        if invite.accept:
+            self._invites[room_id] = invite.invite_ts or int(time.time() * 1000) - 60_000
         else:
-            logger.info("matrix: rejecting invite to %s (%d members)", room_id, len(members))
+            logger.info("matrix: rejecting invite to %s (%d members)", room_id, invite.members)
             self._leaving.add(room_id)
 
     async def _join_invites(self) -> None:
@@ -401,16 +381,10 @@ class MatrixChannel:
             if event.membership in ("invite", "join"):
                 self.state.set_room_since(room_id, event.server_timestamp)
             return False
-        if not isinstance(
-            event, RoomMessageText | RoomMessageFile | RoomEncryptedFile | MegolmEvent
-        ):
-            return False
+        if not is_answerable(event):
+            return False  # not a message, an edit, or an automatic notice
         if event.sender == self.user_id or self.state.is_processed(event.event_id):
             return False
-        if getattr(event, "msgtype", "") == "m.notice":
-            return False  # automatic messages (other bots): never answered
-        if _is_edit(event):
-            return False  # an edit of an earlier message is not a new answer
         since = self.state.room_since(room_id) or self.state.first_start_ms
         if initial or event.server_timestamp < min(since, int(time.time() * 1000)):
             self.state.mark_processed(event.event_id, room_id)
@@ -451,7 +425,7 @@ class MatrixChannel:
             return
         encrypted = isinstance(event, MegolmEvent) or bool(getattr(event, "decrypted", False))
         if isinstance(event, MegolmEvent):
-            decrypted = await self._wait_for_key(event)
+            decrypted = await self.late_keys.wait(event)
             if decrypted is None:
                 logger.warning(
                     "matrix: event %s in %s stayed undecryptable", event.event_id, room_id
@@ -460,7 +434,14 @@ class MatrixChannel:
                 state.mark_processed(event.event_id, room_id)
                 return
             event = decrypted
-        incoming = self._incoming(room_id, event, encrypted)
+        incoming = to_incoming(
+            self.client,
+            self.client.rooms.get(room_id),
+            room_id,
+            event,
+            encrypted=encrypted,
+            now=self._now,
+        )
         if incoming is None or self._handler is None:
             state.mark_processed(event.event_id, room_id)
             return
@@ -483,90 +464,6 @@ class MatrixChannel:
                     room_id,
                     result.detail,
                 )
-
-    def _incoming(self, room_id: str, event: Event, encrypted: bool) -> Incoming | None:
-        room = self.client.rooms.get(room_id)
-        is_direct = room is not None and room.member_count <= 2
-        display_name = room.user_name(event.sender) or "" if room is not None else ""
-        common: dict[str, Any] = {
-            "channel": "matrix",
-            "chat_id": room_id,
-            "user_id": event.sender,
-            "event_id": event.event_id,
-            "received_at": self._now(),
-            "is_direct": is_direct,
-            "encrypted": encrypted,
-            "display_name": display_name,
-        }
-        if isinstance(event, RoomMessageText):
-            return Incoming(text=normalise_command(strip_reply_fallback(event)), **common)
-        if isinstance(event, RoomMessageFile | RoomEncryptedFile):
-            return Incoming(document=self._document(event), **common)
-        return None
-
-    def _document(self, event: RoomMessageFile | RoomEncryptedFile) -> Document:
-        content = event.source.get("content", {})
-        info = content.get("info") or {}
-        name = str(content.get("filename") or event.body or "file")
-        client = self.client
-
-        async def fetch() -> bytes:
-            response = await client.download(event.url)
-            if isinstance(response, ErrorResponse):
-                raise MatrixChannelError(f"download failed: {response.status_code}")
-            body: bytes = response.body
-            if isinstance(event, RoomEncryptedFile):
-                return bytes(
-                    decrypt_attachment(body, event.key["k"], event.hashes["sha256"], event.iv)
-                )
-            return body
-
-        return Document(
-            file_name=name,
-            size=int(info.get("size") or 0),
-            fetch=fetch,
-            mime_type=str(info.get("mimetype") or getattr(event, "mimetype", "") or ""),
-        )
-
-    # -- undecryptable events ---------------------------------------------------------------
-
-    async def _wait_for_key(self, event: MegolmEvent) -> Event | None:
-        decrypted = self._try_decrypt(event)
-        if decrypted is not None:
-            return decrypted
-        logger.info("matrix: event %s undecryptable yet; requesting its key", event.event_id)
-        with contextlib.suppress(LocalProtocolError, *NETWORK_ERRORS):
-            await self.client.request_room_key(event)  # our other devices, if any
-        if event.device_id:
-            # ...and the device that sent it (clients re-share with devices that were due a key)
-            request = event.as_key_request(event.sender, self.device_id, device_id=event.device_id)
-            with contextlib.suppress(LocalProtocolError, *NETWORK_ERRORS):
-                await self.client.to_device(request)
-        pending = _Pending(event)
-        self._pending.append(pending)
-        try:
-            grace = self.config.decryption_grace.total_seconds()
-            return await asyncio.wait_for(asyncio.shield(pending.decrypted), grace)
-        except TimeoutError:
-            return self._try_decrypt(event)
-        finally:
-            self._pending.remove(pending)
-
-    def _try_decrypt(self, event: MegolmEvent) -> Event | None:
-        try:
-            decrypted: Event = self.client.decrypt_event(event)
-        except EncryptionError:
-            return None
-        return decrypted
-
-    def _retry_decryption(self) -> None:
-        for pending in self._pending:
-            if pending.decrypted.done():
-                continue
-            decrypted = self._try_decrypt(pending.event)
-            if decrypted is not None:
-                logger.info("matrix: late key arrived for %s", pending.event.event_id)
-                pending.decrypted.set_result(decrypted)
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -594,17 +491,19 @@ class MatrixChannel:
     async def send_to_user(
         self, user_id: str, reply: Reply, idempotency_key: str | None = None
     ) -> SendResult:
+        if self._client is None or self._state is None:
+            return SendResult("failed", detail="not started")
         try:
-            room_id = await self._direct_room(user_id)
+            room = await DirectRooms(self._client, self._state).room_for(user_id)
         except NETWORK_ERRORS as exc:
             return SendResult("failed", detail=type(exc).__name__)
-        if room_id is None:
-            return SendResult("unreachable", detail="no direct room")
-        if not await self._has_devices(room_id, user_id):
+        if isinstance(room, SendResult):
+            return room
+        if not await self._has_devices(room, user_id):
             # an encrypted message to someone with no device could never be read
             return SendResult("unreachable", detail="no device")
         key = idempotency_key or f"relais-{time.time_ns()}"
-        return await self.send_reply(room_id, reply, key, user_id)
+        return await self.send_reply(room, reply, key, user_id)
 
     async def _has_devices(self, room_id: str, user_id: str) -> bool:
         olm = self.client.olm
@@ -615,43 +514,3 @@ class MatrixChannel:
         except NETWORK_ERRORS:
             return True  # cannot tell now: let the send retry
         return bool(list(olm.device_store.active_user_devices(user_id)))
-
-    async def _direct_room(self, user_id: str) -> str | None:
-        """The encrypted DM with `user_id`: the known one if they are still in it, else new."""
-        room_id = self.state.direct_room(user_id)
-        if room_id is not None:
-            room = self.client.rooms.get(room_id)
-            if room is not None and user_id in room.users and room.member_count <= 2:
-                return room_id
-            self.state.forget_room(room_id)
-        profile = await self.client.get_profile(user_id)
-        if isinstance(profile, ErrorResponse) and profile.status_code == "M_NOT_FOUND":
-            logger.warning("matrix: no such user %s", user_id)
-            return None
-        response = await self.client.room_create(
-            is_direct=True,
-            invite=[user_id],
-            preset=RoomPreset.trusted_private_chat,
-            initial_state=[
-                {
-                    "type": "m.room.encryption",
-                    "state_key": "",
-                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-                }
-            ],
-        )
-        if not isinstance(response, RoomCreateResponse):
-            logger.warning("matrix: cannot open a DM with %s: %s", user_id, response.status_code)
-            return None
-        room_id = str(response.room_id)
-        self.state.set_room_since(room_id, int(time.time() * 1000))
-        self.state.set_direct_room(user_id, room_id)
-        # room_send needs the room (and its encryption state) from a sync
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            room = self.client.rooms.get(room_id)
-            if room is not None and room.encrypted and user_id in room.users:
-                return room_id
-            await asyncio.sleep(0.05)
-        logger.warning("matrix: new DM %s not seen in sync", room_id)
-        return None

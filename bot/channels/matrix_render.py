@@ -21,7 +21,6 @@ __all__ = [
     "mentions_user",
     "normalise_command",
     "render_reply",
-    "strip_reply_fallback",
 ]
 
 #: far below the 64 KiB event limit even with HTML escaping and encryption overhead (base64)
@@ -37,19 +36,6 @@ def normalise_command(text: str) -> str:
     if len(text) > 1 and text[0] == "!" and text[1].isalpha():
         return "/" + text[1:]
     return text
-
-
-def strip_reply_fallback(event: Any) -> str:
-    """The text typed, without the quote clients prepend to a reply ("> <@u> quoted\n\n")."""
-    body = str(event.body)
-    content = event.source.get("content", {})
-    in_reply_to = (content.get("m.relates_to") or {}).get("m.in_reply_to")
-    if not in_reply_to or not body.startswith("> "):
-        return body
-    lines = body.split("\n")
-    while lines and lines[0].startswith(">"):
-        lines.pop(0)
-    return "\n".join(lines).lstrip("\n")
 
 
 def _html(text: str) -> str:

@@ -1,0 +1,81 @@
+"""Messages the bot cannot decrypt yet ("unable to decrypt"), and their late keys.
+
+`LateKeys.wait(event)` requests the missing room key (from the bot's other devices through nio,
+and from the sending device), then waits up to the grace period; `retry()` is called after every
+sync (room keys arrive as to-device events) and resolves the waiters whose key has arrived.
+`wait` returns the decrypted event, or None when the key never came (the caller then asks the
+practitioner to send the message again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from nio import AsyncClient, EncryptionError, Event, LocalProtocolError, MegolmEvent
+
+from bot.channels.matrix_send import NETWORK_ERRORS
+
+__all__ = ["LateKeys"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Waiter:
+    event: MegolmEvent
+    decrypted: asyncio.Future[Event] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class LateKeys:
+    def __init__(self, client: AsyncClient, grace_seconds: float) -> None:
+        self.client = client
+        self.grace_seconds = grace_seconds
+        self._waiters: list[_Waiter] = []
+
+    def try_decrypt(self, event: MegolmEvent) -> Event | None:
+        try:
+            decrypted: Event = self.client.decrypt_event(event)
+        except EncryptionError:
+            return None
+        return decrypted
+
+    async def wait(self, event: MegolmEvent) -> Event | None:
+        decrypted = self.try_decrypt(event)
+        if decrypted is not None:
+            return decrypted
+        logger.info("matrix: event %s undecryptable yet; requesting its key", event.event_id)
+        await self._request(event)
+        waiter = _Waiter(event)
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter.decrypted), self.grace_seconds)
+        except TimeoutError:
+            return self.try_decrypt(event)
+        finally:
+            self._waiters.remove(waiter)
+
+    def retry(self) -> None:
+        for waiter in self._waiters:
+            if waiter.decrypted.done():
+                continue
+            decrypted = self.try_decrypt(waiter.event)
+            if decrypted is not None:
+                logger.info("matrix: late key arrived for %s", waiter.event.event_id)
+                waiter.decrypted.set_result(decrypted)
+
+    async def _request(self, event: MegolmEvent) -> None:
+        client = self.client
+        with contextlib.suppress(LocalProtocolError, *NETWORK_ERRORS):
+            await client.request_room_key(event)  # our other devices, if any
+        if event.device_id:
+            # ...and the device that sent it (clients re-share with devices that were due a key)
+            request = event.as_key_request(
+                event.sender, client.device_id, device_id=event.device_id
+            )
+            with contextlib.suppress(LocalProtocolError, *NETWORK_ERRORS):
+                await client.to_device(request)
