@@ -64,8 +64,10 @@ __all__ = [
     "list_schedules",
     "next_wakeup",
     "oncall_practitioners",
+    "pending_message",
     "practitioner",
     "relation_to_case",
+    "replace_payload",
     "rule_columns",
     "rule_of",
     "team_coordinators",
@@ -742,6 +744,36 @@ async def finish_outbox(
             OutboxRow.lease_owner == owner,
         )
         .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+async def pending_message(
+    conn: AsyncConnection, *, practitioner_id: str, kind: str
+) -> OutboxItem | None:
+    """A message of this kind still waiting to be sent to the practitioner (to merge into)."""
+    query = (
+        select(OutboxRow)
+        .where(
+            OutboxRow.practitioner_id == practitioner_id,
+            OutboxRow.kind == kind,
+            OutboxRow.status == "pending",
+        )
+        .order_by(OutboxRow.created_at)
+        .limit(1)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return _outbox(row) if row else None
+
+
+async def replace_payload(conn: AsyncConnection, *, outbox_id: str, payload_enc: bytes) -> bool:
+    """Change a message that is still pending (nobody has claimed it yet)."""
+    result = await conn.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == outbox_id, OutboxRow.status == "pending")
+        .values(payload_enc=payload_enc)
     )
     return bool(result.rowcount)
 

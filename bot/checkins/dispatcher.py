@@ -40,7 +40,7 @@ from bot.checkins.notify import (
     quiet_hours_of,
     state_of,
 )
-from bot.checkins.outbox import decode_payload, queue_message
+from bot.checkins.outbox import decode_payload, payload_meta, queue_message, replace_message
 from bot.checkins.quiet_hours import delivery_time
 from bot.checkins.recurrence import next_occurrence
 from bot.checkins.texts import text
@@ -49,12 +49,14 @@ from bot.config import CheckinsConfig
 from bot.messages import Reply
 from storage import checkins_repo as repo
 from storage.models import new_id
-from storage.tx import Database
+from storage.tx import Database, Tx
 
 __all__ = ["CheckinDispatcher", "TickReport"]
 
 log = logging.getLogger(__name__)
 
+#: a downtime summary waits this long for the rest of the catch-up to be merged into it
+SUMMARY_HOLD = timedelta(minutes=1)
 #: after this many failed attempts a message is given up and its escalation moves on
 MAX_ATTEMPTS = 8
 _ESCALATING_KINDS = frozenset({"remind", "escalate", "page"})
@@ -192,17 +194,32 @@ class CheckinDispatcher:
                         detail={"schedule": schedule.id, "count": skipped},
                     )
             for pid, codes in missed.items():
-                person = await look.person(pid)
-                lang = person.language if person else "en"
-                unique = sorted(set(codes))
-                body = text(lang, "summary", n=len(codes), cases=", ".join(unique))
-                await queue_message(
-                    tx,
-                    key=f"summary.{pid}.{new_id()}",
-                    practitioner_id=pid,
-                    kind="summary",
-                    reply=Reply(body, kind="alert"),
-                )
+                await self._summarise(tx, look, pid, codes)
+
+    async def _summarise(self, tx: Tx, look: Lookups, pid: str, codes: list[str]) -> None:
+        """One summary per practitioner for the check-ins too old to remind (older than
+        `late_window`): merged into the practitioner's summary while it is still queued, which
+        is held back a little so that a catch-up in several batches gives one message."""
+        person = await look.person(pid)
+        lang = person.language if person else "en"
+        pending = await repo.pending_message(tx.conn, practitioner_id=pid, kind="summary")
+        if pending is not None:
+            meta = payload_meta(tx.keys, pending)
+            count = int(meta.get("n", 0)) + len(codes)
+            cases = sorted({*meta.get("cases", []), *codes})
+            reply = Reply(text(lang, "summary", n=count, cases=", ".join(cases)), kind="alert")
+            if await replace_message(tx, pending, reply, {"n": count, "cases": cases}):
+                return
+        cases = sorted(set(codes))
+        await queue_message(
+            tx,
+            key=f"summary.{pid}.{new_id()}",
+            practitioner_id=pid,
+            kind="summary",
+            reply=Reply(text(lang, "summary", n=len(codes), cases=", ".join(cases)), kind="alert"),
+            not_before=tx.now + SUMMARY_HOLD,
+            meta={"n": len(codes), "cases": cases},
+        )
 
     # -- 2. occurrences -> escalation steps -------------------------------------------------
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from bot.messages import Button, Reply
 from storage import checkins_repo as repo
@@ -24,22 +25,38 @@ from storage.crypto import KeyRing
 from storage.models import new_id
 from storage.tx import Tx
 
-__all__ = ["decode_payload", "queue_message"]
+__all__ = ["decode_payload", "payload_meta", "queue_message", "replace_message"]
 
 _TABLE = "outbox"
 _COLUMN = "payload"
 
 
-def _encode(reply: Reply) -> str:
+def _encode(reply: Reply, meta: dict[str, Any] | None = None) -> str:
     return json.dumps(
         {
             "t": reply.text,
             "k": reply.kind,
             "b": [[b.label, b.token] for b in reply.buttons],
+            "m": meta or {},
         },
         separators=(",", ":"),
         ensure_ascii=False,
     )
+
+
+def payload_meta(keys: KeyRing, item: repo.OutboxItem) -> dict[str, Any]:
+    """The data a queued message was rendered from (e.g. the counts of a summary)."""
+    data = json.loads(keys.decrypt(item.payload_enc, table=_TABLE, column=_COLUMN, row_id=item.id))
+    meta = data.get("m", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+async def replace_message(
+    tx: Tx, item: repo.OutboxItem, reply: Reply, meta: dict[str, Any] | None = None
+) -> bool:
+    """Re-render a message nobody has claimed yet; False if it is already being sent."""
+    payload = tx.keys.encrypt(_encode(reply, meta), table=_TABLE, column=_COLUMN, row_id=item.id)
+    return await repo.replace_payload(tx.conn, outbox_id=item.id, payload_enc=payload)
 
 
 def decode_payload(keys: KeyRing, item: repo.OutboxItem) -> Reply:
@@ -60,10 +77,11 @@ async def queue_message(
     reply: Reply,
     occurrence_id: str | None = None,
     not_before: datetime | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> bool:
     """Queue `reply` for a practitioner in the caller's transaction; False if `key` exists."""
     outbox_id = new_id()
-    payload = tx.keys.encrypt(_encode(reply), table=_TABLE, column=_COLUMN, row_id=outbox_id)
+    payload = tx.keys.encrypt(_encode(reply, meta), table=_TABLE, column=_COLUMN, row_id=outbox_id)
     return await repo.enqueue(
         tx.conn,
         idempotency_key=key,

@@ -238,6 +238,8 @@ async def test_downtime_late_within_window_and_one_summary(team: Team) -> None:
     assert {s.at for s in late} == {at_paris(2026, 1, 9, 12, 0)}
     team.take(team.mentor, "was due Thu 08 Jan 09:00")
     team.take(team.mentor, "was due Fri 09 Jan 09:00")
+    team.assert_quiet()  # the summary waits a minute for the rest of a catch-up
+    await team.run_until(at_paris(2026, 1, 9, 12, 1))
     summary = team.take(team.mentor, "While Relais was offline")
     assert "4 check-ins were missed" in summary.reply.text  # Mon, Tue, Wed 09:00 + Mon 08:00
     assert "Check-in due" not in summary.reply.text
@@ -431,3 +433,15 @@ async def test_chat_command_sets_a_weekly_checkin_with_buttons(team: Team) -> No
     await team.run_until(at_paris(2026, 1, 12, 11, 0))
     msg = team.take(team.mentor, "Check-in due")
     await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+
+
+async def test_one_summary_per_practitioner_across_batches(team: Team) -> None:
+    team.dispatcher.batch = 2  # the catch-up runs in several transactions
+    for hour in (8, 9, 10, 11, 12):
+        await weekly(team, at=time(hour, 0))
+    team.clock.set(at_paris(2026, 1, 22, 12, 0))  # down until Thursday: 3 Mondays > 48 h ago
+    await team.tick()
+    team.assert_quiet()
+    await team.run_until(at_paris(2026, 1, 22, 12, 1))
+    summary = team.take(team.mentor, "While Relais was offline")
+    assert "15 check-ins were missed: K-7F3A." in summary.reply.text  # 5 schedules x 3 weeks
