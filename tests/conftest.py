@@ -181,7 +181,7 @@ def _postgres() -> Iterator[_Postgres | None]:
     server = _Postgres()
     try:
         server.setup()
-    except (TimeoutError, OSError, ConnectionError) as exc:
+    except Exception as exc:  # unreachable, refused, bad credentials, no such database
         if _pg_required():
             pytest.fail(f"PostgreSQL at {_pg_base()} is unreachable: {exc}")
         yield None
@@ -206,12 +206,7 @@ def _sqlite_copy(template: Path, target_dir: Path) -> str:
 
 
 def _database(
-    request: pytest.FixtureRequest,
-    postgres: _Postgres | None,
-    template: Path | None,
-    tmp_path: Path,
-    *,
-    migrated: bool,
+    request: pytest.FixtureRequest, template: Path | None, tmp_path: Path, *, migrated: bool
 ) -> Iterator[str]:
     if request.param == "sqlite":
         if template is None:
@@ -219,6 +214,7 @@ def _database(
         else:
             yield _sqlite_copy(template, tmp_path)
         return
+    postgres: _Postgres | None = request.getfixturevalue("_postgres")  # only when needed
     if postgres is None:
         pytest.skip("PostgreSQL tests need RELAIS_TEST_POSTGRES")
     name = postgres.fresh(migrated=migrated)
@@ -230,21 +226,16 @@ def _database(
 
 @pytest.fixture(params=BACKENDS)
 def database_url(
-    request: pytest.FixtureRequest,
-    _postgres: _Postgres | None,
-    _sqlite_template: Path,
-    tmp_path: Path,
+    request: pytest.FixtureRequest, _sqlite_template: Path, tmp_path: Path
 ) -> Iterator[str]:
     """A fresh, migrated database for this test (sqlite and postgres)."""
-    yield from _database(request, _postgres, _sqlite_template, tmp_path, migrated=True)
+    yield from _database(request, _sqlite_template, tmp_path, migrated=True)
 
 
 @pytest.fixture(params=BACKENDS)
-def empty_database_url(
-    request: pytest.FixtureRequest, _postgres: _Postgres | None, tmp_path: Path
-) -> Iterator[str]:
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database without any table (sqlite and postgres)."""
-    yield from _database(request, _postgres, None, tmp_path, migrated=False)
+    yield from _database(request, None, tmp_path, migrated=False)
 
 
 @pytest.fixture
