@@ -172,6 +172,10 @@ class PublishingService(PublishingUseCases):
             dialog = outcome.check.dialog
             if outcome.revised:
                 lines.append(text(lang, "draft_revised", dialog=dialog_id))
+            if outcome.base_version is not None:
+                lines.append(
+                    text(lang, "draft_replaces", dialog=dialog_id, version=outcome.base_version)
+                )
             warnings = outcome.check.diagnostics
             lines.append(
                 text(

@@ -85,6 +85,7 @@ class DraftOutcome:
     check: DraftCheck | None  # None for a transcript file
     saved: bool
     revised: bool = False
+    base_version: int | None = None  # the published version it would replace
     tests: tuple[CheckOutcome, ...] = ()
     test_kind: str = ""  # "walk" | "transcripts" | "" (not run)
     tests_only: bool = False
@@ -238,6 +239,7 @@ class PublishingUseCases(UseCases):
             check,
             saved=True,
             revised=revised,
+            base_version=base,
             tests=tuple(outcomes),
             test_kind=kind,
         )

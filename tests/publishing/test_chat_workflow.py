@@ -112,6 +112,7 @@ async def _publish_crisis_v2(world: PubWorld) -> list[Reply]:
     )
     replies = await world.upload("pia", "crisis.yaml", v2)
     assert "Draft ready" in texts(replies)
+    assert "Once published, it replaces crisis version 1 for everyone." in texts(replies)
     replies = await world.chat("paul").say("/review crisis")
     assert "Changes against the published version 1" in texts(replies)
     assert "+      - id: talk" not in texts(replies)
