@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 CRISIS_DIALOG = "crisis"
 PREVIEW_CASE = "PREVIEW"
+_MAX_PREVIEWS = 200
 SOS_ROLES = ("emergency", "on_call_psychologist", "case_owner")
 NOTE_TAGS = ("progress", "relapse", "trigger", "concern", "contact", "decision")
 #: engine refusals that mean "this button belongs to an older menu"
@@ -500,6 +501,8 @@ class ChatService:
         if dialog is None:
             return replies
         self._previews[(dialog.id, dialog.version)] = dialog
+        while len(self._previews) > _MAX_PREVIEWS:  # the oldest previews are forgotten
+            del self._previews[next(iter(self._previews))]
         # a stand-in case code: notes and check-ins are simulated "on" it, never on a real case
         turn.session = ChatSession(preview=True, case=PREVIEW_CASE)
         context = {"practitioner": turn.actor.name, "case": PREVIEW_CASE}
