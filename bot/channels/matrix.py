@@ -136,6 +136,8 @@ class MatrixChannel:
         self._leaving: set[str] = set()
         self._synced = asyncio.Event()
         self._stopping = False
+        #: failed sync requests since construction (each followed by a growing pause)
+        self.sync_errors = 0
 
     # -- properties -------------------------------------------------------------------------
 
@@ -310,6 +312,7 @@ class MatrixChannel:
                 if delay is None:
                     delay = backoff(failures, base=2.0, cap=300.0)
             failures += 1
+            self.sync_errors += 1
             logger.warning("matrix: sync failed (%s); retrying in %.1fs", reason, delay)
             await asyncio.sleep(delay)
 
@@ -410,14 +413,15 @@ class MatrixChannel:
             try:
                 await self._handle_event(room_id, event)
             except asyncio.CancelledError:
+                # stopped mid-way: the batch's token stays unsaved, so after a restart the
+                # event is synced again (and, if it was answered, skipped as processed)
                 raise
             except Exception:
                 logger.exception("matrix: handling event %s in %s failed", event.event_id, room_id)
-            finally:
-                batch.remaining -= 1
-                queue.task_done()
-                if self._state is not None:
-                    self._save_tokens()
+            batch.remaining -= 1
+            queue.task_done()
+            if self._state is not None:
+                self._save_tokens()
 
     async def _handle_event(self, room_id: str, event: Event) -> None:
         state = self.state

@@ -181,8 +181,7 @@ class BotFactory:
 
     async def close(self) -> None:
         for channel in self.channels:
-            if channel._client is not None and channel._state is not None:
-                await channel.stop()
+            await channel.stop()  # idempotent
 
 
 @pytest.fixture

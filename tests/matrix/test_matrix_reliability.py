@@ -67,8 +67,9 @@ async def test_homeserver_restart_mid_conversation_is_survived(
     handler.delay = 1.0
     await mentor.say(room, "two")
     await mentor.wait_for(lambda: len(handler.seen) == 2, what="the bot to get 'two'")
+    errors_before = bot.sync_errors
     await asyncio.to_thread(synapse.stop)
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(2.0)
     await asyncio.to_thread(synapse.start)
     handler.delay = 0.0
 
@@ -76,6 +77,8 @@ async def test_homeserver_restart_mid_conversation_is_survived(
     await mentor.say(room, "three")
     assert (await mentor.next_message(room, timeout=20)).body == "echo: three"
     await mentor.no_message(room, wait=1.0)
+    # the outage was noticed, and the bot backed off instead of hammering the server
+    assert 1 <= bot.sync_errors - errors_before <= 8
 
 
 @pytest.mark.slow
@@ -195,3 +198,20 @@ async def test_new_store_on_an_existing_account_does_not_answer_history(
     assert handler.seen == []
     await mentor.say(room, "new message")
     assert (await mentor.next_message(room, timeout=15)).body == "echo: new message"
+
+
+async def test_message_being_handled_when_the_bot_stops_is_answered_after_restart(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    stuck = RecordingHandler(delay=60.0)
+    bot = await bots.start(stuck)
+    mentor = await practitioners.new("mentor")
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+    await mentor.say(room, "in flight")
+    await mentor.wait_for(lambda: len(stuck.seen) == 1, what="the bot to start handling")
+    await bot.stop(drain_timeout=0.2)  # the handler is cancelled mid-way
+
+    handler = RecordingHandler()
+    bot = await bots.restart(bot, handler)
+    assert (await mentor.next_message(room, timeout=15)).body == "echo: in flight"
+    assert [i.text for i in handler.seen] == ["in flight"]
