@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.app import Relais
 from bot.clock import FakeClock
-from bot.config import Config, PublishingConfig
+from bot.config import Config, PublishingConfig, StorageConfig
 from bot.errors import NotAllowed
 from bot.publishing.usecases import PublishRefused
 from storage.models import AuditEntryRow, DialogDraftRow
@@ -180,3 +180,26 @@ async def test_running_bot_picks_up_versions_published_elsewhere(world: PubWorld
     assert world.dialogs.source().get("tips") is None
     assert await world.publishing.refresh() == 1
     assert world.dialogs.source().get("tips") is not None
+
+
+async def test_workflow_on_every_backend(
+    database_url: str, tmp_path: Path, clock: FakeClock, content: Path
+) -> None:
+    """Drafts, review, publish, rollback and history on SQLite and PostgreSQL."""
+    config = Config(
+        data_dir=str(tmp_path / "data"),
+        content_dir=str(content),
+        storage=StorageConfig(url=database_url),
+    )
+    async with await Relais.open(config, clock) as relais:
+        world = await open_world(relais, config, clock, content)
+        pia, paul = world.actors["pia"], world.actors["paul"]
+        await world.publishing.submit_draft(pia, "tips.yaml", TIPS.encode())
+        await world.publishing.review_draft(paul, "tips", False, "again")
+        await world.publishing.submit_draft(pia, "tips.yaml", TIPS.encode())
+        await world.publishing.review_draft(paul, "tips", True, "")
+        assert (await world.publishing.publish_draft(pia, "tips")).version == 1
+        assert (await world.publishing.rollback_dialog(paul, "tips", 1)).version == 2
+        history = await world.publishing.version_history(paul, "tips")
+        assert [(h.version, h.origin) for h in history] == [(1, "draft"), (2, "rollback")]
+        assert await world.publishing.list_open_drafts(pia) == []
