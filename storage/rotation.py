@@ -7,6 +7,7 @@ Values already under the target key are skipped, so a repeated batch is harmless
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,11 +30,18 @@ from storage.models import (
     PractitionerRow,
 )
 
-__all__ = ["ENCRYPTED_COLUMNS", "RotationProgress", "pending_rotation", "reencrypt"]
+__all__ = [
+    "ENCRYPTED_COLUMNS",
+    "TEXT_ENCRYPTED_COLUMNS",
+    "RotationProgress",
+    "pending_rotation",
+    "reencrypt",
+]
 
 log = logging.getLogger(__name__)
 
-#: every encrypted column, by model: (model, [column names without the _enc suffix])
+#: every encrypted column, by model: (model, [column names without the _enc suffix]); the
+#: ciphertext of `<name>` is in the LargeBinary column `<name>_enc`, bound to `table|name|id`
 ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (PractitionerRow, ("display_name",)),
     (NoteRow, ("body",)),
@@ -43,6 +51,25 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (CheckinScheduleRow, ("label",)),
     (OutboxRow, ("payload",)),
 )
+#: ciphertext kept in a text column as `<prefix><base64>` (model, column, prefix)
+TEXT_ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, str], ...] = (
+    (DialogDraftRow, "source", "enc:"),
+)
+
+
+def _columns(model: type[Base]) -> list[tuple[str, str, str | None]]:
+    """(attribute, AAD column name, text prefix or None) of a model's encrypted columns."""
+    found: list[tuple[str, str, str | None]] = [
+        (f"{c}_enc", c, None) for m, names in ENCRYPTED_COLUMNS if m is model for c in names
+    ]
+    found += [(c, c, prefix) for m, c, prefix in TEXT_ENCRYPTED_COLUMNS if m is model]
+    return found
+
+
+def _models() -> list[type[Base]]:
+    models = [m for m, _ in ENCRYPTED_COLUMNS]
+    models += [m for m, _c, _p in TEXT_ENCRYPTED_COLUMNS if m not in models]
+    return models
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +125,16 @@ async def reencrypt(
                 select(KeyRotationStateRow).where(KeyRotationStateRow.id == state_id)
             )
         ).one()
-    tables = [model.__tablename__ for model, _ in ENCRYPTED_COLUMNS]
+    models = _models()
+    tables = [model.__tablename__ for model in models]
     start_index = tables.index(state.current_table) if state.current_table in tables else 0
     last_id: str | None = state.last_id if state.current_table in tables else None
     done = int(state.rows_done)
     batches = 0
-    for model, columns in ENCRYPTED_COLUMNS[start_index:]:
+    for model in models[start_index:]:
         table = model.__tablename__
-        cols: Any = [getattr(model, f"{c}_enc") for c in columns]
+        columns = _columns(model)
+        cols: Any = [getattr(model, attr) for attr, _name, _prefix in columns]
         id_col: Any = model.id  # type: ignore[attr-defined]
         while True:
             if stop_after_batches is not None and batches >= stop_after_batches:
@@ -117,13 +146,24 @@ async def reencrypt(
                 rows = (await conn.execute(query)).all()
                 for row in rows:
                     values: dict[str, Any] = {}
-                    for column in columns:
-                        blob = getattr(row, f"{column}_enc")
-                        if blob is None or key_id_of(blob) == target:
+                    for attr, column, prefix in columns:
+                        stored = getattr(row, attr)
+                        if stored is None:
+                            continue
+                        if prefix is not None:
+                            if not stored.startswith(prefix):
+                                continue  # not encrypted (e.g. older plain rows)
+                            blob = base64.b64decode(stored[len(prefix) :])
+                        else:
+                            blob = stored
+                        if key_id_of(blob) == target:
                             continue
                         plain = keys.decrypt(blob, table=table, column=column, row_id=row.id)
-                        values[f"{column}_enc"] = keys.encrypt(
-                            plain, table=table, column=column, row_id=row.id
+                        fresh = keys.encrypt(plain, table=table, column=column, row_id=row.id)
+                        values[attr] = (
+                            fresh
+                            if prefix is None
+                            else prefix + base64.b64encode(fresh).decode("ascii")
                         )
                         if model is PractitionerRow:
                             values["name_hash"] = keys.lookup_hash(plain)

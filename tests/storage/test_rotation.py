@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.app import Relais
 from bot.clock import FakeClock
 from bot.config import Config, StorageConfig
 from bot.errors import ConfigError
 from storage.crypto import format_key_line, generate_key, key_id_of
-from storage.models import NoteRow, PractitionerRow
+from storage.models import DialogDraftRow, NoteRow, PractitionerRow
 from tests.storage.helpers import make_world
 
 
@@ -82,3 +83,29 @@ async def test_rotation_with_keys_from_the_environment(
         assert [n.body for n in await relais.list_notes(world.mentor, "K-1")] == ["kept"]
     finally:
         await relais.close()
+
+
+async def test_text_wrapped_ciphertext_is_rotated(relais: Relais) -> None:
+    keys, now = relais.db.keys, relais.clock.now()
+    blob = keys.encrypt("id: draft", table="dialog_drafts", column="source", row_id="d1")
+    async with relais.db.engine.begin() as conn:
+        await conn.execute(
+            insert(DialogDraftRow).values(
+                id="d1",
+                dialog_id="draft",
+                source="enc:" + base64.b64encode(blob).decode(),
+                checksum="x",
+                status="draft",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    assert (await relais.rotate_keys()).finished
+    async with relais.db.engine.connect() as conn:
+        stored = (await conn.execute(select(DialogDraftRow.source))).scalar_one()
+    rotated = base64.b64decode(stored.removeprefix("enc:"))
+    assert key_id_of(rotated) == "k2"
+    ring = relais.db.keys
+    assert ring.decrypt(rotated, table="dialog_drafts", column="source", row_id="d1") == (
+        "id: draft"
+    )
