@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import yaml
+from sqlalchemy import select
 
 from bot.config import parse_duration
 from bot.errors import ConfigError, InvalidInput
@@ -16,6 +17,7 @@ from bot.usecases.admin import find_case, one_practitioner, resolve_team
 from bot.usecases.base import EntryScope, UseCases, operator_command
 from bot.usecases.notes import NOTE_TAGS
 from storage.audit import AuditEntry, AuditReport
+from storage.models import CheckinScheduleRow
 from storage.records import Contact, OnCallSlot
 from storage.repos.notes import decode_tags
 
@@ -102,6 +104,11 @@ class DataProtectionUseCases(UseCases):
         names = await tx.people.names(ids=[case.owner_id, *(m.practitioner_id for m in members)])
         notes = await tx.notes.all_for_case(case_id=case.id)
         trail = await self.db.audit_log.for_case(tx.conn, case_code=case.code)
+        schedules = (
+            await tx.conn.execute(
+                select(CheckinScheduleRow).where(CheckinScheduleRow.case_id == case.id)
+            )
+        ).all()
         scope.case_id, scope.case_code = case.id, case.code
         scope.detail = {"notes": len(notes)}
         return {
@@ -121,6 +128,20 @@ class DataProtectionUseCases(UseCases):
                 for m in members
             ],
             "notes": [n.to_dict() for n in notes],
+            "checkin_schedules": [
+                {
+                    "kind": r.kind,
+                    "status": r.status,
+                    "weekday": r.weekday,
+                    "day_of_month": r.day_of_month,
+                    "every_days": r.every_days,
+                    "at_time": r.at_time,
+                    "time_zone": r.time_zone,
+                    "next_due_at": r.next_due_at.isoformat() if r.next_due_at else None,
+                    "reminded": names.get(r.reminded_id, r.reminded_id),
+                }
+                for r in schedules
+            ],
             "audit": [e.to_dict() for e in trail],
             "exported_at": tx.now.isoformat(),
         }
