@@ -13,6 +13,7 @@ Errors (an `InvalidInput` subclass, so callers that know nothing of publishing s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -186,7 +187,8 @@ class PublishingUseCases(UseCases):
     ) -> DraftOutcome:
         if is_transcript_file(file_name):
             return await self._attach_tests(tx, detail, author_id, file_name, data)
-        check = check_draft(
+        check = await asyncio.to_thread(
+            check_draft,
             data,
             file_name,
             library=self.dialogs.library,
@@ -209,9 +211,13 @@ class PublishingUseCases(UseCases):
             raise PublishRefused("draft_clash", dialog=dialog.id, author=names[existing.author_id])
         base = await repo.newest_version(dialog_id=dialog.id)
         revised = existing is not None and existing.author_id == author_id
-        tests: str | None = None
+        tests = existing.tests if existing is not None and revised else None
+        # the checks run off the event loop (a walk may explore thousands of states), and
+        # before any write, so no lock is held meanwhile
+        outcomes, kind = await asyncio.to_thread(
+            run_draft_tests, self.dialogs.library, dialog, tests
+        )
         if existing is not None and revised:
-            tests = existing.tests
             await repo.revise_draft(
                 draft_id=existing.id,
                 source=dialog.source_text,
@@ -231,7 +237,6 @@ class PublishingUseCases(UseCases):
                 base_version=base,
                 now=tx.now,
             )
-        outcomes, kind = run_draft_tests(self.dialogs.library, dialog, tests)
         detail.update(draft_id=draft_id, saved=True, revised=revised, base_version=base)
         return DraftOutcome(
             file_name,
@@ -256,12 +261,14 @@ class PublishingUseCases(UseCases):
         draft = await repo.open_draft(dialog_id=dialog_id)
         if draft is None or draft.author_id != author_id:
             raise PublishRefused("tests_no_draft", dialog=dialog_id)
-        await repo.set_tests(draft_id=draft.id, source=draft.source, tests=parsed.text, now=tx.now)
         loaded = load_dialog_text(draft.source, f"{dialog_id}.yaml")
         outcomes: list[CheckOutcome] = []
         kind = ""
         if loaded.dialog is not None:
-            outcomes, kind = run_draft_tests(self.dialogs.library, loaded.dialog, parsed.text)
+            outcomes, kind = await asyncio.to_thread(
+                run_draft_tests, self.dialogs.library, loaded.dialog, parsed.text
+            )
+        await repo.set_tests(draft_id=draft.id, source=draft.source, tests=parsed.text, now=tx.now)
         detail["draft_id"] = draft.id
         return DraftOutcome(
             file_name,
@@ -410,7 +417,8 @@ class PublishingUseCases(UseCases):
             draft.status != "approved" or draft.reviewer_id in (None, draft.author_id)
         ):
             raise PublishRefused("needs_review", dialog=dialog_id)
-        check = check_draft(
+        check = await asyncio.to_thread(
+            check_draft,
             draft.source,
             f"{dialog_id}.yaml",
             library=self.dialogs.library,
@@ -419,7 +427,9 @@ class PublishingUseCases(UseCases):
         )
         if check.dialog is None or not check.ok:
             raise PublishRefused("has_errors", dialog=dialog_id, errors=len(check.errors))
-        outcomes, _kind = run_draft_tests(self.dialogs.library, check.dialog, draft.tests)
+        outcomes, _kind = await asyncio.to_thread(
+            run_draft_tests, self.dialogs.library, check.dialog, draft.tests
+        )
         if not all(o.passed for o in outcomes):
             raise PublishRefused("failing_tests", dialog=dialog_id)
         await repo.close_draft(draft_id=draft.id, status="published", now=tx.now)
