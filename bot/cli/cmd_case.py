@@ -36,11 +36,13 @@ def register(subparsers: Any) -> None:
     remove = sub.add_parser("remove-member", help="remove a practitioner from a case")
     remove.add_argument("code")
     remove.add_argument("name")
+    remove.add_argument("--json", action="store_true")
     remove.set_defaults(func=_remove_member)
 
     owner = sub.add_parser("set-owner", help="make a practitioner the case owner")
     owner.add_argument("code")
     owner.add_argument("name")
+    owner.add_argument("--json", action="store_true")
     owner.set_defaults(func=_set_owner)
 
     close = sub.add_parser("close", help="close a case (kept, no new notes)")
@@ -116,7 +118,10 @@ def _add_member(args: argparse.Namespace) -> int:
 def _remove_member(args: argparse.Namespace) -> int:
     async def run(relais: Relais) -> int:
         removed = await relais.remove_member(args.code, args.name)
-        print("removed" if removed else "was not a member")
+        if args.json:
+            emit_json({"case": args.code.strip().upper(), "removed": removed})
+        else:
+            print("removed" if removed else "was not a member")
         return 0
 
     return with_relais(args, run)
@@ -125,7 +130,10 @@ def _remove_member(args: argparse.Namespace) -> int:
 def _set_owner(args: argparse.Namespace) -> int:
     async def run(relais: Relais) -> int:
         await relais.set_owner(args.code, args.name)
-        print(f"owner of {args.code.upper()} changed")
+        if args.json:
+            emit_json({"case": args.code.strip().upper(), "owner_changed": True})
+        else:
+            print(f"owner of {args.code.upper()} changed")
         return 0
 
     return with_relais(args, run)

@@ -51,6 +51,7 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     up = sub.add_parser("upgrade", help="migrate the database to the newest schema")
     up.add_argument("--revision", default="head")
+    up.add_argument("--json", action="store_true")
     up.set_defaults(func=_upgrade)
     cur = sub.add_parser("current", help="show the schema revision of the database")
     cur.add_argument("--json", action="store_true")
@@ -58,6 +59,7 @@ def register(subparsers: Any) -> None:
     down = sub.add_parser("downgrade", help="migrate down to REVISION (base = remove all)")
     down.add_argument("revision")
     down.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    down.add_argument("--json", action="store_true")
     down.set_defaults(func=_downgrade)
 
 
@@ -69,8 +71,16 @@ def _url(args: argparse.Namespace) -> tuple[Config, str]:
 def _upgrade(args: argparse.Namespace) -> int:
     _config, url = _url(args)
     asyncio.run(migrate.upgrade(url, args.revision))
-    print(f"database at revision {asyncio.run(migrate.current(url))}")
+    _report(url, args.json)
     return 0
+
+
+def _report(url: str, as_json: bool) -> None:
+    rev = asyncio.run(migrate.current(url))
+    if as_json:
+        emit_json({"current": rev, "head": migrate.head(), "up_to_date": rev == migrate.head()})
+    else:
+        print(f"database at revision {rev or 'base (empty)'}")
 
 
 def _current(args: argparse.Namespace) -> int:
@@ -89,5 +99,5 @@ def _downgrade(args: argparse.Namespace) -> int:
     _config, url = _url(args)
     confirm(args, "downgrade", f"Migrate the database down to {args.revision} (data may be lost)")
     asyncio.run(migrate.downgrade(url, args.revision))
-    print(f"database at revision {asyncio.run(migrate.current(url)) or 'base (empty)'}")
+    _report(url, args.json)
     return 0
