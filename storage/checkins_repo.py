@@ -18,9 +18,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -38,6 +49,7 @@ from storage.models import (
     PractitionerRow,
     new_id,
 )
+from storage.types import UTCDateTime
 
 __all__ = [
     "CaseRef",
@@ -46,12 +58,15 @@ __all__ = [
     "OutboxItem",
     "PractitionerRef",
     "Schedule",
+    "advance_schedules",
     "case_by_code",
     "case_by_id",
+    "cases_by_ids",
     "claim_due_occurrences",
     "claim_due_schedules",
     "claim_outbox",
     "enqueue",
+    "enqueue_many",
     "fallback_practitioner",
     "finish_outbox",
     "get_occurrence",
@@ -59,17 +74,23 @@ __all__ = [
     "identities",
     "identities_for",
     "insert_occurrence",
+    "insert_occurrences",
     "insert_schedule",
     "list_occurrences",
     "list_schedules",
     "next_wakeup",
+    "occurrence_values",
     "oncall_practitioners",
+    "outbox_values",
     "pending_message",
     "practitioner",
+    "practitioners_by_ids",
+    "record_steps",
     "relation_to_case",
     "replace_payload",
     "rule_columns",
     "rule_of",
+    "schedules_by_ids",
     "team_coordinators",
     "update_occurrence",
     "update_schedule",
@@ -269,10 +290,11 @@ def _lock(conn: AsyncConnection, query: Select[Any]) -> Select[Any]:
     return query
 
 
-def _insert_ignore(conn: AsyncConnection, table: Any, values: dict[str, Any]) -> Any:
+def _insert_ignore(conn: AsyncConnection, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING (execute with one dict, or a list: executemany)."""
     if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 # -- cases and people ---------------------------------------------------------------------------
@@ -292,6 +314,43 @@ async def case_by_id(conn: AsyncConnection, *, case_id: str) -> CaseRef | None:
     return _case(row) if row else None
 
 
+async def cases_by_ids(conn: AsyncConnection, *, ids: Iterable[str]) -> dict[str, CaseRef]:
+    wanted = sorted(set(ids))
+    out: dict[str, CaseRef] = {}
+    for start in range(0, len(wanted), 500):
+        rows = await conn.execute(
+            select(CaseRow).where(CaseRow.id.in_(wanted[start : start + 500]))
+        )
+        out.update({r.id: _case(r) for r in rows})
+    return out
+
+
+async def practitioners_by_ids(
+    conn: AsyncConnection, *, ids: Iterable[str]
+) -> dict[str, PractitionerRef]:
+    wanted = sorted(set(ids))
+    out: dict[str, PractitionerRef] = {}
+    for start in range(0, len(wanted), 500):
+        rows = await conn.execute(
+            select(PractitionerRow).where(PractitionerRow.id.in_(wanted[start : start + 500]))
+        )
+        out.update({r.id: _practitioner(r) for r in rows})
+    return out
+
+
+async def schedules_by_ids(conn: AsyncConnection, *, ids: Iterable[str]) -> dict[str, Schedule]:
+    wanted = sorted(set(ids))
+    out: dict[str, Schedule] = {}
+    for start in range(0, len(wanted), 500):
+        rows = await conn.execute(
+            select(CheckinScheduleRow).where(
+                CheckinScheduleRow.id.in_(wanted[start : start + 500])
+            )
+        )
+        out.update({r.id: _schedule(r) for r in rows})
+    return out
+
+
 async def relation_to_case(conn: AsyncConnection, *, case: CaseRef, practitioner_id: str) -> str:
     if case.owner_id == practitioner_id:
         return "owner"
@@ -307,8 +366,10 @@ async def practitioner(conn: AsyncConnection, *, practitioner_id: str) -> Practi
     row = (
         await conn.execute(select(PractitionerRow).where(PractitionerRow.id == practitioner_id))
     ).first()
-    if row is None:
-        return None
+    return _practitioner(row) if row is not None else None
+
+
+def _practitioner(row: Any) -> PractitionerRef:
     return PractitionerRef(
         id=row.id,
         team_id=row.team_id,
@@ -514,6 +575,28 @@ async def update_schedule(
     return bool(result.rowcount)
 
 
+async def advance_schedules(
+    conn: AsyncConnection, *, rows: Sequence[tuple[str, datetime | None]], now: datetime
+) -> None:
+    """Set the next due time of many schedules locked by this transaction (None: done)."""
+    if not rows:
+        return
+    table = cast(Table, CheckinScheduleRow.__table__)
+    await conn.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            next_due_at=bindparam("b_next", type_=UTCDateTime()),
+            status=bindparam("b_status"),
+            updated_at=now,
+        ),
+        [
+            {"b_id": sid, "b_next": nxt, "b_status": "active" if nxt is not None else "done"}
+            for sid, nxt in rows
+        ],
+    )
+
+
 async def claim_due_schedules(
     conn: AsyncConnection, *, now: datetime, limit: int
 ) -> list[Schedule]:
@@ -567,8 +650,48 @@ async def insert_occurrence(
         "created_at": now,
         "updated_at": now,
     }
-    result = await conn.execute(_insert_ignore(conn, CheckinOccurrenceRow.__table__, values))
+    result = await conn.execute(_insert_ignore(conn, CheckinOccurrenceRow.__table__), values)
     return oid if result.rowcount else None
+
+
+def occurrence_values(
+    *,
+    kind: str,
+    due_at: datetime,
+    deliver_at: datetime,
+    now: datetime,
+    schedule_id: str | None = None,
+    case_id: str | None = None,
+    recipient_id: str | None = None,
+    late: bool = False,
+) -> dict[str, Any]:
+    """A pending occurrence's row, for `insert_occurrences`."""
+    return {
+        "id": new_id(),
+        "kind": kind,
+        "schedule_id": schedule_id,
+        "case_id": case_id,
+        "role": None,
+        "requested_by": None,
+        "recipient_id": recipient_id,
+        "due_at": due_at,
+        "deliver_at": deliver_at,
+        "status": "pending",
+        "escalation_level": 0,
+        "escalation_chain": "[]",
+        "next_action_at": deliver_at,
+        "late": late,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def insert_occurrences(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert many occurrences at once; an existing (schedule, due time) is left alone."""
+    if not rows:
+        return 0
+    result = await conn.execute(_insert_ignore(conn, CheckinOccurrenceRow.__table__), list(rows))
+    return max(0, int(result.rowcount))
 
 
 async def get_occurrence(conn: AsyncConnection, *, occurrence_id: str) -> Occurrence | None:
@@ -614,6 +737,37 @@ async def claim_due_occurrences(
         .limit(limit)
     )
     return [_occurrence(r) for r in await conn.execute(_lock(conn, query))]
+
+
+async def record_steps(
+    conn: AsyncConnection, *, rows: Sequence[dict[str, Any]], now: datetime
+) -> None:
+    """Write many escalation steps at once, on occurrences locked by this transaction. Each row:
+    id, status, escalation_level, escalation_chain, next_action_at."""
+    if not rows:
+        return
+    table = cast(Table, CheckinOccurrenceRow.__table__)
+    await conn.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            status=bindparam("b_status"),
+            escalation_level=bindparam("b_level"),
+            escalation_chain=bindparam("b_chain"),
+            next_action_at=bindparam("b_next", type_=UTCDateTime()),
+            updated_at=now,
+        ),
+        [
+            {
+                "b_id": r["id"],
+                "b_status": r["status"],
+                "b_level": r["escalation_level"],
+                "b_chain": r["escalation_chain"],
+                "b_next": r["next_action_at"],
+            }
+            for r in rows
+        ],
+    )
 
 
 async def update_occurrence(
@@ -663,7 +817,32 @@ async def enqueue(
     not_before: datetime | None = None,
 ) -> bool:
     """Queue one message; False if a message with this idempotency key already exists."""
-    values = {
+    values = outbox_values(
+        idempotency_key=idempotency_key,
+        practitioner_id=practitioner_id,
+        kind=kind,
+        payload_enc=payload_enc,
+        now=now,
+        outbox_id=outbox_id,
+        occurrence_id=occurrence_id,
+        not_before=not_before,
+    )
+    result = await conn.execute(_insert_ignore(conn, OutboxRow.__table__), values)
+    return bool(result.rowcount)
+
+
+def outbox_values(
+    *,
+    idempotency_key: str,
+    practitioner_id: str,
+    kind: str,
+    payload_enc: bytes,
+    now: datetime,
+    outbox_id: str,
+    occurrence_id: str | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    return {
         "id": outbox_id,
         "idempotency_key": idempotency_key,
         "practitioner_id": practitioner_id,
@@ -676,8 +855,12 @@ async def enqueue(
         "next_attempt_at": not_before or now,
         "created_at": now,
     }
-    result = await conn.execute(_insert_ignore(conn, OutboxRow.__table__, values))
-    return bool(result.rowcount)
+
+
+async def enqueue_many(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue many messages at once (rows as `enqueue` builds them); existing keys are kept."""
+    if rows:
+        await conn.execute(_insert_ignore(conn, OutboxRow.__table__), list(rows))
 
 
 async def claim_outbox(

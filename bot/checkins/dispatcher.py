@@ -29,12 +29,14 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.channels.base import Channel, SendResult
 from bot.checkins import escalation as esc
 from bot.checkins.notify import (
     LATE_AFTER,
     Lookups,
+    apply_locked_steps,
     apply_step,
     freeze_reminder_chain,
     quiet_hours_of,
@@ -136,16 +138,17 @@ class CheckinDispatcher:
         async with self.db.transaction(now) as tx:
             look = Lookups(tx)
             schedules = await repo.claim_due_schedules(tx.conn, now=now, limit=self.batch)
+            await look.prime(
+                cases=[s.case_id for s in schedules], people=[s.reminded_id for s in schedules]
+            )
             missed: dict[str, list[str]] = defaultdict(list)
+            occurrences: list[dict[str, Any]] = []
+            advanced: list[tuple[str, datetime | None]] = []
             for schedule in schedules:
                 case = await look.case(schedule.case_id)
                 person = await look.person(schedule.reminded_id)
-                if case is None or person is None:
-                    continue
-                if case.status != "open":
-                    await repo.update_schedule(
-                        tx.conn, schedule_id=schedule.id, now=now, status="done", next_due_at=None
-                    )
+                if case is None or person is None or case.status != "open":
+                    advanced.append((schedule.id, None))  # a closed case: no more check-ins
                     continue
                 quiet = quiet_hours_of(person)
                 due = schedule.next_due_at
@@ -161,27 +164,20 @@ class CheckinDispatcher:
                             quiet,
                             urgent=schedule.urgent,
                         )
-                        created = await repo.insert_occurrence(
-                            tx.conn,
-                            kind="checkin",
-                            schedule_id=schedule.id,
-                            case_id=schedule.case_id,
-                            recipient_id=schedule.reminded_id,
-                            due_at=due,
-                            deliver_at=deliver,
-                            late=late,
-                            now=now,
+                        occurrences.append(
+                            repo.occurrence_values(
+                                kind="checkin",
+                                schedule_id=schedule.id,
+                                case_id=schedule.case_id,
+                                recipient_id=schedule.reminded_id,
+                                due_at=due,
+                                deliver_at=deliver,
+                                late=late,
+                                now=now,
+                            )
                         )
-                        report.materialised += created is not None
                     due = next_occurrence(schedule.rule, due)
-                await repo.update_schedule(
-                    tx.conn,
-                    schedule_id=schedule.id,
-                    now=now,
-                    expected_next_due=schedule.next_due_at,
-                    next_due_at=due,
-                    status="active" if due is not None else "done",
-                )
+                advanced.append((schedule.id, due))
                 if skipped:
                     report.summarised += skipped
                     missed[schedule.reminded_id].extend([case.code] * skipped)
@@ -193,6 +189,8 @@ class CheckinDispatcher:
                         case_code=case.code,
                         detail={"schedule": schedule.id, "count": skipped},
                     )
+            report.materialised += await repo.insert_occurrences(tx.conn, rows=occurrences)
+            await repo.advance_schedules(tx.conn, rows=advanced, now=now)
             for pid, codes in missed.items():
                 await self._summarise(tx, look, pid, codes)
 
@@ -226,22 +224,26 @@ class CheckinDispatcher:
     async def _escalate(self, now: datetime, report: TickReport) -> None:
         async with self.db.transaction(now) as tx:
             look = Lookups(tx)
-            for occ in await repo.claim_due_occurrences(tx.conn, now=now, limit=self.batch):
+            due = await repo.claim_due_occurrences(tx.conn, now=now, limit=self.batch)
+            await look.prime(
+                cases=[o.case_id for o in due],
+                people=[o.recipient_id for o in due],
+                schedules=[o.schedule_id for o in due if o.status == "pending"],
+            )
+            steps: list[tuple[repo.Occurrence, esc.Chain, esc.Step, str]] = []
+            for occ in due:
                 if occ.status == "pending":
                     if occ.kind == "checkin":
                         chain = await freeze_reminder_chain(tx, occ, self.config, look)
                     else:
                         chain = esc.Chain.from_json(occ.escalation_chain)
-                    step = esc.start(chain, now)
-                    reason = "due"
-                else:
-                    chain = esc.Chain.from_json(occ.escalation_chain)
-                    step = esc.timeout(chain, state_of(occ), now)
-                    reason = "timeout"
-                    if not step.notify and step.state == state_of(occ):
-                        continue
-                if await apply_step(tx, occ, chain, step, reason=reason, look=look):
-                    report.steps += 1
+                    steps.append((occ, chain, esc.start(chain, now), "due"))
+                    continue
+                chain = esc.Chain.from_json(occ.escalation_chain)
+                step = esc.timeout(chain, state_of(occ), now)
+                if step.notify or step.state != state_of(occ):
+                    steps.append((occ, chain, step, "timeout"))
+            report.steps += await apply_locked_steps(tx, look, steps)
 
     async def _unreachable(self, item: repo.OutboxItem, now: datetime) -> None:
         """The recipient of an escalating message cannot be reached: move on at once."""

@@ -9,7 +9,9 @@ its messages and its audit entries, or not at all. The state change is a compare
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.checkins import escalation as esc
 from bot.checkins.outbox import queue_message
@@ -23,6 +25,7 @@ from storage.tx import Tx
 __all__ = [
     "LATE_AFTER",
     "Lookups",
+    "apply_locked_steps",
     "apply_step",
     "freeze_page_chain",
     "freeze_reminder_chain",
@@ -63,6 +66,25 @@ class Lookups:
         self._names: dict[str, str] = {}
         self._coordinators: dict[str, list[str]] = {}
         self._oncall: dict[tuple[str, str], list[str]] = {}
+
+    async def prime(
+        self,
+        *,
+        cases: Iterable[str | None] = (),
+        people: Iterable[str | None] = (),
+        schedules: Iterable[str | None] = (),
+    ) -> None:
+        """Load many at once (one query each) before a batch."""
+        conn = self.tx.conn
+        wanted = {c for c in cases if c and c not in self._cases}
+        found_cases = await repo.cases_by_ids(conn, ids=wanted)
+        self._cases.update({c: found_cases.get(c) for c in wanted})
+        wanted = {p for p in people if p and p not in self._people}
+        found_people = await repo.practitioners_by_ids(conn, ids=wanted)
+        self._people.update({p: found_people.get(p) for p in wanted})
+        wanted = {s for s in schedules if s and s not in self._schedules}
+        found = await repo.schedules_by_ids(conn, ids=wanted)
+        self._schedules.update({s: found.get(s) for s in wanted})
 
     async def case(self, case_id: str | None) -> repo.CaseRef | None:
         if case_id is None:
@@ -201,6 +223,47 @@ async def apply_step(
     return True
 
 
+async def apply_locked_steps(
+    tx: Tx,
+    look: Lookups,
+    steps: list[tuple[repo.Occurrence, esc.Chain, esc.Step, str]],
+) -> int:
+    """Record many steps at once on occurrences this transaction has claimed (locked: no
+    compare-and-set needed), with their messages in one insert. Returns the number applied."""
+    await repo.record_steps(
+        tx.conn,
+        rows=[
+            {
+                "id": occ.id,
+                "status": step.state.status,
+                "escalation_level": max(step.state.level, 0),
+                "escalation_chain": chain.to_json(),
+                "next_action_at": step.state.next_at,
+            }
+            for occ, chain, step, _ in steps
+        ],
+        now=tx.now,
+    )
+    sink: list[dict[str, Any]] = []
+    for occ, chain, step, reason in steps:
+        case = await look.case(occ.case_id)
+        for notify in step.notify:
+            await _notify(tx, look, occ, case, notify, reason, sink)
+        if step.exhausted and occ.kind == "page" and occ.requested_by:
+            await tell_requester(tx, occ, case, "page_nobody", "nobody", look=look, sink=sink)
+        if not chain.targets:
+            await tx.audit(
+                actor_kind="system",
+                actor_id=None,
+                action="checkin.no_recipient",
+                case_id=occ.case_id,
+                case_code=case.code if case else None,
+                detail={"occurrence": occ.id},
+            )
+    await repo.enqueue_many(tx.conn, rows=sink)
+    return len(steps)
+
+
 async def tell_requester(
     tx: Tx,
     occ: repo.Occurrence,
@@ -208,6 +271,7 @@ async def tell_requester(
     key: str,
     suffix: str,
     look: Lookups | None = None,
+    sink: list[dict[str, Any]] | None = None,
     **extra: str,
 ) -> None:
     if occ.requested_by is None:
@@ -222,6 +286,7 @@ async def tell_requester(
         kind=f"page_{suffix}",
         reply=_plain(body),
         occurrence_id=occ.id,
+        sink=sink,
     )
 
 
@@ -236,6 +301,7 @@ async def _notify(
     case: repo.CaseRef | None,
     notify: esc.Notify,
     reason: str,
+    sink: list[dict[str, Any]] | None = None,
 ) -> None:
     target = notify.target
     code = case.code if case else None
@@ -274,6 +340,7 @@ async def _notify(
         kind=kind,
         reply=reply,
         occurrence_id=occ.id,
+        sink=sink,
     )
     await tx.audit(
         actor_kind="system",

@@ -78,12 +78,13 @@ async def queue_message(
     occurrence_id: str | None = None,
     not_before: datetime | None = None,
     meta: dict[str, Any] | None = None,
+    sink: list[dict[str, Any]] | None = None,
 ) -> bool:
-    """Queue `reply` for a practitioner in the caller's transaction; False if `key` exists."""
+    """Queue `reply` for a practitioner in the caller's transaction; False if `key` exists.
+    With `sink`, the row is appended there for one `repo.enqueue_many` at the end of a batch."""
     outbox_id = new_id()
     payload = tx.keys.encrypt(_encode(reply, meta), table=_TABLE, column=_COLUMN, row_id=outbox_id)
-    return await repo.enqueue(
-        tx.conn,
+    values = repo.outbox_values(
         idempotency_key=key,
         practitioner_id=practitioner_id,
         kind=kind,
@@ -93,3 +94,20 @@ async def queue_message(
         occurrence_id=occurrence_id,
         not_before=not_before,
     )
+    if sink is not None:
+        sink.append(values)
+        return True
+    return await repo.enqueue(tx.conn, **_enqueue_kwargs(values))
+
+
+def _enqueue_kwargs(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "idempotency_key": values["idempotency_key"],
+        "practitioner_id": values["practitioner_id"],
+        "kind": values["kind"],
+        "payload_enc": values["payload_enc"],
+        "now": values["created_at"],
+        "outbox_id": values["id"],
+        "occurrence_id": values["occurrence_id"],
+        "not_before": values["next_attempt_at"],
+    }
