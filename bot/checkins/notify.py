@@ -188,9 +188,23 @@ async def apply_step(
     reason: str,
     look: Lookups | None = None,
 ) -> bool:
-    """Record `step` (if the occurrence is still as we read it) and queue its messages."""
+    """Record `step` (if the occurrence is still as we read it) and queue its messages.
+
+    An acknowledgement is valid at any level of a running escalation: it only needs the
+    occurrence to be still open (an escalation step taken meanwhile does not void it)."""
     look = look or Lookups(tx)
     status = step.state.status
+    if status == "acknowledged":
+        return await repo.update_occurrence(
+            tx.conn,
+            occurrence_id=occ.id,
+            now=tx.now,
+            expected_status=("waiting", "exhausted"),
+            status=status,
+            next_action_at=None,
+            acknowledged_by=step.state.acknowledged_by,
+            acknowledged_at=tx.now,
+        )
     changed = await repo.update_occurrence(
         tx.conn,
         occurrence_id=occ.id,
@@ -201,8 +215,6 @@ async def apply_step(
         escalation_level=max(step.state.level, 0),
         escalation_chain=chain.to_json(),
         next_action_at=step.state.next_at,
-        acknowledged_by=step.state.acknowledged_by,
-        acknowledged_at=tx.now if status == "acknowledged" else None,
     )
     if not changed:
         return False

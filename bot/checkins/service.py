@@ -133,7 +133,7 @@ class CheckinService(UseCases):
     def _poke(self) -> None:
         if self.on_work is not None:
             self.on_work()
-        elif self.timer is not None:
+        if self.timer is not None:
             self.timer.poke()
 
     # -- the dispatcher's lifecycle ---------------------------------------------------------
@@ -531,8 +531,7 @@ class CheckinService(UseCases):
             tx.conn,
             occurrence_id=occ.id,
             now=tx.now,
-            expected_status=(occ.status,),
-            expected_level=occ.escalation_level,
+            expected_status=("waiting", "exhausted"),
             status="snoozed",
             next_action_at=None,
         )

@@ -7,6 +7,7 @@ caught: every test must `take()` each message it expects.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,6 +44,7 @@ class RecordingChannel:
     unreachable: set[str] = field(default_factory=set)
     failing: set[str] = field(default_factory=set)
     keys: dict[str, int] = field(default_factory=dict)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self, handler: Handler) -> None:
         return None
@@ -62,6 +64,7 @@ class RecordingChannel:
         if self.keys[idempotency_key] > 1:
             pytest.fail(f"message {idempotency_key} sent twice on {self.name}")
         self.sent.append(Sent(user_id, reply, idempotency_key, self.clock.now()))
+        self.arrived.set()
         return SendResult("sent", message_id=str(len(self.sent)))
 
 

@@ -445,3 +445,15 @@ async def test_one_summary_per_practitioner_across_batches(team: Team) -> None:
     await team.run_until(at_paris(2026, 1, 22, 12, 1))
     summary = team.take(team.mentor, "While Relais was offline")
     assert "15 check-ins were missed: K-7F3A." in summary.reply.text  # 5 schedules x 3 weeks
+
+
+async def test_done_still_counts_after_an_escalation_step_taken_meanwhile(team: Team) -> None:
+    await weekly(team)
+    await team.run_until(at_paris(2026, 1, 5, 9, 0))
+    msg = team.take(team.mentor, "Check-in due")
+    await team.run_until(at_paris(2026, 1, 5, 11, 0))  # escalated to the owner meanwhile
+    team.take(team.owner, "Missed check-in")
+    replies = await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+    assert "recorded" in replies[0].text
+    await team.run_until(at_paris(2026, 1, 5, 20, 0))
+    team.assert_quiet()
