@@ -1,25 +1,44 @@
 """Fixtures for tests against a real Synapse homeserver (mark them `@pytest.mark.synapse`).
 
-- `synapse` (session): one Synapse for the whole test session (SQLite, loopback, free port).
-  `synapse.register(localpart, password)` creates a user (exempt from rc_message unless
-  `rate_limited=True`), `synapse.restart()` restarts it on the same port and database,
-  `synapse.set_message_limit(user_id)` puts a user back under Synapse's default 0.2/s burst 10.
-  If Synapse cannot start, the fixture fails with its log tail.
+Fixtures
+- `synapse` (session): one Synapse for the whole test session (SQLite, 127.0.0.1, free port,
+  started in ~2 s). `synapse.register(localpart, password)` -> user id (exempt from rc_message
+  unless `rate_limited=True`); `synapse.stop()` / `synapse.start()` / `synapse.restart()` keep
+  the port and the database; `synapse.set_message_limit(user_id)` puts a user back under
+  Synapse's default 0.2/s burst 10. If Synapse cannot start, the fixture fails with its log tail.
 - `unique` (function): a short unique suffix for user names (tests share the server).
-- `practitioners` (function): `await practitioners.new("mentor")` -> a `Practitioner`
-  (`await practitioners.new_device(mentor)`: a second device of the same practitioner)
-  (tests/matrix/practitioner.py): an encrypted matrix-nio client syncing in the background:
-      room = await practitioner.open_dm(bot.user_id)          # encrypted DM inviting the bot
-      await practitioner.say(room, "!sos")                      # -> event id
-      message = await practitioner.next_message(room, timeout=10)   # .body .msgtype .content
-      await practitioner.no_message(room, wait=1.5)             # asserts silence
+- `practitioners` (function): `await practitioners.new("mentor")` -> a `Practitioner`, an
+  encrypted matrix-nio client syncing in the background (tests/matrix/practitioner.py);
+  `await practitioners.new_device(mentor)` -> another device of the same practitioner.
   All clients are closed at the end of the test.
-- `bots` (function): `await bots.start(handler)` -> a started `MatrixChannel` for a new bot user
-  (store under tmp_path); `await bots.restart(bot, handler)` stops it and starts a new channel on
-  the same store (same device). `bots.config(bot_user)` builds the `MatrixConfig`. All stopped
-  at the end.
-- `RecordingHandler`: a real handler for adapter tests ("buttons", "alert", echo, refusals);
-  `handler.seen` lists the `Incoming` it got. The chat layer's tests pass `ChatService.handle`.
+- `bots` (function): `await bots.start(handler, **matrix_config_overrides)` -> a started
+  `MatrixChannel` for a new bot user (store under tmp_path, decryption grace 5 s);
+  `await bots.restart(bot, handler)` stops it and starts a new channel on the same store (same
+  device); `bots.register()` / `bots.config(user_id, **overrides)` for custom set-ups. All
+  stopped at the end.
+- `RecordingHandler`: a tiny real handler for adapter tests ("buttons", "alert", "picture", echo,
+  refusals for `is_direct=False` / `encrypted=False`); `handler.seen` lists the `Incoming`s.
+
+With the real chat layer (end-to-end tests)
+
+    async def test_enrolment(bots, practitioners, chat_service):        # your fixture
+        bot = await bots.start(chat_service.handle)
+        mentor = await practitioners.new("mentor")
+        room = await mentor.open_dm(bot.user_id)       # encrypted DM inviting the bot (is_direct)
+        await mentor.say(room, "!start ABC123")        # "!" arrives as "/" in Incoming.text
+        reply = await mentor.next_message(room, timeout=10)
+        assert reply.msgtype == "m.notice" and "Welcome" in reply.body
+        await mentor.say(room, "1")                    # answer a numbered option
+        await mentor.no_message(room, wait=1.0)        # asserts silence (nothing doubled)
+
+Practitioner API: `open_dm(user, encrypted=True, wait_join=False)`, `open_group(*users)`,
+`join(room)`, `say(room, text)` -> event id, `send_content(room, content)`, `send_file(room,
+name, data)`, `next_message(room, timeout=10)` -> `Message(body, msgtype, formatted_body,
+content, sender, event_id, encrypted)` (an undecryptable event arrives as msgtype
+"undecryptable"), `messages(room, n)`, `no_message(room, wait)`, `download(message)`,
+`say_with_late_key(room, text, delay, send_key=True)`, `members(room)`, `wait_joined(room,
+user)`, `wait_left(room, user)`, `wait_for(condition, timeout, what)`. Invites to the practitioner
+are joined automatically (`auto_join=False` to refuse); its own history is not "received".
 """
 
 from __future__ import annotations
