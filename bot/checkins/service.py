@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, ClassVar, ParamSpec, Protocol, TypeVar
 
 from bot.channels.base import Channel
 from bot.checkins import escalation as esc
@@ -112,6 +112,20 @@ def _rule_text(schedule: repo.Schedule) -> str:
 
 class CheckinService(UseCases):
     """The check-in use cases the chat layer and the command line call."""
+
+    #: lifecycle methods, and facades that only resolve an id or parse words and then call a
+    #: decorated use case (which checks the permission and writes the audit entry)
+    not_use_cases: ClassVar[frozenset[str]] = frozenset(
+        {
+            "start",
+            "stop",
+            "handle_button",
+            "handle_command",
+            "list_upcoming",
+            "page_contact",
+            "set_schedule_status",
+        }
+    )
 
     def __init__(
         self,
