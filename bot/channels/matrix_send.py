@@ -118,8 +118,11 @@ class Sender:
                 logger.warning("send to %s refused: unverified device %s", room_id, exc.device.id)
                 return SendResult("failed", detail="unverified device")
             except LocalProtocolError as exc:
-                logger.warning("send to %s impossible: %s", room_id, type(exc).__name__)
-                return SendResult("unreachable", detail="unknown room")
+                if room_id not in self.client.rooms:
+                    logger.warning("send to %s impossible: not in that room", room_id)
+                    return SendResult("unreachable", detail="unknown room")
+                delay = backoff(attempt)  # a crypto step raced another one: try again
+                reason = type(exc).__name__
             except NETWORK_ERRORS as exc:
                 self._forget_group_session(room_id)
                 delay = backoff(attempt)
