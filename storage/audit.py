@@ -145,13 +145,21 @@ class AuditLog:
         case_id: str | None = None,
         case_code: str | None = None,
         detail: Mapping[str, Any] | None = None,
-    ) -> int:
-        """Append one entry in the caller's transaction; returns its sequence number."""
-        query = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
-        if conn.dialect.name != "sqlite":
-            query = query.with_for_update()
-        head = (await conn.execute(query)).one()
-        seq, prev = int(head.seq) + 1, str(head.hash)
+        head: tuple[int, str] | None = None,
+    ) -> tuple[int, str]:
+        """Append one entry in the caller's transaction; returns its (seq, hash).
+
+        `head` is the chain head read earlier in this same transaction while holding the
+        write lock (SQLite's BEGIN IMMEDIATE): it saves a round trip. Otherwise the head row
+        is read here, locked FOR UPDATE on PostgreSQL.
+        """
+        if head is None:
+            query = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+            if conn.dialect.name != "sqlite":
+                query = query.with_for_update()
+            row = (await conn.execute(query)).one()
+            head = (int(row.seq), str(row.hash))
+        seq, prev = head[0] + 1, head[1]
         text = _canonical_detail(detail)
         fields: dict[str, Any] = {
             "seq": seq,
@@ -167,7 +175,7 @@ class AuditLog:
         digest = self._mac(prev_hash=prev, **fields)
         await conn.execute(insert(AuditEntryRow).values(prev_hash=prev, hash=digest, **fields))
         await conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
-        return seq
+        return seq, digest
 
     @staticmethod
     def _entry(row: Any) -> AuditEntry:

@@ -27,7 +27,10 @@ class Tx:
         self.keys = keys
         self.now = now
         self._audit = audit
-        self.access = Access(conn, keys)
+        #: the audit chain head as read in this transaction (SQLite only: BEGIN IMMEDIATE
+        #: holds the write lock from the first statement, so it cannot move under us)
+        self.audit_head: tuple[int, str] | None = None
+        self.access = Access(conn, keys, self)
         self.people = People(conn, keys)
         self.cases = Cases(conn)
         self.notes = Notes(conn, keys)
@@ -45,8 +48,9 @@ class Tx:
         case_code: str | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> int:
-        return await self._audit.append(
+        seq, digest = await self._audit.append(
             self.conn,
+            head=self.audit_head,
             at=self.now,
             actor_kind=actor_kind,
             actor_id=actor_id,
@@ -56,6 +60,9 @@ class Tx:
             case_code=case_code,
             detail=detail,
         )
+        if self.audit_head is not None:
+            self.audit_head = (seq, digest)
+        return seq
 
 
 class Database:

@@ -4,13 +4,14 @@ with their relation to it. Every use case starts with it, so it is a single roun
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
 from storage.models import (
+    AuditHead,
     CaseMemberRow,
     CaseRow,
     ChannelIdentityRow,
@@ -19,7 +20,7 @@ from storage.models import (
 )
 from storage.records import Case
 
-__all__ = ["Access", "ActorRow"]
+__all__ = ["Access", "ActorRow", "HeadHolder"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +47,25 @@ def _roles(dialect: str) -> Any:
     )
 
 
+class HeadHolder(Protocol):
+    audit_head: tuple[int, str] | None
+
+
 class Access:
-    def __init__(self, conn: AsyncConnection, keys: KeyRing) -> None:
+    """On SQLite the query also reads the audit chain head into `holder.audit_head` (the
+    transaction holds the write lock already), saving the audit writer a round trip."""
+
+    def __init__(
+        self, conn: AsyncConnection, keys: KeyRing, holder: HeadHolder | None = None
+    ) -> None:
         self._conn = conn
         self._keys = keys
+        self._holder = holder
+        self._with_head = holder is not None and conn.dialect.name == "sqlite"
 
     def _actor(self, row: Any) -> ActorRow:
+        if self._with_head and self._holder is not None and row.head_seq is not None:
+            self._holder.audit_head = (int(row.head_seq), str(row.head_hash))
         return ActorRow(
             practitioner_id=row.id,
             team_id=row.team_id,
@@ -67,7 +81,7 @@ class Access:
         )
 
     def _base(self) -> Any:
-        return select(
+        query = select(
             PractitionerRow.id,
             PractitionerRow.team_id,
             PractitionerRow.display_name_enc,
@@ -75,6 +89,13 @@ class Access:
             PractitionerRow.time_zone,
             _roles(self._conn.dialect.name).label("roles"),
         )
+        if self._with_head:
+            head = AuditHead.id == 1
+            query = query.add_columns(
+                select(AuditHead.seq).where(head).scalar_subquery().label("head_seq"),
+                select(AuditHead.hash).where(head).scalar_subquery().label("head_hash"),
+            )
+        return query
 
     async def actor(self, *, practitioner_id: str) -> ActorRow | None:
         """The practitioner unless unknown or revoked."""
