@@ -22,7 +22,7 @@ from bot.chat.dialog_catalog import DialogCatalog
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import Button, Reply
-from bot.publishing.checks import check_draft, diff_sources
+from bot.publishing.checks import check_draft, diff_sources, is_transcript_file
 from bot.publishing.texts import LANGS, text
 from bot.publishing.usecases import (
     BundledDialog,
@@ -65,6 +65,7 @@ class PublishingService(PublishingUseCases):
             "handle_button",
             "handle_document",
             "preview_draft",
+            "draft_tests",
         }
     )
 
@@ -138,11 +139,27 @@ class PublishingService(PublishingUseCases):
     async def handle_document(self, actor: Any, file_name: str, data: bytes) -> list[Reply]:
         lang = _lang(actor)
         await self.refresh()
+        await self._precheck(file_name, data)
         try:
             outcome = await self.submit_draft(actor, file_name, data)
         except PublishRefused as refused:
             return [Reply(refused.text(lang))]
         return self.draft_replies(outcome, lang)
+
+    async def _precheck(self, file_name: str, data: bytes) -> None:
+        """Run a new file's walk before the use case's transaction (which then finds it done)."""
+        if is_transcript_file(file_name):
+            return
+        check = await asyncio.to_thread(
+            check_draft,
+            data,
+            file_name,
+            library=self.dialogs.library,
+            roles=self.contact_roles,
+            max_bytes=self.config.publishing.max_file_bytes,
+        )
+        if check.dialog is not None and check.ok:
+            await self.draft_tests(check.dialog, None)
 
     def draft_replies(self, outcome: DraftOutcome, lang: str) -> list[Reply]:
         dialog_id = outcome.dialog_id or ""

@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 #: the `dialog_versions.dialog_id` column's width
 _MAX_ID = 64
 CONTENT_AUTHOR = "content/"
+_MAX_VERDICTS = 64
 
 
 class PublishRefused(InvalidInput):
@@ -161,6 +162,28 @@ class PublishingUseCases(UseCases):
 
     dialogs: DialogCatalog
     contact_roles: frozenset[str] | None = None
+    not_use_cases = frozenset({"draft_tests"})
+
+    async def draft_tests(
+        self, dialog: Dialog, tests: str | None
+    ) -> tuple[list[CheckOutcome], str]:
+        """The draft's transcript tests, or its walk: off the event loop (a walk may explore
+        thousands of states) and remembered by (text, tests, library), so that the check run
+        when a draft is sent (outside any transaction) spares the publishing transaction."""
+        library = self.dialogs.library
+        key = (
+            checksum_of(dialog.source_text),
+            checksum_of(tests or ""),
+            tuple((d.id, d.version) for d in library),
+        )
+        verdicts: dict[Any, tuple[list[CheckOutcome], str]] = self.__dict__.setdefault(
+            "_verdicts", {}
+        )
+        if key not in verdicts:
+            verdicts[key] = await asyncio.to_thread(run_draft_tests, library, dialog, tests)
+            while len(verdicts) > _MAX_VERDICTS:
+                del verdicts[next(iter(verdicts))]
+        return verdicts[key]
 
     # -- drafting -----------------------------------------------------------------------------
 
@@ -212,11 +235,7 @@ class PublishingUseCases(UseCases):
         base = await repo.newest_version(dialog_id=dialog.id)
         revised = existing is not None and existing.author_id == author_id
         tests = existing.tests if existing is not None and revised else None
-        # the checks run off the event loop (a walk may explore thousands of states), and
-        # before any write, so no lock is held meanwhile
-        outcomes, kind = await asyncio.to_thread(
-            run_draft_tests, self.dialogs.library, dialog, tests
-        )
+        outcomes, kind = await self.draft_tests(dialog, tests)
         if existing is not None and revised:
             await repo.revise_draft(
                 draft_id=existing.id,
@@ -265,9 +284,7 @@ class PublishingUseCases(UseCases):
         outcomes: list[CheckOutcome] = []
         kind = ""
         if loaded.dialog is not None:
-            outcomes, kind = await asyncio.to_thread(
-                run_draft_tests, self.dialogs.library, loaded.dialog, parsed.text
-            )
+            outcomes, kind = await self.draft_tests(loaded.dialog, parsed.text)
         await repo.set_tests(draft_id=draft.id, source=draft.source, tests=parsed.text, now=tx.now)
         detail["draft_id"] = draft.id
         return DraftOutcome(
@@ -427,9 +444,7 @@ class PublishingUseCases(UseCases):
         )
         if check.dialog is None or not check.ok:
             raise PublishRefused("has_errors", dialog=dialog_id, errors=len(check.errors))
-        outcomes, _kind = await asyncio.to_thread(
-            run_draft_tests, self.dialogs.library, check.dialog, draft.tests
-        )
+        outcomes, _kind = await self.draft_tests(check.dialog, draft.tests)
         if not all(o.passed for o in outcomes):
             raise PublishRefused("failing_tests", dialog=dialog_id)
         await repo.close_draft(draft_id=draft.id, status="published", now=tx.now)
