@@ -3,8 +3,10 @@ rest, audit, transcript tests as the gate, reviewers_required = 0, restart, refu
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -180,6 +182,18 @@ async def test_running_bot_picks_up_versions_published_elsewhere(world: PubWorld
     assert world.dialogs.source().get("tips") is None
     assert await world.publishing.refresh() == 1
     assert world.dialogs.source().get("tips") is not None
+
+    # a running bot polls (`relais run` starts it): a rollback elsewhere arrives by itself
+    world.publishing.start(every=timedelta(milliseconds=20))
+    try:
+        await other.publishing.rollback_dialog(pia, "tips", 1)
+        for _ in range(500):
+            if world.dialogs.library.versions("tips") == (1, 2):
+                break
+            await asyncio.sleep(0.01)
+        assert world.dialogs.library.versions("tips") == (1, 2)
+    finally:
+        await world.publishing.stop()
 
 
 async def test_workflow_on_every_backend(
