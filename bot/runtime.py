@@ -48,6 +48,8 @@ class Runtime:
                 logger.exception("stopping channel %s failed", channel.name)
         if self.checkins is not None:
             await self.checkins.stop()
+        if self.publishing is not None:
+            await self.publishing.stop()
         await self.relais.close()
 
 
@@ -148,6 +150,8 @@ async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) 
         return 1
     if runtime.checkins is not None:
         await runtime.checkins.start(started)
+    if runtime.publishing is not None:
+        runtime.publishing.start()  # picks up versions published by `relais dialogs publish`
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
