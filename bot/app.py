@@ -22,6 +22,7 @@ from types import TracebackType
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.usecases.admin import AdminUseCases
+from bot.usecases.chat_turns import ChatTurnUseCases
 from bot.usecases.contacts import ContactUseCases
 from bot.usecases.dataprotection import DataProtectionUseCases
 from bot.usecases.identity import IdentityUseCases
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 
 class Relais(
+    ChatTurnUseCases,
     IdentityUseCases,
     NoteUseCases,
     ContactUseCases,

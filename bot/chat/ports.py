@@ -21,6 +21,7 @@ __all__ = [
     "NoteLike",
     "PublishingPort",
     "SessionLike",
+    "TurnStartLike",
 ]
 
 
@@ -73,6 +74,15 @@ class SessionLike(Protocol):
     def state(self) -> dict[str, Any]: ...
 
 
+class TurnStartLike(Protocol):
+    @property
+    def first_time(self) -> bool: ...
+    @property
+    def actor(self) -> Any: ...
+    @property
+    def session(self) -> SessionLike | None: ...
+
+
 class ChatBackend(Protocol):
     """The use cases of `bot.app.Relais` the chat layer calls (each authorizes and audits)."""
 
@@ -103,7 +113,9 @@ class ChatBackend(Protocol):
         expires_at: datetime | None = None,
     ) -> Awaitable[None]: ...
     def end_session(self, channel: str, chat_id: str, /) -> Awaitable[bool]: ...
-    def first_time(self, channel: str, event_id: str, /) -> Awaitable[bool]: ...
+    def begin_turn(
+        self, channel: str, user_id: str, chat_id: str, event_id: str, /
+    ) -> Awaitable[TurnStartLike]: ...
 
 
 class CheckinsPort(Protocol):

@@ -49,6 +49,7 @@ class _Turn:
     actor: ActorLike
     lang: str
     session: ChatSession
+    had_session: bool = False
 
 
 class ChatService:
@@ -80,9 +81,6 @@ class ChatService:
         key = (incoming.channel, incoming.chat_id)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
-            if not await self.backend.first_time(incoming.channel, incoming.event_id):
-                logger.info("skipping %s update %s: already handled", key[0], incoming.event_id)
-                return []
             try:
                 replies = await self._handle(incoming)
             except Exception as exc:
@@ -102,6 +100,12 @@ class ChatService:
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         default = self.config.default_language
+        start = await self.backend.begin_turn(
+            incoming.channel, incoming.user_id, incoming.chat_id, incoming.event_id
+        )
+        if not start.first_time:
+            logger.info("skipping %s update %s: already handled", *key_of(incoming))
+            return []
         if not incoming.is_direct:
             return [Reply(self.catalog.text(default, "not_direct"))]
         if (
@@ -111,15 +115,15 @@ class ChatService:
         ):
             return [Reply(self.catalog.text(default, "not_encrypted"))]
         command, argument = _parse_command(incoming.text)
-        actor = await self.backend.identify(incoming.channel, incoming.user_id)
+        actor = start.actor
         if actor is None:
             if command == "start" and argument:
                 return await self._enrol(incoming, argument)
             return [Reply(self.catalog.text(default, "unknown_user"))]
         lang = actor.language if actor.language in LANGUAGES else default
-        stored = await self.backend.load_session(incoming.channel, incoming.chat_id)
+        stored = start.session
         session = ChatSession.from_dict(stored.state if stored is not None else None)
-        turn = _Turn(incoming, actor, lang, session)
+        turn = _Turn(incoming, actor, lang, session, had_session=stored is not None)
         try:
             replies = await self._dispatch(turn, command, argument)
         except NotAllowed:
@@ -148,7 +152,8 @@ class ChatService:
     async def _save(self, turn: _Turn) -> None:
         channel, chat_id = turn.incoming.channel, turn.incoming.chat_id
         if turn.session.is_empty() and not turn.session.buttons:
-            await self.backend.end_session(channel, chat_id)
+            if turn.had_session:
+                await self.backend.end_session(channel, chat_id)
             return
         engine = turn.session.engine or {}
         await self.backend.save_session(
@@ -644,6 +649,10 @@ class _PreviewSource:
         if version is not None and (dialog_id, version) in self._previews:
             return self._previews[(dialog_id, version)]
         return self._base.get(dialog_id, version)
+
+
+def key_of(incoming: Incoming) -> tuple[str, str]:
+    return incoming.channel, incoming.event_id
 
 
 def output_reason(result: dl.StepResult) -> str:

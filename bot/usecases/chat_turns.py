@@ -1,0 +1,46 @@
+"""The start of every chat turn in one transaction: dedupe the update, identify the sender and
+load the conversation (instead of three transactions on the hot path of every message)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.usecases.base import Actor, EntryScope, UseCases, channel_entry
+from storage.records import StoredSession
+
+__all__ = ["ChatTurnUseCases", "TurnStart"]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnStart:
+    first_time: bool  # False: this update was handled before (redelivery, restart)
+    actor: Actor | None  # None: an unknown (or revoked) chat identity
+    session: StoredSession | None  # the chat's unexpired conversation, if any
+
+
+class ChatTurnUseCases(UseCases):
+    @channel_entry("chat.turn")
+    async def begin_turn(
+        self, scope: EntryScope, channel: str, user_id: str, chat_id: str, event_id: str
+    ) -> TurnStart:
+        tx = scope.tx
+        if not await tx.sessions.mark_processed(
+            channel=channel, event_id=str(event_id), now=tx.now
+        ):
+            return TurnStart(False, None, None)
+        row = await tx.access.actor_for_identity(channel=channel, user_id=str(user_id))
+        if row is None:
+            return TurnStart(True, None, None)
+        actor = Actor(
+            practitioner_id=row.practitioner_id,
+            name=row.name,
+            roles=row.roles,
+            team_id=row.team_id,
+            language=row.language,
+            time_zone=row.time_zone,
+        )
+        session = await tx.sessions.get(channel=channel, chat_id=str(chat_id))
+        if session is not None and session.expires_at <= tx.now:
+            await tx.sessions.delete(channel=channel, chat_id=str(chat_id))
+            session = None
+        return TurnStart(True, actor, session)
