@@ -155,7 +155,7 @@ async def test_first_message_sent_while_bot_offline_and_only_invited(
     assert [i.text for i in handler.seen] == ["are you there?", "hello?"]
 
 
-async def test_edits_are_not_answered_and_reply_quotes_are_stripped(
+async def test_edits_and_notices_are_not_answered_and_reply_quotes_are_stripped(
     bots: BotFactory, practitioners: PractitionerFactory
 ) -> None:
     handler = RecordingHandler()
@@ -174,6 +174,7 @@ async def test_edits_are_not_answered_and_reply_quotes_are_stripped(
             "m.relates_to": {"rel_type": "m.replace", "event_id": first},
         },
     )
+    await mentor.send_content(room, {"msgtype": "m.notice", "body": "automatic notice"})
     await mentor.send_content(
         room,
         {
