@@ -134,7 +134,8 @@ class MatrixChannel:
         self._late_keys: LateKeys | None = None
         self._invites: dict[str, int] = {}  # room id -> invite timestamp (ms), to join
         self._leaving: set[str] = set()
-        self._synced = asyncio.Event()
+        self._synced = asyncio.Event()  # a sync succeeded in this run
+        self._attempted = asyncio.Event()  # a sync was tried (succeeded or failed)
         self._stopping = False
         #: failed sync requests since construction (each followed by a growing pause)
         self.sync_errors = 0
@@ -174,7 +175,11 @@ class MatrixChannel:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    async def start(self, handler: Handler, first_sync_timeout: float = 30.0) -> None:
+    async def start(self, handler: Handler, first_sync_timeout: float = 15.0) -> None:
+        """Log in (or restore the saved device), then sync once and return; the sync loop
+        goes on in the background. A homeserver that is down does not hold `start` (and so the
+        other channels): the loop keeps retrying with backoff. Raises `MatrixChannelError` if a
+        first login is impossible (wrong password, unreachable homeserver)."""
         self._handler = handler
         self._stopping = False
         self.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -207,7 +212,7 @@ class MatrixChannel:
             self._client.next_batch = token
         self._sync_task = asyncio.create_task(self._sync_loop(initial=token is None))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._synced.wait(), first_sync_timeout)
+            await asyncio.wait_for(self._attempted.wait(), first_sync_timeout)
 
     async def stop(self, drain_timeout: float = 10.0) -> None:
         self._stopping = True
@@ -228,6 +233,7 @@ class MatrixChannel:
         self._queues.clear()
         self._batches.clear()
         self._synced.clear()
+        self._attempted.clear()
         if self._client is not None:
             await self._client.close()
         if self._state is not None:
@@ -303,6 +309,7 @@ class MatrixChannel:
                         logger.exception("matrix: after-sync work failed")
                     initial = first = False
                     self._synced.set()
+                    self._attempted.set()
                     continue
                 delay = retry_delay(response, failures)
                 reason = str(response.status_code)
@@ -313,6 +320,7 @@ class MatrixChannel:
                     delay = backoff(failures, base=2.0, cap=300.0)
             failures += 1
             self.sync_errors += 1
+            self._attempted.set()
             logger.warning("matrix: sync failed (%s); retrying in %.1fs", reason, delay)
             await asyncio.sleep(delay)
 

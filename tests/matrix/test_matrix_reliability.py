@@ -215,3 +215,23 @@ async def test_message_being_handled_when_the_bot_stops_is_answered_after_restar
     bot = await bots.restart(bot, handler)
     assert (await mentor.next_message(room, timeout=15)).body == "echo: in flight"
     assert [i.text for i in handler.seen] == ["in flight"]
+
+
+async def test_bot_starting_while_the_homeserver_is_down_serves_once_it_is_back(
+    synapse: SynapseServer, bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)
+    mentor = await practitioners.new("mentor")
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+    await bot.stop()
+
+    await asyncio.to_thread(synapse.stop)
+    try:
+        started = time.monotonic()
+        bot = await bots.restart(bot, handler)  # saved device: no login needed
+        assert time.monotonic() - started < 5  # start does not wait for the homeserver
+    finally:
+        await asyncio.to_thread(synapse.start)
+    await mentor.say(room, "are you back?")
+    assert (await mentor.next_message(room, timeout=30)).body == "echo: are you back?"
