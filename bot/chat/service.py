@@ -209,6 +209,10 @@ class ChatService:
                 if self.checkins is None:
                     return [self._text(turn, "checkin_unavailable")]
                 return await self.checkins.list_upcoming(turn.actor)
+            case "checkin":
+                if self.checkins is None:
+                    return [self._text(turn, "checkin_unavailable")]
+                return await self.checkins.handle_command(turn.actor, argument)
             case "preview" if self.publishing is not None:
                 return await self.start_preview(turn, argument)
             case (
@@ -398,17 +402,39 @@ class ChatService:
         if kind == "t":
             return await self._on_tag_picked(turn, token[2:])
         if kind == "ci" and self.checkins is not None:
-            return await self.checkins.handle_button(turn.actor, token)
+            return await self._follow_checkin(
+                turn, await self.checkins.handle_button(turn.actor, token)
+            )
         if kind == "pub" and self.publishing is not None:
             return await self.publishing.handle_button(turn.actor, token)
         return self._expired(turn)
+
+    async def _follow_checkin(self, turn: _Turn, replies: list[Reply]) -> list[Reply]:
+        """Act on what a check-in button asks of the conversation: type a quick note on the
+        case ("Done" + note), or open the guidance dialog ("Can't reach the person")."""
+        out = list(replies)
+        for reply in replies:
+            case_code = reply.extra.get("await_note_case")
+            if case_code:
+                if not self._notes_allowed(turn):
+                    out.append(self._text(turn, "notes_refused_telegram"))
+                    continue
+                tag = reply.extra.get("note_tags", "")
+                pending = Pending(
+                    kind="quick_note", step="text", case=case_code, tags=[tag] if tag else []
+                )
+                turn.session.pending.insert(0, pending)
+            dialog_id = reply.extra.get("open_dialog")
+            if dialog_id:
+                out.extend(await self._start_dialog(turn, dialog_id, reply.extra.get("case", "")))
+        return out
 
     async def _on_text(self, turn: _Turn, text: str) -> list[Reply]:
         session = turn.session
         if session.pending and session.pending[0].step == "text":
             pending = session.pending[0]
             pending.body = text
-            pending.step = "tag"
+            pending.step = "done" if pending.tags else "tag"
             return await self._continue_pending(turn)
         if session.expects == "option" or (session.expects is None and session.buttons):
             token = session.token_for_text(text)
