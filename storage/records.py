@@ -11,6 +11,7 @@ __all__ = [
     "CaseMember",
     "ChannelIdentity",
     "Contact",
+    "Invite",
     "Note",
     "OnCallSlot",
     "Practitioner",
@@ -45,6 +46,15 @@ class Practitioner:
     unreachable: bool
     revoked: bool
     identities: tuple[ChannelIdentity, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    id: str
+    practitioner_id: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,13 +101,12 @@ class IdentityUseCases(UseCases):
         scope.audit = True
         scope.detail = {"actor_id": pid, "channel": channel, "invite_id": invite.id}
         log.info("practitioner %s enrolled on %s", pid, channel)
-        found = await tx.people.actor_row(practitioner_id=pid)
-        assert found is not None
-        row, roles = found
+        row = await tx.access.actor(practitioner_id=pid)
+        assert row is not None
         return Actor(
             practitioner_id=pid,
-            name=tx.people.decrypt_name(row),
-            roles=roles,
+            name=row.name,
+            roles=row.roles,
             team_id=row.team_id,
             language=row.language,
             time_zone=row.time_zone,

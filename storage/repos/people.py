@@ -19,7 +19,7 @@ from storage.models import (
     TeamRow,
     new_id,
 )
-from storage.records import ChannelIdentity, Practitioner, Team
+from storage.records import ChannelIdentity, Invite, Practitioner, Team
 
 __all__ = ["People"]
 
@@ -190,35 +190,6 @@ class People:
             .values(revoked_at=at)
         )
 
-    async def actor_row(self, *, practitioner_id: str) -> tuple[Any, frozenset[str]] | None:
-        """The live practitioner row and roles (None when unknown or revoked)."""
-        row = (
-            await self._conn.execute(
-                select(
-                    PractitionerRow.id,
-                    PractitionerRow.team_id,
-                    PractitionerRow.display_name_enc,
-                    PractitionerRow.language,
-                    PractitionerRow.time_zone,
-                ).where(
-                    PractitionerRow.id == practitioner_id, PractitionerRow.revoked_at.is_(None)
-                )
-            )
-        ).first()
-        if row is None:
-            return None
-        roles = (
-            await self._conn.execute(
-                select(PractitionerRoleRow.role).where(
-                    PractitionerRoleRow.practitioner_id == practitioner_id
-                )
-            )
-        ).scalars()
-        return row, frozenset(roles)
-
-    def decrypt_name(self, row: Any) -> str:
-        return self._decrypt_name(row)
-
     # -- channel identities -------------------------------------------------------------------
 
     async def practitioner_for(self, *, channel: str, user_id: str) -> str | None:
@@ -297,10 +268,13 @@ class People:
         )
         return invite_id
 
-    async def invite_by_hash(self, *, code_hash: str) -> Any | None:
-        return (
+    async def invite_by_hash(self, *, code_hash: str) -> Invite | None:
+        row = (
             await self._conn.execute(select(InviteRow).where(InviteRow.code_hash == code_hash))
         ).first()
+        if row is None:
+            return None
+        return Invite(row.id, row.practitioner_id, row.created_at, row.expires_at, row.used_at)
 
     async def use_invite(self, *, invite_id: str, now: datetime, channel: str) -> bool:
         """Mark an invite used; False if someone else used it first (single use)."""
