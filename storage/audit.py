@@ -173,8 +173,18 @@ class AuditLog:
             "detail": text,
         }
         digest = self._mac(prev_hash=prev, **fields)
-        await conn.execute(insert(AuditEntryRow).values(prev_hash=prev, hash=digest, **fields))
-        await conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
+        entry = insert(AuditEntryRow).values(prev_hash=prev, hash=digest, **fields)
+        move_head = update(AuditHead).where(AuditHead.id == 1)
+        if conn.dialect.name == "postgresql":  # one round trip: INSERT in a CTE, then UPDATE
+            added = entry.returning(AuditEntryRow.seq, AuditEntryRow.hash).cte("added")
+            await conn.execute(
+                move_head.where(added.c.seq == AuditHead.seq + 1)
+                .values(seq=added.c.seq, hash=added.c.hash)
+                .add_cte(added)
+            )
+        else:
+            await conn.execute(entry)
+            await conn.execute(move_head.values(seq=seq, hash=digest))
         return seq, digest
 
     @staticmethod
