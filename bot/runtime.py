@@ -126,6 +126,10 @@ def build_channels(runtime: Runtime) -> list[Channel]:
                 password=config.matrix_password.read(),
                 pickle_key=config.matrix_pickle_key.read(),
                 store_path=store,
+                clock=runtime.clock,
+                undecryptable_text=" / ".join(
+                    runtime.catalog.text(lang, "undecryptable") for lang in LANGUAGES
+                ),
             )
         )
     return channels
