@@ -146,7 +146,9 @@ def _ms(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p99 * 1000
 
 
-async def _measure(relais: Relais, codes: list[str], actors: list[Actor], samples: int) -> dict:
+async def _measure(
+    relais: Relais, codes: list[str], actors: list[Actor], samples: int
+) -> dict[str, Any]:
     rng = random.Random(11)
     mentors = actors[1:]
     member_of = {code: mentors[i % len(mentors)] for i, code in enumerate(codes)}
@@ -170,7 +172,7 @@ async def _measure(relais: Relais, codes: list[str], actors: list[Actor], sample
     return {"insert_p50": ins50, "insert_p99": ins99, "list_p50": lst50, "list_p99": lst99}
 
 
-async def _run(url: str, data_dir: Path, args: argparse.Namespace) -> dict:
+async def _run(url: str, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     config = Config(data_dir=str(data_dir), storage=StorageConfig(url=url))
     relais = await Relais.open(config, SystemClock(), migrate_schema=True)
     try:
@@ -205,7 +207,7 @@ async def _pg(sql: str, base: str) -> None:
         await conn.close()
 
 
-def _print(name: str, f: dict, args: argparse.Namespace) -> None:
+def _print(name: str, f: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"{name:<10} {args.notes:>8,} notes / {args.cases:,} cases | "
         f"insert p50 {f['insert_p50']:6.2f} ms  p99 {f['insert_p99']:6.2f} ms | "
@@ -230,7 +232,7 @@ async def main() -> int:
     args = parser.parse_args()
     for name in ("RELAIS_DATABASE_URL", "RELAIS_KEYS", "RELAIS_AUDIT_SECRET"):
         os.environ.pop(name, None)
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as tmp:
         if args.backend in ("sqlite", "both"):
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
@@ -240,9 +242,9 @@ async def main() -> int:
             name = f"relais_bench_{os.getpid()}"
             await _pg(f"CREATE DATABASE {name}", args.pg)
             try:
-                url = make_url(args.pg).set(drivername="postgresql+asyncpg", database=name)
+                pg_url = make_url(args.pg).set(drivername="postgresql+asyncpg", database=name)
                 results["postgres"] = await _run(
-                    url.render_as_string(hide_password=False), Path(tmp) / "data-pg", args
+                    pg_url.render_as_string(hide_password=False), Path(tmp) / "data-pg", args
                 )
                 _print("PostgreSQL", results["postgres"], args)
             finally:
