@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -77,6 +78,7 @@ class _Postgres:
     def setup(self) -> None:
         from storage import migrate
 
+        asyncio.run(_drop_stale_databases())
         asyncio.run(_pg_exec(f"CREATE DATABASE {self.template}", f"CREATE DATABASE {self.empty}"))
         self.ready = True
         asyncio.run(migrate.upgrade(_pg_url(self.template)))
@@ -121,6 +123,34 @@ async def _connect(database: str) -> Any:
         database=database,
         timeout=5,
     )
+
+
+async def _drop_stale_databases() -> None:
+    """Drop test databases left behind by test sessions that died (their pid is gone)."""
+    conn = await _connect(make_url(_pg_base() or "").database or "postgres")
+    try:
+        names = [
+            r["datname"]
+            for r in await conn.fetch(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'relais\\_t%'"
+            )
+        ]
+        for name in names:
+            match = re.match(r"relais_t(\d+)_", name)
+            if match and not _alive(int(match.group(1))):
+                await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await conn.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 async def _seeded_tables(database: str) -> dict[str, int]:
