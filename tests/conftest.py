@@ -15,9 +15,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import re
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,6 +32,7 @@ from bot.app import Relais
 from bot.clock import FakeClock
 from bot.config import Config, StorageConfig
 
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:4]
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 _ENV_CLEARED = ("RELAIS_DATABASE_URL", "RELAIS_KEYS", "RELAIS_AUDIT_SECRET", "RELAIS_CONFIG")
 
@@ -68,7 +71,7 @@ class _Postgres:
     """
 
     def __init__(self) -> None:
-        self.prefix = f"relais_t{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.prefix = f"relais_t{os.getpid()}_{_HOST}_{uuid.uuid4().hex[:6]}"
         self.template = f"{self.prefix}_tpl"
         self.empty = f"{self.prefix}_empty"
         self.ready = False
@@ -136,8 +139,9 @@ async def _drop_stale_databases() -> None:
             )
         ]
         for name in names:
-            match = re.match(r"relais_t(\d+)_", name)
-            if match and not _alive(int(match.group(1))):
+            match = re.match(r"relais_t(\d+)_([0-9a-f]{4})_", name)
+            # only ours: same host (same pid namespace), process gone
+            if match and match.group(2) == _HOST and not _alive(int(match.group(1))):
                 await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     finally:
         await conn.close()
