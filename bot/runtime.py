@@ -27,6 +27,8 @@ __all__ = ["Runtime", "build_channels", "open_runtime", "serve"]
 
 logger = logging.getLogger(__name__)
 
+HOUSEKEEPING_INTERVAL = 3600.0  # seconds
+
 
 @dataclass(slots=True)
 class Runtime:
@@ -160,5 +162,22 @@ async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    housekeeping = asyncio.create_task(_housekeeping(runtime, stop), name="housekeeping")
     await stop.wait()
+    housekeeping.cancel()
+    with suppress(asyncio.CancelledError):
+        await housekeeping
     return 0
+
+
+async def _housekeeping(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Every hour: forget expired conversations, old update ids and old invite attempts."""
+    while not stop.is_set():
+        try:
+            removed = await runtime.relais.expire_sessions()
+            if removed:
+                logger.info("forgot %d expired conversation(s)", removed)
+        except Exception:
+            logger.exception("housekeeping failed; will try again")
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=HOUSEKEEPING_INTERVAL)
