@@ -1,0 +1,87 @@
+"""The configuration: parsing, unknown keys, secrets, and the example documenting every key."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Config, load_config, parse_config
+from bot.errors import ConfigError
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
+
+
+def _missing(cls: type[Any], data: dict[str, Any], prefix: str = "") -> list[str]:
+    missing = []
+    for f in dataclasses.fields(cls):
+        if f.name == "source":
+            continue
+        default = getattr(cls(), f.name)
+        if dataclasses.is_dataclass(default):
+            missing += _missing(type(default), data.get(f.name, {}), f"{prefix}{f.name}.")
+        elif f.name not in data:
+            missing.append(prefix + f.name)
+    return missing
+
+
+def test_the_example_documents_every_key_and_parses() -> None:
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    assert _missing(Config, data) == []
+    assert load_config(str(EXAMPLE)).matrix.require_encryption is True
+
+
+def test_unknown_key_names_its_path_and_a_suggestion() -> None:
+    with pytest.raises(
+        ConfigError, match=r"storage\.urll: unknown key; did you mean storage\.url\?"
+    ):
+        parse_config('[storage]\nurll = "x"')
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[checkins]\ngrace_period = "soon"', "checkins.grace_period: expected a duration"),
+        ('[telegram]\nmode = "push"', "telegram.mode: expected one of polling, webhook"),
+        ("[telegram]\nenabled = 1", "telegram.enabled: expected true or false"),
+        ("storage = 3", "expected a table [storage]"),
+        ("[storage\n", "not valid TOML"),
+    ],
+)
+def test_bad_values_are_named(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace(".", r"\.")):
+        parse_config(text)
+
+
+def test_secrets_come_from_env_or_file_never_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = parse_config(f'[telegram]\ntoken_file = "{tmp_path / "token"}"')
+    monkeypatch.delenv("RELAIS_TELEGRAM_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="cannot read secret file"):
+        config.telegram_token.read()
+    (tmp_path / "token").write_text("123:abc\n")
+    assert config.telegram_token.read() == "123:abc"
+    monkeypatch.setenv("RELAIS_TELEGRAM_TOKEN", "999:env")
+    assert config.telegram_token.read() == "999:env"
+    with pytest.raises(ConfigError, match="unknown key"):
+        parse_config('[telegram]\ntoken = "123:abc"')
+
+
+def test_no_config_is_the_embedded_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RELAIS_CONFIG", raising=False)
+    monkeypatch.delenv("RELAIS_DATA_DIR", raising=False)
+    monkeypatch.delenv("RELAIS_DATABASE_URL", raising=False)
+    config = load_config(None)
+    assert config.database_url().startswith("sqlite+aiosqlite:///")
+    assert (config.content_path / "dialogs" / "crisis.yaml").is_file()
+    assert not config.telegram.enabled
+    assert not config.matrix.enabled
+
+
+def test_a_missing_config_file_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="cannot read configuration file"):
+        load_config("/nonexistent/relais.toml")
