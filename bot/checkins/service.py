@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, ParamSpec, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol
 
 from bot.channels.base import Channel
 from bot.checkins import escalation as esc
@@ -31,10 +31,7 @@ from bot.checkins.quiet_hours import delivery_time
 from bot.checkins.recurrence import (
     OneOff,
     Recurrence,
-    local_to_utc,
     next_occurrence,
-    parse_rule,
-    zone,
 )
 from bot.checkins.texts import local_time, text
 from bot.checkins.timer import CheckinTimer
@@ -44,25 +41,19 @@ from bot.config import Config, parse_duration
 from bot.errors import ConfigError, InvalidInput, NotAllowed, NotFound
 from bot.messages import Button, Reply
 from bot.policy import Action, Relation, is_allowed
-from bot.usecases.admin import one_practitioner
 from bot.usecases.base import (
     Actor,
     CaseScope,
-    EntryScope,
     UseCases,
-    operator_command,
     requires,
 )
 from storage import checkins_repo as repo
 from storage.tx import Database, Tx
 
-__all__ = ["CheckinService", "HasDatabase", "Upcoming"]
+__all__ = ["CheckinService", "HasDatabase", "Upcoming", "rule_text"]
 
 log = logging.getLogger(__name__)
 
-P = ParamSpec("P")
-R = TypeVar("R")
-S = TypeVar("S", bound="CheckinService")
 
 #: the guidance dialog opened by "Can't reach the person"
 CANT_REACH_DIALOG = "who_to_contact"
@@ -103,7 +94,7 @@ class Upcoming:
         }
 
 
-def _rule_text(schedule: repo.Schedule) -> str:
+def rule_text(schedule: repo.Schedule) -> str:
     rule = schedule.rule
     if isinstance(rule, OneOff):
         return "once"
@@ -369,7 +360,7 @@ class CheckinService(UseCases):
                 s.id,
                 None,
                 await code(s.case_id),
-                _rule_text(s),
+                rule_text(s),
                 s.status,
                 s.next_due_at,
                 s.reminded_id,
@@ -462,7 +453,7 @@ class CheckinService(UseCases):
         when = local_time(schedule.next_due_at, actor.time_zone) if schedule.next_due_at else "-"
         self._last_case[sid] = code
         reply = self._schedule_reply(actor, sid, "active")
-        body = text(lang, "scheduled", case=code, rule=_rule_text(schedule), when=when)
+        body = text(lang, "scheduled", case=code, rule=rule_text(schedule), when=when)
         return [Reply(body, buttons=reply.buttons)]
 
     async def _practitioner_named(self, actor: Actor, name: str) -> str:
@@ -615,92 +606,3 @@ class CheckinService(UseCases):
         detail["occurrence"] = oid
         self._poke()
         return [Reply(text(actor.language, "page_sent", role=role))]
-
-    # -- the command line -------------------------------------------------------------------
-
-    @operator_command("checkin.cli_list")
-    async def cli_list(self, scope: EntryScope, case_code: str | None = None) -> list[Upcoming]:
-        scope.audit = False  # listing schedules shows codes and times only
-        conn = scope.tx.conn
-        case_ids = None
-        if case_code:
-            case = await repo.case_by_code(conn, code=case_code.strip().upper())
-            if case is None:
-                raise NotFound(f"no case {case_code}")
-            case_ids = [case.id]
-        out: list[Upcoming] = []
-        for s in await repo.list_schedules(conn, case_ids=case_ids):
-            case = await repo.case_by_id(conn, case_id=s.case_id)
-            out.append(
-                Upcoming(
-                    s.id,
-                    None,
-                    case.code if case else "-",
-                    _rule_text(s),
-                    s.status,
-                    s.next_due_at,
-                    s.reminded_id,
-                    s.urgent,
-                )
-            )
-        return out
-
-    @operator_command("checkin.schedule")
-    async def cli_add(
-        self,
-        scope: EntryScope,
-        case_code: str,
-        rule_text: str,
-        *,
-        time_zone: str | None = None,
-        remind: str | None = None,
-        escalate_to: str | None = None,
-        grace: timedelta | None = None,
-        urgent: bool = False,
-    ) -> tuple[str, datetime | None]:
-        """`relais checkins add`: people by name; `rule_text` as `parse_rule` reads it, or
-        ``once-local:YYYY-MM-DDTHH:MM`` (wall clock in the zone). Returns (id, first due)."""
-        tx = scope.tx
-        case = await repo.case_by_code(tx.conn, code=case_code.strip().upper())
-        if case is None:
-            raise NotFound(f"no case {case_code}")
-        scope.case_id, scope.case_code = case.id, case.code
-        reminded = (await one_practitioner(tx, remind)).id if remind else case.owner_id
-        escalated = (await one_practitioner(tx, escalate_to)).id if escalate_to else None
-        person = await repo.practitioner(tx.conn, practitioner_id=reminded)
-        tz = time_zone or (person.time_zone if person else self.config.checkins.default_time_zone)
-        if rule_text.startswith("once-local:"):
-            try:
-                local = datetime.fromisoformat(rule_text.removeprefix("once-local:"))
-            except ValueError as exc:
-                raise InvalidInput(
-                    f"expected a local time YYYY-MM-DDTHH:MM, found {rule_text}"
-                ) from exc
-            rule: Recurrence = OneOff(local_to_utc(local.date(), local.time(), zone(tz)))
-        else:
-            if rule_text.startswith("every:") and " from " not in rule_text:
-                rule_text += f" from {tx.now.astimezone(zone(tz)).date().isoformat()}"
-            rule = parse_rule(rule_text, tz)
-        sid = await self._insert_schedule(
-            tx,
-            case.id,
-            rule,
-            reminded_id=reminded,
-            escalate_to_id=escalated,
-            grace=grace,
-            urgent=urgent,
-            created_by=None,
-            detail=scope.detail,
-        )
-        schedule = await repo.get_schedule(tx.conn, schedule_id=sid)
-        return sid, schedule.next_due_at if schedule else None
-
-    @operator_command("checkin.schedule_status")
-    async def cli_set_status(self, scope: EntryScope, schedule_id: str, action: str) -> str:
-        schedule = await repo.get_schedule(scope.tx.conn, schedule_id=schedule_id)
-        if schedule is None:
-            raise NotFound(f"no check-in {schedule_id}")
-        case = await repo.case_by_id(scope.tx.conn, case_id=schedule.case_id)
-        scope.case_id, scope.case_code = schedule.case_id, case.code if case else None
-        scope.detail.update(schedule=schedule_id, change=action)
-        return await self._change_status(scope.tx, None, schedule_id, action)

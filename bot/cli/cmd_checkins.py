@@ -18,8 +18,8 @@ from datetime import date
 from typing import Any
 
 from bot.app import Relais
+from bot.checkins.operator import CheckinOperator
 from bot.checkins.recurrence import WEEKDAYS
-from bot.checkins.service import CheckinService
 from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import parse_duration
 from bot.errors import InvalidInput
@@ -64,8 +64,8 @@ def register(subparsers: Any) -> None:
         cmd.set_defaults(func=_set_status, action=action)
 
 
-def _service(relais: Relais) -> CheckinService:
-    return CheckinService(relais, relais.config, relais.clock)
+def _service(relais: Relais) -> CheckinOperator:
+    return CheckinOperator(relais, relais.config, relais.clock)
 
 
 def rule_text(args: argparse.Namespace) -> str:
