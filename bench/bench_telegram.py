@@ -194,16 +194,17 @@ async def walk_crisis(
         await fake.press(chat_id, previous.message_id, previous.buttons[1][1])
 
 
-async def bench_relais(chats: int, turns: int) -> Figures:
+async def bench_relais(chats: int, turns: int, database_url: str = "") -> Figures:
     """The whole of Relais (chat layer, engine, SQLite, encryption, audit) behind the adapter,
     every simulated chat an enrolled mentor walking the crisis dialog."""
     import tempfile
 
-    from bot.config import Config
+    from bot.config import Config, StorageConfig
     from bot.runtime import open_runtime
 
     with tempfile.TemporaryDirectory() as data:
-        runtime = await open_runtime(Config(data_dir=data), migrate_schema=True)
+        config = Config(data_dir=data, storage=StorageConfig(url=database_url))
+        runtime = await open_runtime(config, migrate_schema=True)
         try:
             await runtime.relais.ensure_team("Bench")
             for chat_id in [1000 + n for n in range(chats)] + [5000 + n for n in range(chats)]:
@@ -238,6 +239,11 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chats", type=int, default=100)
     parser.add_argument("--turns", type=int, default=9)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="run Relais on this (empty) database instead of a fresh SQLite file",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -251,7 +257,7 @@ async def main(argv: list[str] | None = None) -> None:
         "ptb": lambda: bench_bare_ptb(args.chats, args.turns, concurrent=False),
         "ptb-concurrent": lambda: bench_bare_ptb(args.chats, args.turns, concurrent=True),
         "relais": lambda: bench_channel(echo_handler, chats=args.chats, turns=args.turns),
-        "relais-dialog": lambda: bench_relais(args.chats, args.turns),
+        "relais-dialog": lambda: bench_relais(args.chats, args.turns, args.database_url),
     }
     runs: dict[str, list[Figures]] = {name: [] for name in benches}
     for _ in range(args.rounds):

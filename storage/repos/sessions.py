@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
@@ -124,26 +125,15 @@ class Sessions:
     # -- processed updates --------------------------------------------------------------------
 
     async def mark_processed(self, *, channel: str, event_id: str, now: datetime) -> bool:
-        """Record an update id; False if it was already recorded."""
-        seen = (
-            await self._conn.execute(
-                select(ProcessedUpdateRow.event_id).where(
-                    ProcessedUpdateRow.channel == channel, ProcessedUpdateRow.event_id == event_id
-                )
-            )
-        ).first()
-        if seen:
-            return False
-        try:
-            async with self._conn.begin_nested():
-                await self._conn.execute(
-                    insert(ProcessedUpdateRow).values(
-                        channel=channel, event_id=event_id, processed_at=now
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        """Record an update id; False if it was already recorded (one statement: an insert
+        that does nothing on conflict, on SQLite and PostgreSQL alike)."""
+        values = {"channel": channel, "event_id": event_id, "processed_at": now}
+        if self._conn.dialect.name == "postgresql":
+            statement: Any = pg_insert(ProcessedUpdateRow).values(**values)
+        else:
+            statement = sqlite_insert(ProcessedUpdateRow).values(**values)
+        result = await self._conn.execute(statement.on_conflict_do_nothing())
+        return bool(result.rowcount == 1)
 
     async def forget_processed_before(self, *, before: datetime) -> int:
         result = await self._conn.execute(
