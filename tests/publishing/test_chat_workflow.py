@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.checkins.outbox import decode_payload
 from bot.messages import Reply
-from storage import checkins_repo
+from storage.checkins_repo import outbox_of
 from storage.models import OutboxRow
 from tests.publishing.conftest import CRISIS, PubWorld, texts
 
@@ -26,7 +26,7 @@ async def guidance_notices(world: PubWorld) -> dict[str, str]:
     async with world.relais.db.transaction(world.clock.now()) as tx:
         rows = await tx.conn.execute(select(OutboxRow).where(OutboxRow.kind == "guidance"))
         for row in rows:
-            item = checkins_repo._outbox(row)
+            item = outbox_of(row)
             found[names[item.practitioner_id]] = decode_payload(tx.keys, item).text
     return found
 
