@@ -13,18 +13,13 @@ import dataclasses
 import logging
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
 
 import dialogs as dl
-from bot.chat.catalog import LANGUAGES, Catalog
-from bot.chat.dialog_catalog import DialogCatalog
-from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort
+from bot.chat.catalog import LANGUAGES
+from bot.chat.core import Turn
+from bot.chat.notes import NOTE_TAGS, NotesFlow
 from bot.chat.session import ChatSession, Pending, Prompt
 from bot.chat.tokens import dialog_token, parse_dialog_token
-from bot.clock import Clock
-from bot.config import Config
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.messages import Button, Incoming, Reply
 
@@ -36,44 +31,12 @@ CRISIS_DIALOG = "crisis"
 PREVIEW_CASE = "PREVIEW"
 _MAX_PREVIEWS = 200
 SOS_ROLES = ("emergency", "on_call_psychologist", "case_owner")
-NOTE_TAGS = ("progress", "relapse", "trigger", "concern", "contact", "decision")
 #: engine refusals that mean "this button belongs to an older menu"
 _EXPIRED = frozenset({"stale_turn", "unknown_option", "expected_text", "no_session", "ended"})
 
 
-@dataclass(slots=True)
-class _Turn:
-    """Everything about the message being handled."""
-
-    incoming: Incoming
-    actor: ActorLike
-    lang: str
-    session: ChatSession
-    had_session: bool = False
-
-
-class ChatService:
-    def __init__(
-        self,
-        backend: ChatBackend,
-        dialogs: DialogCatalog,
-        catalog: Catalog,
-        clock: Clock,
-        config: Config,
-        checkins: CheckinsPort | None = None,
-        publishing: PublishingPort | None = None,
-    ) -> None:
-        self.backend = backend
-        self.dialogs = dialogs
-        self.catalog = catalog
-        self.clock = clock
-        self.config = config
-        self.checkins = checkins
-        self.publishing = publishing
-        # one lock per chat (kept: chats are practitioners, a few hundred at most)
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
-        #: drafts being previewed, by (dialog id, negative preview version); lost on restart
-        self._previews: dict[tuple[str, int], dl.Dialog] = {}
+class ChatService(NotesFlow):
+    """Commands, dialogs and enrolment on top of the notes flow (bot.chat.notes)."""
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -123,7 +86,7 @@ class ChatService:
         lang = actor.language if actor.language in LANGUAGES else default
         stored = start.session
         session = ChatSession.from_dict(stored.state if stored is not None else None)
-        turn = _Turn(incoming, actor, lang, session, had_session=stored is not None)
+        turn = Turn(incoming, actor, lang, session, had_session=stored is not None)
         try:
             replies = await self._dispatch(turn, command, argument)
         except NotAllowed:
@@ -136,7 +99,7 @@ class ChatService:
         await self._save(turn)
         return replies
 
-    async def _dispatch(self, turn: _Turn, command: str, argument: str) -> list[Reply]:
+    async def _dispatch(self, turn: Turn, command: str, argument: str) -> list[Reply]:
         incoming = turn.incoming
         if incoming.document is not None:
             return await self._on_document(turn)
@@ -149,7 +112,7 @@ class ChatService:
             return [self._text(turn, "not_understood")]
         return await self._on_text(turn, text)
 
-    async def _save(self, turn: _Turn) -> None:
+    async def _save(self, turn: Turn) -> None:
         channel, chat_id = turn.incoming.channel, turn.incoming.chat_id
         if turn.session.is_empty() and not turn.session.buttons:
             if turn.had_session:
@@ -180,7 +143,7 @@ class ChatService:
 
     # -- commands ---------------------------------------------------------------------------
 
-    async def _on_command(self, turn: _Turn, command: str, argument: str) -> list[Reply]:
+    async def _on_command(self, turn: Turn, command: str, argument: str) -> list[Reply]:
         match command:
             case "start":
                 return [self._text(turn, "already_enrolled", name=turn.actor.name)]
@@ -229,7 +192,7 @@ class ChatService:
             case _:
                 return [self._text(turn, "not_understood")]
 
-    async def _sos(self, turn: _Turn) -> list[Reply]:
+    async def _sos(self, turn: Turn) -> list[Reply]:
         state = self._engine_state(turn)
         if state is not None:
             result = dl.step(self._source(turn), state, dl.Sos(), self.clock.now())
@@ -238,19 +201,19 @@ class ChatService:
         contacts = await self._contacts_reply(turn, SOS_ROLES, urgent=True)
         return [contacts] + ([turn.session.prompt.reply()] if turn.session.prompt else [])
 
-    def _cancel(self, turn: _Turn) -> list[Reply]:
+    def _cancel(self, turn: Turn) -> list[Reply]:
         had_something = not turn.session.is_empty()
         turn.session = ChatSession()
         return [self._text(turn, "cancelled" if had_something else "no_dialog_running")]
 
-    async def _set_language(self, turn: _Turn, lang: str) -> list[Reply]:
+    async def _set_language(self, turn: Turn, lang: str) -> list[Reply]:
         if lang not in LANGUAGES:
             return [self._text(turn, "lang_usage")]
         await self.backend.set_language(turn.actor, lang)
         turn.lang = lang
         return [self._text(turn, "lang_set")]
 
-    async def _list_cases(self, turn: _Turn) -> list[Reply]:
+    async def _list_cases(self, turn: Turn) -> list[Reply]:
         cases = await self.backend.list_cases(turn.actor)
         if not cases:
             return [self._text(turn, "cases_none")]
@@ -264,7 +227,7 @@ class ChatService:
             )
         return [Reply("\n".join(lines))]
 
-    def _list_dialogs(self, turn: _Turn) -> list[Reply]:
+    def _list_dialogs(self, turn: Turn) -> list[Reply]:
         entries = self.dialogs.list_for(turn.actor.roles, turn.lang)
         if not entries:
             return [self._text(turn, "dialogs_none")]
@@ -273,125 +236,9 @@ class ChatService:
 
     # -- notes ------------------------------------------------------------------------------
 
-    def _notes_allowed(self, turn: _Turn) -> bool:
-        incoming = turn.incoming
-        if incoming.channel == "telegram":
-            return self.config.telegram.allow_case_notes
-        return incoming.encrypted
-
-    async def _note_command(self, turn: _Turn, argument: str) -> list[Reply]:
-        if not self._notes_allowed(turn):
-            return [self._text(turn, "notes_refused_telegram")]
-        parts = argument.strip().split(maxsplit=1)
-        if len(parts) == 2:
-            case_code, body = parts[0].upper(), parts[1]
-            await self.backend.log_note(turn.actor, case_code, body, (), "chat")
-            return [self._text(turn, "note_logged", case=case_code)]
-        pending = Pending(kind="quick_note", case=parts[0].upper() if parts else "")
-        turn.session.pending.insert(0, pending)
-        if pending.case:
-            pending.step = "text"
-            return [self._text(turn, "note_type_text", case=pending.case)]
-        return await self._ask_case(turn, "note_pick_case")
-
-    async def _notes_command(self, turn: _Turn, case_code: str) -> list[Reply]:
-        if not self._notes_allowed(turn):
-            return [self._text(turn, "notes_refused_telegram")]
-        if not case_code:
-            return [self._text(turn, "notes_usage")]
-        case_code = case_code.upper()
-        notes = await self.backend.list_notes(turn.actor, case_code, 20)
-        if not notes:
-            return [self._text(turn, "notes_none", case=case_code)]
-        lines = [self.catalog.text(turn.lang, "notes_title", case=case_code)]
-        for note in notes:
-            tags = "".join(f" #{self.catalog.label(turn.lang, 'tags', t)}" for t in note.tags)
-            when = note.created_at.strftime("%Y-%m-%d %H:%M")
-            lines.append(
-                self.catalog.text(
-                    turn.lang,
-                    "note_line",
-                    when=when,
-                    author=note.author_name,
-                    tags=tags,
-                    body=note.body,
-                )
-            )
-        return [Reply("\n\n".join(lines))]
-
-    async def _only_case(self, turn: _Turn) -> str:
-        """The user's case when they have exactly one open case (no need to ask)."""
-        cases = [c for c in await self.backend.list_cases(turn.actor) if c.status == "open"]
-        return cases[0].code if len(cases) == 1 else ""
-
-    async def _ask_case(self, turn: _Turn, question: str) -> list[Reply]:
-        cases = await self.backend.list_cases(turn.actor)
-        if not cases:
-            turn.session.pending.pop(0)
-            return [self._text(turn, "cases_none")]
-        buttons = tuple(Button(case.code, f"c.{case.code}") for case in cases)
-        return [Reply(self.catalog.text(turn.lang, question), buttons)]
-
-    async def _continue_pending(self, turn: _Turn, *, reprompt: bool = True) -> list[Reply]:
-        """Run the pending requests that now have what they need, or ask for what is missing."""
-        replies: list[Reply] = []
-        while turn.session.pending:
-            pending = turn.session.pending[0]
-            if pending.kind == "quick_note":
-                if not pending.case:
-                    return replies + await self._ask_case(turn, "note_pick_case")
-                if pending.step == "text":
-                    return [*replies, self._text(turn, "note_type_text", case=pending.case)]
-                if pending.step == "tag":
-                    buttons = (
-                        *tuple(
-                            Button(self.catalog.label(turn.lang, "tags", tag), f"t.{tag}")
-                            for tag in NOTE_TAGS
-                        ),
-                        Button(self.catalog.text(turn.lang, "note_tag_none"), "t.-"),
-                    )
-                    return [
-                        *replies,
-                        Reply(self.catalog.text(turn.lang, "note_pick_tag"), buttons),
-                    ]
-                turn.session.pending.pop(0)
-                await self.backend.log_note(
-                    turn.actor, pending.case, pending.body, pending.tags, "chat"
-                )
-                replies.append(self._text(turn, "note_logged", case=pending.case))
-                continue
-            case_code = turn.session.case or await self._only_case(turn)
-            if not case_code:
-                key = "note_pick_case" if pending.kind == "note" else "checkin_pick_case"
-                return replies + await self._ask_case(turn, key)
-            turn.session.case = case_code
-            turn.session.pending.pop(0)
-            replies.extend(await self._fulfil(turn, pending, case_code))
-        if reprompt and turn.session.prompt is not None and replies:
-            replies.append(turn.session.prompt.reply())
-        return replies
-
-    async def _fulfil(self, turn: _Turn, pending: Pending, case_code: str) -> list[Reply]:
-        if pending.kind == "note":
-            if turn.session.preview:
-                return [Reply(f"[preview] note not logged on {case_code}")]
-            await self.backend.log_note(
-                turn.actor, case_code, pending.body, pending.tags, "dialog"
-            )
-            return [self._text(turn, "note_offer_logged", case=case_code)]
-        if self.checkins is None:
-            return [self._text(turn, "checkin_unavailable")]
-        if turn.session.preview:
-            return [Reply(f"[preview] check-in not scheduled on {case_code}")]
-        due = await self.checkins.schedule_followup(
-            turn.actor, case_code, timedelta(seconds=pending.after_seconds), pending.label
-        )
-        when = _local_time(due, turn.actor.time_zone)
-        return [self._text(turn, "checkin_scheduled", case=case_code, when=when)]
-
     # -- buttons and typed answers ----------------------------------------------------------
 
-    async def _on_button(self, turn: _Turn, token: str) -> list[Reply]:
+    async def _on_button(self, turn: Turn, token: str) -> list[Reply]:
         kind = token.split(".", 1)[0]
         if kind == "d":
             return await self._on_option(turn, token)
@@ -409,7 +256,7 @@ class ChatService:
             return await self.publishing.handle_button(turn.actor, token)
         return self._expired(turn)
 
-    async def _follow_checkin(self, turn: _Turn, replies: list[Reply]) -> list[Reply]:
+    async def _follow_checkin(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
         """Act on what a check-in button asks of the conversation: type a quick note on the
         case ("Done" + note), or open the guidance dialog ("Can't reach the person")."""
         out = list(replies)
@@ -429,7 +276,7 @@ class ChatService:
                 out.extend(await self._start_dialog(turn, dialog_id, reply.extra.get("case", "")))
         return out
 
-    async def _on_text(self, turn: _Turn, text: str) -> list[Reply]:
+    async def _on_text(self, turn: Turn, text: str) -> list[Reply]:
         session = turn.session
         if session.pending and session.pending[0].step == "text":
             pending = session.pending[0]
@@ -448,31 +295,7 @@ class ChatService:
             return await self._apply(turn, result)
         return [self._text(turn, "not_understood")]
 
-    async def _on_case_picked(self, turn: _Turn, case_code: str) -> list[Reply]:
-        session = turn.session
-        if not session.pending or session.pending[0].step != "case":
-            return self._expired(turn)
-        cases = {case.code for case in await self.backend.list_cases(turn.actor)}
-        if case_code not in cases:
-            raise NotFound(case_code)
-        pending = session.pending[0]
-        if pending.kind == "quick_note":
-            pending.case = case_code
-            pending.step = "text"
-        else:
-            session.case = case_code
-        return await self._continue_pending(turn)
-
-    async def _on_tag_picked(self, turn: _Turn, tag: str) -> list[Reply]:
-        session = turn.session
-        if not session.pending or session.pending[0].step != "tag":
-            return self._expired(turn)
-        pending = session.pending[0]
-        pending.tags = [tag] if tag in NOTE_TAGS else []
-        pending.step = "done"
-        return await self._continue_pending(turn)
-
-    async def _on_option(self, turn: _Turn, token: str) -> list[Reply]:
+    async def _on_option(self, turn: Turn, token: str) -> list[Reply]:
         parsed = parse_dialog_token(token)
         state = self._engine_state(turn)
         if parsed is None or state is None or parsed.sid != turn.session.sid:
@@ -485,21 +308,9 @@ class ChatService:
             return [Reply(result.error.message), *self._current_prompt(turn)]
         return await self._apply(turn, result)
 
-    def _expired(self, turn: _Turn) -> list[Reply]:
-        prompt = self._current_prompt(turn)
-        if prompt:
-            return [self._text(turn, "menu_expired"), *prompt]
-        return [self._text(turn, "menu_expired_none")]
-
-    def _current_prompt(self, turn: _Turn) -> list[Reply]:
-        session = turn.session
-        if session.pending and session.pending[0].step in ("case", "tag"):
-            return []
-        return [session.prompt.reply()] if session.prompt else []
-
     # -- dialogs ----------------------------------------------------------------------------
 
-    def _engine_state(self, turn: _Turn) -> dl.SessionState | None:
+    def _engine_state(self, turn: Turn) -> dl.SessionState | None:
         data = turn.session.engine
         if data is None:
             return None
@@ -510,7 +321,7 @@ class ChatService:
             turn.session.engine = None
             return None
 
-    async def _start_dialog(self, turn: _Turn, dialog_id: str, case_code: str) -> list[Reply]:
+    async def _start_dialog(self, turn: Turn, dialog_id: str, case_code: str) -> list[Reply]:
         dialog = self.dialogs.source().get(dialog_id)
         if dialog is None:
             return [self._text(turn, "dialog_unavailable", dialog=dialog_id)]
@@ -524,7 +335,7 @@ class ChatService:
 
     # -- preview of a draft (publishing) ----------------------------------------------------
 
-    async def start_preview(self, turn: _Turn, dialog_id: str) -> list[Reply]:
+    async def start_preview(self, turn: Turn, dialog_id: str) -> list[Reply]:
         """/preview DIALOG: run a draft (from publishing) for a psychologist as users will see
         it; `session.preview` makes notes, check-ins and pages simulated."""
         assert self.publishing is not None
@@ -541,13 +352,13 @@ class ChatService:
         result = dl.step(self._source(turn), None, event, self.clock.now())
         return [*replies, *await self._apply(turn, result)]
 
-    def _source(self, turn: _Turn) -> dl.DialogSource:
+    def _source(self, turn: Turn) -> dl.DialogSource:
         """The guidance a conversation runs on: the catalog, plus the drafts in preview."""
         if turn.session.preview and self._previews:
             return _PreviewSource(self.dialogs.source(), self._previews)
         return self.dialogs.source()
 
-    async def _apply(self, turn: _Turn, result: dl.StepResult) -> list[Reply]:
+    async def _apply(self, turn: Turn, result: dl.StepResult) -> list[Reply]:
         """Turn the engine's outputs into replies and requests; remember the new state."""
         session = turn.session
         if result.error is not None or result.state is None:
@@ -599,12 +410,12 @@ class ChatService:
             replies.extend(await self._continue_pending(turn, reprompt=False))
         return replies
 
-    async def _run_pending_if_case_known(self, turn: _Turn) -> list[Reply]:
+    async def _run_pending_if_case_known(self, turn: Turn) -> list[Reply]:
         if turn.session.case or await self._only_case(turn):
             return await self._continue_pending(turn, reprompt=False)
         return []
 
-    def _say(self, turn: _Turn, say: dl.Say) -> Reply:
+    def _say(self, turn: Turn, say: dl.Say) -> Reply:
         session = turn.session
         buttons = [
             (option.label, dialog_token(session.sid, say.turn, option.id))
@@ -614,7 +425,7 @@ class ChatService:
             session.prompt = Prompt(say.text, buttons, say.expects)
         return Reply(say.text, tuple(Button(label, token) for label, token in buttons))
 
-    async def _contacts_reply(self, turn: _Turn, roles: Sequence[str], *, urgent: bool) -> Reply:
+    async def _contacts_reply(self, turn: Turn, roles: Sequence[str], *, urgent: bool) -> Reply:
         contacts = await self.backend.contacts_for(
             turn.actor, list(roles), turn.session.case or None
         )
@@ -642,14 +453,14 @@ class ChatService:
             lines.append(self.catalog.text(lang, "sos_footer"))
         return Reply("\n".join(lines), kind="alert" if urgent else "notice")
 
-    async def _page(self, turn: _Turn, role: str) -> list[Reply]:
+    async def _page(self, turn: Turn, role: str) -> list[Reply]:
         if turn.session.preview:
             return [Reply(f"[preview] {role} not paged")]
         if self.checkins is None:
             return [self._text(turn, "page_unavailable")]
         return await self.checkins.page_contact(turn.actor, role, turn.session.case or None)
 
-    async def _on_document(self, turn: _Turn) -> list[Reply]:
+    async def _on_document(self, turn: Turn) -> list[Reply]:
         document = turn.incoming.document
         assert document is not None
         if self.publishing is None or not turn.actor.roles & {"psychologist", "admin"}:
@@ -659,9 +470,6 @@ class ChatService:
             raise InvalidInput(f"the file is larger than {limit} bytes")
         data = await document.fetch()
         return await self.publishing.handle_document(turn.actor, document.file_name, data)
-
-    def _text(self, turn: _Turn, key: str, **values: Any) -> Reply:
-        return Reply(self.catalog.text(turn.lang, key, **values))
 
 
 class _PreviewSource:
@@ -700,13 +508,3 @@ def _parse_command(text: str | None) -> tuple[str, str]:
     if not command.isidentifier():
         return "", ""
     return command, rest.strip()
-
-
-def _local_time(when: Any, time_zone: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return str(when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"))

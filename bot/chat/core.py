@@ -1,0 +1,76 @@
+"""What every part of the chat layer shares: the turn being handled and the services at hand."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import dialogs as dl
+from bot.chat.catalog import Catalog
+from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort
+from bot.chat.session import ChatSession
+from bot.clock import Clock
+from bot.config import Config
+from bot.messages import Incoming, Reply
+
+__all__ = ["ChatCore", "Turn"]
+
+
+@dataclass(slots=True)
+class Turn:
+    """Everything about the message being handled."""
+
+    incoming: Incoming
+    actor: ActorLike
+    lang: str
+    session: ChatSession
+    had_session: bool = False
+
+
+class ChatCore:
+    """The services, the catalog and the small helpers every chat flow uses."""
+
+    def __init__(
+        self,
+        backend: ChatBackend,
+        dialogs: DialogCatalog,
+        catalog: Catalog,
+        clock: Clock,
+        config: Config,
+        checkins: CheckinsPort | None = None,
+        publishing: PublishingPort | None = None,
+    ) -> None:
+        self.backend = backend
+        self.dialogs = dialogs
+        self.catalog = catalog
+        self.clock = clock
+        self.config = config
+        self.checkins = checkins
+        self.publishing = publishing
+        # one lock per chat (kept: chats are practitioners, a few hundred at most)
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        #: drafts being previewed, by (dialog id, negative preview version); lost on restart
+        self._previews: dict[tuple[str, int], dl.Dialog] = {}
+
+    def _text(self, turn: Turn, key: str, **values: Any) -> Reply:
+        return Reply(self.catalog.text(turn.lang, key, **values))
+
+    def _expired(self, turn: Turn) -> list[Reply]:
+        prompt = self._current_prompt(turn)
+        if prompt:
+            return [self._text(turn, "menu_expired"), *prompt]
+        return [self._text(turn, "menu_expired_none")]
+
+    def _current_prompt(self, turn: Turn) -> list[Reply]:
+        session = turn.session
+        if session.pending and session.pending[0].step in ("case", "tag"):
+            return []
+        return [session.prompt.reply()] if session.prompt else []
+
+    def _notes_allowed(self, turn: Turn) -> bool:
+        incoming = turn.incoming
+        if incoming.channel == "telegram":
+            return self.config.telegram.allow_case_notes
+        return incoming.encrypted

@@ -1,0 +1,160 @@
+"""Case notes from chat: `/note` (quick or guided), `/notes`, and the notes and check-ins a
+dialog asks for, which need to know which case they are for."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.chat.core import ChatCore, Turn
+from bot.chat.session import Pending
+from bot.errors import NotFound
+from bot.messages import Button, Reply
+
+__all__ = ["NOTE_TAGS", "NotesFlow"]
+
+NOTE_TAGS = ("progress", "relapse", "trigger", "concern", "contact", "decision")
+
+
+class NotesFlow(ChatCore):
+    async def _note_command(self, turn: Turn, argument: str) -> list[Reply]:
+        if not self._notes_allowed(turn):
+            return [self._text(turn, "notes_refused_telegram")]
+        parts = argument.strip().split(maxsplit=1)
+        if len(parts) == 2:
+            case_code, body = parts[0].upper(), parts[1]
+            await self.backend.log_note(turn.actor, case_code, body, (), "chat")
+            return [self._text(turn, "note_logged", case=case_code)]
+        pending = Pending(kind="quick_note", case=parts[0].upper() if parts else "")
+        turn.session.pending.insert(0, pending)
+        if pending.case:
+            pending.step = "text"
+            return [self._text(turn, "note_type_text", case=pending.case)]
+        return await self._ask_case(turn, "note_pick_case")
+
+    async def _notes_command(self, turn: Turn, case_code: str) -> list[Reply]:
+        if not self._notes_allowed(turn):
+            return [self._text(turn, "notes_refused_telegram")]
+        if not case_code:
+            return [self._text(turn, "notes_usage")]
+        case_code = case_code.upper()
+        notes = await self.backend.list_notes(turn.actor, case_code, 20)
+        if not notes:
+            return [self._text(turn, "notes_none", case=case_code)]
+        lines = [self.catalog.text(turn.lang, "notes_title", case=case_code)]
+        for note in notes:
+            tags = "".join(f" #{self.catalog.label(turn.lang, 'tags', t)}" for t in note.tags)
+            when = note.created_at.strftime("%Y-%m-%d %H:%M")
+            lines.append(
+                self.catalog.text(
+                    turn.lang,
+                    "note_line",
+                    when=when,
+                    author=note.author_name,
+                    tags=tags,
+                    body=note.body,
+                )
+            )
+        return [Reply("\n\n".join(lines))]
+
+    async def _only_case(self, turn: Turn) -> str:
+        """The user's case when they have exactly one open case (no need to ask)."""
+        cases = [c for c in await self.backend.list_cases(turn.actor) if c.status == "open"]
+        return cases[0].code if len(cases) == 1 else ""
+
+    async def _ask_case(self, turn: Turn, question: str) -> list[Reply]:
+        cases = await self.backend.list_cases(turn.actor)
+        if not cases:
+            turn.session.pending.pop(0)
+            return [self._text(turn, "cases_none")]
+        buttons = tuple(Button(case.code, f"c.{case.code}") for case in cases)
+        return [Reply(self.catalog.text(turn.lang, question), buttons)]
+
+    async def _continue_pending(self, turn: Turn, *, reprompt: bool = True) -> list[Reply]:
+        """Run the pending requests that now have what they need, or ask for what is missing."""
+        replies: list[Reply] = []
+        while turn.session.pending:
+            pending = turn.session.pending[0]
+            if pending.kind == "quick_note":
+                if not pending.case:
+                    return replies + await self._ask_case(turn, "note_pick_case")
+                if pending.step == "text":
+                    return [*replies, self._text(turn, "note_type_text", case=pending.case)]
+                if pending.step == "tag":
+                    buttons = (
+                        *tuple(
+                            Button(self.catalog.label(turn.lang, "tags", tag), f"t.{tag}")
+                            for tag in NOTE_TAGS
+                        ),
+                        Button(self.catalog.text(turn.lang, "note_tag_none"), "t.-"),
+                    )
+                    return [
+                        *replies,
+                        Reply(self.catalog.text(turn.lang, "note_pick_tag"), buttons),
+                    ]
+                turn.session.pending.pop(0)
+                await self.backend.log_note(
+                    turn.actor, pending.case, pending.body, pending.tags, "chat"
+                )
+                replies.append(self._text(turn, "note_logged", case=pending.case))
+                continue
+            case_code = turn.session.case or await self._only_case(turn)
+            if not case_code:
+                key = "note_pick_case" if pending.kind == "note" else "checkin_pick_case"
+                return replies + await self._ask_case(turn, key)
+            turn.session.case = case_code
+            turn.session.pending.pop(0)
+            replies.extend(await self._fulfil(turn, pending, case_code))
+        if reprompt and turn.session.prompt is not None and replies:
+            replies.append(turn.session.prompt.reply())
+        return replies
+
+    async def _fulfil(self, turn: Turn, pending: Pending, case_code: str) -> list[Reply]:
+        if pending.kind == "note":
+            if turn.session.preview:
+                return [Reply(f"[preview] note not logged on {case_code}")]
+            await self.backend.log_note(
+                turn.actor, case_code, pending.body, pending.tags, "dialog"
+            )
+            return [self._text(turn, "note_offer_logged", case=case_code)]
+        if self.checkins is None:
+            return [self._text(turn, "checkin_unavailable")]
+        if turn.session.preview:
+            return [Reply(f"[preview] check-in not scheduled on {case_code}")]
+        due = await self.checkins.schedule_followup(
+            turn.actor, case_code, timedelta(seconds=pending.after_seconds), pending.label
+        )
+        when = _local_time(due, turn.actor.time_zone)
+        return [self._text(turn, "checkin_scheduled", case=case_code, when=when)]
+
+    async def _on_case_picked(self, turn: Turn, case_code: str) -> list[Reply]:
+        session = turn.session
+        if not session.pending or session.pending[0].step != "case":
+            return self._expired(turn)
+        cases = {case.code for case in await self.backend.list_cases(turn.actor)}
+        if case_code not in cases:
+            raise NotFound(case_code)
+        pending = session.pending[0]
+        if pending.kind == "quick_note":
+            pending.case = case_code
+            pending.step = "text"
+        else:
+            session.case = case_code
+        return await self._continue_pending(turn)
+
+    async def _on_tag_picked(self, turn: Turn, tag: str) -> list[Reply]:
+        session = turn.session
+        if not session.pending or session.pending[0].step != "tag":
+            return self._expired(turn)
+        pending = session.pending[0]
+        pending.tags = [tag] if tag in NOTE_TAGS else []
+        pending.step = "done"
+        return await self._continue_pending(turn)
+
+
+def _local_time(when: datetime, time_zone: str) -> str:
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
