@@ -189,3 +189,53 @@ async def test_commands_menu_is_set_per_language(stack: Restart) -> None:
     await s.fake.wait_call("setMyCommands", timeout=10)
     assert ("sos", "Emergency contacts, now") in s.fake.commands("")
     assert ("sos", "Contacts d'urgence, tout de suite") in s.fake.commands("fr")
+
+
+async def test_weekly_checkin_set_from_chat_reminds_on_telegram_then_escalates(
+    stack: Restart,
+) -> None:
+    """Issue 7's story over Telegram: the coordinator sets a weekly check-in from chat, the
+    mentor's reminder arrives through the Telegram adapter at 09:00 Paris time (case code
+    only), is ignored, and escalates to the case owner, who acknowledges with the button."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.checkins.dispatcher import CheckinDispatcher
+
+    paris = ZoneInfo("Europe/Paris")
+    s = await stack()
+    s.clock.set(datetime(2026, 1, 4, 18, 0, tzinfo=paris))  # a Sunday evening
+    await s.relais.ensure_team("Team T")
+    for chat, role, name in ((COORDINATOR, "coordinator", "Cora"), (MENTOR, "mentor", "Mina")):
+        code = await s.invite(role, name)
+        assert "Welcome" in (await s.say(chat, f"/start {code}")).text
+    await s.relais.create_case("K-9", owner="Cora", team="Team T")
+    await s.relais.add_member("K-9", "Mina", role="mentor")
+
+    scheduled = await s.say(COORDINATOR, "/checkin K-9 weekly MO 09:00 Mina")
+    assert "K-9" in scheduled.text
+    dispatcher = CheckinDispatcher(
+        s.relais.db, s.clock, s.config.checkins, {"telegram": s.channel}
+    )
+
+    async def run_until(when: datetime) -> None:
+        while (nxt := await dispatcher.next_wakeup()) is not None and nxt <= when:
+            s.clock.set(max(nxt, s.clock.now()))
+            await dispatcher.tick()
+        s.clock.set(when)
+        await dispatcher.tick()
+
+    await run_until(datetime(2026, 1, 5, 8, 59, tzinfo=paris))
+    assert s.fake.unread(MENTOR) == []
+    await run_until(datetime(2026, 1, 5, 9, 0, tzinfo=paris))
+    reminder = await s.fake.next_message(MENTOR, timeout=10)
+    assert reminder.text == "Check-in due: case K-9"
+    assert "Done" in reminder.labels
+
+    await run_until(datetime(2026, 1, 5, 11, 0, tzinfo=paris))  # ignored for the grace period
+    escalation = await s.fake.next_message(COORDINATOR, timeout=10)
+    assert escalation.text.startswith("Missed check-in: case K-9")
+    acknowledged = await s.click(escalation, escalation.labels[0])
+    assert "Acknowledged" in acknowledged.text
+    await run_until(datetime(2026, 1, 5, 23, 0, tzinfo=paris))
+    s.fake.assert_no_unread()
