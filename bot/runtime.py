@@ -21,7 +21,7 @@ from bot.chat.dialog_catalog import DialogCatalog
 from bot.chat.service import ChatService
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.errors import ConfigError
+from bot.errors import ConfigError, RelaisError
 
 __all__ = ["Runtime", "build_channels", "open_runtime", "serve"]
 
@@ -144,8 +144,16 @@ async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) 
     for channel in channels:
         try:
             await channel.start(runtime.chat.handle)
+        except RelaisError as exc:  # our own errors name the setting to fix
+            logger.error("channel %s failed to start: %s", channel.name, exc)
+            continue
         except Exception as exc:
-            logger.error("channel %s failed to start: %s", channel.name, type(exc).__name__)
+            logger.error(
+                "channel %s failed to start (%s): check its server address, token or password, "
+                "and the network; the other channels go on",
+                channel.name,
+                type(exc).__name__,
+            )
             logger.debug("channel start failure", exc_info=True)
             continue
         logger.info("channel %s started", channel.name)
