@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.usecases.base import Actor, EntryScope, UseCases, channel_entry
+from bot.usecases.identity import actor_of
 from storage.records import StoredSession
 
 __all__ = ["ChatTurnUseCases", "TurnStart"]
@@ -31,14 +32,7 @@ class ChatTurnUseCases(UseCases):
         row = await tx.access.actor_for_identity(channel=channel, user_id=str(user_id))
         if row is None:
             return TurnStart(True, None, None)
-        actor = Actor(
-            practitioner_id=row.practitioner_id,
-            name=row.name,
-            roles=row.roles,
-            team_id=row.team_id,
-            language=row.language,
-            time_zone=row.time_zone,
-        )
+        actor = actor_of(row)
         session = await tx.sessions.get(channel=channel, chat_id=str(chat_id))
         if session is not None and session.expires_at <= tx.now:
             await tx.sessions.delete(channel=channel, chat_id=str(chat_id))

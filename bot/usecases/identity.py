@@ -20,6 +20,7 @@ from bot.usecases.base import (
     channel_entry,
     requires_role,
 )
+from storage.repos.access import ActorRow
 
 __all__ = [
     "INVITE_ATTEMPTS",
@@ -44,21 +45,24 @@ def hash_invite_code(code: str) -> str:
     return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
 
 
+def actor_of(row: ActorRow) -> Actor:
+    """The actor behind an identity row of `tx.access.actor_for_identity`."""
+    return Actor(
+        practitioner_id=row.practitioner_id,
+        name=row.name,
+        roles=row.roles,
+        team_id=row.team_id,
+        language=row.language,
+        time_zone=row.time_zone,
+    )
+
+
 class IdentityUseCases(UseCases):
     @channel_entry("identity.identify")
     async def identify(self, scope: EntryScope, channel: str, user_id: str) -> Actor | None:
         """The enrolled practitioner behind a chat identity, or None (unknown or revoked)."""
         row = await scope.tx.access.actor_for_identity(channel=channel, user_id=str(user_id))
-        if row is None:
-            return None
-        return Actor(
-            practitioner_id=row.practitioner_id,
-            name=row.name,
-            roles=row.roles,
-            team_id=row.team_id,
-            language=row.language,
-            time_zone=row.time_zone,
-        )
+        return None if row is None else actor_of(row)
 
     @channel_entry("invite.redeem")
     async def redeem_invite(
