@@ -426,9 +426,10 @@ class ChatService(NotesFlow):
         return Reply(say.text, tuple(Button(label, token) for label, token in buttons))
 
     async def _contacts_reply(self, turn: Turn, roles: Sequence[str], *, urgent: bool) -> Reply:
-        contacts = await self.backend.contacts_for(
-            turn.actor, list(roles), turn.session.case or None
-        )
+        case_code = turn.session.case
+        if "case_owner" in roles and not case_code:
+            case_code = await self._only_case(turn)
+        contacts = await self.backend.contacts_for(turn.actor, list(roles), case_code or None)
         lang = turn.lang
         lines = [self.catalog.text(lang, "sos_title" if urgent else "contacts_title")]
         listed = set()
@@ -446,9 +447,14 @@ class ChatService(NotesFlow):
                 )
             )
         for role in roles:
-            if role not in listed and role != "case_owner":
-                label = self.dialogs.role_label(role, lang)
-                lines.append(self.catalog.text(lang, "contact_missing", role=label))
+            if role in listed:
+                continue
+            label = self.dialogs.role_label(role, lang)
+            if role == "case_owner":
+                if not urgent:  # /sos stays short: the owner line only when known
+                    lines.append(self.catalog.text(lang, "contact_case_owner", role=label))
+                continue
+            lines.append(self.catalog.text(lang, "contact_missing", role=label))
         if urgent:
             lines.append(self.catalog.text(lang, "sos_footer"))
         return Reply("\n".join(lines), kind="alert" if urgent else "notice")

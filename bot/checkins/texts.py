@@ -25,14 +25,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "cant_reach_alert": "Case {case}: the practitioner could not reach the person.",
         "page": "Contact requested now: case {case}, asked by {who}. Please acknowledge.",
         "page_nocase": "Contact requested now, asked by {who}. Please acknowledge.",
-        "page_sent": "Paging the person on call ({role}). I will tell you who acknowledges.",
+        "page_sent": "Paging the person on call now. I will tell you who acknowledges.",
         "page_none": (
-            "Nobody can be paged for {role}. Use the emergency contacts now (/contacts)."
+            "Nobody on call can be paged right now. Use the emergency contacts now (/sos)."
         ),
         "page_acked": "{who} acknowledged your request (case {case}).",
         "page_nobody": (
             "Nobody on call acknowledged (case {case}). The fallback contact was alerted. "
-            "If anyone is in danger, use the emergency contacts now (/contacts)."
+            "If anyone is in danger, use the emergency contacts now (/sos)."
         ),
         "ack_thanks": "Acknowledged. Thank you.",
         "done": "Check-in recorded for case {case}.",
@@ -72,15 +72,15 @@ _TEXTS: dict[str, dict[str, str]] = {
         "cant_reach_alert": "Dossier {case} : le praticien n'a pas pu joindre la personne.",
         "page": "Contact demandé maintenant : dossier {case}, par {who}. Merci de confirmer.",
         "page_nocase": "Contact demandé maintenant, par {who}. Merci de confirmer.",
-        "page_sent": "J'appelle la personne d'astreinte ({role}). Je vous dirai qui a confirmé.",
+        "page_sent": "J'alerte la personne d'astreinte. Je vous dirai qui a confirmé.",
         "page_none": (
-            "Personne ne peut être appelé pour {role}. Utilisez les contacts d'urgence "
-            "(/contacts)."
+            "Personne d'astreinte ne peut être alerté pour le moment. "
+            "Utilisez les contacts d'urgence (/sos)."
         ),
         "page_acked": "{who} a confirmé votre demande (dossier {case}).",
         "page_nobody": (
             "Personne d'astreinte n'a confirmé (dossier {case}). Le contact de repli a été "
-            "alerté. En cas de danger, utilisez les contacts d'urgence (/contacts)."
+            "alerté. En cas de danger, utilisez les contacts d'urgence (/sos)."
         ),
         "ack_thanks": "Confirmé. Merci.",
         "done": "Point de suivi enregistré pour le dossier {case}.",
