@@ -290,7 +290,10 @@ async def tell_requester(
         return
     person = await (look or Lookups(tx)).person(occ.requested_by)
     lang = person.language if person else "en"
-    body = text(lang, key, case=case.code if case else "-", **extra)
+    if case is None:
+        body = text(lang, f"{key}_nocase", **extra)
+    else:
+        body = text(lang, key, case=case.code, **extra)
     await queue_message(
         tx,
         key=f"{occ.id}.{suffix}.{occ.requested_by}",

@@ -30,6 +30,11 @@ _TEXTS: dict[str, dict[str, str]] = {
             "Nobody on call can be paged right now. Use the emergency contacts now (/sos)."
         ),
         "page_acked": "{who} acknowledged your request (case {case}).",
+        "page_acked_nocase": "{who} acknowledged your request.",
+        "page_nobody_nocase": (
+            "Nobody on call acknowledged. The fallback contact was alerted. "
+            "If anyone is in danger, use the emergency contacts now (/sos)."
+        ),
         "page_nobody": (
             "Nobody on call acknowledged (case {case}). The fallback contact was alerted. "
             "If anyone is in danger, use the emergency contacts now (/sos)."
@@ -78,6 +83,11 @@ _TEXTS: dict[str, dict[str, str]] = {
             "Utilisez les contacts d'urgence (/sos)."
         ),
         "page_acked": "{who} a confirmé votre demande (dossier {case}).",
+        "page_acked_nocase": "{who} a confirmé votre demande.",
+        "page_nobody_nocase": (
+            "Personne d'astreinte n'a confirmé. Le contact de repli a été alerté. "
+            "En cas de danger, utilisez les contacts d'urgence (/sos)."
+        ),
         "page_nobody": (
             "Personne d'astreinte n'a confirmé (dossier {case}). Le contact de repli a été "
             "alerté. En cas de danger, utilisez les contacts d'urgence (/sos)."
