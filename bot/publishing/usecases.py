@@ -580,7 +580,7 @@ class PublishingUseCases(UseCases):
     @requires_role(Action.REVIEW_DIALOG)
     async def version_history(self, scope: ActorScope, dialog_id: str) -> list[HistoryEntry]:
         """The published versions of a dialog, oldest first (psychologists, in chat)."""
-        scope.detail["dialog_id"] = dialog_id
+        scope.detail["dialog_id"] = dialog_id[:_MAX_ID]
         return await _history(scope.tx, dialog_id)
 
     @operator_command("dialog.versions")
