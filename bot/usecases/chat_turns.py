@@ -3,13 +3,17 @@ load the conversation (instead of three transactions on the hot path of every me
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.usecases.base import Actor, EntryScope, UseCases, channel_entry
 from bot.usecases.identity import actor_of
+from storage.crypto import DecryptionError
 from storage.records import StoredSession
 
 __all__ = ["ChatTurnUseCases", "TurnStart"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +37,14 @@ class ChatTurnUseCases(UseCases):
         if row is None:
             return TurnStart(True, None, None)
         actor = actor_of(row)
-        session = await tx.sessions.get(channel=channel, chat_id=str(chat_id))
+        try:
+            session = await tx.sessions.get(channel=channel, chat_id=str(chat_id))
+        except (DecryptionError, ValueError):
+            # An unreadable conversation (a lost key, a damaged row) must not lock the
+            # practitioner out: it is dropped, and the chat starts afresh.
+            log.warning("dropping an unreadable conversation on %s", channel)
+            session = None
+            await tx.sessions.delete(channel=channel, chat_id=str(chat_id))
         if session is not None and session.expires_at <= tx.now:
             await tx.sessions.delete(channel=channel, chat_id=str(chat_id))
             session = None

@@ -186,3 +186,18 @@ async def test_same_event_is_handled_once(world: World) -> None:
     )
     assert await world.service.handle(incoming)
     assert await world.service.handle(incoming) == []
+
+
+async def test_an_unreadable_conversation_is_dropped_not_a_lock_out(world: World) -> None:
+    from sqlalchemy import update
+
+    from storage.models import DialogSessionRow
+
+    alex = world.chat("alex")
+    await alex.say("/crisis")
+    async with world.relais.db.transaction(world.clock.now()) as tx:
+        await tx.conn.execute(update(DialogSessionRow).values(state_enc=b"v1garbage"))
+    replies = await alex.say("/sos")
+    assert "112" in texts(replies)
+    replies = await alex.say("/crisis")
+    assert "What is happening, Alex?" in texts(replies)
