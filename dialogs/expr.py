@@ -15,7 +15,7 @@ Evaluation never raises.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple, Union
@@ -317,48 +317,31 @@ def evaluate(expr: Expr, env: Mapping[str, Value]) -> bool:
     return _truth(expr.eval(env))
 
 
+def _nodes(expr: Expr) -> Iterator[Expr]:
+    """Every node of a condition, depth first."""
+    yield expr
+    if isinstance(expr, _Not):
+        yield from _nodes(expr.operand)
+    elif isinstance(expr, _BoolOp):
+        for operand in expr.operands:
+            yield from _nodes(operand)
+    elif isinstance(expr, _Compare):
+        yield from _nodes(expr.left)
+        yield from _nodes(expr.right)
+    elif isinstance(expr, _List):
+        for item in expr.items:
+            yield from _nodes(item)
+
+
 def variables(expr: Expr) -> frozenset[str]:
     """The variable names a condition reads (including those inside defined())."""
-    found: set[str] = set()
-
-    def walk(node: Expr) -> None:
-        if isinstance(node, _Var | _Defined):
-            found.add(node.name)
-        elif isinstance(node, _Not):
-            walk(node.operand)
-        elif isinstance(node, _BoolOp):
-            for operand in node.operands:
-                walk(operand)
-        elif isinstance(node, _Compare):
-            walk(node.left)
-            walk(node.right)
-        elif isinstance(node, _List):
-            for item in node.items:
-                walk(item)
-
-    walk(expr)
-    return frozenset(found)
+    return frozenset(node.name for node in _nodes(expr) if isinstance(node, _Var | _Defined))
 
 
 def literals(expr: Expr) -> frozenset[str]:
     """The constants a condition compares with (used to explore dialogs)."""
-    found: set[str] = set()
-
-    def walk(node: Expr) -> None:
-        if isinstance(node, _Const) and node.value is not None:
-            if not isinstance(node.value, bool):
-                found.add(str(node.value))
-        elif isinstance(node, _Not):
-            walk(node.operand)
-        elif isinstance(node, _BoolOp):
-            for operand in node.operands:
-                walk(operand)
-        elif isinstance(node, _Compare):
-            walk(node.left)
-            walk(node.right)
-        elif isinstance(node, _List):
-            for item in node.items:
-                walk(item)
-
-    walk(expr)
-    return frozenset(found)
+    return frozenset(
+        str(node.value)
+        for node in _nodes(expr)
+        if isinstance(node, _Const) and node.value is not None and not isinstance(node.value, bool)
+    )
