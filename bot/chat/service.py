@@ -411,7 +411,8 @@ class ChatService(NotesFlow):
         return replies
 
     async def _run_pending_if_case_known(self, turn: Turn) -> list[Reply]:
-        if turn.session.case or await self._only_case(turn):
+        turn.session.case = turn.session.case or await self._only_case(turn)
+        if turn.session.case:
             return await self._continue_pending(turn, reprompt=False)
         return []
 
