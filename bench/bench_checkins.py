@@ -68,7 +68,7 @@ async def main(args: argparse.Namespace) -> None:
     for name in ("RELAIS_DATABASE_URL", "RELAIS_KEYS", "RELAIS_AUDIT_SECRET", "RELAIS_CONFIG"):
         os.environ.pop(name, None)
     workdir = tempfile.mkdtemp(prefix="relais-bench-checkins-")
-    url = args.db or f"sqlite+aiosqlite:///{workdir}/relais.db"
+    url = args.db or f"sqlite:///{workdir}/relais.db"
     config = Config(
         data_dir=workdir,
         storage=StorageConfig(url=url),

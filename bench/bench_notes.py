@@ -235,7 +235,7 @@ async def main() -> int:
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as tmp:
         if args.backend in ("sqlite", "both"):
-            url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
             results["sqlite"] = await _run(url, Path(tmp) / "data-sqlite", args)
             _print("SQLite", results["sqlite"], args)
         if args.backend in ("postgres", "both"):

@@ -197,7 +197,7 @@ class Config:
             return Secret("RELAIS_DATABASE_URL", self.storage.url_file, "storage.url_file").read()
         if self.storage.url:
             return self.storage.url
-        return f"sqlite+aiosqlite:///{(self.data_path / 'relais.db').resolve()}"
+        return f"sqlite:///{(self.data_path / 'relais.db').resolve()}"
 
     @property
     def telegram_token(self) -> Secret:

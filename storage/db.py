@@ -1,8 +1,10 @@
-"""Engines: SQLite (WAL, aiosqlite) or PostgreSQL (asyncpg), one transaction style for both.
+"""Engines: SQLite (WAL, run inline) or PostgreSQL (asyncpg), one transaction style for both.
 
 On SQLite every transaction starts with ``BEGIN IMMEDIATE``: each use case writes its audit
 entry, so every transaction is a write and taking the write lock up front avoids the
-"database is locked" upgrade deadlock between two deferred transactions.
+"database is locked" upgrade deadlock between two deferred transactions. The engine holds a
+single connection, run inline on the event loop's thread (`storage.sqlite_inline` says why);
+coroutines of one process queue for it in the pool, in order.
 """
 
 from __future__ import annotations
@@ -16,19 +18,22 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage.sqlite_inline import DRIVER as SQLITE_DRIVER
+
 __all__ = ["create_engine", "is_sqlite", "normalise_url", "sqlite_path"]
 
 log = logging.getLogger(__name__)
 
 
 def normalise_url(url: str) -> str:
-    """Pick the async driver: postgresql:// -> asyncpg, sqlite:// -> aiosqlite."""
+    """Pick the async driver: postgresql:// -> asyncpg, sqlite:// -> the inline SQLite driver
+    (also for sqlite+aiosqlite://, the spelling of earlier configurations)."""
     parsed = make_url(url)
     name = parsed.drivername
     if name in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
-    elif name in ("sqlite", "sqlite+pysqlite"):
-        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif name in ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"):
+        parsed = parsed.set(drivername=SQLITE_DRIVER)
     return parsed.render_as_string(hide_password=False)
 
 
@@ -67,6 +72,12 @@ def create_engine(
             if not path.exists():  # owner-only; SQLite gives the WAL and shm files the same mode
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         kwargs["connect_args"] = {"timeout": 30}
+        if path is not None:
+            # one connection: see storage.sqlite_inline (a second one in the same thread could
+            # wait in SQLite's busy handler for a lock the first holds, blocking the loop)
+            kwargs["pool_size"] = 1
+            kwargs["max_overflow"] = 0
+            kwargs["pool_timeout"] = 60
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -73,19 +72,13 @@ class Database:
         self.engine = engine
         self.keys = keys
         self.audit_log = audit
-        # SQLite has one writer and every transaction begins IMMEDIATE. Queueing them here, in
-        # order, beats SQLite's busy handler, which sleeps in growing steps (up to 100 ms) while
-        # another connection writes: under load that sleeping dominated every reply's latency.
-        self._sqlite_writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def transaction(self, now: datetime) -> AsyncIterator[Tx]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        if self._sqlite_writer is None:
-            async with self.engine.begin() as conn:
-                yield Tx(conn, self.keys, self.audit_log, now)
-            return
-        async with self._sqlite_writer, self.engine.begin() as conn:
+        """One transaction: committed when the block ends, rolled back if it raises. (On
+        SQLite the engine's single connection queues the transactions of this process, in
+        order: see storage.sqlite_inline.)"""
+        async with self.engine.begin() as conn:
             yield Tx(conn, self.keys, self.audit_log, now)
 
     async def close(self) -> None:

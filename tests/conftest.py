@@ -229,14 +229,14 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from storage import migrate
 
     path = tmp_path_factory.mktemp("sqlite-template") / "relais.db"
-    asyncio.run(migrate.upgrade(f"sqlite+aiosqlite:///{path}"))
+    asyncio.run(migrate.upgrade(f"sqlite:///{path}"))
     return path
 
 
 def _sqlite_copy(template: Path, target_dir: Path) -> str:
     target = target_dir / "relais.db"
     shutil.copyfile(template, target)
-    return f"sqlite+aiosqlite:///{target}"
+    return f"sqlite:///{target}"
 
 
 def _database(
@@ -244,7 +244,7 @@ def _database(
 ) -> Iterator[str]:
     if request.param == "sqlite":
         if template is None:
-            yield f"sqlite+aiosqlite:///{tmp_path / 'relais.db'}"
+            yield f"sqlite:///{tmp_path / 'relais.db'}"
         else:
             yield _sqlite_copy(template, tmp_path)
         return

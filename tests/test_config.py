@@ -76,7 +76,7 @@ def test_no_config_is_the_embedded_default(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("RELAIS_DATA_DIR", raising=False)
     monkeypatch.delenv("RELAIS_DATABASE_URL", raising=False)
     config = load_config(None)
-    assert config.database_url().startswith("sqlite+aiosqlite:///")
+    assert config.database_url().startswith("sqlite:///")
     assert (config.content_path / "dialogs" / "crisis.yaml").is_file()
     assert not config.telegram.enabled
     assert not config.matrix.enabled

@@ -58,7 +58,7 @@ def setup_logging(config: Config, *, to_file: Path | None = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Library loggers can carry request bodies at DEBUG: keep them at WARNING.
-    for noisy in ("httpx", "httpcore", "telegram", "nio", "aiosqlite", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "telegram", "nio", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 

@@ -10,7 +10,7 @@ import os
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage.db import create_engine, is_sqlite
+from storage.db import create_engine
 from storage.models import Base
 
 config = context.config
@@ -50,8 +50,6 @@ def run_migrations_online() -> None:
     url = os.environ.get("RELAIS_DATABASE_URL") or config.get_main_option("sqlalchemy.url")
     if not url:
         raise SystemExit("set RELAIS_DATABASE_URL or sqlalchemy.url")
-    if is_sqlite(url) and "+" not in url.split(":", 1)[0]:
-        url = url.replace("sqlite:", "sqlite+aiosqlite:", 1)
     asyncio.run(_run_async(url))
 
 
