@@ -26,7 +26,12 @@ class Turn:
     actor: ActorLike
     lang: str
     session: ChatSession
-    had_session: bool = False
+    #: the id of the stored conversation this turn started from (None: a fresh one)
+    stored_id: str | None = None
+
+    @property
+    def had_session(self) -> bool:
+        return self.stored_id is not None
 
 
 class ChatCore:

@@ -71,6 +71,8 @@ class ContactLike(Protocol):
 
 class SessionLike(Protocol):
     @property
+    def id(self) -> str: ...
+    @property
     def state(self) -> dict[str, Any]: ...
 
 
@@ -109,6 +111,7 @@ class ChatBackend(Protocol):
         dialog_id: str | None = None,
         dialog_version: int | None = None,
         expires_at: datetime | None = None,
+        session_id: str | None = None,
     ) -> Awaitable[None]: ...
     def end_session(self, channel: str, chat_id: str, /) -> Awaitable[bool]: ...
     def begin_turn(

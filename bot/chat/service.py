@@ -86,7 +86,7 @@ class ChatService(NotesFlow):
         lang = actor.language if actor.language in LANGUAGES else default
         stored = start.session
         session = ChatSession.from_dict(stored.state if stored is not None else None)
-        turn = Turn(incoming, actor, lang, session, had_session=stored is not None)
+        turn = Turn(incoming, actor, lang, session, stored.id if stored is not None else None)
         try:
             replies = await self._dispatch(turn, command, argument)
         except NotAllowed:
@@ -127,6 +127,7 @@ class ChatService(NotesFlow):
             dialog_id=engine.get("dialog_id"),
             dialog_version=engine.get("version"),
             expires_at=self.clock.now() + self.config.sessions.expiry,
+            session_id=turn.stored_id,
         )
 
     # -- enrolment --------------------------------------------------------------------------

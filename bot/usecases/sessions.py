@@ -38,8 +38,10 @@ class SessionUseCases(UseCases):
         dialog_id: str | None = None,
         dialog_version: int | None = None,
         expires_at: datetime | None = None,
+        session_id: str | None = None,
     ) -> None:
-        """Store the engine state (JSON-able dict) for the chat; expiry from the config."""
+        """Store the engine state (JSON-able dict) for the chat; expiry from the config.
+        `session_id`: the id of the chat's session as loaded this turn, if any."""
         now = scope.tx.now
         await scope.tx.sessions.put(
             channel=channel,
@@ -50,6 +52,7 @@ class SessionUseCases(UseCases):
             dialog_version=dialog_version,
             now=now,
             expires_at=expires_at or now + self.config.sessions.expiry,
+            session_id=session_id,
         )
 
     @channel_entry("session.end")

@@ -3,10 +3,11 @@ with their relation to it. Every use case starts with it, so it is a single roun
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
@@ -47,6 +48,48 @@ def _roles(dialect: str) -> Any:
     )
 
 
+def _base(dialect: str, with_head: bool) -> Any:
+    query = select(
+        PractitionerRow.id,
+        PractitionerRow.team_id,
+        PractitionerRow.display_name_enc,
+        PractitionerRow.language,
+        PractitionerRow.time_zone,
+        _roles(dialect).label("roles"),
+    )
+    if with_head:
+        head = AuditHead.id == 1
+        query = query.add_columns(
+            select(AuditHead.seq).where(head).scalar_subquery().label("head_seq"),
+            select(AuditHead.hash).where(head).scalar_subquery().label("head_hash"),
+        )
+    return query
+
+
+# The two actor queries run on every message and every use case: built once per dialect with
+# bound parameters, so SQLAlchemy neither rebuilds nor re-hashes them each time.
+
+
+@functools.cache
+def _by_practitioner(dialect: str, with_head: bool) -> Any:
+    return _base(dialect, with_head).where(
+        PractitionerRow.id == bindparam("practitioner_id"), PractitionerRow.revoked_at.is_(None)
+    )
+
+
+@functools.cache
+def _by_identity(dialect: str, with_head: bool) -> Any:
+    return (
+        _base(dialect, with_head)
+        .join(ChannelIdentityRow, ChannelIdentityRow.practitioner_id == PractitionerRow.id)
+        .where(
+            ChannelIdentityRow.channel == bindparam("channel"),
+            ChannelIdentityRow.user_id == bindparam("user_id"),
+            PractitionerRow.revoked_at.is_(None),
+        )
+    )
+
+
 class HeadHolder(Protocol):
     audit_head: tuple[int, str] | None
 
@@ -81,49 +124,19 @@ class Access:
         )
 
     def _base(self) -> Any:
-        query = select(
-            PractitionerRow.id,
-            PractitionerRow.team_id,
-            PractitionerRow.display_name_enc,
-            PractitionerRow.language,
-            PractitionerRow.time_zone,
-            _roles(self._conn.dialect.name).label("roles"),
-        )
-        if self._with_head:
-            head = AuditHead.id == 1
-            query = query.add_columns(
-                select(AuditHead.seq).where(head).scalar_subquery().label("head_seq"),
-                select(AuditHead.hash).where(head).scalar_subquery().label("head_hash"),
-            )
-        return query
+        return _base(self._conn.dialect.name, self._with_head)
 
     async def actor(self, *, practitioner_id: str) -> ActorRow | None:
         """The practitioner unless unknown or revoked."""
-        row = (
-            await self._conn.execute(
-                self._base().where(
-                    PractitionerRow.id == practitioner_id, PractitionerRow.revoked_at.is_(None)
-                )
-            )
-        ).first()
+        query = _by_practitioner(self._conn.dialect.name, self._with_head)
+        row = (await self._conn.execute(query, {"practitioner_id": practitioner_id})).first()
         return self._actor(row) if row else None
 
     async def actor_for_identity(self, *, channel: str, user_id: str) -> ActorRow | None:
-        """The practitioner bound to a chat identity, unless unknown or revoked."""
-        row = (
-            await self._conn.execute(
-                self._base()
-                .join(
-                    ChannelIdentityRow,
-                    ChannelIdentityRow.practitioner_id == PractitionerRow.id,
-                )
-                .where(
-                    ChannelIdentityRow.channel == channel,
-                    ChannelIdentityRow.user_id == user_id,
-                    PractitionerRow.revoked_at.is_(None),
-                )
-            )
-        ).first()
+        """The practitioner bound to a chat identity, unless unknown or revoked (the query of
+        every chat message: built once per dialect, see `_by_identity`)."""
+        query = _by_identity(self._conn.dialect.name, self._with_head)
+        row = (await self._conn.execute(query, {"channel": channel, "user_id": user_id})).first()
         return self._actor(row) if row else None
 
     async def actor_and_case(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,6 +18,41 @@ from storage.records import StoredSession
 __all__ = ["Sessions"]
 
 _T = DialogSessionRow.__tablename__
+
+# The statements of every chat message, built once (SQLAlchemy caches their compiled form by
+# statement; rebuilding them per call cost more than running them).
+_SESSIONS = cast(Table, DialogSessionRow.__table__)
+_WHERE_CHAT = (
+    _SESSIONS.c.channel == bindparam("channel"),
+    _SESSIONS.c.chat_id == bindparam("chat_id"),
+)
+_GET = select(_SESSIONS).where(*_WHERE_CHAT)
+_FIND = select(_SESSIONS.c.id).where(*_WHERE_CHAT)
+_UPDATE = (
+    update(_SESSIONS)
+    .where(
+        _SESSIONS.c.id == bindparam("session_id"),
+        _SESSIONS.c.channel == bindparam("session_channel"),
+        _SESSIONS.c.chat_id == bindparam("session_chat_id"),
+    )
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "practitioner_id",
+                "dialog_id",
+                "dialog_version",
+                "state_enc",
+                "updated_at",
+                "expires_at",
+            )
+        }
+    )
+)
+_INSERT = insert(_SESSIONS)
+_PROCESSED = cast(Table, ProcessedUpdateRow.__table__)
+_MARK_PG = pg_insert(_PROCESSED).on_conflict_do_nothing()
+_MARK_SQLITE = sqlite_insert(_PROCESSED).on_conflict_do_nothing()
 
 
 class Sessions:
@@ -43,13 +78,7 @@ class Sessions:
         )
 
     async def get(self, *, channel: str, chat_id: str) -> StoredSession | None:
-        row = (
-            await self._conn.execute(
-                select(DialogSessionRow).where(
-                    DialogSessionRow.channel == channel, DialogSessionRow.chat_id == chat_id
-                )
-            )
-        ).first()
+        row = (await self._conn.execute(_GET, {"channel": channel, "chat_id": chat_id})).first()
         return self._session(row) if row else None
 
     async def put(
@@ -63,37 +92,54 @@ class Sessions:
         dialog_version: int | None,
         now: datetime,
         expires_at: datetime,
+        session_id: str | None = None,
     ) -> str:
-        existing = (
-            await self._conn.execute(
-                select(DialogSessionRow.id).where(
-                    DialogSessionRow.channel == channel, DialogSessionRow.chat_id == chat_id
-                )
-            )
-        ).scalar_one_or_none()
-        session_id = existing or new_id()
-        blob = self._keys.encrypt(
-            json.dumps(state, separators=(",", ":")), table=_T, column="state", row_id=session_id
-        )
+        """Store the chat's state; returns the session's id. `session_id`, the id the chat's
+        session had when this turn read it, saves looking it up (one statement instead of
+        two); if that session has gone meanwhile (expired), a new one is stored."""
+        payload = json.dumps(state, separators=(",", ":"))
         values = {
             "practitioner_id": practitioner_id,
             "dialog_id": dialog_id,
             "dialog_version": dialog_version,
-            "state_enc": blob,
             "updated_at": now,
             "expires_at": expires_at,
         }
-        if existing:
-            await self._conn.execute(
-                update(DialogSessionRow).where(DialogSessionRow.id == session_id).values(**values)
+        existing = session_id
+        if existing is None:
+            existing = (
+                await self._conn.execute(_FIND, {"channel": channel, "chat_id": chat_id})
+            ).scalar_one_or_none()
+        if existing is not None:
+            blob = self._encrypt(payload, existing)
+            result = await self._conn.execute(
+                _UPDATE,
+                {
+                    "session_id": existing,
+                    "session_channel": channel,
+                    "session_chat_id": chat_id,
+                    "state_enc": blob,
+                    **values,
+                },
             )
-        else:
-            await self._conn.execute(
-                insert(DialogSessionRow).values(
-                    id=session_id, channel=channel, chat_id=chat_id, created_at=now, **values
-                )
-            )
-        return session_id
+            if result.rowcount == 1:
+                return existing
+        fresh = new_id()
+        await self._conn.execute(
+            _INSERT,
+            {
+                "id": fresh,
+                "channel": channel,
+                "chat_id": chat_id,
+                "state_enc": self._encrypt(payload, fresh),
+                "created_at": now,
+                **values,
+            },
+        )
+        return fresh
+
+    def _encrypt(self, payload: str, session_id: str) -> bytes:
+        return self._keys.encrypt(payload, table=_T, column="state", row_id=session_id)
 
     async def delete(self, *, channel: str, chat_id: str) -> bool:
         result = await self._conn.execute(
@@ -128,11 +174,8 @@ class Sessions:
         """Record an update id; False if it was already recorded (one statement: an insert
         that does nothing on conflict, on SQLite and PostgreSQL alike)."""
         values = {"channel": channel, "event_id": event_id, "processed_at": now}
-        if self._conn.dialect.name == "postgresql":
-            statement: Any = pg_insert(ProcessedUpdateRow).values(**values)
-        else:
-            statement = sqlite_insert(ProcessedUpdateRow).values(**values)
-        result = await self._conn.execute(statement.on_conflict_do_nothing())
+        statement = _MARK_PG if self._conn.dialect.name == "postgresql" else _MARK_SQLITE
+        result = await self._conn.execute(statement, values)
         return bool(result.rowcount == 1)
 
     async def forget_processed_before(self, *, before: datetime) -> int:

@@ -50,3 +50,36 @@ async def test_first_time_dedupes(relais: Relais, clock: FakeClock) -> None:
     clock.advance(timedelta(days=3))
     await relais.expire_sessions()
     assert await relais.first_time("telegram", "update-1") is True
+
+
+async def test_save_with_the_loaded_id_updates_that_session(relais: Relais) -> None:
+    await relais.save_session("telegram", "5", {"step": 1})
+    loaded = await relais.load_session("telegram", "5")
+    assert loaded is not None
+    await relais.save_session("telegram", "5", {"step": 2}, session_id=loaded.id)
+    again = await relais.load_session("telegram", "5")
+    assert again is not None
+    assert (again.id, again.state) == (loaded.id, {"step": 2})
+
+
+async def test_save_with_a_vanished_id_stores_a_new_session(relais: Relais) -> None:
+    """The session read at the start of a turn expired (housekeeping) before the save, or the
+    id belongs to another chat: the state is not lost, it is stored afresh."""
+    await relais.save_session("telegram", "6", {"step": 1})
+    other = await relais.load_session("telegram", "6")
+    assert other is not None
+    await relais.end_session("telegram", "6")
+    await relais.save_session("telegram", "6", {"step": 3}, session_id=other.id)
+    fresh = await relais.load_session("telegram", "6")
+    assert fresh is not None
+    assert fresh.id != other.id
+    assert fresh.state == {"step": 3}
+    # an id of another chat never overwrites that chat
+    await relais.save_session("telegram", "7", {"step": 9}, session_id=fresh.id)
+    kept = await relais.load_session("telegram", "6")
+    seventh = await relais.load_session("telegram", "7")
+    assert kept is not None
+    assert seventh is not None
+    assert kept.state == {"step": 3}
+    assert seventh.state == {"step": 9}
+    assert seventh.id != fresh.id
