@@ -15,6 +15,7 @@ HTTP stack: point `base_url` / `base_file_url` at it.
         await fake.wait_answered(...)                        # answerCallbackQuery seen
         fake.fail_next("sendMessage", 429, retry_after=1)    # inject a fault
         fake.block(42)                                       # 403 "bot was blocked by the user"
+        fake.delay("answerCallbackQuery", 1.0)               # a slow round trip
 
 Users act through `user_says`, `press`, `click`, `user_sends_document` (each queues an update
 for `getUpdates`, or pushes it to the webhook when one is set). Everything the bot does is
@@ -76,7 +77,10 @@ _HTML_TAGS = {
     "tg-emoji": "custom_emoji",
 }
 _HTML_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);")
+_HTML_SPECIAL = re.compile(r"[<&]")
 _MDV2_RESERVED = set("_*[]()~`>#+-=|{}.!")
+_MDV2_SPECIAL = re.compile("[" + re.escape("\\" + "".join(sorted(_MDV2_RESERVED))) + "]")
+_MD_MARKER = re.compile("[*_`]")
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -131,6 +135,8 @@ class BotMessage:
     mime_type: str = ""
     edits: list[dict[str, Any]] = field(default_factory=list)
     sent_at: float = 0.0
+    #: the entities parsed from `raw_text` (what Telegram reports with a text message)
+    entities: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -203,8 +209,10 @@ class FakeBotApi:
         }
         self._runner: web.AppRunner | None = None
         self._port = 0
-        self._changed = asyncio.Event()
+        self._changed = asyncio.Event()  # set (and replaced) on every change
+        self._chat_changed: dict[int, asyncio.Event] = {}  # a new bot message in that chat
         self._closing = False
+        self._closed = asyncio.Event()  # set by stop(): cuts injected delays short
         # updates
         self._next_update_id = 700_000_001
         self._updates: list[dict[str, Any]] = []
@@ -231,6 +239,7 @@ class FakeBotApi:
         self.webhook_deliveries: list[tuple[int, int]] = []
         self._webhook_task: asyncio.Task[None] | None = None
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
+        self._delays: dict[str, float] = {}
         self._calls: list[Call] = []
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -254,6 +263,7 @@ class FakeBotApi:
 
     async def stop(self) -> None:
         self._closing = True
+        self._closed.set()
         self._notify()
         if self._webhook_task:
             self._webhook_task.cancel()
@@ -476,6 +486,15 @@ class FakeBotApi:
         for _ in range(times):
             self._faults[method].append(_Fault(status, description, parameters))
 
+    def delay(self, method: str, seconds: float) -> None:
+        """Every later call of `method` takes `seconds` more (a slow round trip): the fake waits
+        that long before it handles the request, so its effect and its `Call` come late too.
+        `delay(method, 0)` removes it."""
+        if seconds > 0:
+            self._delays[method] = seconds
+        else:
+            self._delays.pop(method, None)
+
     # -- observing the bot -----------------------------------------------------------------
 
     def calls(self, method: str | None = None) -> list[Call]:
@@ -529,7 +548,12 @@ class FakeBotApi:
                 return sent[self._read[chat_id] - 1]
             return None
 
-        return await self._wait(ready, timeout, f"a message from the bot to chat {chat_id}")
+        return await self._wait(
+            ready,
+            timeout,
+            f"a message from the bot to chat {chat_id}",
+            lambda: self._chat_event(chat_id),
+        )
 
     async def next_messages(
         self, chat_id: int, count: int, timeout: float = 5.0
@@ -553,6 +577,18 @@ class FakeBotApi:
 
         return await self._wait(ready, timeout, f"{count} call(s) of {method}")
 
+    async def wait_edited(
+        self, chat_id: int, message_id: int, *, count: int = 1, timeout: float = 5.0
+    ) -> BotMessage:
+        """The bot message once it has been edited (or deleted) at least `count` times."""
+        message = self.message(chat_id, message_id)
+        await self._wait(
+            lambda: len(message.edits) >= count,
+            timeout,
+            f"{count} edit(s) of message {message_id} in chat {chat_id}",
+        )
+        return message
+
     async def wait_answered(self, callback_query_id: str, timeout: float = 5.0) -> dict[str, Any]:
         return await self._wait(
             lambda: self.callback_answers.get(callback_query_id),
@@ -567,14 +603,21 @@ class FakeBotApi:
         every request the bot makes and every simulated user action)."""
         return await self._wait(predicate, timeout, what)
 
-    async def _wait(self, ready: Callable[[], _T | None], timeout: float, what: str) -> _T:
+    async def _wait(
+        self,
+        ready: Callable[[], _T | None],
+        timeout: float,
+        what: str,
+        changed: Callable[[], asyncio.Event] | None = None,
+    ) -> _T:
+        """Re-check `ready()` whenever the event `changed()` is set (by default: any change)."""
         try:
             async with asyncio.timeout(timeout):
                 while True:
                     result = ready()
                     if result is not None and result is not False:
                         return result
-                    await self._changed.wait()
+                    await (changed() if changed is not None else self._changed).wait()
         except TimeoutError:
             recent = ", ".join(
                 f"{c.method}->{c.status}" for c in self._calls[-12:] if c.method != "getUpdates"
@@ -586,6 +629,14 @@ class FakeBotApi:
     def _notify(self) -> None:
         event, self._changed = self._changed, asyncio.Event()
         event.set()
+
+    def _chat_event(self, chat_id: int) -> asyncio.Event:
+        """Set when the bot sends a message to `chat_id` (only `next_message` waits on it: with
+        many simulated users each waiting for their own chat, a send wakes one of them)."""
+        event = self._chat_changed.get(chat_id)
+        if event is None:
+            event = self._chat_changed[chat_id] = asyncio.Event()
+        return event
 
     # -- updates ---------------------------------------------------------------------------
 
@@ -630,6 +681,10 @@ class FakeBotApi:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         params, files = await _read_params(request)
+        if method in self._delays:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._delays[method]):
+                    await self._closed.wait()
         handler = getattr(self, f"_api_{method}", None)
         status, result, description, parameters = 200, None, "", None
         fault = self._faults[method].popleft() if self._faults.get(method) else None
@@ -741,15 +796,19 @@ class FakeBotApi:
         raw_text: str,
         parse_mode: str | None,
         markup: dict[str, Any] | None,
+        *,
+        text: str,
+        entities: list[dict[str, Any]],
         **extra: Any,
     ) -> BotMessage:
-        plain, _ = parse_entities(raw_text, parse_mode)
+        """Record a message the bot sent (`text` and `entities`: `raw_text` parsed)."""
         self._message_ids[chat_id] += 1
         message = BotMessage(
             chat_id=chat_id,
             message_id=self._message_ids[chat_id],
             kind=kind,
-            text=plain,
+            text=text,
+            entities=entities,
             raw_text=raw_text,
             parse_mode=parse_mode,
             reply_markup=markup,
@@ -758,6 +817,9 @@ class FakeBotApi:
         )
         self._bot_messages[(chat_id, message.message_id)] = message
         self._sent[chat_id].append(message)
+        waiting = self._chat_changed.pop(chat_id, None)
+        if waiting is not None:
+            waiting.set()
         return message
 
     def _message_json(self, message: BotMessage) -> dict[str, Any]:
@@ -768,11 +830,10 @@ class FakeBotApi:
             "chat": chat,
             "date": int(time.time()),
         }
-        _, entities = parse_entities(message.raw_text, message.parse_mode)
         if message.kind == "text":
             body["text"] = message.text
-            if entities:
-                body["entities"] = entities
+            if message.entities:
+                body["entities"] = message.entities
         else:
             if message.raw_text:
                 body["caption"] = message.text
@@ -799,13 +860,15 @@ class FakeBotApi:
         if not isinstance(text, str) or not text.strip():
             raise _bad("message text is empty")
         parse_mode = params.get("parse_mode") or None
-        plain, _ = parse_entities(text, parse_mode)
+        plain, entities = parse_entities(text, parse_mode)
         if not plain.strip():
             raise _bad("message text is empty")
         if utf16_len(plain) > MAX_TEXT:
             raise _bad("message is too long")
         markup = _check_markup(params.get("reply_markup"))
-        message = self._new_bot_message(chat_id, "text", text, parse_mode, markup)
+        message = self._new_bot_message(
+            chat_id, "text", text, parse_mode, markup, text=plain, entities=entities
+        )
         return self._message_json(message)
 
     async def _send_file(self, kind: str, params: dict[str, Any], files: Any) -> Any:
@@ -827,7 +890,7 @@ class FakeBotApi:
             raise _bad("file must be non-empty")
         caption = params.get("caption") or ""
         parse_mode = params.get("parse_mode") or None
-        plain, _ = parse_entities(caption, parse_mode) if caption else ("", [])
+        plain, entities = parse_entities(caption, parse_mode) if caption else ("", [])
         if utf16_len(plain) > MAX_CAPTION:
             raise _bad("message caption is too long")
         markup = _check_markup(params.get("reply_markup"))
@@ -837,6 +900,8 @@ class FakeBotApi:
             caption,
             parse_mode,
             markup,
+            text=plain,
+            entities=entities,
             file_name=file_name,
             content=content,
             mime_type=mime_type,
@@ -871,7 +936,7 @@ class FakeBotApi:
         if message.kind != "text":
             raise _bad("there is no text in the message to edit")
         parse_mode = params.get("parse_mode") or None
-        plain, _ = parse_entities(text, parse_mode)
+        plain, entities = parse_entities(text, parse_mode)
         if utf16_len(plain) > MAX_TEXT:
             raise _bad("message is too long")
         markup = _check_markup(params.get("reply_markup"))
@@ -882,6 +947,7 @@ class FakeBotApi:
             )
         message.edits.append({"method": "editMessageText", "text": plain, "reply_markup": markup})
         message.text, message.raw_text, message.parse_mode = plain, text, parse_mode
+        message.entities = entities
         message.reply_markup = markup
         return self._message_json(message)
 
@@ -1093,26 +1159,38 @@ def _cant_parse(detail: str) -> FakeBotApiError:
 
 
 def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
+    # Runs of plain text between tags and character references are copied (and measured in
+    # UTF-16 units) whole; byte offsets are only computed for an error message.
     out: list[str] = []
     entities: list[dict[str, Any]] = []
     stack: list[tuple[str, int, str]] = []
     length = 0  # UTF-16 units of `out`
     i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "<":
+    size = len(text)
+    while i < size:
+        special = _HTML_SPECIAL.search(text, i)
+        stop = special.start() if special else size
+        if stop > i:
+            run = text[i:stop]
+            out.append(run)
+            length += len(run) if run.isascii() else utf16_len(run)
+            i = stop
+            if i == size:
+                break
+        if text[i] == "<":
             end = text.find(">", i)
-            offset = len(text[:i].encode())
             if end == -1:
-                raise _cant_parse(f"Can't find end of the tag at byte offset {offset}")
+                raise _cant_parse(
+                    f"Can't find end of the tag at byte offset {_byte_offset(text, i)}"
+                )
             tag = text[i + 1 : end].strip()
             if tag.startswith("/"):
                 name = tag[1:].strip().lower()
                 if not stack or stack[-1][0] != name:
                     expected = stack[-1][0] if stack else ""
                     raise _cant_parse(
-                        f'Unmatched end tag at byte offset {offset}, expected "</{expected}>", '
-                        f'found "</{name}>"'
+                        f"Unmatched end tag at byte offset {_byte_offset(text, i)}, expected "
+                        f'"</{expected}>", found "</{name}>"'
                     )
                 open_name, start, attrs = stack.pop()
                 if length > start:
@@ -1125,9 +1203,12 @@ def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                         entity["url"] = attrs
                     entities.append(entity)
             else:
-                name = tag.split()[0].lower() if tag.split() else ""
+                words = tag.split()
+                name = words[0].lower() if words else ""
                 if name not in _HTML_TAGS:
-                    raise _cant_parse(f'Unsupported start tag "{name}" at byte offset {offset}')
+                    raise _cant_parse(
+                        f'Unsupported start tag "{name}" at byte offset {_byte_offset(text, i)}'
+                    )
                 href = ""
                 if name == "a":
                     match = re.search(r'href\s*=\s*"([^"]*)"', tag)
@@ -1135,37 +1216,54 @@ def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                 stack.append((name, length, href))
             i = end + 1
             continue
-        if ch == "&":
-            match = _HTML_ENTITY.match(text, i)
-            if match:
-                ref = match.group(1)
-                if ref.startswith("#x"):
-                    decoded = chr(int(ref[2:], 16))
-                elif ref.startswith("#"):
-                    decoded = chr(int(ref[1:]))
-                else:
-                    decoded = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}[ref]
-                out.append(decoded)
-                length += utf16_len(decoded)
-                i = match.end()
-                continue
-        out.append(ch)
-        length += utf16_len(ch)
-        i += 1
+        match = _HTML_ENTITY.match(text, i)  # text[i] == "&"
+        if match:
+            ref = match.group(1)
+            if ref.startswith("#x"):
+                decoded = chr(int(ref[2:], 16))
+            elif ref.startswith("#"):
+                decoded = chr(int(ref[1:]))
+            else:
+                decoded = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}[ref]
+            out.append(decoded)
+            length += utf16_len(decoded)
+            i = match.end()
+        else:
+            out.append("&")
+            length += 1
+            i += 1
     if stack:
         raise _cant_parse(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
     return "".join(out), entities
+
+
+def _byte_offset(text: str, index: int) -> int:
+    """Where `text[index]` starts in UTF-8 (Telegram's error messages count bytes)."""
+    return len(text[:index].encode())
 
 
 def _parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
     out: list[str] = []
     open_markers: list[str] = []
     i = 0
-    while i < len(text):
+    size = len(text)
+    while i < size:
+        special = _MDV2_SPECIAL.search(text, i)
+        if special is None:
+            out.append(text[i:])
+            break
+        stop = special.start()
+        if stop > i:
+            out.append(text[i:stop])
+            i = stop
         ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            out.append(text[i + 1])
-            i += 2
+        if ch == "\\":
+            if i + 1 < size:
+                out.append(text[i + 1])
+                i += 2
+            else:  # a backslash at the very end is kept
+                out.append(ch)
+                i += 1
             continue
         if text.startswith("||", i) or ch in "*_~`":
             marker = "||" if text.startswith("||", i) else ch
@@ -1175,12 +1273,9 @@ def _parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
                 open_markers.append(marker)
             i += len(marker)
             continue
-        if ch in _MDV2_RESERVED:
-            raise _cant_parse(
-                f"Character '{ch}' is reserved and must be escaped with the preceding '\\'"
-            )
-        out.append(ch)
-        i += 1
+        raise _cant_parse(
+            f"Character '{ch}' is reserved and must be escaped with the preceding '\\'"
+        )
     if open_markers:
         raise _cant_parse("Can't find end of the entity")
     return "".join(out), []
@@ -1190,17 +1285,20 @@ def _parse_markdown(text: str) -> tuple[str, list[dict[str, Any]]]:
     out: list[str] = []
     open_marker = ""
     start = 0
-    for i, ch in enumerate(text):
-        if ch in "*_`":
-            if open_marker == ch:
-                open_marker = ""
-            elif not open_marker:
-                open_marker, start = ch, i
-            else:
-                out.append(ch)
-            continue
-        out.append(ch)
+    i = 0
+    for match in _MD_MARKER.finditer(text):
+        index, ch = match.start(), match.group()
+        out.append(text[i:index])
+        i = index + 1
+        if open_marker == ch:
+            open_marker = ""
+        elif not open_marker:
+            open_marker, start = ch, index
+        else:
+            out.append(ch)
+    out.append(text[i:])
     if open_marker:
-        offset = len(text[:start].encode())
-        raise _cant_parse(f"Can't find end of the entity starting at byte offset {offset}")
+        raise _cant_parse(
+            f"Can't find end of the entity starting at byte offset {_byte_offset(text, start)}"
+        )
     return "".join(out), []

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession
 
-from tests.fakes.telegram_server import FakeBotApi
+from tests.fakes.telegram_server import FakeBotApi, FakeBotApiError, parse_entities
 
 
 async def api(
@@ -131,6 +131,63 @@ async def test_html_is_parsed_into_what_the_user_sees(
     assert (status, body["description"]) == (400, "Bad Request: chat not found")
 
 
+@pytest.mark.parametrize(
+    ("mode", "text", "plain", "entities"),
+    [
+        (
+            "HTML",
+            '🙂 <b>bold <i>𝄞 both</i></b> &#x1F642;<a href="https://e.x/">link é</a>'
+            " &amp; <u></u>end",
+            "🙂 bold 𝄞 both 🙂link é & end",
+            [  # offsets and lengths in UTF-16 units: 🙂 and 𝄞 count 2; closing order
+                {"type": "italic", "offset": 8, "length": 7},
+                {"type": "bold", "offset": 3, "length": 12},
+                {"type": "text_link", "offset": 18, "length": 6, "url": "https://e.x/"},
+            ],
+        ),
+        (
+            "HTML",
+            "xxx<tg-spoiler>🙂🙂</tg-spoiler>&lt;<code>a&b</code>",
+            "xxx🙂🙂<a&b",
+            [
+                {"type": "spoiler", "offset": 3, "length": 4},
+                {"type": "code", "offset": 8, "length": 3},
+            ],
+        ),
+        ("MarkdownV2", "*bold* _🙂_ \\. ||spoiler|| \\", "bold 🙂 . spoiler \\", []),
+        ("Markdown", "*b* _🙂 `c_ x", "b 🙂 `c x", []),
+    ],
+)
+def test_entities_count_utf16_units(
+    mode: str, text: str, plain: str, entities: list[dict[str, Any]]
+) -> None:
+    assert parse_entities(text, mode) == (plain, entities)
+
+
+@pytest.mark.parametrize(
+    ("mode", "text", "detail"),
+    [  # byte offsets in UTF-8: 🙂 is 4 bytes, é 2
+        (
+            "HTML",
+            "🙂é <b>x</i>",
+            'Unmatched end tag at byte offset 11, expected "</b>", found "</i>"',
+        ),
+        ("HTML", "🙂é <blink>", 'Unsupported start tag "blink" at byte offset 7'),
+        ("HTML", "🙂é <b", "Can't find end of the tag at byte offset 7"),
+        ("Markdown", "🙂é *open", "Can't find end of the entity starting at byte offset 7"),
+        (
+            "MarkdownV2",
+            "🙂 1.5",
+            "Character '.' is reserved and must be escaped with the preceding '\\'",
+        ),
+    ],
+)
+def test_parse_errors_give_byte_offsets(mode: str, text: str, detail: str) -> None:
+    with pytest.raises(FakeBotApiError) as error:
+        parse_entities(text, mode)
+    assert error.value.description == f"Bad Request: can't parse entities: {detail}"
+
+
 async def test_injected_faults_have_telegram_shapes(fake: FakeBotApi, http: ClientSession) -> None:
     await fake.user_says(8, "hi")
     fake.fail_next("sendMessage", 429, retry_after=3)
@@ -208,6 +265,24 @@ async def test_files_upload_and_download(fake: FakeBotApi, http: ClientSession) 
         assert await r.read() == b"id: x\n"
     status, body = await api(http, fake, "getFile", file_id="nope")
     assert (status, body["description"]) == (400, "Bad Request: invalid file_id")
+
+
+async def test_waiters_for_one_chat_take_its_messages_in_turn(
+    fake: FakeBotApi, http: ClientSession
+) -> None:
+    await fake.user_says(12, "hi")
+    await fake.user_says(13, "hi")
+    fake.add_user(14)
+    first = asyncio.create_task(fake.next_message(12))
+    second = asyncio.create_task(fake.next_message(12))
+    other = asyncio.create_task(fake.next_message(13, timeout=0.3))
+    sent = asyncio.create_task(fake.wait_call("sendMessage", count=3))
+    for chat_id, text in ((12, "one"), (12, "two"), (14, "elsewhere")):
+        await api(http, fake, "sendMessage", chat_id=chat_id, text=text)
+    assert sorted([(await first).text, (await second).text]) == ["one", "two"]
+    assert [c.params["text"] for c in await sent] == ["one", "two", "elsewhere"]
+    with pytest.raises(AssertionError, match="to chat 13"):
+        await other
 
 
 async def test_waiting_times_out_with_a_helpful_message(fake: FakeBotApi) -> None:
