@@ -15,8 +15,9 @@ update Telegram sends again after a crash is processed once).
 Updates go to per-chat lanes (`telegram_lanes`): one chat's flood is paced without slowing the
 others. Each becomes an `Incoming`; the handler's `Reply`s are sent in order as HTML-escaped
 text split at 4,096 characters, buttons as an inline keyboard (one per row). Every button press
-is answered (`answerCallbackQuery`), even when the handler fails, and a reply with
-`answers_button` edits the pressed menu to show the choice. Sends follow `telegram_retry`: 429
+is answered (`answerCallbackQuery`, sent while the handler runs), even when the handler fails,
+and a reply with `answers_button` edits the pressed menu to show the choice (while that reply is
+being sent); both are done before the chat's next update. Sends follow `telegram_retry`: 429
 waits `retry_after`, network errors and 5xx back off, 403 means unreachable.
 
 Logs carry chat, user and update ids only: never a text, a name or a file name.
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, CallbackQuery, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 from telegram.request import HTTPXRequest
@@ -299,8 +300,30 @@ class TelegramChannel:
         if incoming is None or self._handler is None:
             return
         query = update.callback_query
-        if query is not None:
-            await self._calls.answer(query, update.update_id)
+        if query is None:
+            await self._respond(chat_id, update, incoming)
+            return
+        # A button press: answerCallbackQuery runs while the handler works, and the edit of the
+        # pressed menu while the replies are sent (each is a round trip to Telegram). Both end
+        # before the next update of the chat. Nothing in the group raises (`_logged`), so no
+        # failure cancels the rest; a cancellation (shutdown) cancels and awaits all of it.
+        async with asyncio.TaskGroup() as side:
+            answer = self._calls.answer(query, update.update_id)
+            side.create_task(self._logged(answer, "answerCallbackQuery", update))
+            replies = self._respond(chat_id, update, incoming, (query, side))
+            await self._logged(replies, "replies", update)
+
+    async def _respond(
+        self,
+        chat_id: str,
+        update: Update,
+        incoming: Incoming,
+        press: tuple[CallbackQuery, asyncio.TaskGroup] | None = None,
+    ) -> None:
+        """Run the handler and send its replies in order. For a button `press` (the query and
+        its task group), the first reply that answers the pressed button starts the edit of the
+        pressed menu in that group, beside the sends."""
+        assert self._handler is not None
         try:
             replies = await self._handler(incoming)
         except Exception as exc:
@@ -314,12 +337,16 @@ class TelegramChannel:
                 frames,
             )
             replies = [Reply(self._error_notice, kind="alert")]
-        edited = False
         for reply in replies:
-            answers = query is not None and reply.answers_button == query.data
-            if query is not None and answers and reply.answers_button and not edited:
-                await self._calls.show_choice(query)
-                edited = True
+            if (
+                press is not None
+                and reply.answers_button
+                and reply.answers_button == press[0].data
+            ):
+                query, side = press
+                edit = self._calls.show_choice(query)
+                side.create_task(self._logged(edit, "edit of the pressed menu", update))
+                press = None  # the menu is edited once
             if not reply.text.strip() and reply.attachment is None:
                 continue
             result = await self._calls.send(chat_id, reply)
@@ -327,6 +354,22 @@ class TelegramChannel:
                 break  # the rest cannot arrive either
             if result.status == "failed":
                 _log.error("reply to update %s in chat %s lost", update.update_id, chat_id)
+
+    @staticmethod
+    async def _logged(call: Awaitable[None], what: str, update: Update) -> None:
+        """Await one part of handling a button press; an error is logged (types and frames
+        only), never raised: it would cancel the other parts sharing its task group."""
+        try:
+            await call
+        except Exception as exc:
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            _log.error(
+                "%s for update %s failed: %s\n%s",
+                what,
+                update.update_id,
+                type(exc).__name__,
+                frames,
+            )
 
     def to_incoming(self, update: Update) -> Incoming | None:
         """The neutral view of an update; None for updates Relais does not handle."""

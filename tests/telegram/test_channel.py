@@ -83,15 +83,102 @@ async def test_buttons_are_answered_and_the_menu_shows_the_choice(
     ref = await fake.click(menu, "No")
     answer = await fake.next_message(42)
     assert answer.text == "You chose d.s1.1.no"
-    assert fake.answered(ref.callback_query_id or "")
     assert bot.seen[-1].button == "d.s1.1.no"
     assert bot.seen[-1].event_id == str(ref.update_id)
-    edited = fake.message(42, menu.message_id)
+    # the answer and the edit run beside the handler and the reply: wait for them
+    await fake.wait_answered(ref.callback_query_id or "")
+    edited = await fake.wait_edited(42, menu.message_id)
     assert edited.text == "echo: hello\n\n→ No"
     assert edited.buttons == []
-    [edit] = fake.calls("editMessageText")
-    assert fake.calls("answerCallbackQuery")[0].at < edit.at
+    assert len(fake.calls("answerCallbackQuery")) == len(fake.calls("editMessageText")) == 1
     fake.assert_no_unread()
+
+
+async def test_the_answer_and_the_edit_do_not_hold_up_the_reply(
+    fake: FakeBotApi, start_channel: StartChannel
+) -> None:
+    """On a slow network, answerCallbackQuery runs while the handler works and the edit of the
+    pressed menu while the reply is sent: the reply waits for neither round trip. Both still
+    end before the chat's next update is handled."""
+    bot = EchoBot()
+    handled: dict[str, float] = {}
+
+    async def timed(incoming: Incoming) -> list[Reply]:
+        handled[incoming.button or incoming.text or ""] = time.monotonic()
+        return await bot(incoming)
+
+    await start_channel(timed)
+    await fake.user_says(42, "hello")
+    menu = await fake.next_message(42)
+    fake.delay("answerCallbackQuery", 2.0)
+    fake.delay("editMessageText", 2.0)
+    pressed = time.monotonic()
+    ref = await fake.click(menu, "Yes")
+    await fake.user_says(42, "next")  # queued behind the press in the chat's lane
+    reply = await fake.next_message(42, timeout=10)
+    assert reply.text == "You chose d.s1.1.yes"
+    # Either round trip before the send would take 2 s; one after the other, 4 s.
+    assert reply.sent_at - pressed < 1.5
+    await fake.wait_answered(ref.callback_query_id or "", timeout=10)
+    assert (await fake.wait_edited(42, menu.message_id, timeout=10)).buttons == []
+    assert (await fake.next_message(42, timeout=10)).text == "echo: next"
+    [answer] = fake.calls("answerCallbackQuery")
+    [edit] = fake.calls("editMessageText")
+    assert handled["next"] > max(answer.at, edit.at)
+    fake.assert_no_unread()
+
+
+async def test_a_failing_edit_never_stops_the_reply(
+    fake: FakeBotApi, start_channel: StartChannel, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = EchoBot()
+    channel = await start_channel(bot)
+    await fake.user_says(42, "hello")
+    await fake.user_says(42, "again")
+    menus = await fake.next_messages(42, 2)
+    fake.fail_next("editMessageText", 400, description="Bad Request: message can't be edited")
+    ref = await fake.click(menus[0], "Yes")
+    assert (await fake.next_message(42)).text == "You chose d.s1.1.yes"
+    await fake.wait_answered(ref.callback_query_id or "")
+    [edit] = await fake.wait_call("editMessageText")  # Telegram refused it: logged
+    assert edit.status == 400
+
+    typed = "what-was-typed-" + "4417"  # not a literal in this file (frames quote the source)
+
+    async def broken(query: object) -> None:
+        raise RuntimeError(f"unexpected, quoting {typed}")
+
+    channel._calls.show_choice = broken  # type: ignore[method-assign]
+    ref = await fake.click(menus[1], "No")
+    assert (await fake.next_message(42)).text == "You chose d.s1.1.no"
+    await fake.wait_answered(ref.callback_query_id or "")
+    await fake.user_says(42, "done")  # handled once the press is completely done
+    assert (await fake.next_message(42)).text == "echo: done"
+    [record] = [r for r in caplog.records if "edit of the pressed menu" in r.getMessage()]
+    assert record.levelname == "ERROR"
+    assert f"update {ref.update_id} failed: RuntimeError" in record.getMessage()
+    assert "what-was-typed-4417" not in record.getMessage()
+    fake.assert_no_unread()
+
+
+async def test_stop_cancels_a_press_still_being_answered_without_leaving_tasks(
+    fake: FakeBotApi,
+) -> None:
+    bot = EchoBot()
+    limits = TelegramLimits(drain_timeout=0.3, retry=FAST_LIMITS.retry)
+    channel = TelegramChannel(fake.config(poll_timeout=1), fake.token, limits=limits)
+    await channel.start(bot)
+    await fake.user_says(42, "hello")
+    menu = await fake.next_message(42)
+    fake.delay("answerCallbackQuery", 30.0)  # Telegram never answers in time
+    await fake.click(menu, "Yes")
+    assert (await fake.next_message(42)).text == "You chose d.s1.1.yes"
+    await fake.wait_edited(42, menu.message_id)
+    started = time.monotonic()
+    await channel.stop()  # the press is abandoned after drain_timeout, its answer cancelled
+    assert time.monotonic() - started < 5.0
+    left = [t for t in asyncio.all_tasks() if "_logged" in repr(t.get_coro())]
+    assert left == []
 
 
 async def test_a_failing_handler_still_answers_the_button_and_polling_goes_on(
@@ -309,8 +396,8 @@ async def test_updates_are_handled_once_across_a_restart(
     assert (await fake.next_message(42)).text == "echo: two"
     ref = await fake.click(menu, "Yes")  # a button from before the restart still works
     assert (await fake.next_message(42)).text == "You chose d.s1.1.yes"
-    assert fake.answered(ref.callback_query_id or "")
-    assert fake.message(42, menu.message_id).text.endswith("→ Yes")
+    await fake.wait_answered(ref.callback_query_id or "")
+    assert (await fake.wait_edited(42, menu.message_id)).text.endswith("→ Yes")
     event_ids = [i.event_id for i in bot.seen]
     assert len(event_ids) == len(set(event_ids)) == 3
 
