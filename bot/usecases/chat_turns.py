@@ -33,12 +33,14 @@ class ChatTurnUseCases(UseCases):
             channel=channel, event_id=str(event_id), now=tx.now
         ):
             return TurnStart(False, None, None)
-        row = await tx.access.actor_for_identity(channel=channel, user_id=str(user_id))
+        row, joined = await tx.access.actor_and_session(
+            channel=channel, user_id=str(user_id), chat_id=str(chat_id)
+        )
         if row is None:
             return TurnStart(True, None, None)
         actor = actor_of(row)
         try:
-            session = await tx.sessions.get(channel=channel, chat_id=str(chat_id))
+            session = None if joined is None else tx.sessions.from_joined(joined)
         except (DecryptionError, ValueError):
             # An unreadable conversation (a lost key, a damaged row) must not lock the
             # practitioner out: it is dropped, and the chat starts afresh.

@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy import and_, bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
@@ -16,6 +16,7 @@ from storage.models import (
     CaseMemberRow,
     CaseRow,
     ChannelIdentityRow,
+    DialogSessionRow,
     PractitionerRoleRow,
     PractitionerRow,
 )
@@ -90,6 +91,23 @@ def _by_identity(dialect: str, with_head: bool) -> Any:
     )
 
 
+@functools.cache
+def _by_identity_with_session(dialect: str, with_head: bool) -> Any:
+    """`_by_identity` and, in the same row, the chat's stored conversation (if any)."""
+    sessions = DialogSessionRow.__table__
+    return (
+        _by_identity(dialect, with_head)
+        .add_columns(*(column.label(f"session_{column.name}") for column in sessions.columns))
+        .outerjoin(
+            sessions,
+            and_(
+                sessions.c.channel == bindparam("channel"),
+                sessions.c.chat_id == bindparam("chat_id"),
+            ),
+        )
+    )
+
+
 class HeadHolder(Protocol):
     audit_head: tuple[int, str] | None
 
@@ -138,6 +156,22 @@ class Access:
         query = _by_identity(self._conn.dialect.name, self._with_head)
         row = (await self._conn.execute(query, {"channel": channel, "user_id": user_id})).first()
         return self._actor(row) if row else None
+
+    async def actor_and_session(
+        self, *, channel: str, user_id: str, chat_id: str
+    ) -> tuple[ActorRow | None, Any]:
+        """The start of a chat turn in one query: the practitioner bound to the chat identity
+        (None if unknown or revoked) and the chat's stored conversation as a row of
+        ``session_*`` columns (None if there is none), for `Sessions.from_joined`."""
+        query = _by_identity_with_session(self._conn.dialect.name, self._with_head)
+        row = (
+            await self._conn.execute(
+                query, {"channel": channel, "user_id": user_id, "chat_id": chat_id}
+            )
+        ).first()
+        if row is None:
+            return None, None
+        return self._actor(row), (row if row.session_id is not None else None)
 
     async def actor_and_case(
         self, *, practitioner_id: str, code: str

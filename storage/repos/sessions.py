@@ -60,22 +60,30 @@ class Sessions:
         self._conn = conn
         self._keys = keys
 
-    def _session(self, row: Any) -> StoredSession:
+    def _session(self, row: Any, prefix: str = "") -> StoredSession:
+        def column(name: str) -> Any:
+            return getattr(row, prefix + name)
+
+        session_id = column("id")
         state = json.loads(
-            self._keys.decrypt(row.state_enc, table=_T, column="state", row_id=row.id)
+            self._keys.decrypt(column("state_enc"), table=_T, column="state", row_id=session_id)
         )
         return StoredSession(
-            id=row.id,
-            channel=row.channel,
-            chat_id=row.chat_id,
-            practitioner_id=row.practitioner_id,
-            dialog_id=row.dialog_id,
-            dialog_version=row.dialog_version,
+            id=session_id,
+            channel=column("channel"),
+            chat_id=column("chat_id"),
+            practitioner_id=column("practitioner_id"),
+            dialog_id=column("dialog_id"),
+            dialog_version=column("dialog_version"),
             state=state,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            expires_at=row.expires_at,
+            created_at=column("created_at"),
+            updated_at=column("updated_at"),
+            expires_at=column("expires_at"),
         )
+
+    def from_joined(self, row: Any) -> StoredSession:
+        """The session in a row of ``session_*`` columns (`Access.actor_and_session`)."""
+        return self._session(row, "session_")
 
     async def get(self, *, channel: str, chat_id: str) -> StoredSession | None:
         row = (await self._conn.execute(_GET, {"channel": channel, "chat_id": chat_id})).first()

@@ -83,3 +83,37 @@ async def test_save_with_a_vanished_id_stores_a_new_session(relais: Relais) -> N
     assert kept.state == {"step": 3}
     assert seventh.state == {"step": 9}
     assert seventh.id != fresh.id
+
+
+async def test_begin_turn_reads_the_sender_and_this_chats_conversation(
+    relais: Relais, clock: FakeClock
+) -> None:
+    """One query at the start of every message: the enrolled sender and the conversation of
+    the chat the message came from, not of another chat of the same person."""
+    invite = await relais.create_invite(role="mentor", name="Mona")
+    await relais.redeem_invite("matrix", "@mona:example.org", invite.code)
+    await relais.save_session("matrix", "!room-a", {"room": "a"})
+    await relais.save_session("matrix", "!room-b", {"room": "b"})
+
+    start = await relais.begin_turn("matrix", "@mona:example.org", "!room-b", "$e1")
+    assert start.first_time
+    assert start.actor is not None
+    assert start.actor.name == "Mona"
+    assert start.session is not None
+    assert start.session.state == {"room": "b"}
+
+    fresh = await relais.begin_turn("matrix", "@mona:example.org", "!room-c", "$e2")
+    assert fresh.actor is not None
+    assert fresh.session is None
+
+    again = await relais.begin_turn("matrix", "@mona:example.org", "!room-b", "$e1")
+    assert not again.first_time  # the same event, redelivered
+
+    stranger = await relais.begin_turn("matrix", "@eve:example.org", "!room-b", "$e3")
+    assert stranger.actor is None
+    assert stranger.session is None  # an unknown sender never sees a conversation
+
+    clock.advance(relais.config.sessions.expiry + timedelta(seconds=1))
+    expired = await relais.begin_turn("matrix", "@mona:example.org", "!room-a", "$e4")
+    assert expired.session is None
+    assert await relais.load_session("matrix", "!room-a") is None  # and removed
