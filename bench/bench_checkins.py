@@ -53,7 +53,7 @@ def peak_rss_mb() -> float:
 
 
 async def sent_count(relais: Relais) -> int:
-    async with relais.db.engine.connect() as conn:
+    async with relais.db.connect() as conn:
         found = await conn.scalar(
             select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "sent")
         )
@@ -90,7 +90,7 @@ async def main(args: argparse.Namespace) -> None:
     seeded = time.perf_counter() - t0
     # the due ones fall due at the start of the next minute (at least 15 s from now)
     due_at = (datetime.now(UTC) + timedelta(seconds=75)).replace(second=0, microsecond=0)
-    async with relais.db.engine.begin() as conn:
+    async with relais.db.begin() as conn:
         for start in range(0, len(seeded_ids.due_ids), 500):
             await conn.execute(
                 update(CheckinScheduleRow)

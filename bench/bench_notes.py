@@ -76,7 +76,7 @@ async def _bulk_notes(relais: Relais, codes: list[str], actors: list[Actor], tot
     """Insert `total` encrypted notes with their chained audit entries, in chunks."""
     rng = random.Random(7)
     keys, audit = relais.db.keys, relais.db.audit_log
-    async with relais.db.engine.connect() as conn:
+    async with relais.db.connect() as conn:
         case_ids = dict((await conn.execute(select_case_ids())).all())
         await conn.rollback()
     start = relais.clock.now() - timedelta(days=365)
@@ -84,7 +84,7 @@ async def _bulk_notes(relais: Relais, codes: list[str], actors: list[Actor], tot
     done = 0
     while done < total:
         size = min(chunk, total - done)
-        async with relais.db.engine.begin() as conn:
+        async with relais.db.begin() as conn:
             head = (await conn.execute(select(AuditHead.seq, AuditHead.hash))).one()
             seq, prev = int(head.seq), str(head.hash)
             notes: list[dict[str, Any]] = []

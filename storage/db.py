@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.sqlite_inline import DRIVER as SQLITE_DRIVER
+from storage.sqlite_inline import SQLiteDialect_inline
 
 __all__ = ["create_engine", "is_sqlite", "normalise_url", "sqlite_path"]
 
@@ -105,6 +106,7 @@ def _configure_sqlite(
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)
+    dialect = engine.dialect
+    if not isinstance(dialect, SQLiteDialect_inline):
+        raise TypeError(f"expected the inline SQLite driver, got {dialect.driver}")
+    dialect.begin_statement = begin

@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing, key_id_of
 from storage.models import (
@@ -39,6 +40,14 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+class Connects(Protocol):
+    """`storage.tx.Database` (or an engine): connections, and connections in a transaction."""
+
+    def connect(self) -> AbstractAsyncContextManager[AsyncConnection]: ...
+    def begin(self) -> AbstractAsyncContextManager[AsyncConnection]: ...
+
 
 #: every encrypted column, by model: (model, [column names without the _enc suffix]); the
 #: ciphertext of `<name>` is in the LargeBinary column `<name>_enc`, bound to `table|name|id`
@@ -80,7 +89,7 @@ class RotationProgress:
     resumed: bool
 
 
-async def pending_rotation(engine: AsyncEngine) -> tuple[int, str] | None:
+async def pending_rotation(engine: Connects) -> tuple[int, str] | None:
     """(state id, target key id) of an unfinished rotation, if any."""
     async with engine.connect() as conn:
         row = (
@@ -95,7 +104,7 @@ async def pending_rotation(engine: AsyncEngine) -> tuple[int, str] | None:
 
 
 async def reencrypt(
-    engine: AsyncEngine,
+    engine: Connects,
     keys: KeyRing,
     now: Callable[[], datetime],
     *,

@@ -42,6 +42,9 @@ class SQLiteDialect_inline(SQLiteDialect_pysqlite):
     is_async = True
     supports_statement_cache = True
     supports_server_side_cursors = False
+    #: how a transaction starts (`storage.db.create_engine` sets it: IMMEDIATE takes the write
+    #: lock up front; migrations use a plain BEGIN)
+    begin_statement = "BEGIN IMMEDIATE"
 
     @classmethod
     def import_dbapi(cls) -> Any:
@@ -72,6 +75,11 @@ class SQLiteDialect_inline(SQLiteDialect_pysqlite):
     ) -> None:
         await_(_ready())
         cursor.executemany(statement, parameters)
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        # pysqlite would only begin before the first write; issued here directly rather than
+        # through an event and a SQLAlchemy execution (a tenth of the cost)
+        dbapi_connection.execute(self.begin_statement)
 
     def create_connect_args(self, url: URL) -> Any:
         args, kwargs = super().create_connect_args(url)

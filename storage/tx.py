@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -66,20 +68,74 @@ class Tx:
 
 
 class Database:
-    """The engine, the key ring and the audit log; hands out transactions."""
+    """The engine, the key ring and the audit log; hands out transactions and connections.
+
+    On SQLite the process keeps its one connection open and queues its users on a lock, in
+    order (see storage.sqlite_inline): checking a connection out of a pool for every
+    transaction cost more than the statements of a chat turn. Everything in the process that
+    reads or writes goes through `transaction`, `begin` or `connect`, never `engine` directly
+    (the engine's single connection is held here).
+    """
 
     def __init__(self, engine: AsyncEngine, keys: KeyRing, audit: AuditLog) -> None:
         self.engine = engine
         self.keys = keys
         self.audit_log = audit
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._lock = asyncio.Lock()
+        self._held: AsyncConnection | None = None
 
     @asynccontextmanager
     async def transaction(self, now: datetime) -> AsyncIterator[Tx]:
-        """One transaction: committed when the block ends, rolled back if it raises. (On
-        SQLite the engine's single connection queues the transactions of this process, in
-        order: see storage.sqlite_inline.)"""
-        async with self.engine.begin() as conn:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        async with self.begin() as conn:
             yield Tx(conn, self.keys, self.audit_log, now)
 
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction, committed when the block ends."""
+        if not self._sqlite:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self.connect() as conn, conn.begin():
+            yield conn
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads (roll back or commit before leaving)."""
+        if not self._sqlite:
+            async with self.engine.connect() as conn:
+                yield conn
+            return
+        async with self._lock:
+            if self._held is None or self._held.closed or self._held.invalidated:
+                self._held = await self.engine.connect()
+            conn = self._held
+            try:
+                yield conn
+            finally:
+                await self._tidy(conn)
+
+    async def _tidy(self, conn: AsyncConnection) -> None:
+        """Leave the held connection without a transaction, or drop it if it is broken."""
+        try:
+            if not conn.invalidated and conn.in_transaction():
+                await conn.rollback()
+        except Exception:
+            pass  # dropped below
+        else:
+            if not conn.invalidated:
+                return
+        self._held = None
+        try:
+            await conn.close()
+        except Exception:
+            logging.getLogger(__name__).warning("could not close a broken SQLite connection")
+
     async def close(self) -> None:
+        async with self._lock:
+            if self._held is not None:
+                await self._held.close()
+                self._held = None
         await self.engine.dispose()

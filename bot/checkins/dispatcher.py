@@ -129,7 +129,7 @@ class CheckinDispatcher:
         return report
 
     async def next_wakeup(self) -> datetime | None:
-        async with self.db.engine.connect() as conn:
+        async with self.db.connect() as conn:
             return await repo.next_wakeup(conn)
 
     # -- 1. schedules -> occurrences --------------------------------------------------------

@@ -255,7 +255,7 @@ class CheckinService(UseCases):
 
     async def set_schedule_status(self, actor: Actor, schedule_id: str, action: str) -> str:
         """Pause, resume or cancel a schedule by id (the chat layer's entry point)."""
-        async with self.db.engine.connect() as conn:
+        async with self.db.connect() as conn:
             schedule = await repo.get_schedule(conn, schedule_id=schedule_id)
             case = await repo.case_by_id(conn, case_id=schedule.case_id) if schedule else None
             await conn.rollback()
@@ -446,7 +446,7 @@ class CheckinService(UseCases):
             when = local_time(due, actor.time_zone)
             return [Reply(text(lang, "scheduled", case=code, rule="once", when=when))]
         sid = await self.create_schedule(actor, code, rule, reminded_id=reminded)
-        async with self.db.engine.connect() as conn:
+        async with self.db.connect() as conn:
             schedule = await repo.get_schedule(conn, schedule_id=sid)
             await conn.rollback()
         assert schedule is not None

@@ -66,7 +66,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     async def run(relais: Relais) -> int:
-        pending = await pending_rotation(relais.db.engine)
+        pending = await pending_rotation(relais.db)
         known = [kid for kid, _ in relais.db.keys.keys]
         info = {
             "active_key": relais.db.keys.active_id,

@@ -25,8 +25,7 @@ class MaintenanceUseCases(UseCases):
         """Add a new active key (unless one rotation is unfinished: then resume it) and
         re-encrypt every encrypted value under it. Restart other running relais processes
         after adding a key so that they can read the values written under it."""
-        engine = self.db.engine
-        pending = await pending_rotation(engine)
+        pending = await pending_rotation(self.db)
         if pending is None and new_key:
             ring, kid = add_key(self.config, self.db.keys)
             self.db.keys = ring
@@ -35,7 +34,7 @@ class MaintenanceUseCases(UseCases):
                     actor_kind="operator", actor_id=None, action="keys.add", detail={"key": kid}
                 )
         progress = await reencrypt(
-            engine,
+            self.db,
             self.db.keys,
             self.clock.now,
             batch=batch,

@@ -78,7 +78,7 @@ async def seed(
                 "updated_at": now,
             }
         )
-    async with relais.db.engine.begin() as conn:
+    async with relais.db.begin() as conn:
         for start in range(0, len(rows), 5000):
             await conn.execute(insert(CheckinScheduleRow), rows[start : start + 5000])
     ids = [r["id"] for r in rows]

@@ -143,7 +143,7 @@ async def test_relais_killed_twenty_times_delivers_every_reminder(
             finally:
                 proc.send_signal(signal.SIGTERM)
                 await asyncio.wait_for(proc.wait(), 20)
-            async with relais.db.engine.connect() as conn:
+            async with relais.db.connect() as conn:
                 occurrences = set(
                     (await conn.execute(select(CheckinOccurrenceRow.id))).scalars().all()
                 )

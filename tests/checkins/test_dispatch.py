@@ -84,7 +84,7 @@ async def test_escalation_timing_to_the_minute(team: Team) -> None:
     # the fallback acknowledges although not on the case: they are in the frozen chain
     reply = await team.service.handle_button(team.fallback, token(msg.reply.buttons, "ack"))
     assert reply[0].text == "Acknowledged. Thank you."
-    async with team.relais.db.engine.connect() as conn:
+    async with team.relais.db.connect() as conn:
         actions = (await conn.execute(select(AuditEntryRow.action))).scalars().all()
     assert actions.count("checkin.remind") == 1
     assert actions.count("checkin.escalate") == 3
@@ -122,7 +122,7 @@ async def test_unreachable_mentor_goes_to_fallback_at_once(team: Team) -> None:
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
     msg = team.take(team.fallback, "cannot be reached")
     assert msg.at == at_paris(2026, 1, 5, 9, 0)
-    async with team.relais.db.engine.connect() as conn:
+    async with team.relais.db.connect() as conn:
         flag = await conn.scalar(
             select(PractitionerRow.unreachable).where(
                 PractitionerRow.id == team.mentor.practitioner_id
@@ -402,7 +402,7 @@ async def test_audit_has_no_content(team: Team) -> None:
     await weekly(team)
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
     team.take(team.mentor, "Check-in due")
-    async with team.relais.db.engine.connect() as conn:
+    async with team.relais.db.connect() as conn:
         rows = (await conn.execute(select(AuditEntryRow.detail))).scalars().all()
     assert rows
     assert not any("Check-in due" in r or "mentor" in r for r in rows)

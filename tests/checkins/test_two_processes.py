@@ -69,7 +69,7 @@ async def _kill(proc: asyncio.subprocess.Process) -> None:
 
 
 async def _sent_count(relais: Relais) -> int:
-    async with relais.db.engine.connect() as conn:
+    async with relais.db.connect() as conn:
         return int(
             await conn.scalar(
                 select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "sent")
@@ -98,7 +98,7 @@ def _lines(*paths: Path) -> list[tuple[str, str]]:
 
 async def _expected_keys(relais: Relais) -> dict[str, str]:
     """occurrence id -> the idempotency key of its reminder, from the database."""
-    async with relais.db.engine.connect() as conn:
+    async with relais.db.connect() as conn:
         occurrences = (await conn.execute(select(CheckinOccurrenceRow.id))).scalars().all()
         rows = (
             await conn.execute(

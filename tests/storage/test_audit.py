@@ -40,21 +40,21 @@ async def test_clean_chain_and_case_trail(relais: Relais) -> None:
 
 async def test_modified_entry_is_named(relais: Relais) -> None:
     await _seed(relais)
-    async with relais.db.engine.begin() as conn:
+    async with relais.db.begin() as conn:
         await conn.execute(update(AuditEntryRow).where(AuditEntryRow.seq == 4).values(action="x"))
     assert await _problems(relais) == [(4, "modified")]
 
 
 async def test_deleted_entry_is_named(relais: Relais) -> None:
     await _seed(relais)
-    async with relais.db.engine.begin() as conn:
+    async with relais.db.begin() as conn:
         await conn.execute(delete(AuditEntryRow).where(AuditEntryRow.seq == 5))
     assert await _problems(relais) == [(5, "deleted")]
 
 
 async def test_inserted_entry_is_named(relais: Relais) -> None:
     await _seed(relais)
-    async with relais.db.engine.begin() as conn:
+    async with relais.db.begin() as conn:
         # make room after entry 3 and forge an entry there, as someone with database access
         rows = (await conn.execute(select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()))).all()
         for row in rows:
@@ -82,7 +82,7 @@ async def test_inserted_entry_is_named(relais: Relais) -> None:
 
 async def test_truncated_tail_is_detected(relais: Relais) -> None:
     await _seed(relais)
-    async with relais.db.engine.begin() as conn:
+    async with relais.db.begin() as conn:
         head = (await conn.execute(select(AuditHead.seq))).scalar_one()
         await conn.execute(delete(AuditEntryRow).where(AuditEntryRow.seq == head))
     assert [kind for _seq, kind in await _problems(relais)] == ["truncated"]
@@ -90,11 +90,11 @@ async def test_truncated_tail_is_detected(relais: Relais) -> None:
 
 async def test_failed_audit_write_fails_the_action(relais: Relais) -> None:
     world = await make_world(relais)
-    async with relais.db.engine.begin() as conn:
+    async with relais.db.begin() as conn:
         await conn.execute(delete(AuditHead))  # the next audit write cannot find the head
     with pytest.raises(NoResultFound):
         await relais.log_note(world.mentor, "K-1", "must not be stored", [])
-    async with relais.db.engine.connect() as conn:
+    async with relais.db.connect() as conn:
         notes = (await conn.execute(select(NoteRow.id))).all()
     assert notes == []
 
@@ -102,7 +102,7 @@ async def test_failed_audit_write_fails_the_action(relais: Relais) -> None:
 async def test_audit_holds_no_content(relais: Relais) -> None:
     world = await make_world(relais)
     await relais.log_note(world.mentor, "K-1", "CANARY-audit-7f3a", ["concern"])
-    async with relais.db.engine.connect() as conn:
+    async with relais.db.connect() as conn:
         rows = (await conn.execute(select(AuditEntryRow))).all()
     dumped = repr(rows)
     assert "CANARY" not in dumped

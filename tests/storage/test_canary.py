@@ -77,7 +77,7 @@ async def test_canary_never_at_rest_in_clear(
     await _write_everything(relais, canaries)
 
     assert _leaks(caplog.text.encode(), canaries) == [], "a canary reached the logs"
-    async with relais.db.engine.connect() as conn:
+    async with relais.db.connect() as conn:
         audit = repr((await conn.execute(select(AuditEntryRow))).all()).encode()
     assert _leaks(audit, canaries) == [], "a canary reached the audit log"
 
@@ -87,14 +87,14 @@ async def test_canary_never_at_rest_in_clear(
             file = path.with_name(path.name + suffix)
             if file.exists():
                 assert _leaks(file.read_bytes(), canaries) == [], f"canary in {file.name}"
-        await relais.db.engine.dispose()  # the last connection checkpoints the WAL
+        await relais.db.close()  # the last connection checkpoints the WAL
         content = path.read_bytes()
         assert _leaks(content, canaries) == []
         assert b"K-CAN" in content  # positive control: clear values are found where they are
         assert path.stat().st_size > 0
     else:  # PostgreSQL: every row of every table as text
         dump = []
-        async with relais.db.engine.connect() as conn:
+        async with relais.db.connect() as conn:
             for table in Base.metadata.sorted_tables:
                 rows = await conn.execute(text(f'SELECT t::text FROM "{table.name}" t'))
                 dump.extend(r[0] for r in rows)

@@ -18,7 +18,7 @@ from tests.storage.helpers import make_world
 
 
 async def _key_ids(relais: Relais) -> set[str]:
-    async with relais.db.engine.connect() as conn:
+    async with relais.db.connect() as conn:
         notes = (await conn.execute(select(NoteRow.body_enc))).scalars().all()
         names = (await conn.execute(select(PractitionerRow.display_name_enc))).scalars().all()
     return {key_id_of(b) for b in [*notes, *names]}
@@ -88,7 +88,7 @@ async def test_rotation_with_keys_from_the_environment(
 async def test_text_wrapped_ciphertext_is_rotated(relais: Relais) -> None:
     keys, now = relais.db.keys, relais.clock.now()
     blob = keys.encrypt("id: draft", table="dialog_drafts", column="source", row_id="d1")
-    async with relais.db.engine.begin() as conn:
+    async with relais.db.begin() as conn:
         await conn.execute(
             insert(DialogDraftRow).values(
                 id="d1",
@@ -101,7 +101,7 @@ async def test_text_wrapped_ciphertext_is_rotated(relais: Relais) -> None:
             )
         )
     assert (await relais.rotate_keys()).finished
-    async with relais.db.engine.connect() as conn:
+    async with relais.db.connect() as conn:
         stored = (await conn.execute(select(DialogDraftRow.source))).scalar_one()
     rotated = base64.b64decode(stored.removeprefix("enc:"))
     assert key_id_of(rotated) == "k2"

@@ -79,3 +79,28 @@ async def test_another_process_holding_the_write_lock_is_waited_for(sqlite_url: 
     finally:
         await engine.dispose()
         holder.join()
+
+
+async def test_a_transaction_takes_the_write_lock_at_its_start(relais: Relais) -> None:
+    """Every transaction begins IMMEDIATE, even one that has only read so far: another writer
+    is kept out from the first statement (no lock upgrade deadlock later)."""
+    url = relais.config.database_url()
+    if not url.startswith("sqlite"):
+        return  # PostgreSQL: row locks, nothing to show here
+    path = url.split("///", 1)[1]
+
+    def other_writer() -> str:
+        conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return "got the lock"
+        except sqlite3.OperationalError as exc:
+            return str(exc)
+        finally:
+            conn.close()
+
+    async with relais.db.begin() as conn:
+        await conn.execute(text("select count(*) from audit_log"))
+        assert await asyncio.to_thread(other_writer) == "database is locked"
+    assert await asyncio.to_thread(other_writer) == "got the lock"
