@@ -49,7 +49,12 @@ from bot.channels.telegram_commands import DEFAULT_COMMANDS, CommandMenu
 from bot.channels.telegram_incoming import chat_key, to_incoming
 from bot.channels.telegram_lanes import ChatLanes
 from bot.channels.telegram_retry import RetryPolicy, describe_error
-from bot.channels.telegram_send import BotCalls, DownloadFailed, OnUnreachable
+from bot.channels.telegram_send import (
+    BotCalls,
+    DownloadFailed,
+    OnUnreachable,
+    quiet_raw_call_warnings,
+)
 from bot.channels.telegram_webhook import WebhookReceiver
 from bot.clock import Clock, SystemClock
 from bot.config import TelegramConfig
@@ -164,6 +169,7 @@ class TelegramChannel:
         if self._app is not None:
             raise RuntimeError("the Telegram channel is already running")
         quiet_library_logs()
+        quiet_raw_call_warnings()
         # Our own request objects, so that they can be closed even when getMe fails.
         pool = self._limits.connection_pool
         requests = (HTTPXRequest(connection_pool_size=pool), HTTPXRequest(connection_pool_size=1))
