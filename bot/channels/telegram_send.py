@@ -103,7 +103,6 @@ class BotCalls:
             target = int(chat_id)
         except (RuntimeError, ValueError) as exc:
             return SendResult("failed", detail=str(exc))
-        markup = keyboard(reply.buttons)
         raw_markup = raw_keyboard(reply.buttons)
         chunks = split_text(reply.text)
         caption: str | None = None
@@ -126,6 +125,7 @@ class BotCalls:
 
             steps.append(("sendMessage", send_text))
         if reply.attachment is not None:
+            markup = keyboard(reply.buttons)
             file_name, data = reply.attachment
             html_caption = to_html(caption) if caption else None
             if file_name.lower().endswith(".png"):
