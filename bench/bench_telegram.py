@@ -16,11 +16,15 @@ for:
 Per-chat pacing uses the production defaults (burst 10, then 1/s): keep `turns` <= 10, or the
 figures measure the pacing rather than the adapter.
 
-To bench Relais walking a dialog, the chat-layer engineer writes an `act` that answers the last
-prompt (e.g. `await fake.click(previous, "Yes")`, or `fake.user_says(chat, "/crisis")` on turn 0)
-and passes the real handler (`ChatService.handle`):
+Relais walking a dialog (the whole of Relais: chat layer, engine, encrypted state in SQLite)
+is measured twice:
 
-    figures = await bench_channel(service.handle, chats=100, turns=10, act=walk_dialog)
+  4. typing the answers ("/crisis", then "2" for the second option, ...): one update in, one
+     message out, the echo bot's traffic: compared with (1), the issue's target, and with a
+     bare PTB bot sending the same menu (Relais' crisis menu: its text, its 11 buttons);
+  5. pressing the buttons: each press costs three Bot API calls that Telegram requires
+     (answerCallbackQuery, the edit showing the choice, the next message): compared with the
+     bare PTB menu bot making those calls with the same menus, and with the echo bot.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.channels.base import Handler
@@ -187,14 +191,109 @@ async def bench_channel(
 async def walk_crisis(
     fake: FakeBotApi, chat_id: int, turn: int, previous: BotMessage | None
 ) -> None:
-    """Relais walking the bundled crisis dialog: open it, pick "calm things down", again."""
+    """Walking the bundled crisis dialog with buttons: open it, press the second option
+    ("calm things down"), open it again..."""
     if turn % 2 == 0 or previous is None or not previous.buttons:
         await fake.user_says(chat_id, "/crisis")
     else:
         await fake.press(chat_id, previous.message_id, previous.buttons[1][1])
 
 
-async def bench_relais(chats: int, turns: int, database_url: str = "") -> Figures:
+async def type_crisis(
+    fake: FakeBotApi, chat_id: int, turn: int, previous: BotMessage | None
+) -> None:
+    """The same walk, typing the answers as a mentor may: "/crisis", then "2"."""
+    if turn % 2 == 0 or previous is None or not previous.buttons:
+        await fake.user_says(chat_id, "/crisis")
+    else:
+        await fake.user_says(chat_id, "2")
+
+
+async def crisis_menu() -> tuple[str, list[str]]:
+    """The text and button labels of Relais' crisis menu (what /crisis shows a mentor)."""
+    import tempfile
+    from datetime import UTC, datetime
+
+    from bot.config import Config
+    from bot.runtime import open_runtime
+
+    with tempfile.TemporaryDirectory() as data:
+        runtime = await open_runtime(Config(data_dir=data), migrate_schema=True)
+        try:
+            await runtime.relais.ensure_team("Bench")
+            invite = await runtime.relais.create_invite(role="mentor", name="M", team="Bench")
+            await runtime.relais.redeem_invite("telegram", "1", invite.code)
+            replies = await runtime.chat.handle(
+                Incoming("telegram", "1", "1", "1", datetime.now(UTC), "/crisis", encrypted=False)
+            )
+        finally:
+            await runtime.close()
+    menu = next(reply for reply in replies if reply.buttons)
+    return menu.text, [button.label for button in menu.buttons]
+
+
+async def bench_ptb_menu(chats: int, turns: int, *, act: Act) -> Figures:
+    """A bare PTB bot showing Relais' crisis menu (same text, same buttons, HTML) for every
+    message, and for a press making the calls Relais makes: answer it, edit the pressed menu to
+    show the choice, send the menu again. The cheapest bot with Relais' Bot API traffic."""
+    from html import escape
+
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+    from telegram.constants import ParseMode
+    from telegram.ext import CallbackQueryHandler
+
+    text, labels = await crisis_menu()
+    html = escape(text, quote=False)
+    presses = 0
+
+    def menu() -> InlineKeyboardMarkup:
+        nonlocal presses
+        presses += 1
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(label, callback_data=f"m.{presses}.{n}")]
+                for n, label in enumerate(labels)
+            ]
+        )
+
+    async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        await update.message.reply_text(html, parse_mode=ParseMode.HTML, reply_markup=menu())
+
+    async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        assert isinstance(query.message, Message)
+        await query.answer()
+        chosen = labels[int((query.data or "0.0.0").rsplit(".", 1)[1])]
+        await query.edit_message_text(f"{html}\n\n→ {escape(chosen)}", parse_mode=ParseMode.HTML)
+        await query.message.reply_text(html, parse_mode=ParseMode.HTML, reply_markup=menu())
+
+    async with FakeBotApi() as fake:
+        app = (
+            Application.builder()
+            .token(fake.token)
+            .base_url(fake.base_url)
+            .base_file_url(fake.base_file_url)
+            .job_queue(None)
+            .build()
+        )
+        app.add_handler(MessageHandler(filters.TEXT, on_text))
+        app.add_handler(CallbackQueryHandler(on_press))
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=1)
+        try:
+            label = "bare PTB menu bot, " + ("buttons" if act is walk_crisis else "typed")
+            return await measure(fake, label, chats, turns, act)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+
+
+async def bench_relais(chats: int, turns: int, database_url: str = "", *, act: Act) -> Figures:
     """The whole of Relais (chat layer, engine, SQLite, encryption, audit) behind the adapter,
     every simulated chat an enrolled mentor walking the crisis dialog."""
     import tempfile
@@ -216,8 +315,9 @@ async def bench_relais(chats: int, turns: int, database_url: str = "") -> Figure
                 runtime.chat.handle,
                 chats=chats,
                 turns=turns,
-                act=walk_crisis,
-                label="Relais walking the crisis dialog",
+                act=act,
+                label="Relais, crisis dialog, "
+                + ("buttons" if act is walk_crisis else "typed answers"),
             )
         finally:
             await runtime.close()
@@ -256,8 +356,15 @@ async def main(argv: list[str] | None = None) -> None:
     benches: dict[str, Callable[[], Awaitable[Figures]]] = {
         "ptb": lambda: bench_bare_ptb(args.chats, args.turns, concurrent=False),
         "ptb-concurrent": lambda: bench_bare_ptb(args.chats, args.turns, concurrent=True),
+        "ptb-menu-typed": lambda: bench_ptb_menu(args.chats, args.turns, act=type_crisis),
+        "ptb-menu-buttons": lambda: bench_ptb_menu(args.chats, args.turns, act=walk_crisis),
         "relais": lambda: bench_channel(echo_handler, chats=args.chats, turns=args.turns),
-        "relais-dialog": lambda: bench_relais(args.chats, args.turns, args.database_url),
+        "relais-typed": lambda: bench_relais(
+            args.chats, args.turns, args.database_url, act=type_crisis
+        ),
+        "relais-buttons": lambda: bench_relais(
+            args.chats, args.turns, args.database_url, act=walk_crisis
+        ),
     }
     runs: dict[str, list[Figures]] = {name: [] for name in benches}
     for _ in range(args.rounds):
@@ -266,15 +373,22 @@ async def main(argv: list[str] | None = None) -> None:
     figures = {name: median_figures(r) for name, r in runs.items()}
     for result in figures.values():
         print(result.line())
-    for mine in ("relais", "relais-dialog"):
-        relais = figures[mine]
-        for name in ("ptb", "ptb-concurrent"):
-            base = figures[name]
-            print(
-                f"{relais.label} vs {base.label}: throughput "
-                f"x{relais.per_second / base.per_second:.2f}, "
-                f"p50 latency {relais.p50_ms - base.p50_ms:+.2f} ms"
-            )
+    print()
+    comparisons = [
+        ("relais", "ptb", ""),
+        ("relais", "ptb-concurrent", ""),
+        ("relais-typed", "ptb", "the issue's target: x0.70, +10 ms"),
+        ("relais-typed", "ptb-menu-typed", "same replies: x0.70, +10 ms"),
+        ("relais-buttons", "ptb-menu-buttons", "same Bot API calls: x0.70, +10 ms"),
+        ("relais-buttons", "ptb", "3 Bot API calls a press against 1"),
+    ]
+    for mine, base_name, note in comparisons:
+        relais, base = figures[mine], figures[base_name]
+        print(
+            f"{relais.label} vs {base.label}: throughput "
+            f"x{relais.per_second / base.per_second:.2f}, "
+            f"p50 latency {relais.p50_ms - base.p50_ms:+.2f} ms" + (f"   ({note})" if note else "")
+        )
 
 
 if __name__ == "__main__":
