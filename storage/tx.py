@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -23,21 +24,29 @@ class Tx:
     """One open transaction: the connection, the repositories, the audit writer, `now`."""
 
     def __init__(
-        self, conn: AsyncConnection, keys: KeyRing, audit: AuditLog, now: datetime
+        self,
+        conn: AsyncConnection,
+        keys: KeyRing,
+        audit: AuditLog,
+        now: datetime,
+        raw: sqlite3.Connection | None = None,
     ) -> None:
         self.conn = conn
+        #: SQLite: the driver connection under `conn`, for the statements of every chat
+        #: message (storage.sqlite_fast); None on PostgreSQL
+        self.raw = raw
         self.keys = keys
         self.now = now
         self._audit = audit
         #: the audit chain head as read in this transaction (SQLite only: BEGIN IMMEDIATE
         #: holds the write lock from the first statement, so it cannot move under us)
         self.audit_head: tuple[int, str] | None = None
-        self.access = Access(conn, keys, self)
+        self.access = Access(conn, keys, self, raw=raw)
         self.people = People(conn, keys)
         self.cases = Cases(conn)
         self.notes = Notes(conn, keys)
         self.contacts = Contacts(conn, keys)
-        self.sessions = Sessions(conn, keys)
+        self.sessions = Sessions(conn, keys, raw=raw)
 
     async def audit(
         self,
@@ -84,12 +93,13 @@ class Database:
         self._sqlite = engine.dialect.name == "sqlite"
         self._lock = asyncio.Lock()
         self._held: AsyncConnection | None = None
+        self._raw: sqlite3.Connection | None = None  # the driver connection of `_held`
 
     @asynccontextmanager
     async def transaction(self, now: datetime) -> AsyncIterator[Tx]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         async with self.begin() as conn:
-            yield Tx(conn, self.keys, self.audit_log, now)
+            yield Tx(conn, self.keys, self.audit_log, now, self._raw)
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
@@ -111,6 +121,8 @@ class Database:
         async with self._lock:
             if self._held is None or self._held.closed or self._held.invalidated:
                 self._held = await self.engine.connect()
+                driver = (await self._held.get_raw_connection()).driver_connection
+                self._raw = driver if isinstance(driver, sqlite3.Connection) else None
             conn = self._held
             try:
                 yield conn
@@ -128,6 +140,7 @@ class Database:
             if not conn.invalidated:
                 return
         self._held = None
+        self._raw = None
         try:
             await conn.close()
         except Exception:
@@ -138,4 +151,5 @@ class Database:
             if self._held is not None:
                 await self._held.close()
                 self._held = None
+                self._raw = None
         await self.engine.dispose()

@@ -4,10 +4,12 @@ with their relation to it. Every use case starts with it, so it is a single roun
 from __future__ import annotations
 
 import functools
+import sqlite3
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, func, literal_column, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
@@ -21,6 +23,7 @@ from storage.models import (
     PractitionerRow,
 )
 from storage.records import Case
+from storage.sqlite_fast import FastStatement
 
 __all__ = ["Access", "ActorRow", "HeadHolder"]
 
@@ -108,6 +111,11 @@ def _by_identity_with_session(dialect: str, with_head: bool) -> Any:
     )
 
 
+@functools.cache
+def _fast_turn_start(dialect: Dialect, with_head: bool) -> FastStatement:
+    return FastStatement(_by_identity_with_session(dialect.name, with_head), dialect)
+
+
 class HeadHolder(Protocol):
     audit_head: tuple[int, str] | None
 
@@ -117,9 +125,15 @@ class Access:
     transaction holds the write lock already), saving the audit writer a round trip."""
 
     def __init__(
-        self, conn: AsyncConnection, keys: KeyRing, holder: HeadHolder | None = None
+        self,
+        conn: AsyncConnection,
+        keys: KeyRing,
+        holder: HeadHolder | None = None,
+        *,
+        raw: sqlite3.Connection | None = None,
     ) -> None:
         self._conn = conn
+        self._raw = raw
         self._keys = keys
         self._holder = holder
         self._with_head = holder is not None and conn.dialect.name == "sqlite"
@@ -163,12 +177,13 @@ class Access:
         """The start of a chat turn in one query: the practitioner bound to the chat identity
         (None if unknown or revoked) and the chat's stored conversation as a row of
         ``session_*`` columns (None if there is none), for `Sessions.from_joined`."""
-        query = _by_identity_with_session(self._conn.dialect.name, self._with_head)
-        row = (
-            await self._conn.execute(
-                query, {"channel": channel, "user_id": user_id, "chat_id": chat_id}
-            )
-        ).first()
+        values = {"channel": channel, "user_id": user_id, "chat_id": chat_id}
+        row: Any
+        if self._raw is not None:
+            row = _fast_turn_start(self._conn.dialect, self._with_head).first(self._raw, values)
+        else:
+            query = _by_identity_with_session(self._conn.dialect.name, self._with_head)
+            row = (await self._conn.execute(query, values)).first()
         if row is None:
             return None, None
         return self._actor(row), (row if row.session_id is not None else None)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import sqlite3
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
 from storage.models import DialogSessionRow, ProcessedUpdateRow, new_id
 from storage.records import StoredSession
+from storage.sqlite_fast import FastStatement
 
 __all__ = ["Sessions"]
 
@@ -55,10 +59,22 @@ _MARK_PG = pg_insert(_PROCESSED).on_conflict_do_nothing()
 _MARK_SQLITE = sqlite_insert(_PROCESSED).on_conflict_do_nothing()
 
 
+@functools.cache
+def _fast(dialect: Dialect) -> tuple[FastStatement, FastStatement]:
+    """The update of a turn's conversation and the dedupe insert, for `storage.sqlite_fast`."""
+    return (
+        FastStatement(_UPDATE, dialect),
+        FastStatement(_MARK_SQLITE, dialect, column_keys=("channel", "event_id", "processed_at")),
+    )
+
+
 class Sessions:
-    def __init__(self, conn: AsyncConnection, keys: KeyRing) -> None:
+    def __init__(
+        self, conn: AsyncConnection, keys: KeyRing, *, raw: sqlite3.Connection | None = None
+    ) -> None:
         self._conn = conn
         self._keys = keys
+        self._raw = raw
 
     def _session(self, row: Any, prefix: str = "") -> StoredSession:
         def column(name: str) -> Any:
@@ -119,18 +135,18 @@ class Sessions:
                 await self._conn.execute(_FIND, {"channel": channel, "chat_id": chat_id})
             ).scalar_one_or_none()
         if existing is not None:
-            blob = self._encrypt(payload, existing)
-            result = await self._conn.execute(
-                _UPDATE,
-                {
-                    "session_id": existing,
-                    "session_channel": channel,
-                    "session_chat_id": chat_id,
-                    "state_enc": blob,
-                    **values,
-                },
-            )
-            if result.rowcount == 1:
+            changes = {
+                "session_id": existing,
+                "session_channel": channel,
+                "session_chat_id": chat_id,
+                "state_enc": self._encrypt(payload, existing),
+                **values,
+            }
+            if self._raw is not None:
+                updated = _fast(self._conn.dialect)[0].execute(self._raw, changes)
+            else:
+                updated = (await self._conn.execute(_UPDATE, changes)).rowcount
+            if updated == 1:
                 return existing
         fresh = new_id()
         await self._conn.execute(
@@ -182,6 +198,8 @@ class Sessions:
         """Record an update id; False if it was already recorded (one statement: an insert
         that does nothing on conflict, on SQLite and PostgreSQL alike)."""
         values = {"channel": channel, "event_id": event_id, "processed_at": now}
+        if self._raw is not None:
+            return _fast(self._conn.dialect)[1].execute(self._raw, values) == 1
         statement = _MARK_PG if self._conn.dialect.name == "postgresql" else _MARK_SQLITE
         result = await self._conn.execute(statement, values)
         return bool(result.rowcount == 1)

@@ -1,0 +1,86 @@
+"""The statements of every chat message run on the sqlite3 connection itself (SQLite): the
+same rows as through SQLAlchemy, in the same transaction (storage/sqlite_fast.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy.dialects import sqlite
+
+from bot.app import Relais
+from bot.clock import FakeClock
+from bot.config import Config, StorageConfig
+from storage.repos.access import Access
+from storage.repos.sessions import Sessions, _fast
+
+
+@pytest.fixture
+async def app(sqlite_url: str, tmp_path: Path, clock: FakeClock) -> Relais:
+    relais = await Relais.open(
+        Config(data_dir=str(tmp_path / "data"), storage=StorageConfig(url=sqlite_url)), clock
+    )
+    yield relais  # type: ignore[misc]
+    await relais.close()
+
+
+async def test_turn_start_reads_what_sqlalchemy_reads(app: Relais) -> None:
+    invite = await app.create_invite(role="mentor", name="Zoé Ü")
+    await app.redeem_invite("telegram", "42", invite.code)
+    await app.save_session("telegram", "42", {"step": "é"}, dialog_id="crisis", dialog_version=3)
+    async with app.db.transaction(app.clock.now()) as tx:
+        assert tx.raw is not None
+        fast = await tx.access.actor_and_session(channel="telegram", user_id="42", chat_id="42")
+        slow_access = Access(tx.conn, tx.keys, tx)
+        slow = await slow_access.actor_and_session(channel="telegram", user_id="42", chat_id="42")
+        assert fast[0] == slow[0]
+        assert fast[0] is not None
+        assert fast[0].name == "Zoé Ü"
+        assert tx.audit_head is not None  # the chain head came with the row
+        slow_sessions = Sessions(tx.conn, tx.keys)
+        assert tx.sessions.from_joined(fast[1]) == slow_sessions.from_joined(slow[1])
+        assert tx.sessions.from_joined(fast[1]).expires_at.tzinfo is not None
+        nobody = await tx.access.actor_and_session(channel="telegram", user_id="7", chat_id="7")
+        assert nobody == (None, None)
+
+
+async def test_fast_writes_commit_and_roll_back_with_the_transaction(app: Relais) -> None:
+    await app.save_session("telegram", "5", {"v": 1})
+    stored = await app.load_session("telegram", "5")
+    assert stored is not None
+
+    class Boom(Exception):
+        pass
+
+    async def turn_that_fails() -> None:
+        async with app.db.transaction(app.clock.now()) as tx:
+            assert await tx.sessions.mark_processed(channel="telegram", event_id="u1", now=tx.now)
+            await tx.sessions.put(
+                channel="telegram",
+                chat_id="5",
+                practitioner_id=None,
+                state={"v": 2},
+                dialog_id=None,
+                dialog_version=None,
+                now=tx.now,
+                expires_at=stored.expires_at,
+                session_id=stored.id,
+            )
+            raise Boom
+
+    with pytest.raises(Boom):
+        await turn_that_fails()
+    unchanged = await app.load_session("telegram", "5")
+    assert unchanged is not None
+    assert unchanged.state == {"v": 1}
+    assert await app.first_time("telegram", "u1")  # the dedupe mark was rolled back too
+    assert not await app.first_time("telegram", "u1")
+
+
+def test_a_missing_value_is_an_error_not_a_null() -> None:
+    update, _mark = _fast(sqlite.dialect())
+    conn = sqlite3.connect(":memory:")
+    with pytest.raises(KeyError):
+        update.execute(conn, {"session_id": "x"})
+    conn.close()
