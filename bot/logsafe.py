@@ -8,11 +8,12 @@ exception *types* and stack frames only, never the messages, for every logger in
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import traceback
 from types import TracebackType
 
-__all__ = ["SafeFormatter"]
+__all__ = ["SafeFormatter", "pseudonym"]
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
@@ -31,3 +32,10 @@ class SafeFormatter(logging.Formatter):
             cause = cause.__cause__ or cause.__context__
             depth += 1
         return "".join(lines)
+
+
+def pseudonym(user_id: str) -> str:
+    """A stable stand-in for a chat user id in logs: a Matrix id can carry a person's name
+    (@firstname.lastname:server). The same id always gives the same pseudonym, so log lines
+    about one person can still be followed."""
+    return "user-" + hashlib.sha256(user_id.encode()).hexdigest()[:12]

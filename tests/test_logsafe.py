@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
+from pathlib import Path
+
+import pytest
 
 from bot.logsafe import SafeFormatter
 
@@ -31,3 +34,39 @@ def test_an_exception_message_is_withheld_but_its_type_and_frames_are_kept() -> 
     assert "caused by KeyError" in text
     assert "test_an_exception_message_is_withheld" in text  # the frames are there
     assert "canary" not in text
+
+
+def test_a_pseudonym_is_stable_and_hides_the_name() -> None:
+    from bot.logsafe import pseudonym
+
+    first = pseudonym("@amina.haddad:example.org")
+    assert first == pseudonym("@amina.haddad:example.org")
+    assert first != pseudonym("@someone.else:example.org")
+    assert "amina" not in first
+    assert "haddad" not in first
+
+
+async def test_matrix_logs_name_no_user_id(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Opening a DM with a user that does not exist logs a pseudonym, not the Matrix id."""
+    from nio import ErrorResponse
+
+    from bot.channels.matrix_rooms import DirectRooms
+    from bot.channels.matrix_state import MatrixState
+
+    class Client:
+        def __init__(self) -> None:
+            self.rooms: dict[str, object] = {}
+
+        async def get_profile(self, user_id: str) -> ErrorResponse:
+            return ErrorResponse("no such user", "M_NOT_FOUND")
+
+    state = MatrixState(tmp_path / "state.db")
+    rooms = DirectRooms(Client(), state)  # type: ignore[arg-type]
+    caplog.set_level(logging.INFO)
+    result = await rooms.room_for("@amina.haddad:example.org")
+    assert not isinstance(result, str)
+    assert result.status == "unreachable"
+    assert "amina" not in caplog.text
+    assert "user-" in caplog.text

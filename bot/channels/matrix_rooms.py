@@ -21,6 +21,7 @@ from nio.api import RoomPreset
 
 from bot.channels.base import SendResult
 from bot.channels.matrix_state import MatrixState
+from bot.logsafe import pseudonym
 
 __all__ = ["DirectRooms", "Invite", "read_invite"]
 
@@ -77,7 +78,7 @@ class DirectRooms:
             self.state.forget_room(room_id)
         profile = await self.client.get_profile(user_id)
         if isinstance(profile, ErrorResponse) and profile.status_code == "M_NOT_FOUND":
-            logger.warning("matrix: no such user %s", user_id)
+            logger.warning("matrix: no such user %s", pseudonym(user_id))
             return SendResult("unreachable", detail="no such user")
         response = await self.client.room_create(
             is_direct=True,
@@ -86,7 +87,9 @@ class DirectRooms:
             initial_state=[ENCRYPTION_STATE],
         )
         if not isinstance(response, RoomCreateResponse):
-            logger.warning("matrix: cannot open a DM with %s: %s", user_id, response.status_code)
+            logger.warning(
+                "matrix: cannot open a DM with %s: %s", pseudonym(user_id), response.status_code
+            )
             if response.status_code in ("M_FORBIDDEN", "M_NOT_FOUND", "M_INVALID_PARAM"):
                 return SendResult("unreachable", detail=str(response.status_code))
             return SendResult("failed", detail=str(response.status_code))
