@@ -73,6 +73,7 @@ def requires_occurrence(
             parsed = parse_checkin_token(token)
             if parsed is None:
                 raise InvalidInput("this button is not a check-in button")
+            refused_on = None  # the case of a refused press, for the audit entry
             async with self.db.transaction(self.clock.now()) as tx:
                 fresh = await self._fresh_actor(tx, actor)
                 occ = await repo.get_occurrence(tx.conn, occurrence_id=parsed.occurrence_id)
@@ -109,7 +110,8 @@ def requires_occurrence(
                         detail={"occurrence": occ.id, "button": parsed.action},
                     )
                     return result
-            await self._audit_denied(actor, str(action), None)
+                refused_on = case
+            await self._audit_denied(actor, str(action), refused_on)
             raise NotAllowed(f"you may not do this ({action})")
 
         _mark(wrapper, Permission("case", str(action)))

@@ -25,7 +25,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Concatenate, Literal, ParamSpec, TypeVar
+from typing import Any, ClassVar, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 from bot.clock import Clock
 from bot.config import Config
@@ -56,6 +56,15 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 S = TypeVar("S", bound="UseCases")
+
+
+class CaseIds(Protocol):
+    """What an audit entry records of a case (`Case`, or a check-in's `CaseRef`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def code(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +155,7 @@ class UseCases:
     async def _fresh_actor(self, tx: Tx, actor: Actor) -> Actor:
         return _as_actor(await tx.access.actor(practitioner_id=actor.practitioner_id))
 
-    async def _audit_denied(self, actor: Actor, action: str, case: Case | None) -> None:
+    async def _audit_denied(self, actor: Actor, action: str, case: CaseIds | None) -> None:
         try:
             async with self.db.transaction(self.clock.now()) as tx:
                 await tx.audit(

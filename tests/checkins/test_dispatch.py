@@ -313,6 +313,10 @@ async def test_page_ignores_quiet_hours(team: Team) -> None:
     team.take(team.mentor, "Nobody on call")
 
 
+async def denied_on_case(team: Team) -> list[str | None]:
+    return [e.actor_id for e in await team.relais.audit_export(CASE) if e.outcome == "denied"]
+
+
 async def test_permissions_and_sub_objects(team: Team) -> None:
     rule = Weekly(0, time(9, 0), "Europe/Paris")
     with pytest.raises(NotAllowed):  # not on the case
@@ -332,8 +336,11 @@ async def test_permissions_and_sub_objects(team: Team) -> None:
         await team.service.set_schedule_status(team.outsider, sid, "pause")
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
     msg = team.take(team.mentor, "Check-in due")
+    denied_before = await denied_on_case(team)
     with pytest.raises(NotAllowed):  # not in the chain, not on the case
         await team.service.handle_button(team.outsider, token(msg.reply.buttons, "done"))
+    # the refused press is in the case's audit trail, with who tried
+    assert await denied_on_case(team) == [*denied_before, team.outsider.practitioner_id]
     with pytest.raises(InvalidInput):
         await team.service.handle_button(team.mentor, "ci.nothex.done")
     with pytest.raises(NotFound):
