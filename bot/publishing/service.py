@@ -422,8 +422,8 @@ class PublishingService(PublishingUseCases):
                     version=published.version,
                 )
             )
-        if published.origin == "draft":
-            lines.append(text(lang, "published_notified", notified=published.notified))
+        told = "rollback_notified" if published.origin == "rollback" else "published_notified"
+        lines.append(text(lang, told, notified=published.notified))
         return [Reply("\n".join(lines))]
 
     # -- buttons ----------------------------------------------------------------------------

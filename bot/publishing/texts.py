@@ -78,7 +78,9 @@ _EN: dict[str, str] = {
         "get version {version}."
     ),
     "published_notified": "{notified} team member(s) told that new guidance is available.",
+    "rollback_notified": "{notified} team member(s) told that the guidance went back.",
     "new_guidance": "New guidance available: {title}",
+    "guidance_rolled_back": "Guidance changed back to an earlier version: {title}",
     "rolled_back": "{dialog} version {version} is a copy of version {source}.",
     "no_version": "{dialog} has no version {version}.",
     "not_your_draft": "The draft {dialog} is {author}'s: only they (or an admin) can withdraw it.",
@@ -168,7 +170,9 @@ _FR: dict[str, str] = {
         "nouvelles utilisent la version {version}."
     ),
     "published_notified": "{notified} membre(s) de l'équipe prévenu(s) du nouveau conseil.",
+    "rollback_notified": "{notified} membre(s) de l'équipe prévenu(s) du retour en arrière.",
     "new_guidance": "Nouveau conseil disponible : {title}",
+    "guidance_rolled_back": "Conseil revenu à une version antérieure : {title}",
     "rolled_back": "{dialog} version {version} est une copie de la version {source}.",
     "no_version": "{dialog} n'a pas de version {version}.",
     "not_your_draft": (

@@ -489,7 +489,10 @@ class PublishingUseCases(UseCases):
             sessions = await tx.sessions.count_on_version(
                 dialog_id=dialog.id, version=previous, now=tx.now
             )
-        notified = await self._notify(tx, dialog, version, publisher_id) if notify else 0
+        notified = 0
+        if notify:
+            notice = "guidance_rolled_back" if origin == "rollback" else "new_guidance"
+            notified = await self._notify(tx, dialog, version, publisher_id, notice)
         detail.update(
             dialog_id=dialog.id,
             version=version,
@@ -504,9 +507,12 @@ class PublishingUseCases(UseCases):
             dialog.with_version(version), version, previous, sessions, notified, origin
         )
 
-    async def _notify(self, tx: Tx, dialog: Dialog, version: int, publisher_id: str | None) -> int:
-        """Queue "New guidance available: <title>" (nothing more) for everyone the dialog
-        addresses, through the check-in outbox (sent by its dispatcher, retried, once)."""
+    async def _notify(
+        self, tx: Tx, dialog: Dialog, version: int, publisher_id: str | None, notice: str
+    ) -> int:
+        """Queue "New guidance available: <title>" (or, for a rollback, "<title> is back to an
+        earlier version"; nothing more) for everyone the dialog addresses, through the check-in
+        outbox (sent by its dispatcher, retried, once)."""
         audience = set(dialog.audience)
         count = 0
         for person in await tx.people.all():
@@ -521,7 +527,7 @@ class PublishingUseCases(UseCases):
                 key=f"guidance.{dialog.id}.{version}.{person.id}",
                 practitioner_id=person.id,
                 kind="guidance",
-                reply=Reply(text(lang, "new_guidance", title=title)),
+                reply=Reply(text(lang, notice, title=title)),
             )
             count += int(queued)
         return count
@@ -567,7 +573,7 @@ class PublishingUseCases(UseCases):
             author_id=who,
             reviewer_id=None,
             publisher_id=who,
-            notify=False,
+            notify=True,
         )
 
     # -- reading ------------------------------------------------------------------------------

@@ -31,6 +31,15 @@ async def guidance_notices(world: PubWorld) -> dict[str, str]:
     return found
 
 
+async def guidance_texts(world: PubWorld, name: str) -> set[str]:
+    """Every queued "guidance" message for one practitioner."""
+    who = world.actors[name].practitioner_id
+    async with world.relais.db.transaction(world.clock.now()) as tx:
+        rows = await tx.conn.execute(select(OutboxRow).where(OutboxRow.kind == "guidance"))
+        items = [outbox_of(row) for row in rows]
+        return {decode_payload(tx.keys, i).text for i in items if i.practitioner_id == who}
+
+
 async def test_draft_fix_preview_review_publish(world: PubWorld) -> None:
     pia, paul, alex = world.chat("pia"), world.chat("paul"), world.chat("alex")
 
@@ -231,6 +240,12 @@ async def test_withdraw_history_and_rollback_in_chat(world: PubWorld) -> None:
     replies = await pia.say("/rollback tips 1")
     assert "Published tips version 3." in texts(replies)
     assert "tips version 3 is a copy of version 1." in texts(replies)
+    assert "1 team member(s) told that the guidance went back." in texts(replies)
+    # the people the dialog is for learn that it went back (the title, nothing more)
+    assert await guidance_texts(world, "alex") == {
+        "New guidance available: Tips for a hard day",
+        "Guidance changed back to an earlier version: Tips for a hard day",
+    }
     dialog = world.dialogs.source().get("tips")
     assert dialog is not None
     assert (dialog.version, "Take care." in dialog.source_text) == (3, True)
