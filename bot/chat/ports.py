@@ -137,3 +137,8 @@ class PublishingPort(Protocol):
         """Replies introducing a preview and the draft (a `dialogs.Dialog` at a negative
         preview version), or None when it cannot be previewed (the replies say why)."""
         ...
+
+    async def restore_preview(self, actor: Any, dialog_id: str, version: int, digest: str) -> Any:
+        """The previewed draft again (a `dialogs.Dialog` at `version`) if its source still
+        has `digest`, else None: a preview survives a restart of Relais."""
+        ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import logging
 import traceback
 from collections.abc import Sequence
@@ -87,6 +88,11 @@ class ChatService(NotesFlow):
         stored = start.session
         session = ChatSession.from_dict(stored.state if stored is not None else None)
         turn = Turn(incoming, actor, lang, session, stored.id if stored is not None else None)
+        if session.preview and not await self._restore_preview(turn):
+            engine = session.engine or {}
+            turn.session = ChatSession()
+            await self._save(turn)
+            return [self._text(turn, "preview_gone", dialog=engine.get("dialog_id", "?"))]
         try:
             replies = await self._dispatch(turn, command, argument)
         except NotAllowed:
@@ -343,15 +349,38 @@ class ChatService(NotesFlow):
         replies, dialog = await self.publishing.preview_draft(turn.actor, dialog_id.strip())
         if dialog is None:
             return replies
-        self._previews[(dialog.id, dialog.version)] = dialog
-        while len(self._previews) > _MAX_PREVIEWS:  # the oldest previews are forgotten
-            del self._previews[next(iter(self._previews))]
+        self._remember_preview(dialog)
         # a stand-in case code: notes and check-ins are simulated "on" it, never on a real case
-        turn.session = ChatSession(preview=True, case=PREVIEW_CASE)
+        digest = hashlib.sha256(dialog.source_text.encode()).hexdigest()
+        turn.session = ChatSession(preview=True, case=PREVIEW_CASE, preview_digest=digest)
         context = {"practitioner": turn.actor.name, "case": PREVIEW_CASE}
         event = dl.Start(dialog.id, turn.lang, context, {}, dialog.version)
         result = dl.step(self._source(turn), None, event, self.clock.now())
         return [*replies, *await self._apply(turn, result)]
+
+    async def _restore_preview(self, turn: Turn) -> bool:
+        """A preview session whose draft this process does not hold (Relais restarted): the
+        draft is fetched again, if it has not changed since. False: that preview is over."""
+        engine = turn.session.engine or {}
+        dialog_id, version = engine.get("dialog_id"), engine.get("version")
+        if not isinstance(dialog_id, str) or not isinstance(version, int):
+            return True  # between steps of a preview with no dialog running: nothing to restore
+        if (dialog_id, version) in self._previews:
+            return True
+        if self.publishing is None:
+            return False
+        dialog = await self.publishing.restore_preview(
+            turn.actor, dialog_id, version, turn.session.preview_digest
+        )
+        if dialog is None:
+            return False
+        self._remember_preview(dialog)
+        return True
+
+    def _remember_preview(self, dialog: dl.Dialog) -> None:
+        self._previews[(dialog.id, dialog.version)] = dialog
+        while len(self._previews) > _MAX_PREVIEWS:  # the oldest previews are forgotten
+            del self._previews[next(iter(self._previews))]
 
     def _source(self, turn: Turn) -> dl.DialogSource:
         """The guidance a conversation runs on: the catalog, plus the drafts in preview."""

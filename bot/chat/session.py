@@ -51,6 +51,7 @@ class ChatSession:
     pending: list[Pending] = field(default_factory=list)
     buttons: list[tuple[str, str]] = field(default_factory=list)  # last shown, for "type 2"
     preview: bool = False  # a psychologist previewing a draft: requests are simulated
+    preview_digest: str = ""  # the previewed draft's source (sha256), to restore it
 
     @property
     def expects(self) -> str | None:
@@ -90,6 +91,7 @@ class ChatSession:
             ],
             "buttons": [list(b) for b in self.buttons],
             "preview": self.preview,
+            "preview_digest": self.preview_digest,
         }
 
     @classmethod
@@ -111,6 +113,7 @@ class ChatSession:
             pending=[Pending(**p) for p in data.get("pending", [])],
             buttons=[(b[0], b[1]) for b in data.get("buttons", [])],
             preview=bool(data.get("preview", False)),
+            preview_digest=str(data.get("preview_digest") or ""),
         )
 
     def remember_buttons(self, replies: list[Reply]) -> None:

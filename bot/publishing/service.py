@@ -14,6 +14,7 @@ comment, /publish ID; a document is a draft (or its `<id>.test.yaml` tests); but
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -46,6 +47,11 @@ REFRESH_EVERY = timedelta(seconds=10)
 #: room left for the header of a message (Telegram allows 4,096 characters)
 _MAX_BODY = 3500
 _MAX_DIAGNOSTICS = 25
+
+
+def preview_digest(source: str) -> str:
+    """What identifies the source of a previewed draft (kept in the preview session)."""
+    return hashlib.sha256(source.encode()).hexdigest()
 
 
 def _lang(actor: Any) -> str:
@@ -472,6 +478,31 @@ class PublishingService(PublishingUseCases):
         dialog = check.dialog.with_version(-1 - secrets.randbelow(2**30))
         intro = text(lang, "preview_intro", dialog=draft.dialog_id)
         return await self._with_picture(intro, dialog, lang), dialog
+
+    async def restore_preview(
+        self, actor: Any, dialog_id: str, version: int, digest: str
+    ) -> Dialog | None:
+        """The draft a preview session was running, again (after a restart of Relais): the
+        dialog's open draft at the same preview `version`, if its source is still the one
+        previewed (`preview_digest`); None otherwise (the menu then says it expired)."""
+        try:
+            draft = await self.draft_to_preview(actor, dialog_id)
+        except PublishRefused:
+            return None
+        if version >= 0:
+            return None
+        check = check_draft(
+            draft.source,
+            f"{draft.dialog_id}.yaml",
+            library=self.dialogs.library,
+            roles=self.contact_roles,
+            max_bytes=len(draft.source.encode()) + 1,
+        )
+        if check.dialog is None or not check.ok:
+            return None
+        if preview_digest(check.dialog.source_text) != digest:
+            return None  # the draft was replaced since: that preview is over
+        return check.dialog.with_version(version)
 
     async def _with_picture(self, caption: str, dialog: Dialog, lang: str) -> list[Reply]:
         """`caption` with the PNG picture of the dialog; without Graphviz, a clear note."""

@@ -11,7 +11,7 @@ from bot.checkins.outbox import decode_payload
 from bot.messages import Reply
 from storage.checkins_repo import outbox_of
 from storage.models import OutboxRow
-from tests.publishing.conftest import CRISIS, PubWorld, texts
+from tests.publishing.conftest import CRISIS, PubWorld, open_world, texts
 
 TIPS = (Path(__file__).resolve().parent / "data" / "tips.yaml").read_text("utf-8")
 BROKEN = TIPS.replace("next: done", "next: finish").replace(
@@ -255,3 +255,27 @@ async def test_withdraw_history_and_rollback_in_chat(world: PubWorld) -> None:
     assert "v3  2026-01-05 08:00 UTC  rollback, by Pia" in history
     for command in ("/history tips", "/rollback tips 1", "/draft withdraw tips"):
         assert "not allowed" in texts(await world.chat("alex").say(command)), command
+
+
+async def test_a_preview_survives_a_restart_unless_the_draft_changed(world: PubWorld) -> None:
+    replies = await world.upload("pia", "tips.yaml", TIPS)
+    assert "Draft ready: tips" in texts(replies)
+    replies = await world.chat("pia").say("/preview tips")
+    assert "How are you doing?" in texts(replies)
+    fine = next(b.token for b in replies[-1].buttons if b.label == "Fine")
+
+    # Relais restarts: a new chat layer (no preview in memory) on the same database
+    again = await open_world(world.relais, world.config, world.clock, world.content, enrol=False)
+    replies = await again.chat("pia").press(fine)
+    assert "Log that you are fine?" in texts(replies)  # the preview went on where it was
+
+    # the draft is replaced while the preview waits: after a restart that preview has expired
+    await world.upload("pia", "tips.yaml", TIPS.replace("Take care.", "Rest well."))
+    third = await open_world(world.relais, world.config, world.clock, world.content, enrol=False)
+    replies = await third.chat("pia").press(replies[-1].buttons[0].token)
+    assert texts(replies) == (
+        "This preview has ended: the draft tips changed or is gone since. "
+        "/preview tips starts it again."
+    )
+    pia = world.chat("pia")
+    assert await world.relais.load_session(pia.channel, f"chat-{pia.user_id}") is None
