@@ -24,7 +24,7 @@ from bot.chat.dialog_catalog import DialogCatalog
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import Button, Reply
-from bot.publishing.checks import check_draft, diff_sources, is_transcript_file
+from bot.publishing.checks import DraftCheck, check_draft, diff_sources, is_transcript_file
 from bot.publishing.texts import LANGS, text
 from bot.publishing.usecases import (
     BundledDialog,
@@ -37,6 +37,7 @@ from bot.publishing.usecases import (
 )
 from dialogs import Dialog, Library, load_contact_roles, load_dialog_text, render_picture
 from dialogs.errors import DialogError, GraphvizMissing
+from storage.publishing_repo import Draft
 
 __all__ = ["PublishingService"]
 
@@ -464,13 +465,7 @@ class PublishingService(PublishingUseCases):
             draft = await self.draft_to_preview(actor, dialog_id.strip().lower())
         except PublishRefused as refused:
             return [Reply(refused.text(lang))], None
-        check = check_draft(
-            draft.source,
-            f"{draft.dialog_id}.yaml",
-            library=self.dialogs.library,
-            roles=self.contact_roles,
-            max_bytes=len(draft.source.encode()) + 1,
-        )
+        check = self._check_for_preview(draft)
         if check.dialog is None or not check.ok:
             lines = [text(lang, "preview_errors", dialog=draft.dialog_id)]
             lines.extend(str(d) for d in check.errors[:_MAX_DIAGNOSTICS])
@@ -479,25 +474,28 @@ class PublishingService(PublishingUseCases):
         intro = text(lang, "preview_intro", dialog=draft.dialog_id)
         return await self._with_picture(intro, dialog, lang), dialog
 
-    async def restore_preview(
-        self, actor: Any, dialog_id: str, version: int, digest: str
-    ) -> Dialog | None:
-        """The draft a preview session was running, again (after a restart of Relais): the
-        dialog's open draft at the same preview `version`, if its source is still the one
-        previewed (`preview_digest`); None otherwise (the menu then says it expired)."""
-        try:
-            draft = await self.draft_to_preview(actor, dialog_id)
-        except PublishRefused:
-            return None
-        if version >= 0:
-            return None
-        check = check_draft(
+    def _check_for_preview(self, draft: Draft) -> DraftCheck:
+        return check_draft(
             draft.source,
             f"{draft.dialog_id}.yaml",
             library=self.dialogs.library,
             roles=self.contact_roles,
             max_bytes=len(draft.source.encode()) + 1,
         )
+
+    async def restore_preview(
+        self, actor: Any, dialog_id: str, version: int, digest: str
+    ) -> Dialog | None:
+        """The draft a preview session was running, again (after a restart of Relais): the
+        dialog's open draft at the same preview `version`, if its source is still the one
+        previewed (`preview_digest`); None otherwise (the chat then ends that preview)."""
+        try:
+            draft = await self.draft_to_preview(actor, dialog_id)
+        except PublishRefused:
+            return None
+        if version >= 0:
+            return None
+        check = self._check_for_preview(draft)
         if check.dialog is None or not check.ok:
             return None
         if preview_digest(check.dialog.source_text) != digest:
