@@ -46,7 +46,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 from telegram import Message, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.channels.base import Handler
+from bot.channels.base import Handler, Inbox
 from bot.channels.telegram import TelegramChannel, TelegramLimits
 from bot.messages import Incoming, Reply
 from tests.fakes.telegram_server import BotMessage, FakeBotApi
@@ -177,10 +177,14 @@ async def bench_channel(
     act: Act = say_text,
     label: str = "Relais TelegramChannel",
     limits: TelegramLimits | None = None,
+    inbox: Inbox | None = None,
 ) -> Figures:
-    """Relais' adapter with `handler` (plug the real chat layer here)."""
+    """Relais' adapter with `handler` (plug the real chat layer here; `inbox`: the durable
+    inbox, as `relais run` gives it)."""
     async with FakeBotApi() as fake:
-        channel = TelegramChannel(fake.config(poll_timeout=1), fake.token, limits=limits)
+        channel = TelegramChannel(
+            fake.config(poll_timeout=1), fake.token, limits=limits, inbox=inbox
+        )
         await channel.start(handler)
         try:
             return await measure(fake, label, chats, turns, act)
@@ -299,7 +303,7 @@ async def bench_relais(chats: int, turns: int, database_url: str = "", *, act: A
     import tempfile
 
     from bot.config import Config, StorageConfig
-    from bot.runtime import open_runtime
+    from bot.runtime import inbox_of, open_runtime
 
     with tempfile.TemporaryDirectory() as data:
         config = Config(data_dir=data, storage=StorageConfig(url=database_url))
@@ -313,6 +317,7 @@ async def bench_relais(chats: int, turns: int, database_url: str = "", *, act: A
                 await runtime.relais.redeem_invite("telegram", str(chat_id), invite.code)
             return await bench_channel(
                 runtime.chat.handle,
+                inbox=inbox_of(runtime.relais, "telegram"),
                 chats=chats,
                 turns=turns,
                 act=act,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Relais
-from bot.channels.base import Channel
+from bot.channels.base import Channel, Inbox, InboxEntry
 from bot.chat.catalog import LANGUAGES, Catalog
 from bot.chat.dialog_catalog import DialogCatalog
 from bot.chat.service import ChatService
@@ -23,7 +23,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.errors import ConfigError, RelaisError
 
-__all__ = ["Runtime", "build_channels", "open_runtime", "serve"]
+__all__ = ["Runtime", "build_channels", "inbox_of", "open_runtime", "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,21 @@ async def _publishing(relais: Relais, dialogs: DialogCatalog, config: Config, cl
     return service
 
 
+def inbox_of(relais: Relais, channel: str) -> Inbox:
+    """The durable inbox of `channel`, bound to the use cases (adapters do not import storage)."""
+
+    async def store(entries: list[InboxEntry]) -> None:
+        await relais.store_updates(channel, entries)
+
+    async def pending() -> list[InboxEntry]:
+        return await relais.pending_updates(channel)
+
+    async def forget_handled() -> int:
+        return await relais.forget_handled_updates(channel)
+
+    return Inbox(store, pending, forget_handled)
+
+
 def build_channels(runtime: Runtime) -> list[Channel]:
     """The channels enabled in the configuration (adapters are imported only when enabled)."""
     config = runtime.config
@@ -116,6 +131,7 @@ def build_channels(runtime: Runtime) -> list[Channel]:
                 webhook_secret=secret.read() if config.telegram.mode == "webhook" else None,
                 commands={lang: runtime.catalog.commands(lang) for lang in LANGUAGES},
                 on_unreachable=telegram_unreachable,
+                inbox=inbox_of(runtime.relais, "telegram"),
             )
         )
     if config.matrix.enabled:

@@ -41,6 +41,7 @@ __all__ = [
     "DialogDraftRow",
     "DialogSessionRow",
     "DialogVersionRow",
+    "InboundUpdateRow",
     "InviteAttemptRow",
     "InviteRow",
     "KeyRotationStateRow",
@@ -249,6 +250,19 @@ class ProcessedUpdateRow(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class InboundUpdateRow(Base):
+    """An update received from a channel, kept (encrypted) until the chat layer has handled it
+    (its id is in `processed_updates`): what a killed process had fetched is replayed at start."""
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (UniqueConstraint("channel", "event_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(255))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    payload_enc: Mapped[bytes] = mapped_column(LargeBinary)  # the update's JSON, encrypted
 
 
 # -- publishing (dialog versions) ---------------------------------------------------------------

@@ -25,6 +25,7 @@ from storage.models import (
     ContactRow,
     DialogDraftRow,
     DialogSessionRow,
+    InboundUpdateRow,
     KeyRotationStateRow,
     NoteRow,
     OutboxRow,
@@ -59,6 +60,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (DialogDraftRow, ("review_comment",)),
     (CheckinScheduleRow, ("label",)),
     (OutboxRow, ("payload",)),
+    (InboundUpdateRow, ("payload",)),
 )
 #: ciphertext kept in a text column as `<prefix><base64>` (model, column, prefix)
 TEXT_ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, str], ...] = (

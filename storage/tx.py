@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.audit import ActorKind, AuditLog
 from storage.crypto import KeyRing
-from storage.repos import Cases, Contacts, Notes, People, Sessions
+from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
 
 __all__ = ["Database", "Tx"]
@@ -47,6 +47,7 @@ class Tx:
         self.notes = Notes(conn, keys)
         self.contacts = Contacts(conn, keys)
         self.sessions = Sessions(conn, keys, raw=raw)
+        self.inbox = Inbox(conn, keys, raw=raw)
 
     async def audit(
         self,

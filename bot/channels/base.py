@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.messages import Incoming, Reply
 
-__all__ = ["Channel", "Handler", "SendResult"]
+__all__ = ["Channel", "Handler", "Inbox", "SendResult"]
 
 #: The chat layer: takes what a user did, returns what to show them.
 Handler = Callable[[Incoming], Awaitable[list[Reply]]]
+
+
+#: A received update kept in the inbox: (event id, the platform's JSON of it).
+InboxEntry = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbox:
+    """A channel's durable inbox, as callables (adapters do not import storage; the runtime
+    binds them to `Relais.store_updates`, `pending_updates`, `forget_handled_updates`).
+
+    - store: keep a received batch (one transaction); raises if it could not be kept, and
+      the channel must then not confirm the batch to its server
+    - pending: the kept entries not handled yet (replayed at start)
+    - forget_handled: remove the kept entries the chat layer has handled
+    """
+
+    store: Callable[[list[InboxEntry]], Awaitable[None]]
+    pending: Callable[[], Awaitable[list[InboxEntry]]]
+    forget_handled: Callable[[], Awaitable[int]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,22 @@
                     clock=clock,
                     webhook_secret=config.telegram_webhook_secret.read(),   # webhook mode only
                     commands={lang: catalog.commands(lang) for lang in LANGUAGES},
-                    on_unreachable=mark_unreachable)                        # async (user_id)
+                    on_unreachable=mark_unreachable,                        # async (user_id)
+                    inbox=Inbox(store, pending, forget_handled))            # see below
 
 Lifecycle by hand (the Matrix channel shares the event loop, so no `run_polling`):
-`start()` = Application.initialize (getMe) -> start -> setMyCommands per language -> polling
-(`updater.start_polling`) or our webhook receiver + setWebhook; `stop()` = the reverse, after
-every update already received has been handled (the chat layer dedupes by `event_id`, so an
-update Telegram sends again after a crash is processed once).
+`start()` = Application.initialize (getMe) -> start -> setMyCommands per language -> replay of
+the inbox -> our polling loop, or our webhook receiver + setWebhook; `stop()` = the reverse,
+after every update already received has been handled (the chat layer dedupes by `event_id`, so
+an update Telegram sends again after a crash is processed once).
+
+Nothing received is lost when the process is killed: the polling loop (ours, not PTB's
+updater, which confirms a batch as soon as it fetches the next) keeps each fetched batch in
+the `inbox` (one transaction, encrypted) before the next getUpdates confirms it to Telegram,
+then hands it to the lanes; the webhook receiver keeps an update before answering 200 (500 if
+it could not, so Telegram retries). At start, the kept updates not handled yet (their id not in
+`processed_updates`) are replayed into the lanes, in update_id order; handled ones are
+forgotten every few seconds by the polling loop (one DELETE) and at stop.
 
 Updates go to per-chat lanes (`telegram_lanes`): one chat's flood is paced without slowing the
 others. Each becomes an `Incoming`; the handler's `Reply`s are sent in order as HTML-escaped
@@ -30,6 +39,7 @@ telegram_retry (the retry policy), telegram_lanes (per-chat order and pacing), t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import traceback
@@ -40,22 +50,23 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, CallbackQuery, Update
-from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram.ext import Application, ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import Handler, SendResult
+from bot.channels.base import Handler, Inbox, InboxEntry, SendResult
 from bot.channels.telegram_commands import DEFAULT_COMMANDS, CommandMenu
 from bot.channels.telegram_incoming import chat_key, to_incoming
 from bot.channels.telegram_lanes import ChatLanes
-from bot.channels.telegram_retry import RetryPolicy, describe_error
+from bot.channels.telegram_retry import RetryPolicy, describe_error, retry_after_seconds
 from bot.channels.telegram_send import (
+    RAW_POLL,
     BotCalls,
     DownloadFailed,
     OnUnreachable,
     quiet_raw_call_warnings,
 )
-from bot.channels.telegram_webhook import WebhookReceiver
+from bot.channels.telegram_webhook import NotStored, WebhookReceiver
 from bot.clock import Clock, SystemClock
 from bot.config import TelegramConfig
 from bot.errors import ConfigError
@@ -74,6 +85,8 @@ _log = logging.getLogger(__name__)
 
 #: the update kinds Relais handles (edits of old messages are not re-processed)
 ALLOWED_UPDATES = ("message", "callback_query")
+#: how often (seconds, at most) the polling loop forgets the kept updates handled meanwhile
+FORGET_INTERVAL = 5.0
 FLOOD_NOTICE = (
     "You are sending messages faster than I can answer: I will answer them in order, "
     "please wait a moment. / Vous envoyez des messages plus vite que je ne peux répondre : "
@@ -116,6 +129,7 @@ class TelegramChannel:
         webhook_secret: str | None = None,
         commands: CommandMenu | None = None,
         on_unreachable: OnUnreachable | None = None,
+        inbox: Inbox | None = None,
         limits: TelegramLimits | None = None,
         flood_notice: str = FLOOD_NOTICE,
         error_notice: str = ERROR_NOTICE,
@@ -147,6 +161,12 @@ class TelegramChannel:
         self._inflight: dict[str, asyncio.Future[SendResult]] = {}
         self._username = ""
         self._stopping = False
+        self._inbox = inbox
+        self._poller: asyncio.Task[None] | None = None
+        self._offset = 0  # the next getUpdates confirms every update below it
+        self._poll_read_timeout = 5.0
+        self._replayed: set[int] = set()  # update ids replayed at start (Telegram may resend)
+        self._forgotten_at = 0.0  # loop time of the last forget of handled updates
         self._calls = BotCalls(
             self._bot,
             self._limits.retry,
@@ -185,7 +205,8 @@ class TelegramChannel:
         if self._config.base_file_url:
             builder = builder.base_file_url(self._config.base_file_url)
         app = builder.build()
-        app.add_handler(TypeHandler(Update, self._on_update))
+        # what a long poll may take: the request's read timeout plus the poll itself
+        self._poll_read_timeout = (requests[1].read_timeout or 0) + self._config.poll_timeout
         self._handler = handler
         self._lanes = ChatLanes(
             self._process,
@@ -211,17 +232,14 @@ class TelegramChannel:
             await app.start()
             self._app = app
             await self._set_commands()
+            await self._replay(app.bot)
             if self._config.mode == "webhook":
                 await self._start_webhook(app)
             else:
-                assert app.updater is not None
-                await app.updater.start_polling(
-                    timeout=self._config.poll_timeout,
-                    allowed_updates=list(ALLOWED_UPDATES),
-                    error_callback=_polling_error,
-                )
+                await self._start_polling(app.bot)
         except BaseException:
             self._app = None
+            await self._stop_polling()
             if app.running:
                 await app.stop()
             await app.shutdown()
@@ -233,8 +251,7 @@ class TelegramChannel:
         if app is None or self._stopping:
             return
         self._stopping = True
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()  # stops polling, confirms the offset of fetched updates
+        await self._stop_polling()  # confirms the offset of the updates fetched (and kept)
         if self._receiver is not None:
             await self._receiver.stop()
             self._receiver = None
@@ -243,7 +260,12 @@ class TelegramChannel:
         if self._lanes is not None:
             abandoned = await self._lanes.drain(self._limits.drain_timeout)
         if abandoned:
-            _log.warning("telegram channel stopped with %d updates not handled", abandoned)
+            _log.warning(
+                "telegram channel stopped with %d updates not handled (kept: they are handled "
+                "at the next start)",
+                abandoned,
+            )
+        await self._forget_handled()
         await app.shutdown()
         self._app = None
         self._stopping = False
@@ -254,8 +276,21 @@ class TelegramChannel:
         path = urlsplit(url).path or "/telegram"
 
         async def on_update(data: dict[str, Any]) -> None:
-            update = Update.de_json(data, app.bot)
-            await app.update_queue.put(update)
+            update = Update.de_json(data, app.bot)  # a malformed update raises: dropped
+            key = chat_key(update)
+            if key is None:
+                return
+            if self._inbox is not None:
+                try:
+                    await self._inbox.store([(str(update.update_id), data)])
+                except Exception as exc:
+                    _log.error(
+                        "webhook update %s could not be kept (%s): Telegram will resend it",
+                        update.update_id,
+                        type(exc).__name__,
+                    )
+                    raise NotStored from None
+            self._submit(key, update)
 
         self._receiver = WebhookReceiver(
             listen=self._config.webhook_listen,
@@ -295,11 +330,137 @@ class TelegramChannel:
 
     # -- receiving -------------------------------------------------------------------------
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        key = chat_key(update)
-        if key is None or self._lanes is None:
+    def _submit(self, key: str, update: Update) -> None:
+        if self._lanes is not None:
+            self._lanes.submit(key, update)  # a full backlog is logged there
+
+    async def _replay(self, bot: ExtBot[None]) -> None:
+        """Hand the kept updates not handled yet (a previous process was killed) to the
+        lanes, in update_id order."""
+        if self._inbox is None:
             return
-        self._lanes.submit(key, update)  # a full backlog is logged there
+        entries = await self._inbox.pending()
+        updates = []
+        for _event_id, payload in entries:
+            try:
+                updates.append(Update.de_json(payload, bot))
+            except Exception as exc:
+                _log.error("a kept update could not be read (%s): skipped", type(exc).__name__)
+        updates.sort(key=lambda update: update.update_id)
+        for update in updates:
+            key = chat_key(update)
+            if key is not None:
+                self._replayed.add(update.update_id)
+                self._submit(key, update)
+        if updates:
+            _log.info("replaying %d update(s) received before a restart", len(updates))
+
+    async def _start_polling(self, bot: ExtBot[None]) -> None:
+        # As PTB's updater did: make sure no webhook is set, pending updates are kept.
+        outcome = await self._calls.call(lambda: bot.delete_webhook(), "deleteWebhook")
+        if outcome.status != "sent":
+            _log.warning("deleteWebhook failed (%s); polling anyway", outcome.detail)
+        self._offset = 0
+        self._poller = asyncio.create_task(self._poll(bot), name="telegram-polling")
+
+    async def _stop_polling(self) -> None:
+        poller, self._poller = self._poller, None
+        if poller is None:
+            return
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poller
+        if self._offset and self._app is not None:
+            # Confirm what was fetched (it is kept and handled), so that Telegram does not
+            # send it again at the next start (it would be skipped, but stored once more).
+            with contextlib.suppress(Exception):
+                await self._app.bot.do_api_request(
+                    RAW_POLL,
+                    api_kwargs={"offset": self._offset, "limit": 1, "timeout": 0},
+                    read_timeout=5.0,
+                )
+
+    async def _poll(self, bot: ExtBot[None]) -> None:
+        """getUpdates in a loop: keep each batch, then confirm it (the next call's offset)
+        and hand it to the lanes. Errors are logged and retried with a growing delay; the loop
+        only ends when cancelled (`stop()`)."""
+        policy = self._limits.retry
+        delay = 0.0
+        while True:
+            try:
+                raw = await bot.do_api_request(
+                    RAW_POLL,
+                    api_kwargs={
+                        "offset": self._offset,
+                        "timeout": self._config.poll_timeout,
+                        "allowed_updates": list(ALLOWED_UPDATES),
+                    },
+                    read_timeout=self._poll_read_timeout,
+                )
+                await self._receive(bot, raw if isinstance(raw, list) else [])
+                delay = 0.0
+                continue
+            except asyncio.CancelledError:
+                raise
+            except RetryAfter as exc:
+                pause = retry_after_seconds(exc)
+                _log.warning("polling Telegram rate limited: waiting %.0f s", pause)
+                await asyncio.sleep(pause)
+                continue
+            except Conflict as exc:
+                _log.error(
+                    "polling Telegram refused (%s): another process polls this bot, or a "
+                    "webhook is set; run one relais per bot token. Retrying",
+                    describe_error(exc),
+                )
+            except TelegramError as exc:
+                _polling_error(exc)
+            except Exception as exc:  # the inbox could not keep the batch: not confirmed
+                _log.error(
+                    "polling Telegram failed (%s); the updates are fetched again",
+                    type(exc).__name__,
+                )
+            delay = min(policy.max_delay, max(policy.base_delay, delay * 2))
+            await asyncio.sleep(delay)
+
+    async def _receive(self, bot: ExtBot[None], batch: list[Any]) -> None:
+        """Keep a fetched batch (one transaction), then confirm it and hand it over."""
+        if not batch:
+            return
+        updates: list[tuple[str, Update]] = []
+        kept: list[InboxEntry] = []
+        for data in batch:
+            try:
+                update = Update.de_json(data, bot)
+            except Exception as exc:  # malformed: dropped, or it would block every later one
+                _log.error("an update could not be read (%s): dropped", type(exc).__name__)
+                continue
+            key = chat_key(update)
+            if key is None or update.update_id in self._replayed:
+                continue
+            updates.append((key, update))
+            kept.append((str(update.update_id), data))
+        if self._inbox is not None and kept:
+            await self._inbox.store(kept)  # raises: not confirmed, fetched again
+        last = batch[-1].get("update_id") if isinstance(batch[-1], dict) else None
+        if isinstance(last, int):
+            self._offset = last + 1
+        if self._replayed and updates and updates[0][1].update_id > max(self._replayed):
+            self._replayed.clear()
+        for key, update in updates:
+            self._submit(key, update)
+        now = asyncio.get_running_loop().time()
+        if now - self._forgotten_at >= FORGET_INTERVAL:
+            self._forgotten_at = now
+            await self._forget_handled()
+
+    async def _forget_handled(self) -> None:
+        if self._inbox is None:
+            return
+        try:
+            await self._inbox.forget_handled()
+        except Exception as exc:
+            _log.warning("could not forget handled updates (%s)", type(exc).__name__)
 
     async def _process(self, chat_id: str, update: Update) -> None:
         incoming = self.to_incoming(update)

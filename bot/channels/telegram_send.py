@@ -56,6 +56,8 @@ _RAW_NO_PREVIEW = {"is_disabled": True}
 #: button, from every answer only for Relais to read its message_id (0.17 ms a menu here).
 RAW_SEND = "send_message"
 RAW_EDIT = "edit_message_text"
+#: the polling loop too: it keeps the Bot API's JSON of each update (bot.channels.telegram)
+RAW_POLL = "get_updates"
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
 
 
@@ -238,10 +240,10 @@ def _message_id(sent: Any) -> Any:
 
 def quiet_raw_call_warnings() -> None:
     """Silence PTB's advice to use `send_message`/`edit_message_text` rather than
-    `do_api_request` for those two methods (called when the channel starts)."""
+    `do_api_request` for those methods (called when the channel starts)."""
     warnings.filterwarnings(
         "ignore",
-        message=rf"Please use 'Bot\.({RAW_SEND}|{RAW_EDIT})'",
+        message=rf"Please use 'Bot\.({RAW_SEND}|{RAW_EDIT}|{RAW_POLL})'",
         category=PTBUserWarning,
     )
 

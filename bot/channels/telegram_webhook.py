@@ -2,7 +2,9 @@
 
 Every request must carry `X-Telegram-Bot-Api-Secret-Token` equal to the secret given to
 `setWebhook`, compared in constant time (`hmac.compare_digest`); anything else gets 403 and is
-never parsed. We run our own small aiohttp server rather than PTB's `start_webhook` (which
+never parsed. An update the channel could not keep (`NotStored`) gets 500, so that Telegram
+sends it again; any other failure (a malformed update) 200, or it would be resent forever. We
+run our own small aiohttp server rather than PTB's `start_webhook` (which
 needs tornado and compares the secret with `!=`).
 """
 
@@ -16,12 +18,17 @@ from typing import Any
 
 from aiohttp import web
 
-__all__ = ["SECRET_HEADER", "WebhookReceiver"]
+__all__ = ["SECRET_HEADER", "NotStored", "WebhookReceiver"]
 
 _log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1024 * 1024
+
+
+class NotStored(Exception):
+    """Raised by `on_update` when the update could not be kept: answered 500, so that
+    Telegram sends it again."""
 
 
 class WebhookReceiver:
@@ -85,6 +92,8 @@ class WebhookReceiver:
             return web.Response(status=400, text="not an update")
         try:
             await self._on_update(data)
+        except NotStored:
+            return web.Response(status=500, text="not stored, send again")
         except Exception as exc:  # a malformed update: drop it, or Telegram resends it forever
             _log.error("webhook update %s not accepted: %s", data["update_id"], type(exc).__name__)
         return web.Response(status=200, text="ok")

@@ -61,11 +61,13 @@ class SessionUseCases(UseCases):
 
     @channel_entry("session.expire")
     async def expire_sessions(self, scope: EntryScope) -> int:
-        """Remove expired sessions, old processed update ids and old failed invite attempts;
+        """Remove expired sessions, old processed update ids, old inbound updates (handled or
+        not: Telegram would not resend them either) and old failed invite attempts;
         returns how many sessions were removed. Call it now and then (e.g. hourly)."""
         now = scope.tx.now
         await scope.tx.sessions.forget_processed_before(before=now - PROCESSED_UPDATES_KEPT)
         await scope.tx.people.forget_attempts_before(before=now - PROCESSED_UPDATES_KEPT)
+        await scope.tx.inbox.forget_before(before=now - PROCESSED_UPDATES_KEPT)
         return await scope.tx.sessions.delete_expired(now=now)
 
     @channel_entry("session.count")

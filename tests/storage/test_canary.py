@@ -19,7 +19,7 @@ def _canaries() -> dict[str, str]:
     tag = uuid.uuid4().hex[:12]
     return {
         kind: f"CANARY{kind}{tag}"
-        for kind in ("note", "amendment", "session", "name", "contact", "phone")
+        for kind in ("note", "amendment", "session", "name", "contact", "phone", "inbound")
     }
 
 
@@ -57,7 +57,11 @@ async def _write_everything(relais: Relais, canaries: dict[str, str]) -> None:
             ]
         }
     )
+    # a Telegram update as the channel keeps it until handled (bot.channels.telegram)
+    typed = {"update_id": 7, "message": {"message_id": 1, "text": canaries["inbound"]}}
+    await relais.store_updates("telegram", [("7", typed)])
     # and read it all back through the use cases (reads are logged and audited too)
+    assert await relais.pending_updates("telegram") == [("7", typed)]
     bodies = " ".join(n.body for n in await relais.list_notes(owner, "K-CAN"))
     assert canaries["note"] in bodies
     session = await relais.load_session("telegram", "chat-1")

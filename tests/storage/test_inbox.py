@@ -1,0 +1,99 @@
+"""The durable inbox of updates received but not handled yet (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.app import Relais
+from bot.clock import FakeClock
+from storage.crypto import key_id_of
+from storage.models import InboundUpdateRow
+
+
+def _update(update_id: int, text: str) -> dict[str, object]:
+    return {"update_id": update_id, "message": {"message_id": update_id, "text": text}}
+
+
+async def _rows(relais: Relais) -> int:
+    async with relais.db.connect() as conn:
+        count = (await conn.execute(select(func.count()).select_from(InboundUpdateRow))).scalar()
+        await conn.rollback()
+    return int(count or 0)
+
+
+async def test_pending_until_handled_then_forgotten(relais: Relais, clock: FakeClock) -> None:
+    assert await relais.pending_updates("telegram") == []
+    await relais.store_updates("telegram", [("10", _update(10, "a")), ("11", _update(11, "b"))])
+    clock.advance(timedelta(seconds=1))
+    await relais.store_updates("telegram", [("12", _update(12, "c é"))])
+    await relais.store_updates("matrix", [("$ev", {"body": "m"})])
+    pending = await relais.pending_updates("telegram")
+    assert [event_id for event_id, _ in pending] == ["10", "11", "12"]  # oldest first
+    assert pending[2][1] == _update(12, "c é")
+    assert await relais.pending_updates("matrix") == [("$ev", {"body": "m"})]
+
+    # handled = its id is in processed_updates (the chat layer's begin_turn)
+    assert await relais.first_time("telegram", "11") is True
+    assert [e for e, _ in await relais.pending_updates("telegram")] == ["10", "12"]
+    assert await relais.forget_handled_updates("telegram") == 1
+    assert await relais.forget_handled_updates("telegram") == 0
+    assert await _rows(relais) == 3
+    # the matrix row with the same event id is not touched by the telegram forget
+    assert await relais.first_time("matrix", "10") is True
+    assert [e for e, _ in await relais.pending_updates("matrix")] == ["$ev"]
+
+
+async def test_storing_again_keeps_the_first_copy(relais: Relais) -> None:
+    await relais.store_updates("telegram", [("5", _update(5, "first"))])
+    # Telegram sends an unconfirmed update again: same id, nothing changes, no error
+    await relais.store_updates("telegram", [("5", _update(5, "again")), ("6", _update(6, "x"))])
+    assert await relais.pending_updates("telegram") == [
+        ("5", _update(5, "first")),
+        ("6", _update(6, "x")),
+    ]
+    assert await _rows(relais) == 2
+
+
+async def test_forget_removes_only_the_handled_ones(relais: Relais) -> None:
+    await relais.store_updates("telegram", [("1", _update(1, "a")), ("2", _update(2, "b"))])
+    assert await relais.first_time("telegram", "1") is True
+    await relais.store_updates("telegram", [("3", _update(3, "c"))])
+    assert await _rows(relais) == 3  # storing never forgets (the channel does, now and then)
+    assert await relais.forget_handled_updates("telegram") == 1
+    assert [e for e, _ in await relais.pending_updates("telegram")] == ["2", "3"]
+
+
+async def test_housekeeping_drops_old_entries(relais: Relais, clock: FakeClock) -> None:
+    await relais.store_updates("telegram", [("1", _update(1, "old"))])
+    clock.advance(timedelta(days=1))
+    await relais.store_updates("telegram", [("2", _update(2, "newer"))])
+    clock.advance(timedelta(days=1, hours=1))
+    await relais.expire_sessions()
+    assert [e for e, _ in await relais.pending_updates("telegram")] == ["2"]
+
+
+async def test_payload_is_encrypted_and_bound_to_its_row(relais: Relais) -> None:
+    await relais.store_updates("telegram", [("1", _update(1, "secret words"))])
+    async with relais.db.connect() as conn:
+        row = (await conn.execute(select(InboundUpdateRow))).one()
+        await conn.rollback()
+    assert b"secret words" not in row.payload_enc
+    assert key_id_of(row.payload_enc) == relais.db.keys.active_id
+    plain = relais.db.keys.decrypt(
+        row.payload_enc, table="inbound_updates", column="payload", row_id=row.id
+    )
+    assert "secret words" in plain
+
+
+async def test_rotation_reencrypts_kept_updates(relais: Relais) -> None:
+    await relais.store_updates("telegram", [(str(i), _update(i, f"t{i}")) for i in range(5)])
+    done = await relais.rotate_keys(batch=2)
+    assert done.finished
+    async with relais.db.connect() as conn:
+        blobs = (await conn.execute(select(InboundUpdateRow.payload_enc))).scalars().all()
+        await conn.rollback()
+    assert {key_id_of(b) for b in blobs} == {done.target_key_id}
+    pending = await relais.pending_updates("telegram")
+    assert [p for _, p in pending] == [_update(i, f"t{i}") for i in range(5)]
