@@ -75,6 +75,7 @@ class PublishingService(PublishingUseCases):
             "handle_button",
             "handle_document",
             "preview_draft",
+            "restore_preview",
             "draft_tests",
             "start",
             "stop",
