@@ -77,6 +77,10 @@ class Tx:
         return seq
 
 
+def _begin_statement(conn: AsyncConnection) -> str:
+    return str(getattr(conn.dialect, "begin_statement", "BEGIN IMMEDIATE"))
+
+
 class Database:
     """The engine, the key ring and the audit log; hands out transactions and connections.
 
@@ -109,8 +113,29 @@ class Database:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        async with self.connect() as conn, conn.begin():
-            yield conn
+        async with self.connect() as conn:
+            raw = self._raw
+            if raw is None:  # not the inline driver: SQLAlchemy's own transaction
+                async with conn.begin():
+                    yield conn
+                return
+            # The transaction is begun on the driver connection; SQLAlchemy joins it if the
+            # block executes through it (the dialect's do_begin sees it open) and ends it then.
+            # A block that only runs `storage.sqlite_fast` statements (a chat turn) never
+            # wakes SQLAlchemy's transaction machinery, which cost more than the statements.
+            raw.execute(_begin_statement(conn))
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction():
+                    await conn.rollback()
+                elif raw.in_transaction:
+                    raw.rollback()
+                raise
+            if conn.in_transaction():
+                await conn.commit()
+            elif raw.in_transaction:
+                raw.commit()
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
