@@ -84,3 +84,35 @@ def test_a_missing_value_is_an_error_not_a_null() -> None:
     with pytest.raises(KeyError):
         update.execute(conn, {"session_id": "x"})
     conn.close()
+
+
+async def test_fast_and_sqlalchemy_statements_share_one_transaction(app: Relais) -> None:
+    """Database.begin opens the transaction on the driver connection; a SQLAlchemy statement
+    in the block joins it (no second BEGIN), and both commit, or both roll back, together."""
+
+    async def turn(event_id: str, chat_id: str, *, fail: bool) -> None:
+        async with app.db.transaction(app.clock.now()) as tx:
+            await tx.sessions.mark_processed(channel="telegram", event_id=event_id, now=tx.now)
+            await tx.sessions.put(  # no id known: looked up and inserted through SQLAlchemy
+                channel="telegram",
+                chat_id=chat_id,
+                practitioner_id=None,
+                state={"chat": chat_id},
+                dialog_id=None,
+                dialog_version=None,
+                now=tx.now,
+                expires_at=tx.now + app.config.sessions.expiry,
+            )
+            assert tx.conn.in_transaction()
+            if fail:
+                raise RuntimeError("boom")
+
+    await turn("m1", "c1", fail=False)
+    with pytest.raises(RuntimeError):
+        await turn("m2", "c2", fail=True)
+    stored = await app.load_session("telegram", "c1")
+    assert stored is not None
+    assert stored.state == {"chat": "c1"}
+    assert not await app.first_time("telegram", "m1")
+    assert await app.load_session("telegram", "c2") is None
+    assert await app.first_time("telegram", "m2")
