@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import itertools
 import logging
 import os
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -297,9 +299,50 @@ async def bench_ptb_menu(chats: int, turns: int, *, act: Act) -> Figures:
             await app.shutdown()
 
 
-async def bench_relais(chats: int, turns: int, database_url: str = "", *, act: Act) -> Figures:
+@contextlib.asynccontextmanager
+async def fresh_database(postgres: str) -> AsyncIterator[str]:
+    """An empty PostgreSQL database beside the one `postgres` names, dropped afterwards ("":
+    SQLite, a fresh file under the run's data directory)."""
+    if not postgres:
+        yield ""
+        return
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(postgres)
+    name = f"relais_bench_tg_{os.getpid()}_{next(_databases)}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(
+            host=base.host,
+            port=base.port or 5432,
+            user=base.username,
+            password=base.password,
+            database=base.database or "postgres",
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    await admin(f"CREATE DATABASE {name}")
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        await admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+_databases = itertools.count(1)
+
+
+async def bench_relais(chats: int, turns: int, postgres: str = "", *, act: Act) -> Figures:
     """The whole of Relais (chat layer, engine, SQLite, encryption, audit) behind the adapter,
     every simulated chat an enrolled mentor walking the crisis dialog."""
+    async with fresh_database(postgres) as database_url:
+        return await _bench_relais(chats, turns, database_url, act=act)
+
+
+async def _bench_relais(chats: int, turns: int, database_url: str, *, act: Act) -> Figures:
     import tempfile
 
     from bot.config import Config, StorageConfig
@@ -347,7 +390,7 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--database-url",
         default="",
-        help="run Relais on this (empty) database instead of a fresh SQLite file",
+        help="run Relais on PostgreSQL: a fresh database created beside this one for each run",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
