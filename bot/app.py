@@ -9,7 +9,7 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
 - contacts: contacts_for
 - sessions: load_session, save_session, end_session, expire_sessions, sessions_on_version,
   first_time
-- inbox (channels): store_updates, pending_updates, forget_handled_updates
+- inbox (channels): store_updates, pending_updates, forget_updates
 - operator (command line): create_invite, revoke, list_practitioners, ensure_team,
   create_case, add_member, remove_member, set_owner, close_case, all_cases, export_case,
   erase_case, import_contacts, apply_retention, audit_export, audit_verify, rotate_keys

@@ -41,6 +41,9 @@ class Incoming:
     is_direct: bool = True  # a one-to-one chat with the bot
     encrypted: bool = True  # end-to-end encrypted (Matrix E2EE); Telegram is False
     display_name: str = ""
+    #: received before a restart and replayed from the channel's inbox: it may have been
+    #: handled already without its answer reaching the user
+    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

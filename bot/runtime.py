@@ -100,16 +100,16 @@ async def _publishing(relais: Relais, dialogs: DialogCatalog, config: Config, cl
 def inbox_of(relais: Relais, channel: str) -> Inbox:
     """The durable inbox of `channel`, bound to the use cases (adapters do not import storage)."""
 
-    async def store(entries: list[InboxEntry]) -> None:
-        await relais.store_updates(channel, entries)
+    async def store(entries: list[InboxEntry], answered: list[str]) -> None:
+        await relais.store_updates(channel, entries, answered)
 
     async def pending() -> list[InboxEntry]:
         return await relais.pending_updates(channel)
 
-    async def forget_handled() -> int:
-        return await relais.forget_handled_updates(channel)
+    async def forget(answered: list[str]) -> int:
+        return await relais.forget_updates(channel, answered)
 
-    return Inbox(store, pending, forget_handled)
+    return Inbox(store, pending, forget)
 
 
 def build_channels(runtime: Runtime) -> list[Channel]:

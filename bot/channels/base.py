@@ -21,17 +21,18 @@ InboxEntry = tuple[str, dict[str, Any]]
 @dataclass(frozen=True, slots=True)
 class Inbox:
     """A channel's durable inbox, as callables (adapters do not import storage; the runtime
-    binds them to `Relais.store_updates`, `pending_updates`, `forget_handled_updates`).
+    binds them to `Relais.store_updates`, `pending_updates`, `forget_updates`).
 
-    - store: keep a received batch (one transaction); raises if it could not be kept, and
-      the channel must then not confirm the batch to its server
-    - pending: the kept entries not handled yet (replayed at start)
-    - forget_handled: remove the kept entries the chat layer has handled
+    - store(entries, answered): keep a received batch and forget the event ids answered since
+      the last call (one transaction); raises if it could not be kept, and the channel must
+      then not confirm the batch to its server
+    - pending: the kept entries not answered yet (replayed at start)
+    - forget(answered): remove the kept entries whose replies have been sent
     """
 
-    store: Callable[[list[InboxEntry]], Awaitable[None]]
+    store: Callable[[list[InboxEntry], list[str]], Awaitable[None]]
     pending: Callable[[], Awaitable[list[InboxEntry]]]
-    forget_handled: Callable[[], Awaitable[int]]
+    forget: Callable[[list[str]], Awaitable[int]]
 
 
 @dataclass(frozen=True, slots=True)

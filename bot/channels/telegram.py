@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import traceback
@@ -85,8 +86,10 @@ _log = logging.getLogger(__name__)
 
 #: the update kinds Relais handles (edits of old messages are not re-processed)
 ALLOWED_UPDATES = ("message", "callback_query")
-#: how often (seconds, at most) the polling loop forgets the kept updates handled meanwhile
-FORGET_INTERVAL = 5.0
+#: answered updates are forgotten by the inbox with the next batch kept, or this many seconds
+#: after their answer when no batch comes (a killed process replays only what it had not
+#: answered; an answer in the last second before a kill may be followed by a recovery notice)
+FORGET_DELAY = 1.0
 FLOOD_NOTICE = (
     "You are sending messages faster than I can answer: I will answer them in order, "
     "please wait a moment. / Vous envoyez des messages plus vite que je ne peux répondre : "
@@ -166,7 +169,10 @@ class TelegramChannel:
         self._offset = 0  # the next getUpdates confirms every update below it
         self._poll_read_timeout = 5.0
         self._replayed: set[int] = set()  # update ids replayed at start (Telegram may resend)
-        self._forgotten_at = 0.0  # loop time of the last forget of handled updates
+        self._replaying: set[int] = set()  # replayed update ids not handled yet
+        #: event ids whose replies are sent: forgotten by the inbox with the next batch kept
+        self._answered: list[str] = []
+        self._forget_task: asyncio.Task[None] | None = None
         self._calls = BotCalls(
             self._bot,
             self._limits.retry,
@@ -265,7 +271,12 @@ class TelegramChannel:
                 "at the next start)",
                 abandoned,
             )
-        await self._forget_handled()
+        if self._forget_task is not None:
+            self._forget_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._forget_task
+            self._forget_task = None
+        await self._forget_answered()
         await app.shutdown()
         self._app = None
         self._stopping = False
@@ -282,7 +293,7 @@ class TelegramChannel:
                 return
             if self._inbox is not None:
                 try:
-                    await self._inbox.store([(str(update.update_id), data)])
+                    await self._inbox.store([(str(update.update_id), data)], [])
                 except Exception as exc:
                     _log.error(
                         "webhook update %s could not be kept (%s): Telegram will resend it",
@@ -331,8 +342,9 @@ class TelegramChannel:
     # -- receiving -------------------------------------------------------------------------
 
     def _submit(self, key: str, update: Update) -> None:
-        if self._lanes is not None:
-            self._lanes.submit(key, update)  # a full backlog is logged there
+        if self._lanes is not None and not self._lanes.submit(key, update):
+            # dropped on purpose (a flooding chat, logged and told): not replayed either
+            self._answered.append(str(update.update_id))
 
     async def _replay(self, bot: ExtBot[None]) -> None:
         """Hand the kept updates not handled yet (a previous process was killed) to the
@@ -351,6 +363,7 @@ class TelegramChannel:
             key = chat_key(update)
             if key is not None:
                 self._replayed.add(update.update_id)
+                self._replaying.add(update.update_id)
                 self._submit(key, update)
         if updates:
             _log.info("replaying %d update(s) received before a restart", len(updates))
@@ -441,7 +454,12 @@ class TelegramChannel:
             updates.append((key, update))
             kept.append((str(update.update_id), data))
         if self._inbox is not None and kept:
-            await self._inbox.store(kept)  # raises: not confirmed, fetched again
+            answered, self._answered = self._answered, []
+            try:
+                await self._inbox.store(kept, answered)  # raises: not confirmed, fetched again
+            except BaseException:
+                self._answered[:0] = answered  # forgotten with a later batch
+                raise
         last = batch[-1].get("update_id") if isinstance(batch[-1], dict) else None
         if isinstance(last, int):
             self._offset = last + 1
@@ -449,23 +467,41 @@ class TelegramChannel:
             self._replayed.clear()
         for key, update in updates:
             self._submit(key, update)
-        now = asyncio.get_running_loop().time()
-        if now - self._forgotten_at >= FORGET_INTERVAL:
-            self._forgotten_at = now
-            await self._forget_handled()
 
-    async def _forget_handled(self) -> None:
-        if self._inbox is None:
+    async def _forget_answered(self) -> None:
+        """Forget the kept updates answered since the last batch (they are not replayed)."""
+        if self._inbox is None or not self._answered:
             return
+        answered, self._answered = self._answered, []
         try:
-            await self._inbox.forget_handled()
+            await self._inbox.forget(answered)
         except Exception as exc:
-            _log.warning("could not forget handled updates (%s)", type(exc).__name__)
+            self._answered[:0] = answered
+            _log.warning("could not forget answered updates (%s)", type(exc).__name__)
+        except BaseException:  # cancelled (stop): forgotten by the last call of stop()
+            self._answered[:0] = answered
+            raise
 
     async def _process(self, chat_id: str, update: Update) -> None:
+        """Handle one update of a chat's lane; once its replies are sent, the inbox may forget
+        it (until then a killed process replays it at the next start)."""
+        replayed = update.update_id in self._replaying
+        await self._handle_update(chat_id, update, replayed)
+        self._replaying.discard(update.update_id)
+        self._answered.append(str(update.update_id))
+        if self._inbox is not None and (self._forget_task is None or self._forget_task.done()):
+            self._forget_task = asyncio.create_task(self._forget_soon(), name="telegram-forget")
+
+    async def _forget_soon(self) -> None:
+        await asyncio.sleep(FORGET_DELAY)
+        await self._forget_answered()
+
+    async def _handle_update(self, chat_id: str, update: Update, replayed: bool) -> None:
         incoming = self.to_incoming(update)
         if incoming is None or self._handler is None:
             return
+        if replayed:
+            incoming = dataclasses.replace(incoming, replayed=True)
         query = update.callback_query
         if query is None:
             await self._respond(chat_id, update, incoming)

@@ -19,6 +19,7 @@ import dialogs as dl
 from bot.chat.catalog import LANGUAGES
 from bot.chat.core import Turn
 from bot.chat.notes import NOTE_TAGS, NotesFlow
+from bot.chat.ports import ActorLike, SessionLike
 from bot.chat.session import ChatSession, Pending, Prompt
 from bot.chat.tokens import dialog_token, parse_dialog_token
 from bot.errors import InvalidInput, NotAllowed, NotFound
@@ -69,6 +70,8 @@ class ChatService(NotesFlow):
         )
         if not start.first_time:
             logger.info("skipping %s update %s: already handled", *key_of(incoming))
+            if incoming.replayed and start.actor is not None:
+                return await self._after_restart(incoming, start.actor, start.session)
             return []
         if not incoming.is_direct:
             return [Reply(self.catalog.text(default, "not_direct"))]
@@ -104,6 +107,24 @@ class ChatService(NotesFlow):
         turn.session.remember_buttons(replies)
         await self._save(turn)
         return replies
+
+    async def _after_restart(
+        self, incoming: Incoming, actor: ActorLike, stored: SessionLike | None
+    ) -> list[Reply]:
+        """An update handled before Relais was stopped, whose answer may never have reached the
+        user: never silence. /sos and /help are answered again (they change nothing); anything
+        else is not done twice: the user is told, and shown where the conversation stands."""
+        command, _argument = _parse_command(incoming.text)
+        lang = actor.language if actor.language in LANGUAGES else self.config.default_language
+        session = ChatSession.from_dict(stored.state if stored is not None else None)
+        turn = Turn(incoming, actor, lang, session, stored.id if stored is not None else None)
+        if command in ("sos", "help") and incoming.document is None:
+            replies = await self._dispatch(turn, command, "")
+            turn.session.remember_buttons(replies)
+            await self._save(turn)
+            return replies
+        prompt = self._current_prompt(turn)
+        return [self._text(turn, "restarted_prompt" if prompt else "restarted"), *prompt]
 
     async def _dispatch(self, turn: Turn, command: str, argument: str) -> list[Reply]:
         incoming = turn.incoming

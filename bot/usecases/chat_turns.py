@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class TurnStart:
     first_time: bool  # False: this update was handled before (redelivery, restart)
-    actor: Actor | None  # None: an unknown (or revoked) chat identity
+    actor: Actor | None  # None: an unknown (or revoked) chat identity (read even if not the
+    # first time: a replayed update whose answer was lost gets a recovery notice)
     session: StoredSession | None  # the chat's unexpired conversation, if any
 
 
@@ -29,15 +30,14 @@ class ChatTurnUseCases(UseCases):
         self, scope: EntryScope, channel: str, user_id: str, chat_id: str, event_id: str
     ) -> TurnStart:
         tx = scope.tx
-        if not await tx.sessions.mark_processed(
+        first_time = await tx.sessions.mark_processed(
             channel=channel, event_id=str(event_id), now=tx.now
-        ):
-            return TurnStart(False, None, None)
+        )
         row, joined = await tx.access.actor_and_session(
             channel=channel, user_id=str(user_id), chat_id=str(chat_id)
         )
         if row is None:
-            return TurnStart(True, None, None)
+            return TurnStart(first_time, None, None)
         actor = actor_of(row)
         try:
             session = None if joined is None else tx.sessions.from_joined(joined)
@@ -50,4 +50,4 @@ class ChatTurnUseCases(UseCases):
         if session is not None and session.expires_at <= tx.now:
             await tx.sessions.delete(channel=channel, chat_id=str(chat_id))
             session = None
-        return TurnStart(True, actor, session)
+        return TurnStart(first_time, actor, session)

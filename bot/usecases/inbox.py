@@ -1,10 +1,9 @@
-"""The durable inbox of a channel: updates are kept (encrypted) from reception until the chat
-layer has handled them, so that a killed process replays what it had received but not handled.
+"""The durable inbox of a channel: updates are kept (encrypted) from reception until they are
+answered, so that a killed process replays what it had received but not answered.
 
-A channel stores each received batch (one transaction), then confirms it to its server; at
-start it replays `pending_updates`; every few seconds it calls `forget_handled_updates`. An
-entry is handled once its event id is in `processed_updates` (`begin_turn`). Entries older than
-`PROCESSED_UPDATES_KEPT` are removed by `expire_sessions`, handled or not.
+A channel stores each received batch (one transaction, which also forgets the updates answered
+since the last one), then confirms it to its server; at start it replays `pending_updates`.
+Entries older than `PROCESSED_UPDATES_KEPT` are removed by `expire_sessions`, answered or not.
 """
 
 from __future__ import annotations
@@ -20,20 +19,27 @@ __all__ = ["InboxUseCases"]
 class InboxUseCases(UseCases):
     @channel_entry("inbox.store")
     async def store_updates(
-        self, scope: EntryScope, channel: str, entries: Sequence[tuple[str, dict[str, Any]]]
+        self,
+        scope: EntryScope,
+        channel: str,
+        entries: Sequence[tuple[str, dict[str, Any]]],
+        answered: Sequence[str] = (),
     ) -> None:
-        """Keep received updates (event id, JSON payload) in one transaction; an entry kept
-        already is left as it is."""
+        """Keep received updates (event id, JSON payload) and forget the `answered` ones, in
+        one transaction; an entry kept already is left as it is."""
         await scope.tx.inbox.put_many(channel=channel, entries=entries, now=scope.tx.now)
+        await scope.tx.inbox.forget(channel=channel, event_ids=answered)
 
     @channel_entry("inbox.pending")
     async def pending_updates(
         self, scope: EntryScope, channel: str
     ) -> list[tuple[str, dict[str, Any]]]:
-        """(event id, payload) of the kept updates not handled yet, oldest first."""
+        """(event id, payload) of the kept updates not answered yet, oldest first."""
         return await scope.tx.inbox.pending(channel=channel)
 
     @channel_entry("inbox.forget")
-    async def forget_handled_updates(self, scope: EntryScope, channel: str) -> int:
-        """Remove the channel's kept updates that have been handled; returns how many."""
-        return await scope.tx.inbox.forget_handled(channel=channel)
+    async def forget_updates(
+        self, scope: EntryScope, channel: str, answered: Sequence[str]
+    ) -> int:
+        """Remove the channel's kept updates that have been answered; returns how many."""
+        return await scope.tx.inbox.forget(channel=channel, event_ids=answered)

@@ -1,8 +1,8 @@
-"""Inbound updates: what a channel received, encrypted, until the chat layer has handled it.
+"""Inbound updates: what a channel received, encrypted, until it has answered it.
 
-An entry counts as handled once its (channel, event_id) is in `processed_updates` (the chat
-layer marks it there at the start of the turn, `begin_turn`). The payload (what the user typed)
-is bound to `inbound_updates|payload|<row id>`.
+The channel forgets an entry once the replies to it are sent (`forget`), so an update whose
+answer a killed process never sent is replayed at the next start. The payload (what the user
+typed) is bound to `inbound_updates|payload|<row id>`.
 """
 
 from __future__ import annotations
@@ -14,34 +14,36 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, exists, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
-from storage.models import InboundUpdateRow, ProcessedUpdateRow, new_id
+from storage.models import InboundUpdateRow, new_id
 from storage.sqlite_fast import FastStatement
 
 __all__ = ["Inbox"]
 
 _T = InboundUpdateRow.__tablename__
 _INBOX = cast(Table, InboundUpdateRow.__table__)
-_PROCESSED = cast(Table, ProcessedUpdateRow.__table__)
 _PUT_PG = pg_insert(_INBOX).on_conflict_do_nothing(index_elements=["channel", "event_id"])
 _PUT_SQLITE = sqlite_insert(_INBOX).on_conflict_do_nothing(index_elements=["channel", "event_id"])
-_HANDLED = exists().where(
-    _PROCESSED.c.channel == _INBOX.c.channel, _PROCESSED.c.event_id == _INBOX.c.event_id
+_FORGET = delete(_INBOX).where(
+    _INBOX.c.channel == bindparam("channel"), _INBOX.c.event_id == bindparam("event_id")
 )
-_FORGET = delete(_INBOX).where(_INBOX.c.channel == bindparam("channel"), _HANDLED)
 _COLUMNS = ("id", "channel", "event_id", "received_at", "payload_enc")
 
 
 @functools.cache
-def _fast_put(dialect: Dialect) -> FastStatement:
-    """The insert of a received batch, for `storage.sqlite_fast` (it runs with every batch)."""
-    return FastStatement(_PUT_SQLITE, dialect, column_keys=_COLUMNS)
+def _fast(dialect: Dialect) -> tuple[FastStatement, FastStatement]:
+    """The insert of a received batch and the delete of an answered update, for
+    `storage.sqlite_fast` (they run with every batch)."""
+    return (
+        FastStatement(_PUT_SQLITE, dialect, column_keys=_COLUMNS),
+        FastStatement(_FORGET, dialect),
+    )
 
 
 class Inbox:
@@ -76,19 +78,19 @@ class Inbox:
                 }
             )
         if self._raw is not None:
-            fast = _fast_put(self._conn.dialect)
+            put = _fast(self._conn.dialect)[0]
             for row in rows:
-                fast.execute(self._raw, row)
+                put.execute(self._raw, row)
             return
         statement = _PUT_PG if self._conn.dialect.name == "postgresql" else _PUT_SQLITE
         await self._conn.execute(statement, rows)
 
     async def pending(self, *, channel: str) -> list[tuple[str, dict[str, Any]]]:
-        """(event id, payload) of the entries not handled yet, oldest first."""
+        """(event id, payload) of the entries not answered yet, oldest first."""
         rows = (
             await self._conn.execute(
                 select(_INBOX.c.id, _INBOX.c.event_id, _INBOX.c.payload_enc)
-                .where(_INBOX.c.channel == channel, ~_HANDLED)
+                .where(_INBOX.c.channel == channel)
                 .order_by(_INBOX.c.received_at, _INBOX.c.event_id)
             )
         ).all()
@@ -98,9 +100,15 @@ class Inbox:
             found.append((row.event_id, json.loads(plain)))
         return found
 
-    async def forget_handled(self, *, channel: str) -> int:
-        """Delete the channel's entries that have been handled (one statement)."""
-        result = await self._conn.execute(_FORGET, {"channel": channel})
+    async def forget(self, *, channel: str, event_ids: Sequence[str]) -> int:
+        """Delete the channel's entries that have been answered; returns how many."""
+        values = [{"channel": channel, "event_id": str(e)} for e in event_ids]
+        if not values:
+            return 0
+        if self._raw is not None:
+            gone = _fast(self._conn.dialect)[1]
+            return sum(gone.execute(self._raw, v) for v in values)
+        result = await self._conn.execute(_FORGET, values)
         return int(result.rowcount)
 
     async def forget_before(self, *, before: datetime) -> int:

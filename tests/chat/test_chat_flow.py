@@ -201,3 +201,41 @@ async def test_an_unreadable_conversation_is_dropped_not_a_lock_out(world: World
     assert "112" in texts(replies)
     replies = await alex.say("/crisis")
     assert "What is happening, Alex?" in texts(replies)
+
+
+async def test_a_replayed_update_handled_before_a_restart_is_never_left_unanswered(
+    world: World,
+) -> None:
+    """The channel replays what a killed Relais received but had not answered. An update
+    whose turn had begun is not done twice: /sos is shown again (it changes nothing);
+    anything else gets a notice and the conversation's current question."""
+    from dataclasses import replace
+
+    from bot.messages import Incoming
+
+    alex = world.chat("alex")
+    sos = Incoming(
+        channel=alex.channel,
+        chat_id=f"chat-{alex.user_id}",
+        user_id=alex.user_id,
+        event_id="replay-sos",
+        received_at=world.clock.now(),
+        text="/sos",
+    )
+    assert "112" in texts(await world.service.handle(sos))
+    assert await world.service.handle(sos) == []  # a plain duplicate: silence, as before
+    assert "112" in texts(await world.service.handle(replace(sos, replayed=True)))
+
+    replies = await alex.say("/crisis")
+    assert "What is happening, Alex?" in texts(replies)
+    answer = replace(sos, event_id="replay-answer", text="2")
+    first = await world.service.handle(answer)
+    again = await world.service.handle(replace(answer, replayed=True))
+    assert texts(again).startswith("Relais restarted while answering your last message")
+    assert again[-1] == first[-1]  # the current question, as it was asked
+
+    await alex.say("/cancel")
+    idle = replace(sos, event_id="replay-idle", text="hello")
+    await world.service.handle(idle)
+    notice = texts(await world.service.handle(replace(idle, replayed=True)))
+    assert "Send something new if you need more. /sos shows emergency contacts." in notice

@@ -23,7 +23,7 @@ async def _rows(relais: Relais) -> int:
     return int(count or 0)
 
 
-async def test_pending_until_handled_then_forgotten(relais: Relais, clock: FakeClock) -> None:
+async def test_pending_until_answered_then_forgotten(relais: Relais, clock: FakeClock) -> None:
     assert await relais.pending_updates("telegram") == []
     await relais.store_updates("telegram", [("10", _update(10, "a")), ("11", _update(11, "b"))])
     clock.advance(timedelta(seconds=1))
@@ -34,15 +34,17 @@ async def test_pending_until_handled_then_forgotten(relais: Relais, clock: FakeC
     assert pending[2][1] == _update(12, "c é")
     assert await relais.pending_updates("matrix") == [("$ev", {"body": "m"})]
 
-    # handled = its id is in processed_updates (the chat layer's begin_turn)
+    # handled (its turn began) is not enough: it is kept until its answer is sent
     assert await relais.first_time("telegram", "11") is True
+    assert [e for e, _ in await relais.pending_updates("telegram")] == ["10", "11", "12"]
+    assert await relais.forget_updates("telegram", ["11"]) == 1
+    assert await relais.forget_updates("telegram", ["11"]) == 0
     assert [e for e, _ in await relais.pending_updates("telegram")] == ["10", "12"]
-    assert await relais.forget_handled_updates("telegram") == 1
-    assert await relais.forget_handled_updates("telegram") == 0
     assert await _rows(relais) == 3
-    # the matrix row with the same event id is not touched by the telegram forget
-    assert await relais.first_time("matrix", "10") is True
-    assert [e for e, _ in await relais.pending_updates("matrix")] == ["$ev"]
+    # the matrix row is not touched by a telegram forget of the same id
+    await relais.store_updates("matrix", [("10", {"body": "n"})])
+    assert await relais.forget_updates("telegram", ["10"]) == 1
+    assert [e for e, _ in await relais.pending_updates("matrix")] == ["$ev", "10"]
 
 
 async def test_storing_again_keeps_the_first_copy(relais: Relais) -> None:
@@ -56,13 +58,13 @@ async def test_storing_again_keeps_the_first_copy(relais: Relais) -> None:
     assert await _rows(relais) == 2
 
 
-async def test_forget_removes_only_the_handled_ones(relais: Relais) -> None:
+async def test_a_batch_kept_forgets_the_answered_ones_in_the_same_transaction(
+    relais: Relais,
+) -> None:
     await relais.store_updates("telegram", [("1", _update(1, "a")), ("2", _update(2, "b"))])
-    assert await relais.first_time("telegram", "1") is True
-    await relais.store_updates("telegram", [("3", _update(3, "c"))])
-    assert await _rows(relais) == 3  # storing never forgets (the channel does, now and then)
-    assert await relais.forget_handled_updates("telegram") == 1
+    await relais.store_updates("telegram", [("3", _update(3, "c"))], ["1"])
     assert [e for e, _ in await relais.pending_updates("telegram")] == ["2", "3"]
+    assert await _rows(relais) == 2
 
 
 async def test_housekeeping_drops_old_entries(relais: Relais, clock: FakeClock) -> None:

@@ -19,17 +19,19 @@ from tests.telegram.test_webhook import SECRET, free_port
 
 
 class MemoryInbox:
-    """The inbox as `relais run` binds it, in memory: handled = the handler saw the id."""
+    """The inbox as `relais run` binds it, in memory. `handled` plays processed_updates (the
+    chat layer's dedupe): an update handled before is answered only when replayed."""
 
     def __init__(self, fake: FakeBotApi | None = None) -> None:
         self.kept: dict[str, dict[str, Any]] = {}
         self.handled: set[str] = set()
         self.fail_stores = 0
         self.stores: list[list[str]] = []
+        self.forgotten: list[str] = []
         self.offset_at_store: list[int] = []
         self._fake = fake
 
-    async def store(self, entries: list[InboxEntry]) -> None:
+    async def store(self, entries: list[InboxEntry], answered: list[str]) -> None:
         if self.fail_stores:
             self.fail_stores -= 1
             raise OSError("disk full")
@@ -38,25 +40,24 @@ class MemoryInbox:
         self.stores.append([event_id for event_id, _ in entries])
         for event_id, payload in entries:
             self.kept.setdefault(event_id, payload)
+        await self.forget(answered)
 
     async def pending(self) -> list[InboxEntry]:
-        return [(e, p) for e, p in self.kept.items() if e not in self.handled]
+        return list(self.kept.items())
 
-    async def forget_handled(self) -> int:
-        gone = [e for e in self.kept if e in self.handled]
-        for event_id in gone:
-            del self.kept[event_id]
-        return len(gone)
+    async def forget(self, answered: list[str]) -> int:
+        self.forgotten.extend(answered)
+        return sum(self.kept.pop(event_id, None) is not None for event_id in answered)
 
     def bound(self) -> Inbox:
-        return Inbox(self.store, self.pending, self.forget_handled)
+        return Inbox(self.store, self.pending, self.forget)
 
     def handler(self, seen: list[Incoming]) -> Any:
         async def handle(incoming: Incoming) -> list[Reply]:
-            if incoming.event_id in self.handled:  # processed_updates
-                return []
-            self.handled.add(incoming.event_id)
             seen.append(incoming)
+            if incoming.event_id in self.handled:  # processed_updates
+                return [Reply(f"recovered: {incoming.text}")] if incoming.replayed else []
+            self.handled.add(incoming.event_id)
             return [Reply(f"echo: {incoming.text}")]
 
         return handle
@@ -112,7 +113,7 @@ async def test_a_batch_that_cannot_be_kept_is_not_confirmed_and_comes_again(
 
 async def test_kept_updates_are_replayed_at_start_in_order(fake: FakeBotApi) -> None:
     inbox = MemoryInbox()
-    # a killed process had kept these; 3 was handled (its id is in processed_updates)
+    # a killed process had kept these and answered none; 3 was handled (its turn began)
     for update_id, chat_id in ((7, 42), (3, 42), (5, 43), (4, 42)):
         inbox.kept[str(update_id)] = _message(update_id, chat_id, f"u{update_id}")
     inbox.handled.add("3")
@@ -124,6 +125,8 @@ async def test_kept_updates_are_replayed_at_start_in_order(fake: FakeBotApi) -> 
     )
     await channel.start(inbox.handler(seen))
     try:
+        # the one handled before is not handled again, but never left unanswered
+        assert (await fake.next_message(42)).text == "recovered: u3"
         assert (await fake.next_message(42)).text == "echo: u4"
         assert (await fake.next_message(42)).text == "echo: u7"
         assert (await fake.next_message(43)).text == "echo: u5"
@@ -132,11 +135,34 @@ async def test_kept_updates_are_replayed_at_start_in_order(fake: FakeBotApi) -> 
         assert (await fake.next_message(42)).text == "echo: new"
     finally:
         await channel.stop()
-    assert [i.event_id for i in seen if i.chat_id == "42"][:2] == ["4", "7"]
-    assert "3" not in [i.event_id for i in seen]
-    assert inbox.kept == {}  # stop forgot the handled ones
+    assert [i.event_id for i in seen if i.chat_id == "42"][:3] == ["3", "4", "7"]
+    assert [i.replayed for i in seen if i.chat_id == "42"] == [True, True, True, False]
+    assert inbox.kept == {}  # every answered update is forgotten (stop flushes the last)
     fake.assert_no_unread()
     assert not [t for t in asyncio.all_tasks() if t.get_name() == "telegram-polling"]
+
+
+async def test_an_update_is_forgotten_only_once_answered(
+    fake: FakeBotApi, start_channel: StartChannel
+) -> None:
+    inbox = MemoryInbox(fake)
+    seen: list[Incoming] = []
+    release = asyncio.Event()
+    echo = inbox.handler(seen)
+
+    async def slow(incoming: Incoming) -> list[Reply]:
+        await release.wait()
+        return await echo(incoming)
+
+    await start_channel(slow, inbox=inbox.bound())
+    ref = await fake.user_says(45, "wait for me")
+    await fake.wait_for(lambda: seen or inbox.stores, what="the update kept")
+    await asyncio.sleep(1.5)  # longer than FORGET_DELAY: still kept while unanswered
+    assert str(ref.update_id) in inbox.kept
+    release.set()
+    assert (await fake.next_message(45)).text == "echo: wait for me"
+    await fake.wait_for(lambda: str(ref.update_id) not in inbox.kept, what="forgotten")
+    assert inbox.forgotten == [str(ref.update_id)]
 
 
 async def test_webhook_answers_500_when_the_update_cannot_be_kept(
@@ -166,4 +192,4 @@ async def test_webhook_answers_500_when_the_update_cannot_be_kept(
         (ref.update_id, 200),
     ]
     assert [i.event_id for i in seen] == [str(ref.update_id)]
-    assert str(ref.update_id) in inbox.kept
+    assert [str(ref.update_id)] in inbox.stores
