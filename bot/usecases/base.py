@@ -266,7 +266,7 @@ def requires_role(
 
 
 def _entry(
-    kind: Literal["entry", "operator"], action: str
+    kind: Literal["entry", "operator"], action: str, *, autocommit: bool = False
 ) -> Callable[
     [Callable[Concatenate[S, EntryScope, P], Awaitable[R]]],
     Callable[Concatenate[S, P], Awaitable[R]],
@@ -277,7 +277,8 @@ def _entry(
         @functools.wraps(fn)
         async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
             deferred: CommitThenRaise | None = None
-            async with self.db.transaction(self.clock.now()) as tx:
+            opened = self.db.autocommit if autocommit else self.db.transaction
+            async with opened(self.clock.now()) as tx:
                 scope = EntryScope(tx, audit=kind == "operator")
                 try:
                     result = await fn(self, scope, *args, **kwargs)
@@ -289,6 +290,8 @@ def _entry(
                 else:
                     if scope.audit:
                         await _audit_entry(tx, kind, action, scope, outcome="ok")
+                if scope.audit and autocommit:  # the chain's head must be read under a lock
+                    raise RuntimeError(f"{action}: an autocommit use case cannot be audited")
             if deferred is not None:
                 raise deferred.error from None
             return result
@@ -314,14 +317,18 @@ async def _audit_entry(
 
 
 def channel_entry(
-    action: str,
+    action: str, *, autocommit: bool = False
 ) -> Callable[
     [Callable[Concatenate[S, EntryScope, P], Awaitable[R]]],
     Callable[Concatenate[S, P], Awaitable[R]],
 ]:
     """A use case a channel calls before anyone is identified; audited only if the body
-    sets ``scope.audit = True`` (e.g. an invite redeemed)."""
-    return _entry("entry", action)
+    sets ``scope.audit = True`` (e.g. an invite redeemed).
+
+    ``autocommit=True``: each statement of the body commits on its own (`Database.autocommit`:
+    on PostgreSQL no BEGIN and COMMIT round trips), for the few statements of every chat
+    message, each complete by itself; such a body is never audited."""
+    return _entry("entry", action, autocommit=autocommit)
 
 
 def operator_command(

@@ -25,7 +25,7 @@ class TurnStart:
 
 
 class ChatTurnUseCases(UseCases):
-    @channel_entry("chat.turn")
+    @channel_entry("chat.turn", autocommit=True)
     async def begin_turn(
         self, scope: EntryScope, channel: str, user_id: str, chat_id: str, event_id: str
     ) -> TurnStart:

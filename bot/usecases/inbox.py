@@ -17,7 +17,7 @@ __all__ = ["InboxUseCases"]
 
 
 class InboxUseCases(UseCases):
-    @channel_entry("inbox.store")
+    @channel_entry("inbox.store", autocommit=True)
     async def store_updates(
         self,
         scope: EntryScope,
@@ -37,7 +37,7 @@ class InboxUseCases(UseCases):
         """(event id, payload) of the kept updates not answered yet, oldest first."""
         return await scope.tx.inbox.pending(channel=channel)
 
-    @channel_entry("inbox.forget")
+    @channel_entry("inbox.forget", autocommit=True)
     async def forget_updates(
         self, scope: EntryScope, channel: str, answered: Sequence[str]
     ) -> int:

@@ -26,7 +26,7 @@ class SessionUseCases(UseCases):
             return None
         return found
 
-    @channel_entry("session.save")
+    @channel_entry("session.save", autocommit=True)
     async def save_session(
         self,
         scope: EntryScope,
@@ -55,7 +55,7 @@ class SessionUseCases(UseCases):
             session_id=session_id,
         )
 
-    @channel_entry("session.end")
+    @channel_entry("session.end", autocommit=True)
     async def end_session(self, scope: EntryScope, channel: str, chat_id: str) -> bool:
         return await scope.tx.sessions.delete(channel=channel, chat_id=str(chat_id))
 
