@@ -41,12 +41,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import Message, Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, BaseHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.base import Handler, Inbox
 from bot.channels.telegram import TelegramChannel, TelegramLimits
@@ -143,6 +144,17 @@ async def bench_bare_ptb(chats: int, turns: int, *, concurrent: bool) -> Figures
         assert update.message is not None
         await update.message.reply_text(update.message.text or "")
 
+    async with bare_ptb([MessageHandler(filters.TEXT, echo)], concurrent=concurrent) as fake:
+        label = "bare PTB echo" + (" (concurrent_updates)" if concurrent else "")
+        return await measure(fake, label, chats, turns)
+
+
+@contextlib.asynccontextmanager
+async def bare_ptb(
+    handlers: list[BaseHandler[Any, Any, Any]], *, concurrent: bool = False
+) -> AsyncIterator[FakeBotApi]:
+    """A python-telegram-bot Application with `handlers`, polling the fake server (PTB
+    defaults otherwise), for as long as the block runs."""
     async with FakeBotApi() as fake:
         app = (
             Application.builder()
@@ -153,14 +165,13 @@ async def bench_bare_ptb(chats: int, turns: int, *, concurrent: bool) -> Figures
             .concurrent_updates(concurrent)
             .build()
         )
-        app.add_handler(MessageHandler(filters.TEXT, echo))
+        app.add_handlers(handlers)
         await app.initialize()
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(timeout=1)
         try:
-            label = "bare PTB echo" + (" (concurrent_updates)" if concurrent else "")
-            return await measure(fake, label, chats, turns)
+            yield fake
         finally:
             await app.updater.stop()
             await app.stop()
@@ -275,28 +286,10 @@ async def bench_ptb_menu(chats: int, turns: int, *, act: Act) -> Figures:
         await query.edit_message_text(f"{html}\n\n→ {escape(chosen)}", parse_mode=ParseMode.HTML)
         await query.message.reply_text(html, parse_mode=ParseMode.HTML, reply_markup=menu())
 
-    async with FakeBotApi() as fake:
-        app = (
-            Application.builder()
-            .token(fake.token)
-            .base_url(fake.base_url)
-            .base_file_url(fake.base_file_url)
-            .job_queue(None)
-            .build()
-        )
-        app.add_handler(MessageHandler(filters.TEXT, on_text))
-        app.add_handler(CallbackQueryHandler(on_press))
-        await app.initialize()
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(timeout=1)
-        try:
-            label = "bare PTB menu bot, " + ("buttons" if act is walk_crisis else "typed")
-            return await measure(fake, label, chats, turns, act)
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
+    handlers = [MessageHandler(filters.TEXT, on_text), CallbackQueryHandler(on_press)]
+    async with bare_ptb(handlers) as fake:
+        label = "bare PTB menu bot, " + ("buttons" if act is walk_crisis else "typed")
+        return await measure(fake, label, chats, turns, act)
 
 
 @contextlib.asynccontextmanager
