@@ -5,7 +5,7 @@
                     webhook_secret=config.telegram_webhook_secret.read(),   # webhook mode only
                     commands={lang: catalog.commands(lang) for lang in LANGUAGES},
                     on_unreachable=mark_unreachable,                        # async (user_id)
-                    inbox=Inbox(store, pending, forget_handled))            # see below
+                    inbox=Inbox(store, pending, forget))                    # see below
 
 Lifecycle by hand (the Matrix channel shares the event loop, so no `run_polling`):
 `start()` = Application.initialize (getMe) -> start -> setMyCommands per language -> replay of
@@ -17,9 +17,10 @@ Nothing received is lost when the process is killed: the polling loop (ours, not
 updater, which confirms a batch as soon as it fetches the next) keeps each fetched batch in
 the `inbox` (one transaction, encrypted) before the next getUpdates confirms it to Telegram,
 then hands it to the lanes; the webhook receiver keeps an update before answering 200 (500 if
-it could not, so Telegram retries). At start, the kept updates not handled yet (their id not in
-`processed_updates`) are replayed into the lanes, in update_id order; handled ones are
-forgotten every few seconds by the polling loop (one DELETE) and at stop.
+it could not, so Telegram retries). An update is forgotten once its replies are sent (with the
+next batch kept, or `FORGET_DELAY` later, and at stop). At start, the kept updates are replayed
+into the lanes in update_id order, marked `Incoming.replayed`: the chat layer does not handle
+one twice, but answers it (it may have been handled without its answer reaching the user).
 
 Updates go to per-chat lanes (`telegram_lanes`): one chat's flood is paced without slowing the
 others. Each becomes an `Incoming`; the handler's `Reply`s are sent in order as HTML-escaped
@@ -347,7 +348,7 @@ class TelegramChannel:
             self._answered.append(str(update.update_id))
 
     async def _replay(self, bot: ExtBot[None]) -> None:
-        """Hand the kept updates not handled yet (a previous process was killed) to the
+        """Hand the kept updates not answered yet (a previous process was killed) to the
         lanes, in update_id order."""
         if self._inbox is None:
             return
