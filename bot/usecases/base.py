@@ -43,6 +43,7 @@ __all__ = [
     "EntryScope",
     "Permission",
     "UseCases",
+    "actor_of",
     "channel_entry",
     "operator_command",
     "operator_task",
@@ -126,9 +127,8 @@ class CaseScope:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def _as_actor(row: ActorRow | None) -> Actor:
-    if row is None:
-        raise NotAllowed("you are not enrolled (any more): ask your coordinator")
+def actor_of(row: ActorRow) -> Actor:
+    """The actor behind a practitioner row of `tx.access` (identity or id)."""
     return Actor(
         practitioner_id=row.practitioner_id,
         name=row.name,
@@ -137,6 +137,12 @@ def _as_actor(row: ActorRow | None) -> Actor:
         language=row.language,
         time_zone=row.time_zone,
     )
+
+
+def _as_actor(row: ActorRow | None) -> Actor:
+    if row is None:
+        raise NotAllowed("you are not enrolled (any more): ask your coordinator")
+    return actor_of(row)
 
 
 class UseCases:
@@ -285,13 +291,11 @@ def _entry(
                 except CommitThenRaise as raised:
                     # leave the block normally so that the writes are committed
                     deferred = raised
-                    if scope.audit:
-                        await _audit_entry(tx, kind, action, scope, outcome="failed")
-                else:
-                    if scope.audit:
-                        await _audit_entry(tx, kind, action, scope, outcome="ok")
+                outcome = "failed" if deferred is not None else "ok"
                 if scope.audit and autocommit:  # the chain's head must be read under a lock
                     raise RuntimeError(f"{action}: an autocommit use case cannot be audited")
+                if scope.audit:
+                    await _audit_entry(tx, kind, action, scope, outcome=outcome)
             if deferred is not None:
                 raise deferred.error from None
             return result

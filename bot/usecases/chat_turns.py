@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.usecases.base import Actor, EntryScope, UseCases, channel_entry
-from bot.usecases.identity import actor_of
+from bot.usecases.base import Actor, EntryScope, UseCases, actor_of, channel_entry
 from storage.crypto import DecryptionError
 from storage.records import StoredSession
 

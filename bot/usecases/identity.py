@@ -17,10 +17,10 @@ from bot.usecases.base import (
     CommitThenRaise,
     EntryScope,
     UseCases,
+    actor_of,
     channel_entry,
     requires_role,
 )
-from storage.repos.access import ActorRow
 
 __all__ = [
     "INVITE_ATTEMPTS",
@@ -43,18 +43,6 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 def hash_invite_code(code: str) -> str:
     """Invite codes are random (>= 128 bits): a plain SHA-256 is enough to store them."""
     return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
-
-
-def actor_of(row: ActorRow) -> Actor:
-    """The actor behind an identity row of `tx.access.actor_for_identity`."""
-    return Actor(
-        practitioner_id=row.practitioner_id,
-        name=row.name,
-        roles=row.roles,
-        team_id=row.team_id,
-        language=row.language,
-        time_zone=row.time_zone,
-    )
 
 
 class IdentityUseCases(UseCases):
