@@ -6,6 +6,7 @@ keys' values came from (`locs`), so that the checker can point at the exact line
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -184,3 +185,8 @@ class Dialog:
 
     def with_version(self, version: int) -> Dialog:
         return replace(self, version=version)
+
+    def source_digest(self) -> str:
+        """What identifies the text it was loaded from (a preview checks its draft is
+        unchanged with it)."""
+        return hashlib.sha256(self.source_text.encode()).hexdigest()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import logging
 import traceback
 from collections.abc import Sequence
@@ -372,8 +371,9 @@ class ChatService(NotesFlow):
             return replies
         self._remember_preview(dialog)
         # a stand-in case code: notes and check-ins are simulated "on" it, never on a real case
-        digest = hashlib.sha256(dialog.source_text.encode()).hexdigest()
-        turn.session = ChatSession(preview=True, case=PREVIEW_CASE, preview_digest=digest)
+        turn.session = ChatSession(
+            preview=True, case=PREVIEW_CASE, preview_digest=dialog.source_digest()
+        )
         context = {"practitioner": turn.actor.name, "case": PREVIEW_CASE}
         event = dl.Start(dialog.id, turn.lang, context, {}, dialog.version)
         result = dl.step(self._source(turn), None, event, self.clock.now())

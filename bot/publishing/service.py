@@ -14,7 +14,6 @@ comment, /publish ID; a document is a draft (or its `<id>.test.yaml` tests); but
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -48,11 +47,6 @@ REFRESH_EVERY = timedelta(seconds=10)
 #: room left for the header of a message (Telegram allows 4,096 characters)
 _MAX_BODY = 3500
 _MAX_DIAGNOSTICS = 25
-
-
-def preview_digest(source: str) -> str:
-    """What identifies the source of a previewed draft (kept in the preview session)."""
-    return hashlib.sha256(source.encode()).hexdigest()
 
 
 def _lang(actor: Any) -> str:
@@ -489,7 +483,7 @@ class PublishingService(PublishingUseCases):
     ) -> Dialog | None:
         """The draft a preview session was running, again (after a restart of Relais): the
         dialog's open draft at the same preview `version`, if its source is still the one
-        previewed (`preview_digest`); None otherwise (the chat then ends that preview)."""
+        previewed (`Dialog.source_digest`); None otherwise (the chat then ends that preview)."""
         try:
             draft = await self.draft_to_preview(actor, dialog_id)
         except PublishRefused:
@@ -499,7 +493,7 @@ class PublishingService(PublishingUseCases):
         check = self._check_for_preview(draft)
         if check.dialog is None or not check.ok:
             return None
-        if preview_digest(check.dialog.source_text) != digest:
+        if check.dialog.source_digest() != digest:
             return None  # the draft was replaced since: that preview is over
         return check.dialog.with_version(version)
 
