@@ -24,7 +24,8 @@ class Inbox:
     binds them to `Relais.store_updates`, `pending_updates`, `forget_updates`).
 
     - store(entries, answered): keep a received batch and forget the event ids answered since
-      the last call (one transaction); raises if it could not be kept, and the channel must
+      the last call (one call: one transaction on SQLite, one statement each on
+      PostgreSQL); raises if it could not be kept, and the channel must
       then not confirm the batch to its server
     - pending: the kept entries not answered yet (replayed at start)
     - forget(answered): remove the kept entries whose replies have been sent

@@ -15,7 +15,7 @@ an update Telegram sends again after a crash is processed once).
 
 Nothing received is lost when the process is killed: the polling loop (ours, not PTB's
 updater, which confirms a batch as soon as it fetches the next) keeps each fetched batch in
-the `inbox` (one transaction, encrypted) before the next getUpdates confirms it to Telegram,
+the `inbox` (one call, encrypted) before the next getUpdates confirms it to Telegram,
 then hands it to the lanes; the webhook receiver keeps an update before answering 200 (500 if
 it could not, so Telegram retries). An update is forgotten once its replies are sent (with the
 next batch kept, or `FORGET_DELAY` later, and at stop). At start, the kept updates are replayed
@@ -438,7 +438,7 @@ class TelegramChannel:
             await asyncio.sleep(delay)
 
     async def _receive(self, bot: ExtBot[None], batch: list[Any]) -> None:
-        """Keep a fetched batch (one transaction), then confirm it and hand it over."""
+        """Keep a fetched batch (one call), then confirm it and hand it over."""
         if not batch:
             return
         updates: list[tuple[str, Update]] = []

@@ -1,7 +1,7 @@
 """The durable inbox of a channel: updates are kept (encrypted) from reception until they are
 answered, so that a killed process replays what it had received but not answered.
 
-A channel stores each received batch (one transaction, which also forgets the updates answered
+A channel stores each received batch (one call, which also forgets the updates answered
 since the last one), then confirms it to its server; at start it replays `pending_updates`.
 Entries older than `PROCESSED_UPDATES_KEPT` are removed by `expire_sessions`, answered or not.
 """
@@ -26,7 +26,8 @@ class InboxUseCases(UseCases):
         answered: Sequence[str] = (),
     ) -> None:
         """Keep received updates (event id, JSON payload) and forget the `answered` ones, in
-        one transaction; an entry kept already is left as it is."""
+        one call (autocommit: each statement stands alone); an entry kept already is left as it
+        is."""
         await scope.tx.inbox.put_many(channel=channel, entries=entries, now=scope.tx.now)
         await scope.tx.inbox.forget(channel=channel, event_ids=answered)
 
