@@ -58,20 +58,20 @@ _TOP_KEYS = {
     "languages": False, "source": False, "status": False, "reviewed_by": False,
     "start": True, "nodes": True,
 }  # fmt: skip
-_COMMON = {"kind": True, "text": False, "next": False}
+_COMMON = {"kind": True, "text": False, "next": False, "source": False}
 _NODE_KEYS: dict[str, dict[str, bool]] = {
     "message": {**_COMMON, "text": True},
-    "question": {"kind": True, "text": True, "options": True},
+    "question": {"kind": True, "text": True, "options": True, "source": False},
     "input": {**_COMMON, "text": True, "var": True, "validate": False, "error": False},
     "contact": {**_COMMON, "roles": True, "page": False},
     "note": {**_COMMON, "text": True, "body": True, "tags": False, "yes": False, "no": False},
     "checkin": {
         **_COMMON, "text": True, "after": True, "label": False, "yes": False, "no": False,
     },
-    "goto": {"kind": True, "dialog": True, "next": False},
-    "end": {"kind": True, "text": False},
+    "goto": {"kind": True, "dialog": True, "next": False, "source": False},
+    "end": {"kind": True, "text": False, "source": False},
 }  # fmt: skip
-_OPTION_KEYS = {"id": True, "label": True, "next": True, "when": False}
+_OPTION_KEYS = {"id": True, "label": True, "next": True, "when": False, "risk": False}
 _BRANCH_KEYS = {"to": True, "when": False}
 _VALIDATE_KEYS = ("type", "min_length", "max_length", "pattern", "min", "max")
 
@@ -135,11 +135,24 @@ def _read_options(r: YamlReader, node: yaml.Node) -> tuple[Option, ...]:
         source = ""
         if "when" in keys:
             when, source = r.expression(keys["when"][1], "when")
+        risk = bool(r.boolean(keys["risk"][1], "risk")) if "risk" in keys else False
         locs = {k: r.loc(v) for k, (_, v) in keys.items()}
-        options.append(Option(oid, label, target or "", r.loc(item), when, source, locs))
+        options.append(
+            Option(oid, label, target or "", r.loc(item), when, source, locs, risk=risk)
+        )
     if not options and not node.value:
         r.add(node, "RD011", "a question needs at least one option")
     return tuple(options)
+
+
+def _read_source(r: YamlReader, node: yaml.Node) -> str:
+    """A node's `source`: a non-empty citation text."""
+    value = r.string(node, "source")
+    if value is None:
+        return ""
+    if not value.strip():
+        r.add(node, "RD016", "source is empty", "cite the paper's section, or remove the key")
+    return value.strip()
 
 
 def _read_validation(r: YamlReader, node: yaml.Node) -> Validation:
@@ -220,6 +233,7 @@ def _read_node(r: YamlReader, node_id: str, node: yaml.Node) -> Node | None:
         "locs": {k: r.loc(val) for k, val in v.items()},
         "text": r.text(v["text"], "text") if "text" in v else None,
         "next": _read_next(r, v["next"]) if "next" in v else (),
+        "source": _read_source(r, v["source"]) if "source" in v else "",
     }
     opt_text: Callable[[str], Text | None] = lambda k: r.text(v[k], k) if k in v else None  # noqa: E731
     if kind == "message":

@@ -83,6 +83,9 @@ class Option:
     when: Expr | None = None
     when_source: str = ""
     locs: Mapping[str, Loc] = field(default_factory=dict)
+    #: `risk: true`: choosing it means someone may be in danger (the checker, RD100, requires
+    #: that every path from it reaches a page or an emergency contact within a few screens)
+    risk: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,9 @@ class Node:
     text: Text | None = None
     next: tuple[Branch, ...] = ()
     locs: Mapping[str, Loc] = field(default_factory=dict)
+    #: where this node's guidance comes from (more precise than the dialog's `source`; e.g.
+    #: "general practice, not from the paper"); empty = the dialog's source
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -235,3 +235,88 @@ def test_second_document_is_refused() -> None:
     result = load_dialog_text("id: a\n---\nid: b\n", "two.yaml")
     assert result.dialog is None
     assert [d.code for d in result.diagnostics] in (["RD001"], ["RD006"])
+
+
+SOURCED = dialog_yaml(
+    """
+    first:
+      kind: question
+      text: "Is anyone in danger?"
+      source: "RAN MH paper (2021), 'Recommandations'"
+      options:
+        - id: danger
+          label: "Yes"
+          next: help
+          risk: true
+        - id: fine
+          label: "No"
+          next: tell
+    tell:
+      kind: message
+      text: "Listen."
+      source: "general practice, not from the paper"
+      next: ask
+    ask:
+      kind: input
+      text: "What happened?"
+      var: what
+      source: "general practice"
+      next: log
+    log:
+      kind: note
+      text: "Log it?"
+      body: "{{ what }}"
+      source: "the paper"
+      next: follow
+    follow:
+      kind: checkin
+      text: "Check in?"
+      after: 1d
+      source: "the paper"
+      next: tips
+    tips:
+      kind: goto
+      dialog: sample
+      source: "the paper"
+      next: done
+    help:
+      kind: contact
+      roles: [emergency]
+      page: true
+      source: "the protocol"
+    done:
+      kind: end
+      source: "the paper"
+    """,
+    header=HEADER.replace("languages: [en, fr]\n", "languages: [en]\n"),
+)
+
+
+def test_every_node_kind_takes_a_source_and_options_a_risk_flag() -> None:
+    dialog = load(SOURCED)
+    assert {n.kind for n in dialog.nodes.values() if n.source} == {
+        "question", "message", "input", "note", "checkin", "goto", "contact", "end",
+    }  # fmt: skip
+    assert dialog.nodes["tell"].source == "general practice, not from the paper"
+    first = dialog.nodes["first"]
+    assert isinstance(first, QuestionNode)
+    assert [(o.id, o.risk) for o in first.options] == [("danger", True), ("fine", False)]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        ("risk: true", "risk: maybe", "RD012"),
+        ("risk: true", "risk: [yes]", "RD012"),
+        ('source: "general practice, not from the paper"', "source: {en: x}", "RD012"),
+        ('source: "general practice, not from the paper"', 'source: "  "', "RD016"),
+        ('source: "general practice, not from the paper"', "sources: x", "RD010"),
+    ],
+)
+def test_bad_source_and_risk_values_are_located(old: str, new: str, code: str) -> None:
+    assert old in SOURCED
+    text = SOURCED.replace(old, new, 1)
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if s.strip() == new)
+    result = load_dialog_text(text, "sample.yaml")
+    [d] = [d for d in result.diagnostics if d.severity == "error"]
+    assert (d.code, d.loc.line) == (code, line), str(d)

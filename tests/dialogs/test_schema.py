@@ -60,3 +60,16 @@ def test_schema_rejects_what_the_loader_rejects() -> None:
     data = _load(DATA / "full.yaml")
     data["nodes"]["follow"]["after"] = "soon"
     assert not VALIDATOR.is_valid(data)
+
+
+def test_schema_takes_node_sources_and_risk_options() -> None:
+    data = _load(DATA / "full.yaml")
+    for node in data["nodes"].values():
+        node["source"] = "general practice, not from the paper"
+    data["nodes"]["first"]["options"][0]["risk"] = True
+    assert [e.message for e in VALIDATOR.iter_errors(data)] == []
+    data["nodes"]["first"]["options"][0]["risk"] = "yes"
+    assert not VALIDATOR.is_valid(data)
+    data = _load(DATA / "full.yaml")
+    data["nodes"]["first"]["source"] = " "
+    assert not VALIDATOR.is_valid(data)
