@@ -25,7 +25,7 @@ from dialogs.model import (
     QuestionNode,
     Text,
 )
-from dialogs.templates import template_problem, template_variables
+from dialogs.template_check import template_diagnostics
 from dialogs.yamlsafe import MAX_BYTES, diag
 
 __all__ = [
@@ -43,7 +43,6 @@ MAX_MESSAGE = 4096
 MAX_TOKEN_BYTES = 64
 #: the turn counter in a button token "<turn>.<option_id>" is budgeted at this many digits
 TURN_DIGITS = 8
-_JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
 _WAITING = (QuestionNode, InputNode, NoteNode, CheckinNode)
 
 
@@ -81,11 +80,9 @@ class _Checker:
         self.roles = roles
         self.dialog_ids = dialog_ids
         self.out: list[Diagnostic] = []
-        self.defined = (
-            CONTEXT_VARIABLES
-            | _JINJA_GLOBALS
-            | {n.var for n in dialog.nodes.values() if isinstance(n, InputNode) and n.var}
-        )
+        self.defined = CONTEXT_VARIABLES | {
+            n.var for n in dialog.nodes.values() if isinstance(n, InputNode) and n.var
+        }
 
     def add(self, loc: Loc, code: str, message: str, hint: str = "") -> None:
         self.out.append(diag(loc, code, message, hint))
@@ -162,21 +159,9 @@ class _Checker:
                     f"{what} has a text in {lang!r}, not in languages {list(d.languages)}",
                 )
             if "{" in source:
-                problem = template_problem(source)
-                if problem is not None:
-                    self.add(
-                        Loc(loc.file, loc.line + problem.line - 1, loc.col),
-                        "RD040",
-                        f"{what}: {problem.message}",
-                    )
-                else:
-                    for name in sorted(template_variables(source) - self.defined):
-                        self.add(
-                            loc,
-                            "RD041",
-                            f"{what} uses {name!r}, which no input node sets",
-                            "variables: " + ", ".join(sorted(self.defined - _JINJA_GLOBALS)),
-                        )
+                self.out.extend(
+                    template_diagnostics(source, loc, what, self.defined, d.source_text)
+                )
             if len(source) > MAX_MESSAGE:
                 self.add(
                     loc,

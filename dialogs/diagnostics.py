@@ -323,6 +323,49 @@ CODES: dict[str, CodeInfo] = {
             "Invalid transcript file",
             "A transcript holds dialog: <id> and tests: [{name, steps: [...]}].",
         ),
+        # -- template and pattern safety (dialogs/template_rules.py, dialogs/patterns.py) --
+        _c(
+            "RD120",
+            "error",
+            "Template statement not allowed",
+            "Dialog texts choose with {% if %}/{% elif %}/{% else %}/{% endif %} only: no for, "
+            "set, macro, include, call, block. Write the text out, or branch with `next:`.",
+        ),
+        _c(
+            "RD121",
+            "error",
+            "Template expression not allowed",
+            "No arithmetic (* ** + - / // %), no ~, no attribute or item access (. [ ]), no "
+            "function or method call: insert a variable as it is ({{ name }}) or with a filter.",
+        ),
+        _c(
+            "RD122",
+            "error",
+            "Template filter or test not allowed",
+            "Filters: default, upper, lower, capitalize, title, trim, truncate, length; tests: "
+            "is defined, is undefined, is none.",
+        ),
+        _c(
+            "RD123",
+            "error",
+            "Template literal too long",
+            "Inside {{ }} and {% %}: quoted texts of at most 200 characters, numbers of at most "
+            "15 digits, lists of at most 50 items. Write long texts outside the tags.",
+        ),
+        _c(
+            "RD124",
+            "error",
+            "Template too large or too deeply nested",
+            "Split the text: at most 8,192 characters, 2,000 template parts, 40 levels.",
+        ),
+        _c(
+            "RD125",
+            "error",
+            "Answer pattern not allowed",
+            "Patterns run on a linear-time engine (RE2): no backreferences (\\1), lookarounds "
+            "((?=, (?!, (?<=), atomic or possessive groups; repeats at most {1000}. \\w \\d \\s "
+            "are ASCII: use \\pL for any letter.",
+        ),
     )
 }
 

@@ -1,28 +1,73 @@
-"""Texts are Jinja2 templates, rendered in a sandbox with StrictUndefined.
+"""Texts are templates in the restricted language of `dialogs.template_rules`, rendered by a
+Jinja2 sandbox with StrictUndefined, bounded in size.
 
-Plain texts (no `{{`, `{%` or `{#`) skip Jinja entirely. Compiled templates are cached by source.
+Plain texts (no `{{`, `{%` or `{#`) skip Jinja entirely; a text made only of `{{ name }}`
+placeholders is filled in without Jinja. Any other text is compiled only once its syntax tree
+has passed the allow-list (whoever stored it: a dialog row in the database is not trusted
+either), so rendering has no loops and takes time linear in the text. The output is cut at
+`MAX_OUTPUT` characters (ending with "…"). A text that cannot be rendered (a construct not
+allowed, a variable not set on this path, any error) shows `unavailable_text(lang)` instead:
+never the template's source, never an exception.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, Template, meta, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-__all__ = ["TemplateProblem", "is_template", "render", "template_problem", "template_variables"]
+from dialogs.template_rules import FILTERS, TESTS, template_rules
 
-_ENV = SandboxedEnvironment(
+__all__ = [
+    "MAX_OUTPUT",
+    "TemplateProblem",
+    "is_template",
+    "render",
+    "template_problem",
+    "template_variables",
+    "unavailable_text",
+]
+
+#: the most characters one rendered text may have (documented in content/README.md)
+MAX_OUTPUT = 8_192
+_CUT = "…"
+_UNAVAILABLE = {
+    "en": "[This part of the guidance cannot be shown. Please tell a psychologist.]",
+    "fr": "[Cette partie du guide ne peut pas être affichée. Merci de le signaler à un"
+    " psychologue.]",
+}
+
+
+class _Environment(SandboxedEnvironment):
+    """Defence in depth behind the allow-list: every binary operator is intercepted (which
+    also stops the compiler from folding constants such as `'x' * 10**9`) and refused."""
+
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        raise SecurityError(f"operator {operator!r} is not allowed in a dialog text")
+
+
+_ENV = _Environment(
     undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, cache_size=0
 )
-MAX_OUTPUT = 20_000
+_ENV.globals.clear()  # no range(), lipsum(), dict(), namespace()...
+_ENV.filters = {name: f for name, f in _ENV.filters.items() if name in FILTERS}
+_ENV.tests = {name: t for name, t in _ENV.tests.items() if name in TESTS}
 
 
 def is_template(source: str) -> bool:
     return "{" in source and ("{{" in source or "{%" in source or "{#" in source)
+
+
+def unavailable_text(lang: object) -> str:
+    """What the person sees instead of a text that cannot be rendered."""
+    return _UNAVAILABLE.get(lang if isinstance(lang, str) else "en", _UNAVAILABLE["en"])
 
 
 class TemplateProblem:
@@ -35,19 +80,14 @@ class TemplateProblem:
         self.line = line
 
 
-@lru_cache(maxsize=1024)
-def _parse(source: str) -> nodes.Template | TemplateProblem:
-    try:
-        return _ENV.parse(source)
-    except TemplateSyntaxError as exc:
-        return TemplateProblem(exc.message or "syntax error", exc.lineno or 1)
-
-
 def template_problem(source: str) -> TemplateProblem | None:
+    """The first problem of a text (syntax or a construct not allowed), or None."""
     if not is_template(source) or len(_compiled(source)[0]) > 1:
         return None  # made only of {{ name }} placeholders: it parses
-    parsed = _parse(source)
-    return parsed if isinstance(parsed, TemplateProblem) else None
+    checked = template_rules(source)
+    if isinstance(checked, tuple):
+        return TemplateProblem(checked[0].message, checked[0].line)
+    return None
 
 
 def template_variables(source: str) -> frozenset[str]:
@@ -57,42 +97,53 @@ def template_variables(source: str) -> frozenset[str]:
     simple = _compiled(source)[0]
     if len(simple) > 1:
         return frozenset(simple[1::2])
-    parsed = _parse(source)
-    if isinstance(parsed, TemplateProblem):
-        return frozenset()
-    return frozenset(meta.find_undeclared_variables(parsed))
+    checked = template_rules(source)
+    if isinstance(checked, nodes.Template):
+        return frozenset(meta.find_undeclared_variables(checked))
+    return frozenset()
 
 
 _SIMPLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 @lru_cache(maxsize=4096)
-def _compiled(source: str) -> tuple[tuple[str, ...], Any]:
+def _compiled(source: str) -> tuple[tuple[str, ...], Template | None]:
     """A template made only of `{{ name }}` placeholders renders without Jinja (same output);
-    then the first element alternates literal texts and variable names."""
+    then the first element alternates literal texts and variable names. Otherwise the compiled
+    template, or ((), None) when it is not allowed or does not parse."""
     parts = _SIMPLE.split(source)
     if not any(is_template(literal) or "}}" in literal for literal in parts[::2]):
         if parts[-1].endswith("\n"):
             parts[-1] = parts[-1][:-1]  # as Jinja does with keep_trailing_newline=False
         return tuple(parts), None
-    try:
-        return (), _ENV.from_string(source)
-    except TemplateSyntaxError:
-        return (source,), None  # shown as written; the checker reports it (RD040)
+    checked = template_rules(source)
+    if isinstance(checked, tuple):
+        return (), None  # refused before anything is compiled (the checker reports it)
+    return (), _ENV.from_string(checked)
+
+
+def _bounded(chunks: Iterable[str]) -> str:
+    out: list[str] = []
+    size = 0
+    for chunk in chunks:
+        out.append(chunk)
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            return "".join(out)[: MAX_OUTPUT - len(_CUT)] + _CUT
+    return "".join(out)
 
 
 def render(source: str, context: Mapping[str, Any]) -> str:
-    """Render a text; on any template error the source is shown as written (never raises)."""
+    """Render a text, at most MAX_OUTPUT characters; on any problem the person is shown
+    `unavailable_text` in the context's `lang` (never raises)."""
     if not is_template(source):
         return source
     try:
         parts, template = _compiled(source)
-        if template is None:
-            out = "".join(
-                part if i % 2 == 0 else str(context[part]) for i, part in enumerate(parts)
-            )
-        else:
-            out = str(template.render(**context))
+        if template is not None:
+            return _bounded(template.generate(**context))
+        if not parts:
+            return unavailable_text(context.get("lang"))
+        return _bounded(part if i % 2 == 0 else str(context[part]) for i, part in enumerate(parts))
     except Exception:
-        return source
-    return out[:MAX_OUTPUT]
+        return unavailable_text(context.get("lang"))
