@@ -7,7 +7,6 @@ Never raises on bad content. Semantic checks (graph, templates, translations...)
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from dialogs.model import (
     Text,
     Validation,
 )
+from dialogs.patterns import PatternProblem, compile_pattern
 from dialogs.reader import ID_RE, LANG_RE, OPTION_ID_RE, VAR_RE, YamlReader, describe, is_null
 from dialogs.yamlsafe import MAX_BYTES, diag, gc_paused, parse_yaml
 
@@ -51,7 +51,6 @@ AUDIENCE_ROLES = ("mentor", "social_worker", "psychologist", "coordinator", "adm
 NOTE_TAGS = ("progress", "relapse", "trigger", "concern", "contact", "decision")
 STATUSES = ("draft", "published")
 VALIDATE_TYPES = ("text", "number", "date")
-MAX_PATTERN = 200
 
 _TOP_KEYS = {
     "id": True, "title": True, "summary": False, "audience": False, "tags": False,
@@ -180,13 +179,9 @@ def _read_validation(r: YamlReader, node: yaml.Node) -> Validation:
             pattern = r.string(value_node, "pattern")
             if pattern is None:
                 continue
-            if len(pattern) > MAX_PATTERN:
-                r.add(value_node, "RD045", f"pattern longer than {MAX_PATTERN} characters")
-                continue
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                r.add(value_node, "RD045", f"pattern does not compile: {exc}")
+            compiled = compile_pattern(pattern)  # RE2: linear time, or RD045 / RD125
+            if isinstance(compiled, PatternProblem):
+                r.add(value_node, compiled.code, compiled.message, compiled.hint)
                 continue
             values["pattern"] = pattern
         else:

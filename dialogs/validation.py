@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
 
 from dialogs.model import Validation
+from dialogs.patterns import matches
 
 __all__ = ["DEFAULT_MAX_LENGTH", "validate_input"]
 
@@ -15,14 +15,6 @@ _DATE_FORMATS = (
     re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
     re.compile(r"^(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4})$"),
 )
-
-
-@lru_cache(maxsize=512)
-def _pattern(source: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(source)
-    except re.error:
-        return None
 
 
 def validate_input(text: str, rule: Validation) -> tuple[str | int | float | None, str]:
@@ -34,10 +26,8 @@ def validate_input(text: str, rule: Validation) -> tuple[str | int | float | Non
         return None, "too_short"
     if len(value) > max_length:
         return None, "too_long"
-    if rule.pattern is not None:
-        pattern = _pattern(rule.pattern)
-        if pattern is None or pattern.fullmatch(value) is None:
-            return None, "invalid_input"
+    if rule.pattern is not None and not matches(rule.pattern, value):  # RE2: linear time
+        return None, "invalid_input"
     if rule.type == "number":
         try:
             number = float(value.replace(",", ".").replace(" ", ""))
