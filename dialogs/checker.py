@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 
 from dialogs.diagnostics import Diagnostic, Loc
 from dialogs.expr import Expr, variables
+from dialogs.glossary import Glossary
+from dialogs.guidance import check_guidance
 from dialogs.loader import LoadResult, load_dialog_text
 from dialogs.model import (
     CONTEXT_VARIABLES,
@@ -398,10 +400,15 @@ def check_dialog(
     *,
     roles: Collection[str] | None = None,
     dialog_ids: Collection[str] | None = None,
+    dialogs: Mapping[str, Dialog] | None = None,
+    glossary: Glossary | None = None,
 ) -> list[Diagnostic]:
     """Every semantic problem of a dialog. `roles`: declared contact roles (None = not checked);
-    `dialog_ids`: the library's dialog ids for `goto` (None = not checked)."""
-    return _Checker(dialog, roles, dialog_ids).run()
+    `dialog_ids`: the library's dialog ids for `goto` (None = not checked); `dialogs`: the
+    library's dialogs by id, whose gotos the guidance rules follow (RD100, RD105);
+    `glossary`: the terms to avoid (RD102; None = not checked)."""
+    found = _Checker(dialog, roles, dialog_ids).run()
+    return found + check_guidance(dialog, dialogs, glossary)
 
 
 def check_dialog_text(
@@ -411,10 +418,16 @@ def check_dialog_text(
     roles: Collection[str] | None = None,
     dialog_ids: Collection[str] | None = None,
     max_bytes: int = MAX_BYTES,
+    dialogs: Mapping[str, Dialog] | None = None,
+    glossary: Glossary | None = None,
 ) -> LoadResult:
     """Load and check; the result's diagnostics hold both loading and checking problems."""
     result = load_dialog_text(data, source_name, max_bytes=max_bytes)
     if result.dialog is not None:
         ids = None if dialog_ids is None else {*dialog_ids, result.dialog.id}
-        result.diagnostics.extend(check_dialog(result.dialog, roles=roles, dialog_ids=ids))
+        result.diagnostics.extend(
+            check_dialog(
+                result.dialog, roles=roles, dialog_ids=ids, dialogs=dialogs, glossary=glossary
+            )
+        )
     return result

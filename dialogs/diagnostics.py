@@ -323,6 +323,50 @@ CODES: dict[str, CodeInfo] = {
             "Invalid transcript file",
             "A transcript holds dialog: <id> and tests: [{name, steps: [...]}].",
         ),
+        # -- guidance a clinician would sign (dialogs/guidance.py, dialogs/glossary.py) --
+        _c(
+            "RD100",
+            "error",
+            "A risk option does not lead to help in time",
+            "Every path from an option marked `risk: true` must reach, at the latest on the 3rd "
+            "screen after it, a contact node with `page: true` or with the `emergency` role "
+            "(gotos are followed). Put the contact node right after the option, or shorten the "
+            "path; no path may end first.",
+        ),
+        _c(
+            "RD101",
+            "warning",
+            "First screen too long to read mid-crisis",
+            "Keep the text of a dialog's first screen to 60 words or less in every language: "
+            "move explanations after the choice, not before it.",
+        ),
+        _c(
+            "RD102",
+            "warning",
+            "Term to avoid (glossary)",
+            "Replace the term with the one content/glossary.yaml suggests (see the hint).",
+        ),
+        _c(
+            "RD103",
+            "error",
+            "Invalid glossary file",
+            "Fix content/glossary.yaml: per language (en:, fr:) a list of {avoid, use, why, "
+            "audience}; `avoid` is required, `audience` lists dialog audience roles.",
+        ),
+        _c(
+            "RD104",
+            "warning",
+            "Hard-coded emergency number",
+            "Say 'call emergency services' and add a contact node with the `emergency` role: "
+            "the number comes from the contacts directory.",
+        ),
+        _c(
+            "RD105",
+            "warning",
+            "Goto into a dialog with a narrower audience",
+            "Some roles may open this dialog but not the goto's target, and will not enter it: "
+            "widen the target's `audience`, or narrow this dialog's.",
+        ),
         # -- template and pattern safety (dialogs/template_rules.py, dialogs/patterns.py) --
         _c(
             "RD120",

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from dialogs.checker import check_dialog
 from dialogs.diagnostics import Diagnostic, Loc, has_errors, sort_diagnostics
+from dialogs.glossary import Glossary, find_glossary, load_glossary
 from dialogs.loader import load_dialog_file
 from dialogs.model import Dialog
 from dialogs.roles import find_contact_roles, load_contact_roles
@@ -111,11 +112,14 @@ def load_paths(
     *,
     roles: Collection[str] | None = None,
     max_bytes: int = MAX_BYTES,
+    glossary: Glossary | None = None,
 ) -> LibraryLoad:
     """Load and check files and folders as one library (goto targets and ids across all).
 
     A single file is checked with the other dialogs of its folder as its library (so that its
-    gotos resolve); only the named files and folders are reported on.
+    gotos resolve); only the named files and folders are reported on. Contact roles and the
+    glossary, unless given, are found beside the first path (`find_contact_roles`,
+    `find_glossary`).
     """
     files: list[Path] = []
     diagnostics: list[Diagnostic] = []
@@ -139,6 +143,12 @@ def load_paths(
             roles_load = load_contact_roles(roles_file)
             diagnostics.extend(roles_load.diagnostics)
             roles = set(roles_load.roles)
+    if glossary is None and paths:
+        glossary_file = find_glossary(paths[0])
+        if glossary_file is not None:
+            glossary_load = load_glossary(glossary_file)
+            diagnostics.extend(glossary_load.diagnostics)
+            glossary = glossary_load.glossary
     loaded: list[tuple[Dialog, list[Diagnostic], bool]] = []
     where: dict[str, Path] = {}
     for file in [*files, *siblings]:
@@ -162,8 +172,11 @@ def load_paths(
         where[dialog.id] = file
         loaded.append((dialog, result.diagnostics, reported))
     library = Library()
+    by_id = {dialog.id: dialog for dialog, _, _ in loaded}
     for dialog, own, reported in loaded:
-        checked = check_dialog(dialog, roles=roles, dialog_ids=where.keys())
+        checked = check_dialog(
+            dialog, roles=roles, dialog_ids=where.keys(), dialogs=by_id, glossary=glossary
+        )
         if reported:
             diagnostics.extend(checked)
         if not has_errors(own) and not has_errors(checked):
@@ -177,6 +190,7 @@ def load_library(
     *,
     roles: Collection[str] | None = None,
     max_bytes: int = MAX_BYTES,
+    glossary: Glossary | None = None,
 ) -> LibraryLoad:
     """Every *.yaml dialog of a folder (not *.test.yaml) as version 1, checked together."""
-    return load_paths([path], roles=roles, max_bytes=max_bytes)
+    return load_paths([path], roles=roles, max_bytes=max_bytes, glossary=glossary)

@@ -262,3 +262,32 @@ def test_odd_transcript_values_are_failures_not_tracebacks(
     assert "FAIL full: odder" in out
     assert "unknown step 'checkin'" in out
     assert out.strip().endswith("4 passed, 3 failed")
+
+
+def test_check_finds_the_glossary_of_the_content_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = tmp_path / "content"
+    (content / "dialogs").mkdir(parents=True)
+    shutil.copy(DATA / "tips.yaml", content / "dialogs" / "tips.yaml")
+    (content / "glossary.yaml").write_text('en:\n  - avoid: "speak slowly"\n    use: "pause"\n')
+    for given in (content, content / "dialogs"):
+        assert main(["dialogs", "check", str(given)]) == 0  # warnings only
+        out = capsys.readouterr().out
+        assert " RD102 warning: " in out
+        assert "avoid 'Speak slowly'" in out
+        assert "(use: pause)" in out
+    (content / "glossary.yaml").write_text("en:\n  - avoid: x\n    colour: red\n")
+    assert main(["dialogs", "check", str(content)]) == 1
+    out = capsys.readouterr().out
+    assert f"{content / 'glossary.yaml'}:3:5: RD103 error: unknown key 'colour'" in out
+
+
+def test_codes_document_the_guidance_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dialogs", "codes"]) == 0
+    out = capsys.readouterr().out
+    for code in ("RD100", "RD101", "RD102", "RD103", "RD104", "RD105"):
+        assert code in out
+        assert CODES[code].fix in out
+    assert "3rd screen" in CODES["RD100"].fix
+    assert "60 words" in CODES["RD101"].fix
