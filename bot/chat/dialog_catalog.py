@@ -13,14 +13,12 @@ from pathlib import Path
 
 from bot.errors import ConfigError
 from dialogs import ContactRole, Dialog, DialogSource, Library, load_contact_roles, load_library
+from dialogs.audience import may_open
 from dialogs.diagnostics import has_errors
 
 __all__ = ["DialogCatalog"]
 
 logger = logging.getLogger(__name__)
-
-#: roles that may open every dialog whatever its audience
-_SEE_ALL = frozenset({"admin", "psychologist"})
 
 
 class DialogCatalog:
@@ -65,7 +63,8 @@ class DialogCatalog:
         self._library = library
 
     def allowed(self, dialog: Dialog, roles: Collection[str]) -> bool:
-        return not dialog.audience or bool(set(roles) & (set(dialog.audience) | _SEE_ALL))
+        """The dialog's audience (psychologists and admins open every dialog)."""
+        return may_open(dialog, roles)
 
     def list_for(self, roles: Collection[str], lang: str) -> list[tuple[str, str]]:
         """(dialog id, title) of the newest version of each dialog the roles may open."""

@@ -17,12 +17,14 @@ from collections.abc import Sequence
 import dialogs as dl
 from bot.chat.catalog import LANGUAGES
 from bot.chat.core import Turn
+from bot.chat.crisis_help import SOS_TOKEN, needs_help_button, with_help
 from bot.chat.notes import NOTE_TAGS, NotesFlow
 from bot.chat.ports import ActorLike, SessionLike
 from bot.chat.session import ChatSession, Pending, Prompt
 from bot.chat.tokens import dialog_token, parse_dialog_token
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.messages import Button, Incoming, Reply
+from dialogs.audience import AudienceSource
 
 __all__ = ["CRISIS_DIALOG", "NOTE_TAGS", "ChatService"]
 
@@ -267,6 +269,8 @@ class ChatService(NotesFlow):
 
     async def _on_button(self, turn: Turn, token: str) -> list[Reply]:
         kind = token.split(".", 1)[0]
+        if kind == SOS_TOKEN:  # "Emergency contacts" under a crisis screen: what /sos does
+            return await self._sos(turn)
         if kind == "d":
             return await self._on_option(turn, token)
         if kind == "o":
@@ -357,7 +361,7 @@ class ChatService(NotesFlow):
         turn.session = ChatSession(case=case_code.upper())
         context = {"practitioner": turn.actor.name, "case": turn.session.case}
         event = dl.Start(dialog_id, turn.lang, context)
-        result = dl.step(self.dialogs.source(), None, event, self.clock.now())
+        result = dl.step(self._source(turn), None, event, self.clock.now())
         return await self._apply(turn, result)
 
     # -- preview of a draft (publishing) ----------------------------------------------------
@@ -404,10 +408,12 @@ class ChatService(NotesFlow):
             del self._previews[next(iter(self._previews))]
 
     def _source(self, turn: Turn) -> dl.DialogSource:
-        """The guidance a conversation runs on: the catalog, plus the drafts in preview."""
+        """The guidance a conversation runs on: the catalog, plus the drafts in preview, as the
+        practitioner's roles may open it (a goto never enters a dialog not meant for them)."""
+        source = self.dialogs.source()
         if turn.session.preview and self._previews:
-            return _PreviewSource(self.dialogs.source(), self._previews)
-        return self.dialogs.source()
+            source = _PreviewSource(source, self._previews)
+        return AudienceSource(source, turn.actor.roles)
 
     async def _apply(self, turn: Turn, result: dl.StepResult) -> list[Reply]:
         """Turn the engine's outputs into replies and requests; remember the new state."""
@@ -424,7 +430,7 @@ class ChatService(NotesFlow):
         for output in result.outputs:
             match output:
                 case dl.Say():
-                    replies.append(self._say(turn, output))
+                    replies.append(self._say(turn, output, result.state))
                 case dl.ShowContacts():
                     replies.append(
                         await self._contacts_reply(turn, output.roles, urgent=output.urgent)
@@ -467,15 +473,25 @@ class ChatService(NotesFlow):
             return await self._continue_pending(turn, reprompt=False)
         return []
 
-    def _say(self, turn: Turn, say: dl.Say) -> Reply:
+    def _say(self, turn: Turn, say: dl.Say, state: dl.SessionState) -> Reply:
         session = turn.session
+        text = say.text
         buttons = [
             (option.label, dialog_token(session.sid, say.turn, option.id))
             for option in say.options
         ]
+        if needs_help_button(self._source(turn), state, say):
+            text, buttons = with_help(
+                text,
+                buttons,
+                expects=say.expects,
+                channel=turn.incoming.channel,
+                label=self.catalog.text(turn.lang, "sos_button"),
+                hint=self.catalog.text(turn.lang, "sos_hint"),
+            )
         if say.expects is not None:
-            session.prompt = Prompt(say.text, buttons, say.expects)
-        return Reply(say.text, tuple(Button(label, token) for label, token in buttons))
+            session.prompt = Prompt(text, buttons, say.expects)
+        return Reply(text, tuple(Button(label, token) for label, token in buttons))
 
     async def _contacts_reply(self, turn: Turn, roles: Sequence[str], *, urgent: bool) -> Reply:
         case_code = turn.session.case

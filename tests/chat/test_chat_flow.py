@@ -53,7 +53,7 @@ async def test_crisis_full_path_logs_note_and_survives_restart(world: World) -> 
     replies = await alex.say("x")  # too short: validation keeps the state
     assert "What happened" in texts(replies)
     replies = await alex.say("He shouted about his brother's funeral")
-    assert alex.buttons() == ["Yes", "No"]
+    assert alex.buttons() == ["Yes", "No", "Emergency contacts"]
     # a restart: a brand-new service on the same database resumes the conversation
     from bot.chat.service import ChatService
 
@@ -100,7 +100,7 @@ async def test_sos_mid_dialog_keeps_the_dialog(world: World) -> None:
     assert "112" in texts(replies)
     assert "What happened" in texts(replies)
     replies = await alex.say("He is calm now")
-    assert alex.buttons() == ["Yes", "No"]
+    assert alex.buttons() == ["Yes", "No", "Emergency contacts"]
 
 
 async def test_cancel_ends_the_dialog(world: World) -> None:

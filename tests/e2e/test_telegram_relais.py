@@ -140,12 +140,43 @@ async def test_crisis_with_buttons_and_stale_menu(stack: Restart) -> None:
     assert "What happened" in again.text
 
 
+async def test_every_screen_of_a_crisis_dialog_reaches_emergency_contacts_in_one_tap(
+    stack: Restart,
+) -> None:
+    """An inner screen of the crisis dialog (the question after the first choice) has an
+    "Emergency contacts" button: one tap shows what /sos shows, then the same question, and
+    the dialog goes on from there."""
+    s = await _enrolled(stack)
+    menu = await s.say(MENTOR, "/crisis")
+    question = await s.click(menu, "A difficult talk")
+    assert "What happened" in question.text
+    assert question.labels == ["Emergency contacts"]
+    contacts = await s.click(question, "Emergency contacts")
+    assert "EMERGENCY CONTACTS" in contacts.text
+    assert "Emergency – 112" in contacts.text
+    # the pressed screen shows the choice; the question comes back, and works
+    assert (await s.fake.wait_edited(MENTOR, question.message_id, timeout=10)).buttons == []
+    again = await s.fake.next_message(MENTOR, timeout=10)
+    assert "What happened" in again.text
+    assert again.labels == ["Emergency contacts"]
+    offer = await s.say(MENTOR, "Shouting at the reception desk")
+    assert "Log this as a note" in offer.text
+    assert offer.labels == ["Yes", "No", "Emergency contacts"]
+    contacts = await s.click(offer, "Emergency contacts")
+    assert "EMERGENCY CONTACTS" in contacts.text
+    offer_again = await s.fake.next_message(MENTOR, timeout=10)
+    assert "Log this as a note" in offer_again.text
+    follow_up = await s.click(offer_again, "No")
+    assert "Follow up in 24 hours?" in follow_up.text
+    s.fake.assert_no_unread()
+
+
 async def test_restart_mid_dialog_resumes_and_old_button_works(stack: Restart) -> None:
     s = await _enrolled(stack, allow_case_notes=True)
     menu = await s.say(MENTOR, "/crisis")
     await s.click(menu, "A difficult talk")
     offer = await s.say(MENTOR, "Shouting at the reception desk")
-    assert offer.labels == ["Yes", "No"]
+    assert offer.labels == ["Yes", "No", "Emergency contacts"]
     yes = offer.data_for("Yes")
     s = await stack(allow_case_notes=True)  # restart: new process state, same database
     await s.fake.press(MENTOR, offer.message_id, yes)

@@ -55,3 +55,25 @@ def test_transaction_ids_are_stable_and_url_safe() -> None:
     assert hashed == tx_id_for("$event:with/odd chars")
     assert hashed.startswith("relais-")
     assert all(c.isalnum() or c in "-" for c in hashed)
+
+
+def test_crisis_screens_reach_emergency_contacts_as_menus_render_on_matrix() -> None:
+    """The chat layer's way to the emergency contacts on a crisis screen: on a menu, one more
+    numbered option (a typed "3" presses it); on a screen waiting for text, a line."""
+    from bot.chat.crisis_help import SOS_TOKEN, with_help
+
+    help_texts = {"label": "Emergency contacts", "hint": "Send /sos for emergency contacts."}
+    text, buttons = with_help(
+        "Log this?", [("Yes", "d.a.3.yes"), ("No", "d.a.3.no")],
+        expects="option", channel="matrix", **help_texts,
+    )  # fmt: skip
+    reply = Reply(text, tuple(Button(label, token) for label, token in buttons))
+    [content] = render_reply(reply)
+    assert content["body"] == "Log this?\n\n1. Yes\n2. No\n3. Emergency contacts"
+    assert content["formatted_body"].endswith("<li>Emergency contacts</li></ol>")
+    assert reply.buttons[2].token == SOS_TOKEN
+    text, buttons = with_help("What happened?", [], expects="text", channel="matrix", **help_texts)
+    [content] = render_reply(Reply(text))
+    assert content["body"] == "What happened?\n\nSend /sos for emergency contacts."
+    assert content["formatted_body"] == "What happened?<br><br>Send /sos for emergency contacts."
+    assert buttons == []
