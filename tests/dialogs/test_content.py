@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.cli import main
 from dialogs import load_library
+from dialogs.model import Dialog, QuestionNode, Text
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
@@ -29,3 +34,163 @@ def test_bundled_dialogs_pass_their_tests(capsys: pytest.CaptureFixture[str]) ->
     code = main(["dialogs", "test", str(CONTENT)])
     out = capsys.readouterr().out
     assert code == 0, out
+
+
+# -- what a reviewing clinician would check, for the whole bundled pack --------------------
+
+EMERGENCY_NUMBER = re.compile(r"(?<![\w/.,-])(112|15|17|18|911|999)(?![\w/.,-])")
+GENERAL_PRACTICE = "not from the RAN paper"
+
+
+def _pack() -> list[Dialog]:
+    loaded = load_library(CONTENT)
+    return list(loaded.library)
+
+
+def _texts(dialog: Dialog) -> Iterator[tuple[str, str, str]]:
+    """(where, language, text) for everything the dialog shows a practitioner."""
+    shown: list[tuple[str, Text | None]] = [("title", dialog.title), ("summary", dialog.summary)]
+    for node in dialog.nodes.values():
+        shown.append((node.id, node.text))
+        for key in ("body", "error", "yes", "no", "label"):
+            shown.append((f"{node.id}.{key}", getattr(node, key, None)))
+        if isinstance(node, QuestionNode):
+            shown.extend((f"{node.id}.{o.id}", o.label) for o in node.options)
+    for where, text in shown:
+        if text is not None:
+            for lang, value in text.values.items():
+                yield where, lang, value
+
+
+def _catalog(lang: str) -> dict[str, str]:
+    data = tomllib.loads((CONTENT / "catalog" / f"{lang}.toml").read_text("utf-8"))
+    flat: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+@pytest.mark.skipif(not _has_dialogs(), reason="no bundled dialogs yet")
+def test_bundled_dialogs_check_without_warnings() -> None:
+    loaded = load_library(CONTENT)
+    assert [str(d) for d in loaded.diagnostics] == []
+
+
+@pytest.mark.skipif(not _has_dialogs(), reason="no bundled dialogs yet")
+def test_every_bundled_dialog_is_a_draft_in_english_and_french() -> None:
+    for dialog in _pack():
+        assert (dialog.status, dialog.reviewed_by) == ("draft", ""), dialog.id
+        assert dialog.languages == ("en", "fr"), dialog.id
+        for where, text in (
+            ("title", dialog.title),
+            *((n.id, n.text) for n in dialog.nodes.values()),
+        ):
+            if text is not None:
+                assert set(text.values) == {"en", "fr"}, f"{dialog.id}: {where}"
+
+
+@pytest.mark.skipif(not _has_dialogs(), reason="no bundled dialogs yet")
+def test_no_emergency_number_is_hard_coded_in_guidance_roles_or_bot_texts() -> None:
+    found = [
+        f"{d.id}: {where} ({lang})"
+        for d in _pack()
+        for where, lang, value in _texts(d)
+        if EMERGENCY_NUMBER.search(value)
+    ]
+    roles = yaml.safe_load((CONTENT / "contact_roles.yaml").read_text("utf-8"))["roles"]
+    found += [
+        f"contact_roles: {role}.{key}"
+        for role, spec in roles.items()
+        for key in ("label", "description")
+        for value in spec[key].values()
+        if EMERGENCY_NUMBER.search(value)
+    ]
+    for lang in ("en", "fr"):
+        found += [
+            f"catalog {lang}: {key}"
+            for key, value in _catalog(lang).items()
+            # the one fallback: a team whose directory lists no emergency entry at all
+            if key != "contact_missing" and EMERGENCY_NUMBER.search(value)
+        ]
+    assert found == []
+
+
+def test_the_example_directory_lists_the_french_emergency_numbers() -> None:
+    directory = tomllib.loads((CONTENT.parent / "contacts.example.toml").read_text("utf-8"))
+    phones = {c["phone"] for c in directory["contact"] if c["role"] == "emergency"}
+    assert {"112", "15", "17"} <= phones
+
+
+@pytest.mark.skipif(not _has_dialogs(), reason="no bundled dialogs yet")
+def test_the_depression_paradox_stays_off_the_screens() -> None:
+    """The paper's warning is for the multi-agency risk discussion, not a mentor mid-crisis."""
+    for dialog in _pack():
+        for where, _lang, value in _texts(dialog):
+            assert "for the cause" not in value, f"{dialog.id}: {where}"
+            assert "pour la cause" not in value, f"{dialog.id}: {where}"
+    # ...it stays in the clinician's notes (the header of the file), for the review pack
+    assert "fight for the cause again" in (CONTENT / "dialogs" / "mental_state.yaml").read_text(
+        "utf-8"
+    )
+
+
+@pytest.mark.skipif(not _has_dialogs(), reason="no bundled dialogs yet")
+def test_french_uses_the_papers_vocabulary_everywhere() -> None:
+    avoid = ("référent du dossier", "réinsertion", "coordinateur responsable", "engagement réel")
+    french = [
+        f"{d.id}: {w}"
+        for d in _pack()
+        for w, lang, v in _texts(d)
+        if lang == "fr" and any(a in v.lower() for a in avoid)
+    ]
+    french += [k for k, v in _catalog("fr").items() if any(a in v.lower() for a in avoid)]
+    roles = yaml.safe_load((CONTENT / "contact_roles.yaml").read_text("utf-8"))["roles"]
+    french += [r for r, spec in roles.items() if any(a in str(spec).lower() for a in avoid)]
+    assert french == []
+    assert roles["case_owner"]["label"]["fr"] == "Responsable du dossier"
+    assert _catalog("fr")["relations.owner"] == "responsable du dossier"
+
+
+@pytest.mark.skipif(not _has_dialogs(), reason="no bundled dialogs yet")
+def test_crisis_menu_puts_danger_threats_and_mental_state_first() -> None:
+    crisis = load_library(CONTENT).library.get("crisis")
+    assert crisis is not None
+    first = crisis.nodes[crisis.start]
+    assert isinstance(first, QuestionNode)
+    assert [o.id for o in first.options[:3]] == ["sos", "threat", "mental"]
+
+
+@pytest.mark.skipif(not _has_dialogs(), reason="no bundled dialogs yet")
+def test_first_screens_of_crisis_dialogs_fit_a_mid_crisis_read() -> None:
+    for dialog in _pack():
+        if "crisis" not in dialog.tags:
+            continue
+        text = dialog.nodes[dialog.start].text
+        assert text is not None
+        for lang, value in text.values.items():
+            words = len(re.findall(r"\w[\w'’-]*", value))
+            assert words <= 60, f"{dialog.id} ({lang}): {words} words"
+
+
+@pytest.mark.skipif(not _has_dialogs(), reason="no bundled dialogs yet")
+def test_general_practice_is_marked_on_the_nodes_that_hold_it() -> None:
+    """The reviewing clinician sees exactly which passages are not from the paper."""
+    marked = {
+        (d.id, n.id) for d in _pack() for n in d.nodes.values() if GENERAL_PRACTICE in n.source
+    }
+    expected = {
+        ("mental_state", "suicide"),  # suicide first aid
+        ("mental_state", "emergency"),
+        ("mental_state", "low"),  # sleep and eating questions
+        ("mental_state", "strange"),  # psychosis first steps
+        ("hostile_behaviour", "cycle"),  # the hostility cycle
+        ("deescalation", "card"),  # de-escalation tips
+        ("trigger_rejection", "feels"),  # cognitive technique
+        ("threats_to_others", "first"),  # the violence branch, now its own dialog
+        ("threats_to_others", "vague"),
+        ("threats_to_others", "report"),
+    }
+    assert expected <= marked, sorted(expected - marked)
