@@ -15,6 +15,7 @@ from bot.errors import ConfigError
 from dialogs import ContactRole, Dialog, DialogSource, Library, load_contact_roles, load_library
 from dialogs.audience import may_open
 from dialogs.diagnostics import has_errors
+from dialogs.glossary import GLOSSARY_FILE, Glossary, load_glossary
 
 __all__ = ["DialogCatalog"]
 
@@ -22,9 +23,16 @@ logger = logging.getLogger(__name__)
 
 
 class DialogCatalog:
-    def __init__(self, library: Library, roles: dict[str, ContactRole]) -> None:
+    def __init__(
+        self,
+        library: Library,
+        roles: dict[str, ContactRole],
+        glossary: Glossary | None = None,
+    ) -> None:
         self._library = library
         self._roles = roles
+        #: the terms dialogs should avoid (content/glossary.yaml): drafts are checked with it
+        self.glossary = glossary
 
     @classmethod
     def from_content(cls, content_dir: Path) -> DialogCatalog:
@@ -33,7 +41,17 @@ class DialogCatalog:
         if has_errors(roles.diagnostics):
             first = roles.diagnostics[0]
             raise ConfigError(f"contact roles are invalid: {first}; run `relais dialogs check`")
-        loaded = load_library(content_dir / "dialogs", roles=set(roles.roles))
+        glossary = None
+        if (content_dir / GLOSSARY_FILE).is_file():
+            read = load_glossary(content_dir / GLOSSARY_FILE)
+            glossary = read.glossary
+            if has_errors(read.diagnostics):  # the good entries are kept
+                logger.error(
+                    "%d error(s) in the glossary: run `relais dialogs check %s`",
+                    sum(d.severity == "error" for d in read.diagnostics),
+                    content_dir,
+                )
+        loaded = load_library(content_dir / "dialogs", roles=set(roles.roles), glossary=glossary)
         errors = [d for d in loaded.diagnostics if d.severity == "error"]
         if errors:
             # A broken file never takes the bot down: it is left out, loudly.
@@ -43,7 +61,7 @@ class DialogCatalog:
                 len(errors),
                 content_dir,
             )
-        return cls(loaded.library, roles.roles)
+        return cls(loaded.library, roles.roles, glossary)
 
     # -- what the chat layer asks ---------------------------------------------------------
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dialogs import Dialog, Library, check_dialog, has_errors, load_dialog_text
 from dialogs.diagnostics import Diagnostic, sort_diagnostics
+from dialogs.glossary import Glossary
 from dialogs.testing import CheckOutcome, run_transcript_file, walk_dialog
 
 __all__ = [
@@ -63,15 +64,20 @@ def check_draft(
     library: Library,
     roles: Collection[str] | None,
     max_bytes: int,
+    glossary: Glossary | None = None,
 ) -> DraftCheck:
-    """Load (size, UTF-8, binary, alias bombs are diagnostics) and check against the library's
-    dialog ids (for `goto`) and the declared contact roles."""
+    """Load (size, UTF-8, binary, alias bombs are diagnostics) and check against the library
+    (goto targets; the paths of risk options and audiences through its dialogs, the draft in
+    place of its own), the declared contact roles and the glossary."""
     result = load_dialog_text(data, _source_name(file_name), max_bytes=max_bytes)
     diagnostics = list(result.diagnostics)
     dialog = result.dialog
     if dialog is not None:
         ids = {*library.ids(), dialog.id}
-        diagnostics.extend(check_dialog(dialog, roles=roles, dialog_ids=ids))
+        dialogs = {d.id: d for d in library} | {dialog.id: dialog}
+        diagnostics.extend(
+            check_dialog(dialog, roles=roles, dialog_ids=ids, dialogs=dialogs, glossary=glossary)
+        )
     return DraftCheck(dialog, sort_diagnostics(diagnostics))
 
 

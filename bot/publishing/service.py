@@ -188,6 +188,7 @@ class PublishingService(PublishingUseCases):
             data,
             file_name,
             library=self.dialogs.library,
+            glossary=self.dialogs.glossary,
             roles=self.contact_roles,
             max_bytes=self.config.publishing.max_file_bytes,
         )
@@ -474,6 +475,7 @@ class PublishingService(PublishingUseCases):
             draft.source,
             f"{draft.dialog_id}.yaml",
             library=self.dialogs.library,
+            glossary=self.dialogs.glossary,
             roles=self.contact_roles,
             max_bytes=len(draft.source.encode()) + 1,
         )

@@ -215,6 +215,7 @@ class PublishingUseCases(UseCases):
             data,
             file_name,
             library=self.dialogs.library,
+            glossary=self.dialogs.glossary,
             roles=self.contact_roles,
             max_bytes=self.config.publishing.max_file_bytes,
         )
@@ -439,6 +440,7 @@ class PublishingUseCases(UseCases):
             draft.source,
             f"{dialog_id}.yaml",
             library=self.dialogs.library,
+            glossary=self.dialogs.glossary,
             roles=self.contact_roles,
             max_bytes=max(self.config.publishing.max_file_bytes, len(draft.source.encode())),
         )
