@@ -8,6 +8,8 @@ c.<case_code>             pick a case for a pending note or check-in
 t.<tag>                   pick a tag for a quick note
 ci.<...>                  check-in actions (bot.checkins)
 pub.<...>                 publishing actions (review, approve, reject)
+sos                       what /sos does: the "Emergency contacts" button of crisis screens
+                          (bot.chat.crisis_help; it never expires)
 """
 
 from __future__ import annotations
