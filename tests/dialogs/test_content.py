@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -194,3 +195,29 @@ def test_general_practice_is_marked_on_the_nodes_that_hold_it() -> None:
         ("threats_to_others", "report"),
     }
     assert expected <= marked, sorted(expected - marked)
+
+
+def test_the_guides_worked_examples_check_clean_and_pass_their_transcripts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """content/README.md teaches with these files: they must stay right as the rules grow."""
+    guide = (CONTENT / "README.md").read_text("utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", guide, re.S)
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    dialogs = content / "dialogs"
+    written = set()
+    for block in blocks:
+        found = re.search(r"^(?:id|dialog): (\w+)$", block, re.M)
+        if found is None or not block.startswith(("# yaml-language-server", "dialog: ")):
+            continue
+        suffix = ".test.yaml" if block.startswith("dialog: ") else ".yaml"
+        (dialogs / f"{found.group(1)}{suffix}").write_text(block, "utf-8")
+        written.add(f"{found.group(1)}{suffix}")
+    assert {"refuses_to_leave.yaml", "refuses_to_leave.test.yaml"} <= written
+    assert "missed_appointment.yaml" in written
+    code = main(["dialogs", "check", str(content)])
+    out = "".join(capsys.readouterr())
+    assert code == 0, out
+    assert "0 errors, 0 warnings" in out
+    assert main(["dialogs", "test", str(content)]) == 0, capsys.readouterr().out
