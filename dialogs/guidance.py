@@ -56,7 +56,7 @@ FIRST_SCREEN_WORDS = 60
 #: as the engine: deeper gotos are skipped (they continue at their `next`)
 MAX_GOTO_DEPTH = 8
 _WAITING = (QuestionNode, InputNode, NoteNode, CheckinNode)
-_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_TAGS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _UNITS = (
     r"min(?:ute)?s?|h|hrs?|hours?|heures?|jours?|days?|weeks?|semaines?|mois|months?|ans|"
     r"years?|années?|times|fois|people|personnes|%|€|euros?|km|kg|ml|mg|cm|ème|e|th|st|nd|rd|"
@@ -228,7 +228,8 @@ def _at(lines: list[str], loc: Loc, value: str, offset: int) -> Loc:
 def count_words(text: str) -> int:
     """Words a person reads: runs of characters with a letter or a digit (a template value
     counts as one word)."""
-    return sum(1 for w in _TEMPLATE.sub(" x ", text).split() if any(c.isalnum() for c in w))
+    words = _without_templates(text, "x").split()
+    return sum(1 for w in words if any(c.isalnum() for c in w))
 
 
 def first_screen_words(dialog: Dialog, lang: str) -> tuple[int, Loc]:
@@ -362,15 +363,42 @@ class _Guidance:
                 )
 
 
-def _blank(found: re.Match[str]) -> str:
-    return re.sub(r"[^\n]", " ", found.group(0))
+def _without_templates(text: str, value: str = "") -> str:
+    """`text` with each {{ }}, {% %} and {# #} tag blanked out, in one pass (a regex would be
+    quadratic on a hostile text full of unclosed tags). `value` stands for each {{ }} (other
+    tags become a space); without it, each tag becomes as many spaces (same offsets, line
+    breaks kept)."""
+    out: list[str] = []
+    here = 0
+    while True:
+        start = text.find("{", here)
+        if start < 0 or start + 1 >= len(text):
+            break
+        close = _TAGS.get(text[start : start + 2])
+        end = text.find(close, start + 2) if close else -1
+        if end < 0:
+            if close:  # unclosed: the rest is text
+                break
+            out.append(text[here : start + 1])
+            here = start + 1
+            continue
+        end += 2
+        out.append(text[here:start])
+        tag = text[start:end]
+        if value:  # a value is a word; a control tag or a comment is nothing to read
+            out.append(f" {value} " if close == "}}" else " ")
+        else:
+            out.append("".join("\n" if c == "\n" else " " for c in tag))
+        here = end
+    out.append(text[here:])
+    return "".join(out)
 
 
 def _numbers(text: str) -> Iterator[re.Match[str]]:
     """Emergency numbers written in `text`: 112, 911, 999, 3114, 116 xxx standing alone; 15,
     17, 18, 110, 114, 115, 119 only a few words after a call word ("call", "appelez",
     "police", ...) or after another such number ("le 15 ou le 17")."""
-    text = _TEMPLATE.sub(_blank, text)  # same offsets, no numbers inside {{ }}
+    text = _without_templates(text)  # same offsets, no numbers inside {{ }}
     flagged_end = -1
     for found in _CANDIDATE.finditer(text):
         before = re.findall(r"\w+", text[max(0, found.start() - 60) : found.start()])

@@ -224,7 +224,9 @@ def _guidance(text: str, *others: str, glossary: str | None = None) -> list[tupl
         dialogs=library,
         glossary=terms,
     )
-    return [(d.code, d.loc.line, d.message) for d in result.diagnostics if d.code >= "RD100"]
+    return [
+        (d.code, d.loc.line, d.message) for d in result.diagnostics if "RD100" <= d.code < "RD120"
+    ]
 
 
 def _line(text: str, needle: str) -> int:
@@ -664,3 +666,24 @@ def test_goto_into_a_narrower_audience_warns() -> None:
     assert _guidance(_audience("sample", "mentor", goto="clinic"), _audience("clinic", "")) == []
     wider = _audience("clinic", "mentor, social_worker")
     assert _guidance(_audience("sample", "mentor", goto="clinic"), wider) == []
+
+
+def test_guidance_rules_stay_linear_on_hostile_texts() -> None:
+    """Unclosed template tags and long runs of digits and spaces cost one pass, not one per
+    character: a text of half a megabyte is checked in well under a second, not in hours."""
+    import time
+
+    from dialogs.guidance import count_words, first_screen_words
+
+    # (brackets closed by "]]": the YAML guard refuses deep nesting, not this)
+    hostile = "{{]]" * 60_000 + "{%]]" * 30_000 + ("15 " + " " * 1000) * 100 + "call 112"
+    text = dialog_yaml(f"first:\n  kind: end\n  text: |-\n    {hostile}", EN_HEADER)
+    began = time.monotonic()
+    found = _guidance(text)
+    assert time.monotonic() - began < 10
+    # an unclosed tag is text: 102 words on the first screen, and the number after a call word
+    assert [c for c, _, _ in found] == ["RD101", "RD104"]
+    assert count_words("What is {{ practitioner }} seeing? {% if x %}yes{% endif %}") == 5
+    loaded = load_paths([DATA / "full.yaml"]).library.get("full")
+    assert loaded is not None
+    assert first_screen_words(loaded, "en")[0] == 5
