@@ -61,8 +61,16 @@ async def test_enrol_crisis_sos_and_note_in_an_encrypted_dm(
     await mentor.say(room, "2")
     question = await mentor.next_message(room, timeout=10)
     assert "What happened" in question.body
+    # every screen of the crisis guide shows the way to the emergency contacts
+    assert question.body.endswith("Send /sos for emergency contacts.")
     await mentor.say(room, "Angry after the hearing")
     offer = await mentor.next_message(room, timeout=10)
+    assert "1. Yes" in offer.body
+    assert "3. Emergency contacts" in offer.body
+    await mentor.say(room, "3")
+    contacts = await mentor.next_message(room, timeout=10)
+    assert "EMERGENCY CONTACTS" in contacts.body
+    offer = await mentor.next_message(room, timeout=10)  # the same question, again
     assert "1. Yes" in offer.body
     await mentor.say(room, "yes")  # the option's text works as well as its number
     logged = await mentor.next_message(room, timeout=10)
