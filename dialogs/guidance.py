@@ -22,6 +22,7 @@ from dialogs.audience import open_to
 from dialogs.diagnostics import Diagnostic, Loc
 from dialogs.glossary import Glossary
 from dialogs.model import (
+    Branch,
     CheckinNode,
     ContactNode,
     Dialog,
@@ -81,7 +82,8 @@ _CALL_WORD = re.compile(
 )
 #: how many words before a short number may hold the call word ("appelez le 15")
 _CALL_WINDOW = 3
-#: a goto waiting for the dialog it runs to end: (calling dialog, where it may go on)
+#: a goto waiting for the dialog it runs to end: (calling dialog, where it may go on; "" = the
+#: calling dialog may end too)
 _Return = tuple[str, tuple[str, ...]]
 #: steps explored for the risk options of one dialog before giving up (gotos multiply paths)
 MAX_PLACES = 100_000
@@ -159,6 +161,8 @@ class _RiskPaths:
         if isinstance(node, GotoNode):
             target = self.dialogs.get(node.dialog)
             back = tuple(b.to for b in node.next)
+            if all(b.when is not None for b in node.next):  # none may hold (or no next)
+                back += ("",)
             if (
                 target is not None
                 and target.start in target.nodes
@@ -167,19 +171,28 @@ class _RiskPaths:
                 stack = (*place.stack, (place.dialog, back))
                 return None, [_Place(target.id, target.start, stack, screens)]
         if isinstance(node, QuestionNode):
+            ways: tuple[Option | Branch, ...] = node.options
             targets = tuple(o.next for o in node.options if o.next)
         elif isinstance(node, EndNode):
-            targets = ()
+            ways, targets = (), ()
         else:
-            targets = tuple(b.to for b in node.next)
-        if targets:
-            return None, [_Place(place.dialog, t, place.stack, screens) for t in targets]
-        # the running dialog is over: on at the goto that ran it, or the end of it all
+            ways, targets = node.next, tuple(b.to for b in node.next)
+        following = [_Place(place.dialog, t, place.stack, screens) for t in targets]
+        if following and any(way.when is None for way in ways):
+            return None, following
+        # every way has a condition (none may hold) or there is none: the dialog may be over
+        return self._finish(place, screens, following)
+
+    def _finish(
+        self, place: _Place, screens: int, following: list[_Place]
+    ) -> tuple[str | None, list[_Place]]:
+        """The running dialog may be over: on at the goto that ran it, or the end of it all."""
         stack = place.stack
         while stack:
             (caller, back), stack = stack[-1], stack[:-1]
-            if back:
-                return None, [_Place(caller, t, stack, screens) for t in back]
+            following = [*following, *(_Place(caller, t, stack, screens) for t in back if t)]
+            if back and "" not in back:
+                return None, following
         return "the dialog can end before any page or emergency contact", []
 
 

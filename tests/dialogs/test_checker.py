@@ -351,6 +351,28 @@ def test_an_input_loop_before_help_is_an_error() -> None:
     assert "go → again → go" in message
 
 
+def test_a_risk_path_whose_conditions_may_all_fail_can_end() -> None:
+    """The engine finishes a dialog when every option of a question is hidden, or no branch of
+    a `next` holds: with only conditional ways on, the path may end there."""
+    hidden = _risky(
+        """
+        go:
+          kind: question
+          text: "Is the person with you?"
+          options:
+            - {id: yes, label: "Yes", next: help, when: "lang == 'en'"}
+            - {id: no, label: "No", next: page, when: "lang == 'fr'"}
+        """
+    )
+    [(code, _line_no, message)] = _guidance(hidden)
+    assert code == "RD100"
+    assert "can end" in message
+    assert _guidance(hidden.replace(", when: \"lang == 'fr'\"", "")) == []
+    branches = _risky("go: {kind: message, text: x, next: [{when: \"lang == 'en'\", to: help}]}")
+    assert [c for c, _, _ in _guidance(branches)] == ["RD100"]
+    assert _guidance(branches.replace("}]}", "}, {to: page}]}")) == []
+
+
 def test_risk_paths_follow_gotos_into_the_library() -> None:
     helps = dialog_yaml(
         """
@@ -382,6 +404,9 @@ def test_risk_paths_follow_gotos_into_the_library() -> None:
     # ... unless the goto goes on to help when that dialog returns
     then_help = _risky("go: {kind: goto, dialog: talk, next: help}")
     assert _guidance(then_help, talks) == []
+    # a goto whose only way on is conditional: the dialog may end when it returns
+    maybe = _risky("go: {kind: goto, dialog: talk, next: [{when: \"lang == 'en'\", to: help}]}")
+    assert [c for c, _, _ in _guidance(maybe, talks)] == ["RD100"]
     # a goto into a dialog the library does not hold continues at its next, as in the engine
     assert [c for c, _, _ in _guidance(to_talk)] == ["RD100"]
 
