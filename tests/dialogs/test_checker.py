@@ -712,3 +712,16 @@ def test_guidance_rules_stay_linear_on_hostile_texts() -> None:
     loaded = load_paths([DATA / "full.yaml"]).library.get("full")
     assert loaded is not None
     assert first_screen_words(loaded, "en")[0] == 5
+
+
+def test_the_bundled_glossary_is_valid_and_found_for_the_content() -> None:
+    from dialogs.glossary import find_glossary, load_glossary
+
+    content = Path(__file__).resolve().parents[2] / "content"
+    found = find_glossary(content / "dialogs")
+    assert found == content / "glossary.yaml"
+    read = load_glossary(found)
+    assert [str(d) for d in read.diagnostics] == []
+    assert {t.lang for t in read.glossary.terms} == {"en", "fr"}
+    avoided = {t.avoid for t in read.glossary.terms}
+    assert {"personality disorder", "référent du dossier", "réinsertion"} <= avoided
