@@ -3,6 +3,9 @@
 Breadth-first over engine states: every option, yes and no, and for inputs a few answers built
 from the values the dialog's conditions compare with (and their neighbours for numbers), bounded
 in states; when the bound is hit, seeded random walks (the same every run) reach further.
+The whole walk takes at most `MAX_WALK_STEPS` engine steps (a 5 KB dialog of inputs compared
+with many values once took 98 s; 100,000 steps take seconds): past that it stops, and passes
+only if every node was seen.
 Fails if a path ends anywhere but an end, a contact or a goto handoff, if no answer moves an
 input on, or if a node is never visited.
 """
@@ -20,9 +23,11 @@ from dialogs.model import ContactNode, Dialog, EndNode, GotoNode, InputNode, Que
 from dialogs.state import SessionState
 from dialogs.transcripts import TEST_CONTEXT, TEST_NOW, CheckOutcome
 
-__all__ = ["MAX_WALK_STATES", "walk_dialog"]
+__all__ = ["MAX_WALK_STATES", "MAX_WALK_STEPS", "walk_dialog"]
 
 MAX_WALK_STATES = 20_000
+#: engine steps one walk may take (the bundled `crisis`, which visits every dialog, takes ~41,000)
+MAX_WALK_STEPS = 100_000
 RANDOM_WALKS = 500
 RANDOM_WALK_STEPS = 400
 _DEFAULT_ANSWERS = ("test answer", "5", "1", "10", "0", "2025-01-31", "yes", "no")
@@ -71,7 +76,11 @@ def _key(state: SessionState) -> str:
 
 
 def walk_dialog(
-    library: DialogSource, dialog: Dialog, *, max_states: int = MAX_WALK_STATES
+    library: DialogSource,
+    dialog: Dialog,
+    *,
+    max_states: int = MAX_WALK_STATES,
+    max_steps: int = MAX_WALK_STEPS,
 ) -> CheckOutcome:
     """Explore every path of a dialog (bounded); fail on an unsafe end or an unvisited node."""
     outcome = CheckOutcome(f"{dialog.id}: walk", dialog.loc, True)
@@ -112,13 +121,15 @@ def walk_dialog(
     queue: deque[SessionState] = deque([first.state])
     seen = {_key(first.state)}
     bounded = False
-    while queue and not problems:
+    steps = 0
+    while queue and not problems and steps < max_steps:
         state = queue.popleft()
         if state.ended:
             continue
         progressed = False
         for event in _events(library, state, answers):
             result = step(library, state, event, TEST_NOW)
+            steps += 1
             if result.error is not None or result.state is None:
                 continue
             progressed = True
@@ -134,18 +145,20 @@ def walk_dialog(
         if not progressed:
             problems.append(f"stuck at {state.dialog_id}/{state.node}: no choice or answer works")
     # too many states to explore them all: random walks (seeded: the same every run) go deeper
+    bounded = bounded or bool(queue)
     rng = random.Random(dialog.id)
     for _ in range(RANDOM_WALKS if bounded else 0):
-        if problems or all(n in visited for n in dialog.nodes):
+        if problems or steps >= max_steps or all(n in visited for n in dialog.nodes):
             break
         state = first.state
         for _ in range(RANDOM_WALK_STEPS):
-            if state.ended:
+            if state.ended or steps >= max_steps:
                 break
             events = _events(library, state, answers)
             rng.shuffle(events)
             for event in events:
                 result = step(library, state, event, TEST_NOW)
+                steps += 1
                 if result.error is None and result.state is not None:
                     note_result(result.visited, result.outputs)
                     state = result.state
@@ -156,6 +169,8 @@ def walk_dialog(
     missing = [n for n in dialog.nodes if n not in visited]
     if missing and not bounded:
         problems.append("never visited: " + ", ".join(missing))
+    elif missing and steps >= max_steps:
+        problems.append(f"never visited within {max_steps:,} steps: " + ", ".join(missing))
     elif missing:
         problems.append(f"never visited within {max_states:,} states: " + ", ".join(missing))
     if problems:
