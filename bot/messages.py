@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-__all__ = ["Button", "Document", "Incoming", "Reply", "ReplyKind"]
+__all__ = ["SOS_BUTTON", "Button", "Document", "Incoming", "Reply", "ReplyKind", "is_sos"]
 
 ReplyKind = Literal["notice", "text", "alert"]
 
@@ -65,3 +65,18 @@ class Reply:
     attachment: tuple[str, bytes] | None = None
     mention_user: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+
+
+#: the token of the "Emergency contacts" button under crisis screens (bot.chat.crisis_help)
+SOS_BUTTON = "sos"
+
+
+def is_sos(text: str | None = None, button: str | None = None) -> bool:
+    """`/sos`, `!sos` (Matrix), `/sos@RelaisBot` (with or without words after it), or a press of
+    the emergency button: what channels and the chat layer answer ahead of a busy chat's queue
+    (bot.chat.sos)."""
+    if button is not None:
+        return button == SOS_BUTTON
+    words = text.split(maxsplit=1) if text else []
+    head = words[0] if words else ""
+    return len(head) > 1 and head[0] in "/!" and head[1:].split("@", 1)[0].lower() == "sos"

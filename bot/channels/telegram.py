@@ -72,7 +72,7 @@ from bot.channels.telegram_webhook import NotStored, WebhookReceiver
 from bot.clock import Clock, SystemClock
 from bot.config import TelegramConfig
 from bot.errors import ConfigError
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming, Reply, is_sos
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -343,6 +343,9 @@ class TelegramChannel:
     # -- receiving -------------------------------------------------------------------------
 
     def _submit(self, key: str, update: Update) -> None:
+        if self._lanes is not None and self._lanes.busy(key) and _is_sos(update):
+            self._lanes.express(key, update)  # /sos never waits behind a slow turn
+            return
         if self._lanes is not None and not self._lanes.submit(key, update):
             # dropped on purpose (a flooding chat, logged and told): not replayed either
             self._answered.append(str(update.update_id))
@@ -662,3 +665,11 @@ def quiet_library_logs() -> None:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < floor:
             logger.setLevel(floor)
+
+
+def _is_sos(update: Update) -> bool:
+    """A typed /sos or a press of the emergency button."""
+    if update.callback_query is not None:
+        return is_sos(button=update.callback_query.data or "")
+    message = update.message
+    return message is not None and is_sos(message.text)

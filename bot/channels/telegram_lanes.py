@@ -87,6 +87,25 @@ class ChatLanes(Generic[T]):
             lane.task = asyncio.create_task(self._run(key, lane), name=f"telegram-lane-{key}")
         return True
 
+    def busy(self, key: str) -> bool:
+        """Whether the chat's lane is handling an update or has some queued."""
+        lane = self._lanes.get(key)
+        return lane is not None and (
+            bool(lane.pending) or (lane.task is not None and not lane.task.done())
+        )
+
+    def express(self, key: str, item: T) -> None:
+        """Handle `item` at once, beside the lane (not queued behind it, not paced): for /sos
+        while the chat's previous update is still being handled. Awaited by `drain`."""
+
+        async def run() -> None:
+            try:
+                await self._process(key, item)
+            except Exception:  # the processor reports its own errors
+                _log.exception("chat %s: express update processing failed", key)
+
+        self._spawn(run())
+
     async def drain(self, timeout: float) -> int:  # noqa: ASYNC109 (a bound, not a cancel)
         """Handle everything queued, without pacing; returns the number of updates abandoned
         (still queued or in progress) after `timeout` seconds."""

@@ -21,9 +21,10 @@ from bot.chat.crisis_help import SOS_TOKEN, needs_help_button, with_help
 from bot.chat.notes import NOTE_TAGS, NotesFlow
 from bot.chat.ports import ActorLike, SessionLike
 from bot.chat.session import ChatSession, Pending, Prompt
+from bot.chat.sos import SOS_ROLES, express_sos
 from bot.chat.tokens import dialog_token, parse_dialog_token
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.messages import Button, Incoming, Reply
+from bot.messages import Button, Incoming, Reply, is_sos
 from dialogs.audience import AudienceSource
 
 __all__ = ["CRISIS_DIALOG", "NOTE_TAGS", "ChatService"]
@@ -33,7 +34,6 @@ logger = logging.getLogger(__name__)
 CRISIS_DIALOG = "crisis"
 PREVIEW_CASE = "PREVIEW"
 _MAX_PREVIEWS = 200
-SOS_ROLES = ("emergency", "on_call_psychologist", "case_owner")
 #: engine refusals that mean "this button belongs to an older menu"
 _EXPIRED = frozenset({"stale_turn", "unknown_option", "expected_text", "no_session", "ended"})
 
@@ -46,6 +46,8 @@ class ChatService(NotesFlow):
     async def handle(self, incoming: Incoming) -> list[Reply]:
         key = (incoming.channel, incoming.chat_id)
         lock = self._locks.setdefault(key, asyncio.Lock())
+        if lock.locked() and is_sos(incoming.text, incoming.button):
+            return await express_sos(self, incoming)  # never behind a slow turn (bot.chat.sos)
         async with lock:
             try:
                 replies = await self._handle(incoming)
