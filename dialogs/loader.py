@@ -51,6 +51,8 @@ AUDIENCE_ROLES = ("mentor", "social_worker", "psychologist", "coordinator", "adm
 NOTE_TAGS = ("progress", "relapse", "trigger", "concern", "contact", "decision")
 STATUSES = ("draft", "published")
 VALIDATE_TYPES = ("text", "number", "date")
+#: the longest answer an input may ask for or accept (`min_length`, `max_length`)
+MAX_INPUT_LENGTH = 65_536
 
 _TOP_KEYS = {
     "id": True, "title": True, "summary": False, "audience": False, "tags": False,
@@ -189,6 +191,10 @@ def _read_validation(r: YamlReader, node: yaml.Node) -> Validation:
             if number is not None:
                 if key.endswith("length") and number < 0:
                     r.add(value_node, "RD045", f"{key} cannot be negative")
+                    continue
+                if key.endswith("length") and number > MAX_INPUT_LENGTH:
+                    # the walk types answers of min_length characters: 2e9 was 2 GB of memory
+                    r.add(value_node, "RD045", f"{key} is at most {MAX_INPUT_LENGTH:,}")
                     continue
                 values[key] = number
     for low, high in (("min_length", "max_length"), ("min", "max")):

@@ -19,6 +19,7 @@ from dialogs.engine import step
 from dialogs.events import Choose, Ended, Event, Output, Start, Text
 from dialogs.expr import literals
 from dialogs.library import DialogSource
+from dialogs.loader import MAX_INPUT_LENGTH
 from dialogs.model import ContactNode, Dialog, EndNode, GotoNode, InputNode, QuestionNode
 from dialogs.state import SessionState
 from dialogs.transcripts import TEST_CONTEXT, TEST_NOW, CheckOutcome
@@ -54,7 +55,7 @@ def _answers(dialog: Dialog) -> list[str]:
                 if bound is not None:
                     found.add(str(int(bound)) if float(bound).is_integer() else str(bound))
             if rule.min_length:
-                found.add("x" * max(rule.min_length, 1))
+                found.add("x" * min(max(rule.min_length, 1), MAX_INPUT_LENGTH))
     return sorted(found) + [a for a in _DEFAULT_ANSWERS if a not in found]
 
 

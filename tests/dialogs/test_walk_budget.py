@@ -8,7 +8,7 @@ import time
 from dialogs import Library
 from dialogs.testing import walk_dialog
 from dialogs.walk import MAX_WALK_STEPS
-from tests.dialogs.helpers import load
+from tests.dialogs.helpers import check, load
 
 
 def _many_paths(inputs: int, values: int) -> str:
@@ -42,3 +42,16 @@ def test_the_budget_leaves_room_for_a_dialog_that_visits_every_other() -> None:
     library = Library()
     dialog = library.add(load(_many_paths(2, 3), "many.yaml"))
     assert walk_dialog(library, dialog, max_steps=MAX_WALK_STEPS).passed
+
+
+def test_input_lengths_are_bounded_at_load() -> None:
+    """The walk types an answer of `min_length` characters: 2,000,000,000 was 2 GB of memory
+    while a draft was merely checked."""
+    text = (
+        "id: big\ntitle: Big\nstart: a\nnodes:\n  a:\n    kind: input\n    text: Name?\n"
+        "    var: n\n    validate: {min_length: 2000000000, max_length: 70000}\n    next: done\n"
+        "  done: {kind: end}\n"
+    )
+    found = {(d.code, d.loc.line, d.message) for d in check(text, "big.yaml")}
+    assert ("RD045", 9, "min_length is at most 65,536") in found
+    assert ("RD045", 9, "max_length is at most 65,536") in found

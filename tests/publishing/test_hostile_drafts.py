@@ -35,6 +35,12 @@ ASK = """  ask:
         ),
         (TIPS.replace("Talk to someone.", "{{ ''.__class__ }}"), ":31:", "RD121"),
         (TIPS + ASK.replace("PATTERN", r"(\w+)\1"), ":40:", "RD125"),
+        # the walk typed an answer of min_length characters: 2 GB
+        (
+            TIPS + ASK.replace("{pattern: 'PATTERN'}", "{min_length: 2000000000}"),
+            ":40:",
+            "RD045",
+        ),
     ],
 )
 async def test_a_hostile_draft_is_refused_located_and_nothing_is_kept(
