@@ -52,11 +52,13 @@ from dialogs.state import Frame, SessionState
 from dialogs.templates import is_template, render
 from dialogs.validation import validate_input
 
-__all__ = ["MAX_AUTO_STEPS", "MAX_GOTO_DEPTH", "SOS_ROLES", "current_prompt", "step"]
+__all__ = ["MAX_AUTO_STEPS", "MAX_GOTO_DEPTH", "MAX_SAY", "SOS_ROLES", "current_prompt", "step"]
 
 SOS_ROLES = ("emergency", "on_call_psychologist")
 MAX_AUTO_STEPS = 500
 MAX_GOTO_DEPTH = 8
+#: the most characters one Say gathers from the texts met on the way (four Telegram messages)
+MAX_SAY = 16_384
 _EMPTY: tuple[Output, ...] = ()
 
 
@@ -137,9 +139,17 @@ class _Run:
         return source
 
     def say(self, value: TextValue | None) -> None:
-        text = self.text(value)
-        if text:
-            self.pending.append(text)
+        self.add_pending(self.text(value))
+
+    def add_pending(self, text: str) -> None:
+        """Queue a text for the next Say; past MAX_SAY characters in all, the rest is cut (a
+        stored dialog is not checked: 500 message nodes of 8 KiB were 4 MB in one message)."""
+        if not text:
+            return
+        room = MAX_SAY - sum(len(p) + 2 for p in self.pending)
+        if room <= 0:
+            return
+        self.pending.append(text if len(text) <= room else text[: max(room - 1, 0)] + "…")
 
     def flush(self) -> None:
         if self.pending:
@@ -249,7 +259,7 @@ class _Run:
 
     def prompt(self, node: Node) -> Say | None:
         text = self.text(node.text)
-        if text:
+        if text:  # the question itself is never cut (a text is at most MAX_OUTPUT)
             self.pending.append(text)
         body = "\n\n".join(self.pending)
         self.pending = []

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from dialogs import Library, Say, Start, Text, step
+from dialogs.engine import MAX_SAY
 from dialogs.template_rules import template_rules
 from dialogs.templates import MAX_OUTPUT, render, unavailable_text
 from tests.dialogs.helpers import NOW, check, dialog_yaml, library, load
@@ -244,3 +245,38 @@ def test_relais_dialogs_check_gives_a_diagnostic_not_a_traceback(
     assert "Traceback" not in result.stderr
     assert f"{path}:6:" in result.stdout
     assert f" {code} error: " in result.stdout
+
+
+def test_one_message_gathers_at_most_max_say_characters() -> None:
+    """A stored dialog (not checked) looping over message nodes of 8 KiB: the engine stops
+    after MAX_AUTO_STEPS nodes, and what it says is cut at MAX_SAY, not 4 MB in one message."""
+    text = dialog_yaml(
+        """
+        first: {kind: message, text: {en: "{{ practitioner }}", fr: b}, next: second}
+        second: {kind: message, text: {en: "{{ practitioner }}", fr: b}, next: first}
+        """
+    )
+    lib = Library()
+    lib.add(load(text))
+    result = step(lib, None, Start("sample", "en", {"practitioner": "x" * 9000}), NOW)
+    said = [o for o in result.outputs if isinstance(o, Say)]
+    assert said
+    assert sum(len(o.text) for o in said) <= MAX_SAY
+    assert said[0].text.endswith("…")
+
+
+def test_the_question_itself_is_never_cut() -> None:
+    chain = "\n".join(
+        f"m{i}: {{kind: message, text: {{en: '{'y' * 4000}', fr: b}}, next: m{i + 1}}}"
+        for i in range(6)
+    )
+    text = dialog_yaml(
+        "first: {kind: message, text: {en: a, fr: b}, next: m0}\n"
+        + chain
+        + "\nm6: {kind: question, text: {en: 'Which one?', fr: b},"
+        " options: [{id: a, label: {en: A, fr: A}, next: done}]}\ndone: {kind: end}"
+    )
+    result = step(library(text), None, Start("sample"), NOW)
+    (say,) = [o for o in result.outputs if isinstance(o, Say)]
+    assert say.text.endswith("Which one?")
+    assert len(say.text) <= MAX_SAY + len("\n\nWhich one?")
