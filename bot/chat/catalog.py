@@ -6,6 +6,7 @@ language falls back to English; a missing key everywhere is a programming error 
 
 from __future__ import annotations
 
+import string
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ class Catalog:
                 raise ConfigError(f"cannot read message catalog {path}: {exc.strerror}") from exc
             except tomllib.TOMLDecodeError as exc:
                 raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+            _check_fields(path, messages[lang])
         return cls(messages)
 
     def text(self, lang: str, key: str, **values: object) -> str:
@@ -55,3 +57,27 @@ class Catalog:
         """The bot's command menu (command, description) for a language."""
         table = self.messages[_DEFAULT]["commands"]
         return [(name, self.label(lang, "commands", name)) for name in table]
+
+
+def _check_fields(path: Path, table: dict[str, Any], where: str = "") -> None:
+    """Every `{...}` of a message is a plain name, as `{name}`: no format spec (`{name:>999999999}`
+    builds a gigabyte), conversion, attribute or item access (`{name.__class__}`)."""
+    for key, value in table.items():
+        if isinstance(value, dict):
+            _check_fields(path, value, f"{where}{key}.")
+            continue
+        if not isinstance(value, str):
+            continue
+        try:
+            fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(value)]
+        except ValueError as exc:
+            raise ConfigError(f"{path}: {where}{key}: {exc} (write {{{{ for a brace)") from exc
+        for field_name, spec, conversion in fields:
+            if field_name is None:
+                continue
+            if not field_name.isidentifier() or spec or conversion:
+                raise ConfigError(
+                    f"{path}: {where}{key}: {{{field_name}{'!' + conversion if conversion else ''}"
+                    f"{':' + spec if spec else ''}}} is not allowed: a message inserts values "
+                    "as {name} only"
+                )
