@@ -16,13 +16,16 @@ contacts and then the screen the practitioner was on, so the dialog goes on.
 from __future__ import annotations
 
 import dialogs as dl
+from bot.messages import SOS_BUTTON
 from dialogs.guidance import leads_to_emergency
 from dialogs.model import QuestionNode
 
 __all__ = ["CRISIS_TAG", "SOS_TOKEN", "needs_help_button", "with_help"]
 
 CRISIS_TAG = "crisis"
-SOS_TOKEN = "sos"
+#: the button's token (defined beside the message model: channels answer it ahead of a busy
+#: chat's queue, as they do /sos)
+SOS_TOKEN = SOS_BUTTON
 #: channels whose buttons are pressed, not typed as numbers
 _NATIVE_BUTTONS = frozenset({"telegram"})
 
