@@ -39,7 +39,12 @@ def test_bundled_dialogs_pass_their_tests(capsys: pytest.CaptureFixture[str]) ->
 
 # -- what a reviewing clinician would check, for the whole bundled pack --------------------
 
-EMERGENCY_NUMBER = re.compile(r"(?<![\w/.,-])(112|15|17|18|911|999)(?![\w/.,-])")
+# 112, 911, 999 anywhere; the French 15, 17, 18 when a call word comes just before them
+EMERGENCY_NUMBER = re.compile(
+    r"(?<![\w/.,-])(?:112|911|999)(?![\w/.,-])"
+    r"|(?:call|dial|appel\w*|compose\w*|faites|le|the|number|numéro|samu|police)\W{1,3}(?:15|17|18)\b",
+    re.IGNORECASE,
+)
 GENERAL_PRACTICE = "not from the RAN paper"
 
 
