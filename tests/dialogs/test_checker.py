@@ -4,6 +4,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dialogs import load_library, load_paths
 from dialogs.diagnostics import sort_diagnostics
@@ -725,3 +727,38 @@ def test_the_bundled_glossary_is_valid_and_found_for_the_content() -> None:
     assert {t.lang for t in read.glossary.terms} == {"en", "fr"}
     avoided = {t.avoid for t in read.glossary.terms}
     assert {"personality disorder", "référent du dossier", "réinsertion"} <= avoided
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.data())
+def test_guidance_rules_never_raise_on_damaged_dialogs(data: st.DataObject) -> None:
+    """Lines of a dialog with risk options, gotos and block texts dropped, duplicated or
+    edited: the guidance rules report located diagnostics, never an exception."""
+    from dialogs.checker import check_dialog_text
+    from dialogs.diagnostics import CODES
+    from dialogs.glossary import load_glossary_text
+
+    base = _risky(_ask("go", "second") + _ask("second", "help")).replace(
+        'text: "Who is with the person?"',
+        "text: |-\n        Call 112 or le 15.\n        A personality disorder {{ x",
+    )
+    lines = base.splitlines()
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        action = data.draw(st.sampled_from(["drop", "dup", "edit"]))
+        if action == "drop":
+            del lines[i]
+        elif action == "dup":
+            lines.insert(i, lines[i])
+        else:
+            junk = data.draw(st.text(alphabet="ab:{}[]-'\"|> #%0159\n", max_size=8))
+            pos = data.draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:pos] + junk + lines[i][pos:]
+        if not lines:
+            break
+    text = "\n".join(lines) + "\n"
+    glossary = load_glossary_text(GLOSSARY).glossary
+    result = check_dialog_text(text, "sample.yaml", dialogs={}, glossary=glossary)
+    for diagnostic in result.diagnostics:
+        assert diagnostic.code in CODES
+        assert 0 <= diagnostic.loc.line <= len(text.splitlines()) + 1
