@@ -48,6 +48,7 @@ from nio import (
     LoginResponse,
     MegolmEvent,
     RoomMemberEvent,
+    RoomMessageText,
     SyncResponse,
     WhoamiResponse,
 )
@@ -68,7 +69,7 @@ from bot.channels.matrix_state import (
 from bot.clock import Clock, SystemClock
 from bot.config import MatrixConfig
 from bot.errors import RelaisError
-from bot.messages import Reply
+from bot.messages import Reply, is_sos
 
 __all__ = ["DEFAULT_UNDECRYPTABLE_TEXT", "MatrixChannel", "MatrixChannelError"]
 
@@ -130,6 +131,9 @@ class MatrixChannel:
         self._sync_task: asyncio.Task[None] | None = None
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._queues: dict[str, asyncio.Queue[tuple[Event, _Batch]]] = {}
+        #: rooms whose worker is handling an event, and the /sos handled beside them
+        self._handling: set[str] = set()
+        self._express: set[asyncio.Task[None]] = set()
         self._batches: deque[_Batch] = deque()
         self._late_keys: LateKeys | None = None
         self._invites: dict[str, int] = {}  # room id -> invite timestamp (ms), to join
@@ -224,12 +228,14 @@ class MatrixChannel:
         queues = list(self._queues.values())
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*(q.join() for q in queues)), drain_timeout)
-        for worker in self._workers.values():
+        for worker in [*self._workers.values(), *self._express]:
             worker.cancel()
-        for worker in self._workers.values():
+        for worker in [*self._workers.values(), *self._express]:
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
         self._workers.clear()
+        self._express.clear()
+        self._handling.clear()
         self._queues.clear()
         self._batches.clear()
         self._synced.clear()
@@ -349,7 +355,10 @@ class MatrixChannel:
             for event in info.timeline.events:
                 if self._should_handle(room_id, event, initial):
                     batch.remaining += 1
-                    self._queue(room_id).put_nowait((event, batch))
+                    if room_id in self._handling and _is_sos(event):
+                        self._handle_beside(room_id, event, batch)  # never behind a slow turn
+                    else:
+                        self._queue(room_id).put_nowait((event, batch))
             await self._check_room_size(room_id)
         self.late_keys.retry()
         self._save_tokens()
@@ -415,9 +424,27 @@ class MatrixChannel:
             self._workers[room_id] = asyncio.create_task(self._worker(room_id, queue))
         return queue
 
+    def _handle_beside(self, room_id: str, event: Event, batch: _Batch) -> None:
+        """Handle a /sos at once, beside the room's busy worker (bot.chat.sos answers it
+        without waiting for the conversation's lock)."""
+
+        async def run() -> None:
+            try:
+                await self._handle_event(room_id, event)
+            except Exception:
+                logger.exception("matrix: handling event %s in %s failed", event.event_id, room_id)
+            batch.remaining -= 1
+            if self._state is not None:
+                self._save_tokens()
+
+        task = asyncio.create_task(run())
+        self._express.add(task)
+        task.add_done_callback(self._express.discard)
+
     async def _worker(self, room_id: str, queue: asyncio.Queue[tuple[Event, _Batch]]) -> None:
         while True:
             event, batch = await queue.get()
+            self._handling.add(room_id)
             try:
                 await self._handle_event(room_id, event)
             except asyncio.CancelledError:
@@ -426,6 +453,8 @@ class MatrixChannel:
                 raise
             except Exception:
                 logger.exception("matrix: handling event %s in %s failed", event.event_id, room_id)
+            finally:
+                self._handling.discard(room_id)
             batch.remaining -= 1
             queue.task_done()
             if self._state is not None:
@@ -526,3 +555,8 @@ class MatrixChannel:
         except NETWORK_ERRORS:
             return True  # cannot tell now: let the send retry
         return bool(list(olm.device_store.active_user_devices(user_id)))
+
+
+def _is_sos(event: Event) -> bool:
+    """A decrypted (or plain) text message that is /sos or !sos."""
+    return isinstance(event, RoomMessageText) and is_sos(event.body)
