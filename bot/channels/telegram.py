@@ -343,8 +343,12 @@ class TelegramChannel:
     # -- receiving -------------------------------------------------------------------------
 
     def _submit(self, key: str, update: Update) -> None:
-        if self._lanes is not None and self._lanes.busy(key) and _is_sos(update):
-            self._lanes.express(key, update)  # /sos never waits behind a slow turn
+        if (
+            self._lanes is not None
+            and self._lanes.busy(key)
+            and _is_sos(update)
+            and self._lanes.express(key, update)  # /sos never waits behind a slow turn
+        ):
             return
         if self._lanes is not None and not self._lanes.submit(key, update):
             # dropped on purpose (a flooding chat, logged and told): not replayed either

@@ -60,6 +60,7 @@ class ChatLanes(Generic[T]):
         self._lanes: dict[str, _Lane[T]] = {}
         self._draining = asyncio.Event()
         self._side_tasks: set[asyncio.Task[None]] = set()
+        self._express_keys: set[str] = set()
         self.dropped = 0
 
     def backlog(self, key: str) -> int:
@@ -94,17 +95,24 @@ class ChatLanes(Generic[T]):
             bool(lane.pending) or (lane.task is not None and not lane.task.done())
         )
 
-    def express(self, key: str, item: T) -> None:
+    def express(self, key: str, item: T) -> bool:
         """Handle `item` at once, beside the lane (not queued behind it, not paced): for /sos
-        while the chat's previous update is still being handled. Awaited by `drain`."""
+        while the chat's previous update is still being handled. One at a time per chat: False
+        (nothing done) while the chat's previous express item runs. Awaited by `drain`."""
+        if key in self._express_keys:
+            return False
+        self._express_keys.add(key)
 
         async def run() -> None:
             try:
                 await self._process(key, item)
             except Exception:  # the processor reports its own errors
                 _log.exception("chat %s: express update processing failed", key)
+            finally:
+                self._express_keys.discard(key)
 
         self._spawn(run())
+        return True
 
     async def drain(self, timeout: float) -> int:  # noqa: ASYNC109 (a bound, not a cancel)
         """Handle everything queued, without pacing; returns the number of updates abandoned
