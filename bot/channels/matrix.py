@@ -134,6 +134,7 @@ class MatrixChannel:
         #: rooms whose worker is handling an event, and the /sos handled beside them
         self._handling: set[str] = set()
         self._express: set[asyncio.Task[None]] = set()
+        self._beside: set[str] = set()  # rooms with a /sos handled beside (one at a time)
         self._batches: deque[_Batch] = deque()
         self._late_keys: LateKeys | None = None
         self._invites: dict[str, int] = {}  # room id -> invite timestamp (ms), to join
@@ -236,6 +237,7 @@ class MatrixChannel:
         self._workers.clear()
         self._express.clear()
         self._handling.clear()
+        self._beside.clear()
         self._queues.clear()
         self._batches.clear()
         self._synced.clear()
@@ -355,7 +357,11 @@ class MatrixChannel:
             for event in info.timeline.events:
                 if self._should_handle(room_id, event, initial):
                     batch.remaining += 1
-                    if room_id in self._handling and _is_sos(event):
+                    if (
+                        room_id in self._handling
+                        and room_id not in self._beside
+                        and _is_sos(event)
+                    ):
                         self._handle_beside(room_id, event, batch)  # never behind a slow turn
                     else:
                         self._queue(room_id).put_nowait((event, batch))
@@ -433,10 +439,13 @@ class MatrixChannel:
                 await self._handle_event(room_id, event)
             except Exception:
                 logger.exception("matrix: handling event %s in %s failed", event.event_id, room_id)
+            finally:
+                self._beside.discard(room_id)
             batch.remaining -= 1
             if self._state is not None:
                 self._save_tokens()
 
+        self._beside.add(room_id)
         task = asyncio.create_task(run())
         self._express.add(task)
         task.add_done_callback(self._express.discard)
