@@ -145,6 +145,9 @@ class CheckinsConfig:
     poll_interval: timedelta = timedelta(seconds=30)
     #: messages sent at once; each one in flight at a crash may reach Telegram twice
     send_concurrency: int = 8
+    #: a message whose sends fail is retried with backoff for this long (and at least 3 times)
+    #: before it is given up and the case owner and coordinators are told
+    retry_for: timedelta = timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.channels.base import Channel, SendResult
+from bot.checkins import delivery
 from bot.checkins import escalation as esc
 from bot.checkins.notify import (
     LATE_AFTER,
@@ -59,9 +60,6 @@ log = logging.getLogger(__name__)
 
 #: a downtime summary waits this long for the rest of the catch-up to be merged into it
 SUMMARY_HOLD = timedelta(minutes=1)
-#: after this many failed attempts a message is given up and its escalation moves on
-MAX_ATTEMPTS = 8
-_ESCALATING_KINDS = frozenset({"remind", "escalate", "page"})
 
 
 @dataclass(slots=True)
@@ -77,10 +75,6 @@ class TickReport:
     @property
     def busy(self) -> bool:
         return bool(self.materialised or self.summarised or self.steps or self.sent)
-
-
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
 
 
 class CheckinDispatcher:
@@ -245,23 +239,35 @@ class CheckinDispatcher:
                     steps.append((occ, chain, step, "timeout"))
             report.steps += await apply_locked_steps(tx, look, steps)
 
-    async def _unreachable(self, item: repo.OutboxItem, now: datetime) -> None:
-        """The recipient of an escalating message cannot be reached: move on at once."""
-        if item.occurrence_id is None or item.kind not in _ESCALATING_KINDS:
-            return
+    async def _move_on(self, item: repo.OutboxItem, final: str | None, now: datetime) -> None:
+        """The recipient of a message cannot be reached: an escalation moves on to the next
+        person at once; a message given up for good (`final`: failed | unreachable) is told to
+        the case owner and the coordinators (`bot.checkins.delivery`)."""
         async with self.db.transaction(now) as tx:
-            occ = await repo.get_occurrence(tx.conn, occurrence_id=item.occurrence_id)
-            if occ is None or occ.status != "waiting":
-                return
-            chain = esc.Chain.from_json(occ.escalation_chain)
-            levels = [
-                i for i, t in enumerate(chain.targets) if t.practitioner_id == item.practitioner_id
-            ]
-            if not levels:
-                return
-            step = esc.unreachable(chain, state_of(occ), levels[0], now)
-            if step.notify:
-                await apply_step(tx, occ, chain, step, reason="unreachable")
+            notified: list[str] = []
+            occ = (
+                await repo.get_occurrence(tx.conn, occurrence_id=item.occurrence_id)
+                if item.occurrence_id and item.kind in delivery.ESCALATING_KINDS
+                else None
+            )
+            if occ is not None and occ.status == "waiting":
+                chain = esc.Chain.from_json(occ.escalation_chain)
+                levels = [
+                    i
+                    for i, t in enumerate(chain.targets)
+                    if t.practitioner_id == item.practitioner_id
+                ]
+                step = (
+                    esc.unreachable(chain, state_of(occ), levels[0], now)
+                    if levels
+                    else esc.Step(state_of(occ))
+                )
+                if step.notify and await apply_step(tx, occ, chain, step, reason="unreachable"):
+                    notified = [
+                        n.target.practitioner_id for n in step.notify if n.target.practitioner_id
+                    ]
+            if final is not None:
+                await delivery.alert_undelivered(tx, item, status=final, notified=notified)
 
     # -- 3. outbox -> channels --------------------------------------------------------------
 
@@ -315,7 +321,7 @@ class CheckinDispatcher:
                         outcome.dead.append(ident)
                         continue
                     outcome.status, outcome.error = "failed", f"{ident.channel}:failed"
-                    if item.attempts < 3:
+                    if item.kind not in delivery.FAILOVER_KINDS and item.failures < 2:
                         break  # retry later on the same channel rather than risk two copies
                 if outcome.status == "unreachable" and not_running:
                     outcome.status, outcome.error = "failed", "channel_not_running"
@@ -338,7 +344,7 @@ class CheckinDispatcher:
                 batch.append(done.get_nowait())
             recorded += len(batch)
             now = self.clock.now()
-            moved_on: list[repo.OutboxItem] = []
+            moved_on: list[tuple[repo.OutboxItem, str | None]] = []
             try:
                 if not broken:
                     moved_on = await self._record_batch(batch, now, report)
@@ -348,31 +354,57 @@ class CheckinDispatcher:
             finally:
                 for out in batch:
                     out.recorded.set()
-            for item in moved_on:
-                await self._unreachable(item, now)
+            for item, final in moved_on:
+                try:
+                    await self._move_on(item, final, now)
+                except Exception as exc:  # retried: the next failure of the message moves on
+                    log.exception("outbox %s: could not move on (%s)", item.id, type(exc).__name__)
 
     async def _record_batch(
         self, batch: list[_Outcome], now: datetime, report: TickReport
-    ) -> list[repo.OutboxItem]:
-        moved_on: list[repo.OutboxItem] = []
+    ) -> list[tuple[repo.OutboxItem, str | None]]:
+        """Record each outcome. Returns the messages whose recipient could not be reached,
+        with `failed` / `unreachable` when the message is given up for good (else None: it is
+        retried, and only its escalation moves on)."""
+        moved_on: list[tuple[repo.OutboxItem, str | None]] = []
         async with self.db.transaction(now) as tx:
+            statuses = await repo.occurrence_statuses(
+                tx.conn,
+                ids=[o.item.occurrence_id for o in batch if o.item.occurrence_id],
+            )
             for out in batch:
                 for ident in out.dead:
                     await tx.people.set_identity_unreachable(
                         channel=ident.channel, user_id=ident.user_id, unreachable=True
                     )
                 item = out.item
-                if out.status == "failed" and item.attempts < MAX_ATTEMPTS:
-                    await repo.finish_outbox(
-                        tx.conn,
-                        outbox_id=item.id,
-                        owner=self.process_id,
-                        status="pending",
+                useful = True
+                if out.status == "failed":
+                    failures = item.failures + 1
+                    occ_status = statuses.get(item.occurrence_id or "")
+                    useful = occ_status is None or occ_status in delivery.USEFUL_OCCURRENCE
+                    if not delivery.give_up(
+                        failures=failures,
+                        created_at=item.created_at,
                         now=now,
-                        retry_at=now + _backoff(item.attempts),
-                        error=out.error,
-                    )
-                    continue
+                        retry_for=self.config.retry_for,
+                        useful=useful,
+                    ):
+                        await repo.finish_outbox(
+                            tx.conn,
+                            outbox_id=item.id,
+                            owner=self.process_id,
+                            status="pending",
+                            now=now,
+                            retry_at=now + delivery.backoff(failures),
+                            error=out.error,
+                            failure=True,
+                        )
+                        if item.kind in delivery.FAILOVER_KINDS:
+                            moved_on.append((item, None))
+                        continue
+                    if not useful:
+                        out.error = f"{out.error};no longer needed"
                 await repo.finish_outbox(
                     tx.conn,
                     outbox_id=item.id,
@@ -381,17 +413,19 @@ class CheckinDispatcher:
                     now=now,
                     channel=out.channel,
                     error=out.error,
+                    failure=out.status == "failed",
                 )
                 if out.status == "sent":
                     report.sent += 1
                     report.by_kind[item.kind] = report.by_kind.get(item.kind, 0) + 1
+                    continue
+                log.warning("outbox %s: given up, %s (%s)", item.id, out.status, item.kind)
+                if out.status == "unreachable":
+                    report.unreachable += 1
                 else:
-                    log.info("outbox %s: %s (%s)", item.id, out.status, item.kind)
-                    moved_on.append(item)
-                    if out.status == "unreachable":
-                        report.unreachable += 1
-                    else:
-                        report.failed += 1
+                    report.failed += 1
+                if useful:  # a message no longer needed is given up without an alert
+                    moved_on.append((item, out.status))
         return moved_on
 
     async def _send(
