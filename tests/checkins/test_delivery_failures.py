@@ -5,13 +5,18 @@ On a real database with the fake clock and recording channels (`tests.checkins.c
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import Relais
 from bot.checkins.dispatcher import TickReport
+from bot.cli import main
 from bot.clock import FakeClock
 from storage import checkins_repo as repo
 from storage.models import OutboxRow
@@ -167,3 +172,42 @@ async def test_a_fallback_without_chat_identity_is_told_to_the_coordinators(
         alert = team.take(who, "fallback contact has no chat account")
         assert "Case K-7F3A" in alert.reply.text
     team.assert_quiet()
+
+
+async def test_relais_deliveries_lists_every_message_with_its_status(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    team.telegram.failing.add("t-mentor")
+    await weekly(team)
+    await team.run_until(at_paris(2026, 1, 5, 11, 0))
+    msg = team.take(team.owner, "Missed check-in")
+    await team.run_until(at_paris(2026, 1, 5, 11, 1))
+    (row,) = await _outbox(team, "remind")
+    config = tmp_path / "relais.toml"
+    config.write_text(
+        f'data_dir = "{team.relais.config.data_dir}"\n'
+        f'[storage]\nurl = "{team.relais.config.database_url()}"\n',
+        encoding="utf-8",
+    )
+
+    async def cli(*argv: str) -> list[dict[str, Any]]:
+        code = await asyncio.to_thread(main, ["--config", str(config), "deliveries", *argv])
+        assert code == 0
+        return list(json.loads(capsys.readouterr().out))
+
+    listed = {d["kind"]: d for d in await cli("--since", "3650d", "--json")}
+    assert listed["remind"]["status"] == "queued"
+    assert listed["remind"]["reason"] == "telegram:failed"
+    assert listed["remind"]["failures"] == row.failures > 0
+    assert listed["remind"]["case_code"] == CASE
+    assert listed["escalate"]["status"] == "sent"
+    assert listed["escalate"]["channel"] == "telegram"
+    failed = await cli("--since", "3650d", "--failed", "--json")
+    assert [d["kind"] for d in failed] == ["remind"]
+    await team.service.handle_button(team.owner, token(msg.reply.buttons, "ack"))
+    await team.run_until(at_paris(2026, 1, 5, 12, 0))
+    listed = {d["kind"]: d for d in await cli("--since", "3650d", "--json")}
+    assert listed["escalate"]["status"] == "acknowledged"
+    assert listed["remind"]["status"] == "failed"
+    assert listed["remind"]["reason"] == "telegram:failed;no longer needed"
+    assert "Missed" not in json.dumps(listed)  # statuses and codes, never a message's text
