@@ -20,6 +20,7 @@ from bot.chat.core import Turn
 from bot.chat.notes import NOTE_TAGS, NotesFlow
 from bot.chat.ports import ActorLike, SessionLike
 from bot.chat.session import ChatSession, Pending, Prompt
+from bot.chat.status import render_status
 from bot.chat.tokens import dialog_token, parse_dialog_token
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.messages import Button, Incoming, Reply
@@ -203,6 +204,10 @@ class ChatService(NotesFlow):
                 if self.checkins is None:
                     return [self._text(turn, "checkin_unavailable")]
                 return await self.checkins.handle_command(turn.actor, argument)
+            case "status":
+                status = await self.backend.team_status(turn.actor)
+                channels = self.checkins.enabled_channels() if self.checkins else []
+                return [render_status(self.catalog, turn.lang, turn.actor, status, channels)]
             case "preview" if self.publishing is not None:
                 return await self.start_preview(turn, argument)
             case (
