@@ -19,11 +19,12 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from bot.checkins import escalation as esc
 from bot.checkins.alerts import ALERT_KIND, tell_coordinators
-from bot.checkins.notify import Lookups
+from bot.checkins.notify import Lookups, apply_step, state_of
 from bot.checkins.texts import text
 from storage import checkins_repo as repo
-from storage.tx import Tx
+from storage.tx import Database, Tx
 
 __all__ = [
     "ALERT_KIND",
@@ -33,6 +34,7 @@ __all__ = [
     "alert_undelivered",
     "backoff",
     "give_up",
+    "move_on",
 ]
 
 log = logging.getLogger(__name__)
@@ -130,3 +132,32 @@ async def alert_undelivered(
     if not alerted and not notified:
         log.error("outbox %s: given up (%s) and nobody else could be told", item.id, status)
     return alerted
+
+
+async def move_on(db: Database, item: repo.OutboxItem, final: str | None, now: datetime) -> None:
+    """The recipient of a message cannot be reached: an escalation moves on to the next
+    person at once; a message given up for good (`final`: failed | unreachable) is told to
+    the case owner and the coordinators."""
+    async with db.transaction(now) as tx:
+        notified: list[str] = []
+        occ = (
+            await repo.get_occurrence(tx.conn, occurrence_id=item.occurrence_id)
+            if item.occurrence_id and item.kind in ESCALATING_KINDS
+            else None
+        )
+        if occ is not None and occ.status == "waiting":
+            chain = esc.Chain.from_json(occ.escalation_chain)
+            levels = [
+                i for i, t in enumerate(chain.targets) if t.practitioner_id == item.practitioner_id
+            ]
+            step = (
+                esc.unreachable(chain, state_of(occ), levels[0], now)
+                if levels
+                else esc.Step(state_of(occ))
+            )
+            if step.notify and await apply_step(tx, occ, chain, step, reason="unreachable"):
+                notified = [
+                    n.target.practitioner_id for n in step.notify if n.target.practitioner_id
+                ]
+        if final is not None:
+            await alert_undelivered(tx, item, status=final, notified=notified)

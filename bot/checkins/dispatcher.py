@@ -28,7 +28,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.channels.base import Channel, SendResult
@@ -38,28 +38,23 @@ from bot.checkins.notify import (
     LATE_AFTER,
     Lookups,
     apply_locked_steps,
-    apply_step,
     freeze_reminder_chain,
     quiet_hours_of,
     state_of,
 )
-from bot.checkins.outbox import decode_payload, payload_meta, queue_message, replace_message
+from bot.checkins.outbox import decode_payload
 from bot.checkins.quiet_hours import delivery_time
 from bot.checkins.recurrence import next_occurrence
-from bot.checkins.texts import text
+from bot.checkins.summary import summarise
 from bot.clock import Clock
 from bot.config import CheckinsConfig
 from bot.messages import Reply
 from storage import checkins_repo as repo
-from storage.models import new_id
-from storage.tx import Database, Tx
+from storage.tx import Database
 
 __all__ = ["CheckinDispatcher", "TickReport"]
 
 log = logging.getLogger(__name__)
-
-#: a downtime summary waits this long for the rest of the catch-up to be merged into it
-SUMMARY_HOLD = timedelta(minutes=1)
 
 
 @dataclass(slots=True)
@@ -186,32 +181,7 @@ class CheckinDispatcher:
             report.materialised += await repo.insert_occurrences(tx.conn, rows=occurrences)
             await repo.advance_schedules(tx.conn, rows=advanced, now=now)
             for pid, codes in missed.items():
-                await self._summarise(tx, look, pid, codes)
-
-    async def _summarise(self, tx: Tx, look: Lookups, pid: str, codes: list[str]) -> None:
-        """One summary per practitioner for the check-ins too old to remind (older than
-        `late_window`): merged into the practitioner's summary while it is still queued, which
-        is held back a little so that a catch-up in several batches gives one message."""
-        person = await look.person(pid)
-        lang = person.language if person else "en"
-        pending = await repo.pending_message(tx.conn, practitioner_id=pid, kind="summary")
-        if pending is not None:
-            meta = payload_meta(tx.keys, pending)
-            count = int(meta.get("n", 0)) + len(codes)
-            cases = sorted({*meta.get("cases", []), *codes})
-            reply = Reply(text(lang, "summary", n=count, cases=", ".join(cases)), kind="alert")
-            if await replace_message(tx, pending, reply, {"n": count, "cases": cases}):
-                return
-        cases = sorted(set(codes))
-        await queue_message(
-            tx,
-            key=f"summary.{pid}.{new_id()}",
-            practitioner_id=pid,
-            kind="summary",
-            reply=Reply(text(lang, "summary", n=len(codes), cases=", ".join(cases)), kind="alert"),
-            not_before=tx.now + SUMMARY_HOLD,
-            meta={"n": len(codes), "cases": cases},
-        )
+                await summarise(tx, look, pid, codes)
 
     # -- 2. occurrences -> escalation steps -------------------------------------------------
 
@@ -238,36 +208,6 @@ class CheckinDispatcher:
                 if step.notify or step.state != state_of(occ):
                     steps.append((occ, chain, step, "timeout"))
             report.steps += await apply_locked_steps(tx, look, steps)
-
-    async def _move_on(self, item: repo.OutboxItem, final: str | None, now: datetime) -> None:
-        """The recipient of a message cannot be reached: an escalation moves on to the next
-        person at once; a message given up for good (`final`: failed | unreachable) is told to
-        the case owner and the coordinators (`bot.checkins.delivery`)."""
-        async with self.db.transaction(now) as tx:
-            notified: list[str] = []
-            occ = (
-                await repo.get_occurrence(tx.conn, occurrence_id=item.occurrence_id)
-                if item.occurrence_id and item.kind in delivery.ESCALATING_KINDS
-                else None
-            )
-            if occ is not None and occ.status == "waiting":
-                chain = esc.Chain.from_json(occ.escalation_chain)
-                levels = [
-                    i
-                    for i, t in enumerate(chain.targets)
-                    if t.practitioner_id == item.practitioner_id
-                ]
-                step = (
-                    esc.unreachable(chain, state_of(occ), levels[0], now)
-                    if levels
-                    else esc.Step(state_of(occ))
-                )
-                if step.notify and await apply_step(tx, occ, chain, step, reason="unreachable"):
-                    notified = [
-                        n.target.practitioner_id for n in step.notify if n.target.practitioner_id
-                    ]
-            if final is not None:
-                await delivery.alert_undelivered(tx, item, status=final, notified=notified)
 
     # -- 3. outbox -> channels --------------------------------------------------------------
 
@@ -356,7 +296,7 @@ class CheckinDispatcher:
                     out.recorded.set()
             for item, final in moved_on:
                 try:
-                    await self._move_on(item, final, now)
+                    await delivery.move_on(self.db, item, final, now)
                 except Exception as exc:  # retried: the next failure of the message moves on
                     log.exception("outbox %s: could not move on (%s)", item.id, type(exc).__name__)
 
