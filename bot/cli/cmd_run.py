@@ -12,6 +12,7 @@ from bot.channels.console import ConsoleChannel
 from bot.config import Config, load_config
 from bot.logsafe import SafeFormatter
 from bot.runtime import Runtime, build_channels, open_runtime, serve
+from bot.secretfiles import refuse_insecure
 
 __all__ = ["register"]
 
@@ -69,6 +70,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _serve(config: Config, *, console: bool) -> int:
+    refuse_insecure(config)  # keys, tokens, passwords: readable by their owner only
     runtime = await open_runtime(config)
     try:
         channels = build_channels(runtime)
