@@ -25,6 +25,7 @@ __all__ = [
     "Config",
     "KeysConfig",
     "MatrixConfig",
+    "MetricsConfig",
     "PublishingConfig",
     "RetentionConfig",
     "Secret",
@@ -165,6 +166,15 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsConfig:
+    #: "host:port" of the /healthz and /metrics endpoint; empty = off. Keep it local.
+    listen: str = ""
+    #: /healthz fails when a channel has not synced or polled, or the check-in dispatcher has
+    #: not ticked, for this long
+    stale_after: timedelta = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_dir: str = "relais-data"
     content_dir: str = ""
@@ -178,6 +188,7 @@ class Config:
     checkins: CheckinsConfig = CheckinsConfig()
     publishing: PublishingConfig = PublishingConfig()
     retention: RetentionConfig = RetentionConfig()
+    metrics: MetricsConfig = MetricsConfig()
     source: str = ""
 
     # -- derived values ---------------------------------------------------------------------

@@ -96,6 +96,8 @@ class CheckinDispatcher:
         self._lock = asyncio.Lock()
         #: set on shutdown: a tick ends after the batch in progress
         self.stopping = False
+        #: when the last tick ended without an error (health: the dispatcher is alive)
+        self.last_tick_at: datetime | None = None
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -115,6 +117,7 @@ class CheckinDispatcher:
                 after = (report.materialised, report.summarised, report.steps, report.sent)
                 if after == before and report.unreachable + report.failed == before_out:
                     break
+        self.last_tick_at = self.clock.now()
         return report
 
     async def next_wakeup(self) -> datetime | None:
