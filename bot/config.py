@@ -26,6 +26,7 @@ __all__ = [
     "KeysConfig",
     "MatrixConfig",
     "MetricsConfig",
+    "OperationsConfig",
     "PublishingConfig",
     "RetentionConfig",
     "Secret",
@@ -175,11 +176,22 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class OperationsConfig:
+    #: called (HTTP GET) every heartbeat_interval while Relais is healthy (healthchecks.io,
+    #: a GoAlert heartbeat, Uptime Kuma push): a monitor elsewhere alarms when the calls stop.
+    #: Empty = no heartbeat. Treat it as a secret if the URL holds a token (RELAIS_HEARTBEAT_URL).
+    heartbeat_url: str = ""
+    heartbeat_interval: timedelta = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_dir: str = "relais-data"
     content_dir: str = ""
     default_language: str = "en"
     log_level: str = "INFO"
+    #: "json": one JSON object per log line (log shippers); "text": plain lines
+    log_format: str = "text"
     storage: StorageConfig = StorageConfig()
     keys: KeysConfig = KeysConfig()
     telegram: TelegramConfig = TelegramConfig()
@@ -189,6 +201,7 @@ class Config:
     publishing: PublishingConfig = PublishingConfig()
     retention: RetentionConfig = RetentionConfig()
     metrics: MetricsConfig = MetricsConfig()
+    operations: OperationsConfig = OperationsConfig()
     source: str = ""
 
     # -- derived values ---------------------------------------------------------------------
@@ -212,6 +225,10 @@ class Config:
         if self.storage.url:
             return self.storage.url
         return f"sqlite:///{(self.data_path / 'relais.db').resolve()}"
+
+    @property
+    def heartbeat_url(self) -> str:
+        return os.environ.get("RELAIS_HEARTBEAT_URL", "").strip() or self.operations.heartbeat_url
 
     @property
     def telegram_token(self) -> Secret:
@@ -249,6 +266,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "storage.sqlite_synchronous": ("normal", "full"),
     "default_language": ("en", "fr"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "log_format": ("text", "json"),
 }
 
 

@@ -87,6 +87,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "w_other": "message",
         "why_failed": "the chat service kept failing",
         "why_unreachable": "they cannot be reached on any chat",
+        "downtime": (
+            "Relais was down for {duration} (from {since} to {until}). Since it restarted, "
+            "{late} check-in reminders of your team were sent late and {summarised} missed ones "
+            "were summarised to the practitioners."
+        ),
     },
     "fr": {
         "reminder": "Point de suivi à faire : dossier {case}",
@@ -166,6 +171,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "w_other": "message",
         "why_failed": "la messagerie était en échec",
         "why_unreachable": "la personne est injoignable sur toutes ses messageries",
+        "downtime": (
+            "Relais a été arrêté pendant {duration} (de {since} à {until}). Depuis son "
+            "redémarrage, {late} rappels de point de suivi de votre équipe ont été envoyés en "
+            "retard et {summarised} points manqués ont été récapitulés aux praticiens."
+        ),
     },
 }
 
