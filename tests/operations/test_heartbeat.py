@@ -6,15 +6,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 
+from bot.clock import FakeClock
+from bot.config import Config, StorageConfig
 from bot.operations.downtime import tell_downtime
 from bot.operations.health import Health
 from bot.operations.heartbeat import Heartbeat, last_alive, mark_alive
-from tests.checkins.conftest import Team, at_paris
+from bot.operations.wiring import Operations
+from bot.runtime import open_runtime
+from tests.checkins.conftest import Team, at_paris, build_team
 from tests.checkins.test_dispatch import weekly
 
 
@@ -135,3 +140,35 @@ async def test_after_a_downtime_each_coordinator_is_told_once(team: Team) -> Non
     assert await tell_downtime(team.relais.db, down_since=down_since, restarted=restarted) == 2
     await team.tick()  # the same downtime again (a retry): nobody is told twice
     team.assert_quiet()
+
+
+async def test_a_restarted_relais_tells_the_coordinators_once_caught_up(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wiring `relais run` uses (`Operations`): the previous run's last "alive" record, the
+    dispatcher's catch-up tick, then the notice, delivered by the dispatcher."""
+    for name in ("RELAIS_DATABASE_URL", "RELAIS_KEYS", "RELAIS_AUDIT_SECRET", "RELAIS_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    config = Config(data_dir=str(tmp_path / "data"), storage=StorageConfig(url=sqlite_url))
+    clock.set(datetime(2026, 1, 4, 12, 0, tzinfo=UTC))
+    runtime = await open_runtime(config, clock)
+    try:
+        team = await build_team(runtime.relais, clock)
+        mark_alive(config.data_path, clock.now())
+        clock.advance(timedelta(hours=3))  # Relais was down three hours
+        ops = Operations(runtime)
+        await runtime.checkins.start({"telegram": team.telegram, "matrix": team.matrix})
+        await ops.start([])
+        for _ in range(200):
+            if team.matrix.sent:
+                break
+            await asyncio.sleep(0.05)
+        await ops.stop()
+        await runtime.checkins.stop()
+        msg = team.take(team.coordinator, "Relais was down for 3 h 0 min")
+        assert "0 check-in reminders of your team were sent late" in msg.reply.text
+        team.take(team.owner, "Relais was down for 3 h 0 min")
+        team.assert_quiet()
+        assert last_alive(config.data_path) == clock.now()  # this run records that it is alive
+    finally:
+        await runtime.close()
