@@ -179,6 +179,8 @@ class ChatService(NotesFlow):
                 replies = [self._text(turn, "help")]
                 if turn.actor.roles & {"psychologist", "admin"}:
                     replies.append(self._text(turn, "help_psychologist"))
+                if turn.actor.roles & {"coordinator", "admin"}:
+                    replies.append(self._text(turn, "help_coordinator"))
                 return replies
             case "sos":
                 return await self._sos(turn)

@@ -78,6 +78,8 @@ async def test_status_shows_channels_failed_deliveries_and_waiting_pages(
 
         [refused] = await alex.say("/status")
         assert "not allowed" in refused.text
+        assert "/status" in (await cora.say("/help"))[-1].text
+        assert all("/status" not in r.text for r in await alex.say("/help"))
 
         await cora.say("/lang fr")
         [reply] = await cora.say("/status")
