@@ -11,7 +11,8 @@ source of truth) and the injected clock:
    rota). Messages are queued in the outbox in the same transaction as the step;
 3. deliver: outbox messages are claimed under a lease, sent on the recipient's channels with
    their idempotency key, and recorded immediately after each send. A recipient unreachable on
-   every channel moves the escalation on at once.
+   every channel moves the escalation on at once; a failed send is retried while useful, then
+   given up loudly (`bot.checkins.delivery`).
 
 Several processes may tick against one PostgreSQL database: claims use row locks with SKIP
 LOCKED and compare-and-set updates, and inserts are idempotent on natural keys (see
