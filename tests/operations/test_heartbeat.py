@@ -172,3 +172,19 @@ async def test_a_restarted_relais_tells_the_coordinators_once_caught_up(
         assert last_alive(config.data_path) == clock.now()  # this run records that it is alive
     finally:
         await runtime.close()
+
+
+async def test_a_downtime_longer_than_the_late_window_counts_the_summarised(team: Team) -> None:
+    await weekly(team)
+    down_since = team.clock.now()  # Sunday 12:00
+    team.clock.set(at_paris(2026, 1, 8, 10, 0))  # back on Thursday: Monday's is > 48 h old
+    restarted = team.clock.now()
+    await team.tick()
+    team.clock.advance(timedelta(minutes=1))  # the summary waits a minute for the catch-up
+    await team.tick()
+    team.take(team.mentor, "While Relais was offline, 1 check-ins were missed")
+    assert await tell_downtime(team.relais.db, down_since=down_since, restarted=restarted) == 2
+    await team.tick()
+    for who in (team.owner, team.coordinator):
+        msg = team.take(who, "Relais was down for 3 d 21 h 0 min")
+        assert "0 check-in reminders of your team were sent late and 1 missed" in msg.reply.text
