@@ -211,3 +211,21 @@ async def test_relais_deliveries_lists_every_message_with_its_status(
     assert listed["remind"]["status"] == "failed"
     assert listed["remind"]["reason"] == "telegram:failed;no longer needed"
     assert "Missed" not in json.dumps(listed)  # statuses and codes, never a message's text
+
+
+async def test_an_escalation_failing_everywhere_goes_to_the_next_person_at_once(
+    team: Team,
+) -> None:
+    await weekly(team)
+    await team.run_until(at_paris(2026, 1, 5, 9, 0))
+    team.take(team.mentor, "Check-in due")
+    team.telegram.failing.add("t-owner")  # the owner's only channel fails
+    await team.run_until(at_paris(2026, 1, 5, 11, 0))
+    msg = team.take(team.coordinator, "cannot be reached")
+    assert msg.at == at_paris(2026, 1, 5, 11, 0)  # not two hours later
+    team.telegram.failing.clear()  # the owner's copy is still retried, and arrives
+    await team.run_until(at_paris(2026, 1, 5, 11, 5))
+    team.take(team.owner, "Missed check-in")
+    await team.run_until(at_paris(2026, 1, 5, 13, 0))
+    team.take(team.fallback, "Missed check-in")
+    team.assert_quiet()
