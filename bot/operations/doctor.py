@@ -5,7 +5,8 @@ it. No secret, name or text typed by a person is ever printed: paths, settings, 
 Checks: configuration valid; secret files readable by their owner only; schema current; keys
 present and able to decrypt a sample; the audit chain verifies; each enabled channel reachable
 with its credentials (Telegram getMe; Matrix: the homeserver answers, and whoami with the
-stored access token is the bot's own account and device; cross-signing is not checked); the
+stored access token is the bot's own device, with its encryption keys published; cross-signing
+is reported, not required); the
 contacts directory has a fallback contact and every on-call role has someone on call now (per
 team); disk space of the data directory; the clock agrees with the homeserver's (Date header).
 """
@@ -278,6 +279,24 @@ def _matrix_login(config: Config) -> Credentials | None:
         return None
 
 
+def _device_keys(keys: Any, user: str, device: str) -> Finding:
+    """The bot's device must have published its encryption keys (else nobody can send it an
+    encrypted message); cross-signing is reported, not required."""
+    published = isinstance(keys, dict) and device in keys.get("device_keys", {}).get(user, {})
+    if not published:
+        return Finding(
+            "matrix device",
+            "fail",
+            f"device {device} has no encryption keys on the homeserver",
+            "start `relais run`: it publishes them (or delete the Matrix store to log in anew)",
+        )
+    signed = isinstance(keys, dict) and user in keys.get("master_keys", {})
+    return _ok(
+        "matrix device",
+        f"encryption keys published; cross-signing {'set up' if signed else 'not set up'}",
+    )
+
+
 async def _matrix(config: Config, now: datetime) -> list[Finding]:
     if not config.matrix.enabled:
         return []
@@ -287,13 +306,15 @@ async def _matrix(config: Config, now: datetime) -> list[Finding]:
         async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
             status, _, headers = await _get(session, f"{server}/_matrix/client/versions")
             login = _matrix_login(config)
-            who = None
+            who, keys = None, None
             if login is not None:
-                who = await _get(
-                    session,
-                    f"{server}/_matrix/client/v3/account/whoami",
-                    headers={"Authorization": f"Bearer {login.access_token}"},
-                )
+                auth = {"Authorization": f"Bearer {login.access_token}"}
+                api = f"{server}/_matrix/client/v3"
+                who = await _get(session, f"{api}/account/whoami", headers=auth)
+                if who[0] == 200:
+                    query = {"device_keys": {login.user_id: [login.device_id]}}
+                    async with session.post(f"{api}/keys/query", json=query, headers=auth) as resp:
+                        keys = await resp.json(content_type=None) if resp.status == 200 else None
     except (aiohttp.ClientError, TimeoutError) as exc:
         return [
             Finding(
@@ -328,6 +349,7 @@ async def _matrix(config: Config, now: datetime) -> list[Finding]:
             )
         else:
             out.append(_ok("matrix", f"homeserver reachable, logged in (device {device})"))
+            out.append(_device_keys(keys, login.user_id, login.device_id))
     else:
         out.append(
             Finding(

@@ -59,6 +59,7 @@ async def test_matrix_health_and_doctor(
     assert code == 0, findings
     assert findings["matrix"]["message"].startswith("homeserver reachable, logged in (device ")
     assert findings["clock"]["status"] == "ok"
+    assert findings["matrix device"]["message"].startswith("encryption keys published")
 
     await asyncio.to_thread(synapse.stop)
     try:

@@ -214,7 +214,9 @@ async def test_disk_space_low(
     assert "Relais may stop writing" in failing(findings)["disk"]["message"]
 
 
-async def _homeserver(skew: timedelta, token: str, user: str, device: str) -> web.AppRunner:
+async def _homeserver(
+    skew: timedelta, token: str, user: str, device: str, *, published: bool = True
+) -> web.AppRunner:
     async def versions(request: web.Request) -> web.Response:
         date = format_datetime(datetime.now(UTC) + skew, usegmt=True)
         return web.json_response({"versions": ["v1.11"]}, headers={"Date": date})
@@ -224,9 +226,18 @@ async def _homeserver(skew: timedelta, token: str, user: str, device: str) -> we
             return web.json_response({"errcode": "M_UNKNOWN_TOKEN"}, status=401)
         return web.json_response({"user_id": user, "device_id": device})
 
+    async def keys(request: web.Request) -> web.Response:
+        wanted = (await request.json())["device_keys"]
+        found = {
+            u: {d: {"keys": {}} for d in ds if d == device and published}
+            for u, ds in wanted.items()
+        }
+        return web.json_response({"device_keys": found})
+
     app = web.Application()
     app.router.add_get("/_matrix/client/versions", versions)
     app.router.add_get("/_matrix/client/v3/account/whoami", whoami)
+    app.router.add_post("/_matrix/client/v3/keys/query", keys)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -257,6 +268,27 @@ async def test_matrix_session_and_clock(
         code, findings = await install.doctor(capsys)
         checks = {f["check"]: f for f in findings}
         assert checks["matrix"]["message"] == "homeserver reachable, logged in (device DEV1)"
+        assert checks["matrix device"]["message"] == (
+            "encryption keys published; cross-signing not set up"
+        )
+        runner_keys = await _homeserver(timedelta(0), "tok", "@relais:x", "DEV1", published=False)
+        try:  # the bot's device lost its encryption keys on the homeserver
+            install.write(
+                f'[matrix]\nenabled = true\nhomeserver = "http://127.0.0.1:'
+                f'{runner_keys.addresses[0][1]}"\nuser_id = "@relais:x"\n'
+            )
+            code, findings = await install.doctor(capsys)
+        finally:
+            await runner_keys.cleanup()
+        assert code == 1
+        checks = {f["check"]: f for f in findings}
+        assert checks["matrix device"]["message"] == (
+            "device DEV1 has no encryption keys on the homeserver"
+        )
+        install.write(
+            f'[matrix]\nenabled = true\nhomeserver = "http://127.0.0.1:{port}"\n'
+            'user_id = "@relais:x"\n'
+        )
         (store / "credentials.json").write_text(json.dumps({**creds, "access_token": "old"}))
         code, findings = await install.doctor(capsys)
         assert (
