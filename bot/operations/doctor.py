@@ -6,9 +6,9 @@ Checks: configuration valid; secret files readable by their owner only; schema c
 present and able to decrypt a sample; the audit chain verifies; each enabled channel reachable
 with its credentials (Telegram getMe; Matrix: the homeserver answers, and whoami with the
 stored access token is the bot's own device, with its encryption keys published; cross-signing
-is reported, not required); the
-contacts directory has a fallback contact and every on-call role has someone on call now (per
-team); disk space of the data directory; the clock agrees with the homeserver's (Date header).
+is reported, not required); the contacts directory has a fallback contact and every on-call
+role has someone on call now (per team); disk space of the data directory; the clock agrees
+with the homeserver's (Date header).
 """
 
 from __future__ import annotations
