@@ -87,7 +87,10 @@ async def test_backup_while_running_then_restore_on_a_fresh_directory(
     assert len(before) > 5
     assert len(committed) > len(after)  # the bot went on writing after the backup
     key_file = relais.config.data_path / "keys" / "encryption.keys"
-    assert key_file.read_bytes() not in backup.read_bytes()
+    audit_secret = relais.config.data_path / "keys" / "audit.secret"
+    for secret in (key_file, audit_secret):  # neither the keys nor the audit secret
+        assert secret.read_text().strip().encode() not in backup.read_bytes()
+    assert f"audit secret: {audit_secret}" in out
     async with relais.db.connect() as conn:
         sent_before = set(
             (
