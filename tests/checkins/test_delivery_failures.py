@@ -211,6 +211,14 @@ async def test_relais_deliveries_lists_every_message_with_its_status(
     assert listed["remind"]["status"] == "failed"
     assert listed["remind"]["reason"] == "telegram:failed;no longer needed"
     assert "Missed" not in json.dumps(listed)  # statuses and codes, never a message's text
+    code = await asyncio.to_thread(
+        main, ["--config", str(config), "deliveries", "--failed", "--since", "3650d"]
+    )
+    assert code == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert "  failed       remind         K-7F3A" in line
+    assert f"to {team.mentor.practitioner_id}" in line
+    assert line.endswith("telegram:failed;no longer needed")
 
 
 async def test_an_escalation_failing_everywhere_goes_to_the_next_person_at_once(
