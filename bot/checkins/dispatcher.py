@@ -334,7 +334,7 @@ class CheckinDispatcher:
                         retry_for=self.config.retry_for,
                         useful=useful,
                     ):
-                        await repo.finish_outbox(
+                        retried = await repo.finish_outbox(
                             tx.conn,
                             outbox_id=item.id,
                             owner=self.process_id,
@@ -344,12 +344,12 @@ class CheckinDispatcher:
                             error=out.error,
                             failure=True,
                         )
-                        if item.kind in delivery.FAILOVER_KINDS:
+                        if retried and item.kind in delivery.FAILOVER_KINDS:
                             moved_on.append((item, None))
                         continue
                     if not useful:
                         out.error = f"{out.error};no longer needed"
-                await repo.finish_outbox(
+                recorded = await repo.finish_outbox(
                     tx.conn,
                     outbox_id=item.id,
                     owner=self.process_id,
@@ -359,6 +359,8 @@ class CheckinDispatcher:
                     error=out.error,
                     failure=out.status == "failed",
                 )
+                if not recorded and out.status != "sent":
+                    continue  # our lease ran out: another process holds the message now
                 if out.status == "sent":
                     report.sent += 1
                     report.by_kind[item.kind] = report.by_kind.get(item.kind, 0) + 1
