@@ -27,11 +27,12 @@ async def tell_coordinators(
     *,
     key: str,
     team_id: str | None,
-    render: Callable[[str], str],
+    render: Callable[[str, str], str],
     extra: Iterable[str | None] = (),
     exclude: Iterable[str | None] = (),
 ) -> list[str]:
-    """Queue `render(language)` to the team's coordinators and the `extra` people, minus
+    """Queue `render(language, time_zone)` to the team's coordinators and the `extra` people,
+    minus
     `exclude`. Returns who was alerted (in order: `extra` first)."""
     people: list[str] = [p for p in extra if p]
     if team_id is not None:
@@ -47,7 +48,10 @@ async def tell_coordinators(
             key=f"{key}.{pid}",
             practitioner_id=pid,
             kind=ALERT_KIND,
-            reply=Reply(render(person.language if person else "en"), kind="alert"),
+            reply=Reply(
+                render(person.language, person.time_zone) if person else render("en", "UTC"),
+                kind="alert",
+            ),
         )
         alerted.append(pid)
     return alerted

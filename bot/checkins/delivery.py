@@ -106,7 +106,7 @@ async def alert_undelivered(
     who = await look.name(item.practitioner_id) if item.practitioner_id else "-"
     why = "why_unreachable" if status == "unreachable" else "why_failed"
 
-    def render(lang: str) -> str:
+    def render(lang: str, _zone: str) -> str:
         values = {"what": text(lang, _what(item.kind)), "who": who, "why": text(lang, why)}
         if case is None:
             return text(lang, "undelivered_nocase", **values)

@@ -330,7 +330,7 @@ async def _notify(
             requester = await look.person(occ.requested_by)
             team = requester.team_id if requester else None
 
-        def render(lang: str) -> str:
+        def render(lang: str, _zone: str) -> str:
             if code is None:
                 return text(lang, "fallback_unreached_nocase")
             return text(lang, "fallback_unreached", case=code)

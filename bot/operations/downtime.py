@@ -52,16 +52,15 @@ async def tell_downtime(db: Database, *, down_since: datetime, restarted: dateti
         look = Lookups(tx)
         told = 0
         key = f"downtime.{int(down_since.timestamp())}"
-        values = {
-            "duration": _duration(restarted - down_since),
-            "since": local_time(down_since, "UTC") + " UTC",
-            "until": local_time(restarted, "UTC") + " UTC",
-        }
+        duration = _duration(restarted - down_since)
         for team in teams:
             counts = {"late": late[team], "summarised": summarised[team]}
 
-            def render(lang: str, counts: dict[str, int] = counts) -> str:
-                return text(lang, "downtime", **values, **counts)
+            def render(lang: str, zone: str, counts: dict[str, int] = counts) -> str:
+                since, until = local_time(down_since, zone), local_time(restarted, zone)
+                return text(
+                    lang, "downtime", duration=duration, since=since, until=until, **counts
+                )
 
             alerted = await tell_coordinators(
                 tx, look, key=f"{key}.{team}", team_id=team, render=render

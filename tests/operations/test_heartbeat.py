@@ -135,7 +135,7 @@ async def test_after_a_downtime_each_coordinator_is_told_once(team: Team) -> Non
     await team.tick()
     for who in (team.owner, team.coordinator):
         msg = team.take(who, "Relais was down for 20 h 30 min")
-        assert "(from Sun 04 Jan 12:00 UTC to Mon 05 Jan 08:30 UTC)" in msg.reply.text
+        assert "(from Sun 04 Jan 13:00 to Mon 05 Jan 09:30)" in msg.reply.text
         assert "1 check-in reminders of your team were sent late and 0 missed" in msg.reply.text
     assert await tell_downtime(team.relais.db, down_since=down_since, restarted=restarted) == 2
     await team.tick()  # the same downtime again (a retry): nobody is told twice
