@@ -13,6 +13,7 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
 - operator (command line): create_invite, revoke, list_practitioners, ensure_team,
   create_case, add_member, remove_member, set_owner, close_case, all_cases, export_case,
   erase_case, import_contacts, apply_retention, audit_export, audit_verify, rotate_keys
+- operations: team_status (/status)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.usecases.identity import IdentityUseCases
 from bot.usecases.inbox import InboxUseCases
 from bot.usecases.maintenance import MaintenanceUseCases
 from bot.usecases.notes import NoteUseCases
+from bot.usecases.operations import OperationsUseCases
 from bot.usecases.sessions import SessionUseCases
 from storage import migrate
 from storage.audit import AuditLog
@@ -52,6 +54,7 @@ class Relais(
     AdminUseCases,
     DataProtectionUseCases,
     MaintenanceUseCases,
+    OperationsUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 

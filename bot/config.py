@@ -25,6 +25,8 @@ __all__ = [
     "Config",
     "KeysConfig",
     "MatrixConfig",
+    "MetricsConfig",
+    "OperationsConfig",
     "PublishingConfig",
     "RetentionConfig",
     "Secret",
@@ -145,6 +147,9 @@ class CheckinsConfig:
     poll_interval: timedelta = timedelta(seconds=30)
     #: messages sent at once; each one in flight at a crash may reach Telegram twice
     send_concurrency: int = 8
+    #: a message whose sends fail is retried with backoff for this long (and at least 3 times)
+    #: before it is given up and the case owner and coordinators are told
+    retry_for: timedelta = timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,11 +167,31 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsConfig:
+    #: "host:port" of the /healthz and /metrics endpoint; empty = off. Keep it local.
+    listen: str = ""
+    #: /healthz fails when a channel has not synced or polled, or the check-in dispatcher has
+    #: not ticked, for this long
+    stale_after: timedelta = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationsConfig:
+    #: called (HTTP GET) every heartbeat_interval while Relais is healthy (healthchecks.io,
+    #: a GoAlert heartbeat, Uptime Kuma push): a monitor elsewhere alarms when the calls stop.
+    #: Empty = no heartbeat. Treat it as a secret if the URL holds a token (RELAIS_HEARTBEAT_URL).
+    heartbeat_url: str = ""
+    heartbeat_interval: timedelta = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_dir: str = "relais-data"
     content_dir: str = ""
     default_language: str = "en"
     log_level: str = "INFO"
+    #: "json": one JSON object per log line (log shippers); "text": plain lines
+    log_format: str = "text"
     storage: StorageConfig = StorageConfig()
     keys: KeysConfig = KeysConfig()
     telegram: TelegramConfig = TelegramConfig()
@@ -175,6 +200,8 @@ class Config:
     checkins: CheckinsConfig = CheckinsConfig()
     publishing: PublishingConfig = PublishingConfig()
     retention: RetentionConfig = RetentionConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    operations: OperationsConfig = OperationsConfig()
     source: str = ""
 
     # -- derived values ---------------------------------------------------------------------
@@ -198,6 +225,10 @@ class Config:
         if self.storage.url:
             return self.storage.url
         return f"sqlite:///{(self.data_path / 'relais.db').resolve()}"
+
+    @property
+    def heartbeat_url(self) -> str:
+        return os.environ.get("RELAIS_HEARTBEAT_URL", "").strip() or self.operations.heartbeat_url
 
     @property
     def telegram_token(self) -> Secret:
@@ -235,6 +266,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "storage.sqlite_synchronous": ("normal", "full"),
     "default_language": ("en", "fr"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "log_format": ("text", "json"),
 }
 
 

@@ -63,6 +63,7 @@ class Action(StrEnum):
     REVIEW_DIALOG = "dialog.review"
     PUBLISH_DIALOG = "dialog.publish"
     ROLLBACK_DIALOG = "dialog.rollback"
+    VIEW_STATUS = "operations.status"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -101,6 +102,8 @@ _TEAM_RULES: dict[Action, frozenset[Role]] = {
     Action.REVIEW_DIALOG: frozenset({_P, _A}),
     Action.PUBLISH_DIALOG: frozenset({_P, _A}),
     Action.ROLLBACK_DIALOG: frozenset({_P, _A}),
+    # /status: channel health, the team's failed deliveries, pages waiting for acknowledgement
+    Action.VIEW_STATUS: frozenset({_C, _A}),
 }
 
 

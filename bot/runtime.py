@@ -22,6 +22,7 @@ from bot.chat.service import ChatService
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.errors import ConfigError, RelaisError
+from bot.operations.wiring import Operations
 
 __all__ = ["Runtime", "build_channels", "inbox_of", "open_runtime", "serve"]
 
@@ -156,10 +157,12 @@ def build_channels(runtime: Runtime) -> list[Channel]:
 async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) -> int:
     """Start every channel (a failing one is logged, the others go on), then the check-in
     dispatcher; wait for `stop`; stop everything. Returns 1 if no channel could start."""
+    ops = Operations(runtime)
+    handler = ops.handler(runtime.chat.handle)
     started: list[Channel] = []
     for channel in channels:
         try:
-            await channel.start(runtime.chat.handle)
+            await channel.start(handler)
         except RelaisError as exc:  # our own errors name the setting to fix
             logger.error("channel %s failed to start: %s", channel.name, exc)
             continue
@@ -182,6 +185,7 @@ async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) 
         await runtime.checkins.start(started)
     if runtime.publishing is not None:
         runtime.publishing.start()  # picks up versions published by `relais dialogs publish`
+    await ops.start(started)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
@@ -191,6 +195,7 @@ async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) 
     housekeeping.cancel()
     with suppress(asyncio.CancelledError):
         await housekeeping
+    await ops.stop()
     return 0
 
 

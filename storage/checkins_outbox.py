@@ -35,6 +35,7 @@ __all__ = [
     "enqueue_many",
     "finish_outbox",
     "next_wakeup",
+    "occurrence_statuses",
     "outbox_values",
     "pending_message",
     "replace_payload",
@@ -91,6 +92,7 @@ def outbox_values(
         "occurrence_id": occurrence_id,
         "status": "pending",
         "attempts": 0,
+        "failures": 0,
         "next_attempt_at": not_before or now,
         "created_at": now,
     }
@@ -106,7 +108,9 @@ async def claim_outbox(
     conn: AsyncConnection, *, now: datetime, owner: str, lease: timedelta, limit: int
 ) -> list[OutboxItem]:
     """Take up to `limit` messages to send: pending and due, or `sending` under an expired
-    lease (their sender died mid-send: they are sent again with the same idempotency key)."""
+    lease (their sender died mid-send: they are sent again with the same idempotency key).
+    `attempts` counts claims (for the record); only `finish_outbox(failure=True)` counts a
+    failure."""
     claimable = and_(
         OutboxRow.next_attempt_at <= now,
         or_(
@@ -148,10 +152,14 @@ async def finish_outbox(
     channel: str | None = None,
     retry_at: datetime | None = None,
     error: str | None = None,
+    failure: bool = False,
 ) -> bool:
     """Record the outcome of a send we hold the lease for: sent | unreachable | failed (final)
-    or back to pending for a retry at `retry_at`."""
+    or back to pending for a retry at `retry_at`. `failure`: the send really failed (counted in
+    `failures`; a claim cut short by a crash never reaches here)."""
     values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "last_error": error}
+    if failure:
+        values["failures"] = OutboxRow.failures + 1
     if retry_at is not None:
         values.update(status="pending", next_attempt_at=retry_at)
     else:
@@ -168,6 +176,18 @@ async def finish_outbox(
         .values(**values)
     )
     return bool(result.rowcount)
+
+
+async def occurrence_statuses(conn: AsyncConnection, *, ids: Sequence[str]) -> dict[str, str]:
+    """The status of each occurrence named (to know whether its messages are still useful)."""
+    if not ids:
+        return {}
+    rows = await conn.execute(
+        select(CheckinOccurrenceRow.id, CheckinOccurrenceRow.status).where(
+            CheckinOccurrenceRow.id.in_(list(set(ids)))
+        )
+    )
+    return {str(r.id): str(r.status) for r in rows}
 
 
 async def pending_message(

@@ -117,6 +117,8 @@ class OutboxItem:
     occurrence_id: str | None
     status: str
     attempts: int
+    failures: int = 0
+    created_at: datetime | None = None
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -218,6 +220,8 @@ def outbox_of(row: Any) -> OutboxItem:
         occurrence_id=row.occurrence_id,
         status=row.status,
         attempts=row.attempts,
+        failures=row.failures,
+        created_at=row.created_at,
     )
 
 

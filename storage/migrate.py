@@ -17,7 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.errors import ConfigError, SchemaOutOfDate
 from storage.db import create_engine
 
-__all__ = ["check_schema", "current", "downgrade", "head", "reporting", "upgrade"]
+__all__ = [
+    "check_schema",
+    "current",
+    "downgrade",
+    "head",
+    "known_revisions",
+    "reporting",
+    "upgrade",
+]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -32,6 +40,11 @@ def head() -> str:
     rev = ScriptDirectory.from_config(_config()).get_current_head()
     assert rev is not None
     return rev
+
+
+def known_revisions() -> set[str]:
+    """Every revision of this package's migrations (a backup at one of them can be restored)."""
+    return {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
 
 
 def _current(connection: Connection) -> str | None:

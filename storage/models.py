@@ -374,7 +374,10 @@ class OutboxRow(Base):
         ForeignKey("checkin_occurrences.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(String(16))
+    #: how many times the message was claimed for sending (a claim cut short by a crash too)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: real send failures (the channel answered "failed"): what retries and giving up count
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -85,3 +85,15 @@ def test_no_config_is_the_embedded_default(monkeypatch: pytest.MonkeyPatch) -> N
 def test_a_missing_config_file_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="cannot read configuration file"):
         load_config("/nonexistent/relais.toml")
+
+
+def test_the_heartbeat_url_may_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.config import parse_config
+
+    config = parse_config('[operations]\nheartbeat_url = "https://hc.example/ping/file"\n')
+    monkeypatch.delenv("RELAIS_HEARTBEAT_URL", raising=False)
+    assert config.heartbeat_url == "https://hc.example/ping/file"
+    monkeypatch.setenv("RELAIS_HEARTBEAT_URL", "https://hc.example/ping/secret-uuid")
+    assert config.heartbeat_url == "https://hc.example/ping/secret-uuid"

@@ -70,3 +70,43 @@ async def test_matrix_logs_name_no_user_id(
     assert result.status == "unreachable"
     assert "amina" not in caplog.text
     assert "user-" in caplog.text
+
+
+def test_json_log_lines_carry_ids_and_withhold_exception_messages(
+    tmp_path: Path,
+) -> None:
+    """`log_format = "json"` (issue 17): one JSON object per line, through `setup_logging`."""
+    import json
+
+    from bot.cli.cmd_run import setup_logging
+    from bot.config import parse_config
+
+    config = parse_config(f'data_dir = "{tmp_path}"\nlog_format = "json"\n')
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    log_file = tmp_path / "relais.log"
+    try:
+        setup_logging(config, to_file=log_file)
+        typed = "canary-" + "what a mentor typed"
+        logger = logging.getLogger("bot.tests.json")
+        logger.info("outbox %s: sent (%s)", "abc123", "remind")
+        try:
+            raise ValueError(typed)
+        except ValueError:
+            logger.exception("update %s failed", 42)
+        for handler in root.handlers:
+            handler.flush()
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    lines = [json.loads(line) for line in log_file.read_text().splitlines()]
+    assert [(e["level"], e["logger"], e["message"]) for e in lines] == [
+        ("INFO", "bot.tests.json", "outbox abc123: sent (remind)"),
+        ("ERROR", "bot.tests.json", "update 42 failed"),
+    ]
+    assert lines[1]["exception"] == "builtins.ValueError"
+    assert "(message withheld)" in lines[1]["traceback"]
+    assert lines[0]["time"].endswith("+00:00")
+    assert "canary" not in log_file.read_text()

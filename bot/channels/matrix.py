@@ -35,6 +35,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,8 @@ class MatrixChannel:
         self._stopping = False
         #: failed sync requests since construction (each followed by a growing pause)
         self.sync_errors = 0
+        #: told after each sync: True when it succeeded (health and metrics)
+        self.on_poll: Callable[[bool], None] | None = None
 
     # -- properties -------------------------------------------------------------------------
 
@@ -316,6 +319,8 @@ class MatrixChannel:
                     except Exception:
                         logger.exception("matrix: after-sync work failed")
                     initial = first = False
+                    if self.on_poll is not None:
+                        self.on_poll(True)
                     self._synced.set()
                     self._attempted.set()
                     continue
@@ -328,6 +333,8 @@ class MatrixChannel:
                     delay = backoff(failures, base=2.0, cap=300.0)
             failures += 1
             self.sync_errors += 1
+            if self.on_poll is not None:
+                self.on_poll(False)
             self._attempted.set()
             logger.warning("matrix: sync failed (%s); retrying in %.1fs", reason, delay)
             await asyncio.sleep(delay)

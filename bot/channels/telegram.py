@@ -169,6 +169,8 @@ class TelegramChannel:
         self._poller: asyncio.Task[None] | None = None
         self._offset = 0  # the next getUpdates confirms every update below it
         self._poll_read_timeout = 5.0
+        #: told after each getUpdates: True when it answered (health and metrics)
+        self.on_poll: Callable[[bool], None] | None = None
         self._replayed: set[int] = set()  # update ids replayed at start (Telegram may resend)
         self._replaying: set[int] = set()  # replayed update ids not handled yet
         #: event ids whose replies are sent: forgotten by the inbox with the next batch kept
@@ -420,6 +422,8 @@ class TelegramChannel:
                 )
                 await self._receive(bot, raw if isinstance(raw, list) else [])
                 delay = 0.0
+                if self.on_poll is not None:
+                    self.on_poll(True)
                 continue
             except asyncio.CancelledError:
                 raise
@@ -441,6 +445,8 @@ class TelegramChannel:
                     "polling Telegram failed (%s); the updates are fetched again",
                     type(exc).__name__,
                 )
+            if self.on_poll is not None:
+                self.on_poll(False)
             delay = min(policy.max_delay, max(policy.base_delay, delay * 2))
             await asyncio.sleep(delay)
 

@@ -22,6 +22,7 @@ from bot.chat.notes import NOTE_TAGS, NotesFlow
 from bot.chat.ports import ActorLike, SessionLike
 from bot.chat.session import ChatSession, Pending, Prompt
 from bot.chat.sos import SOS_ROLES, express_sos
+from bot.chat.status import render_status
 from bot.chat.tokens import dialog_token, parse_dialog_token
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.messages import Button, Incoming, Reply, is_sos
@@ -182,6 +183,8 @@ class ChatService(NotesFlow):
                 replies = [self._text(turn, "help")]
                 if turn.actor.roles & {"psychologist", "admin"}:
                     replies.append(self._text(turn, "help_psychologist"))
+                if turn.actor.roles & {"coordinator", "admin"}:
+                    replies.append(self._text(turn, "help_coordinator"))
                 return replies
             case "sos":
                 return await self._sos(turn)
@@ -207,6 +210,10 @@ class ChatService(NotesFlow):
                 if self.checkins is None:
                     return [self._text(turn, "checkin_unavailable")]
                 return await self.checkins.handle_command(turn.actor, argument)
+            case "status":
+                status = await self.backend.team_status(turn.actor)
+                channels = self.checkins.enabled_channels() if self.checkins else []
+                return [render_status(self.catalog, turn.lang, turn.actor, status, channels)]
             case "preview" if self.publishing is not None:
                 return await self.start_preview(turn, argument)
             case (

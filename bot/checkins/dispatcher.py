@@ -11,7 +11,8 @@ source of truth) and the injected clock:
    rota). Messages are queued in the outbox in the same transaction as the step;
 3. deliver: outbox messages are claimed under a lease, sent on the recipient's channels with
    their idempotency key, and recorded immediately after each send. A recipient unreachable on
-   every channel moves the escalation on at once.
+   every channel moves the escalation on at once; a failed send is retried while useful, then
+   given up loudly (`bot.checkins.delivery`).
 
 Several processes may tick against one PostgreSQL database: claims use row locks with SKIP
 LOCKED and compare-and-set updates, and inserts are idempotent on natural keys (see
@@ -28,40 +29,33 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.channels.base import Channel, SendResult
+from bot.checkins import delivery
 from bot.checkins import escalation as esc
 from bot.checkins.notify import (
     LATE_AFTER,
     Lookups,
     apply_locked_steps,
-    apply_step,
     freeze_reminder_chain,
     quiet_hours_of,
     state_of,
 )
-from bot.checkins.outbox import decode_payload, payload_meta, queue_message, replace_message
+from bot.checkins.outbox import decode_payload
 from bot.checkins.quiet_hours import delivery_time
 from bot.checkins.recurrence import next_occurrence
-from bot.checkins.texts import text
+from bot.checkins.summary import summarise
 from bot.clock import Clock
 from bot.config import CheckinsConfig
 from bot.messages import Reply
 from storage import checkins_repo as repo
-from storage.models import new_id
-from storage.tx import Database, Tx
+from storage.tx import Database
 
 __all__ = ["CheckinDispatcher", "TickReport"]
 
 log = logging.getLogger(__name__)
-
-#: a downtime summary waits this long for the rest of the catch-up to be merged into it
-SUMMARY_HOLD = timedelta(minutes=1)
-#: after this many failed attempts a message is given up and its escalation moves on
-MAX_ATTEMPTS = 8
-_ESCALATING_KINDS = frozenset({"remind", "escalate", "page"})
 
 
 @dataclass(slots=True)
@@ -77,10 +71,6 @@ class TickReport:
     @property
     def busy(self) -> bool:
         return bool(self.materialised or self.summarised or self.steps or self.sent)
-
-
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
 
 
 class CheckinDispatcher:
@@ -107,6 +97,8 @@ class CheckinDispatcher:
         self._lock = asyncio.Lock()
         #: set on shutdown: a tick ends after the batch in progress
         self.stopping = False
+        #: when the last tick ended without an error (health: the dispatcher is alive)
+        self.last_tick_at: datetime | None = None
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -126,6 +118,7 @@ class CheckinDispatcher:
                 after = (report.materialised, report.summarised, report.steps, report.sent)
                 if after == before and report.unreachable + report.failed == before_out:
                     break
+        self.last_tick_at = self.clock.now()
         return report
 
     async def next_wakeup(self) -> datetime | None:
@@ -192,32 +185,7 @@ class CheckinDispatcher:
             report.materialised += await repo.insert_occurrences(tx.conn, rows=occurrences)
             await repo.advance_schedules(tx.conn, rows=advanced, now=now)
             for pid, codes in missed.items():
-                await self._summarise(tx, look, pid, codes)
-
-    async def _summarise(self, tx: Tx, look: Lookups, pid: str, codes: list[str]) -> None:
-        """One summary per practitioner for the check-ins too old to remind (older than
-        `late_window`): merged into the practitioner's summary while it is still queued, which
-        is held back a little so that a catch-up in several batches gives one message."""
-        person = await look.person(pid)
-        lang = person.language if person else "en"
-        pending = await repo.pending_message(tx.conn, practitioner_id=pid, kind="summary")
-        if pending is not None:
-            meta = payload_meta(tx.keys, pending)
-            count = int(meta.get("n", 0)) + len(codes)
-            cases = sorted({*meta.get("cases", []), *codes})
-            reply = Reply(text(lang, "summary", n=count, cases=", ".join(cases)), kind="alert")
-            if await replace_message(tx, pending, reply, {"n": count, "cases": cases}):
-                return
-        cases = sorted(set(codes))
-        await queue_message(
-            tx,
-            key=f"summary.{pid}.{new_id()}",
-            practitioner_id=pid,
-            kind="summary",
-            reply=Reply(text(lang, "summary", n=len(codes), cases=", ".join(cases)), kind="alert"),
-            not_before=tx.now + SUMMARY_HOLD,
-            meta={"n": len(codes), "cases": cases},
-        )
+                await summarise(tx, look, pid, codes)
 
     # -- 2. occurrences -> escalation steps -------------------------------------------------
 
@@ -244,24 +212,6 @@ class CheckinDispatcher:
                 if step.notify or step.state != state_of(occ):
                     steps.append((occ, chain, step, "timeout"))
             report.steps += await apply_locked_steps(tx, look, steps)
-
-    async def _unreachable(self, item: repo.OutboxItem, now: datetime) -> None:
-        """The recipient of an escalating message cannot be reached: move on at once."""
-        if item.occurrence_id is None or item.kind not in _ESCALATING_KINDS:
-            return
-        async with self.db.transaction(now) as tx:
-            occ = await repo.get_occurrence(tx.conn, occurrence_id=item.occurrence_id)
-            if occ is None or occ.status != "waiting":
-                return
-            chain = esc.Chain.from_json(occ.escalation_chain)
-            levels = [
-                i for i, t in enumerate(chain.targets) if t.practitioner_id == item.practitioner_id
-            ]
-            if not levels:
-                return
-            step = esc.unreachable(chain, state_of(occ), levels[0], now)
-            if step.notify:
-                await apply_step(tx, occ, chain, step, reason="unreachable")
 
     # -- 3. outbox -> channels --------------------------------------------------------------
 
@@ -315,7 +265,7 @@ class CheckinDispatcher:
                         outcome.dead.append(ident)
                         continue
                     outcome.status, outcome.error = "failed", f"{ident.channel}:failed"
-                    if item.attempts < 3:
+                    if item.kind not in delivery.FAILOVER_KINDS and item.failures < 2:
                         break  # retry later on the same channel rather than risk two copies
                 if outcome.status == "unreachable" and not_running:
                     outcome.status, outcome.error = "failed", "channel_not_running"
@@ -338,7 +288,7 @@ class CheckinDispatcher:
                 batch.append(done.get_nowait())
             recorded += len(batch)
             now = self.clock.now()
-            moved_on: list[repo.OutboxItem] = []
+            moved_on: list[tuple[repo.OutboxItem, str | None]] = []
             try:
                 if not broken:
                     moved_on = await self._record_batch(batch, now, report)
@@ -348,32 +298,58 @@ class CheckinDispatcher:
             finally:
                 for out in batch:
                     out.recorded.set()
-            for item in moved_on:
-                await self._unreachable(item, now)
+            for item, final in moved_on:
+                try:
+                    await delivery.move_on(self.db, item, final, now)
+                except Exception as exc:  # retried: the next failure of the message moves on
+                    log.exception("outbox %s: could not move on (%s)", item.id, type(exc).__name__)
 
     async def _record_batch(
         self, batch: list[_Outcome], now: datetime, report: TickReport
-    ) -> list[repo.OutboxItem]:
-        moved_on: list[repo.OutboxItem] = []
+    ) -> list[tuple[repo.OutboxItem, str | None]]:
+        """Record each outcome. Returns the messages whose recipient could not be reached,
+        with `failed` / `unreachable` when the message is given up for good (else None: it is
+        retried, and only its escalation moves on)."""
+        moved_on: list[tuple[repo.OutboxItem, str | None]] = []
         async with self.db.transaction(now) as tx:
+            statuses = await repo.occurrence_statuses(
+                tx.conn,
+                ids=[o.item.occurrence_id for o in batch if o.item.occurrence_id],
+            )
             for out in batch:
                 for ident in out.dead:
                     await tx.people.set_identity_unreachable(
                         channel=ident.channel, user_id=ident.user_id, unreachable=True
                     )
                 item = out.item
-                if out.status == "failed" and item.attempts < MAX_ATTEMPTS:
-                    await repo.finish_outbox(
-                        tx.conn,
-                        outbox_id=item.id,
-                        owner=self.process_id,
-                        status="pending",
+                useful = True
+                if out.status == "failed":
+                    failures = item.failures + 1
+                    occ_status = statuses.get(item.occurrence_id or "")
+                    useful = occ_status is None or occ_status in delivery.USEFUL_OCCURRENCE
+                    if not delivery.give_up(
+                        failures=failures,
+                        created_at=item.created_at,
                         now=now,
-                        retry_at=now + _backoff(item.attempts),
-                        error=out.error,
-                    )
-                    continue
-                await repo.finish_outbox(
+                        retry_for=self.config.retry_for,
+                        useful=useful,
+                    ):
+                        retried = await repo.finish_outbox(
+                            tx.conn,
+                            outbox_id=item.id,
+                            owner=self.process_id,
+                            status="pending",
+                            now=now,
+                            retry_at=now + delivery.backoff(failures),
+                            error=out.error,
+                            failure=True,
+                        )
+                        if retried and item.kind in delivery.FAILOVER_KINDS:
+                            moved_on.append((item, None))
+                        continue
+                    if not useful:
+                        out.error = f"{out.error};no longer needed"
+                recorded = await repo.finish_outbox(
                     tx.conn,
                     outbox_id=item.id,
                     owner=self.process_id,
@@ -381,17 +357,21 @@ class CheckinDispatcher:
                     now=now,
                     channel=out.channel,
                     error=out.error,
+                    failure=out.status == "failed",
                 )
+                if not recorded and out.status != "sent":
+                    continue  # our lease ran out: another process holds the message now
                 if out.status == "sent":
                     report.sent += 1
                     report.by_kind[item.kind] = report.by_kind.get(item.kind, 0) + 1
+                    continue
+                log.warning("outbox %s: given up, %s (%s)", item.id, out.status, item.kind)
+                if out.status == "unreachable":
+                    report.unreachable += 1
                 else:
-                    log.info("outbox %s: %s (%s)", item.id, out.status, item.kind)
-                    moved_on.append(item)
-                    if out.status == "unreachable":
-                        report.unreachable += 1
-                    else:
-                        report.failed += 1
+                    report.failed += 1
+                if useful:  # a message no longer needed is given up without an alert
+                    moved_on.append((item, out.status))
         return moved_on
 
     async def _send(

@@ -18,8 +18,10 @@ Rules:
 - targets that do not exist (no owner, no coordinator, empty rota) and people already in the
   chain are left out when the chain is frozen, so "nobody to escalate to" goes straight to the
   fallback without waiting out a delay for nobody;
-- a target unreachable on every channel: a page moves on to the next person at once; a check-in
-  reminder goes straight to the fallback contact (`on_unreachable="fallback"`), as the issue asks;
+- a target that cannot be reached (unreachable on every channel, or a message given up after
+  its retries): the escalation moves on to the next person at once, so an undeliverable
+  reminder goes to the case owner, not straight to the fallback contact (chains frozen before
+  this rule keep their `on_unreachable="fallback"`);
 - the fallback contact is terminal: nothing is scheduled after it (`wait is None`).
 """
 
@@ -124,7 +126,7 @@ def reminder_chain(
             ("coordinator", coordinator, second_grace),
             ("fallback", fallback, None),
         ],
-        "fallback",
+        "next",
     )
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.checkins import escalation as esc
+from bot.checkins.alerts import tell_coordinators
 from bot.checkins.outbox import queue_message
 from bot.checkins.quiet_hours import QuietHours
 from bot.checkins.texts import local_time, reminder, text, with_ack
@@ -321,15 +322,29 @@ async def _notify(
     target = notify.target
     code = case.code if case else None
     if target.practitioner_id is None:
-        # a fallback contact that is a service without a chat identity: nobody to message
+        # a fallback contact without a chat identity (or nobody on call): the coordinators are
+        # alerted that the fallback could not be reached
         log.warning("occurrence %s: fallback contact has no chat identity", occ.id)
+        team = case.team_id if case else None
+        if team is None and occ.requested_by:
+            requester = await look.person(occ.requested_by)
+            team = requester.team_id if requester else None
+
+        def render(lang: str, _zone: str) -> str:
+            if code is None:
+                return text(lang, "fallback_unreached_nocase")
+            return text(lang, "fallback_unreached", case=code)
+
+        told = await tell_coordinators(
+            tx, look, key=f"{occ.id}.fallback_unreached", team_id=team, render=render
+        )
         await tx.audit(
             actor_kind="system",
             actor_id=None,
             action=f"{occ.kind}.fallback_unresolved",
             case_id=occ.case_id,
             case_code=code,
-            detail={"occurrence": occ.id, "level": notify.level},
+            detail={"occurrence": occ.id, "level": notify.level, "told": told},
         )
         return
     pid = target.practitioner_id

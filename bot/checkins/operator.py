@@ -13,6 +13,7 @@ from bot.errors import InvalidInput, NotFound
 from bot.usecases.admin import one_practitioner
 from bot.usecases.base import EntryScope, operator_command
 from storage import checkins_repo as repo
+from storage import deliveries
 
 __all__ = ["CheckinOperator"]
 
@@ -106,3 +107,13 @@ class CheckinOperator(CheckinService):
         scope.case_id, scope.case_code = schedule.case_id, case.code if case else None
         scope.detail.update(schedule=schedule_id, change=action)
         return await self._change_status(scope.tx, None, schedule_id, action)
+
+    @operator_command("delivery.list")
+    async def cli_deliveries(
+        self, scope: EntryScope, *, since: timedelta, failed_only: bool = False
+    ) -> list[deliveries.Delivery]:
+        """`relais deliveries`: every outgoing check-in message and its status (ids, codes)."""
+        scope.audit = False  # statuses, kinds, case codes and ids only
+        return await deliveries.list_deliveries(
+            scope.tx.conn, since=scope.tx.now - since, failed_only=failed_only
+        )

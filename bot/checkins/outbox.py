@@ -1,7 +1,9 @@
 """The outbox: every check-in message is a row before it is a network call.
 
-States: pending -> sending -> sent | unreachable | failed; a failed attempt goes back to pending
-with a backoff. The idempotency key is per (occurrence, kind, recipient): inserting a message
+States: pending -> sending -> sent | unreachable | failed; a failed send goes back to pending
+with a backoff, for as long as the message is useful (`bot.checkins.delivery`: only real send
+failures count, in `failures`; `attempts` counts claims, a crash mid-send included).
+The idempotency key is per (occurrence, kind, recipient): inserting a message
 twice is a no-op, and a send is retried with the same key (Matrix: the transaction id, so a
 retry after a crash posts once).
 

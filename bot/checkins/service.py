@@ -33,6 +33,7 @@ from bot.checkins.recurrence import (
     Recurrence,
     next_occurrence,
 )
+from bot.checkins.status import ChannelHealth
 from bot.checkins.texts import local_time, text
 from bot.checkins.timer import CheckinTimer
 from bot.checkins.tokens import SCHEDULE_ACTIONS, checkin_token, parse_checkin_token
@@ -101,7 +102,7 @@ def rule_text(schedule: repo.Schedule) -> str:
     return f"{rule.to_text()} {schedule.time_zone}"
 
 
-class CheckinService(UseCases):
+class CheckinService(ChannelHealth, UseCases):
     """The check-in use cases the chat layer and the command line call."""
 
     #: lifecycle methods, and facades that only resolve an id or parse words and then call a

@@ -66,6 +66,32 @@ _TEXTS: dict[str, dict[str, str]] = {
         "b_pause": "Pause",
         "b_resume": "Resume",
         "b_cancel": "Cancel",
+        "undelivered": (
+            "Relais could not deliver a {what} about case {case} to {who} ({why}). "
+            "Please make sure they know."
+        ),
+        "undelivered_nocase": (
+            "Relais could not deliver a {what} to {who} ({why}). Please make sure they know."
+        ),
+        "fallback_unreached": (
+            "Case {case}: the fallback contact has no chat account in Relais and could "
+            "not be alerted. Please call them (/sos lists the emergency contacts)."
+        ),
+        "fallback_unreached_nocase": (
+            "The fallback contact has no chat account in Relais and could not be "
+            "alerted. Please call them (/sos lists the emergency contacts)."
+        ),
+        "w_remind": "check-in reminder",
+        "w_escalate": "missed check-in alert",
+        "w_page": "page",
+        "w_other": "message",
+        "why_failed": "the chat service kept failing",
+        "why_unreachable": "they cannot be reached on any chat",
+        "downtime": (
+            "Relais was down for {duration} (from {since} to {until}). Since it restarted, "
+            "{late} check-in reminders of your team were sent late and {summarised} missed ones "
+            "were summarised to the practitioners."
+        ),
     },
     "fr": {
         "reminder": "Point de suivi à faire : dossier {case}",
@@ -122,6 +148,34 @@ _TEXTS: dict[str, dict[str, str]] = {
         "b_pause": "Mettre en pause",
         "b_resume": "Reprendre",
         "b_cancel": "Annuler",
+        "undelivered": (
+            "Relais n'a pas pu remettre un {what} concernant le dossier {case} à {who} ({why}). "
+            "Merci de vous assurer que la personne est prévenue."
+        ),
+        "undelivered_nocase": (
+            "Relais n'a pas pu remettre un {what} à {who} ({why}). "
+            "Merci de vous assurer que la personne est prévenue."
+        ),
+        "fallback_unreached": (
+            "Dossier {case} : le contact de repli n'a pas de compte de messagerie dans "
+            "Relais et n'a pas pu être alerté. Merci de l'appeler (/sos liste les contacts "
+            "d'urgence)."
+        ),
+        "fallback_unreached_nocase": (
+            "Le contact de repli n'a pas de compte de messagerie dans Relais et n'a pas "
+            "pu être alerté. Merci de l'appeler (/sos liste les contacts d'urgence)."
+        ),
+        "w_remind": "rappel de point de suivi",
+        "w_escalate": "message de point de suivi manqué",
+        "w_page": "appel d'astreinte",
+        "w_other": "message",
+        "why_failed": "la messagerie était en échec",
+        "why_unreachable": "la personne est injoignable sur toutes ses messageries",
+        "downtime": (
+            "Relais a été arrêté pendant {duration} (de {since} à {until}). Depuis son "
+            "redémarrage, {late} rappels de point de suivi de votre équipe ont été envoyés en "
+            "retard et {summarised} points manqués ont été récapitulés aux praticiens."
+        ),
     },
 }
 

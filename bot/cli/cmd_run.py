@@ -10,8 +10,10 @@ from pathlib import Path
 
 from bot.channels.console import ConsoleChannel
 from bot.config import Config, load_config
+from bot.logjson import JsonFormatter
 from bot.logsafe import SafeFormatter
 from bot.runtime import Runtime, build_channels, open_runtime, serve
+from bot.secretfiles import refuse_insecure
 
 __all__ = ["register"]
 
@@ -53,7 +55,10 @@ def setup_logging(config: Config, *, to_file: Path | None = None) -> None:
         handler = logging.FileHandler(to_file, encoding="utf-8")
     else:
         handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if config.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -69,6 +74,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _serve(config: Config, *, console: bool) -> int:
+    refuse_insecure(config)  # keys, tokens, passwords: readable by their owner only
     runtime = await open_runtime(config)
     try:
         channels = build_channels(runtime)

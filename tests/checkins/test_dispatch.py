@@ -116,12 +116,17 @@ async def test_nobody_to_escalate_to_goes_straight_to_fallback(
     team.assert_quiet()
 
 
-async def test_unreachable_mentor_goes_to_fallback_at_once(team: Team) -> None:
+async def test_unreachable_mentor_goes_to_the_owner_at_once(team: Team) -> None:
+    """Issue 17: an undeliverable reminder goes to the case owner (not straight to the fallback
+    contact) and the coordinators are told, at once."""
     team.telegram.unreachable.add("t-mentor")
     await weekly(team)
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
-    msg = team.take(team.fallback, "cannot be reached")
+    msg = team.take(team.owner, "cannot be reached")
     assert msg.at == at_paris(2026, 1, 5, 9, 0)
+    alert = team.take(team.coordinator, "could not deliver a check-in reminder")
+    assert alert.at == at_paris(2026, 1, 5, 9, 0)
+    assert "case K-7F3A to mentor" in alert.reply.text
     async with team.relais.db.connect() as conn:
         flag = await conn.scalar(
             select(PractitionerRow.unreachable).where(
@@ -130,6 +135,8 @@ async def test_unreachable_mentor_goes_to_fallback_at_once(team: Team) -> None:
         )
     assert flag is True
     await team.run_until(at_paris(2026, 1, 5, 20, 0))
+    team.take(team.coordinator, "Missed check-in")  # the chain goes on: owner's 2 h, then
+    team.take(team.fallback, "Missed check-in")
     team.assert_quiet()
 
 

@@ -77,10 +77,18 @@ def test_owner_is_the_reminded_person_is_not_notified_twice() -> None:
     assert chain.targets[-1].wait is None
 
 
-def test_unreachable_reminded_goes_to_fallback_at_once() -> None:
+def test_unreachable_reminded_goes_to_the_owner_at_once() -> None:
     chain = full_chain()
     step = start(chain, T0)
     step = unreachable(chain, step.state, 0, T0 + M)
+    assert [n.target.kind for n in step.notify] == ["owner"]
+    assert step.state.next_at == T0 + M + 2 * H
+    assert not step.exhausted
+
+
+def test_a_chain_frozen_before_issue_17_still_jumps_to_the_fallback() -> None:
+    old = Chain.from_json(full_chain().to_json().replace('"next"', '"fallback"'))
+    step = unreachable(old, start(old, T0).state, 0, T0 + M)
     assert [n.target.kind for n in step.notify] == ["fallback"]
     assert step.exhausted
 

@@ -240,6 +240,7 @@ class FakeBotApi:
         self._webhook_task: asyncio.Task[None] | None = None
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._delays: dict[str, float] = {}
+        self._outages: dict[str, tuple[float, int, float | None]] = {}  # seconds, status, end
         self._calls: list[Call] = []
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -486,6 +487,24 @@ class FakeBotApi:
         for _ in range(times):
             self._faults[method].append(_Fault(status, description, parameters))
 
+    def outage(self, method: str, seconds: float, status: int = 500) -> None:
+        """An outage of `method`: from its next call on, every call for `seconds` fails with
+        `status` (5xx: the Bot API having a bad moment)."""
+        self._outages[method] = (seconds, status, None)
+
+    def _outage_fault(self, method: str) -> _Fault | None:
+        if method not in self._outages:
+            return None
+        seconds, status, end = self._outages[method]
+        now = time.monotonic()
+        if end is None:
+            end = now + seconds
+            self._outages[method] = (seconds, status, end)
+        if now >= end:
+            del self._outages[method]
+            return None
+        return _Fault(status, "Internal Server Error" if status == 500 else "Bad Gateway", None)
+
     def delay(self, method: str, seconds: float) -> None:
         """Every later call of `method` takes `seconds` more (a slow round trip): the fake waits
         that long before it handles the request, so its effect and its `Call` come late too.
@@ -688,6 +707,7 @@ class FakeBotApi:
         handler = getattr(self, f"_api_{method}", None)
         status, result, description, parameters = 200, None, "", None
         fault = self._faults[method].popleft() if self._faults.get(method) else None
+        fault = fault or self._outage_fault(method)
         try:
             if fault is not None:
                 raise FakeBotApiError(fault.status, fault.description, fault.parameters)

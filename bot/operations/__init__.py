@@ -1,0 +1,1 @@
+"""Operating Relais: `relais doctor` and the checks it runs."""
