@@ -26,10 +26,8 @@ from dialogs.template_rules import FILTERS, TESTS, template_rules
 __all__ = [
     "MAX_BODY_OUTPUT",
     "MAX_OUTPUT",
-    "TemplateProblem",
     "is_template",
     "render",
-    "template_problem",
     "template_variables",
     "unavailable_text",
 ]
@@ -71,26 +69,6 @@ def is_template(source: str) -> bool:
 def unavailable_text(lang: object) -> str:
     """What the person sees instead of a text that cannot be rendered."""
     return _UNAVAILABLE.get(lang if isinstance(lang, str) else "en", _UNAVAILABLE["en"])
-
-
-class TemplateProblem:
-    """Why a template does not parse: message and 1-based line within the template."""
-
-    __slots__ = ("line", "message")
-
-    def __init__(self, message: str, line: int) -> None:
-        self.message = message
-        self.line = line
-
-
-def template_problem(source: str) -> TemplateProblem | None:
-    """The first problem of a text (syntax or a construct not allowed), or None."""
-    if not is_template(source) or len(_compiled(source)[0]) > 1:
-        return None  # made only of {{ name }} placeholders: it parses
-    checked = template_rules(source)
-    if isinstance(checked, tuple):
-        return TemplateProblem(checked[0].message, checked[0].line)
-    return None
 
 
 def template_variables(source: str) -> frozenset[str]:
