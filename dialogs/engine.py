@@ -49,7 +49,7 @@ from dialogs.model import (
 )
 from dialogs.model import Text as TextValue
 from dialogs.state import Frame, SessionState
-from dialogs.templates import is_template, render
+from dialogs.templates import MAX_BODY_OUTPUT, MAX_OUTPUT, is_template, render
 from dialogs.validation import validate_input
 
 __all__ = ["MAX_AUTO_STEPS", "MAX_GOTO_DEPTH", "MAX_SAY", "SOS_ROLES", "current_prompt", "step"]
@@ -128,14 +128,14 @@ class _Run:
         self._env = env
         return env
 
-    def text(self, value: TextValue | None) -> str:
+    def text(self, value: TextValue | None, limit: int = MAX_OUTPUT) -> str:
         if value is None:
             return ""
         source = value.values.get(self.lang)
         if source is None:
             source = value.get(self.lang, self.dialog.default_language)
         if value.has_template and is_template(source):
-            return render(source, self.env())
+            return render(source, self.env(), limit)
         return source
 
     def say(self, value: TextValue | None) -> None:
@@ -393,7 +393,7 @@ def _choose(run: _Run, state: SessionState, node: Node, event: Choose) -> StepRe
             return _refuse(state, "unknown_option", lang)
         if event.option_id == "yes":
             if isinstance(node, NoteNode):
-                run.outputs.append(LogNote(run.text(node.body), node.tags))
+                run.outputs.append(LogNote(run.text(node.body, MAX_BODY_OUTPUT), node.tags))
             else:
                 label = run.text(node.label) or run.text(run.dialog.title)
                 run.outputs.append(ScheduleCheckin(node.after, label))

@@ -24,17 +24,18 @@ from jinja2.sandbox import SandboxedEnvironment
 from dialogs.template_rules import FILTERS, TESTS, template_rules
 
 __all__ = [
+    "MAX_BODY_OUTPUT",
     "MAX_OUTPUT",
-    "TemplateProblem",
     "is_template",
     "render",
-    "template_problem",
     "template_variables",
     "unavailable_text",
 ]
 
 #: the most characters one rendered text may have (documented in content/README.md)
 MAX_OUTPUT = 8_192
+#: a note's body gathers what was typed: only a memory bound (the notes use case has its own)
+MAX_BODY_OUTPUT = 65_536
 _CUT = "…"
 _UNAVAILABLE = {
     "en": "[This part of the guidance cannot be shown. Please tell a psychologist.]",
@@ -70,26 +71,6 @@ def unavailable_text(lang: object) -> str:
     return _UNAVAILABLE.get(lang if isinstance(lang, str) else "en", _UNAVAILABLE["en"])
 
 
-class TemplateProblem:
-    """Why a template does not parse: message and 1-based line within the template."""
-
-    __slots__ = ("line", "message")
-
-    def __init__(self, message: str, line: int) -> None:
-        self.message = message
-        self.line = line
-
-
-def template_problem(source: str) -> TemplateProblem | None:
-    """The first problem of a text (syntax or a construct not allowed), or None."""
-    if not is_template(source) or len(_compiled(source)[0]) > 1:
-        return None  # made only of {{ name }} placeholders: it parses
-    checked = template_rules(source)
-    if isinstance(checked, tuple):
-        return TemplateProblem(checked[0].message, checked[0].line)
-    return None
-
-
 def template_variables(source: str) -> frozenset[str]:
     """Names a template reads from its context (empty if it does not parse)."""
     if not is_template(source):
@@ -122,28 +103,30 @@ def _compiled(source: str) -> tuple[tuple[str, ...], Template | None]:
     return (), _ENV.from_string(checked)
 
 
-def _bounded(chunks: Iterable[str]) -> str:
+def _bounded(chunks: Iterable[str], limit: int) -> str:
     out: list[str] = []
     size = 0
     for chunk in chunks:
         out.append(chunk)
         size += len(chunk)
-        if size > MAX_OUTPUT:
-            return "".join(out)[: MAX_OUTPUT - len(_CUT)] + _CUT
+        if size > limit:
+            return "".join(out)[: limit - len(_CUT)] + _CUT
     return "".join(out)
 
 
-def render(source: str, context: Mapping[str, Any]) -> str:
-    """Render a text, at most MAX_OUTPUT characters; on any problem the person is shown
+def render(source: str, context: Mapping[str, Any], limit: int = MAX_OUTPUT) -> str:
+    """Render a text, at most `limit` characters; on any problem the person is shown
     `unavailable_text` in the context's `lang` (never raises)."""
     if not is_template(source):
         return source
     try:
         parts, template = _compiled(source)
         if template is not None:
-            return _bounded(template.generate(**context))
+            return _bounded(template.generate(**context), limit)
         if not parts:
             return unavailable_text(context.get("lang"))
-        return _bounded(part if i % 2 == 0 else str(context[part]) for i, part in enumerate(parts))
+        return _bounded(
+            (part if i % 2 == 0 else str(context[part]) for i, part in enumerate(parts)), limit
+        )
     except Exception:
         return unavailable_text(context.get("lang"))

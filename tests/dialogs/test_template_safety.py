@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dialogs import Library, Say, Start, Text, step
+from dialogs import Choose, Library, LogNote, Say, Start, Text, step
 from dialogs.engine import MAX_SAY
 from dialogs.template_rules import template_rules
 from dialogs.templates import MAX_OUTPUT, render, unavailable_text
@@ -280,3 +280,29 @@ def test_the_question_itself_is_never_cut() -> None:
     (say,) = [o for o in result.outputs if isinstance(o, Say)]
     assert say.text.endswith("Which one?")
     assert len(say.text) <= MAX_SAY + len("\n\nWhich one?")
+
+
+def test_a_note_body_keeps_everything_typed_beyond_a_texts_cap() -> None:
+    """Four answers of 4,000 characters: a shown text is cut at MAX_OUTPUT, a note's body is
+    not (the notes use case decides what a note holds)."""
+    text = dialog_yaml(
+        """
+        first: {kind: input, text: {en: "a?", fr: b}, var: a, next: second}
+        second: {kind: input, text: {en: "b?", fr: b}, var: b, next: log}
+        log:
+          kind: note
+          text: {en: "Log it?", fr: b}
+          body: "{{ a }} / {{ b }} / {{ a }}"
+          next: done
+        done: {kind: end, text: {en: "{{ a }} {{ b }} {{ a }}", fr: b}}
+        """
+    )
+    lib = library(text)
+    state = step(lib, None, Start("sample"), NOW).state
+    state = step(lib, state, Text("a" * 4000), NOW).state
+    asked = step(lib, state, Text("b" * 4000), NOW)
+    logged = step(lib, asked.state, Choose("yes", asked.outputs[-1].turn), NOW)
+    (note,) = [o for o in logged.outputs if isinstance(o, LogNote)]
+    assert note.body == "a" * 4000 + " / " + "b" * 4000 + " / " + "a" * 4000
+    (said,) = [o for o in logged.outputs if isinstance(o, Say)]
+    assert len(said.text) == MAX_OUTPUT
