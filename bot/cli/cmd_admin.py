@@ -1,4 +1,5 @@
-"""`relais admin invite|revoke|list`: enrolment of practitioners."""
+"""`relais admin invite|revoke|list|trust`: enrolment of practitioners, and confirming a
+practitioner's new Matrix identity."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import parse_duration
 from bot.errors import ConfigError, InvalidInput
 from bot.usecases.admin import practitioner_dict
+from bot.usecases.device_trust import fingerprint
 
 __all__ = ["register"]
 
@@ -28,6 +30,13 @@ def register(subparsers: Any) -> None:
     revoke.add_argument("name")
     revoke.add_argument("--json", action="store_true")
     revoke.set_defaults(func=_revoke)
+    trust = sub.add_parser(
+        "trust",
+        help="confirm a practitioner's new Matrix identity (after you checked it with them)",
+    )
+    trust.add_argument("name")
+    trust.add_argument("--json", action="store_true")
+    trust.set_defaults(func=_trust)
     listing = sub.add_parser("list", help="list practitioners")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)
@@ -72,6 +81,26 @@ def _revoke(args: argparse.Namespace) -> int:
                 f"revoked {result.practitioner_id}: {result.bindings_removed} channel "
                 f"binding(s) and {result.invites_dropped} pending invite(s) removed"
             )
+        return 0
+
+    return with_relais(args, run)
+
+
+def _trust(args: argparse.Namespace) -> int:
+    async def run(relais: Relais) -> int:
+        confirmed = await relais.trust_identity(args.name)
+        if args.json:
+            emit_json(
+                [
+                    {"channel": c.channel, "user_id": c.user_id, "master_key": c.master_key}
+                    for c in confirmed
+                ]
+            )
+            return 0
+        for c in confirmed:
+            print(f"{args.name} on {c.channel} ({c.user_id}): identity pinned")
+            print(f"  master key {fingerprint(c.master_key)}")
+        print("Case data is shown to their devices signed by this identity again.")
         return 0
 
     return with_relais(args, run)
