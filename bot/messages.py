@@ -35,12 +35,16 @@ class SenderIdentity:
       has no cross-signing identity (or it could not be fetched)
     - device_cross_signed: the sending device is signed by the owner's self-signing key, itself
       signed by `master_key` (ed25519 signatures over canonical JSON, checked by the adapter)
+    - enforced: the channel requires cross-signed devices (`[matrix] device_trust =
+      "cross-signed"`, the default); False under `device_trust = "all"` (legacy clients without
+      cross-signing): the facts above are still given, but an unsigned device is not held back
 
     Channels without such identities (Telegram, console) give `Incoming.sender_identity = None`.
     """
 
     master_key: str | None
     device_cross_signed: bool
+    enforced: bool = True
 
 
 @dataclass(frozen=True, slots=True)

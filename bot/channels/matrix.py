@@ -54,7 +54,9 @@ from nio import (
 from nio.store import SqliteStore
 
 from bot.channels.base import Handler, SendResult
+from bot.channels.matrix_identity import BotIdentity
 from bot.channels.matrix_incoming import is_answerable, to_incoming
+from bot.channels.matrix_keyfile import IdentityError
 from bot.channels.matrix_keys import LateKeys
 from bot.channels.matrix_render import render_reply
 from bot.channels.matrix_rooms import DirectRooms, read_invite
@@ -64,11 +66,13 @@ from bot.channels.matrix_state import (
     MatrixState,
     load_credentials,
     save_credentials,
+    write_recovery_key,
 )
+from bot.channels.matrix_trust import TrustCache
 from bot.clock import Clock, SystemClock
 from bot.config import MatrixConfig
 from bot.errors import RelaisError
-from bot.messages import Reply
+from bot.messages import Reply, SenderIdentity
 
 __all__ = ["DEFAULT_UNDECRYPTABLE_TEXT", "MatrixChannel", "MatrixChannelError"]
 
@@ -132,6 +136,9 @@ class MatrixChannel:
         self._queues: dict[str, asyncio.Queue[tuple[Event, _Batch]]] = {}
         self._batches: deque[_Batch] = deque()
         self._late_keys: LateKeys | None = None
+        self._trust: TrustCache | None = None
+        self._identity: BotIdentity | None = None
+        self._identity_ready = False  # our device is cross-signed (checked on the server)
         self._invites: dict[str, int] = {}  # room id -> invite timestamp (ms), to join
         self._leaving: set[str] = set()
         self._synced = asyncio.Event()  # a sync succeeded in this run
@@ -179,8 +186,27 @@ class MatrixChannel:
         """Log in (or restore the saved device), then sync once and return; the sync loop
         goes on in the background. A homeserver that is down does not hold `start` (and so the
         other channels): the loop keeps retrying with backoff. Raises `MatrixChannelError` if a
-        first login is impossible (wrong password, unreachable homeserver)."""
+        first login is impossible (wrong password, unreachable homeserver) or the account's
+        cross-signing identity is not ours (`matrix_identity`: the message says what to do)."""
         self._handler = handler
+        await self.open()
+        try:
+            await self._ensure_identity()
+        except NETWORK_ERRORS as exc:
+            logger.warning("matrix: identity check postponed (%s)", type(exc).__name__)
+        except IdentityError as exc:
+            await self.stop()
+            raise MatrixChannelError(f"matrix: {exc}") from exc
+        token = self.state.sync_token
+        if token:
+            self.client.next_batch = token
+        self._sync_task = asyncio.create_task(self._sync_loop(initial=token is None))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._attempted.wait(), first_sync_timeout)
+
+    async def open(self) -> None:
+        """Log in (or restore the saved device) without syncing: `start` goes on from here;
+        the `relais matrix` commands use `identity` and then `stop`."""
         self._stopping = False
         self.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._state = MatrixState(self.store_path / "relais-matrix.sqlite")
@@ -201,18 +227,18 @@ class MatrixChannel:
             config=client_config,
         )
         self._late_keys = LateKeys(self._client, self.config.decryption_grace.total_seconds())
-        self._sender = Sender(
-            self._client,
-            ignore_unverified_devices=self.config.ignore_unverified_devices,
-            deadline=self._send_deadline,
-        )
+        self._trust = TrustCache(self._client, self.config.device_trust)
+        if not self._trust.enforced:
+            logger.warning(
+                'matrix: device_trust = "all": room keys go to, and messages are taken from, '
+                "devices their owner has not cross-signed"
+            )
+        self._sender = Sender(self._client, trust=self._trust, deadline=self._send_deadline)
         await self._login()
-        token = self.state.sync_token
-        if token:
-            self._client.next_batch = token
-        self._sync_task = asyncio.create_task(self._sync_loop(initial=token is None))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._attempted.wait(), first_sync_timeout)
+        self._identity = BotIdentity(
+            self._client, self.store_path, self._pickle_key, self._password
+        )
+        self._identity_ready = False
 
     async def stop(self, drain_timeout: float = 10.0) -> None:
         self._stopping = True
@@ -280,6 +306,33 @@ class MatrixChannel:
         logger.info("matrix: logged in as device %s", response.device_id)
         await self._upload_keys()
 
+    async def _ensure_identity(self) -> None:
+        """Our device is signed by the account's cross-signing identity before any invite is
+        joined or room read (an Element user's key is withheld from an unsigned device)."""
+        if self._identity is None or self._identity_ready:
+            return
+        recovery = await self._identity.ensure()
+        if recovery is not None:
+            path = write_recovery_key(self.store_path, recovery)
+            logger.warning(
+                "matrix: the bot's recovery key was written to %s: copy it somewhere safe "
+                "offline, then delete that file (README, Matrix: the bot's identity)",
+                path,
+            )
+        self._identity_ready = True
+
+    @property
+    def trust(self) -> TrustCache:
+        if self._trust is None:
+            raise MatrixChannelError("the Matrix channel is not started")
+        return self._trust
+
+    @property
+    def identity(self) -> BotIdentity:
+        if self._identity is None:
+            raise MatrixChannelError("the Matrix channel is not started")
+        return self._identity
+
     async def _upload_keys(self) -> None:
         if self.client.should_upload_keys:
             response = await self.client.keys_upload()
@@ -294,6 +347,19 @@ class MatrixChannel:
         while not self._stopping:
             timeout = 0 if first else self._sync_timeout_ms
             delay: float | None = None
+            try:
+                await self._ensure_identity()
+            except IdentityError as exc:
+                logger.error("matrix: %s", exc)
+                failures += 1
+                self._attempted.set()
+                await asyncio.sleep(backoff(failures, base=5.0, cap=300.0))
+                continue
+            except NETWORK_ERRORS:
+                failures += 1
+                self._attempted.set()
+                await asyncio.sleep(backoff(failures, base=0.5, cap=60.0))
+                continue
             try:
                 response = await self.client.sync(timeout=timeout, sync_filter=_SYNC_FILTER)
             except NETWORK_ERRORS as exc:
@@ -335,6 +401,7 @@ class MatrixChannel:
             await client.keys_query()
         if client.should_claim_keys:
             await client.keys_claim(client.get_users_for_key_claiming())
+        self.trust.invalidate([*response.device_list.changed, *response.device_list.left])
 
         for room_id, invite in response.rooms.invite.items():
             self._on_invite(room_id, invite.invite_state)
@@ -453,6 +520,7 @@ class MatrixChannel:
             event,
             encrypted=encrypted,
             now=self._now,
+            sender_identity=await self._sender_identity(room_id, event),
         )
         if incoming is None or self._handler is None:
             state.mark_processed(event.event_id, room_id)
@@ -462,6 +530,13 @@ class MatrixChannel:
         replies = await self._handler(incoming)
         await self._send_all(room_id, replies, event, incoming.user_id)
         state.mark_processed(event.event_id, room_id)
+
+    async def _sender_identity(self, room_id: str, event: Event) -> SenderIdentity:
+        try:
+            return await self.trust.sender_identity(room_id, event)
+        except NETWORK_ERRORS as exc:
+            logger.warning("matrix: keys of a sender unknown (%s)", type(exc).__name__)
+            return SenderIdentity(None, device_cross_signed=False, enforced=self.trust.enforced)
 
     async def _send_all(
         self, room_id: str, replies: list[Reply], event: Event, user_id: str
@@ -523,6 +598,10 @@ class MatrixChannel:
             return False
         try:
             await self._sender.prepare_room(room_id)
+            await self.trust.apply([user_id])
         except NETWORK_ERRORS:
             return True  # cannot tell now: let the send retry
-        return bool(list(olm.device_store.active_user_devices(user_id)))
+        # under device_trust = "cross-signed" an unsigned device is blacklisted: it would not
+        # get the room key, so a practitioner with only such devices cannot read us
+        devices = olm.device_store.active_user_devices(user_id)
+        return any(not olm.is_device_blacklisted(device) for device in devices)

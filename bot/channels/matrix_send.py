@@ -8,7 +8,9 @@ The same transaction id is used for every attempt, so the homeserver posts the m
 
 In an encrypted room, before each attempt: members are loaded, every member's device keys are
 queried (a device whose keys were never queried would silently not get the room key) and missing
-Olm sessions are claimed. After a failed attempt the room's outbound Megolm session is dropped:
+Olm sessions are claimed; then each member's device is marked by the device trust policy
+(`matrix_trust`: with "cross-signed", a device its owner has not cross-signed is blacklisted and
+never gets the room key). After a failed attempt the room's outbound Megolm session is dropped:
 nio marks a session "shared" even when sharing it failed, so a fresh one is shared on retry.
 """
 
@@ -36,6 +38,7 @@ from nio import (
 )
 
 from bot.channels.base import SendResult
+from bot.channels.matrix_trust import TrustCache
 
 __all__ = ["Sender", "retry_delay", "tx_id_for"]
 
@@ -69,11 +72,9 @@ def retry_delay(response: ErrorResponse, attempt: int) -> float | None:
 
 
 class Sender:
-    def __init__(
-        self, client: AsyncClient, *, ignore_unverified_devices: bool, deadline: float
-    ) -> None:
+    def __init__(self, client: AsyncClient, *, trust: TrustCache, deadline: float) -> None:
         self.client = client
-        self.ignore_unverified_devices = ignore_unverified_devices
+        self.trust = trust
         self.deadline = deadline  # seconds of retrying before a send is reported failed
         self.rate_limited = 0  # how many times the homeserver said M_LIMIT_EXCEEDED
 
@@ -94,6 +95,9 @@ class Sender:
         missing = client.get_missing_sessions(room_id)
         if missing:
             await client.keys_claim(missing)
+        if await self.trust.apply(room.users):
+            # a device gained or lost its signature: a new Megolm session, shared by the rules
+            self._forget_group_session(room_id)
 
     def _forget_group_session(self, room_id: str) -> None:
         olm = self.client.olm
@@ -112,11 +116,16 @@ class Sender:
                     "m.room.message",
                     content,
                     tx_id=tx_id,
-                    ignore_unverified_devices=self.ignore_unverified_devices,
+                    # cross-signed: every device is marked verified or blacklisted by
+                    # prepare_room; one that appeared since raises and is marked on the retry
+                    ignore_unverified_devices=not self.trust.enforced,
                 )
             except OlmUnverifiedDeviceError as exc:
-                logger.warning("send to %s refused: unverified device %s", room_id, exc.device.id)
-                return SendResult("failed", detail="unverified device")
+                logger.info("send to %s: new device %s, checking it", room_id, exc.device.id)
+                self.trust.invalidate([exc.device.user_id])
+                self._forget_group_session(room_id)
+                delay = backoff(attempt, base=0.1)
+                reason = "new device"
             except LocalProtocolError as exc:
                 if room_id not in self.client.rooms:
                     logger.warning("send to %s impossible: not in that room", room_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.channels.matrix import DEFAULT_UNDECRYPTABLE_TEXT
+from bot.channels.matrix_keyfile import KEY_FILE
 from bot.messages import Reply
 from tests.fakes.synapse import SynapseServer
 from tests.matrix.conftest import BotFactory, PractitionerFactory, RecordingHandler
@@ -191,6 +193,9 @@ async def test_new_store_on_an_existing_account_does_not_answer_history(
     assert (await mentor.next_message(room)).body == "echo: old message"
     await bot.stop()
 
+    # a new store with only the backed-up cross-signing key file: a new device, same identity
+    (tmp_path / "fresh").mkdir()
+    shutil.copy(bot.store_path / KEY_FILE, tmp_path / "fresh" / KEY_FILE)
     handler = RecordingHandler()
     fresh = await bots.start(handler, user_id=bot.user_id, store_path=str(tmp_path / "fresh"))
     assert fresh.device_id != bot.device_id

@@ -1,0 +1,192 @@
+"""The bot's cross-signing identity and the device trust policy, against a real Synapse.
+
+Every check of the bot's identity is made from another user's `/keys/query` (what a
+practitioner's client sees), signatures verified by `matrix_crosssign.read_identity`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from nio import AsyncClient, LoginResponse
+
+from bot.channels.matrix import MatrixChannel, MatrixChannelError
+from bot.channels.matrix_keyfile import KEY_FILE, keys_from_recovery
+from bot.channels.matrix_state import RECOVERY_KEY_FILE
+from bot.messages import SenderIdentity
+from tests.matrix.conftest import (
+    BOT_PASSWORD,
+    BOT_PICKLE_KEY,
+    BotFactory,
+    PractitionerFactory,
+    RecordingHandler,
+)
+from tests.matrix.crosssigning import cross_sign, identity_of
+
+pytestmark = pytest.mark.synapse
+
+
+def _recovery_key(bot: MatrixChannel) -> str:
+    text = (bot.store_path / RECOVERY_KEY_FILE).read_text()
+    return text.strip().splitlines()[-1]
+
+
+async def test_bot_device_is_signed_by_its_self_signing_key_signed_by_its_master_key(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    bot = await bots.start(RecordingHandler())
+    mentor = await practitioners.new("mentor")
+
+    seen = await identity_of(mentor.client, bot.user_id)
+    assert seen.master_key is not None
+    assert seen.self_signing_key is not None  # validly signed by the master key
+    assert seen.device_cross_signed(bot.device_id)
+    # the user-signing key is shown to its owner only
+    _, own = await bot.identity.query()
+    assert own.user_signing_key is not None
+    assert own.master_key == seen.master_key
+
+    # the recovery key, written once for the admin (0600), stands for that very master key
+    path = bot.store_path / RECOVERY_KEY_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert keys_from_recovery(_recovery_key(bot)).master.public == seen.master_key
+    # the private keys on disk are encrypted: the seed is not in the key file
+    seed = keys_from_recovery(_recovery_key(bot)).master.seed
+    raw = (bot.store_path / KEY_FILE).read_bytes()
+    assert seed not in raw
+    assert seed.hex().encode() not in raw
+    assert stat.S_IMODE((bot.store_path / KEY_FILE).stat().st_mode) == 0o600
+
+
+async def test_restart_keeps_the_device_and_the_master_key(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)
+    mentor = await practitioners.new("mentor")
+    before = await identity_of(mentor.client, bot.user_id)
+    device_id = bot.device_id
+    (bot.store_path / RECOVERY_KEY_FILE).unlink()  # the admin copied it and deleted it
+
+    bot = await bots.restart(bot, handler)
+
+    after = await identity_of(mentor.client, bot.user_id)
+    assert bot.device_id == device_id
+    assert after.master_key == before.master_key
+    assert after.device_cross_signed(device_id)
+    assert not (bot.store_path / RECOVERY_KEY_FILE).exists()  # shown once only
+    room = await mentor.open_dm(bot.user_id)
+    await mentor.say(room, "still me")
+    assert (await mentor.next_message(room, timeout=15)).body == "echo: still me"
+
+
+async def test_lost_store_is_refused_then_restored_with_the_recovery_key(
+    bots: BotFactory, practitioners: PractitionerFactory, tmp_path: Path
+) -> None:
+    bot = await bots.start(RecordingHandler())
+    mentor = await practitioners.new("mentor")
+    master = (await identity_of(mentor.client, bot.user_id)).master_key
+    recovery = _recovery_key(bot)
+    await bot.stop()
+
+    # the store is lost: a new device must not silently replace the identity
+    fresh = bots.config(bot.user_id, store_path=str(tmp_path / "new-store"))
+    lost = MatrixChannel(fresh, BOT_PASSWORD, BOT_PICKLE_KEY, sync_timeout_ms=2000)
+    with pytest.raises(MatrixChannelError, match="restore-identity"):
+        await lost.start(RecordingHandler())
+    assert (await identity_of(mentor.client, bot.user_id)).master_key == master
+
+    # relais matrix restore-identity: the same identity signs the new device
+    restoring = MatrixChannel(fresh, BOT_PASSWORD, BOT_PICKLE_KEY, sync_timeout_ms=2000)
+    await restoring.open()
+    try:
+        await restoring.identity.restore(recovery)
+    finally:
+        await restoring.stop()
+    restored = await bots.start(
+        RecordingHandler(), user_id=bot.user_id, store_path=fresh.store_path
+    )
+    seen = await identity_of(mentor.client, bot.user_id)
+    assert seen.master_key == master
+    assert restored.device_id != bot.device_id
+    assert seen.device_cross_signed(restored.device_id)
+    room = await mentor.open_dm(restored.user_id)
+    await mentor.say(room, "after restore")
+    assert (await mentor.next_message(room, timeout=15)).body == "echo: after restore"
+
+
+async def test_an_identity_made_elsewhere_is_detected_and_not_overwritten(
+    bots: BotFactory, practitioners: PractitionerFactory, tmp_path: Path
+) -> None:
+    user_id = bots.register()
+    # someone logged in as the bot in Element, which set up cross-signing
+    element = AsyncClient(bots.synapse.base_url, user_id, store_path=str(tmp_path / "element"))
+    os.makedirs(tmp_path / "element")
+    assert isinstance(await element.login(BOT_PASSWORD, device_name="Element"), LoginResponse)
+    try:
+        await element.keys_upload()
+        elsewhere = await cross_sign(element, BOT_PASSWORD)
+    finally:
+        await element.close()
+    mentor = await practitioners.new("mentor")
+
+    with pytest.raises(MatrixChannelError, match="already has a cross-signing identity"):
+        await bots.start(RecordingHandler(), user_id=user_id)
+
+    seen = await identity_of(mentor.client, user_id)
+    assert seen.master_key == elsewhere.master.public
+
+
+async def test_sender_identity_tells_a_cross_signed_device_from_an_unsigned_one(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)
+    mentor = await practitioners.new("mentor")
+    master = practitioners.identities[mentor.user_id].master.public
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+
+    await mentor.say(room, "from my phone")
+    assert (await mentor.next_message(room, timeout=15)).body == "echo: from my phone"
+    assert handler.seen[-1].sender_identity == SenderIdentity(master, True, enforced=True)
+
+    # a second device the practitioner did not cross-sign (or someone else's login)
+    unsigned = await practitioners.new_device(mentor, cross_signed=False)
+    await unsigned.wait_for(lambda: room in unsigned.client.rooms, what="room on 2nd device")
+    await unsigned.say(room, "from an unsigned laptop")
+    # the signed device reads the answer; the unsigned one never gets its room key
+    assert (await mentor.next_message(room, timeout=15)).body == "echo: from an unsigned laptop"
+    assert (await unsigned.next_message(room, timeout=15)).msgtype == "undecryptable"
+    assert handler.seen[-1].sender_identity == SenderIdentity(master, False, enforced=True)
+
+
+async def test_device_trust_all_talks_to_devices_without_cross_signing(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler, device_trust="all")
+    legacy = await practitioners.new("legacy", cross_signed=False)
+    room = await legacy.open_dm(bot.user_id)
+
+    await legacy.say(room, "old client")
+    reply = await legacy.next_message(room, timeout=15)
+    assert (reply.body, reply.encrypted) == ("echo: old client", True)
+    assert handler.seen[-1].sender_identity == SenderIdentity(None, False, enforced=False)
+    # the bot itself is still cross-signed
+    assert (await identity_of(legacy.client, bot.user_id)).device_cross_signed(bot.device_id)
+
+
+async def test_strict_bot_does_not_encrypt_to_a_practitioner_without_cross_signing(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)  # device_trust = "cross-signed", the default
+    legacy = await practitioners.new("legacy", cross_signed=False)
+    room = await legacy.open_dm(bot.user_id)
+
+    await legacy.say(room, "old client")
+    assert (await legacy.next_message(room, timeout=15)).msgtype == "undecryptable"
+    assert handler.seen[-1].sender_identity == SenderIdentity(None, False, enforced=True)
