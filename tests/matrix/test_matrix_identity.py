@@ -6,6 +6,8 @@ practitioner's client sees), signatures verified by `matrix_crosssign.read_ident
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import stat
 from pathlib import Path
@@ -14,8 +16,10 @@ import pytest
 from nio import AsyncClient, LoginResponse
 
 from bot.channels.matrix import MatrixChannel, MatrixChannelError
+from bot.channels.matrix_crosssign import fingerprint
 from bot.channels.matrix_keyfile import KEY_FILE, keys_from_recovery
 from bot.channels.matrix_state import RECOVERY_KEY_FILE
+from bot.cli import main
 from bot.messages import SenderIdentity
 from tests.matrix.conftest import (
     BOT_PASSWORD,
@@ -27,6 +31,25 @@ from tests.matrix.conftest import (
 from tests.matrix.crosssigning import cross_sign, identity_of
 
 pytestmark = pytest.mark.synapse
+
+
+def _config_file(
+    tmp_path: Path, bots: BotFactory, user_id: str, store: str, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    path = tmp_path / "relais.toml"
+    path.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[matrix]\nenabled = true\n'
+        f'homeserver = "{bots.synapse.base_url}"\nuser_id = "{user_id}"\n'
+        f'store_path = "{store}"\n'
+    )
+    monkeypatch.setenv("RELAIS_MATRIX_PASSWORD", BOT_PASSWORD)
+    monkeypatch.setenv("RELAIS_MATRIX_PICKLE_KEY", BOT_PICKLE_KEY)
+    return str(path)
+
+
+async def _relais(*argv: str) -> int:
+    """The `relais` command, as an admin runs it (its own event loop, in a thread)."""
+    return await asyncio.to_thread(main, list(argv))
 
 
 def _recovery_key(bot: MatrixChannel) -> str:
@@ -84,7 +107,10 @@ async def test_restart_keeps_the_device_and_the_master_key(
 
 
 async def test_lost_store_is_refused_then_restored_with_the_recovery_key(
-    bots: BotFactory, practitioners: PractitionerFactory, tmp_path: Path
+    bots: BotFactory,
+    practitioners: PractitionerFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     bot = await bots.start(RecordingHandler())
     mentor = await practitioners.new("mentor")
@@ -100,12 +126,11 @@ async def test_lost_store_is_refused_then_restored_with_the_recovery_key(
     assert (await identity_of(mentor.client, bot.user_id)).master_key == master
 
     # relais matrix restore-identity: the same identity signs the new device
-    restoring = MatrixChannel(fresh, BOT_PASSWORD, BOT_PICKLE_KEY, sync_timeout_ms=2000)
-    await restoring.open()
-    try:
-        await restoring.identity.restore(recovery)
-    finally:
-        await restoring.stop()
+    (tmp_path / "recovery.txt").write_text(recovery + "\n")
+    cli = _config_file(tmp_path, bots, bot.user_id, fresh.store_path, monkeypatch)
+    assert await _relais("--config", cli, "matrix", "status") == 1  # not cross-signed yet
+    restore = ("matrix", "restore-identity", "--recovery-key-file", str(tmp_path / "recovery.txt"))
+    assert await _relais("--config", cli, *restore) == 0
     restored = await bots.start(
         RecordingHandler(), user_id=bot.user_id, store_path=fresh.store_path
     )
@@ -190,3 +215,36 @@ async def test_strict_bot_does_not_encrypt_to_a_practitioner_without_cross_signi
     await legacy.say(room, "old client")
     assert (await legacy.next_message(room, timeout=15)).msgtype == "undecryptable"
     assert handler.seen[-1].sender_identity == SenderIdentity(None, False, enforced=True)
+
+
+async def test_status_command_reads_the_cross_signing_from_the_homeserver(
+    bots: BotFactory,
+    practitioners: PractitionerFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bot = await bots.start(RecordingHandler())
+    mentor = await practitioners.new("mentor")
+    master = (await identity_of(mentor.client, bot.user_id)).master_key
+    assert master is not None
+    device_id = bot.device_id
+    await bot.stop()
+    cli = _config_file(tmp_path, bots, bot.user_id, str(bot.store_path), monkeypatch)
+    capsys.readouterr()
+
+    assert await _relais("--config", cli, "matrix", "status", "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status == {
+        "homeserver": bots.synapse.base_url,
+        "user_id": bot.user_id,
+        "device_id": device_id,
+        "device_cross_signed": True,
+        "master_key": master,
+        "master_key_fingerprint": fingerprint(master),
+        "keys_held": True,
+    }
+    assert await _relais("--config", cli, "matrix", "status") == 0
+    text = capsys.readouterr().out
+    assert f"device       {device_id} (cross-signed: yes)" in text
+    assert f"master key   {fingerprint(master)}" in text
