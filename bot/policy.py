@@ -164,16 +164,15 @@ NEEDS_TRUSTED_DEVICE: frozenset[Action] = frozenset(
 )
 
 
-def device_trust(
-    pinned_key: str | None, sender: SenderIdentity | None, *, legacy_devices: bool
-) -> DeviceTrust:
+def device_trust(pinned_key: str | None, sender: SenderIdentity | None) -> DeviceTrust:
     """Trust in the device behind `sender`, given the master key pinned for that identity.
 
     - no `sender` identity (Telegram, console): trusted, the channel has no device keys;
     - a pinned key that differs from the sender's master key (or the key is gone): KEY_CHANGED;
     - a device its owner did not cross-sign: UNSIGNED_DEVICE, except for a practitioner with
-      no cross-signing identity at all (nothing pinned, no master key) when `legacy_devices`
-      (`[matrix] device_trust = "all"`) admits such clients.
+      no cross-signing identity at all (nothing pinned, no master key) when the channel admits
+      such legacy clients (`sender.enforced` is False: `[matrix] device_trust = "all"`). Once
+      a key is pinned, an unsigned device is held back whatever the setting.
     Nothing pinned yet but a master key present: judged by the device's signature; the caller
     pins that key (trust on first use).
     """
@@ -183,7 +182,7 @@ def device_trust(
         return DeviceTrust.KEY_CHANGED
     if sender.device_cross_signed and sender.master_key is not None:
         return DeviceTrust.TRUSTED
-    if pinned_key is None and sender.master_key is None and legacy_devices:
+    if pinned_key is None and sender.master_key is None and not sender.enforced:
         return DeviceTrust.TRUSTED
     return DeviceTrust.UNSIGNED_DEVICE
 

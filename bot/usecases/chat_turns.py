@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from bot.messages import SenderIdentity
 from bot.policy import DeviceTrust, device_trust
 from bot.usecases.base import Actor, EntryScope, UseCases, actor_of, channel_entry
-from bot.usecases.device_trust import legacy_devices
 from storage.crypto import DecryptionError
 from storage.records import StoredSession
 
@@ -52,7 +51,7 @@ class ChatTurnUseCases(UseCases):
         )
         if row is None:
             return TurnStart(first_time, None, None)
-        trust = device_trust(row.pinned_key, sender, legacy_devices=legacy_devices(self.config))
+        trust = device_trust(row.pinned_key, sender)
         actor = replace(actor_of(row), device_trust=trust)
         record = sender is not None and (
             trust is not DeviceTrust.TRUSTED

@@ -14,21 +14,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.config import Config
 from bot.errors import InvalidInput
 from bot.messages import SenderIdentity
 from bot.policy import DeviceTrust, device_trust
 from bot.usecases.admin import one_practitioner
 from bot.usecases.base import EntryScope, UseCases, channel_entry, operator_command
 
-__all__ = ["DeviceTrustUseCases", "TrustedIdentity", "fingerprint", "legacy_devices"]
+__all__ = ["DeviceTrustUseCases", "TrustedIdentity", "fingerprint"]
 
 log = logging.getLogger(__name__)
-
-
-def legacy_devices(config: Config) -> bool:
-    """`[matrix] device_trust = "all"`: practitioners without cross-signing are admitted."""
-    return str(getattr(config.matrix, "device_trust", "cross-signed")) == "all"
 
 
 def fingerprint(master_key: str | None) -> str:
@@ -60,7 +54,7 @@ class DeviceTrustUseCases(UseCases):
         if row is None:
             scope.audit = False
             return DeviceTrust.TRUSTED
-        trust = device_trust(row.pinned_key, sender, legacy_devices=legacy_devices(self.config))
+        trust = device_trust(row.pinned_key, sender)
         detail: dict[str, object] = {"actor_id": row.practitioner_id, "channel": channel}
         if row.pinned_key is None and sender.master_key is not None:
             await tx.pins.pin(channel=channel, user_id=str(user_id), master_key=sender.master_key)

@@ -234,3 +234,16 @@ async def test_relais_admin_trust_confirms_the_new_identity(
     assert "identity pinned" in out
     assert "BBBB BBBB" in out
     assert "K-1" in texts(await mona.say("/cases"))
+
+
+async def test_device_trust_all_admits_a_practitioner_without_cross_signing(world: World) -> None:
+    """`[matrix] device_trust = "all"` (the adapter sends enforced=False): a legacy client
+    with no identity works; once an identity is pinned, its unsigned devices do not."""
+    legacy = SenderIdentity(None, False, enforced=False)
+    mona = await enrol_on_matrix(world, "Mona", legacy)
+    assert "K-1" in texts(await mona.say("/cases"))
+    mona.identity = SenderIdentity(KEY_1, True, enforced=False)  # she sets up cross-signing
+    assert "K-1" in texts(await mona.say("/cases"))
+    assert await pinned(world, mona.user_id) == (KEY_1, None)
+    mona.identity = SenderIdentity(KEY_1, False, enforced=False)
+    assert UNSIGNED in texts(await mona.say("/cases"))
