@@ -121,21 +121,36 @@ class RecordingHandler:
 
 
 class PractitionerFactory:
-    def __init__(self, synapse: SynapseServer, directory: Path, suffix: str) -> None:
+    def __init__(
+        self, synapse: SynapseServer, directory: Path, suffix: str, *, strict: bool = False
+    ) -> None:
         self.synapse = synapse
         self.directory = directory
         self.suffix = suffix
+        #: new practitioners behave like Element's "exclude insecure devices"
+        #: (tests/matrix/strict.py); the default of the end-to-end tests (tests/e2e)
+        self.strict = strict
         self.clients: list[Practitioner] = []
         self.identities: dict[str, BotKeys] = {}  # user id -> cross-signing keys
 
     async def new(
-        self, name: str = "mentor", *, auto_join: bool = True, cross_signed: bool = True
+        self,
+        name: str = "mentor",
+        *,
+        auto_join: bool = True,
+        cross_signed: bool = True,
+        strict: bool | None = None,
     ) -> Practitioner:
         """A new practitioner; `cross_signed` (as Element does at first login): their account
-        gets a cross-signing identity that signs this device."""
+        gets a cross-signing identity that signs this device; `strict` (default: the
+        factory's) refuses and withholds keys from devices nobody cross-signed."""
         localpart = f"{name}-{self.suffix}-{len(self.clients)}"
         practitioner = await Practitioner.create(
-            self.synapse, localpart, self.directory / localpart, auto_join=auto_join
+            self.synapse,
+            localpart,
+            self.directory / localpart,
+            auto_join=auto_join,
+            strict=self.strict if strict is None else strict,
         )
         self.clients.append(practitioner)
         if cross_signed:
@@ -156,6 +171,7 @@ class PractitionerFactory:
             self.directory / localpart,
             auto_join=practitioner.auto_join,
             existing_user=practitioner.user_id,
+            strict=practitioner.strict is not None,
         )
         self.clients.append(device)
         keys = self.identities.get(practitioner.user_id)

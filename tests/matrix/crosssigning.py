@@ -3,6 +3,7 @@
     keys = await cross_sign(practitioner.client, "practitioner-password")      # a new identity
     await cross_sign(second_device.client, "practitioner-password", keys)       # same identity
     identity = await identity_of(observer.client, bot.user_id)                  # as others see it
+    await reset_cross_signing(practitioner.client, "practitioner-password")     # a new identity
 
 `identity_of` reads another user's identity through the observer's own `/keys/query`, every
 signature checked (`matrix_crosssign.read_identity`): what a practitioner's client sees.
@@ -19,7 +20,7 @@ from bot.channels.matrix_crosssign import CrossSigningIdentity, read_identity
 from bot.channels.matrix_identity import BotIdentity
 from bot.channels.matrix_keyfile import BotKeys, load_keys, save_keys
 
-__all__ = ["cross_sign", "identity_of"]
+__all__ = ["cross_sign", "identity_of", "reset_cross_signing"]
 
 _PICKLE_KEY = "test-cross-signing-pickle-key"
 
@@ -38,3 +39,13 @@ async def cross_sign(client: AsyncClient, password: str, keys: BotKeys | None = 
 
 async def identity_of(observer: AsyncClient, user_id: str) -> CrossSigningIdentity:
     return read_identity(await keys_query(observer, [user_id]), user_id)
+
+
+async def reset_cross_signing(client: AsyncClient, password: str) -> BotKeys:
+    """Replace the account's identity with a new one signing this device (what "reset
+    cross-signing" in Element, or someone else taking over the account, does)."""
+    store = Path(client.store_path)
+    await BotIdentity(client, store, _PICKLE_KEY, password).reset()
+    saved = load_keys(store, _PICKLE_KEY)
+    assert saved is not None
+    return saved
