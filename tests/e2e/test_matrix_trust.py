@@ -60,7 +60,8 @@ async def test_a_second_unsigned_device_gets_crisis_guidance_but_no_case_data(
     for command in ("/cases", "!notes K-5", "!note K-5 typed on a stranger's laptop"):
         await laptop.say(room, command)
         reply = (await laptop.next_message(room, timeout=10)).body
-        assert UNSIGNED in reply and "K-5" not in reply, (command, reply)
+        assert UNSIGNED in reply, (command, reply)
+        assert "K-5" not in reply, (command, reply)
 
     actor = await runtime.relais.identify("matrix", phone.user_id)
     assert actor is not None
