@@ -402,6 +402,9 @@ class MatrixChannel:
         if client.should_claim_keys:
             await client.keys_claim(client.get_users_for_key_claiming())
         self.trust.invalidate([*response.device_list.changed, *response.device_list.left])
+        for to_device in response.to_device_events:
+            if to_device.source.get("type") == "m.room_key.withheld":
+                self.late_keys.withheld(to_device.source.get("content") or {})
 
         for room_id, invite in response.rooms.invite.items():
             self._on_invite(room_id, invite.invite_state)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from nio import ToDeviceMessage, ToDeviceResponse
 
 from bot.channels.matrix import DEFAULT_UNDECRYPTABLE_TEXT
 from bot.channels.matrix_keyfile import KEY_FILE
@@ -50,6 +51,44 @@ async def test_message_whose_key_never_arrives_asks_to_resend(
     await mentor.say_with_late_key(room, "lost key", delay=30.0, send_key=False)
     reply = await mentor.next_message(room, timeout=10)
     assert reply.body == DEFAULT_UNDECRYPTABLE_TEXT
+    assert handler.seen == []
+    await mentor.say(room, "again")
+    assert (await mentor.next_message(room)).body == "echo: again"
+
+
+async def test_message_whose_key_was_withheld_asks_to_resend_at_once(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler, decryption_grace=timedelta(seconds=120))
+    mentor = await practitioners.new("mentor")
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+    olm = mentor.client.olm
+    assert olm is not None
+
+    # as Element does for a device it will not trust: the message, then m.room_key.withheld
+    olm.create_outbound_group_session(room)
+    session = olm.outbound_group_sessions[room]
+    session.shared = True  # nio will not share the key
+    await mentor.say(room, "withheld")
+    withheld = {
+        "algorithm": "m.megolm.v1.aes-sha2",
+        "room_id": room,
+        "session_id": session.id,
+        "sender_key": olm.account.identity_keys["curve25519"],
+        "code": "m.unverified",
+        "reason": "The sender has disabled encrypting to unverified devices.",
+    }
+    sent = await mentor.client.to_device(
+        ToDeviceMessage("m.room_key.withheld", bot.user_id, bot.device_id, withheld)
+    )
+    assert isinstance(sent, ToDeviceResponse), sent
+    olm.outbound_group_sessions.pop(room, None)
+
+    # answered long before the 120 s grace period, once
+    reply = await mentor.next_message(room, timeout=15)
+    assert reply.body == DEFAULT_UNDECRYPTABLE_TEXT
+    await mentor.no_message(room, wait=2.0)
     assert handler.seen == []
     await mentor.say(room, "again")
     assert (await mentor.next_message(room)).body == "echo: again"
