@@ -8,16 +8,19 @@ import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.app import Relais
 from bot.cli import main
+from bot.clock import FakeClock
 from bot.errors import InvalidInput, UntrustedDevice
 from bot.messages import Incoming, Reply, SenderIdentity
 from bot.policy import NEEDS_TRUSTED_DEVICE, Action, DeviceTrust
 from storage.models import AuditEntryRow, ChannelIdentityRow
-from tests.chat.conftest import World, texts
+from tests.chat.conftest import World, build_world, make_config, texts
 
 KEY_1 = "A" * 43
 KEY_2 = "B" * 43
@@ -247,3 +250,19 @@ async def test_device_trust_all_admits_a_practitioner_without_cross_signing(worl
     assert await pinned(world, mona.user_id) == (KEY_1, None)
     mona.identity = SenderIdentity(KEY_1, False, enforced=False)
     assert UNSIGNED in texts(await mona.say("/cases"))
+
+
+async def test_pinning_on_each_backend(
+    database_url: str, tmp_path: Path, clock: FakeClock, chat_content: Path
+) -> None:
+    """The identity query of a chat turn reads the pinned key (SQLite's fast path and
+    PostgreSQL alike); a changed key is held back, then confirmed."""
+    config = make_config(database_url, tmp_path)
+    async with await Relais.open(config, clock) as relais:
+        world = await build_world(relais, config, clock, chat_content)
+        mona = await enrol_on_matrix(world, "Mona", SenderIdentity(KEY_1, True))
+        assert "K-1" in texts(await mona.say("/cases"))
+        mona.identity = SenderIdentity(KEY_2, True)
+        assert KEY_CHANGED in texts(await mona.say("/cases"))
+        await relais.trust_identity("Mona")
+        assert "K-1" in texts(await mona.say("/cases"))
