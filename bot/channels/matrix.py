@@ -9,12 +9,19 @@
 `undecryptable_text` is what a practitioner is told when a message's key never arrives (pass the
 catalog's localised text).
 
-Lifecycle and guarantees (helpers: `matrix_send` sending with retries and transaction ids,
-`matrix_state` what is kept on disk, `matrix_incoming` events -> `Incoming`, `matrix_keys` late
-room keys, `matrix_rooms` invites and DMs, `matrix_render` `Reply` -> message content):
+Lifecycle and guarantees (helpers: `matrix_login` the device's session, `matrix_identity` its
+cross-signing, `matrix_trust` which devices of others it trusts, `matrix_send` sending with
+retries and transaction ids, `matrix_state` what is kept on disk, `matrix_incoming` events ->
+`Incoming`, `matrix_keys` late or withheld room keys, `matrix_rooms` invites and DMs,
+`matrix_render` `Reply` -> message content):
 - The password is used once; the access token and device id are kept in `store_path` (0600)
   and restored afterwards, so the device and its crypto store (SqliteStore, real pickle key)
   stay the same across restarts.
+- Before any invite is joined or room read, the device is signed by the account's
+  cross-signing identity (created at first start; refused if the account has one we do not
+  hold). Each `Incoming` carries the sender's `SenderIdentity`; with `device_trust =
+  "cross-signed"` room keys go only to cross-signed devices, except that the answer to a
+  message from an unsigned device is readable by that device (in a Megolm session of its own).
 - Our own sync loop (not nio's `sync_forever`, which retries a failing server at once): errors
   back off exponentially, `M_LIMIT_EXCEEDED` waits `retry_after_ms`.
 - The sync token is saved only once every event of its batch has been handled, and handled
@@ -45,12 +52,11 @@ from nio import (
     ErrorResponse,
     Event,
     JoinResponse,
-    LoginResponse,
     MegolmEvent,
     RoomMemberEvent,
     SyncResponse,
-    WhoamiResponse,
 )
+from nio.crypto import OlmDevice
 from nio.store import SqliteStore
 
 from bot.channels.base import Handler, SendResult
@@ -58,20 +64,14 @@ from bot.channels.matrix_identity import BotIdentity
 from bot.channels.matrix_incoming import is_answerable, to_incoming
 from bot.channels.matrix_keyfile import IdentityError
 from bot.channels.matrix_keys import LateKeys
+from bot.channels.matrix_login import MatrixChannelError, log_in
 from bot.channels.matrix_render import render_reply
 from bot.channels.matrix_rooms import DirectRooms, read_invite
 from bot.channels.matrix_send import NETWORK_ERRORS, Sender, backoff, retry_delay, tx_id_for
-from bot.channels.matrix_state import (
-    Credentials,
-    MatrixState,
-    load_credentials,
-    save_credentials,
-    write_recovery_key,
-)
+from bot.channels.matrix_state import MatrixState, write_recovery_key
 from bot.channels.matrix_trust import TrustCache
 from bot.clock import Clock, SystemClock
 from bot.config import MatrixConfig
-from bot.errors import RelaisError
 from bot.messages import Reply, SenderIdentity
 
 __all__ = ["DEFAULT_UNDECRYPTABLE_TEXT", "MatrixChannel", "MatrixChannelError"]
@@ -85,10 +85,6 @@ _SYNC_FILTER: dict[str, Any] = {
     "room": {"timeline": {"limit": 100}, "state": {"lazy_load_members": False}},
     "presence": {"types": []},
 }
-
-
-class MatrixChannelError(RelaisError):
-    """The Matrix channel cannot start (bad credentials, unreachable homeserver at login...)."""
 
 
 @dataclass(slots=True)
@@ -267,44 +263,7 @@ class MatrixChannel:
             self._state = None
 
     async def _login(self) -> None:
-        client = self.client
-        saved = load_credentials(self.store_path)
-        if saved is not None and saved.user_id == self.config.user_id:
-            client.restore_login(saved.user_id, saved.device_id, saved.access_token)
-            try:
-                who = await client.whoami()
-            except NETWORK_ERRORS as exc:
-                # the homeserver is down: keep the saved session, the sync loop will retry
-                logger.warning("matrix: whoami failed (%s); using the saved session", exc)
-                return
-            if isinstance(who, WhoamiResponse):
-                logger.info("matrix: restored device %s", saved.device_id)
-                await self._upload_keys()
-                return
-            if who.status_code != "M_UNKNOWN_TOKEN":
-                logger.warning("matrix: whoami failed (%s); using the saved session", who)
-                return
-            logger.warning("matrix: access token revoked; logging in again as the same device")
-        device_id = saved.device_id if saved is not None else None
-        if device_id:
-            client.device_id = device_id
-        try:
-            response = await client.login(self._password, device_name=self.config.device_name)
-        except NETWORK_ERRORS as exc:
-            raise MatrixChannelError(f"matrix: cannot reach {self.config.homeserver}") from exc
-        if not isinstance(response, LoginResponse):
-            raise MatrixChannelError(f"matrix: login failed: {response.status_code}")
-        save_credentials(
-            self.store_path,
-            Credentials(
-                homeserver=self.config.homeserver,
-                user_id=response.user_id,
-                device_id=response.device_id,
-                access_token=response.access_token,
-            ),
-        )
-        logger.info("matrix: logged in as device %s", response.device_id)
-        await self._upload_keys()
+        await log_in(self.client, self.config, self.store_path, self._password)
 
     async def _ensure_identity(self) -> None:
         """Our device is signed by the account's cross-signing identity before any invite is
@@ -332,12 +291,6 @@ class MatrixChannel:
         if self._identity is None:
             raise MatrixChannelError("the Matrix channel is not started")
         return self._identity
-
-    async def _upload_keys(self) -> None:
-        if self.client.should_upload_keys:
-            response = await self.client.keys_upload()
-            if isinstance(response, ErrorResponse):
-                logger.warning("matrix: key upload failed: %s", response.status_code)
 
     # -- sync loop --------------------------------------------------------------------------
 
@@ -531,7 +484,10 @@ class MatrixChannel:
         if incoming.is_direct:
             state.set_direct_room(incoming.user_id, room_id)
         replies = await self._handler(incoming)
-        await self._send_all(room_id, replies, event, incoming.user_id)
+        # a device its owner has not cross-signed reads the answer to what it sent (the chat
+        # layer keeps case data out of it): a mentor on a new laptop still gets crisis help
+        reader = self.trust.unsigned_sender(room_id, event)
+        await self._send_all(room_id, replies, event, incoming.user_id, reader)
         state.mark_processed(event.event_id, room_id)
 
     async def _sender_identity(self, room_id: str, event: Event) -> SenderIdentity:
@@ -542,10 +498,16 @@ class MatrixChannel:
             return SenderIdentity(None, device_cross_signed=False, enforced=self.trust.enforced)
 
     async def _send_all(
-        self, room_id: str, replies: list[Reply], event: Event, user_id: str
+        self,
+        room_id: str,
+        replies: list[Reply],
+        event: Event,
+        user_id: str,
+        reader: OlmDevice | None = None,
     ) -> None:
         for index, reply in enumerate(replies):
-            result = await self.send_reply(room_id, reply, f"{event.event_id}:{index}", user_id)
+            key = f"{event.event_id}:{index}"
+            result = await self.send_reply(room_id, reply, key, user_id, reader=reader)
             if result.status != "sent":
                 logger.error(
                     "matrix: reply %d to %s in %s not sent: %s",
@@ -558,16 +520,23 @@ class MatrixChannel:
     # -- sending ----------------------------------------------------------------------------
 
     async def send_reply(
-        self, room_id: str, reply: Reply, key: str, user_id: str = ""
+        self,
+        room_id: str,
+        reply: Reply,
+        key: str,
+        user_id: str = "",
+        *,
+        reader: OlmDevice | None = None,
     ) -> SendResult:
-        """Send `reply` to a room; `key` makes the transaction ids (a retry posts once)."""
+        """Send `reply` to a room; `key` makes the transaction ids (a retry posts once);
+        `reader`: a device not cross-signed that may read it (`Sender.send`)."""
         sender = self._sender
         if sender is None:
             return SendResult("failed", detail="not started")
         result = SendResult("failed", detail="empty reply")
         contents = render_reply(reply, user_id) if reply.text or reply.buttons else []
         for part, content in enumerate(contents):
-            result = await sender.send(room_id, content, tx_id_for(f"{key}.{part}"))
+            result = await sender.send(room_id, content, tx_id_for(f"{key}.{part}"), reader=reader)
             if result.status != "sent":
                 return result
         if reply.attachment is not None:
@@ -575,7 +544,7 @@ class MatrixChannel:
             uploaded = await sender.upload(room_id, name, data)
             if isinstance(uploaded, SendResult):
                 return uploaded
-            result = await sender.send(room_id, uploaded, tx_id_for(f"{key}.file"))
+            result = await sender.send(room_id, uploaded, tx_id_for(f"{key}.file"), reader=reader)
         return result
 
     async def send_to_user(
@@ -589,22 +558,8 @@ class MatrixChannel:
             return SendResult("failed", detail=type(exc).__name__)
         if isinstance(room, SendResult):
             return room
-        if not await self._has_devices(room, user_id):
+        if self._sender is None or not await self._sender.reachable(room, user_id):
             # an encrypted message to someone with no device could never be read
             return SendResult("unreachable", detail="no device")
         key = idempotency_key or f"relais-{time.time_ns()}"
         return await self.send_reply(room, reply, key, user_id)
-
-    async def _has_devices(self, room_id: str, user_id: str) -> bool:
-        olm = self.client.olm
-        if self._sender is None or olm is None:
-            return False
-        try:
-            await self._sender.prepare_room(room_id)
-            await self.trust.apply([user_id])
-        except NETWORK_ERRORS:
-            return True  # cannot tell now: let the send retry
-        # under device_trust = "cross-signed" an unsigned device is blacklisted: it would not
-        # get the room key, so a practitioner with only such devices cannot read us
-        devices = olm.device_store.active_user_devices(user_id)
-        return any(not olm.is_device_blacklisted(device) for device in devices)

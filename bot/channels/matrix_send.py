@@ -36,6 +36,7 @@ from nio import (
     SendRetryError,
     UploadResponse,
 )
+from nio.crypto import OlmDevice
 
 from bot.channels.base import SendResult
 from bot.channels.matrix_trust import TrustCache
@@ -77,6 +78,7 @@ class Sender:
         self.trust = trust
         self.deadline = deadline  # seconds of retrying before a send is reported failed
         self.rate_limited = 0  # how many times the homeserver said M_LIMIT_EXCEEDED
+        self._locks: dict[str, asyncio.Lock] = {}  # one send (and its key sharing) per room
 
     async def prepare_room(self, room_id: str) -> None:
         """Make sure every device of every member will get the room key of our next message."""
@@ -104,13 +106,61 @@ class Sender:
         if olm is not None:
             olm.outbound_group_sessions.pop(room_id, None)
 
-    async def send(self, room_id: str, content: dict[str, Any], tx_id: str) -> SendResult:
+    def _lock(self, room_id: str) -> asyncio.Lock:
+        lock = self._locks.get(room_id)
+        if lock is None:
+            lock = self._locks[room_id] = asyncio.Lock()
+        return lock
+
+    async def reachable(self, room_id: str, user_id: str) -> bool:
+        """Whether `user_id` has a device that would get the room key of our next message
+        (under device_trust = "cross-signed": a cross-signed one)."""
+        olm = self.client.olm
+        if olm is None:
+            return False
+        async with self._lock(room_id):
+            try:
+                await self.prepare_room(room_id)
+                await self.trust.apply([user_id])
+            except NETWORK_ERRORS:
+                return True  # cannot tell now: let the send retry
+        devices = olm.device_store.active_user_devices(user_id)
+        return any(not olm.is_device_blacklisted(device) for device in devices)
+
+    async def send(
+        self,
+        room_id: str,
+        content: dict[str, Any],
+        tx_id: str,
+        *,
+        reader: OlmDevice | None = None,
+    ) -> SendResult:
+        """Send `content` once (retried under `tx_id`). `reader`: a device its owner has not
+        cross-signed that may read this message all the same (the answer to a message it sent,
+        which the chat layer keeps free of case data): the message gets a Megolm session of its
+        own, dropped afterwards, so nothing sent later reaches that device."""
+        async with self._lock(room_id):
+            if reader is None or not self.trust.enforced:
+                return await self._send(room_id, content, tx_id, None)
+            try:
+                return await self._send(room_id, content, tx_id, reader)
+            finally:
+                self._forget_group_session(room_id)
+                if self.client.olm is not None:
+                    self.client.olm.blacklist_device(reader)
+
+    async def _send(
+        self, room_id: str, content: dict[str, Any], tx_id: str, reader: OlmDevice | None
+    ) -> SendResult:
         started = time.monotonic()
         attempt = 0
         while True:
             delay: float | None
             try:
                 await self.prepare_room(room_id)
+                if reader is not None and self.client.olm is not None:
+                    self.client.olm.verify_device(reader)
+                    self._forget_group_session(room_id)  # a session for this message only
                 response = await self.client.room_send(
                     room_id,
                     "m.room.message",

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from nio import AsyncClient, Event
+from nio.crypto import OlmDevice
 
 from bot.channels.matrix_api import keys_query
 from bot.channels.matrix_crosssign import CrossSigningIdentity, read_identity
@@ -90,10 +91,9 @@ class TrustCache:
             enforced=self.enforced,
         )
 
-    def _sending_device(
-        self, room_id: str, event: Event, identity: CrossSigningIdentity
-    ) -> str | None:
-        """The cross-signed device that sent `event`, from its Megolm session's keys."""
+    def _session_keys(self, room_id: str, event: Event) -> tuple[str, str] | None:
+        """(ed25519, curve25519) of the device whose Megolm session carried `event`, as Olm
+        authenticated them; None for a forwarded key or an unencrypted event."""
         olm = self.client.olm
         sender_key = getattr(event, "sender_key", None)
         session_id = getattr(event, "session_id", None)
@@ -102,7 +102,29 @@ class TrustCache:
         session = olm.inbound_group_store.get(room_id, sender_key, session_id)
         if session is None or session.forwarding_chain:
             return None
-        return identity.cross_signed_device_with(session.ed25519, sender_key)
+        return str(session.ed25519), str(sender_key)
+
+    def _sending_device(
+        self, room_id: str, event: Event, identity: CrossSigningIdentity
+    ) -> str | None:
+        """The cross-signed device that sent `event`, from its Megolm session's keys."""
+        keys = self._session_keys(room_id, event)
+        return None if keys is None else identity.cross_signed_device_with(*keys)
+
+    def unsigned_sender(self, room_id: str, event: Event) -> OlmDevice | None:
+        """The device (in nio's store) that sent `event` when its owner has not cross-signed
+        it and the policy is enforced: the answer to it may be made readable by that device."""
+        olm = self.client.olm
+        keys = self._session_keys(room_id, event)
+        if olm is None or keys is None or not self.enforced:
+            return None
+        identity = self._identities.get(event.sender)
+        if identity is not None and identity.cross_signed_device_with(*keys) is not None:
+            return None
+        for device in olm.device_store.active_user_devices(event.sender):
+            if (device.ed25519, device.curve25519) == keys:
+                return device
+        return None
 
     async def apply(self, users: Iterable[str]) -> bool:
         """Mark the devices of `users` in nio's store by the policy; True if a mark changed."""

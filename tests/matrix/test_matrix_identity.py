@@ -20,11 +20,12 @@ from bot.channels.matrix_crosssign import fingerprint
 from bot.channels.matrix_keyfile import KEY_FILE, keys_from_recovery
 from bot.channels.matrix_state import RECOVERY_KEY_FILE
 from bot.cli import main
-from bot.messages import SenderIdentity
+from bot.messages import Reply, SenderIdentity
 from tests.matrix.conftest import (
     BOT_PASSWORD,
     BOT_PICKLE_KEY,
     BotFactory,
+    Practitioner,
     PractitionerFactory,
     RecordingHandler,
 )
@@ -165,7 +166,7 @@ async def test_an_identity_made_elsewhere_is_detected_and_not_overwritten(
     assert seen.master_key == elsewhere.master.public
 
 
-async def test_sender_identity_tells_a_cross_signed_device_from_an_unsigned_one(
+async def test_an_unsigned_device_is_reported_and_reads_only_the_answers_to_itself(
     bots: BotFactory, practitioners: PractitionerFactory
 ) -> None:
     handler = RecordingHandler()
@@ -182,10 +183,15 @@ async def test_sender_identity_tells_a_cross_signed_device_from_an_unsigned_one(
     unsigned = await practitioners.new_device(mentor, cross_signed=False)
     await unsigned.wait_for(lambda: room in unsigned.client.rooms, what="room on 2nd device")
     await unsigned.say(room, "from an unsigned laptop")
-    # the signed device reads the answer; the unsigned one never gets its room key
-    assert (await mentor.next_message(room, timeout=15)).body == "echo: from an unsigned laptop"
-    assert (await unsigned.next_message(room, timeout=15)).msgtype == "undecryptable"
+    # the answer to its own message is readable there (the chat layer keeps case data out)
+    assert (await unsigned.next_message(room, timeout=15)).body == "echo: from an unsigned laptop"
     assert handler.seen[-1].sender_identity == SenderIdentity(master, False, enforced=True)
+    assert (await mentor.next_message(room, timeout=15)).body == "echo: from an unsigned laptop"
+    # ...and nothing after it: the answer to the phone has a session the laptop never gets
+    await mentor.say(room, "from my phone again")
+    assert (await mentor.next_message(room, timeout=15)).body == "echo: from my phone again"
+    assert (await unsigned.next_message(room, timeout=15)).msgtype == "undecryptable"
+    assert handler.seen[-1].sender_identity == SenderIdentity(master, True, enforced=True)
 
 
 async def test_device_trust_all_talks_to_devices_without_cross_signing(
@@ -204,7 +210,7 @@ async def test_device_trust_all_talks_to_devices_without_cross_signing(
     assert (await identity_of(legacy.client, bot.user_id)).device_cross_signed(bot.device_id)
 
 
-async def test_strict_bot_does_not_encrypt_to_a_practitioner_without_cross_signing(
+async def test_strict_bot_encrypts_nothing_but_its_answers_to_a_device_without_cross_signing(
     bots: BotFactory, practitioners: PractitionerFactory
 ) -> None:
     handler = RecordingHandler()
@@ -213,8 +219,31 @@ async def test_strict_bot_does_not_encrypt_to_a_practitioner_without_cross_signi
     room = await legacy.open_dm(bot.user_id)
 
     await legacy.say(room, "old client")
-    assert (await legacy.next_message(room, timeout=15)).msgtype == "undecryptable"
+    assert (await legacy.next_message(room, timeout=15)).body == "echo: old client"
     assert handler.seen[-1].sender_identity == SenderIdentity(None, False, enforced=True)
+    # a reminder is not an answer: with no cross-signed device, the practitioner is unreachable
+    result = await bot.send_to_user(legacy.user_id, Reply("Check-in due"), "ck-1")
+    assert (result.status, result.detail) == ("unreachable", "no device")
+    await legacy.no_message(room, wait=1.5)
+
+    lenient = await bots.start(RecordingHandler(), device_trust="all")
+    other = await lenient.send_to_user(legacy.user_id, Reply("Check-in due"), "ck-2")
+    assert other.status == "sent"
+    reply = await legacy.next_message(await _room_with(legacy, lenient.user_id), timeout=15)
+    assert reply.body == "Check-in due"
+
+
+async def _room_with(practitioner: Practitioner, user_id: str) -> str:
+    def found() -> str | None:
+        for room_id, room in practitioner.client.rooms.items():
+            if user_id in room.users and practitioner.user_id in room.users:
+                return room_id
+        return None
+
+    await practitioner.wait_for(lambda: found() is not None, what="the bot's DM")
+    room_id = found()
+    assert room_id is not None
+    return room_id
 
 
 async def test_status_command_reads_the_cross_signing_from_the_homeserver(
