@@ -277,3 +277,38 @@ async def test_status_command_reads_the_cross_signing_from_the_homeserver(
     text = capsys.readouterr().out
     assert f"device       {device_id} (cross-signed: yes)" in text
     assert f"master key   {fingerprint(master)}" in text
+
+
+async def test_reset_identity_replaces_it_only_with_the_password_and_says_so(
+    bots: BotFactory,
+    practitioners: PractitionerFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bot = await bots.start(RecordingHandler())
+    mentor = await practitioners.new("mentor")
+    old = (await identity_of(mentor.client, bot.user_id)).master_key
+    await bot.stop()
+    cli = _config_file(tmp_path, bots, bot.user_id, str(bot.store_path), monkeypatch)
+
+    # Synapse asks for the password to replace an identity (user-interactive auth)
+    monkeypatch.setenv("RELAIS_MATRIX_PASSWORD", "not-the-password")
+    assert await _relais("--config", cli, "matrix", "reset-identity", "--yes") == 1
+    assert "refused the cross-signing keys: HTTP 401" in capsys.readouterr().err
+    assert (await identity_of(mentor.client, bot.user_id)).master_key == old
+
+    monkeypatch.setenv("RELAIS_MATRIX_PASSWORD", BOT_PASSWORD)
+    assert await _relais("--config", cli, "matrix", "reset-identity", "--yes") == 0
+    printed = capsys.readouterr().out
+    new = await identity_of(mentor.client, bot.user_id)
+    assert new.master_key not in (None, old)
+    assert new.device_cross_signed(bot.device_id)
+    recovery = printed.strip().splitlines()[-1]
+    assert keys_from_recovery(recovery).master.public == new.master_key
+    assert "warn that the bot's identity changed" in printed
+
+    restarted = await bots.start(
+        RecordingHandler(), user_id=bot.user_id, store_path=str(bot.store_path)
+    )
+    assert restarted.device_id == bot.device_id
