@@ -146,6 +146,8 @@ class CrossSigningIdentity:
     - cross_signed_devices: device id -> (ed25519, curve25519) of the devices whose keys
       (self-signed by the device) carry a valid signature by self_signing_key
     - devices: every device id the server listed (signed or not)
+    - device_keys: device id -> (ed25519, curve25519) of every listed device whose keys carry
+      its own valid signature (cross-signed or not)
     """
 
     user_id: str
@@ -154,6 +156,7 @@ class CrossSigningIdentity:
     user_signing_key: str | None = None
     cross_signed_devices: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     devices: frozenset[str] = field(default_factory=frozenset)
+    device_keys: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def device_cross_signed(self, device_id: str) -> bool:
         return device_id in self.cross_signed_devices
@@ -182,8 +185,9 @@ def read_identity(response: dict[str, Any], user_id: str) -> CrossSigningIdentit
             user_signing = usk
     devices = (response.get("device_keys") or {}).get(user_id) or {}
     signed: dict[str, tuple[str, str]] = {}
+    listed: dict[str, tuple[str, str]] = {}
     for device_id, keys in devices.items():
-        if self_signing is None or not isinstance(keys, dict):
+        if not isinstance(keys, dict):
             continue
         if keys.get("user_id") != user_id or keys.get("device_id") != device_id:
             continue
@@ -191,9 +195,10 @@ def read_identity(response: dict[str, Any], user_id: str) -> CrossSigningIdentit
         curve_key = (keys.get("keys") or {}).get(f"curve25519:{device_id}")
         if not isinstance(device_key, str) or not isinstance(curve_key, str):
             continue
-        if verify_object(keys, user_id, device_id, device_key) and verify_object(
-            keys, user_id, self_signing, self_signing
-        ):
+        if not verify_object(keys, user_id, device_id, device_key):
+            continue
+        listed[device_id] = (device_key, curve_key)
+        if self_signing is not None and verify_object(keys, user_id, self_signing, self_signing):
             signed[device_id] = (device_key, curve_key)
     return CrossSigningIdentity(
         user_id=user_id,
@@ -202,4 +207,5 @@ def read_identity(response: dict[str, Any], user_id: str) -> CrossSigningIdentit
         user_signing_key=user_signing,
         cross_signed_devices=signed,
         devices=frozenset(devices),
+        device_keys=listed,
     )

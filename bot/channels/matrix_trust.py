@@ -79,12 +79,12 @@ class TrustCache:
 
     async def sender_identity(self, room_id: str, event: Event) -> SenderIdentity:
         identity = await self.identity(event.sender)
-        device_id = self._sending_device(room_id, event, identity)
-        if device_id is None and identity.devices:
-            # perhaps a device we have not seen yet: ask once more
+        keys = self._session_keys(room_id, event)
+        if keys is not None and keys not in identity.device_keys.values():
+            # a device newer than what we know (a change not synced yet): ask once more
             self.invalidate([event.sender])
             identity = await self.identity(event.sender)
-            device_id = self._sending_device(room_id, event, identity)
+        device_id = None if keys is None else identity.cross_signed_device_with(*keys)
         return SenderIdentity(
             master_key=identity.master_key,
             device_cross_signed=device_id is not None,
@@ -103,13 +103,6 @@ class TrustCache:
         if session is None or session.forwarding_chain:
             return None
         return str(session.ed25519), str(sender_key)
-
-    def _sending_device(
-        self, room_id: str, event: Event, identity: CrossSigningIdentity
-    ) -> str | None:
-        """The cross-signed device that sent `event`, from its Megolm session's keys."""
-        keys = self._session_keys(room_id, event)
-        return None if keys is None else identity.cross_signed_device_with(*keys)
 
     def unsigned_sender(self, room_id: str, event: Event) -> OlmDevice | None:
         """The device (in nio's store) that sent `event` when its owner has not cross-signed

@@ -24,6 +24,7 @@ from bot.messages import Reply, SenderIdentity
 from tests.matrix.conftest import (
     BOT_PASSWORD,
     BOT_PICKLE_KEY,
+    PRACTITIONER_PASSWORD,
     BotFactory,
     Practitioner,
     PractitionerFactory,
@@ -312,3 +313,34 @@ async def test_reset_identity_replaces_it_only_with_the_password_and_says_so(
         RecordingHandler(), user_id=bot.user_id, store_path=str(bot.store_path)
     )
     assert restarted.device_id == bot.device_id
+
+
+async def test_a_device_cross_signed_later_is_trusted_once_its_owners_devices_change(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler)
+    phone = await practitioners.new("mentor")
+    room = await phone.open_dm(bot.user_id, wait_join=True)
+    laptop = await practitioners.new_device(phone, cross_signed=False)
+    await laptop.wait_for(lambda: room in laptop.client.rooms, what="room on the laptop")
+    await laptop.say(room, "before")
+    assert (await laptop.next_message(room, timeout=15)).body == "echo: before"
+    assert (await phone.next_message(room, timeout=15)).body == "echo: before"
+    before = handler.seen[-1].sender_identity
+    assert before is not None
+    assert not before.device_cross_signed
+
+    # the practitioner verifies the laptop from the phone (signs it with their identity)
+    await cross_sign(laptop.client, PRACTITIONER_PASSWORD, practitioners.identities[phone.user_id])
+
+    # the bot learns it from device_lists.changed: the answer to the phone reaches the laptop
+    await phone.say(room, "after")
+    assert (await phone.next_message(room, timeout=15)).body == "echo: after"
+    assert (await laptop.next_message(room, timeout=15)).body == "echo: after"
+    await laptop.say(room, "from the verified laptop")
+    assert (await laptop.next_message(room, timeout=15)).body == "echo: from the verified laptop"
+    after = handler.seen[-1].sender_identity
+    assert after is not None
+    assert after.device_cross_signed
+    assert bot.trust.queries <= 4  # cached between changes, not one query per message
