@@ -49,9 +49,7 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
-    ErrorResponse,
     Event,
-    JoinResponse,
     MegolmEvent,
     RoomMemberEvent,
     SyncResponse,
@@ -66,7 +64,7 @@ from bot.channels.matrix_keyfile import IdentityError
 from bot.channels.matrix_keys import LateKeys
 from bot.channels.matrix_login import MatrixChannelError, log_in
 from bot.channels.matrix_render import render_reply
-from bot.channels.matrix_rooms import DirectRooms, read_invite
+from bot.channels.matrix_rooms import DirectRooms, Memberships
 from bot.channels.matrix_send import NETWORK_ERRORS, Sender, backoff, retry_delay, tx_id_for
 from bot.channels.matrix_state import MatrixState, write_recovery_key
 from bot.channels.matrix_trust import TrustCache
@@ -135,8 +133,7 @@ class MatrixChannel:
         self._trust: TrustCache | None = None
         self._identity: BotIdentity | None = None
         self._identity_ready = False  # our device is cross-signed (checked on the server)
-        self._invites: dict[str, int] = {}  # room id -> invite timestamp (ms), to join
-        self._leaving: set[str] = set()
+        self._memberships: Memberships | None = None
         self._synced = asyncio.Event()  # a sync succeeded in this run
         self._attempted = asyncio.Event()  # a sync was tried (succeeded or failed)
         self._stopping = False
@@ -223,6 +220,7 @@ class MatrixChannel:
             config=client_config,
         )
         self._late_keys = LateKeys(self._client, self.config.decryption_grace.total_seconds())
+        self._memberships = Memberships(self._client, self._state, self.user_id)
         self._trust = TrustCache(self._client, self.config.device_trust)
         if not self._trust.enforced:
             logger.warning(
@@ -279,6 +277,12 @@ class MatrixChannel:
                 path,
             )
         self._identity_ready = True
+
+    @property
+    def memberships(self) -> Memberships:
+        if self._memberships is None:
+            raise MatrixChannelError("the Matrix channel is not started")
+        return self._memberships
 
     @property
     def trust(self) -> TrustCache:
@@ -359,12 +363,12 @@ class MatrixChannel:
             if to_device.source.get("type") == "m.room_key.withheld":
                 self.late_keys.withheld(to_device.source.get("content") or {})
 
+        rooms = self.memberships
         for room_id, invite in response.rooms.invite.items():
-            self._on_invite(room_id, invite.invite_state)
+            rooms.on_invite(room_id, invite.invite_state)
         for room_id in response.rooms.leave:
-            self.state.forget_room(room_id)
-            self._invites.pop(room_id, None)
-        await self._join_invites()
+            rooms.on_left(room_id)
+        await rooms.apply()
 
         batch = _Batch(token=response.next_batch)
         self._batches.append(batch)
@@ -373,42 +377,9 @@ class MatrixChannel:
                 if self._should_handle(room_id, event, initial):
                     batch.remaining += 1
                     self._queue(room_id).put_nowait((event, batch))
-            await self._check_room_size(room_id)
+            rooms.check_size(room_id)
         self.late_keys.retry()
         self._save_tokens()
-
-    def _on_invite(self, room_id: str, invite_state: list[Any]) -> None:
-        invite = read_invite(self.user_id, invite_state)
-        if invite is None:
-            return  # not (or no longer) an invite for us
-        if invite.accept:
-            self._invites[room_id] = invite.invite_ts or int(time.time() * 1000) - 60_000
-        else:
-            logger.info("matrix: rejecting invite to %s (%d members)", room_id, invite.members)
-            self._leaving.add(room_id)
-
-    async def _join_invites(self) -> None:
-        for room_id in list(self._leaving):
-            response = await self.client.room_leave(room_id)
-            if not isinstance(response, ErrorResponse) or response.status_code == "M_FORBIDDEN":
-                self._leaving.discard(room_id)
-                self.state.forget_room(room_id)
-        for room_id, invite_ts in list(self._invites.items()):
-            self.state.set_room_since(room_id, invite_ts, replace=True)
-            response = await self.client.join(room_id)
-            if isinstance(response, JoinResponse):
-                logger.info("matrix: joined %s", room_id)
-                del self._invites[room_id]
-            elif response.status_code in ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN"):
-                logger.info("matrix: invite to %s gone (%s)", room_id, response.status_code)
-                del self._invites[room_id]
-
-    async def _check_room_size(self, room_id: str) -> None:
-        room = self.client.rooms.get(room_id)
-        if room is not None and room.member_count > 2 and room_id not in self._leaving:
-            logger.info("matrix: leaving %s (%d members)", room_id, room.member_count)
-            self._leaving.add(room_id)
-            self.state.forget_room(room_id)
 
     def _should_handle(self, room_id: str, event: Event, initial: bool) -> bool:
         if isinstance(event, RoomMemberEvent) and event.state_key == self.user_id:

@@ -17,6 +17,7 @@ nio marks a session "shared" even when sharing it failed, so a fresh one is shar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import logging
@@ -34,6 +35,7 @@ from nio import (
     OlmUnverifiedDeviceError,
     RoomSendResponse,
     SendRetryError,
+    ToDeviceMessage,
     UploadResponse,
 )
 from nio.crypto import OlmDevice
@@ -79,6 +81,7 @@ class Sender:
         self.deadline = deadline  # seconds of retrying before a send is reported failed
         self.rate_limited = 0  # how many times the homeserver said M_LIMIT_EXCEEDED
         self._locks: dict[str, asyncio.Lock] = {}  # one send (and its key sharing) per room
+        self._told: set[str] = set()  # Megolm sessions whose withheld notices were sent
 
     async def prepare_room(self, room_id: str) -> None:
         """Make sure every device of every member will get the room key of our next message."""
@@ -105,6 +108,31 @@ class Sender:
         olm = self.client.olm
         if olm is not None:
             olm.outbound_group_sessions.pop(room_id, None)
+
+    async def _tell_withheld(self, room_id: str) -> None:
+        """Tell each device held back from the room's current session that its key is withheld
+        (`m.room_key.withheld`, code `m.unverified`), once per session: its client then shows
+        why it cannot read the message instead of waiting for a key that never comes."""
+        olm, room = self.client.olm, self.client.rooms.get(room_id)
+        session = olm.outbound_group_sessions.get(room_id) if olm is not None else None
+        if olm is None or room is None or session is None or session.id in self._told:
+            return
+        self._told.add(session.id)
+        content = {
+            "algorithm": "m.megolm.v1.aes-sha2",
+            "room_id": room_id,
+            "session_id": session.id,
+            "sender_key": olm.account.identity_keys["curve25519"],
+            "from_device": self.client.device_id,
+            "code": "m.unverified",
+            "reason": "Relais talks only to devices their owner has verified (cross-signed).",
+        }
+        for user_id in room.users:
+            for device in olm.device_store.active_user_devices(user_id):
+                if olm.is_device_blacklisted(device):
+                    message = ToDeviceMessage("m.room_key.withheld", user_id, device.id, content)
+                    with contextlib.suppress(*NETWORK_ERRORS):
+                        await self.client.to_device(message)
 
     def _lock(self, room_id: str) -> asyncio.Lock:
         lock = self._locks.get(room_id)
@@ -188,6 +216,7 @@ class Sender:
                 reason = type(exc).__name__
             else:
                 if isinstance(response, RoomSendResponse):
+                    await self._tell_withheld(room_id)
                     return SendResult("sent", message_id=response.event_id)
                 delay = retry_delay(response, attempt)
                 reason = str(response.status_code)

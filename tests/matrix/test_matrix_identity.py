@@ -11,9 +11,10 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
-from nio import AsyncClient, LoginResponse
+from nio import AsyncClient, LoginResponse, UnknownToDeviceEvent
 
 from bot.channels.matrix import MatrixChannel, MatrixChannelError
 from bot.channels.matrix_crosssign import fingerprint
@@ -188,10 +189,19 @@ async def test_an_unsigned_device_is_reported_and_reads_only_the_answers_to_itse
     assert (await unsigned.next_message(room, timeout=15)).body == "echo: from an unsigned laptop"
     assert handler.seen[-1].sender_identity == SenderIdentity(master, False, enforced=True)
     assert (await mentor.next_message(room, timeout=15)).body == "echo: from an unsigned laptop"
-    # ...and nothing after it: the answer to the phone has a session the laptop never gets
+    # ...and nothing after it: the answer to the phone has a session the laptop never gets,
+    # and the laptop is told so (m.room_key.withheld), as Element tells a device it excludes
+    withheld: list[dict[str, Any]] = []
+    unsigned.client.add_to_device_callback(
+        lambda event: withheld.append(event.source), UnknownToDeviceEvent
+    )
     await mentor.say(room, "from my phone again")
     assert (await mentor.next_message(room, timeout=15)).body == "echo: from my phone again"
     assert (await unsigned.next_message(room, timeout=15)).msgtype == "undecryptable"
+    await unsigned.wait_for(lambda: bool(withheld), what="a withheld notice")
+    [notice] = withheld
+    assert (notice["type"], notice["sender"]) == ("m.room_key.withheld", bot.user_id)
+    assert (notice["content"]["code"], notice["content"]["room_id"]) == ("m.unverified", room)
     assert handler.seen[-1].sender_identity == SenderIdentity(master, True, enforced=True)
 
 
