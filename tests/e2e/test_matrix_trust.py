@@ -78,7 +78,7 @@ async def test_a_second_unsigned_device_gets_crisis_guidance_but_no_case_data(
     )
 
 
-async def test_an_unsigned_device_never_receives_case_data_by_default(
+async def test_an_unsigned_device_gets_help_but_never_case_data_by_default(
     runtime: Runtime, bots: BotFactory, practitioners: PractitionerFactory
 ) -> None:
     bot = await bots.start(runtime.chat.handle)  # device_trust = "cross-signed"
@@ -95,6 +95,14 @@ async def test_an_unsigned_device_never_receives_case_data_by_default(
     for _ in range(2):  # both answers reached the laptop without their key
         assert (await laptop.next_message(room, timeout=10)).msgtype == "undecryptable"
     assert all("Slept well" not in m.body for m in laptop.seen)
+
+    # the laptop's own questions are answered so that it can read them: help, no case data
+    await laptop.say(room, "/sos")
+    assert "112" in (await laptop.next_message(room, timeout=15)).body
+    await laptop.say(room, "!notes K-7")
+    reply = (await laptop.next_message(room, timeout=10)).body
+    assert UNSIGNED in reply
+    assert "Slept well" not in reply
 
 
 async def test_a_master_key_change_blocks_case_data_until_the_coordinator_trusts_it(
