@@ -12,6 +12,7 @@ from bot.config import parse_duration
 from bot.errors import ConfigError, InvalidInput
 from bot.usecases.admin import practitioner_dict
 from bot.usecases.device_trust import fingerprint
+from storage.records import ChannelIdentity
 
 __all__ = ["register"]
 
@@ -106,6 +107,12 @@ def _trust(args: argparse.Namespace) -> int:
     return with_relais(args, run)
 
 
+def _identity_line(identity: ChannelIdentity) -> str:
+    if identity.seen_master_key is not None:
+        return f"{identity.channel} (identity changed: confirm with `relais admin trust`)"
+    return identity.channel
+
+
 def _list(args: argparse.Namespace) -> int:
     async def run(relais: Relais) -> int:
         people = await relais.list_practitioners()
@@ -113,7 +120,7 @@ def _list(args: argparse.Namespace) -> int:
             emit_json([practitioner_dict(p, team) for p, team in people])
             return 0
         for p, team in people:
-            channels = ", ".join(f"{i.channel}" for i in p.identities) or "not enrolled"
+            channels = ", ".join(_identity_line(i) for i in p.identities) or "not enrolled"
             state = " (revoked)" if p.revoked else ""
             print(f"{p.name}{state} [{', '.join(sorted(p.roles))}] team {team}: {channels}")
         if not people:

@@ -231,12 +231,20 @@ async def test_relais_admin_trust_confirms_the_new_identity(
 
     mona.identity = SenderIdentity(KEY_2, True)
     assert KEY_CHANGED in texts(await mona.say("/cases"))
+    assert await asyncio.to_thread(main, ["admin", "list"]) == 0
+    assert "matrix (identity changed: confirm with `relais admin trust`)" in (
+        capsys.readouterr().out
+    )
     code = await asyncio.to_thread(main, ["admin", "trust", "Mona"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "identity pinned" in out
     assert "BBBB BBBB" in out
     assert "K-1" in texts(await mona.say("/cases"))
+    assert await asyncio.to_thread(main, ["admin", "list", "--json"]) == 0
+    [listed] = [p for p in json.loads(capsys.readouterr().out) if p["name"] == "Mona"]
+    [identity] = listed["identities"]
+    assert (identity["master_key"], identity["identity_changed"]) == (KEY_2, False)
 
 
 async def test_device_trust_all_admits_a_practitioner_without_cross_signing(world: World) -> None:
