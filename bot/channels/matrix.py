@@ -307,7 +307,8 @@ class MatrixChannel:
             try:
                 await self._ensure_identity()
             except IdentityError as exc:
-                logger.error("matrix: %s", exc)
+                # no room is read while our device is not signed by the account's identity
+                logger.error("matrix: not reading any room: %s", exc)
                 failures += 1
                 self._attempted.set()
                 await asyncio.sleep(backoff(failures, base=5.0, cap=300.0))
@@ -359,6 +360,10 @@ class MatrixChannel:
         if client.should_claim_keys:
             await client.keys_claim(client.get_users_for_key_claiming())
         self.trust.invalidate([*response.device_list.changed, *response.device_list.left])
+        if self.user_id in response.device_list.changed:
+            # our own keys changed (our signature, a new login, perhaps a new identity made
+            # elsewhere): check again before the next sync that our device is still signed
+            self._identity_ready = False
         for to_device in response.to_device_events:
             if to_device.source.get("type") == "m.room_key.withheld":
                 self.late_keys.withheld(to_device.source.get("content") or {})

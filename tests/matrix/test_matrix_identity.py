@@ -18,6 +18,7 @@ from nio import AsyncClient, LoginResponse, UnknownToDeviceEvent
 
 from bot.channels.matrix import MatrixChannel, MatrixChannelError
 from bot.channels.matrix_crosssign import fingerprint
+from bot.channels.matrix_identity import BotIdentity
 from bot.channels.matrix_keyfile import KEY_FILE, keys_from_recovery
 from bot.channels.matrix_state import RECOVERY_KEY_FILE
 from bot.cli import main
@@ -354,3 +355,34 @@ async def test_a_device_cross_signed_later_is_trusted_once_its_owners_devices_ch
     assert after is not None
     assert after.device_cross_signed
     assert bot.trust.queries <= 4  # cached between changes, not one query per message
+
+
+async def test_an_identity_replaced_elsewhere_while_running_stops_the_bot_reading_rooms(
+    bots: BotFactory,
+    practitioners: PractitionerFactory,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot = await bots.start(RecordingHandler())
+    mentor = await practitioners.new("mentor")
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+    await mentor.say(room, "hello")
+    assert (await mentor.next_message(room, timeout=15)).body == "echo: hello"
+
+    # someone with the bot's password resets its cross-signing from another login
+    rogue = AsyncClient(bots.synapse.base_url, bot.user_id, store_path=str(tmp_path / "rogue"))
+    os.makedirs(tmp_path / "rogue")
+    assert isinstance(await rogue.login(BOT_PASSWORD, device_name="Element"), LoginResponse)
+    try:
+        await rogue.keys_upload()
+        await BotIdentity(rogue, tmp_path / "rogue", "rogue-pickle", BOT_PASSWORD).reset()
+    finally:
+        await rogue.close()
+
+    def noticed() -> bool:
+        return any("not reading any room" in r.getMessage() for r in caplog.records)
+
+    await mentor.wait_for(noticed, 30, "the bot to notice its identity changed")
+    assert "relais matrix reset-identity" in caplog.text
+    await mentor.say(room, "anyone there?")
+    await mentor.no_message(room, wait=3.0)
