@@ -44,6 +44,9 @@ async def clients(synapse: SynapseServer, tmp_path: Path, unique: str) -> AsyncI
 
 
 async def test_a_device_not_cross_signed_is_not_heard_and_gets_no_key(clients: Clients) -> None:
+    """`legacy` is a plain matrix-nio device without cross-signing: what Relais's own device
+    was before it cross-signed itself. (The bot cannot be made to run uncross-signed any more:
+    it stops reading rooms when its account's identity is one it does not hold.)"""
     strict = await clients.new("strict", cross_signed=True, strict=True)
     legacy = await clients.new("legacy", cross_signed=False, strict=False)
     room = await legacy.open_dm(strict.user_id, wait_join=True)
