@@ -3,7 +3,9 @@
     status, body = await call(client, "POST", ["keys", "query"], {"device_keys": {user: []}})
 
 `status` is the HTTP status; `body` the decoded JSON object (empty when there was none). Network
-errors (aiohttp `ClientError`, `TimeoutError`) propagate: callers retry or report them.
+errors (aiohttp `ClientError`, `TimeoutError`) propagate, and so does a homeserver that is
+overloaded or behind a failing proxy (HTTP 429 or 5xx: `ServerUnavailable`, a `ClientError`):
+callers treat them all as "try again later".
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aiohttp import ClientError
 from nio import AsyncClient
 from nio.api import Api
 
-__all__ = ["call", "keys_query"]
+__all__ = ["ServerUnavailable", "call", "keys_query"]
+
+
+class ServerUnavailable(ClientError):
+    """The homeserver answered 429 or 5xx: a transient failure, like a network error."""
 
 
 async def call(
@@ -31,6 +38,8 @@ async def call(
             decoded = await response.json(content_type=None)
         except (ValueError, UnicodeDecodeError):
             decoded = None
+        if response.status == 429 or response.status >= 500:
+            raise ServerUnavailable(f"HTTP {response.status} on {'/'.join(path)}")
         return response.status, decoded if isinstance(decoded, dict) else {}
 
 

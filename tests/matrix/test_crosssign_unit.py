@@ -1,4 +1,5 @@
-"""Cross-signing signatures and the key file, without a homeserver: what must be refused."""
+"""Cross-signing signatures, the key file and the raw API calls, without Synapse: what must be
+refused, and what is only a transient failure."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from nio import AsyncClient
 
+from bot.channels.matrix_api import ServerUnavailable, keys_query
 from bot.channels.matrix_crosssign import (
     SigningKey,
     canonical_json,
@@ -145,3 +149,33 @@ def test_key_file_is_private_encrypted_and_needs_the_pickle_key(tmp_path: Path) 
     with pytest.raises(IdentityError, match="damaged"):
         load_keys(tmp_path, "the-pickle-key")
     assert load_keys(tmp_path / "nowhere", "the-pickle-key") is None
+
+
+async def test_an_overloaded_homeserver_is_a_transient_failure_not_a_refusal() -> None:
+    status = {"code": 502}
+
+    async def handler(request: web.Request) -> web.Response:
+        if status["code"] != 200:
+            return web.Response(status=status["code"], text="<html>Bad gateway</html>")
+        return web.json_response({"device_keys": {USER: {}}})
+
+    app = web.Application()
+    app.router.add_post("/_matrix/client/v3/keys/query", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    client = AsyncClient(f"http://127.0.0.1:{port}", USER)
+    client.access_token = "token"
+    try:
+        with pytest.raises(ServerUnavailable, match="HTTP 502"):
+            await keys_query(client, [USER])
+        status["code"] = 429
+        with pytest.raises(ServerUnavailable, match="HTTP 429"):
+            await keys_query(client, [USER])
+        status["code"] = 200
+        assert await keys_query(client, [USER]) == {"device_keys": {USER: {}}}
+    finally:
+        await client.close()
+        await runner.cleanup()
