@@ -104,8 +104,9 @@ class BotIdentity:
             if local is None:
                 local = BotKeys.generate()
                 save_keys(self.store, local, self.pickle_key)
-                new_recovery = recovery_key(local)
             await self._upload(local)
+            # shown once the identity exists (an upload that failed before showed nothing)
+            new_recovery = recovery_key(local)
             logger.info("matrix: cross-signing identity created for the bot's account")
             response, server = await self.query()
         elif local is None or local.master.public != server.master_key:

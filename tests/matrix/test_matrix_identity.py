@@ -19,7 +19,7 @@ from nio import AsyncClient, LoginResponse, UnknownToDeviceEvent
 from bot.channels.matrix import MatrixChannel, MatrixChannelError
 from bot.channels.matrix_crosssign import fingerprint
 from bot.channels.matrix_identity import BotIdentity
-from bot.channels.matrix_keyfile import KEY_FILE, keys_from_recovery
+from bot.channels.matrix_keyfile import KEY_FILE, BotKeys, keys_from_recovery, save_keys
 from bot.channels.matrix_state import RECOVERY_KEY_FILE
 from bot.cli import main
 from bot.messages import Reply, SenderIdentity
@@ -386,3 +386,21 @@ async def test_an_identity_replaced_elsewhere_while_running_stops_the_bot_readin
     assert "relais matrix reset-identity" in caplog.text
     await mentor.say(room, "anyone there?")
     await mentor.no_message(room, wait=3.0)
+
+
+async def test_keys_saved_before_a_failed_upload_are_uploaded_and_their_recovery_key_shown(
+    bots: BotFactory, practitioners: PractitionerFactory, tmp_path: Path
+) -> None:
+    user_id = bots.register()
+    store = tmp_path / "interrupted"
+    store.mkdir()
+    keys = BotKeys.generate()  # as if the first start was cut off between saving and uploading
+    save_keys(store, keys, BOT_PICKLE_KEY)
+
+    bot = await bots.start(RecordingHandler(), user_id=user_id, store_path=str(store))
+
+    mentor = await practitioners.new("mentor")
+    seen = await identity_of(mentor.client, user_id)
+    assert seen.master_key == keys.master.public
+    assert seen.device_cross_signed(bot.device_id)
+    assert keys_from_recovery(_recovery_key(bot)).master.public == keys.master.public
