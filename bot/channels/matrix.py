@@ -441,7 +441,8 @@ class MatrixChannel:
                 logger.warning(
                     "matrix: event %s in %s stayed undecryptable", event.event_id, room_id
                 )
-                await self._send_all(room_id, [Reply(self._undecryptable_text)], event, "")
+                if self.late_keys.first_loss(event):  # once per lost session
+                    await self._send_all(room_id, [Reply(self._undecryptable_text)], event, "")
                 state.mark_processed(event.event_id, room_id)
                 return
             event = decrypted

@@ -10,6 +10,9 @@ practitioner to send the message again).
 will not share that session's key with us (Element: `m.unverified` while our device is not
 cross-signed, `MEGOLM_KEY_WITHHELD_FOR_UNVERIFIED_DEVICE` on its side). Such a key never comes,
 so the waiters of that session give up at once instead of after the grace period.
+
+`first_loss(event)` is True for the first message of a Megolm session found undecryptable: the
+practitioner is asked once to send again, not once per message of a session whose key is lost.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class LateKeys:
         self.grace_seconds = grace_seconds
         self._waiters: list[_Waiter] = []
         self._withheld: dict[str, str] = {}  # Megolm session id -> withheld code
+        self._lost: dict[str, None] = {}  # sessions already reported lost (ordered: oldest first)
 
     def try_decrypt(self, event: MegolmEvent) -> Event | None:
         try:
@@ -68,6 +72,14 @@ class LateKeys:
             return self.try_decrypt(event)
         finally:
             self._waiters.remove(waiter)
+
+    def first_loss(self, event: MegolmEvent) -> bool:
+        if event.session_id in self._lost:
+            return False
+        if len(self._lost) >= 10_000:
+            self._lost.pop(next(iter(self._lost)))
+        self._lost[event.session_id] = None
+        return True
 
     def withheld(self, content: dict[str, object]) -> None:
         session_id, code = content.get("session_id"), content.get("code")
