@@ -19,7 +19,7 @@ from bot.channels.matrix import MatrixChannel
 from bot.channels.matrix_identity import BotIdentity
 from bot.channels.matrix_keyfile import IdentityError
 from bot.channels.matrix_send import NETWORK_ERRORS
-from bot.channels.matrix_state import load_credentials
+from bot.channels.matrix_state import RECOVERY_KEY_FILE, load_credentials
 from bot.cli.cmd_db import confirm, emit_json
 from bot.config import Config, load_config
 from bot.errors import ConfigError
@@ -86,6 +86,8 @@ def _status(args: argparse.Namespace) -> int:
     if load_credentials(store) is None:
         raise IdentityError(f"no Matrix device in {store} yet: `relais run` logs in first")
 
+    recovery = store / RECOVERY_KEY_FILE
+
     async def show(identity: BotIdentity) -> int:
         status = await identity.status()
         info = {
@@ -96,6 +98,7 @@ def _status(args: argparse.Namespace) -> int:
             "master_key": status.master_key,
             "master_key_fingerprint": status.fingerprint or None,
             "keys_held": status.keys_held,
+            "recovery_key_file": str(recovery) if recovery.exists() else None,
         }
         if args.json:
             emit_json(info)
@@ -107,6 +110,8 @@ def _status(args: argparse.Namespace) -> int:
             print(f"master key   {status.fingerprint or '(none: no identity on the account)'}")
             if status.master_key and not status.keys_held:
                 print("warning: this store does not hold the identity's keys (README, Matrix)")
+            if recovery.exists():
+                print(f"warning: copy the recovery key in {recovery} offline, then delete it")
         return 0 if status.device_cross_signed else 1
 
     return _with_identity(args, show)

@@ -284,11 +284,16 @@ async def test_status_command_reads_the_cross_signing_from_the_homeserver(
         "master_key": master,
         "master_key_fingerprint": fingerprint(master),
         "keys_held": True,
+        "recovery_key_file": str(bot.store_path / RECOVERY_KEY_FILE),
     }
     assert await _relais("--config", cli, "matrix", "status") == 0
     text = capsys.readouterr().out
     assert f"device       {device_id} (cross-signed: yes)" in text
     assert f"master key   {fingerprint(master)}" in text
+    assert "copy the recovery key" in text
+    (bot.store_path / RECOVERY_KEY_FILE).unlink()
+    assert await _relais("--config", cli, "matrix", "status") == 0
+    assert "recovery key" not in capsys.readouterr().out
 
 
 async def test_reset_identity_replaces_it_only_with_the_password_and_says_so(
