@@ -5,6 +5,7 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
 
 - identity: identify, redeem_invite, mark_unreachable, mark_reachable, set_language,
   set_time_zone, set_quiet_hours
+- device trust (Matrix): record_device, trust_identity
 - cases and notes: list_cases, log_note, list_notes, amend_note
 - contacts: contacts_for
 - sessions: load_session, save_session, end_session, expire_sessions, sessions_on_version,
@@ -27,6 +28,7 @@ from bot.usecases.admin import AdminUseCases
 from bot.usecases.chat_turns import ChatTurnUseCases
 from bot.usecases.contacts import ContactUseCases
 from bot.usecases.dataprotection import DataProtectionUseCases
+from bot.usecases.device_trust import DeviceTrustUseCases
 from bot.usecases.identity import IdentityUseCases
 from bot.usecases.inbox import InboxUseCases
 from bot.usecases.maintenance import MaintenanceUseCases
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 class Relais(
     ChatTurnUseCases,
     IdentityUseCases,
+    DeviceTrustUseCases,
     NoteUseCases,
     ContactUseCases,
     SessionUseCases,

@@ -123,7 +123,9 @@ class MatrixConfig:
     device_name: str = "Relais"
     pickle_key_file: str = ""
     require_encryption: bool = True
-    ignore_unverified_devices: bool = True
+    #: "cross-signed": room keys to, and messages from, devices their owner cross-signed only;
+    #: "all": any device (legacy clients without cross-signing)
+    device_trust: str = "cross-signed"
     decryption_grace: timedelta = timedelta(seconds=10)
 
 
@@ -263,10 +265,21 @@ class Config:
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "telegram.mode": ("polling", "webhook"),
+    "matrix.device_trust": ("cross-signed", "all"),
     "storage.sqlite_synchronous": ("normal", "full"),
     "default_language": ("en", "fr"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
     "log_format": ("text", "json"),
+}
+
+
+#: keys that existed once, with what replaces them
+_REMOVED: dict[str, str] = {
+    "matrix.ignore_unverified_devices": (
+        'removed: use device_trust = "cross-signed" (the default: only devices their owner '
+        'has cross-signed) or "all" (any device, for clients without cross-signing); see '
+        "README, Matrix"
+    ),
 }
 
 
@@ -310,6 +323,8 @@ def _build(cls: type[Any], data: dict[str, Any], prefix: str) -> Any:
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         path = f"{prefix}.{key}" if prefix else key
+        if path in _REMOVED:
+            raise ConfigError(_REMOVED[path], path)
         if key not in names:
             close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
             hint = f"; did you mean {prefix + '.' if prefix else ''}{close[0]}?" if close else ""

@@ -3,6 +3,7 @@
 RelaisError
  ├── ConfigError          the configuration file or a secret is wrong (carries the key path)
  ├── NotAllowed           the actor may not do this (authorization)
+ ├── UntrustedDevice      not from this device: its owner's pinned identity does not vouch for it
  ├── NotFound             a case, note, practitioner... does not exist (or is not visible)
  ├── InvalidInput         a value typed by a user or an admin is not acceptable
  └── SchemaOutOfDate      the database needs `relais db upgrade`
@@ -17,6 +18,7 @@ __all__ = [
     "NotFound",
     "RelaisError",
     "SchemaOutOfDate",
+    "UntrustedDevice",
 ]
 
 
@@ -44,3 +46,12 @@ class InvalidInput(RelaisError):
 
 class SchemaOutOfDate(RelaisError):
     pass
+
+
+class UntrustedDevice(RelaisError):
+    """Case data asked for from a device the practitioner's pinned identity does not vouch
+    for (not a NotAllowed: the chat layer tells the practitioner to ask their coordinator)."""
+
+    def __init__(self, message: str, trust: str) -> None:
+        super().__init__(message)
+        self.trust = trust

@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-__all__ = ["SOS_BUTTON", "Button", "Document", "Incoming", "Reply", "ReplyKind", "is_sos"]
+__all__ = [
+    "SOS_BUTTON",
+    "Button",
+    "Document",
+    "Incoming",
+    "Reply",
+    "ReplyKind",
+    "SenderIdentity",
+    "is_sos",
+]
 
 ReplyKind = Literal["notice", "text", "alert"]
 
@@ -24,6 +33,27 @@ class Document:
     size: int
     fetch: Callable[[], Awaitable[bytes]]
     mime_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SenderIdentity:
+    """Who vouches for the device a message came from (Matrix cross-signing).
+
+    - master_key: the sender's cross-signing master key (unpadded base64 ed25519), as the
+      homeserver's `/keys/query` returned it and its signatures verified; None when the sender
+      has no cross-signing identity (or it could not be fetched)
+    - device_cross_signed: the sending device is signed by the owner's self-signing key, itself
+      signed by `master_key` (ed25519 signatures over canonical JSON, checked by the adapter)
+    - enforced: the channel requires cross-signed devices (`[matrix] device_trust =
+      "cross-signed"`, the default); False under `device_trust = "all"` (legacy clients without
+      cross-signing): the facts above are still given, but an unsigned device is not held back
+
+    Channels without such identities (Telegram, console) give `Incoming.sender_identity = None`.
+    """
+
+    master_key: str | None
+    device_cross_signed: bool
+    enforced: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +74,9 @@ class Incoming:
     #: received before a restart and replayed from the channel's inbox: it may have been
     #: handled already without its answer reaching the user
     replayed: bool = False
+    #: Matrix only: the sender's cross-signing identity and whether the sending device is
+    #: signed by it (None on channels without device identities)
+    sender_identity: SenderIdentity | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,20 +8,32 @@ of their roles may do.
 Actions with scope "team" do not concern one case: the table gives the same answer for every
 relation (a test checks it). Every use case declares its action with a decorator from
 `bot.usecases.base`; a test fails if a use case does not.
+
+The device a message came from is the second axis (`DeviceTrust`, Matrix only): a device that
+the practitioner's pinned cross-signing identity does not vouch for may do nothing in
+`NEEDS_TRUSTED_DEVICE` (case data, notes, check-ins on cases, publishing guidance); crisis
+guidance, contacts and paging stay open to it, so a mentor is never left without help.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.messages import SenderIdentity
 
 __all__ = [
     "ALL_ROLES",
+    "NEEDS_TRUSTED_DEVICE",
     "POLICY",
     "Action",
+    "DeviceTrust",
     "Relation",
     "Role",
+    "device_may",
+    "device_trust",
     "is_allowed",
     "scope_of",
 ]
@@ -131,3 +143,52 @@ def scope_of(action: Action) -> Literal["case", "team"]:
 def is_allowed(roles: Iterable[str], action: Action, relation: Relation) -> bool:
     known = {r.value for r in Role}
     return any(POLICY[(Role(r), action, relation)] for r in roles if r in known)
+
+
+class DeviceTrust(StrEnum):
+    """What the practitioner's pinned identity says of the device a message came from."""
+
+    TRUSTED = "trusted"  # signed by the pinned identity (or a channel without device keys)
+    UNSIGNED_DEVICE = "unsigned_device"  # the owner has not cross-signed this device
+    KEY_CHANGED = "key_changed"  # the account's master key is not the one pinned at enrolment
+
+
+#: what only a trusted device may do: everything that shows or writes case data, and changing
+#: the guidance itself. Not in it: crisis dialogs, contacts and /sos, paging, one's language.
+NEEDS_TRUSTED_DEVICE: frozenset[Action] = frozenset(
+    {
+        *(action for action in _CASE_RULES if action is not Action.PAGE_CONTACT),
+        Action.LIST_CASES,
+        Action.DRAFT_DIALOG,
+        Action.REVIEW_DIALOG,
+        Action.PUBLISH_DIALOG,
+        Action.ROLLBACK_DIALOG,
+    }
+)
+
+
+def device_trust(pinned_key: str | None, sender: SenderIdentity | None) -> DeviceTrust:
+    """Trust in the device behind `sender`, given the master key pinned for that identity.
+
+    - no `sender` identity (Telegram, console): trusted, the channel has no device keys;
+    - a pinned key that differs from the sender's master key (or the key is gone): KEY_CHANGED;
+    - a device its owner did not cross-sign: UNSIGNED_DEVICE, except for a practitioner with
+      no cross-signing identity at all (nothing pinned, no master key) when the channel admits
+      such legacy clients (`sender.enforced` is False: `[matrix] device_trust = "all"`). Once
+      a key is pinned, an unsigned device is held back whatever the setting.
+    Nothing pinned yet but a master key present: judged by the device's signature; the caller
+    pins that key (trust on first use).
+    """
+    if sender is None:
+        return DeviceTrust.TRUSTED
+    if pinned_key is not None and sender.master_key != pinned_key:
+        return DeviceTrust.KEY_CHANGED
+    if sender.device_cross_signed and sender.master_key is not None:
+        return DeviceTrust.TRUSTED
+    if pinned_key is None and sender.master_key is None and not sender.enforced:
+        return DeviceTrust.TRUSTED
+    return DeviceTrust.UNSIGNED_DEVICE
+
+
+def device_may(trust: DeviceTrust, action: Action) -> bool:
+    return trust is DeviceTrust.TRUSTED or action not in NEEDS_TRUSTED_DEVICE

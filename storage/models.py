@@ -120,6 +120,11 @@ class ChannelIdentityRow(Base):
     user_id: Mapped[str] = mapped_column(String(255))  # the platform's fixed id, not a username
     bound_at: Mapped[datetime] = mapped_column(UTCDateTime)
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Matrix: the cross-signing master key pinned when the invite was redeemed (or confirmed
+    #: by `relais admin trust`); public key material (unpadded base64), not a secret
+    pinned_master_key: Mapped[str | None] = mapped_column(String(64))
+    #: the different master key last seen from this identity, waiting for `relais admin trust`
+    seen_master_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class InviteRow(Base):

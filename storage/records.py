@@ -31,6 +31,10 @@ class ChannelIdentity:
     channel: str
     user_id: str
     unreachable: bool
+    #: Matrix: the master key pinned at enrolment, and a different one seen since (waiting
+    #: for `relais admin trust`)
+    pinned_master_key: str | None = None
+    seen_master_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

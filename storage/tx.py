@@ -16,6 +16,7 @@ from storage.audit import ActorKind, AuditLog
 from storage.crypto import KeyRing
 from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
+from storage.repos.pins import PinnedIdentities
 
 __all__ = ["Database", "Tx"]
 
@@ -48,6 +49,7 @@ class Tx:
         self.contacts = Contacts(conn, keys)
         self.sessions = Sessions(conn, keys, raw=raw)
         self.inbox = Inbox(conn, keys, raw=raw)
+        self.pins = PinnedIdentities(conn)
 
     async def audit(
         self,

@@ -41,11 +41,21 @@ def test_unknown_key_names_its_path_and_a_suggestion() -> None:
         parse_config('[storage]\nurll = "x"')
 
 
+def test_the_removed_ignore_unverified_devices_names_its_replacement() -> None:
+    with pytest.raises(
+        ConfigError, match=r'matrix\.ignore_unverified_devices: removed: use device_trust = "'
+    ):
+        parse_config("[matrix]\nignore_unverified_devices = true")
+    assert parse_config('[matrix]\ndevice_trust = "all"').matrix.device_trust == "all"
+    assert parse_config("").matrix.device_trust == "cross-signed"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ('[checkins]\ngrace_period = "soon"', "checkins.grace_period: expected a duration"),
         ('[telegram]\nmode = "push"', "telegram.mode: expected one of polling, webhook"),
+        ('[matrix]\ndevice_trust = "some"', "matrix.device_trust: expected one of cross-signed"),
         ("[telegram]\nenabled = 1", "telegram.enabled: expected true or false"),
         ("storage = 3", "expected a table [storage]"),
         ("[storage\n", "not valid TOML"),

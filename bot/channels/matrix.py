@@ -9,12 +9,19 @@
 `undecryptable_text` is what a practitioner is told when a message's key never arrives (pass the
 catalog's localised text).
 
-Lifecycle and guarantees (helpers: `matrix_send` sending with retries and transaction ids,
-`matrix_state` what is kept on disk, `matrix_incoming` events -> `Incoming`, `matrix_keys` late
-room keys, `matrix_rooms` invites and DMs, `matrix_render` `Reply` -> message content):
+Lifecycle and guarantees (helpers: `matrix_login` the device's session, `matrix_identity` its
+cross-signing, `matrix_trust` which devices of others it trusts, `matrix_send` sending with
+retries and transaction ids, `matrix_state` what is kept on disk, `matrix_incoming` events ->
+`Incoming`, `matrix_keys` late or withheld room keys, `matrix_rooms` invites and DMs,
+`matrix_render` `Reply` -> message content):
 - The password is used once; the access token and device id are kept in `store_path` (0600)
   and restored afterwards, so the device and its crypto store (SqliteStore, real pickle key)
   stay the same across restarts.
+- Before any invite is joined or room read, the device is signed by the account's
+  cross-signing identity (created at first start; refused if the account has one we do not
+  hold). Each `Incoming` carries the sender's `SenderIdentity`; with `device_trust =
+  "cross-signed"` room keys go only to cross-signed devices, except that the answer to a
+  message from an unsigned device is readable by that device (in a Megolm session of its own).
 - Our own sync loop (not nio's `sync_forever`, which retries a failing server at once): errors
   back off exponentially, `M_LIMIT_EXCEEDED` waits `retry_after_ms`.
 - The sync token is saved only once every event of its batch has been handled, and handled
@@ -43,34 +50,29 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
-    ErrorResponse,
     Event,
-    JoinResponse,
-    LoginResponse,
     MegolmEvent,
     RoomMemberEvent,
     RoomMessageText,
     SyncResponse,
-    WhoamiResponse,
 )
+from nio.crypto import OlmDevice
 from nio.store import SqliteStore
 
 from bot.channels.base import Handler, SendResult
+from bot.channels.matrix_identity import BotIdentity
 from bot.channels.matrix_incoming import is_answerable, to_incoming
+from bot.channels.matrix_keyfile import IdentityError
 from bot.channels.matrix_keys import LateKeys
+from bot.channels.matrix_login import MatrixChannelError, log_in
 from bot.channels.matrix_render import render_reply
-from bot.channels.matrix_rooms import DirectRooms, read_invite
+from bot.channels.matrix_rooms import DirectRooms, Memberships
 from bot.channels.matrix_send import NETWORK_ERRORS, Sender, backoff, retry_delay, tx_id_for
-from bot.channels.matrix_state import (
-    Credentials,
-    MatrixState,
-    load_credentials,
-    save_credentials,
-)
+from bot.channels.matrix_state import MatrixState, write_recovery_key
+from bot.channels.matrix_trust import TrustCache
 from bot.clock import Clock, SystemClock
 from bot.config import MatrixConfig
-from bot.errors import RelaisError
-from bot.messages import Reply, is_sos
+from bot.messages import Reply, SenderIdentity, is_sos
 
 __all__ = ["DEFAULT_UNDECRYPTABLE_TEXT", "MatrixChannel", "MatrixChannelError"]
 
@@ -83,10 +85,6 @@ _SYNC_FILTER: dict[str, Any] = {
     "room": {"timeline": {"limit": 100}, "state": {"lazy_load_members": False}},
     "presence": {"types": []},
 }
-
-
-class MatrixChannelError(RelaisError):
-    """The Matrix channel cannot start (bad credentials, unreachable homeserver at login...)."""
 
 
 @dataclass(slots=True)
@@ -138,8 +136,10 @@ class MatrixChannel:
         self._beside: set[str] = set()  # rooms with a /sos handled beside (one at a time)
         self._batches: deque[_Batch] = deque()
         self._late_keys: LateKeys | None = None
-        self._invites: dict[str, int] = {}  # room id -> invite timestamp (ms), to join
-        self._leaving: set[str] = set()
+        self._trust: TrustCache | None = None
+        self._identity: BotIdentity | None = None
+        self._identity_ready = False  # our device is cross-signed (checked on the server)
+        self._memberships: Memberships | None = None
         self._synced = asyncio.Event()  # a sync succeeded in this run
         self._attempted = asyncio.Event()  # a sync was tried (succeeded or failed)
         self._stopping = False
@@ -187,8 +187,27 @@ class MatrixChannel:
         """Log in (or restore the saved device), then sync once and return; the sync loop
         goes on in the background. A homeserver that is down does not hold `start` (and so the
         other channels): the loop keeps retrying with backoff. Raises `MatrixChannelError` if a
-        first login is impossible (wrong password, unreachable homeserver)."""
+        first login is impossible (wrong password, unreachable homeserver) or the account's
+        cross-signing identity is not ours (`matrix_identity`: the message says what to do)."""
         self._handler = handler
+        await self.open()
+        try:
+            await self._ensure_identity()
+        except NETWORK_ERRORS as exc:
+            logger.warning("matrix: identity check postponed (%s)", type(exc).__name__)
+        except IdentityError as exc:
+            await self.stop()
+            raise MatrixChannelError(f"matrix: {exc}") from exc
+        token = self.state.sync_token
+        if token:
+            self.client.next_batch = token
+        self._sync_task = asyncio.create_task(self._sync_loop(initial=token is None))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._attempted.wait(), first_sync_timeout)
+
+    async def open(self) -> None:
+        """Log in (or restore the saved device) without syncing: `start` goes on from here;
+        the `relais matrix` commands use `identity` and then `stop`."""
         self._stopping = False
         self.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._state = MatrixState(self.store_path / "relais-matrix.sqlite")
@@ -209,18 +228,19 @@ class MatrixChannel:
             config=client_config,
         )
         self._late_keys = LateKeys(self._client, self.config.decryption_grace.total_seconds())
-        self._sender = Sender(
-            self._client,
-            ignore_unverified_devices=self.config.ignore_unverified_devices,
-            deadline=self._send_deadline,
-        )
+        self._memberships = Memberships(self._client, self._state, self.user_id)
+        self._trust = TrustCache(self._client, self.config.device_trust)
+        if not self._trust.enforced:
+            logger.warning(
+                'matrix: device_trust = "all": room keys go to, and messages are taken from, '
+                "devices their owner has not cross-signed"
+            )
+        self._sender = Sender(self._client, trust=self._trust, deadline=self._send_deadline)
         await self._login()
-        token = self.state.sync_token
-        if token:
-            self._client.next_batch = token
-        self._sync_task = asyncio.create_task(self._sync_loop(initial=token is None))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._attempted.wait(), first_sync_timeout)
+        self._identity = BotIdentity(
+            self._client, self.store_path, self._pickle_key, self._password
+        )
+        self._identity_ready = False
 
     async def stop(self, drain_timeout: float = 10.0) -> None:
         self._stopping = True
@@ -252,50 +272,40 @@ class MatrixChannel:
             self._state = None
 
     async def _login(self) -> None:
-        client = self.client
-        saved = load_credentials(self.store_path)
-        if saved is not None and saved.user_id == self.config.user_id:
-            client.restore_login(saved.user_id, saved.device_id, saved.access_token)
-            try:
-                who = await client.whoami()
-            except NETWORK_ERRORS as exc:
-                # the homeserver is down: keep the saved session, the sync loop will retry
-                logger.warning("matrix: whoami failed (%s); using the saved session", exc)
-                return
-            if isinstance(who, WhoamiResponse):
-                logger.info("matrix: restored device %s", saved.device_id)
-                await self._upload_keys()
-                return
-            if who.status_code != "M_UNKNOWN_TOKEN":
-                logger.warning("matrix: whoami failed (%s); using the saved session", who)
-                return
-            logger.warning("matrix: access token revoked; logging in again as the same device")
-        device_id = saved.device_id if saved is not None else None
-        if device_id:
-            client.device_id = device_id
-        try:
-            response = await client.login(self._password, device_name=self.config.device_name)
-        except NETWORK_ERRORS as exc:
-            raise MatrixChannelError(f"matrix: cannot reach {self.config.homeserver}") from exc
-        if not isinstance(response, LoginResponse):
-            raise MatrixChannelError(f"matrix: login failed: {response.status_code}")
-        save_credentials(
-            self.store_path,
-            Credentials(
-                homeserver=self.config.homeserver,
-                user_id=response.user_id,
-                device_id=response.device_id,
-                access_token=response.access_token,
-            ),
-        )
-        logger.info("matrix: logged in as device %s", response.device_id)
-        await self._upload_keys()
+        await log_in(self.client, self.config, self.store_path, self._password)
 
-    async def _upload_keys(self) -> None:
-        if self.client.should_upload_keys:
-            response = await self.client.keys_upload()
-            if isinstance(response, ErrorResponse):
-                logger.warning("matrix: key upload failed: %s", response.status_code)
+    async def _ensure_identity(self) -> None:
+        """Our device is signed by the account's cross-signing identity before any invite is
+        joined or room read (an Element user's key is withheld from an unsigned device)."""
+        if self._identity is None or self._identity_ready:
+            return
+        recovery = await self._identity.ensure()
+        if recovery is not None:
+            path = write_recovery_key(self.store_path, recovery)
+            logger.warning(
+                "matrix: the bot's recovery key was written to %s: copy it somewhere safe "
+                "offline, then delete that file (README, Matrix: the bot's identity)",
+                path,
+            )
+        self._identity_ready = True
+
+    @property
+    def memberships(self) -> Memberships:
+        if self._memberships is None:
+            raise MatrixChannelError("the Matrix channel is not started")
+        return self._memberships
+
+    @property
+    def trust(self) -> TrustCache:
+        if self._trust is None:
+            raise MatrixChannelError("the Matrix channel is not started")
+        return self._trust
+
+    @property
+    def identity(self) -> BotIdentity:
+        if self._identity is None:
+            raise MatrixChannelError("the Matrix channel is not started")
+        return self._identity
 
     # -- sync loop --------------------------------------------------------------------------
 
@@ -305,6 +315,20 @@ class MatrixChannel:
         while not self._stopping:
             timeout = 0 if first else self._sync_timeout_ms
             delay: float | None = None
+            try:
+                await self._ensure_identity()
+            except IdentityError as exc:
+                # no room is read while our device is not signed by the account's identity
+                logger.error("matrix: not reading any room: %s", exc)
+                failures += 1
+                self._attempted.set()
+                await asyncio.sleep(backoff(failures, base=5.0, cap=300.0))
+                continue
+            except NETWORK_ERRORS:
+                failures += 1
+                self._attempted.set()
+                await asyncio.sleep(backoff(failures, base=0.5, cap=60.0))
+                continue
             try:
                 response = await self.client.sync(timeout=timeout, sync_filter=_SYNC_FILTER)
             except NETWORK_ERRORS as exc:
@@ -350,13 +374,21 @@ class MatrixChannel:
             await client.keys_query()
         if client.should_claim_keys:
             await client.keys_claim(client.get_users_for_key_claiming())
+        self.trust.invalidate([*response.device_list.changed, *response.device_list.left])
+        if self.user_id in response.device_list.changed:
+            # our own keys changed (our signature, a new login, perhaps a new identity made
+            # elsewhere): check again before the next sync that our device is still signed
+            self._identity_ready = False
+        for to_device in response.to_device_events:
+            if to_device.source.get("type") == "m.room_key.withheld":
+                self.late_keys.withheld(to_device.source.get("content") or {})
 
+        rooms = self.memberships
         for room_id, invite in response.rooms.invite.items():
-            self._on_invite(room_id, invite.invite_state)
+            rooms.on_invite(room_id, invite.invite_state)
         for room_id in response.rooms.leave:
-            self.state.forget_room(room_id)
-            self._invites.pop(room_id, None)
-        await self._join_invites()
+            rooms.on_left(room_id)
+        await rooms.apply()
 
         batch = _Batch(token=response.next_batch)
         self._batches.append(batch)
@@ -372,42 +404,9 @@ class MatrixChannel:
                         self._handle_beside(room_id, event, batch)  # never behind a slow turn
                     else:
                         self._queue(room_id).put_nowait((event, batch))
-            await self._check_room_size(room_id)
+            rooms.check_size(room_id)
         self.late_keys.retry()
         self._save_tokens()
-
-    def _on_invite(self, room_id: str, invite_state: list[Any]) -> None:
-        invite = read_invite(self.user_id, invite_state)
-        if invite is None:
-            return  # not (or no longer) an invite for us
-        if invite.accept:
-            self._invites[room_id] = invite.invite_ts or int(time.time() * 1000) - 60_000
-        else:
-            logger.info("matrix: rejecting invite to %s (%d members)", room_id, invite.members)
-            self._leaving.add(room_id)
-
-    async def _join_invites(self) -> None:
-        for room_id in list(self._leaving):
-            response = await self.client.room_leave(room_id)
-            if not isinstance(response, ErrorResponse) or response.status_code == "M_FORBIDDEN":
-                self._leaving.discard(room_id)
-                self.state.forget_room(room_id)
-        for room_id, invite_ts in list(self._invites.items()):
-            self.state.set_room_since(room_id, invite_ts, replace=True)
-            response = await self.client.join(room_id)
-            if isinstance(response, JoinResponse):
-                logger.info("matrix: joined %s", room_id)
-                del self._invites[room_id]
-            elif response.status_code in ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN"):
-                logger.info("matrix: invite to %s gone (%s)", room_id, response.status_code)
-                del self._invites[room_id]
-
-    async def _check_room_size(self, room_id: str) -> None:
-        room = self.client.rooms.get(room_id)
-        if room is not None and room.member_count > 2 and room_id not in self._leaving:
-            logger.info("matrix: leaving %s (%d members)", room_id, room.member_count)
-            self._leaving.add(room_id)
-            self.state.forget_room(room_id)
 
     def _should_handle(self, room_id: str, event: Event, initial: bool) -> bool:
         if isinstance(event, RoomMemberEvent) and event.state_key == self.user_id:
@@ -487,7 +486,8 @@ class MatrixChannel:
                 logger.warning(
                     "matrix: event %s in %s stayed undecryptable", event.event_id, room_id
                 )
-                await self._send_all(room_id, [Reply(self._undecryptable_text)], event, "")
+                if self.late_keys.first_loss(event):  # once per lost session
+                    await self._send_all(room_id, [Reply(self._undecryptable_text)], event, "")
                 state.mark_processed(event.event_id, room_id)
                 return
             event = decrypted
@@ -498,6 +498,7 @@ class MatrixChannel:
             event,
             encrypted=encrypted,
             now=self._now,
+            sender_identity=await self._sender_identity(room_id, event),
         )
         if incoming is None or self._handler is None:
             state.mark_processed(event.event_id, room_id)
@@ -505,14 +506,30 @@ class MatrixChannel:
         if incoming.is_direct:
             state.set_direct_room(incoming.user_id, room_id)
         replies = await self._handler(incoming)
-        await self._send_all(room_id, replies, event, incoming.user_id)
+        # a device its owner has not cross-signed reads the answer to what it sent (the chat
+        # layer keeps case data out of it): a mentor on a new laptop still gets crisis help
+        reader = self.trust.unsigned_sender(room_id, event)
+        await self._send_all(room_id, replies, event, incoming.user_id, reader)
         state.mark_processed(event.event_id, room_id)
 
+    async def _sender_identity(self, room_id: str, event: Event) -> SenderIdentity:
+        try:
+            return await self.trust.sender_identity(room_id, event)
+        except NETWORK_ERRORS as exc:
+            logger.warning("matrix: keys of a sender unknown (%s)", type(exc).__name__)
+            return SenderIdentity(None, device_cross_signed=False, enforced=self.trust.enforced)
+
     async def _send_all(
-        self, room_id: str, replies: list[Reply], event: Event, user_id: str
+        self,
+        room_id: str,
+        replies: list[Reply],
+        event: Event,
+        user_id: str,
+        reader: OlmDevice | None = None,
     ) -> None:
         for index, reply in enumerate(replies):
-            result = await self.send_reply(room_id, reply, f"{event.event_id}:{index}", user_id)
+            key = f"{event.event_id}:{index}"
+            result = await self.send_reply(room_id, reply, key, user_id, reader=reader)
             if result.status != "sent":
                 logger.error(
                     "matrix: reply %d to %s in %s not sent: %s",
@@ -525,16 +542,23 @@ class MatrixChannel:
     # -- sending ----------------------------------------------------------------------------
 
     async def send_reply(
-        self, room_id: str, reply: Reply, key: str, user_id: str = ""
+        self,
+        room_id: str,
+        reply: Reply,
+        key: str,
+        user_id: str = "",
+        *,
+        reader: OlmDevice | None = None,
     ) -> SendResult:
-        """Send `reply` to a room; `key` makes the transaction ids (a retry posts once)."""
+        """Send `reply` to a room; `key` makes the transaction ids (a retry posts once);
+        `reader`: a device not cross-signed that may read it (`Sender.send`)."""
         sender = self._sender
         if sender is None:
             return SendResult("failed", detail="not started")
         result = SendResult("failed", detail="empty reply")
         contents = render_reply(reply, user_id) if reply.text or reply.buttons else []
         for part, content in enumerate(contents):
-            result = await sender.send(room_id, content, tx_id_for(f"{key}.{part}"))
+            result = await sender.send(room_id, content, tx_id_for(f"{key}.{part}"), reader=reader)
             if result.status != "sent":
                 return result
         if reply.attachment is not None:
@@ -542,7 +566,7 @@ class MatrixChannel:
             uploaded = await sender.upload(room_id, name, data)
             if isinstance(uploaded, SendResult):
                 return uploaded
-            result = await sender.send(room_id, uploaded, tx_id_for(f"{key}.file"))
+            result = await sender.send(room_id, uploaded, tx_id_for(f"{key}.file"), reader=reader)
         return result
 
     async def send_to_user(
@@ -556,21 +580,11 @@ class MatrixChannel:
             return SendResult("failed", detail=type(exc).__name__)
         if isinstance(room, SendResult):
             return room
-        if not await self._has_devices(room, user_id):
+        if self._sender is None or not await self._sender.reachable(room, user_id):
             # an encrypted message to someone with no device could never be read
             return SendResult("unreachable", detail="no device")
         key = idempotency_key or f"relais-{time.time_ns()}"
         return await self.send_reply(room, reply, key, user_id)
-
-    async def _has_devices(self, room_id: str, user_id: str) -> bool:
-        olm = self.client.olm
-        if self._sender is None or olm is None:
-            return False
-        try:
-            await self._sender.prepare_room(room_id)
-        except NETWORK_ERRORS:
-            return True  # cannot tell now: let the send retry
-        return bool(list(olm.device_store.active_user_devices(user_id)))
 
 
 def _is_sos(event: Event) -> bool:

@@ -26,7 +26,7 @@ from nio.crypto.attachments import decrypt_attachment
 
 from bot.channels.matrix_render import normalise_command
 from bot.errors import RelaisError
-from bot.messages import Document, Incoming
+from bot.messages import Document, Incoming, SenderIdentity
 
 __all__ = [
     "HANDLED_EVENTS",
@@ -78,6 +78,7 @@ def to_incoming(
     *,
     encrypted: bool,
     now: Callable[[], datetime],
+    sender_identity: SenderIdentity | None = None,
 ) -> Incoming | None:
     """The `Incoming` for a (decrypted) message event, or None if it is not one we handle."""
     if not is_answerable(event) or isinstance(event, MegolmEvent):
@@ -94,6 +95,7 @@ def to_incoming(
         "is_direct": is_direct,
         "encrypted": encrypted,
         "display_name": display_name,
+        "sender_identity": sender_identity,
     }
     if isinstance(event, RoomMessageText):
         return Incoming(text=normalise_command(strip_reply_fallback(event)), **common)

@@ -8,13 +8,16 @@ The same transaction id is used for every attempt, so the homeserver posts the m
 
 In an encrypted room, before each attempt: members are loaded, every member's device keys are
 queried (a device whose keys were never queried would silently not get the room key) and missing
-Olm sessions are claimed. After a failed attempt the room's outbound Megolm session is dropped:
+Olm sessions are claimed; then each member's device is marked by the device trust policy
+(`matrix_trust`: with "cross-signed", a device its owner has not cross-signed is blacklisted and
+never gets the room key). After a failed attempt the room's outbound Megolm session is dropped:
 nio marks a session "shared" even when sharing it failed, so a fresh one is shared on retry.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import logging
@@ -32,10 +35,13 @@ from nio import (
     OlmUnverifiedDeviceError,
     RoomSendResponse,
     SendRetryError,
+    ToDeviceMessage,
     UploadResponse,
 )
+from nio.crypto import OlmDevice
 
 from bot.channels.base import SendResult
+from bot.channels.matrix_trust import TrustCache
 
 __all__ = ["Sender", "retry_delay", "tx_id_for"]
 
@@ -69,13 +75,13 @@ def retry_delay(response: ErrorResponse, attempt: int) -> float | None:
 
 
 class Sender:
-    def __init__(
-        self, client: AsyncClient, *, ignore_unverified_devices: bool, deadline: float
-    ) -> None:
+    def __init__(self, client: AsyncClient, *, trust: TrustCache, deadline: float) -> None:
         self.client = client
-        self.ignore_unverified_devices = ignore_unverified_devices
+        self.trust = trust
         self.deadline = deadline  # seconds of retrying before a send is reported failed
         self.rate_limited = 0  # how many times the homeserver said M_LIMIT_EXCEEDED
+        self._locks: dict[str, asyncio.Lock] = {}  # one send (and its key sharing) per room
+        self._told: set[str] = set()  # Megolm sessions whose withheld notices were sent
 
     async def prepare_room(self, room_id: str) -> None:
         """Make sure every device of every member will get the room key of our next message."""
@@ -94,29 +100,110 @@ class Sender:
         missing = client.get_missing_sessions(room_id)
         if missing:
             await client.keys_claim(missing)
+        if await self.trust.apply(room.users):
+            # a device gained or lost its signature: a new Megolm session, shared by the rules
+            self._forget_group_session(room_id)
 
     def _forget_group_session(self, room_id: str) -> None:
         olm = self.client.olm
         if olm is not None:
             olm.outbound_group_sessions.pop(room_id, None)
 
-    async def send(self, room_id: str, content: dict[str, Any], tx_id: str) -> SendResult:
+    async def _tell_withheld(self, room_id: str) -> None:
+        """Tell each device held back from the room's current session that its key is withheld
+        (`m.room_key.withheld`, code `m.unverified`), once per session: its client then shows
+        why it cannot read the message instead of waiting for a key that never comes."""
+        olm, room = self.client.olm, self.client.rooms.get(room_id)
+        session = olm.outbound_group_sessions.get(room_id) if olm is not None else None
+        if olm is None or room is None or session is None or session.id in self._told:
+            return
+        self._told.add(session.id)
+        content = {
+            "algorithm": "m.megolm.v1.aes-sha2",
+            "room_id": room_id,
+            "session_id": session.id,
+            "sender_key": olm.account.identity_keys["curve25519"],
+            "from_device": self.client.device_id,
+            "code": "m.unverified",
+            "reason": "Relais talks only to devices their owner has verified (cross-signed).",
+        }
+        for user_id in room.users:
+            for device in olm.device_store.active_user_devices(user_id):
+                if olm.is_device_blacklisted(device):
+                    message = ToDeviceMessage("m.room_key.withheld", user_id, device.id, content)
+                    with contextlib.suppress(*NETWORK_ERRORS):
+                        await self.client.to_device(message)
+
+    def _lock(self, room_id: str) -> asyncio.Lock:
+        lock = self._locks.get(room_id)
+        if lock is None:
+            lock = self._locks[room_id] = asyncio.Lock()
+        return lock
+
+    async def reachable(self, room_id: str, user_id: str) -> bool:
+        """Whether `user_id` has a device that would get the room key of our next message
+        (under device_trust = "cross-signed": a cross-signed one)."""
+        olm = self.client.olm
+        if olm is None:
+            return False
+        async with self._lock(room_id):
+            try:
+                await self.prepare_room(room_id)
+                await self.trust.apply([user_id])
+            except NETWORK_ERRORS:
+                return True  # cannot tell now: let the send retry
+        devices = olm.device_store.active_user_devices(user_id)
+        return any(not olm.is_device_blacklisted(device) for device in devices)
+
+    async def send(
+        self,
+        room_id: str,
+        content: dict[str, Any],
+        tx_id: str,
+        *,
+        reader: OlmDevice | None = None,
+    ) -> SendResult:
+        """Send `content` once (retried under `tx_id`). `reader`: a device its owner has not
+        cross-signed that may read this message all the same (the answer to a message it sent,
+        which the chat layer keeps free of case data): the message gets a Megolm session of its
+        own, dropped afterwards, so nothing sent later reaches that device."""
+        async with self._lock(room_id):
+            if reader is None or not self.trust.enforced:
+                return await self._send(room_id, content, tx_id, None)
+            try:
+                return await self._send(room_id, content, tx_id, reader)
+            finally:
+                self._forget_group_session(room_id)
+                if self.client.olm is not None:
+                    self.client.olm.blacklist_device(reader)
+
+    async def _send(
+        self, room_id: str, content: dict[str, Any], tx_id: str, reader: OlmDevice | None
+    ) -> SendResult:
         started = time.monotonic()
         attempt = 0
         while True:
             delay: float | None
             try:
                 await self.prepare_room(room_id)
+                if reader is not None and self.client.olm is not None:
+                    self.client.olm.verify_device(reader)
+                    self._forget_group_session(room_id)  # a session for this message only
                 response = await self.client.room_send(
                     room_id,
                     "m.room.message",
                     content,
                     tx_id=tx_id,
-                    ignore_unverified_devices=self.ignore_unverified_devices,
+                    # cross-signed: every device is marked verified or blacklisted by
+                    # prepare_room; one that appeared since raises and is marked on the retry
+                    ignore_unverified_devices=not self.trust.enforced,
                 )
             except OlmUnverifiedDeviceError as exc:
-                logger.warning("send to %s refused: unverified device %s", room_id, exc.device.id)
-                return SendResult("failed", detail="unverified device")
+                logger.info("send to %s: new device %s, checking it", room_id, exc.device.id)
+                self.trust.invalidate([exc.device.user_id])
+                self._forget_group_session(room_id)
+                delay = backoff(attempt, base=0.1)
+                reason = "new device"
             except LocalProtocolError as exc:
                 if room_id not in self.client.rooms:
                     logger.warning("send to %s impossible: not in that room", room_id)
@@ -129,6 +216,7 @@ class Sender:
                 reason = type(exc).__name__
             else:
                 if isinstance(response, RoomSendResponse):
+                    await self._tell_withheld(room_id)
                     return SendResult("sent", message_id=response.event_id)
                 delay = retry_delay(response, attempt)
                 reason = str(response.status_code)

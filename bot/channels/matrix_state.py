@@ -2,6 +2,8 @@
 
 - `credentials.json` (mode 0600): user id, device id and access token. The password is used
   once, to log in; afterwards the same device (and so the same crypto identity) is restored.
+- `cross-signing.json` (`matrix_keyfile`): the bot's cross-signing keys, encrypted with the
+  pickle key; `recovery-key.txt` once, when the identity is created (copy it, delete it).
 - `relais-matrix.sqlite`: the sync token of the last batch fully handled, the event ids already
   handled (so a restart never answers twice), the moment from which each room's messages count
   (the bot's invite), and the direct-message room of each practitioner.
@@ -18,9 +20,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Credentials", "MatrixState", "load_credentials", "save_credentials"]
+__all__ = [
+    "RECOVERY_KEY_FILE",
+    "Credentials",
+    "MatrixState",
+    "load_credentials",
+    "save_credentials",
+    "write_recovery_key",
+]
 
 _CREDENTIALS = "credentials.json"
+RECOVERY_KEY_FILE = "recovery-key.txt"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS processed_events (
@@ -70,6 +80,20 @@ def save_credentials(store: Path, credentials: Credentials) -> None:
         )
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+
+
+def write_recovery_key(store: Path, recovery_key: str) -> Path:
+    """Keep a new recovery key (mode 0600) for the admin to copy offline and delete."""
+    path = store / RECOVERY_KEY_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(
+            "Relais: the recovery key of the bot's Matrix identity. Copy it somewhere safe\n"
+            "offline (a password manager, a sealed envelope), then delete this file.\n"
+            "It restores the identity with `relais matrix restore-identity`.\n\n"
+            f"{recovery_key}\n"
+        )
+    return path
 
 
 class MatrixState:

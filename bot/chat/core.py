@@ -14,6 +14,7 @@ from bot.chat.session import ChatSession
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import Incoming, Reply
+from bot.policy import Action, DeviceTrust, device_may
 
 __all__ = ["ChatCore", "Turn"]
 
@@ -79,3 +80,18 @@ class ChatCore:
         if incoming.channel == "telegram":
             return self.config.telegram.allow_case_notes
         return incoming.encrypted
+
+    def _notes_refusal(self, turn: Turn) -> Reply | None:
+        """Why notes may not be logged or shown in this turn (None: they may). The use cases
+        refuse them anyway; asking first keeps a dialog going instead of breaking it off."""
+        if not self._notes_allowed(turn):
+            return self._text(turn, "notes_refused_telegram")
+        trust = DeviceTrust(turn.actor.device_trust)
+        if not device_may(trust, Action.LOG_NOTE):
+            return self._untrusted_device(turn, trust)
+        return None
+
+    def _untrusted_device(self, turn: Turn, trust: str) -> Reply:
+        """No case data from this device: what happened and what to do (ask the coordinator)."""
+        key = "device_key_changed" if trust == DeviceTrust.KEY_CHANGED else "device_unsigned"
+        return self._text(turn, key)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.chat.core import ChatCore, Turn
 from bot.chat.session import Pending
-from bot.errors import NotFound
+from bot.errors import NotFound, UntrustedDevice
 from bot.messages import Button, Reply
 
 __all__ = ["NOTE_TAGS", "NotesFlow"]
@@ -18,8 +18,9 @@ NOTE_TAGS = ("progress", "relapse", "trigger", "concern", "contact", "decision")
 
 class NotesFlow(ChatCore):
     async def _note_command(self, turn: Turn, argument: str) -> list[Reply]:
-        if not self._notes_allowed(turn):
-            return [self._text(turn, "notes_refused_telegram")]
+        refusal = self._notes_refusal(turn)
+        if refusal is not None:
+            return [refusal]
         parts = argument.strip().split(maxsplit=1)
         if len(parts) == 2:
             case_code, body = parts[0].upper(), parts[1]
@@ -33,8 +34,9 @@ class NotesFlow(ChatCore):
         return await self._ask_case(turn, "note_pick_case")
 
     async def _notes_command(self, turn: Turn, case_code: str) -> list[Reply]:
-        if not self._notes_allowed(turn):
-            return [self._text(turn, "notes_refused_telegram")]
+        refusal = self._notes_refusal(turn)
+        if refusal is not None:
+            return [refusal]
         if not case_code:
             return [self._text(turn, "notes_usage")]
         case_code = case_code.upper()
@@ -58,12 +60,21 @@ class NotesFlow(ChatCore):
         return [Reply("\n\n".join(lines))]
 
     async def _only_case(self, turn: Turn) -> str:
-        """The user's case when they have exactly one open case (no need to ask)."""
-        cases = [c for c in await self.backend.list_cases(turn.actor) if c.status == "open"]
-        return cases[0].code if len(cases) == 1 else ""
+        """The user's case when they have exactly one open case (no need to ask); none from a
+        device that may not see cases (a crisis goes on without one)."""
+        try:
+            cases = await self.backend.list_cases(turn.actor)
+        except UntrustedDevice:
+            return ""
+        open_cases = [c for c in cases if c.status == "open"]
+        return open_cases[0].code if len(open_cases) == 1 else ""
 
     async def _ask_case(self, turn: Turn, question: str) -> list[Reply]:
-        cases = await self.backend.list_cases(turn.actor)
+        try:
+            cases = await self.backend.list_cases(turn.actor)
+        except UntrustedDevice as exc:
+            turn.session.pending.pop(0)
+            return [self._untrusted_device(turn, exc.trust)]
         if not cases:
             turn.session.pending.pop(0)
             return [self._text(turn, "cases_none")]
@@ -104,7 +115,10 @@ class NotesFlow(ChatCore):
                 return replies + await self._ask_case(turn, key)
             turn.session.case = case_code
             turn.session.pending.pop(0)
-            replies.extend(await self._fulfil(turn, pending, case_code))
+            try:
+                replies.extend(await self._fulfil(turn, pending, case_code))
+            except UntrustedDevice as exc:  # the dialog goes on; this request is dropped
+                replies.append(self._untrusted_device(turn, exc.trust))
         if reprompt and turn.session.prompt is not None and replies:
             replies.append(turn.session.prompt.reply())
         return replies

@@ -24,7 +24,7 @@ from bot.chat.session import ChatSession, Pending, Prompt
 from bot.chat.sos import SOS_ROLES, express_sos
 from bot.chat.status import render_status
 from bot.chat.tokens import dialog_token, parse_dialog_token
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import InvalidInput, NotAllowed, NotFound, UntrustedDevice
 from bot.messages import Button, Incoming, Reply, is_sos
 from dialogs.audience import AudienceSource
 
@@ -69,8 +69,9 @@ class ChatService(NotesFlow):
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         default = self.config.default_language
+        sender = incoming.sender_identity
         start = await self.backend.begin_turn(
-            incoming.channel, incoming.user_id, incoming.chat_id, incoming.event_id
+            incoming.channel, incoming.user_id, incoming.chat_id, incoming.event_id, sender
         )
         if not start.first_time:
             logger.info("skipping %s update %s: already handled", *key_of(incoming))
@@ -91,6 +92,8 @@ class ChatService(NotesFlow):
             if command == "start" and argument:
                 return await self._enrol(incoming, argument)
             return [Reply(self.catalog.text(default, "unknown_user"))]
+        if start.record_device and sender is not None:
+            await self.backend.record_device(incoming.channel, incoming.user_id, sender)
         lang = actor.language if actor.language in LANGUAGES else default
         stored = start.session
         session = ChatSession.from_dict(stored.state if stored is not None else None)
@@ -102,6 +105,8 @@ class ChatService(NotesFlow):
             return [self._text(turn, "preview_gone", dialog=engine.get("dialog_id", "?"))]
         try:
             replies = await self._dispatch(turn, command, argument)
+        except UntrustedDevice as exc:
+            replies = [self._untrusted_device(turn, exc.trust)]
         except NotAllowed:
             replies = [Reply(self.catalog.text(turn.lang, "not_allowed"))]
         except NotFound as exc:
@@ -166,7 +171,9 @@ class ChatService(NotesFlow):
     async def _enrol(self, incoming: Incoming, code: str) -> list[Reply]:
         default = self.config.default_language
         try:
-            actor = await self.backend.redeem_invite(incoming.channel, incoming.user_id, code)
+            actor = await self.backend.redeem_invite(
+                incoming.channel, incoming.user_id, code, incoming.sender_identity
+            )
         except InvalidInput as exc:
             return [Reply(self.catalog.text(default, "invite_failed", reason=str(exc)))]
         lang = actor.language if actor.language in LANGUAGES else default
@@ -303,8 +310,9 @@ class ChatService(NotesFlow):
         for reply in replies:
             case_code = reply.extra.get("await_note_case")
             if case_code:
-                if not self._notes_allowed(turn):
-                    out.append(self._text(turn, "notes_refused_telegram"))
+                refusal = self._notes_refusal(turn)
+                if refusal is not None:
+                    out.append(refusal)
                     continue
                 tag = reply.extra.get("note_tags", "")
                 pending = Pending(
@@ -447,8 +455,9 @@ class ChatService(NotesFlow):
                 case dl.PageContact():
                     replies.extend(await self._page(turn, output.role))
                 case dl.LogNote():
-                    if not self._notes_allowed(turn):
-                        replies.append(self._text(turn, "notes_refused_telegram"))
+                    refusal = self._notes_refusal(turn)
+                    if refusal is not None:
+                        replies.append(refusal)
                     else:
                         session.pending.append(
                             Pending(kind="note", body=output.body, tags=list(output.tags))

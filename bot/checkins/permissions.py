@@ -2,7 +2,8 @@
 
 They follow the storage layer's pattern (`bot.usecases.base`): one transaction, the actor
 re-read from the database, the policy table checked, the audit entry written in the same
-transaction, a refusal audited and raised as NotAllowed.
+transaction, a refusal audited and raised as NotAllowed (from an untrusted device: audited and
+raised as UntrustedDevice, `UseCases._check_device`).
 
 - ``@requires_occurrence(action)``: a button on a reminder or a page, `method(actor, token)`.
   The occurrence id in the token is the sub-object: it must exist and its case must be of the
@@ -73,6 +74,7 @@ def requires_occurrence(
             parsed = parse_checkin_token(token)
             if parsed is None:
                 raise InvalidInput("this button is not a check-in button")
+            await self._check_device(actor, action)
             refused_on = None  # the case of a refused press, for the audit entry
             async with self.db.transaction(self.clock.now()) as tx:
                 fresh = await self._fresh_actor(tx, actor)
@@ -133,6 +135,7 @@ def requires_any_case(
     ) -> Callable[Concatenate[S, Actor, P], Awaitable[R]]:
         @functools.wraps(fn)
         async def wrapper(self: S, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            await self._check_device(actor, action)
             async with self.db.transaction(self.clock.now()) as tx:
                 fresh = await self._fresh_actor(tx, actor)
                 if is_allowed(fresh.roles, action, Relation.MEMBER):

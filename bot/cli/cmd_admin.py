@@ -1,4 +1,5 @@
-"""`relais admin invite|revoke|list`: enrolment of practitioners."""
+"""`relais admin invite|revoke|list|trust`: enrolment of practitioners, and confirming a
+practitioner's new Matrix identity."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import parse_duration
 from bot.errors import ConfigError, InvalidInput
 from bot.usecases.admin import practitioner_dict
+from bot.usecases.device_trust import fingerprint
+from storage.records import ChannelIdentity
 
 __all__ = ["register"]
 
@@ -28,6 +31,13 @@ def register(subparsers: Any) -> None:
     revoke.add_argument("name")
     revoke.add_argument("--json", action="store_true")
     revoke.set_defaults(func=_revoke)
+    trust = sub.add_parser(
+        "trust",
+        help="confirm a practitioner's new Matrix identity (after you checked it with them)",
+    )
+    trust.add_argument("name")
+    trust.add_argument("--json", action="store_true")
+    trust.set_defaults(func=_trust)
     listing = sub.add_parser("list", help="list practitioners")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)
@@ -77,6 +87,32 @@ def _revoke(args: argparse.Namespace) -> int:
     return with_relais(args, run)
 
 
+def _trust(args: argparse.Namespace) -> int:
+    async def run(relais: Relais) -> int:
+        confirmed = await relais.trust_identity(args.name)
+        if args.json:
+            emit_json(
+                [
+                    {"channel": c.channel, "user_id": c.user_id, "master_key": c.master_key}
+                    for c in confirmed
+                ]
+            )
+            return 0
+        for c in confirmed:
+            print(f"{args.name} on {c.channel} ({c.user_id}): identity pinned")
+            print(f"  master key {fingerprint(c.master_key)}")
+        print("Case data is shown to their devices signed by this identity again.")
+        return 0
+
+    return with_relais(args, run)
+
+
+def _identity_line(identity: ChannelIdentity) -> str:
+    if identity.seen_master_key is not None:
+        return f"{identity.channel} (identity changed: confirm with `relais admin trust`)"
+    return identity.channel
+
+
 def _list(args: argparse.Namespace) -> int:
     async def run(relais: Relais) -> int:
         people = await relais.list_practitioners()
@@ -84,7 +120,7 @@ def _list(args: argparse.Namespace) -> int:
             emit_json([practitioner_dict(p, team) for p, team in people])
             return 0
         for p, team in people:
-            channels = ", ".join(f"{i.channel}" for i in p.identities) or "not enrolled"
+            channels = ", ".join(_identity_line(i) for i in p.identities) or "not enrolled"
             state = " (revoked)" if p.revoked else ""
             print(f"{p.name}{state} [{', '.join(sorted(p.roles))}] team {team}: {channels}")
         if not people:

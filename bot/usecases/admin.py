@@ -76,7 +76,13 @@ def practitioner_dict(p: Practitioner, team: str = "") -> dict[str, Any]:
         "unreachable": p.unreachable,
         "revoked": p.revoked,
         "identities": [
-            {"channel": i.channel, "user_id": i.user_id, "unreachable": i.unreachable}
+            {
+                "channel": i.channel,
+                "user_id": i.user_id,
+                "unreachable": i.unreachable,
+                "master_key": i.pinned_master_key,
+                "identity_changed": i.seen_master_key is not None,
+            }
             for i in p.identities
         ],
     }

@@ -17,6 +17,11 @@ writes the audit entry in the same transaction (the body may add ids to ``scope.
 refusal raises NotAllowed and is itself audited (outcome "denied", in its own transaction).
 A body raises `CommitThenRaise(error)` to keep its writes (e.g. a failed invite attempt) and
 still report the error.
+
+The actor also carries the trust in the device the request came from (`Actor.device_trust`,
+set by the chat turn from the practitioner's pinned Matrix identity): an action of
+`bot.policy.NEEDS_TRUSTED_DEVICE` from a device that is not trusted raises `UntrustedDevice`,
+audited as denied with the reason, before anything is read (`UseCases._check_device`).
 """
 
 from __future__ import annotations
@@ -24,13 +29,13 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.errors import NotAllowed, NotFound, RelaisError
-from bot.policy import Action, Relation, is_allowed, scope_of
+from bot.errors import NotAllowed, NotFound, RelaisError, UntrustedDevice
+from bot.policy import Action, DeviceTrust, Relation, device_may, is_allowed, scope_of
 from storage.records import Case
 from storage.repos.access import ActorRow
 from storage.tx import Database, Tx
@@ -78,6 +83,9 @@ class Actor:
     team_id: str
     language: str
     time_zone: str
+    #: the device this actor speaks from (Matrix cross-signing against the pinned identity);
+    #: kept when the decorators re-read the actor, checked against NEEDS_TRUSTED_DEVICE
+    device_trust: DeviceTrust = DeviceTrust.TRUSTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +167,24 @@ class UseCases:
     not_use_cases: ClassVar[frozenset[str]] = frozenset()
 
     async def _fresh_actor(self, tx: Tx, actor: Actor) -> Actor:
-        return _as_actor(await tx.access.actor(practitioner_id=actor.practitioner_id))
+        fresh = _as_actor(await tx.access.actor(practitioner_id=actor.practitioner_id))
+        return replace(fresh, device_trust=actor.device_trust)
 
-    async def _audit_denied(self, actor: Actor, action: str, case: CaseIds | None) -> None:
+    async def _check_device(self, actor: Actor, action: Action) -> None:
+        """Refuse (audited) an action that needs a trusted device from one that is not."""
+        if device_may(actor.device_trust, action):
+            return
+        trust = str(actor.device_trust)
+        await self._audit_denied(actor, str(action), None, {"device": trust})
+        raise UntrustedDevice(f"{action} refused from this device ({trust})", trust)
+
+    async def _audit_denied(
+        self,
+        actor: Actor,
+        action: str,
+        case: CaseIds | None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         try:
             async with self.db.transaction(self.clock.now()) as tx:
                 await tx.audit(
@@ -171,6 +194,7 @@ class UseCases:
                     outcome="denied",
                     case_id=case.id if case else None,
                     case_code=case.code if case else None,
+                    detail=detail,
                 )
         except Exception:  # the refusal stands even if its audit entry cannot be written
             log.exception("could not audit a refused %s by %s", action, actor.practitioner_id)
@@ -203,11 +227,12 @@ def requires(
             self: S, actor: Actor, case_code: str, /, *args: P.args, **kwargs: P.kwargs
         ) -> R:
             denied: Case | None = None
+            await self._check_device(actor, action)
             async with self.db.transaction(self.clock.now()) as tx:
                 row, case, relation_name = await tx.access.actor_and_case(
                     practitioner_id=actor.practitioner_id, code=case_code.strip().upper()
                 )
-                fresh = _as_actor(row)
+                fresh = replace(_as_actor(row), device_trust=actor.device_trust)
                 if case is None or case.team_id != fresh.team_id:
                     raise NotFound(f"no case {case_code.strip().upper()}")
                 relation = Relation(relation_name)
@@ -248,6 +273,7 @@ def requires_role(
     ) -> Callable[Concatenate[S, Actor, P], Awaitable[R]]:
         @functools.wraps(fn)
         async def wrapper(self: S, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            await self._check_device(actor, action)
             async with self.db.transaction(self.clock.now()) as tx:
                 fresh = await self._fresh_actor(tx, actor)
                 if is_allowed(fresh.roles, action, Relation.OTHER):

@@ -1,11 +1,14 @@
-"""The start of every chat turn in one transaction: dedupe the update, identify the sender and
-load the conversation (instead of three transactions on the hot path of every message)."""
+"""The start of every chat turn in one transaction: dedupe the update, identify the sender,
+judge the device it came from and load the conversation (instead of several transactions on the
+hot path of every message)."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot.messages import SenderIdentity
+from bot.policy import DeviceTrust, device_trust
 from bot.usecases.base import Actor, EntryScope, UseCases, actor_of, channel_entry
 from storage.crypto import DecryptionError
 from storage.records import StoredSession
@@ -21,13 +24,24 @@ class TurnStart:
     actor: Actor | None  # None: an unknown (or revoked) chat identity (read even if not the
     # first time: a replayed update whose answer was lost gets a recovery notice)
     session: StoredSession | None  # the chat's unexpired conversation, if any
+    #: the device is not trusted, or its identity is not pinned yet: the chat layer has it
+    #: recorded and audited (`DeviceTrustUseCases.record_device`)
+    record_device: bool = False
 
 
 class ChatTurnUseCases(UseCases):
     @channel_entry("chat.turn", autocommit=True)
     async def begin_turn(
-        self, scope: EntryScope, channel: str, user_id: str, chat_id: str, event_id: str
+        self,
+        scope: EntryScope,
+        channel: str,
+        user_id: str,
+        chat_id: str,
+        event_id: str,
+        sender: SenderIdentity | None = None,
     ) -> TurnStart:
+        """`sender`: the device's cross-signing identity (Matrix); the actor's `device_trust`
+        says what the pinned identity makes of it (`bot.policy.device_trust`)."""
         tx = scope.tx
         first_time = await tx.sessions.mark_processed(
             channel=channel, event_id=str(event_id), now=tx.now
@@ -37,7 +51,12 @@ class ChatTurnUseCases(UseCases):
         )
         if row is None:
             return TurnStart(first_time, None, None)
-        actor = actor_of(row)
+        trust = device_trust(row.pinned_key, sender)
+        actor = replace(actor_of(row), device_trust=trust)
+        record = sender is not None and (
+            trust is not DeviceTrust.TRUSTED
+            or (row.pinned_key is None and sender.master_key is not None)
+        )
         try:
             session = None if joined is None else tx.sessions.from_joined(joined)
         except (DecryptionError, ValueError):
@@ -49,4 +68,4 @@ class ChatTurnUseCases(UseCases):
         if session is not None and session.expires_at <= tx.now:
             await tx.sessions.delete(channel=channel, chat_id=str(chat_id))
             session = None
-        return TurnStart(first_time, actor, session)
+        return TurnStart(first_time, actor, session, record)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.policy import Action, Relation, is_allowed
+from bot.policy import Action, Relation, device_may, is_allowed
 from bot.usecases.base import ActorScope, CaseScope, UseCases, requires, requires_role
 from storage.records import Practitioner
 from storage.tx import Tx
@@ -94,6 +94,8 @@ class ContactUseCases(UseCases):
         case, relation = found
         if not is_allowed(actor.roles, Action.CASE_CONTACTS, Relation(relation)):
             return []
+        if not device_may(actor.device_trust, Action.CASE_CONTACTS):
+            return []  # who owns the case is case data: not to an untrusted device
         scope.case_id, scope.case_code = case.id, case.code
         owner = await tx.people.get(practitioner_id=case.owner_id)
         if owner is None or owner.revoked:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput
+from bot.messages import SenderIdentity
 from bot.policy import Action
 from bot.usecases.base import (
     Actor,
@@ -54,9 +55,16 @@ class IdentityUseCases(UseCases):
 
     @channel_entry("invite.redeem")
     async def redeem_invite(
-        self, scope: EntryScope, channel: str, user_id: str, code: str
+        self,
+        scope: EntryScope,
+        channel: str,
+        user_id: str,
+        code: str,
+        sender: SenderIdentity | None = None,
     ) -> Actor:
-        """Bind this chat identity to the practitioner the invite was made for.
+        """Bind this chat identity to the practitioner the invite was made for, and pin the
+        master key of `sender` (Matrix cross-signing) if it has one: trust on first use, bound
+        to the code; a device or key it does not vouch for later gets no case data.
 
         Raises InvalidInput on an unknown, used or expired code, and once a chat identity has
         failed INVITE_ATTEMPTS times within INVITE_WINDOW (even with a good code).
@@ -92,6 +100,9 @@ class IdentityUseCases(UseCases):
         await tx.people.bind(practitioner_id=pid, channel=channel, user_id=user_id, now=tx.now)
         scope.audit = True
         scope.detail = {"actor_id": pid, "channel": channel, "invite_id": invite.id}
+        if sender is not None and sender.master_key is not None:
+            await tx.pins.pin(channel=channel, user_id=user_id, master_key=sender.master_key)
+            scope.detail["pinned"] = True
         log.info("practitioner %s enrolled on %s", pid, channel)
         row = await tx.access.actor(practitioner_id=pid)
         assert row is not None

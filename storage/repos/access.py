@@ -36,6 +36,9 @@ class ActorRow:
     roles: frozenset[str]
     language: str
     time_zone: str
+    #: looked up by chat identity: the master key pinned for it and a different one seen since
+    pinned_key: str | None = None
+    seen_key: str | None = None
 
 
 def _roles(dialect: str) -> Any:
@@ -85,6 +88,10 @@ def _by_practitioner(dialect: str, with_head: bool) -> Any:
 def _by_identity(dialect: str, with_head: bool) -> Any:
     return (
         _base(dialect, with_head)
+        .add_columns(
+            ChannelIdentityRow.pinned_master_key.label("pinned_key"),
+            ChannelIdentityRow.seen_master_key.label("seen_key"),
+        )
         .join(ChannelIdentityRow, ChannelIdentityRow.practitioner_id == PractitionerRow.id)
         .where(
             ChannelIdentityRow.channel == bindparam("channel"),
@@ -153,6 +160,8 @@ class Access:
             roles=frozenset(r for r in (row.roles or "").split(",") if r),
             language=row.language,
             time_zone=row.time_zone,
+            pinned_key=getattr(row, "pinned_key", None),
+            seen_key=getattr(row, "seen_key", None),
         )
 
     def _base(self) -> Any:

@@ -76,7 +76,13 @@ class People:
                     .order_by(ChannelIdentityRow.id)
                 ):
                     identities[ident.practitioner_id].append(
-                        ChannelIdentity(ident.channel, ident.user_id, ident.unreachable)
+                        ChannelIdentity(
+                            ident.channel,
+                            ident.user_id,
+                            ident.unreachable,
+                            ident.pinned_master_key,
+                            ident.seen_master_key,
+                        )
                     )
         return [
             Practitioner(

@@ -40,6 +40,7 @@ async def test_enrol_crisis_sos_and_note_in_an_encrypted_dm(
 ) -> None:
     bot = await bots.start(runtime.chat.handle)
     mentor = await practitioners.new("mentor")
+    assert mentor.strict is not None  # Element's "exclude insecure devices" (tests/e2e)
     room = await mentor.open_dm(bot.user_id)
 
     # the very first message of a fresh encrypted DM is answered: the invite code
@@ -86,6 +87,25 @@ async def test_enrol_crisis_sos_and_note_in_an_encrypted_dm(
 
     await mentor.say(room, "!note K-3 Calmer on the phone")
     assert "Note logged on case K-3" in (await mentor.next_message(room, timeout=10)).body
+    assert mentor.refused == []  # every message of the bot came from a cross-signed device
+
+
+async def test_legacy_client_without_cross_signing_with_device_trust_all(
+    runtime: Runtime, bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    """`[matrix] device_trust = "all"`: a lenient client whose account has no cross-signing
+    enrols, gets /sos and logs a note (what Relais did before cross-signing)."""
+    bot = await bots.start(runtime.chat.handle, device_trust="all")
+    mentor = await practitioners.new("legacy", cross_signed=False, strict=False)
+    room = await mentor.open_dm(bot.user_id)
+    code = (await runtime.relais.create_invite(role="mentor", name="Lea", team="Team M")).code
+    await mentor.say(room, f"!start {code}")
+    assert "Welcome, Lea" in (await mentor.next_message(room, timeout=20)).body
+    await runtime.relais.create_case("K-4", owner="Lea", team="Team M")
+    await mentor.say(room, "/sos")
+    assert "112" in (await mentor.next_message(room, timeout=10)).body
+    await mentor.say(room, "!note K-4 Fine today")
+    assert "Note logged on case K-4" in (await mentor.next_message(room, timeout=10)).body
 
 
 async def test_unknown_user_in_a_dm_is_refused(

@@ -54,15 +54,18 @@ import pytest
 
 from bot.channels.base import Handler
 from bot.channels.matrix import MatrixChannel
+from bot.channels.matrix_keyfile import BotKeys
 from bot.config import MatrixConfig
 from bot.messages import Button, Incoming, Reply
 from tests.fakes.synapse import SynapseError, SynapseServer
+from tests.matrix.crosssigning import cross_sign
 from tests.matrix.practitioner import Message, Practitioner
 
 __all__ = ["BotFactory", "Message", "Practitioner", "PractitionerFactory", "RecordingHandler"]
 
 BOT_PASSWORD = "bot-password"
 BOT_PICKLE_KEY = "a-real-pickle-key-for-tests-0123456789"
+PRACTITIONER_PASSWORD = "practitioner-password"
 NOT_ENCRYPTED = "Please start an encrypted direct message with me."
 NOT_DIRECT = "I only work in direct messages."
 #: the smallest valid PNG (1x1 transparent pixel)
@@ -118,22 +121,49 @@ class RecordingHandler:
 
 
 class PractitionerFactory:
-    def __init__(self, synapse: SynapseServer, directory: Path, suffix: str) -> None:
+    def __init__(
+        self, synapse: SynapseServer, directory: Path, suffix: str, *, strict: bool = False
+    ) -> None:
         self.synapse = synapse
         self.directory = directory
         self.suffix = suffix
+        #: new practitioners behave like Element's "exclude insecure devices"
+        #: (tests/matrix/strict.py); the default of the end-to-end tests (tests/e2e)
+        self.strict = strict
         self.clients: list[Practitioner] = []
+        self.identities: dict[str, BotKeys] = {}  # user id -> cross-signing keys
 
-    async def new(self, name: str = "mentor", *, auto_join: bool = True) -> Practitioner:
+    async def new(
+        self,
+        name: str = "mentor",
+        *,
+        auto_join: bool = True,
+        cross_signed: bool = True,
+        strict: bool | None = None,
+    ) -> Practitioner:
+        """A new practitioner; `cross_signed` (as Element does at first login): their account
+        gets a cross-signing identity that signs this device; `strict` (default: the
+        factory's) refuses and withholds keys from devices nobody cross-signed."""
         localpart = f"{name}-{self.suffix}-{len(self.clients)}"
         practitioner = await Practitioner.create(
-            self.synapse, localpart, self.directory / localpart, auto_join=auto_join
+            self.synapse,
+            localpart,
+            self.directory / localpart,
+            auto_join=auto_join,
+            strict=self.strict if strict is None else strict,
         )
         self.clients.append(practitioner)
+        if cross_signed:
+            self.identities[practitioner.user_id] = await cross_sign(
+                practitioner.client, PRACTITIONER_PASSWORD
+            )
         return practitioner
 
-    async def new_device(self, practitioner: Practitioner) -> Practitioner:
-        """Another device (e.g. a phone beside a laptop) of the same practitioner."""
+    async def new_device(
+        self, practitioner: Practitioner, *, cross_signed: bool = True
+    ) -> Practitioner:
+        """Another device (e.g. a phone beside a laptop) of the same practitioner, signed by
+        their identity when `cross_signed` (and they have one)."""
         localpart = f"device-{self.suffix}-{len(self.clients)}"
         device = await Practitioner.create(
             self.synapse,
@@ -141,8 +171,12 @@ class PractitionerFactory:
             self.directory / localpart,
             auto_join=practitioner.auto_join,
             existing_user=practitioner.user_id,
+            strict=practitioner.strict is not None,
         )
         self.clients.append(device)
+        keys = self.identities.get(practitioner.user_id)
+        if cross_signed and keys is not None:
+            await cross_sign(device.client, PRACTITIONER_PASSWORD, keys)
         return device
 
     async def close(self) -> None:

@@ -8,9 +8,12 @@
     await practitioner.close()
 
 It syncs in the background (with a small backoff when the homeserver is down) and keeps, per
-room, the messages other users sent, in order. `next_message` fails the test with what it has
-seen when nothing arrives in time; an event it could not decrypt arrives as msgtype
-"undecryptable" so that a test sees it instead of timing out.
+room, the messages other users sent, in order. `strict=True` (or `make_strict()`) behaves like
+current Element with "exclude insecure devices" (tests/matrix/strict.py): a message from a
+device its owner has not cross-signed is refused (not received; its id is kept in
+`refused`), and messages are encrypted only to cross-signed devices. `next_message` fails
+the test with what it has seen when nothing arrives in time; an event it could not decrypt
+arrives as msgtype "undecryptable" so that a test sees it instead of timing out.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from nio.crypto.attachments import decrypt_attachment
 from nio.store import SqliteStore
 
 from tests.fakes.synapse import SynapseServer
+from tests.matrix.strict import StrictTrust
 
 __all__ = ["Message", "Practitioner"]
 
@@ -76,6 +80,16 @@ class Practitioner:
         self._task: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()
         self.seen: list[Message] = []
+        self.strict: StrictTrust | None = None
+
+    def make_strict(self) -> None:
+        """From now on, behave like Element with "exclude insecure devices"."""
+        self.strict = StrictTrust(self.client)
+
+    @property
+    def refused(self) -> list[str]:
+        """Event ids of messages refused (strict): their device was not cross-signed."""
+        return self.strict.refused if self.strict is not None else []
 
     @classmethod
     async def create(
@@ -86,6 +100,7 @@ class Practitioner:
         *,
         auto_join: bool = True,
         existing_user: str = "",
+        strict: bool = False,
     ) -> Practitioner:
         """Register `localpart` and log in; with `existing_user`, log in one more device."""
         password = "practitioner-password"
@@ -106,6 +121,8 @@ class Practitioner:
         response = await client.login(password, device_name="practitioner phone")
         assert isinstance(response, LoginResponse), response
         practitioner = cls(client, user_id, auto_join=auto_join)
+        if strict:
+            practitioner.make_strict()
         if client.should_upload_keys:
             await client.keys_upload()
         practitioner._task = asyncio.create_task(practitioner._sync_loop())
@@ -183,7 +200,7 @@ class Practitioner:
         await self._prepare(room_id)
         response = await self.client.room_send(
             room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
-        )
+        )  # strict: unsigned devices are blacklisted by _prepare, so they get no key
         assert isinstance(response, RoomSendResponse), response
         event_id: str = response.event_id
         return event_id
@@ -307,6 +324,8 @@ class Practitioner:
         missing = client.get_missing_sessions(room_id)
         if missing:
             await client.keys_claim(missing)
+        if self.strict is not None:
+            await self.strict.restrict(room_id, room.users)
 
     async def _sync_loop(self) -> None:
         client = self.client
@@ -349,6 +368,12 @@ class Practitioner:
                 if isinstance(event, MegolmEvent):
                     message = Message(room_id, event.event_id, event.sender, "undecryptable", "")
                 elif isinstance(event, RoomMessage):
+                    if (
+                        self.strict is not None
+                        and event.decrypted
+                        and not await self.strict.accepts(room_id, event)
+                    ):
+                        continue  # Element does not show it: not received
                     content = event.source.get("content", {})
                     message = Message(
                         room_id,

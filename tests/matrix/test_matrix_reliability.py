@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from nio import ToDeviceMessage, ToDeviceResponse
 
 from bot.channels.matrix import DEFAULT_UNDECRYPTABLE_TEXT
+from bot.channels.matrix_keyfile import KEY_FILE
 from bot.messages import Reply
 from tests.fakes.synapse import SynapseServer
 from tests.matrix.conftest import BotFactory, PractitionerFactory, RecordingHandler
@@ -48,6 +51,45 @@ async def test_message_whose_key_never_arrives_asks_to_resend(
     await mentor.say_with_late_key(room, "lost key", delay=30.0, send_key=False)
     reply = await mentor.next_message(room, timeout=10)
     assert reply.body == DEFAULT_UNDECRYPTABLE_TEXT
+    assert handler.seen == []
+    await mentor.say(room, "again")
+    assert (await mentor.next_message(room)).body == "echo: again"
+
+
+async def test_message_whose_key_was_withheld_asks_to_resend_at_once(
+    bots: BotFactory, practitioners: PractitionerFactory
+) -> None:
+    handler = RecordingHandler()
+    bot = await bots.start(handler, decryption_grace=timedelta(seconds=120))
+    mentor = await practitioners.new("mentor")
+    room = await mentor.open_dm(bot.user_id, wait_join=True)
+    olm = mentor.client.olm
+    assert olm is not None
+
+    # as Element does for a device it will not trust: the message, then m.room_key.withheld
+    olm.create_outbound_group_session(room)
+    session = olm.outbound_group_sessions[room]
+    session.shared = True  # nio will not share the key
+    await mentor.say(room, "withheld")
+    await mentor.say(room, "withheld too")  # same session: one request to resend for both
+    withheld = {
+        "algorithm": "m.megolm.v1.aes-sha2",
+        "room_id": room,
+        "session_id": session.id,
+        "sender_key": olm.account.identity_keys["curve25519"],
+        "code": "m.unverified",
+        "reason": "The sender has disabled encrypting to unverified devices.",
+    }
+    sent = await mentor.client.to_device(
+        ToDeviceMessage("m.room_key.withheld", bot.user_id, bot.device_id, withheld)
+    )
+    assert isinstance(sent, ToDeviceResponse), sent
+    olm.outbound_group_sessions.pop(room, None)
+
+    # answered long before the 120 s grace period, once for the session
+    reply = await mentor.next_message(room, timeout=15)
+    assert reply.body == DEFAULT_UNDECRYPTABLE_TEXT
+    await mentor.no_message(room, wait=3.0)
     assert handler.seen == []
     await mentor.say(room, "again")
     assert (await mentor.next_message(room)).body == "echo: again"
@@ -191,6 +233,9 @@ async def test_new_store_on_an_existing_account_does_not_answer_history(
     assert (await mentor.next_message(room)).body == "echo: old message"
     await bot.stop()
 
+    # a new store with only the backed-up cross-signing key file: a new device, same identity
+    (tmp_path / "fresh").mkdir()
+    shutil.copy(bot.store_path / KEY_FILE, tmp_path / "fresh" / KEY_FILE)
     handler = RecordingHandler()
     fresh = await bots.start(handler, user_id=bot.user_id, store_path=str(tmp_path / "fresh"))
     assert fresh.device_id != bot.device_id
