@@ -118,7 +118,7 @@ async def test_an_unsigned_device_gets_crisis_help_but_no_case_data(world: World
     assert laptop.last[-1].buttons == ()
     assert "What happened" in texts(laptop.last)
     replies = await laptop.say("He shouted about the hearing")
-    assert [b.label for b in replies[-1].buttons] == ["Yes", "No"]
+    assert [b.label for b in replies[-1].buttons] == ["Yes", "No", "Emergency contacts"]
     replies = await laptop.press("Yes")
     assert UNSIGNED in texts(replies), texts(replies)
     assert "Note logged" not in texts(replies)
