@@ -18,9 +18,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from bot.config_checks import MAX_DURATION, check_config
 from bot.errors import ConfigError
 
 __all__ = [
+    "AuditConfig",
     "CheckinsConfig",
     "Config",
     "KeysConfig",
@@ -44,7 +46,14 @@ def parse_duration(text: str, path: str = "") -> timedelta:
     match = _DURATION.match(text)
     if not match:
         raise ConfigError(f"expected a duration such as 30m, 2h, 1d or 2w, found {text!r}", path)
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    digits = match.group(1)
+    seconds = int(digits) * _UNITS[match.group(2)] if len(digits) <= 12 else None
+    if seconds is None or seconds > MAX_DURATION.total_seconds():
+        raise ConfigError(
+            f"a duration may be at most {MAX_DURATION.days}d (about a century), found {text!r}",
+            path,
+        )
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +163,16 @@ class PublishingConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditConfig:
+    #: a file (on another mount, or append-only) that receives the audit chain's head
+    anchor_file: str = ""
+    #: also send the head to the system log (syslog, facility "auth")
+    anchor_syslog: bool = False
+    #: the head is anchored every this many entries, and when Relais stops
+    anchor_every: int = 100
+
+
+@dataclass(frozen=True, slots=True)
 class RetentionConfig:
     #: notes older than this are deleted by `relais retention apply`; empty = keep.
     notes: str = ""
@@ -175,6 +194,7 @@ class Config:
     checkins: CheckinsConfig = CheckinsConfig()
     publishing: PublishingConfig = PublishingConfig()
     retention: RetentionConfig = RetentionConfig()
+    audit: AuditConfig = AuditConfig()
     source: str = ""
 
     # -- derived values ---------------------------------------------------------------------
@@ -294,6 +314,7 @@ def parse_config(text: str, source: str = "<string>") -> Config:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
     try:
         config: Config = _build(Config, data, "")
+        check_config(config)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
     return dataclasses.replace(config, source=source)
