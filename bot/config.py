@@ -20,6 +20,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from bot.config_checks import MAX_DURATION, check_config
 from bot.errors import ConfigError
+from bot.secretfiles import check_private
 
 __all__ = [
     "AuditConfig",
@@ -72,8 +73,9 @@ class Secret:
         if value:
             return value.strip()
         if self.file:
+            check_private(Path(self.file).expanduser(), what="secret file", key=self.path)
             try:
-                return Path(self.file).read_text(encoding="utf-8").strip()
+                return Path(self.file).expanduser().read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise ConfigError(
                     f"cannot read secret file {self.file!r}: {exc.strerror}", self.path
