@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 from bot.clock import Clock
@@ -78,6 +78,21 @@ class Actor:
     team_id: str
     language: str
     time_zone: str
+    #: the shell user of an operator acting for this practitioner on the command line
+    #: (`relais dialogs ... --as NAME`); empty when the practitioner acts themselves
+    operator: str = ""
+
+
+def _audited_as(actor: Actor) -> tuple[Literal["practitioner", "operator"], str | None]:
+    """Who the audit entry names: the practitioner, or the operator acting for them (then
+    the detail says for whom and which shell user: `for`, `shell_user`)."""
+    return ("operator", None) if actor.operator else ("practitioner", actor.practitioner_id)
+
+
+def _for_detail(actor: Actor, detail: dict[str, Any]) -> dict[str, Any]:
+    if actor.operator:
+        return {**detail, "for": actor.practitioner_id, "shell_user": actor.operator}
+    return detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,18 +174,21 @@ class UseCases:
     not_use_cases: ClassVar[frozenset[str]] = frozenset()
 
     async def _fresh_actor(self, tx: Tx, actor: Actor) -> Actor:
-        return _as_actor(await tx.access.actor(practitioner_id=actor.practitioner_id))
+        fresh = _as_actor(await tx.access.actor(practitioner_id=actor.practitioner_id))
+        return replace(fresh, operator=actor.operator) if actor.operator else fresh
 
     async def _audit_denied(self, actor: Actor, action: str, case: CaseIds | None) -> None:
+        kind, actor_id = _audited_as(actor)
         try:
             async with self.db.transaction(self.clock.now()) as tx:
                 await tx.audit(
-                    actor_kind="practitioner",
-                    actor_id=actor.practitioner_id,
+                    actor_kind=kind,
+                    actor_id=actor_id,
                     action=action,
                     outcome="denied",
                     case_id=case.id if case else None,
                     case_code=case.code if case else None,
+                    detail=_for_detail(actor, {}),
                 )
         except Exception:  # the refusal stands even if its audit entry cannot be written
             log.exception("could not audit a refused %s by %s", action, actor.practitioner_id)
@@ -253,13 +271,14 @@ def requires_role(
                 if is_allowed(fresh.roles, action, Relation.OTHER):
                     scope = ActorScope(tx, fresh)
                     result = await fn(self, scope, *args, **kwargs)
+                    kind, actor_id = _audited_as(fresh)
                     await tx.audit(
-                        actor_kind="practitioner",
-                        actor_id=fresh.practitioner_id,
+                        actor_kind=kind,
+                        actor_id=actor_id,
                         action=str(action),
                         case_id=scope.case_id,
                         case_code=scope.case_code,
-                        detail=scope.detail,
+                        detail=_for_detail(fresh, scope.detail),
                     )
                     return result
             await self._audit_denied(actor, str(action), None)
