@@ -162,6 +162,10 @@ class CheckinsConfig:
 class PublishingConfig:
     reviewers_required: int = 1
     max_file_bytes: int = 262144
+    #: dialog and tests files one practitioner may send per hour (0 = no limit)
+    drafts_per_hour: int = 20
+    #: let one shell user, acting with `--as`, be both a draft's author and its reviewer
+    operator_may_act_for_two: bool = False
 
 
 @dataclass(frozen=True, slots=True)

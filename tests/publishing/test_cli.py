@@ -13,20 +13,32 @@ from tests.publishing.conftest import make_content
 TIPS = (Path(__file__).resolve().parent / "data" / "tips.yaml").read_text("utf-8")
 
 
+def write_config(path: Path, sqlite_url: str, content: Path, extra: str = "") -> Path:
+    path.write_text(
+        f'data_dir = "{path.parent / "data"}"\n'
+        f'content_dir = "{content}"\n'
+        f'[storage]\nurl = "{sqlite_url}"\n'
+        f"[publishing]\nreviewers_required = 1\n{extra}",
+        "utf-8",
+    )
+    return path
+
+
 @pytest.fixture
 def config_file(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("RELAIS_DATABASE_URL", "RELAIS_KEYS", "RELAIS_AUDIT_SECRET", "RELAIS_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     content = make_content(tmp_path)
-    path = tmp_path / "relais.toml"
-    path.write_text(
-        f'data_dir = "{tmp_path / "data"}"\n'
-        f'content_dir = "{content}"\n'
-        f'[storage]\nurl = "{sqlite_url}"\n'
-        "[publishing]\nreviewers_required = 1\n",
-        "utf-8",
+    # one shell user plays every part here: allowed explicitly (refused by default, below)
+    return write_config(
+        tmp_path / "relais.toml", sqlite_url, content, "operator_may_act_for_two = true\n"
     )
-    return path
+
+
+def shown_digest(out: str) -> str:
+    """The digest `relais dialogs review ID --as NAME` printed."""
+    line = next(x for x in out.splitlines() if x.startswith("digest: "))
+    return line.removeprefix("digest: ")[:16]
 
 
 def run(capsys: pytest.CaptureFixture[str], config: Path, *argv: str) -> tuple[int, str, str]:
@@ -57,13 +69,24 @@ def test_draft_review_publish_history_diff_rollback(
     assert code == 1
     assert "needs a colleague's approval" in err
     code, _, err = run(
-        capsys, config_file, "dialogs", "review", "tips", "--approve", "--as", "Pia"
+        capsys, config_file, "dialogs", "review", "tips", "--approve", "--as", "Paul"
     )
+    assert code == 1
+    assert "--approve needs --digest" in err
+    code, out, _ = run(capsys, config_file, "dialogs", "review", "tips", "--as", "Paul")
+    assert code == 0
+    assert "Review: draft tips (Tips for a hard day) by Pia" in out
+    digest = shown_digest(out)
+    code, _, err = run(
+        capsys, config_file, "dialogs", "review", "tips", "--approve", "--digest", digest,
+        "--as", "Pia",
+    )  # fmt: skip
     assert code == 1
     assert "another psychologist" in err
     code, out, _ = run(
-        capsys, config_file, "dialogs", "review", "tips", "--approve", "--as", "Paul"
-    )
+        capsys, config_file, "dialogs", "review", "tips", "--approve", "--digest", digest,
+        "--as", "Paul",
+    )  # fmt: skip
     assert (code, out.strip()) == (0, "draft of tips: approved")
     code, out, _ = run(capsys, config_file, "dialogs", "publish", "tips", "--as", "Pia")
     assert code == 0
@@ -72,9 +95,19 @@ def test_draft_review_publish_history_diff_rollback(
 
     draft.write_text(TIPS.replace("Take care.", "Rest well."), "utf-8")
     assert run(capsys, config_file, "dialogs", "draft", str(draft), "--as", "Pia")[0] == 0
-    assert (
-        run(capsys, config_file, "dialogs", "review", "tips", "--approve", "--as", "Paul")[0] == 0
-    )
+    # the digest of the first revision no longer approves anything
+    code, _, err = run(
+        capsys, config_file, "dialogs", "review", "tips", "--approve", "--digest", digest,
+        "--as", "Paul",
+    )  # fmt: skip
+    assert code == 1
+    assert "changed after you were shown it: nothing was approved" in err
+    digest = shown_digest(run(capsys, config_file, "dialogs", "review", "tips", "--as", "Paul")[1])
+    code, _, _ = run(
+        capsys, config_file, "dialogs", "review", "tips", "--approve", "--digest", digest,
+        "--as", "Paul",
+    )  # fmt: skip
+    assert code == 0
     code, out, _ = run(capsys, config_file, "dialogs", "publish", "tips")  # the operator
     assert code == 0
     assert "0 session(s) in progress on version 1" in out
