@@ -53,12 +53,12 @@ class PublishingGuard:
         return str(value) if value is not None else None
 
     async def uploads_since(self, *, practitioner_id: str, since: datetime) -> list[datetime]:
-        """When this practitioner sent the files of the window, oldest first."""
+        """When this practitioner sent files after `since`, oldest first."""
         rows = await self._conn.execute(
             select(DialogDraftUploadRow.sent_at)
             .where(
                 DialogDraftUploadRow.practitioner_id == practitioner_id,
-                DialogDraftUploadRow.sent_at >= since,
+                DialogDraftUploadRow.sent_at > since,
             )
             .order_by(DialogDraftUploadRow.sent_at)
         )

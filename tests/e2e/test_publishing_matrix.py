@@ -114,6 +114,10 @@ async def test_publishing_over_encrypted_matrix(
     )
     await pia.send_file(pia_room, "crisis.yaml", v2.encode())
     await until(pia, pia_room, "Draft ready: crisis")
+    await paul.say(paul_room, "!approve crisis")  # an approval is of a text the reviewer read
+    await until(paul, paul_room, "Run /review crisis first")
+    await paul.say(paul_room, "!review crisis")
+    await until(paul, paul_room, "Changes against the published version 1")
     await paul.say(paul_room, "!approve crisis")
     await until(paul, paul_room, "You approved the draft crisis")
     await pia.say(pia_room, "!publish crisis")

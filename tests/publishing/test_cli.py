@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.publishing.versions import shell_user
 from tests.publishing.conftest import make_content
 
 TIPS = (Path(__file__).resolve().parent / "data" / "tips.yaml").read_text("utf-8")
@@ -142,3 +144,56 @@ def test_draft_review_publish_history_diff_rollback(
     assert code == 0
     assert "v1" in out
     assert "bundled" in out
+
+
+def test_one_operator_cannot_be_author_and_reviewer(
+    sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--as` is recorded as the operator (shell user) acting for NAME; one shell user acting
+    for both the author and the reviewer is refused unless the configuration allows it."""
+    config = write_config(tmp_path / "relais.toml", sqlite_url, make_content(tmp_path))
+    for name in ("Pia", "Paul"):
+        run(capsys, config, "admin", "invite", "--role", "psychologist", "--name", name)
+    draft = tmp_path / "tips.yaml"
+    draft.write_text(TIPS, "utf-8")
+    assert run(capsys, config, "dialogs", "draft", str(draft), "--as", "Pia")[0] == 0
+    digest = shown_digest(run(capsys, config, "dialogs", "review", "tips", "--as", "Paul")[1])
+    code, _, err = run(
+        capsys, config, "dialogs", "review", "tips", "--approve", "--digest", digest,
+        "--as", "Paul",
+    )  # fmt: skip
+    assert code == 1
+    assert "one operator cannot be both its author and its reviewer" in err
+    assert "operator_may_act_for_two = true" in err
+
+    # the audit names the operator (and the shell user), acting for the practitioner
+    with sqlite3.connect(sqlite_url.split("///", 1)[1]) as db:
+        rows = db.execute(
+            "SELECT actor_kind, actor_id, detail FROM audit_log WHERE action = 'dialog.draft'"
+        ).fetchall()
+    assert len(rows) == 1
+    kind, actor_id, detail = rows[0]
+    assert (kind, actor_id) == ("operator", None)
+    assert json.loads(detail)["shell_user"] == shell_user()
+    assert len(json.loads(detail)["for"]) == 32  # Pia's id, never her name
+
+    # allowed explicitly: then the history says who really acted
+    allowed = write_config(
+        tmp_path / "relais.toml",
+        sqlite_url,
+        tmp_path / "content",
+        "operator_may_act_for_two = true\n",
+    )
+    code, _, _ = run(
+        capsys, allowed, "dialogs", "review", "tips", "--approve", "--digest", digest,
+        "--as", "Paul",
+    )  # fmt: skip
+    assert code == 0
+    assert run(capsys, allowed, "dialogs", "publish", "tips")[0] == 0  # the operator alone
+    code, out, _ = run(capsys, allowed, "dialogs", "history", "tips")
+    user = shell_user()
+    assert (
+        f"draft     by operator (shell user {user}) for Pia, reviewed by operator (shell user "
+        f"{user}) for Paul on "
+    ) in out
+    assert out.rstrip().endswith(f", published by operator (shell user {user})")
