@@ -1,4 +1,4 @@
-"""Who may change guidance for whom, and how many drafts a person may send.
+"""Who may change guidance for whom, how many drafts a person may send, who really acted.
 
 Guidance is organisation-wide by default: any psychologist may draft, review, publish and roll
 back a dialog without `teams:`. A dialog with `teams: [...]` (team names) is that team's
@@ -15,12 +15,20 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.publishing.records import PublishRefused
+from bot.publishing.records import CONTENT_AUTHOR, HistoryEntry, PublishRefused, names_of
 from bot.usecases.base import Actor
 from storage.publishing_guard import PublishingGuard
+from storage.publishing_repo import PublishingRepo
 from storage.tx import Tx
 
-__all__ = ["check_draft_quota", "check_teams", "team_of", "teams_filter"]
+__all__ = [
+    "check_draft_quota",
+    "check_teams",
+    "history_of",
+    "shell_user",
+    "team_of",
+    "teams_filter",
+]
 
 #: the window of `[publishing] drafts_per_hour`
 _WINDOW = timedelta(hours=1)
@@ -78,3 +86,52 @@ def _local(when: datetime, actor: Actor) -> str:
     except (ValueError, KeyError):
         zone = ZoneInfo("UTC")
     return when.astimezone(zone).strftime("%H:%M (%Z)")
+
+
+def shell_user() -> str:
+    """The operating-system user running `relais` (who really acts on the command line)."""
+    import getpass
+    import os
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "unknown"
+    sudo = os.environ.get("SUDO_USER", "")
+    if sudo and sudo != user:
+        user = f"{sudo} (sudo)"
+    return user[:64]
+
+
+async def history_of(tx: Tx, dialog_id: str) -> list[HistoryEntry]:
+    """The published versions of a dialog as the record shows them, oldest first."""
+    versions = await PublishingRepo(tx.conn, tx.keys).versions(dialog_id=dialog_id)
+    ids = [i for v in versions for i in (v.author_id, v.reviewer_id, v.publisher_id)]
+    names = await names_of(tx, ids)
+
+    def name(pid: str | None, via: str | None, fallback: str) -> str:
+        if pid:
+            return names.get(pid, "?")
+        return "" if via else fallback
+
+    return [
+        HistoryEntry(
+            version=v.version,
+            origin=v.origin,
+            author=name(v.author_id, v.author_via, _no_author(v.origin)),
+            reviewer=names.get(v.reviewer_id, "?") if v.reviewer_id else "",
+            published_at=v.published_at,
+            checksum=v.checksum,
+            reviewed_at=v.reviewed_at,
+            publisher=name(v.publisher_id, v.publisher_via, ""),
+            author_via=v.author_via or "",
+            reviewer_via=v.reviewer_via or "",
+            publisher_via=v.publisher_via or "",
+            transcripts=bool(v.tests),
+        )
+        for v in versions
+    ]
+
+
+def _no_author(origin: str) -> str:
+    return CONTENT_AUTHOR if origin == "bundled" else "operator"

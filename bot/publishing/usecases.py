@@ -34,8 +34,8 @@ from bot.publishing.records import (
     ReviewView,
     names_of,
 )
-from bot.publishing.rules import check_draft_quota, check_teams, team_of
-from bot.publishing.versions import VersionUseCases, shell_user
+from bot.publishing.rules import check_draft_quota, check_teams, shell_user, team_of
+from bot.publishing.versions import VersionUseCases
 from bot.usecases.base import (
     Actor,
     ActorScope,

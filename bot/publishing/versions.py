@@ -18,15 +18,13 @@ from bot.policy import Action
 from bot.publishing import notices
 from bot.publishing.checks import DraftTests, check_draft, run_draft_tests
 from bot.publishing.records import (
-    CONTENT_AUTHOR,
     BundledDialog,
     HistoryEntry,
     ImportReport,
     Published,
     PublishRefused,
-    names_of,
 )
-from bot.publishing.rules import check_teams, team_of, teams_filter
+from bot.publishing.rules import check_teams, history_of, shell_user, team_of, teams_filter
 from bot.usecases.base import (
     Actor,
     ActorScope,
@@ -39,26 +37,11 @@ from dialogs import Dialog, load_dialog_text
 from storage.publishing_repo import DialogVersion, Draft, PublishingRepo, checksum_of
 from storage.tx import Tx
 
-__all__ = ["VersionUseCases", "shell_user"]
+__all__ = ["VersionUseCases"]
 
 log = logging.getLogger(__name__)
 
 _MAX_VERDICTS = 64
-
-
-def shell_user() -> str:
-    """The operating-system user running `relais` (who really acts on the command line)."""
-    import getpass
-    import os
-
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):
-        user = "unknown"
-    sudo = os.environ.get("SUDO_USER", "")
-    if sudo and sudo != user:
-        user = f"{sudo} (sudo)"
-    return user[:64]
 
 
 class VersionUseCases(UseCases):
@@ -321,13 +304,13 @@ class VersionUseCases(UseCases):
     @operator_command("dialog.history")
     async def dialog_history(self, scope: EntryScope, dialog_id: str) -> list[HistoryEntry]:
         scope.audit = False  # published guidance, no case data: nothing to audit
-        return await _history(scope.tx, dialog_id)
+        return await history_of(scope.tx, dialog_id)
 
     @requires_role(Action.REVIEW_DIALOG)
     async def version_history(self, scope: ActorScope, dialog_id: str) -> list[HistoryEntry]:
         """The published versions of a dialog, oldest first (psychologists, in chat)."""
         scope.detail["dialog_id"] = dialog_id[:64]
-        return await _history(scope.tx, dialog_id)
+        return await history_of(scope.tx, dialog_id)
 
     @operator_command("dialog.versions")
     async def published_versions(
@@ -398,36 +381,3 @@ class VersionUseCases(UseCases):
         scope.detail.update(imported=report.imported, offered=report.offered)
         scope.audit = bool(report.imported or report.offered)
         return report
-
-
-async def _history(tx: Tx, dialog_id: str) -> list[HistoryEntry]:
-    versions = await PublishingRepo(tx.conn, tx.keys).versions(dialog_id=dialog_id)
-    ids = [i for v in versions for i in (v.author_id, v.reviewer_id, v.publisher_id)]
-    names = await names_of(tx, ids)
-
-    def name(pid: str | None, via: str | None, fallback: str) -> str:
-        if pid:
-            return names.get(pid, "?")
-        return "" if via else fallback
-
-    return [
-        HistoryEntry(
-            version=v.version,
-            origin=v.origin,
-            author=name(v.author_id, v.author_via, _no_author(v.origin)),
-            reviewer=names.get(v.reviewer_id, "?") if v.reviewer_id else "",
-            published_at=v.published_at,
-            checksum=v.checksum,
-            reviewed_at=v.reviewed_at,
-            publisher=name(v.publisher_id, v.publisher_via, ""),
-            author_via=v.author_via or "",
-            reviewer_via=v.reviewer_via or "",
-            publisher_via=v.publisher_via or "",
-            transcripts=bool(v.tests),
-        )
-        for v in versions
-    ]
-
-
-def _no_author(origin: str) -> str:
-    return CONTENT_AUTHOR if origin == "bundled" else "operator"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.publishing.versions import shell_user
+from bot.publishing.rules import shell_user
 from tests.publishing.conftest import make_content
 
 TIPS = (Path(__file__).resolve().parent / "data" / "tips.yaml").read_text("utf-8")
