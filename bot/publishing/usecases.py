@@ -295,7 +295,8 @@ class PublishingUseCases(VersionUseCases):
     ) -> Draft:
         """Approve, or send back with a comment; never by the draft's author, only by a
         psychologist. An approval is of the revision `digest` (a checksum prefix of at least
-        `DIGEST_CHARS`), else of the revision `/review` last showed this reviewer."""
+        `DIGEST_CHARS`), else of the revision `/review` last showed this reviewer; a rejection
+        is refused too if the reviewer was last shown another revision."""
         repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
         draft = await self._find_draft(repo, dialog_id, draft_id)
         actor = scope.actor
@@ -307,6 +308,12 @@ class PublishingUseCases(VersionUseCases):
             raise PublishRefused("reject_needs_comment", dialog=draft.dialog_id)
         if approve:
             await self._check_approval(scope.tx, draft, actor, digest)
+        else:  # a comment on an earlier text is not sent back as one on this text
+            shown = digest or await PublishingGuard(scope.tx.conn).last_shown(
+                draft_id=draft.id, reviewer_id=actor.practitioner_id
+            )
+            if shown and not draft.checksum.startswith(shown.strip().lower()):
+                raise PublishRefused("changed_since_shown", dialog=draft.dialog_id)
         written = await repo.review_draft(
             draft_id=draft.id,
             reviewer_id=actor.practitioner_id,

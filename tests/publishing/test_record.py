@@ -201,3 +201,14 @@ async def test_the_audit_of_a_review_names_the_revision(world: PubWorld) -> None
     detail = json.loads(row.detail)
     assert detail["checksum"] == draft.checksum[:16]
     assert detail["approved"] is True
+
+
+async def test_a_comment_on_an_earlier_text_is_not_sent_back(world: PubWorld) -> None:
+    paul = world.chat("paul")
+    await world.upload("pia", "tips.yaml", TIPS)
+    await paul.say("/review tips")
+    await world.upload("pia", "tips.yaml", TIPS.replace("Take care.", "Rest well."))
+    refused = texts(await paul.say("/reject tips the ending is too short"))
+    assert "changed after you were shown it" in refused
+    await paul.say("/review tips")
+    assert "sent the draft tips back" in texts(await paul.say("/reject tips still short"))
