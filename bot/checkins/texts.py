@@ -63,6 +63,10 @@ _TEXTS: dict[str, dict[str, str]] = {
             "Usage: /checkin CASE weekly MO 09:00 | every 3d 09:00 | monthly 1 10:00 | in 24h "
             "[name of the practitioner reminded]"
         ),
+        "checkin_range": (
+            "A one-off check-in must be between 1 minute and a year ahead, e.g. in 30m, in 24h "
+            "or in 14d."
+        ),
         "b_pause": "Pause",
         "b_resume": "Resume",
         "b_cancel": "Cancel",
@@ -118,6 +122,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "checkin_usage": (
             "Usage : /checkin DOSSIER weekly LU 09:00 | every 3d 09:00 | monthly 1 10:00 | "
             "in 24h [nom du praticien à rappeler]"
+        ),
+        "checkin_range": (
+            "Un point de suivi ponctuel doit avoir lieu entre 1 minute et un an, par exemple "
+            "dans 30m, dans 24h ou dans 14d."
         ),
         "b_pause": "Mettre en pause",
         "b_resume": "Reprendre",

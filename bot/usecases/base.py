@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Concatenate, Literal, ParamSpec, Protocol, Typ
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.errors import NotAllowed, NotFound, RelaisError
+from bot.errors import NotAllowed, NotFound, NotYourCase, RelaisError
 from bot.policy import Action, Relation, is_allowed, scope_of
 from storage.records import Case
 from storage.repos.access import ActorRow
@@ -243,6 +243,8 @@ def requires(
                     return result
                 denied = case
             await self._audit_denied(actor, str(action), denied)
+            if relation is Relation.OTHER:  # not one's case: the very answer of a missing one
+                raise NotYourCase(f"no case {denied.code}")
             raise NotAllowed(f"you may not do this ({action}) on case {denied.code}")
 
         _mark(wrapper, Permission("case", str(action), "actor, case_code"))
