@@ -27,7 +27,14 @@ class PublishingGuard:
     async def shown_to_reviewer(
         self, *, draft_id: str, reviewer_id: str, checksum: str, now: datetime
     ) -> None:
-        """Remember that this revision of the draft was shown to this reviewer."""
+        """Remember that this revision of the draft was shown to this reviewer (only the
+        last one counts: one row per draft and reviewer)."""
+        await self._conn.execute(
+            delete(DialogReviewViewRow).where(
+                DialogReviewViewRow.draft_id == draft_id,
+                DialogReviewViewRow.reviewer_id == reviewer_id,
+            )
+        )
         await self._conn.execute(
             insert(DialogReviewViewRow).values(
                 id=new_id(),
