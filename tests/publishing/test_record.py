@@ -13,12 +13,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import Relais
 from bot.clock import FakeClock
 from bot.config import Config, PublishingConfig
-from storage.models import AuditEntryRow
+from storage.models import AuditEntryRow, DialogVersionRow
 from tests.chat.conftest import CONTENT
 from tests.publishing.conftest import PubWorld, open_world, texts
 
@@ -212,3 +212,17 @@ async def test_a_comment_on_an_earlier_text_is_not_sent_back(world: PubWorld) ->
     assert "changed after you were shown it" in refused
     await paul.say("/review tips")
     assert "sent the draft tips back" in texts(await paul.say("/reject tips still short"))
+
+
+async def test_versions_imported_before_0003_get_their_bundled_transcripts(
+    real_world: PubWorld,
+) -> None:
+    world = real_world
+    async with world.relais.db.transaction(world.clock.now()) as tx:
+        await tx.conn.execute(update(DialogVersionRow).values(tests=None))
+    [v1] = await world.publishing.published_versions("trigger_loss")
+    assert v1.tests is None
+    # the next start stores the unchanged bundled file's transcripts with its version 1
+    again = await open_world(world.relais, world.config, world.clock, world.content, enrol=False)
+    [v1] = await again.publishing.published_versions("trigger_loss")
+    assert v1.tests == TL_TESTS
