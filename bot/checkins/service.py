@@ -49,6 +49,7 @@ from bot.usecases.base import (
     requires,
 )
 from storage import checkins_repo as repo
+from storage.checkins_pages import running_page
 from storage.tx import Database, Tx
 
 __all__ = ["CheckinService", "HasDatabase", "Upcoming", "rule_text"]
@@ -612,6 +613,16 @@ class CheckinService(UseCases):
         )
         if not chain.targets:
             return [Reply(text(actor.language, "page_none", role=role), kind="alert")]
+        running = await running_page(
+            tx.conn, case_id=case_id, role=role, requested_by=actor.practitioner_id
+        )
+        if running is not None:  # one page per case and role: this request joins it
+            detail.update(occurrence=running.id, joined=True)
+            if running.requested_by in (None, actor.practitioner_id):
+                return [Reply(text(actor.language, "page_running"))]
+            names = await tx.people.names(ids=[running.requested_by])
+            who = names.get(running.requested_by, "-")
+            return [Reply(text(actor.language, "page_running_other", who=who))]
         oid = await repo.insert_occurrence(
             tx.conn,
             kind="page",

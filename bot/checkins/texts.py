@@ -26,6 +26,13 @@ _TEXTS: dict[str, dict[str, str]] = {
         "page": "Contact requested now: case {case}, asked by {who}. Please acknowledge.",
         "page_nocase": "Contact requested now, asked by {who}. Please acknowledge.",
         "page_sent": "Paging the person on call now. I will tell you who acknowledges.",
+        "page_running": (
+            "The person on call is already being paged for this. I will tell you who acknowledges."
+        ),
+        "page_running_other": (
+            "The person on call is already being paged for this, asked by {who}, who will be "
+            "told who acknowledges."
+        ),
         "page_none": (
             "Nobody on call can be paged right now. Use the emergency contacts now (/sos)."
         ),
@@ -82,6 +89,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "page": "Contact demandé maintenant : dossier {case}, par {who}. Merci de confirmer.",
         "page_nocase": "Contact demandé maintenant, par {who}. Merci de confirmer.",
         "page_sent": "J'alerte la personne d'astreinte. Je vous dirai qui a confirmé.",
+        "page_running": (
+            "La personne d'astreinte est déjà en train d'être alertée pour cela. Je vous dirai "
+            "qui a confirmé."
+        ),
+        "page_running_other": (
+            "La personne d'astreinte est déjà en train d'être alertée pour cela, à la demande de "
+            "{who}, qui saura qui a confirmé."
+        ),
         "page_none": (
             "Personne d'astreinte ne peut être alerté pour le moment. "
             "Utilisez les contacts d'urgence (/sos)."
