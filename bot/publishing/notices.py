@@ -74,7 +74,7 @@ async def tell_reviewers(
     author: str,
     team_ids: set[str] | None,
 ) -> int:
-    """ "A draft of <title> by <author> awaits your review" to every other psychologist."""
+    """A draft of <title> by <author> awaits your review, to every other psychologist."""
     count = 0
     for person in await _people(
         tx, exclude=(author_id,), roles=(_PSYCHOLOGIST,), team_ids=team_ids
@@ -134,12 +134,15 @@ async def tell_guidance(
     notice: str,
     team_ids: set[str] | None,
 ) -> int:
-    """ "New guidance available: <title>" (or, for a rollback, "<title> is back to an earlier
-    version"; nothing more) for everyone the dialog addresses."""
+    """New guidance available: <title> (or, for a rollback, <title> is back to an earlier
+    version; nothing more) for everyone the dialog addresses (but psychologists, for a
+    rollback: `announce_rollback` tells them more)."""
     count = 0
     for person in await _people(
         tx, exclude=(publisher_id,), roles=dialog.audience, team_ids=team_ids
     ):
+        if notice == "guidance_rolled_back" and _PSYCHOLOGIST in person.roles:
+            continue
         lang = _lang(person)
         message = text(lang, notice, title=_title(dialog, lang))
         count += await _send(tx, f"guidance.{dialog.id}.{version}.{person.id}", person, message)

@@ -83,5 +83,10 @@ async def test_org_wide_guidance_stays_org_wide_and_rollbacks_are_announced(
         "published without a new review. /history crisis"
     )
     for name in ("pia", "bea"):
-        assert announcement in await guidance_texts(world, name), name
+        told = await guidance_texts(world, name)
+        assert announcement in told, name
+        assert not any(t.startswith("Guidance changed back") for t in told)  # once is enough
+    assert "Guidance changed back to an earlier version: What is happening?" in (
+        await guidance_texts(world, "alex")
+    )
     assert announcement not in await guidance_texts(world, "paul")
