@@ -145,7 +145,7 @@ def review_replies(view: ReviewView, lang: str, reviewers_required: int) -> list
             "review_title",
             dialog=draft.dialog_id,
             title=title,
-            author=view.author_name,
+            author=who(lang, view.author_name, draft.author_via or ""),
             status=status,
         )
     ]

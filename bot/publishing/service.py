@@ -30,6 +30,7 @@ from bot.publishing.presenters import (
     history_replies,
     published_replies,
     review_replies,
+    who,
 )
 from bot.publishing.texts import LANGS, text
 from bot.publishing.usecases import (
@@ -278,7 +279,13 @@ class PublishingService(PublishingUseCases):
         if drafts:
             lines.append(text(lang, "drafts_open"))
             lines.extend(
-                text(lang, "draft_line", dialog=d.dialog_id, status=d.status, author=author)
+                text(
+                    lang,
+                    "draft_line",
+                    dialog=d.dialog_id,
+                    status=d.status,
+                    author=who(lang, author, d.author_via or ""),
+                )
                 for d, author in drafts
             )
         else:

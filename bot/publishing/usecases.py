@@ -249,7 +249,7 @@ class PublishingUseCases(VersionUseCases):
         """Every open draft with its author's name."""
         drafts = await PublishingRepo(scope.tx.conn, scope.tx.keys).open_drafts()
         names = await names_of(scope.tx, [d.author_id for d in drafts])
-        return [(d, names.get(d.author_id, "?")) for d in drafts]
+        return [(d, _author(names, d)) for d in drafts]
 
     # -- review -------------------------------------------------------------------------------
 
@@ -277,7 +277,7 @@ class PublishingUseCases(VersionUseCases):
         scope.detail.update(dialog_id=draft.dialog_id, draft_id=draft.id)
         return ReviewView(
             draft=draft,
-            author_name=names.get(draft.author_id, "?"),
+            author_name=_author(names, draft),
             reviewer_name=names.get(draft.reviewer_id, "") if draft.reviewer_id else "",
             published=published,
             own=own,
@@ -394,3 +394,10 @@ class PublishingUseCases(VersionUseCases):
             time_zone=person.time_zone,
             operator=shell_user(),
         )
+
+
+def _author(names: dict[str | None, str], draft: Draft) -> str:
+    """The author's name; empty for the operator without `--as` (`author_via` says who)."""
+    if draft.author_id is None and draft.author_via:
+        return ""
+    return names.get(draft.author_id, "?")

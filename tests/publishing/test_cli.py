@@ -77,7 +77,10 @@ def test_draft_review_publish_history_diff_rollback(
     assert "--approve needs --digest" in err
     code, out, _ = run(capsys, config_file, "dialogs", "review", "tips", "--as", "Paul")
     assert code == 0
-    assert "Review: draft tips (Tips for a hard day) by Pia" in out
+    assert (
+        f"Review: draft tips (Tips for a hard day) by operator (shell user {shell_user()}) for Pia"
+        in out
+    )
     digest = shown_digest(out)
     code, _, err = run(
         capsys, config_file, "dialogs", "review", "tips", "--approve", "--digest", digest,

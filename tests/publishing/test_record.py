@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from bot.app import Relais
 from bot.clock import FakeClock
 from bot.config import Config, PublishingConfig
+from bot.publishing.rules import shell_user
 from storage.models import AuditEntryRow, DialogVersionRow
 from tests.chat.conftest import CONTENT
 from tests.publishing.conftest import PubWorld, open_world, texts
@@ -226,3 +227,22 @@ async def test_versions_imported_before_0003_get_their_bundled_transcripts(
     again = await open_world(world.relais, world.config, world.clock, world.content, enrol=False)
     [v1] = await again.publishing.published_versions("trigger_loss")
     assert v1.tests == TL_TESTS
+
+
+async def test_drafts_sent_from_the_command_line_say_who_really_sent_them(
+    world: PubWorld,
+) -> None:
+    user = shell_user()
+    pia = await world.publishing.practitioner_named("Pia")  # `--as Pia`
+    assert pia.operator == user
+    await world.publishing.submit_draft(pia, "tips.yaml", TIPS.encode())
+    await world.publishing.operator_submit_draft("other.yaml", _renamed("other").encode())
+    listing = texts(await world.chat("paul").say("/draft"))
+    assert f"- tips: draft, by operator (shell user {user}) for Pia" in listing
+    assert f"- other: draft, by operator (shell user {user})" in listing
+    review = texts(await world.chat("paul").say("/review tips"))
+    assert f"Review: draft tips (Tips for a hard day) by operator (shell user {user}) for Pia" in (
+        review
+    )
+    # the reviewer in chat is another person: the two-person rule holds
+    assert "You approved" in texts(await world.chat("paul").say("/approve tips"))
