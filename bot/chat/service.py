@@ -21,6 +21,7 @@ from bot.chat.notes import NOTE_TAGS, REFUSED, NotesFlow
 from bot.chat.ports import ActorLike, SessionLike
 from bot.chat.session import ChatSession, Pending, Prompt
 from bot.chat.tokens import dialog_token, parse_dialog_token
+from bot.display import neutralise_reply
 from bot.errors import InvalidInput, NotAllowed, NotFound, NotYourCase
 from bot.messages import Button, Incoming, Reply
 
@@ -60,7 +61,8 @@ class ChatService(NotesFlow):
             if incoming.button and replies:
                 # lets the adapter edit the pressed menu to show the choice
                 replies[0] = dataclasses.replace(replies[0], answers_button=incoming.button)
-        return replies
+        # what people typed (notes, names, answers) is shown without its invisible characters
+        return [neutralise_reply(reply) for reply in replies]
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         default = self.config.default_language
