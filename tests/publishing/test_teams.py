@@ -47,6 +47,7 @@ async def test_team_guidance_is_changed_by_its_team_only(world: PubWorld) -> Non
     assert "only their psychologists" in texts(await bea.say("/approve tips"))
     await world.chat("paul").say("/review tips")
     assert "You approved" in texts(await world.chat("paul").say("/approve tips"))
+    assert "only their psychologists" in texts(await bea.say("/publish tips"))
     replies = await world.chat("pia").say("/publish tips")
     assert "Published tips version 1." in texts(replies)
     # the mentors of Team A are told, not those of Team B
