@@ -13,7 +13,9 @@ from bot.cli import main
 from bot.display import json_safe, neutralise
 from tests.chat.conftest import World, texts
 
-HOSTILE = "Calm\u202eexe.txt\u202c to\u200bday \x1b[2J\x1b]0;pwned\x07 ok\u2066\u2069\ufeff\x9b31m\x7f"
+HOSTILE = (
+    "Calm\u202eexe.txt\u202c to\u200bday \x1b[2J\x1b]0;pwned\x07 ok\u2066\u2069\ufeff\x9b31m\x7f"
+)
 
 
 def test_controls_become_visible_and_format_characters_go() -> None:
