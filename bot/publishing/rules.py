@@ -23,6 +23,7 @@ from storage.tx import Tx
 
 __all__ = [
     "check_draft_quota",
+    "check_team_names",
     "check_teams",
     "history_of",
     "shell_user",
@@ -57,6 +58,21 @@ def check_teams(
     for teams in (published or (), proposed):
         if teams and team not in teams:
             raise PublishRefused("not_your_team", dialog=dialog_id, teams=", ".join(teams))
+
+
+async def check_team_names(tx: Tx, dialog_id: str, teams: Sequence[str]) -> None:
+    """A `teams:` that names a team Relais does not know would lock the dialog: refuse it."""
+    if not teams:
+        return
+    known = sorted(t.name for t in await tx.people.teams())
+    unknown = [name for name in teams if name not in known]
+    if unknown:
+        raise PublishRefused(
+            "unknown_teams",
+            dialog=dialog_id,
+            teams=", ".join(unknown)[:200],
+            known=", ".join(known)[:500] or "-",
+        )
 
 
 def teams_filter(team_ids: dict[str, str], teams: Sequence[str]) -> set[str] | None:

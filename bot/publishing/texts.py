@@ -140,6 +140,10 @@ _EN: dict[str, str] = {
         "Publish team guidance under a new id."
     ),
     "not_your_team": "{dialog} is guidance of {teams}: only their psychologists may change it.",
+    "unknown_teams": (
+        "{dialog} names teams Relais does not know: {teams}. Nothing was saved: use the exact "
+        "team names ({known})."
+    ),
     "too_many_drafts": (
         "You sent {limit} files in the last hour, the most allowed. Nothing was saved: try "
         "again after {at}."
@@ -295,6 +299,10 @@ _FR: dict[str, str] = {
     ),
     "not_your_team": "{dialog} est un conseil de {teams} : seuls leurs psychologues peuvent "
     "le modifier.",
+    "unknown_teams": (
+        "{dialog} nomme des équipes inconnues de Relais : {teams}. Rien n'a été enregistré : "
+        "utilisez les noms exacts des équipes ({known})."
+    ),
     "too_many_drafts": (
         "Vous avez envoyé {limit} fichiers dans la dernière heure, le maximum. Rien n'a été "
         "enregistré : réessayez après {at}."

@@ -34,7 +34,13 @@ from bot.publishing.records import (
     ReviewView,
     names_of,
 )
-from bot.publishing.rules import check_draft_quota, check_teams, shell_user, team_of
+from bot.publishing.rules import (
+    check_draft_quota,
+    check_team_names,
+    check_teams,
+    shell_user,
+    team_of,
+)
 from bot.publishing.versions import VersionUseCases
 from bot.usecases.base import (
     Actor,
@@ -116,6 +122,7 @@ class PublishingUseCases(VersionUseCases):
         detail["dialog_id"] = dialog.id[:_MAX_ID]
         if len(dialog.id) > _MAX_ID:
             raise PublishRefused("id_too_long", dialog=dialog.id[:_MAX_ID], limit=_MAX_ID)
+        await check_team_names(tx, dialog.id, dialog.teams)
         check_teams(
             dialog.id, await team_of(tx, actor), self._published_teams(dialog.id), dialog.teams
         )

@@ -37,6 +37,11 @@ async def test_team_guidance_is_changed_by_its_team_only(world: PubWorld) -> Non
     refused = texts(await world.upload("bea", "tips.yaml", TEAM_TIPS))
     assert refused == "tips is guidance of Team A: only their psychologists may change it."
 
+    typo = TEAM_TIPS.replace('"Team A"', '"Team  A"')
+    assert texts(await world.upload("pia", "tips.yaml", typo)) == (
+        "tips names teams Relais does not know: Team  A. Nothing was saved: use the exact team "
+        "names (Team A, Team B)."
+    )
     assert "Draft ready: tips" in texts(await world.upload("pia", "tips.yaml", TEAM_TIPS))
     # Team B's psychologist is not asked to review it, and may not approve it
     assert await guidance_texts(world, "bea") == set()
