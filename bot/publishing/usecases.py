@@ -20,7 +20,6 @@ import asyncio
 import logging
 from typing import Any
 
-from bot.errors import InvalidInput
 from bot.policy import Action
 from bot.publishing import notices
 from bot.publishing.checks import check_draft, is_transcript_file, transcript_dialog_id
@@ -376,30 +375,6 @@ class PublishingUseCases(VersionUseCases):
             await team_of(tx, actor),
             self._published_teams(draft.dialog_id),
             teams,
-        )
-
-    @operator_command("dialog.actor")
-    async def practitioner_named(self, scope: EntryScope, name: str) -> Actor:
-        """`--as NAME` on the command line: the operator acts for that (enrolled, not revoked)
-        practitioner; the actor carries the operator's shell user, so that the audit and the
-        history say so."""
-        scope.audit = False
-        found = [p for p in await scope.tx.people.by_name(name=name) if not p.revoked]
-        if len(found) != 1:
-            raise InvalidInput(
-                f"no practitioner named {name!r}"
-                if not found
-                else f"several practitioners are named {name!r}"
-            )
-        person = found[0]
-        return Actor(
-            practitioner_id=person.id,
-            name=person.name,
-            roles=person.roles,
-            team_id=person.team_id,
-            language=person.language,
-            time_zone=person.time_zone,
-            operator=shell_user(),
         )
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from typing import Any
 
-from bot.chat.dialog_catalog import DialogCatalog
 from bot.policy import Action
 from bot.publishing import notices
-from bot.publishing.checks import DraftTests, check_draft, run_draft_tests
+from bot.publishing.checks import check_draft
+from bot.publishing.common import PublishingBase
 from bot.publishing.records import (
     BundledDialog,
     HistoryEntry,
@@ -24,17 +23,16 @@ from bot.publishing.records import (
     Published,
     PublishRefused,
 )
-from bot.publishing.rules import check_teams, history_of, shell_user, team_of, teams_filter
+from bot.publishing.rules import check_teams, history_of, shell_user, team_of
 from bot.usecases.base import (
     Actor,
     ActorScope,
     EntryScope,
-    UseCases,
     operator_command,
     requires_role,
 )
 from dialogs import Dialog, load_dialog_text
-from storage.publishing_repo import DialogVersion, Draft, PublishingRepo, checksum_of
+from storage.publishing_repo import DialogVersion, PublishingRepo, checksum_of
 from storage.tx import Tx
 
 __all__ = ["VersionUseCases"]
@@ -44,51 +42,7 @@ log = logging.getLogger(__name__)
 _MAX_VERDICTS = 64
 
 
-class VersionUseCases(UseCases):
-    """Needs `dialogs` (the running guidance, for `goto` targets) and `contact_roles`."""
-
-    dialogs: DialogCatalog
-    contact_roles: frozenset[str] | None = None
-    not_use_cases = frozenset({"draft_tests"})
-
-    async def draft_tests(self, dialog: Dialog, tests: str | None) -> DraftTests:
-        """The draft's walk and transcript tests: off the event loop (a walk may explore
-        thousands of states) and remembered by (text, tests, library), so that the check run
-        when a draft is sent (outside any transaction) spares the publishing transaction."""
-        library = self.dialogs.library
-        key = (
-            checksum_of(dialog.source_text),
-            checksum_of(tests or ""),
-            tuple((d.id, d.version) for d in library),
-        )
-        verdicts: dict[Any, DraftTests] = self.__dict__.setdefault("_verdicts", {})
-        if key not in verdicts:
-            verdicts[key] = await asyncio.to_thread(run_draft_tests, library, dialog, tests)
-            while len(verdicts) > _MAX_VERDICTS:
-                del verdicts[next(iter(verdicts))]
-        return verdicts[key]
-
-    def _published_teams(self, dialog_id: str) -> tuple[str, ...] | None:
-        """The teams of the newest running version (None: never published)."""
-        running = self.dialogs.library.get(dialog_id)
-        return running.teams if running is not None else None
-
-    async def _team_ids(self, tx: Tx, teams: Sequence[str]) -> set[str] | None:
-        return teams_filter({t.id: t.name for t in await tx.people.teams()}, teams)
-
-    async def _find_draft(
-        self, repo: PublishingRepo, dialog_id: str, draft_id: str | None
-    ) -> Draft:
-        if draft_id:
-            draft = await repo.draft(draft_id=draft_id)
-            if draft is None or not draft.is_open:
-                raise PublishRefused("stale_button")
-            return draft
-        found = await repo.open_draft(dialog_id=dialog_id)
-        if found is None:
-            raise PublishRefused("no_draft", dialog=dialog_id)
-        return found
-
+class VersionUseCases(PublishingBase):
     # -- publishing ---------------------------------------------------------------------------
 
     @requires_role(Action.PUBLISH_DIALOG)
