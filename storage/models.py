@@ -135,6 +135,8 @@ class InviteRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_channel: Mapped[str | None] = mapped_column(String(16))
+    #: the role granted when the code is redeemed (never before, never after it expired)
+    role: Mapped[str | None] = mapped_column(String(32))
 
 
 class InviteAttemptRow(Base):
