@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 #: the shortest and the longest one-off follow-up ("in 1m" is the documented minimum)
 FOLLOWUP_MIN = timedelta(minutes=1)
 FOLLOWUP_MAX = timedelta(days=366)
+#: how far ahead a schedule may first fall due (dates stay far from datetime's limits)
+SCHEDULE_HORIZON = timedelta(days=3653)
 #: who `/checkin ... NAME` reminds when no colleague has that name (then "not on the case")
 NOBODY = "-"
 NOT_ON_CASE = "the person reminded or escalated to must be a practitioner on the case"
@@ -223,6 +225,8 @@ class CheckinService(UseCases):
         next_due = next_occurrence(rule, tx.now - timedelta(microseconds=1))
         if next_due is None:
             raise InvalidInput("a one-off check-in must be in the future")
+        if next_due > tx.now + SCHEDULE_HORIZON:
+            raise InvalidInput("a check-in must first fall due within ten years")
         sid = await repo.insert_schedule(
             tx.conn,
             case_id=case_id,
