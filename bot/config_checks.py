@@ -29,6 +29,7 @@ MAX_DURATION = timedelta(days=36525)
 _INT_RANGES: tuple[tuple[str, int, int], ...] = (
     ("publishing.reviewers_required", 0, 1),
     ("publishing.max_file_bytes", 1, 16 * 1024 * 1024),
+    ("publishing.drafts_per_hour", 0, 10_000),
     ("checkins.send_concurrency", 1, 256),
     ("telegram.webhook_port", 1, 65535),
     ("telegram.poll_timeout", 0, 600),

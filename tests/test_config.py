@@ -96,6 +96,7 @@ def test_a_missing_config_file_is_a_clear_error() -> None:
         ("[publishing]\nreviewers_required = 7", "publishing.reviewers_required: expected a"),
         ("[publishing]\nreviewers_required = -1", "publishing.reviewers_required: expected a"),
         ("[checkins]\nsend_concurrency = 0", "checkins.send_concurrency: expected a whole number"),
+        ("[publishing]\ndrafts_per_hour = -5", "publishing.drafts_per_hour: expected a whole"),
         ("[audit]\nanchor_every = 0", "audit.anchor_every: expected a whole number from 1"),
         ('[checkins]\ndefault_time_zone = "Europe/Parys"', "checkins.default_time_zone"),
         ('[checkins]\ndefault_time_zone = "../../etc/x"', "checkins.default_time_zone: expected"),
