@@ -64,6 +64,7 @@ def test_secrets_come_from_env_or_file_never_the_config(
     with pytest.raises(ConfigError, match="cannot read secret file"):
         config.telegram_token.read()
     (tmp_path / "token").write_text("123:abc\n")
+    (tmp_path / "token").chmod(0o600)  # a secret file others can read is refused
     assert config.telegram_token.read() == "123:abc"
     monkeypatch.setenv("RELAIS_TELEGRAM_TOKEN", "999:env")
     assert config.telegram_token.read() == "999:env"
