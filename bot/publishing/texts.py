@@ -10,9 +10,10 @@ LANGS = ("en", "fr")
 
 _EN: dict[str, str] = {
     "draft_usage": (
-        "To draft guidance, send the dialog file (YAML) to me as a document; send its "
-        "<id>.test.yaml transcript tests too if you have some. Then /preview ID, /review ID, "
-        "/publish ID. Also: /draft withdraw ID, /history ID, /rollback ID VERSION."
+        "To draft guidance, send the dialog file (YAML) to me as a document. It is tested with "
+        "the transcript tests of the published version; to bring your own, send "
+        "<id>.test.yaml after it. Then /preview ID, /review ID, /publish ID. Also: "
+        "/draft withdraw ID, /history ID, /rollback ID VERSION."
     ),
     "drafts_open": "Open drafts:",
     "draft_line": "- {dialog}: {status}, by {author}",
@@ -27,9 +28,6 @@ _EN: dict[str, str] = {
     "longer applies.",
     "draft_next_review": "Next: /preview {dialog}, then a colleague runs /review {dialog}.",
     "draft_next_publish": "Next: /preview {dialog}, then /publish {dialog}.",
-    "tests_passed": "Tests ({kind}): {passed} passed.",
-    "tests_failed": "Tests ({kind}): {failed} failed; the draft cannot be published until "
-    "they pass.",
     "draft_clash": (
         "The dialog id {dialog} already has a draft by {author}. Nothing was saved: choose "
         "another id, or ask them to publish or withdraw theirs."
@@ -156,9 +154,10 @@ _EN: dict[str, str] = {
 
 _FR: dict[str, str] = {
     "draft_usage": (
-        "Pour rédiger un conseil, envoyez-moi le fichier du dialogue (YAML) en document, et "
-        "ses tests <id>.test.yaml si vous en avez. Puis /preview ID, /review ID, /publish ID. "
-        "Aussi : /draft withdraw ID, /history ID, /rollback ID VERSION."
+        "Pour rédiger un conseil, envoyez-moi le fichier du dialogue (YAML) en document. Il est "
+        "testé avec les transcriptions de la version publiée ; pour apporter les vôtres, "
+        "envoyez ensuite <id>.test.yaml. Puis /preview ID, /review ID, /publish ID. Aussi : "
+        "/draft withdraw ID, /history ID, /rollback ID VERSION."
     ),
     "drafts_open": "Brouillons en cours :",
     "draft_line": "- {dialog} : {status}, par {author}",
@@ -173,9 +172,6 @@ _FR: dict[str, str] = {
     "antérieure ne compte plus.",
     "draft_next_review": "Ensuite : /preview {dialog}, puis un collègue lance /review {dialog}.",
     "draft_next_publish": "Ensuite : /preview {dialog}, puis /publish {dialog}.",
-    "tests_passed": "Tests ({kind}) : {passed} réussi(s).",
-    "tests_failed": "Tests ({kind}) : {failed} en échec ; le brouillon ne peut pas être publié "
-    "tant qu'ils échouent.",
     "draft_clash": (
         "Le dialogue {dialog} a déjà un brouillon de {author}. Rien n'a été enregistré : "
         "choisissez un autre identifiant, ou demandez-lui de publier ou retirer le sien."
