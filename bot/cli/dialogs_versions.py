@@ -30,16 +30,21 @@ from bot.usecases.base import Actor
 
 __all__ = ["register_versions"]
 
+_AS_HELP = (
+    "act for this practitioner: recorded (audit, history) as the operator, with your shell "
+    "user, acting for them"
+)
+
 
 def register_versions(sub: Any) -> None:
     draft = sub.add_parser("draft", help="check a dialog file and save it as a draft")
     draft.add_argument("file", metavar="FILE", help="a dialog (.yaml) or its tests (.test.yaml)")
-    draft.add_argument("--as", dest="as_name", metavar="NAME", help="act as this practitioner")
+    draft.add_argument("--as", dest="as_name", metavar="NAME", help=_AS_HELP)
     draft.set_defaults(func=_draft)
 
     withdraw = sub.add_parser("withdraw", help="drop the open draft of a dialog")
     withdraw.add_argument("dialog", metavar="ID")
-    withdraw.add_argument("--as", dest="as_name", metavar="NAME")
+    withdraw.add_argument("--as", dest="as_name", metavar="NAME", help=_AS_HELP)
     withdraw.set_defaults(func=_withdraw)
 
     review = sub.add_parser(
@@ -56,13 +61,17 @@ def register_versions(sub: Any) -> None:
         help="with --approve: the digest `review ID` printed (the revision you read)",
     )
     review.add_argument(
-        "--as", dest="as_name", metavar="NAME", required=True, help="the reviewing psychologist"
+        "--as",
+        dest="as_name",
+        metavar="NAME",
+        required=True,
+        help="the reviewing psychologist (recorded as the operator acting for them)",
     )
     review.set_defaults(func=_review)
 
     publish = sub.add_parser("publish", help="publish the draft of a dialog as a new version")
     publish.add_argument("dialog", metavar="ID")
-    publish.add_argument("--as", dest="as_name", metavar="NAME")
+    publish.add_argument("--as", dest="as_name", metavar="NAME", help=_AS_HELP)
     publish.set_defaults(func=_publish)
 
     history = sub.add_parser("history", help="the published versions of a dialog")
@@ -79,7 +88,7 @@ def register_versions(sub: Any) -> None:
     rollback = sub.add_parser("rollback", help="publish an older version again (a new version)")
     rollback.add_argument("dialog", metavar="ID")
     rollback.add_argument("version", type=int)
-    rollback.add_argument("--as", dest="as_name", metavar="NAME")
+    rollback.add_argument("--as", dest="as_name", metavar="NAME", help=_AS_HELP)
     rollback.set_defaults(func=_rollback)
 
 
