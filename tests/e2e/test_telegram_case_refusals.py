@@ -54,6 +54,7 @@ async def test_a_case_of_another_person_answers_like_a_typo(stack: Restart) -> N
     others = await s.say(MENTOR, "/crisis K-6")
     closed = await s.say(MENTOR, "/crisis K-7")
     missing = await s.say(MENTOR, "/crisis K-5")
+    assert missing.text == "K-5 is not an open case of yours. Which case is this about?"
     assert others.text.replace("K-6", "K-5") == missing.text == closed.text.replace("K-7", "K-5")
     assert others.labels == missing.labels == closed.labels
 
