@@ -427,7 +427,7 @@ async def test_chat_command_sets_a_weekly_checkin_with_buttons(team: Team) -> No
     paused = await team.service.handle_button(team.owner, reply.buttons[0].token)
     assert paused[0].text == "Check-in on case K-7F3A is now paused."
     assert [b.label for b in paused[0].buttons] == ["Resume", "Cancel"]
-    with pytest.raises(NotFound, match="^no check-in [0-9a-f]{32}$"):  # the case unnamed
+    with pytest.raises(NotFound, match=r"^no check-in [0-9a-f]{32}$"):  # the case unnamed
         await team.service.handle_button(team.outsider, paused[0].buttons[0].token)
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
     team.assert_quiet()
