@@ -144,3 +144,28 @@ async def test_concurrent_pages_on_both_databases_become_one(team: Team) -> None
     await team.tick()
     team.take(team.fallback, "Contact requested now")  # one page, not thirty
     team.take(team.mentor, "Nobody on call acknowledged")
+
+
+async def test_the_page_names_who_asks_without_their_invisible_characters(
+    world: World,
+) -> None:
+    """A message from the outbox (here a page naming who asks) is shown neutralised too."""
+    from bot.checkins.dispatcher import CheckinDispatcher
+    from tests.checkins.conftest import RecordingChannel
+
+    relais = world.relais
+    invite = await relais.create_invite(role="mentor", name="Eve\u202eevil\x1b[2J", team="Team A")
+    eve = world.chat("eve", channel="console")
+    eve.service = world.chat("alex").service
+    await eve.say(f"/start {invite.code}")
+    await relais.add_member("K-1", "Eve\u202eevil\x1b[2J", role="mentor")
+    assert "Paging the person on call now" in texts(await eve.say("/crisis K-1"))
+    console = RecordingChannel("console", world.clock)
+    dispatcher = CheckinDispatcher(
+        relais.db, world.clock, world.config.checkins, {"console": console}
+    )
+    await dispatcher.tick()
+    [page] = [s for s in console.sent if s.user_id == "user-pia"]
+    assert "asked by Eveevil\u241b[2J" in page.reply.text
+    assert "\x1b" not in page.reply.text
+    assert "\u202e" not in page.reply.text
