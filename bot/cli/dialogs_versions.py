@@ -133,6 +133,7 @@ def _draft(args: argparse.Namespace) -> int:
     async def run(service: PublishingService) -> int:
         actor = await _actor(service, args.as_name)
         if actor is not None:
+            await service.count_draft_upload(actor)
             outcome = await service.submit_draft(actor, path.name, data)
         else:
             outcome = await service.operator_submit_draft(path.name, data)

@@ -43,7 +43,6 @@ from bot.publishing.usecases import (
 )
 from dialogs import Dialog, Library, load_contact_roles, load_dialog_text, render_picture
 from dialogs.errors import DialogError, GraphvizMissing
-from storage.publishing_guard import PublishingGuard
 from storage.publishing_repo import Draft
 
 __all__ = ["PublishingService"]
@@ -172,25 +171,13 @@ class PublishingService(PublishingUseCases):
     async def handle_document(self, actor: Any, file_name: str, data: bytes) -> list[Reply]:
         lang = _lang(actor)
         await self.refresh()
-        if not await self._quota_exhausted(actor):  # else submit_draft refuses it, with when
-            await self._precheck(file_name, data)
         try:
+            await self.count_draft_upload(actor)
+            await self._precheck(file_name, data)
             outcome = await self.submit_draft(actor, file_name, data)
         except PublishRefused as refused:
             return [Reply(refused.text(lang))]
         return self.draft_replies(outcome, lang)
-
-    async def _quota_exhausted(self, actor: Any) -> bool:
-        """Whether this person already sent `[publishing] drafts_per_hour` files within the
-        hour (then the file is not even checked: the use case refuses it)."""
-        per_hour = self.config.publishing.drafts_per_hour
-        if per_hour <= 0:
-            return False
-        async with self.db.connect() as conn:
-            sent = await PublishingGuard(conn).uploads_since(
-                practitioner_id=actor.practitioner_id, since=self.clock.now() - timedelta(hours=1)
-            )
-        return len(sent) >= per_hour
 
     async def _precheck(self, file_name: str, data: bytes) -> None:
         """Run a new file's walk before the use case's transaction (which then finds it done)."""

@@ -81,9 +81,16 @@ class PublishingUseCases(VersionUseCases):
 
     @requires_role(Action.DRAFT_DIALOG)
     async def submit_draft(self, scope: ActorScope, file_name: str, data: bytes) -> DraftOutcome:
-        """A dialog file (or its `<id>.test.yaml` transcript tests) sent by a practitioner."""
-        await check_draft_quota(scope.tx, scope.actor, self.config.publishing.drafts_per_hour)
+        """A dialog file (or its `<id>.test.yaml` transcript tests) sent by a practitioner
+        (the chat and `--as` count it first with `count_draft_upload`)."""
         return await self._submit(scope.tx, scope.detail, scope.actor, file_name, data)
+
+    @requires_role(Action.DRAFT_DIALOG)
+    async def count_draft_upload(self, scope: ActorScope) -> None:
+        """One more file sent by this person, before it is even read (a refused file counts
+        too: each costs a check), or PublishRefused `too_many_drafts` with when to retry."""
+        scope.detail["upload"] = True
+        await check_draft_quota(scope.tx, scope.actor, self.config.publishing.drafts_per_hour)
 
     @operator_command("dialog.draft")
     async def operator_submit_draft(

@@ -154,21 +154,26 @@ async def test_drafts_per_hour_are_limited_with_when_to_retry(
     )
     async with await Relais.open(config, clock) as relais:
         world = await open_world(relais, config, clock, content)
-        for n in range(3):
+        for n in range(2):
             replies = await world.upload("pia", "tips.yaml", TIPS.replace("Take care.", f"{n}."))
             assert "Draft ready: tips" in texts(replies)
             clock.advance(timedelta(minutes=10))
-        # a refused file is not counted
+        # a file refused for its content counts too: each one costs a check
+        replies = await world.upload("pia", "tips.yaml", TIPS.replace("next: done", "next: x"))
+        assert "Nothing was saved" in texts(replies)
+        clock.advance(timedelta(minutes=10))
+        # over the limit: refused before it is read
         replies = await world.upload("pia", "tips.yaml", TIPS.replace("Take care.", "late."))
         assert texts(replies) == (
             "You sent 3 files in the last hour, the most allowed. Nothing was saved: try again "
             "after 10:00 (CET)."  # 09:00 UTC, the first upload + 1 hour, in Pia's time zone
         )
         draft = (await world.publishing.list_open_drafts(world.actors["pia"]))[0][0]
-        assert "2." in draft.source
+        assert "1." in draft.source
         assert "late." not in draft.source
         # another person has their own allowance
         assert "Draft ready" in texts(await world.upload("paul", "other.yaml", _renamed("other")))
+
         clock.advance(timedelta(minutes=30))  # 09:00 UTC: the first upload left the window
         replies = await world.upload("pia", "tips.yaml", TIPS.replace("Take care.", "late."))
         assert "Draft ready: tips" in texts(replies)
