@@ -25,6 +25,8 @@ __all__ = [
     "is_transcript_file",
     "library_with",
     "run_draft_tests",
+    "run_transcripts",
+    "run_walk",
     "transcript_dialog_id",
 ]
 
@@ -115,21 +117,30 @@ class DraftTests:
         return [o for o in (*self.walk, *self.transcripts) if not o.passed]
 
 
-def run_draft_tests(library: Library, dialog: Dialog, tests: str | None) -> DraftTests:
-    """The bounded walk of the draft, and its transcript tests when it has some."""
+def run_walk(library: Library, dialog: Dialog) -> CheckOutcome:
+    """The bounded walk of every path of the draft (may explore thousands of states)."""
     combined = library_with(library, dialog)
     draft = combined.get(dialog.id)
     assert draft is not None
-    walk = (walk_dialog(combined, draft),)
-    if not tests:
-        return DraftTests(walk, ())
+    return walk_dialog(combined, draft)
+
+
+def run_transcripts(library: Library, dialog: Dialog, tests: str) -> tuple[CheckOutcome, ...]:
+    """The draft's transcript tests (a few steps each)."""
+    combined = library_with(library, dialog)
     with tempfile.TemporaryDirectory(prefix="relais-draft-") as folder:
         path = Path(folder) / f"{dialog.id}{_TRANSCRIPT_SUFFIX}"
         path.write_text(tests, encoding="utf-8")
         outcomes = run_transcript_file(combined, path)
     if not outcomes:
         outcomes = [CheckOutcome(f"{dialog.id}: transcripts", dialog.loc, False, ["no test"])]
-    return DraftTests(walk, tuple(outcomes))
+    return tuple(outcomes)
+
+
+def run_draft_tests(library: Library, dialog: Dialog, tests: str | None) -> DraftTests:
+    """The bounded walk of the draft, and its transcript tests when it has some."""
+    walk = (run_walk(library, dialog),)
+    return DraftTests(walk, run_transcripts(library, dialog, tests) if tests else ())
 
 
 def diff_sources(old: str, new: str, old_name: str, new_name: str) -> str:

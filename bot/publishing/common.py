@@ -9,11 +9,12 @@ from typing import Any
 
 from bot.chat.dialog_catalog import DialogCatalog
 from bot.errors import InvalidInput
-from bot.publishing.checks import DraftTests, run_draft_tests
+from bot.publishing.checks import DraftTests, run_transcripts, run_walk
 from bot.publishing.records import PublishRefused
 from bot.publishing.rules import shell_user, teams_filter
 from bot.usecases.base import Actor, EntryScope, UseCases, operator_command
 from dialogs import Dialog
+from dialogs.testing import CheckOutcome
 from storage.publishing_repo import Draft, PublishingRepo, checksum_of
 from storage.tx import Tx
 
@@ -30,21 +31,30 @@ class PublishingBase(UseCases):
     not_use_cases = frozenset({"draft_tests"})
 
     async def draft_tests(self, dialog: Dialog, tests: str | None) -> DraftTests:
-        """The draft's walk and transcript tests: off the event loop (a walk may explore
-        thousands of states) and remembered by (text, tests, library), so that the check run
-        when a draft is sent (outside any transaction) spares the publishing transaction."""
+        """The draft's walk and transcript tests, off the event loop and remembered by (text,
+        tests, library): the walk (which may explore thousands of states) is run when a file is
+        sent, before the use case's transaction, which then finds it done; the transcripts
+        (a few steps each) may run inside it."""
         library = self.dialogs.library
-        key = (
-            checksum_of(dialog.source_text),
-            checksum_of(tests or ""),
-            tuple((d.id, d.version) for d in library),
+        versions = tuple((d.id, d.version) for d in library)
+        text_key = checksum_of(dialog.source_text)
+        walks: dict[Any, CheckOutcome] = self.__dict__.setdefault("_walks", {})
+        transcripts: dict[Any, tuple[CheckOutcome, ...]] = self.__dict__.setdefault(
+            "_transcripts", {}
         )
-        verdicts: dict[Any, DraftTests] = self.__dict__.setdefault("_verdicts", {})
-        if key not in verdicts:
-            verdicts[key] = await asyncio.to_thread(run_draft_tests, library, dialog, tests)
-            while len(verdicts) > _MAX_VERDICTS:
-                del verdicts[next(iter(verdicts))]
-        return verdicts[key]
+        walk_key = (text_key, versions)
+        if walk_key not in walks:
+            walks[walk_key] = await asyncio.to_thread(run_walk, library, dialog)
+        found: tuple[CheckOutcome, ...] = ()
+        if tests:
+            key = (text_key, checksum_of(tests), versions)
+            if key not in transcripts:
+                transcripts[key] = await asyncio.to_thread(run_transcripts, library, dialog, tests)
+            found = transcripts[key]
+        for memo in (walks, transcripts):
+            while len(memo) > _MAX_VERDICTS:
+                del memo[next(iter(memo))]
+        return DraftTests((walks[walk_key],), found)
 
     def _published_teams(self, dialog_id: str) -> tuple[str, ...] | None:
         """The teams of the newest running version (None: never published)."""

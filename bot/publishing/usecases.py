@@ -151,6 +151,7 @@ class PublishingUseCases(VersionUseCases):
         voided = ""
         if existing is not None and revised and existing.checksum == dialog.source_digest():
             draft_id = existing.id  # the same text again: its review, if any, stands
+            revised = False
         elif existing is not None and revised:
             if existing.status == "approved" and existing.checksum != dialog.source_digest():
                 await notices.tell_approval_void(

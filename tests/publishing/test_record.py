@@ -251,3 +251,14 @@ async def test_drafts_sent_from_the_command_line_say_who_really_sent_them(
     )
     # the reviewer in chat is another person: the two-person rule holds
     assert "You approved" in texts(await world.chat("paul").say("/approve tips"))
+
+
+async def test_the_same_text_sent_again_keeps_its_approval(world: PubWorld) -> None:
+    paul = world.chat("paul")
+    await world.upload("pia", "tips.yaml", TIPS)
+    await paul.say("/review tips")
+    assert "You approved" in texts(await paul.say("/approve tips"))
+    replies = texts(await world.upload("pia", "tips.yaml", TIPS))
+    assert "Draft ready: tips" in replies
+    assert "no longer applies" not in replies
+    assert "Published tips version 1." in texts(await world.chat("pia").say("/publish tips"))
