@@ -218,3 +218,13 @@ async def test_workflow_on_every_backend(
         history = await world.publishing.version_history(paul, "tips")
         assert [(h.version, h.origin) for h in history] == [(1, "draft"), (2, "rollback")]
         assert await world.publishing.list_open_drafts(pia) == []
+        # the record and the guards on both backends: an upload counted, a stale digest
+        # refused, the reviewer's view remembered, the version keeps its review time
+        assert "Draft ready" in texts(await world.upload("pia", "tips.yaml", TIPS + "\n"))
+        with pytest.raises(PublishRefused) as refused:
+            await world.publishing.review_draft(paul, "tips", True, "", None, "0" * 16)
+        assert refused.value.key == "changed_since_shown"
+        await approve(world.publishing, paul, "tips")
+        await world.publishing.publish_draft(pia, "tips")
+        history = await world.publishing.version_history(paul, "tips")
+        assert (history[-1].reviewer, history[-1].reviewed_at) == ("Paul", clock.now())
