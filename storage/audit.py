@@ -75,6 +75,7 @@ class AuditProblem:
         "modified_or_inserted",
         "truncated",
         "anchor_mismatch",
+        "anchor_missing",
         "head_missing",
         "wiped",
     ]

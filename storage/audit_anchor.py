@@ -29,12 +29,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.errors import ConfigError
 from storage.audit import AuditProblem
 from storage.models import AuditEntryRow, CaseRow, NoteRow
 
 __all__ = [
     "Anchor",
     "AnchorSink",
+    "check_anchor_file",
     "check_anchors",
     "check_population",
     "format_head",
@@ -72,12 +74,15 @@ def parse_head(text: str, source: str = "--expect-head") -> Anchor:
 
 
 def read_anchors(where: str | Path) -> list[Anchor]:
-    """Every anchor in the file, in order; lines that are not anchors are ignored."""
+    """Every anchor in the file, in order; lines that are not anchors are ignored. A missing
+    file has none; a file that cannot be read raises ConfigError (saying why)."""
     path = Path(where).expanduser()
     try:
         text = path.read_text(encoding="ascii", errors="replace")
     except FileNotFoundError:
         return []
+    except OSError as exc:
+        raise ConfigError(f"cannot read the anchor file {path}: {exc.strerror}", "audit") from None
     anchors = []
     for number, line in enumerate(text.splitlines(), start=1):
         head = line.split()[0] if line.split() else ""
@@ -102,7 +107,10 @@ class AnchorSink:
         self.every = max(1, every)
         self._anchored = 0  # the newest seq this process anchored (or found in the file)
         if path is not None:
-            found = read_anchors(path)
+            try:
+                found = read_anchors(path)
+            except ConfigError:  # the next write says what is wrong; starting is not refused
+                found = []
             self._anchored = max((a.seq for a in found), default=0)
 
     @property
@@ -179,6 +187,24 @@ async def check_anchors(
                 )
             )
     return problems
+
+
+def check_anchor_file(
+    where: str, anchors: Sequence[Anchor], *, entries: int, every: int
+) -> list[AuditProblem]:
+    """An anchor file configured, yet empty or gone while the log is long enough to have been
+    anchored: someone removed the record kept outside the database."""
+    if not where or entries < every or any(a.source != "--expect-head" for a in anchors):
+        return []
+    return [
+        AuditProblem(
+            0,
+            "anchor_missing",
+            f"the anchor file {where} holds no anchor although the log has {entries} entries "
+            f"(one is written every {every} and when Relais stops): it was removed or emptied "
+            "(right after anchor_file was first set, run verify once more)",
+        )
+    ]
 
 
 async def check_population(conn: AsyncConnection, entries: int) -> list[AuditProblem]:

@@ -20,6 +20,7 @@ from bot.usecases.notes import NOTE_TAGS
 from storage.audit import AuditEntry, AuditReport
 from storage.audit_anchor import (
     Anchor,
+    check_anchor_file,
     check_anchors,
     check_population,
     parse_head,
@@ -327,7 +328,11 @@ class DataProtectionUseCases(UseCases):
             anchors.extend(read_anchors(self.config.audit.anchor_file))
         conn = scope.tx.conn
         report = await self.db.audit_log.verify(conn)
+        audit = self.config.audit
         extra = [
+            *check_anchor_file(
+                audit.anchor_file, anchors, entries=report.entries, every=audit.anchor_every
+            ),
             *await check_anchors(conn, report.head_seq, anchors),
             *await check_population(conn, report.entries),
         ]

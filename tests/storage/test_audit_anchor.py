@@ -200,3 +200,24 @@ def test_syslog_receives_the_head(monkeypatch: pytest.MonkeyPatch) -> None:
         sink.after_commit(seq, f"{seq:064x}", now)
     assert [m.split()[2].split(":")[0] for m in sent] == ["2", "4"]
     assert sent[0].startswith("audit head 2:")
+
+
+async def test_a_removed_anchor_file_is_a_finding(anchored: Config, clock: FakeClock) -> None:
+    async with await Relais.open(anchored, clock) as relais:
+        await _seed(relais)
+        assert (await relais.audit_verify()).ok
+        os.unlink(anchored.audit.anchor_file)
+        report = await relais.audit_verify()
+    assert [p.kind for p in report.problems] == ["anchor_missing"]
+    assert "holds no anchor although the log has" in report.problems[0].message
+
+
+async def test_an_unreadable_anchor_file_is_a_clear_error(
+    anchored: Config, clock: FakeClock
+) -> None:
+    from bot.errors import ConfigError
+
+    os.mkdir(anchored.audit.anchor_file)  # not a file: cannot be read
+    async with await Relais.open(anchored, clock) as relais:
+        with pytest.raises(ConfigError, match="cannot read the anchor file"):
+            await relais.audit_verify()
