@@ -173,9 +173,7 @@ def parse_yaml(data: str | bytes, source: str, *, max_bytes: int = MAX_BYTES) ->
         if mark is not None and _tab_in_indent(text, mark.line):
             problem, context = "a tab in the indentation: YAML indents with spaces only", ""
             hint = "replace the tab(s) at the start of this line with spaces"
-        result.diagnostics.append(
-            diag(loc, "RD001", f"{problem}{context}".strip(), hint)
-        )
+        result.diagnostics.append(diag(loc, "RD001", f"{problem}{context}".strip(), hint))
         return result
     except yaml.YAMLError as exc:
         result.diagnostics.append(diag(Loc(source), "RD001", str(exc).splitlines()[0]))
