@@ -366,9 +366,9 @@ class ChatService(NotesFlow):
             return [self._text(turn, "dialog_not_for_you")]
         code = case_code.strip().upper()
         replies: list[Reply] = []
-        if code and code not in await self._open_cases(turn):
+        others = await self._open_cases(turn) if code else []
+        if code and code not in others:
             # a typo, a closed case or someone else's: which case then? (nothing started yet)
-            others = await self._open_cases(turn)
             if others:
                 turn.session = ChatSession(pending=[Pending(kind="dialog", label=dialog_id)])
                 buttons = (

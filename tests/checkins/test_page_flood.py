@@ -44,12 +44,42 @@ nodes:
 """
 
 
+PAGE_LATER = PAGE_DIALOG.replace("start: page", "start: ask").replace(
+    "nodes:\n",
+    """nodes:
+  ask:
+    kind: question
+    text: {en: "Is someone at risk?", fr: "Quelqu'un est-il en danger ?"}
+    options:
+      - id: yes
+        label: {en: "Yes", fr: "Oui"}
+        next: page
+""",
+)
+
+
 @pytest.fixture
 async def world(
     sqlite_url: str, tmp_path: Path, clock: FakeClock, chat_content: Path
 ) -> AsyncIterator[World]:
     # the crisis guide of this test pages at once: `/crisis K-1` is the whole dialog
-    (chat_content / "dialogs" / "crisis.yaml").write_text(PAGE_DIALOG, encoding="utf-8")
+    async for world in _world(sqlite_url, tmp_path, clock, chat_content, PAGE_DIALOG):
+        yield world
+
+
+@pytest.fixture
+async def later_world(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock, chat_content: Path
+) -> AsyncIterator[World]:
+    # here the crisis guide asks one question first, then pages
+    async for world in _world(sqlite_url, tmp_path, clock, chat_content, PAGE_LATER):
+        yield world
+
+
+async def _world(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock, chat_content: Path, dialog: str
+) -> AsyncIterator[World]:
+    (chat_content / "dialogs" / "crisis.yaml").write_text(dialog, encoding="utf-8")
     config = make_config(sqlite_url, tmp_path)
     async with await Relais.open(config, clock) as relais:
         world = await build_world(relais, config, clock, chat_content)
@@ -169,3 +199,17 @@ async def test_the_page_names_who_asks_without_their_invisible_characters(
     assert "asked by Eveevil\u241b[2J" in page.reply.text
     assert "\x1b" not in page.reply.text
     assert "\u202e" not in page.reply.text
+
+
+async def test_a_page_refused_by_its_case_goes_out_without_it(later_world: World) -> None:
+    """Taken off the case mid-crisis: the page still goes, about no case (never a refusal)."""
+    alex = later_world.chat("alex")
+    replies = await alex.say("/crisis K-1")
+    assert "Is someone at risk?" in texts(replies)
+    await later_world.relais.remove_member("K-1", "Alex")
+    replies = await alex.press("Yes")
+    assert "Paging the person on call now" in texts(replies), texts(replies)
+    async with later_world.relais.db.connect() as conn:
+        cases = (await conn.execute(select(CheckinOccurrenceRow.case_id))).scalars().all()
+        await conn.rollback()
+    assert cases == [None]
