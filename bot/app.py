@@ -37,6 +37,7 @@ from bot.usecases.operations import OperationsUseCases
 from bot.usecases.sessions import SessionUseCases
 from storage import migrate
 from storage.audit import AuditLog
+from storage.audit_anchor import AnchorSink
 from storage.db import create_engine
 from storage.keystore import load_audit_secret, load_keyring
 from storage.tx import Database
@@ -96,9 +97,18 @@ class Relais(
             keys.active_id,
             source.kind,
         )
-        return cls(config, clock or SystemClock(), Database(engine, keys, audit))
+        anchor = AnchorSink(
+            config.audit.anchor_file,
+            use_syslog=config.audit.anchor_syslog,
+            every=config.audit.anchor_every,
+        )
+        return cls(config, clock or SystemClock(), Database(engine, keys, audit, anchor))
 
     async def close(self) -> None:
+        try:
+            await self.db.anchor_head(self.clock.now())
+        except Exception:  # closing goes on: the anchor is a second record, not the first
+            log.exception("could not anchor the audit head at shutdown")
         await self.db.close()
 
     async def __aenter__(self) -> Relais:

@@ -18,9 +18,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from bot.config_checks import MAX_DURATION, check_config
 from bot.errors import ConfigError
+from bot.secretfiles import check_private
 
 __all__ = [
+    "AuditConfig",
     "CheckinsConfig",
     "Config",
     "KeysConfig",
@@ -46,7 +49,14 @@ def parse_duration(text: str, path: str = "") -> timedelta:
     match = _DURATION.match(text)
     if not match:
         raise ConfigError(f"expected a duration such as 30m, 2h, 1d or 2w, found {text!r}", path)
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    digits = match.group(1)
+    seconds = int(digits) * _UNITS[match.group(2)] if len(digits) <= 12 else None
+    if seconds is None or seconds > MAX_DURATION.total_seconds():
+        raise ConfigError(
+            f"a duration may be at most {MAX_DURATION.days}d (about a century), found {text!r}",
+            path,
+        )
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +75,9 @@ class Secret:
         if value:
             return value.strip()
         if self.file:
+            check_private(Path(self.file).expanduser(), what="secret file", key=self.path)
             try:
-                return Path(self.file).read_text(encoding="utf-8").strip()
+                return Path(self.file).expanduser().read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise ConfigError(
                     f"cannot read secret file {self.file!r}: {exc.strerror}", self.path
@@ -158,6 +169,20 @@ class CheckinsConfig:
 class PublishingConfig:
     reviewers_required: int = 1
     max_file_bytes: int = 262144
+    #: dialog and tests files one practitioner may send per hour (0 = no limit)
+    drafts_per_hour: int = 20
+    #: let one shell user, acting with `--as`, be both a draft's author and its reviewer
+    operator_may_act_for_two: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AuditConfig:
+    #: a file (on another mount, or append-only) that receives the audit chain's head
+    anchor_file: str = ""
+    #: also send the head to the system log (syslog, facility "auth")
+    anchor_syslog: bool = False
+    #: the head is anchored every this many entries, and when Relais stops
+    anchor_every: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +229,7 @@ class Config:
     retention: RetentionConfig = RetentionConfig()
     metrics: MetricsConfig = MetricsConfig()
     operations: OperationsConfig = OperationsConfig()
+    audit: AuditConfig = AuditConfig()
     source: str = ""
 
     # -- derived values ---------------------------------------------------------------------
@@ -341,6 +367,7 @@ def parse_config(text: str, source: str = "<string>") -> Config:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
     try:
         config: Config = _build(Config, data, "")
+        check_config(config)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
     return dataclasses.replace(config, source=source)

@@ -3,19 +3,24 @@
 RelaisError
  ├── ConfigError          the configuration file or a secret is wrong (carries the key path)
  ├── NotAllowed           the actor may not do this (authorization)
+ │    └── NotYourCase     refused on a case the actor has no relation to: it says exactly what
+ │                        NotFound says, so a code that exists answers like one that does not
  ├── UntrustedDevice      not from this device: its owner's pinned identity does not vouch for it
  ├── NotFound             a case, note, practitioner... does not exist (or is not visible)
  ├── InvalidInput         a value typed by a user or an admin is not acceptable
+ │    └── CaseClosed      the case is closed: notes and check-ins cannot be added
  └── SchemaOutOfDate      the database needs `relais db upgrade`
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "CaseClosed",
     "ConfigError",
     "InvalidInput",
     "NotAllowed",
     "NotFound",
+    "NotYourCase",
     "RelaisError",
     "SchemaOutOfDate",
     "UntrustedDevice",
@@ -36,11 +41,19 @@ class NotAllowed(RelaisError):
     pass
 
 
+class NotYourCase(NotAllowed):
+    pass
+
+
 class NotFound(RelaisError):
     pass
 
 
 class InvalidInput(RelaisError):
+    pass
+
+
+class CaseClosed(InvalidInput):
     pass
 
 

@@ -73,6 +73,7 @@ class Action(StrEnum):
     OPEN_DIALOG = "dialog.open"
     DRAFT_DIALOG = "dialog.draft"
     REVIEW_DIALOG = "dialog.review"
+    APPROVE_DIALOG = "dialog.approve"
     PUBLISH_DIALOG = "dialog.publish"
     ROLLBACK_DIALOG = "dialog.rollback"
     VIEW_STATUS = "operations.status"
@@ -112,6 +113,8 @@ _TEAM_RULES: dict[Action, frozenset[Role]] = {
     Action.OPEN_DIALOG: ALL_ROLES,
     Action.DRAFT_DIALOG: frozenset({_P, _A}),
     Action.REVIEW_DIALOG: frozenset({_P, _A}),
+    # approving or sending back clinical guidance: psychologists only (not admins)
+    Action.APPROVE_DIALOG: frozenset({_P}),
     Action.PUBLISH_DIALOG: frozenset({_P, _A}),
     Action.ROLLBACK_DIALOG: frozenset({_P, _A}),
     # /status: channel health, the team's failed deliveries, pages waiting for acknowledgement

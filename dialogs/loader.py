@@ -57,7 +57,7 @@ MAX_INPUT_LENGTH = 65_536
 _TOP_KEYS = {
     "id": True, "title": True, "summary": False, "audience": False, "tags": False,
     "languages": False, "source": False, "status": False, "reviewed_by": False,
-    "start": True, "nodes": True,
+    "teams": False, "start": True, "nodes": True,
 }  # fmt: skip
 _COMMON = {"kind": True, "text": False, "next": False, "source": False}
 _NODE_KEYS: dict[str, dict[str, bool]] = {
@@ -341,6 +341,7 @@ def _read_dialog(r: YamlReader, root: yaml.Node, stem: str, text: str) -> Dialog
         languages=languages or ("en",),
         summary=r.text(v["summary"], "summary") if "summary" in v else None,
         audience=audience,
+        teams=r.strings(v["teams"], "teams") if "teams" in v else (),
         tags=r.strings(v["tags"], "tags", ID_RE) if "tags" in v else (),
         source=(r.string(v["source"], "source") or "") if "source" in v else "",
         status=status or "draft",

@@ -176,6 +176,8 @@ class Dialog:
     languages: tuple[str, ...] = ("en",)
     summary: Text | None = None
     audience: tuple[str, ...] = ()
+    #: team names it is limited to (publishing); empty = the whole organisation
+    teams: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     source: str = ""
     status: str = "draft"

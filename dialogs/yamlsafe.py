@@ -169,9 +169,11 @@ def parse_yaml(data: str | bytes, source: str, *, max_bytes: int = MAX_BYTES) ->
         loc = Loc(source, mark.line + 1, mark.column + 1) if mark else Loc(source)
         problem = exc.problem or "invalid YAML"
         context = f" {exc.context}" if exc.context else ""
-        result.diagnostics.append(
-            diag(loc, "RD001", f"{problem}{context}".strip(), "check indentation and quoting")
-        )
+        hint = "check indentation and quoting"
+        if mark is not None and _tab_in_indent(text, mark.line):
+            problem, context = "a tab in the indentation: YAML indents with spaces only", ""
+            hint = "replace the tab(s) at the start of this line with spaces"
+        result.diagnostics.append(diag(loc, "RD001", f"{problem}{context}".strip(), hint))
         return result
     except yaml.YAMLError as exc:
         result.diagnostics.append(diag(Loc(source), "RD001", str(exc).splitlines()[0]))
@@ -285,3 +287,12 @@ def _compose(text: str, source: str, result: ParsedYaml) -> yaml.Node | None:
             parent.value.append((frame[1], node))
             frame[1] = None
     return root
+
+
+def _tab_in_indent(text: str, line: int) -> bool:
+    """Whether line `line` (0-based) of `text` starts with whitespace that holds a tab."""
+    lines = text.split("\n")
+    if not 0 <= line < len(lines):
+        return False
+    row = lines[line]
+    return "\t" in row[: len(row) - len(row.lstrip(" \t"))]

@@ -68,7 +68,17 @@ class AuditEntry:
 @dataclass(frozen=True, slots=True)
 class AuditProblem:
     seq: int
-    kind: Literal["modified", "inserted", "deleted", "modified_or_inserted", "truncated"]
+    kind: Literal[
+        "modified",
+        "inserted",
+        "deleted",
+        "modified_or_inserted",
+        "truncated",
+        "anchor_mismatch",
+        "anchor_missing",
+        "head_missing",
+        "wiped",
+    ]
     message: str
 
 
@@ -234,9 +244,30 @@ class AuditLog:
         rows: Sequence[Any] = (
             await conn.execute(select(AuditEntryRow).order_by(AuditEntryRow.seq))
         ).all()
-        head = (await conn.execute(select(AuditHead.seq, AuditHead.hash))).one()
+        head = (
+            await conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1))
+        ).first()
+        if head is None:  # the chain cannot be checked against its head: say so, and walk it
+            last_seq, last_hash = (rows[-1].seq, rows[-1].hash) if rows else (0, GENESIS)
+            problems = self.check_chain(rows, head_seq=last_seq, head_hash=last_hash)
+            missing = AuditProblem(
+                last_seq,
+                "head_missing",
+                "the audit head row is missing (table audit_head): it was deleted; nothing can "
+                "be audited until it is restored, and deleted entries at the end cannot be "
+                "ruled out without an anchor",
+            )
+            return AuditReport(len(rows), (missing, *problems), last_seq, last_hash)
         problems = self.check_chain(rows, head_seq=int(head.seq), head_hash=str(head.hash))
         return AuditReport(len(rows), tuple(problems), int(head.seq), str(head.hash))
+
+    @staticmethod
+    async def head(conn: AsyncConnection) -> tuple[int, str] | None:
+        """The chain's head (seq, hash) as the head row says; None if the row is missing."""
+        row = (
+            await conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1))
+        ).first()
+        return None if row is None else (int(row.seq), str(row.hash))
 
     def check_chain(
         self, rows: Sequence[Any], *, head_seq: int, head_hash: str

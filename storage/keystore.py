@@ -15,6 +15,7 @@ from typing import Literal
 
 from bot.config import Config
 from bot.errors import ConfigError
+from bot.secretfiles import check_private, weak_key_reason, weak_secret_reason
 from storage.crypto import KeyRing, create_key_file, create_secret_file, format_key_line
 
 __all__ = ["KeySource", "add_key", "load_audit_secret", "load_keyring"]
@@ -54,10 +55,25 @@ def load_keyring(config: Config, *, create: bool = True) -> tuple[KeyRing, KeySo
                 "be read without it",
                 source.path,
             )
+        check_private(source.path, what="encryption key file", key="keys.key_file")
         text = source.path.read_text(encoding="ascii")
-        return KeyRing.from_text(text, str(source.path)), source
+        return _strong(KeyRing.from_text(text, str(source.path)), str(source.path)), source
     text = config.encryption_keys.read()
-    return KeyRing.from_text(text, config.encryption_keys.path or "RELAIS_KEYS"), source
+    where = config.encryption_keys.path if source.kind == "file" else "RELAIS_KEYS"
+    return _strong(KeyRing.from_text(text, where), where), source
+
+
+def _strong(ring: KeyRing, where: str) -> KeyRing:
+    for key_id, key in ring.keys:
+        reason = weak_key_reason(key)
+        if reason is not None:
+            log.warning("refusing the encryption key %s: %s", key_id, reason)
+            raise ConfigError(
+                f"the encryption key {key_id!r} is unsafe ({reason}): generate a real one with "
+                "`relais keys generate`",
+                where,
+            )
+    return ring
 
 
 def add_key(config: Config, ring: KeyRing) -> tuple[KeyRing, str]:
@@ -89,7 +105,16 @@ def load_audit_secret(config: Config, *, create: bool = True) -> bytes:
                 raise ConfigError(f"no audit secret at {path}")
             create_secret_file(path)
             log.warning("created the audit secret %s (mode 0600): back it up", path)
+        check_private(path, what="audit secret file", key="keys.audit_secret_file")
         value = path.read_text(encoding="ascii").strip()
     if len(value) < 16:
         raise ConfigError("the audit secret must be at least 16 characters", secret.path)
+    reason = weak_secret_reason(value)
+    if reason is not None:
+        log.warning("refusing a weak audit secret")
+        raise ConfigError(
+            f"the audit secret is trivially weak ({reason}): use a long random one, such as "
+            '`python3 -c "import secrets; print(secrets.token_urlsafe(48))"`',
+            secret.env if os.environ.get(secret.env) else secret.path,
+        )
     return value.encode("utf-8")

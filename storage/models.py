@@ -39,6 +39,8 @@ __all__ = [
     "CheckinScheduleRow",
     "ContactRow",
     "DialogDraftRow",
+    "DialogDraftUploadRow",
+    "DialogReviewViewRow",
     "DialogSessionRow",
     "DialogVersionRow",
     "InboundUpdateRow",
@@ -138,6 +140,8 @@ class InviteRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_channel: Mapped[str | None] = mapped_column(String(16))
+    #: the role granted when the code is redeemed (never before, never after it expired)
+    role: Mapped[str | None] = mapped_column(String(32))
 
 
 class InviteAttemptRow(Base):
@@ -285,6 +289,14 @@ class DialogVersionRow(Base):
     author_id: Mapped[str | None] = mapped_column(ForeignKey("practitioners.id"))
     reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("practitioners.id"))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 0003: what was tested and reviewed, and who really acted
+    tests: Mapped[str | None] = mapped_column(Text)  # transcript tests YAML published with it
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publisher_id: Mapped[str | None] = mapped_column(ForeignKey("practitioners.id"))
+    # the shell user of an operator who acted for the author/reviewer/publisher (`--as NAME`)
+    author_via: Mapped[str | None] = mapped_column(String(64))
+    reviewer_via: Mapped[str | None] = mapped_column(String(64))
+    publisher_via: Mapped[str | None] = mapped_column(String(64))
 
 
 class DialogDraftRow(Base):
@@ -301,6 +313,35 @@ class DialogDraftRow(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 0003: the checksum the reviewer approved; the shell user of an operator acting for them
+    reviewed_checksum: Mapped[str | None] = mapped_column(String(64))
+    author_via: Mapped[str | None] = mapped_column(String(64))
+    reviewer_via: Mapped[str | None] = mapped_column(String(64))
+
+
+class DialogReviewViewRow(Base):
+    """A draft revision shown to a reviewer (`/review`): a typed `/approve` approves only the
+    revision that reviewer was last shown."""
+
+    __tablename__ = "dialog_review_views"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    draft_id: Mapped[str] = mapped_column(
+        ForeignKey("dialog_drafts.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("practitioners.id"))
+    checksum: Mapped[str] = mapped_column(String(64))
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DialogDraftUploadRow(Base):
+    """A dialog or tests file sent by a practitioner (`[publishing] drafts_per_hour`)."""
+
+    __tablename__ = "dialog_draft_uploads"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    practitioner_id: Mapped[str] = mapped_column(
+        ForeignKey("practitioners.id", ondelete="CASCADE"), index=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # -- check-ins, pages and the outbox ------------------------------------------------------------

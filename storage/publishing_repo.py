@@ -4,8 +4,11 @@ Published versions (`dialog_versions`) are guidance, not case data: their YAML i
 immutable, one row per (dialog id, version). Drafts (`dialog_drafts`) may hold unreviewed text
 and a reviewer's comment: both are encrypted at rest (AES-GCM, AAD = table|column|row id). The
 draft's `source` column is text, so it holds the ciphertext as ``enc:`` + base64; the plaintext
-is a small JSON bundle ``{"dialog": yaml, "tests": yaml | null}`` (the transcript tests that
-came with the draft, if any).
+is a small JSON bundle ``{"dialog": yaml, "tests": yaml | null, "tests_from": int | null}``
+(the transcript tests of the draft: its own, or those of the published version `tests_from`
+it inherited). A published version keeps the transcript tests it passed (`tests`), when it was
+reviewed, and, for an action done on the command line for a practitioner (`--as NAME`), the
+shell user of the operator who did it (`*_via`).
 """
 
 from __future__ import annotations
@@ -51,6 +54,12 @@ class DialogVersion:
     author_id: str | None
     reviewer_id: str | None
     published_at: datetime
+    tests: str | None = None
+    reviewed_at: datetime | None = None
+    publisher_id: str | None = None
+    author_via: str | None = None
+    reviewer_via: str | None = None
+    publisher_via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +77,19 @@ class Draft:
     reviewed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    tests_from: int | None = None  # the published version whose tests it inherited
+    reviewed_checksum: str | None = None  # the revision its reviewer approved
+    author_via: str | None = None
+    reviewer_via: str | None = None
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_DRAFT
+
+    @property
+    def approved(self) -> bool:
+        """Approved, and the approval is of this very revision."""
+        return self.status == "approved" and self.reviewed_checksum == self.checksum
 
 
 class PublishingRepo:
@@ -84,8 +102,12 @@ class PublishingRepo:
     def _seal(self, text: str, *, column: str, row_id: str) -> bytes:
         return self._keys.encrypt(text, table=_DRAFTS, column=column, row_id=row_id)
 
-    def _seal_source(self, source: str, tests: str | None, row_id: str) -> str:
-        bundle = json.dumps({"dialog": source, "tests": tests}, ensure_ascii=False)
+    def _seal_source(
+        self, source: str, tests: str | None, row_id: str, tests_from: int | None = None
+    ) -> str:
+        bundle = json.dumps(
+            {"dialog": source, "tests": tests, "tests_from": tests_from}, ensure_ascii=False
+        )
         blob = self._seal(bundle, column="source", row_id=row_id)
         return _PREFIX + base64.b64encode(blob).decode("ascii")
 
@@ -116,6 +138,10 @@ class PublishingRepo:
             reviewed_at=row.reviewed_at,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            tests_from=bundle.get("tests_from"),
+            reviewed_checksum=row.reviewed_checksum,
+            author_via=row.author_via,
+            reviewer_via=row.reviewer_via,
         )
 
     # -- drafts -----------------------------------------------------------------------------
@@ -153,6 +179,8 @@ class PublishingRepo:
         tests: str | None,
         base_version: int | None,
         now: datetime,
+        tests_from: int | None = None,
+        author_via: str | None = None,
     ) -> str:
         draft_id = new_id()
         await self._conn.execute(
@@ -160,7 +188,8 @@ class PublishingRepo:
                 id=draft_id,
                 dialog_id=dialog_id,
                 author_id=author_id,
-                source=self._seal_source(source, tests, draft_id),
+                author_via=author_via,
+                source=self._seal_source(source, tests, draft_id, tests_from),
                 checksum=checksum_of(source),
                 status="draft",
                 base_version=base_version,
@@ -181,19 +210,24 @@ class PublishingRepo:
         tests: str | None,
         base_version: int | None,
         now: datetime,
+        tests_from: int | None = None,
+        author_via: str | None = None,
     ) -> None:
         """New text for an open draft: any earlier review no longer applies."""
         await self._conn.execute(
             update(DialogDraftRow)
             .where(DialogDraftRow.id == draft_id)
             .values(
-                source=self._seal_source(source, tests, draft_id),
+                source=self._seal_source(source, tests, draft_id, tests_from),
                 checksum=checksum_of(source),
                 status="draft",
                 base_version=base_version,
                 reviewer_id=None,
+                reviewer_via=None,
+                reviewed_checksum=None,
                 review_comment_enc=None,
                 reviewed_at=None,
+                author_via=author_via,
                 updated_at=now,
             )
         )
@@ -214,13 +248,19 @@ class PublishingRepo:
         approved: bool,
         comment: str,
         now: datetime,
-    ) -> None:
-        await self._conn.execute(
+        checksum: str,
+        reviewer_via: str | None = None,
+    ) -> bool:
+        """Record the decision on the revision `checksum`; False (nothing written) if the
+        draft's text is no longer that revision."""
+        done = await self._conn.execute(
             update(DialogDraftRow)
-            .where(DialogDraftRow.id == draft_id)
+            .where(DialogDraftRow.id == draft_id, DialogDraftRow.checksum == checksum)
             .values(
                 status="approved" if approved else "rejected",
                 reviewer_id=reviewer_id,
+                reviewer_via=reviewer_via,
+                reviewed_checksum=checksum,
                 review_comment_enc=self._seal(comment, column="review_comment", row_id=draft_id)
                 if comment
                 else None,
@@ -228,6 +268,7 @@ class PublishingRepo:
                 updated_at=now,
             )
         )
+        return bool(done.rowcount)
 
     async def close_draft(self, *, draft_id: str, status: str, now: datetime) -> None:
         """`published` or `withdrawn`."""
@@ -260,6 +301,12 @@ class PublishingRepo:
             author_id=row.author_id,
             reviewer_id=row.reviewer_id,
             published_at=row.published_at,
+            tests=row.tests,
+            reviewed_at=row.reviewed_at,
+            publisher_id=row.publisher_id,
+            author_via=row.author_via,
+            reviewer_via=row.reviewer_via,
+            publisher_via=row.publisher_via,
         )
 
     async def versions(self, *, dialog_id: str | None = None) -> list[DialogVersion]:
@@ -299,9 +346,21 @@ class PublishingRepo:
         author_id: str | None,
         reviewer_id: str | None,
         now: datetime,
+        tests: str | None = None,
+        reviewed_at: datetime | None = None,
+        publisher_id: str | None = None,
+        author_via: str | None = None,
+        reviewer_via: str | None = None,
+        publisher_via: str | None = None,
     ) -> DialogVersion:
         """Insert an immutable version; the (dialog id, version) unique key refuses a race."""
         values = {
+            "tests": tests,
+            "reviewed_at": reviewed_at,
+            "publisher_id": publisher_id,
+            "author_via": author_via,
+            "reviewer_via": reviewer_via,
+            "publisher_via": publisher_via,
             "dialog_id": dialog_id,
             "version": version,
             "source": source,
@@ -313,3 +372,15 @@ class PublishingRepo:
         }
         await self._conn.execute(insert(DialogVersionRow).values(**values))
         return DialogVersion(**values)  # type: ignore[arg-type]
+
+    async def set_version_tests(self, *, dialog_id: str, version: int, tests: str) -> None:
+        """Store the bundled transcript tests with a bundled version imported before 0003."""
+        await self._conn.execute(
+            update(DialogVersionRow)
+            .where(
+                DialogVersionRow.dialog_id == dialog_id,
+                DialogVersionRow.version == version,
+                DialogVersionRow.tests.is_(None),
+            )
+            .values(tests=tests)
+        )

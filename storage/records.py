@@ -59,6 +59,8 @@ class Invite:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None
+    #: granted at redemption (None: an invite made before roles were deferred)
+    role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

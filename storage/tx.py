@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.audit import ActorKind, AuditLog
+from storage.audit_anchor import AnchorSink
 from storage.crypto import KeyRing
 from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
@@ -42,6 +43,8 @@ class Tx:
         #: the audit chain head as read in this transaction (SQLite only: BEGIN IMMEDIATE
         #: holds the write lock from the first statement, so it cannot move under us)
         self.audit_head: tuple[int, str] | None = None
+        #: the last entry this transaction appended (anchored outside once committed)
+        self.appended: tuple[int, str] | None = None
         self.access = Access(conn, keys, self, raw=raw)
         self.people = People(conn, keys)
         self.cases = Cases(conn)
@@ -76,6 +79,7 @@ class Tx:
         )
         if self.audit_head is not None:
             self.audit_head = (seq, digest)
+        self.appended = (seq, digest)
         return seq
 
 
@@ -93,10 +97,18 @@ class Database:
     (the engine's single connection is held here).
     """
 
-    def __init__(self, engine: AsyncEngine, keys: KeyRing, audit: AuditLog) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        keys: KeyRing,
+        audit: AuditLog,
+        anchor: AnchorSink | None = None,
+    ) -> None:
         self.engine = engine
         self.keys = keys
         self.audit_log = audit
+        #: where the audit head is anchored outside the database (None: nowhere)
+        self.anchor = anchor if anchor is not None and anchor.enabled else None
         self._sqlite = engine.dialect.name == "sqlite"
         self._lock = asyncio.Lock()
         self._held: AsyncConnection | None = None
@@ -106,7 +118,20 @@ class Database:
     async def transaction(self, now: datetime) -> AsyncIterator[Tx]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         async with self.begin() as conn:
-            yield Tx(conn, self.keys, self.audit_log, now, self._raw)
+            tx = Tx(conn, self.keys, self.audit_log, now, self._raw)
+            yield tx
+        if self.anchor is not None and tx.appended is not None:
+            self.anchor.after_commit(*tx.appended, now)
+
+    async def anchor_head(self, now: datetime) -> None:
+        """Anchor the current head outside the database (at shutdown), if it moved."""
+        if self.anchor is None:
+            return
+        async with self.connect() as conn:
+            head = await self.audit_log.head(conn)
+            await conn.rollback()
+        if head is not None and head[0] > 0:
+            self.anchor.anchor(head[0], head[1], now)
 
     @asynccontextmanager
     async def autocommit(self, now: datetime) -> AsyncIterator[Tx]:

@@ -74,6 +74,7 @@ def test_secrets_come_from_env_or_file_never_the_config(
     with pytest.raises(ConfigError, match="cannot read secret file"):
         config.telegram_token.read()
     (tmp_path / "token").write_text("123:abc\n")
+    (tmp_path / "token").chmod(0o600)  # a secret file others can read is refused
     assert config.telegram_token.read() == "123:abc"
     monkeypatch.setenv("RELAIS_TELEGRAM_TOKEN", "999:env")
     assert config.telegram_token.read() == "999:env"
@@ -107,3 +108,47 @@ def test_the_heartbeat_url_may_come_from_the_environment(
     assert config.heartbeat_url == "https://hc.example/ping/file"
     monkeypatch.setenv("RELAIS_HEARTBEAT_URL", "https://hc.example/ping/secret-uuid")
     assert config.heartbeat_url == "https://hc.example/ping/secret-uuid"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[checkins]\ngrace_period = "99999999999999w"', "checkins.grace_period: a duration may"),
+        ('[sessions]\nexpiry = "36526d"', "sessions.expiry: a duration may be at most 36525d"),
+        ('[checkins]\npage_timeout = "0s"', "checkins.page_timeout: expected a duration longer"),
+        ("[publishing]\nreviewers_required = 7", "publishing.reviewers_required: expected a"),
+        ("[publishing]\nreviewers_required = -1", "publishing.reviewers_required: expected a"),
+        ("[checkins]\nsend_concurrency = 0", "checkins.send_concurrency: expected a whole number"),
+        ("[publishing]\ndrafts_per_hour = -5", "publishing.drafts_per_hour: expected a whole"),
+        ("[audit]\nanchor_every = 0", "audit.anchor_every: expected a whole number from 1"),
+        ('[checkins]\ndefault_time_zone = "Europe/Parys"', "checkins.default_time_zone"),
+        ('[checkins]\ndefault_time_zone = "../../etc/x"', "checkins.default_time_zone: expected"),
+        ('[checkins]\nfallback_contact = "ghostbusters"', "checkins.fallback_contact: expected a"),
+        ('[storage]\nurl = "postgresql://relais:hunter2@db/x"', "storage.url: the URL"),
+    ],
+)
+def test_values_out_of_their_documented_range_are_named(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace(".", r"\.")):
+        parse_config(text)
+
+
+def test_values_in_range_are_accepted() -> None:
+    config = parse_config(
+        '[checkins]\ngrace_period = "36525d"\nfallback_contact = "on_call_psychologist"\n'
+        'default_time_zone = "America/Argentina/Buenos_Aires"\n'
+        '[publishing]\nreviewers_required = 0\n[storage]\nurl = "postgresql+asyncpg://relais@db/x"'
+    )
+    assert config.checkins.grace_period.days == 36525
+
+
+def test_an_absurd_duration_in_the_file_is_one_clear_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    path = tmp_path / "relais.toml"
+    path.write_text(f'data_dir = "{tmp_path}"\n[checkins]\ngrace_period = "99999999999999w"\n')
+    assert main(["--config", str(path), "case", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "checkins.grace_period: a duration may be at most 36525d" in err
+    assert "Traceback" not in err

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.chat.core import ChatCore, Turn
 from bot.chat.session import Pending
-from bot.errors import NotFound, UntrustedDevice
+from bot.errors import CaseClosed, NotAllowed, NotFound, NotYourCase, UntrustedDevice
 from bot.messages import Button, Reply
 
 __all__ = ["NOTE_TAGS", "NotesFlow"]
 
 NOTE_TAGS = ("progress", "relapse", "trigger", "concern", "contact", "decision")
+#: what a case may answer to a note or a check-in: the request is kept and another case offered
+REFUSED = (NotFound, NotAllowed, CaseClosed)
 
 
 class NotesFlow(ChatCore):
@@ -24,13 +26,21 @@ class NotesFlow(ChatCore):
         parts = argument.strip().split(maxsplit=1)
         if len(parts) == 2:
             case_code, body = parts[0].upper(), parts[1]
-            await self.backend.log_note(turn.actor, case_code, body, (), "chat")
+            try:
+                await self.backend.log_note(turn.actor, case_code, body, (), "chat")
+            except REFUSED as exc:  # what was typed is kept, and another case offered
+                pending = Pending(kind="quick_note", step="done", body=body, case=case_code)
+                kept = await self._keep_refused(turn, pending, case_code, exc)
+                return kept + await self._continue_pending(turn)
             return [self._text(turn, "note_logged", case=case_code)]
         pending = Pending(kind="quick_note", case=parts[0].upper() if parts else "")
         turn.session.pending.insert(0, pending)
-        if pending.case:
+        if pending.case and pending.case in await self._open_cases(turn):
             pending.step = "text"
             return [self._text(turn, "note_type_text", case=pending.case)]
+        if pending.case:
+            typed, pending.case = pending.case, ""
+            return await self._ask_case(turn, "case_not_yours_pick", case=typed)
         return await self._ask_case(turn, "note_pick_case")
 
     async def _notes_command(self, turn: Turn, case_code: str) -> list[Reply]:
@@ -59,33 +69,71 @@ class NotesFlow(ChatCore):
             )
         return [Reply("\n\n".join(lines))]
 
+    async def _open_cases(self, turn: Turn) -> list[str]:
+        """The codes of the user's open cases (the only ones a note or check-in can go on)."""
+        return [c.code for c in await self.backend.list_cases(turn.actor) if c.status == "open"]
+
     async def _only_case(self, turn: Turn) -> str:
         """The user's case when they have exactly one open case (no need to ask); none from a
         device that may not see cases (a crisis goes on without one)."""
         try:
-            cases = await self.backend.list_cases(turn.actor)
+            cases = await self._open_cases(turn)
         except UntrustedDevice:
             return ""
-        open_cases = [c for c in cases if c.status == "open"]
-        return open_cases[0].code if len(open_cases) == 1 else ""
+        return cases[0] if len(cases) == 1 else ""
 
-    async def _ask_case(self, turn: Turn, question: str) -> list[Reply]:
+    async def _ask_case(self, turn: Turn, question: str, **values: str) -> list[Reply]:
         try:
-            cases = await self.backend.list_cases(turn.actor)
+            cases = await self._open_cases(turn)
         except UntrustedDevice as exc:
             turn.session.pending.pop(0)
             return [self._untrusted_device(turn, exc.trust)]
         if not cases:
             turn.session.pending.pop(0)
             return [self._text(turn, "cases_none")]
-        buttons = tuple(Button(case.code, f"c.{case.code}") for case in cases)
-        return [Reply(self.catalog.text(turn.lang, question), buttons)]
+        buttons = tuple(Button(code, f"c.{code}") for code in cases)
+        return [Reply(self.catalog.text(turn.lang, question, **values), buttons)]
 
-    async def _continue_pending(self, turn: Turn, *, reprompt: bool = True) -> list[Reply]:
-        """Run the pending requests that now have what they need, or ask for what is missing."""
+    def _why(self, turn: Turn, exc: Exception) -> str:
+        """Why a case refused a note or check-in, the same for "not yours" and "no such"."""
+        if isinstance(exc, CaseClosed):
+            return self.catalog.text(turn.lang, "why_closed")
+        if isinstance(exc, NotFound | NotYourCase):
+            return self.catalog.text(turn.lang, "why_not_yours")
+        return self.catalog.text(turn.lang, "why_not_allowed")
+
+    async def _keep_refused(
+        self, turn: Turn, pending: Pending, case_code: str, exc: Exception
+    ) -> list[Reply]:
+        """A note or follow-up its case refused (no such case, not one's own, closed, removed
+        meanwhile): nothing typed is lost. It waits, first in line, for the user to pick
+        another case (asked by `_continue_pending`, below the dialog's next question)."""
+        why = self._why(turn, exc)
+        pending.step, pending.refused = "case", case_code
+        if pending.kind == "quick_note":
+            pending.case = ""
+        else:
+            turn.session.case = ""  # the conversation's case is not one to file on
+        if not [code for code in await self._open_cases(turn) if code != case_code]:
+            if pending.kind == "checkin":
+                return [self._text(turn, "checkin_dropped_no_case", case=case_code, why=why)]
+            return [
+                self._text(turn, "note_kept_no_case", case=case_code, why=why, body=pending.body)
+            ]
+        turn.session.pending.insert(0, pending)
+        key = "checkin_kept" if pending.kind == "checkin" else "note_kept"
+        return [self._text(turn, key, case=case_code, why=why)]
+
+    async def _continue_pending(
+        self, turn: Turn, *, reprompt: bool = True, ask: bool = True
+    ) -> list[Reply]:
+        """Run the pending requests that now have what they need, or ask for what is missing
+        (`ask=False`: not yet, a dialog's next question comes first)."""
         replies: list[Reply] = []
         while turn.session.pending:
             pending = turn.session.pending[0]
+            if pending.kind == "quick_note" and pending.refused:
+                return replies + await self._ask_case(turn, "note_pick_case") if ask else replies
             if pending.kind == "quick_note":
                 if not pending.case:
                     return replies + await self._ask_case(turn, "note_pick_case")
@@ -104,13 +152,22 @@ class NotesFlow(ChatCore):
                         Reply(self.catalog.text(turn.lang, "note_pick_tag"), buttons),
                     ]
                 turn.session.pending.pop(0)
-                await self.backend.log_note(
-                    turn.actor, pending.case, pending.body, pending.tags, "chat"
-                )
+                try:
+                    await self.backend.log_note(
+                        turn.actor, pending.case, pending.body, pending.tags, "chat"
+                    )
+                except REFUSED as exc:
+                    replies += await self._keep_refused(turn, pending, pending.case, exc)
+                    continue
                 replies.append(self._text(turn, "note_logged", case=pending.case))
                 continue
-            case_code = turn.session.case or await self._only_case(turn)
+            if pending.kind == "dialog":  # another request came first: that start is dropped
+                turn.session.pending.pop(0)
+                continue
+            case_code = "" if pending.refused else turn.session.case or await self._only_case(turn)
             if not case_code:
+                if not ask:
+                    return replies
                 key = "note_pick_case" if pending.kind == "note" else "checkin_pick_case"
                 return replies + await self._ask_case(turn, key)
             turn.session.case = case_code
@@ -119,6 +176,8 @@ class NotesFlow(ChatCore):
                 replies.extend(await self._fulfil(turn, pending, case_code))
             except UntrustedDevice as exc:  # the dialog goes on; this request is dropped
                 replies.append(self._untrusted_device(turn, exc.trust))
+            except REFUSED as exc:
+                replies += await self._keep_refused(turn, pending, case_code, exc)
         if reprompt and turn.session.prompt is not None and replies:
             replies.append(turn.session.prompt.reply())
         return replies
@@ -145,16 +204,22 @@ class NotesFlow(ChatCore):
         session = turn.session
         if not session.pending or session.pending[0].step != "case":
             return self._expired(turn)
-        cases = {case.code for case in await self.backend.list_cases(turn.actor)}
-        if case_code not in cases:
-            raise NotFound(case_code)
         pending = session.pending[0]
+        if pending.kind == "dialog":
+            return await self._on_dialog_case_picked(turn, case_code)
+        if case_code not in await self._open_cases(turn):  # closed or removed meanwhile
+            return await self._ask_case(turn, "case_not_yours_pick", case=case_code)
+        pending.refused = ""
         if pending.kind == "quick_note":
             pending.case = case_code
-            pending.step = "text"
+            pending.step = "done" if pending.body else "text"
         else:
             session.case = case_code
         return await self._continue_pending(turn)
+
+    async def _on_dialog_case_picked(self, turn: Turn, case_code: str) -> list[Reply]:
+        """The case of a dialog started with a code that was not the user's (bot.chat.service)."""
+        raise NotImplementedError
 
     async def _on_tag_picked(self, turn: Turn, tag: str) -> list[Reply]:
         session = turn.session

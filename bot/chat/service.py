@@ -18,13 +18,14 @@ import dialogs as dl
 from bot.chat.catalog import LANGUAGES
 from bot.chat.core import Turn
 from bot.chat.crisis_help import SOS_TOKEN, needs_help_button, with_help
-from bot.chat.notes import NOTE_TAGS, NotesFlow
+from bot.chat.notes import NOTE_TAGS, REFUSED, NotesFlow
 from bot.chat.ports import ActorLike, SessionLike
 from bot.chat.session import ChatSession, Pending, Prompt
 from bot.chat.sos import SOS_ROLES, express_sos
 from bot.chat.status import render_status
 from bot.chat.tokens import dialog_token, parse_dialog_token
-from bot.errors import InvalidInput, NotAllowed, NotFound, UntrustedDevice
+from bot.display import neutralise_reply
+from bot.errors import InvalidInput, NotAllowed, NotFound, NotYourCase, UntrustedDevice
 from bot.messages import Button, Incoming, Reply, is_sos
 from dialogs.audience import AudienceSource
 
@@ -65,7 +66,8 @@ class ChatService(NotesFlow):
             if incoming.button and replies:
                 # lets the adapter edit the pressed menu to show the choice
                 replies[0] = dataclasses.replace(replies[0], answers_button=incoming.button)
-        return replies
+        # what people typed (notes, names, answers) is shown without its invisible characters
+        return [neutralise_reply(reply) for reply in replies]
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         default = self.config.default_language
@@ -107,12 +109,20 @@ class ChatService(NotesFlow):
             replies = await self._dispatch(turn, command, argument)
         except UntrustedDevice as exc:
             replies = [self._untrusted_device(turn, exc.trust)]
+        except NotYourCase as exc:  # word for word what a code that does not exist gets
+            replies = [Reply(self.catalog.text(turn.lang, "not_found", what=str(exc)))]
         except NotAllowed:
             replies = [Reply(self.catalog.text(turn.lang, "not_allowed"))]
         except NotFound as exc:
             replies = [Reply(self.catalog.text(turn.lang, "not_found", what=str(exc)))]
         except InvalidInput as exc:
             replies = [Reply(self.catalog.text(turn.lang, "invalid_input", reason=str(exc)))]
+        else:
+            turn.session.remember_buttons(replies)
+            await self._save(turn)
+            return replies
+        # a refusal never leaves the conversation behind: where it stands is shown again
+        replies.extend(self._current_prompt(turn))
         turn.session.remember_buttons(replies)
         await self._save(turn)
         return replies
@@ -375,11 +385,34 @@ class ChatService(NotesFlow):
             return [self._text(turn, "dialog_unavailable", dialog=dialog_id)]
         if not self.dialogs.allowed(dialog, turn.actor.roles):
             return [self._text(turn, "dialog_not_for_you")]
-        turn.session = ChatSession(case=case_code.upper())
+        code = case_code.strip().upper()
+        replies: list[Reply] = []
+        try:
+            others = await self._open_cases(turn) if code else []
+        except UntrustedDevice:  # a device that may not see cases: the guidance goes on without
+            others, code = [], ""
+        if code and code not in others:
+            # a typo, a closed case or someone else's: which case then? (nothing started yet)
+            if others:
+                turn.session = ChatSession(pending=[Pending(kind="dialog", label=dialog_id)])
+                buttons = (
+                    *(Button(other, f"c.{other}") for other in others),
+                    Button(self.catalog.text(turn.lang, "dialog_without_case"), "c.-"),
+                )
+                text = self.catalog.text(turn.lang, "case_not_yours_pick", case=code)
+                return [Reply(text, tuple(buttons))]
+            replies.append(self._text(turn, "dialog_starts_without_case", case=code))
+            code = ""
+        turn.session = ChatSession(case=code)
         context = {"practitioner": turn.actor.name, "case": turn.session.case}
         event = dl.Start(dialog_id, turn.lang, context)
         result = dl.step(self._source(turn), None, event, self.clock.now())
-        return await self._apply(turn, result)
+        return [*replies, *await self._apply(turn, result)]
+
+    async def _on_dialog_case_picked(self, turn: Turn, case_code: str) -> list[Reply]:
+        # a case no longer open is asked again; "-" starts without a case
+        dialog_id = turn.session.pending[0].label
+        return await self._start_dialog(turn, dialog_id, "" if case_code == "-" else case_code)
 
     # -- preview of a draft (publishing) ----------------------------------------------------
 
@@ -487,8 +520,8 @@ class ChatService(NotesFlow):
 
     async def _run_pending_if_case_known(self, turn: Turn) -> list[Reply]:
         turn.session.case = turn.session.case or await self._only_case(turn)
-        if turn.session.case:
-            return await self._continue_pending(turn, reprompt=False)
+        if turn.session.case:  # a case to pick (after a refusal) is asked below the question
+            return await self._continue_pending(turn, reprompt=False, ask=False)
         return []
 
     def _say(self, turn: Turn, say: dl.Say, state: dl.SessionState) -> Reply:
@@ -550,7 +583,11 @@ class ChatService(NotesFlow):
             return [Reply(f"[preview] {role} not paged")]
         if self.checkins is None:
             return [self._text(turn, "page_unavailable")]
-        return await self.checkins.page_contact(turn.actor, role, turn.session.case or None)
+        try:
+            return await self.checkins.page_contact(turn.actor, role, turn.session.case or None)
+        except REFUSED:  # the case refused (closed, removed meanwhile): page without it
+            turn.session.case = ""
+            return await self.checkins.page_contact(turn.actor, role, None)
 
     async def _on_document(self, turn: Turn) -> list[Reply]:
         document = turn.incoming.document

@@ -33,13 +33,16 @@ class Prompt:
 class Pending:
     """A request waiting for the user: which case a note or check-in is for, or a quick note."""
 
-    kind: str  # "note" | "checkin" | "quick_note"
+    kind: str  # "note" | "checkin" | "quick_note" | "dialog" (label: the dialog to start)
     step: str = "case"  # "case" | "text" | "tag"
     body: str = ""
     tags: list[str] = field(default_factory=list)
     after_seconds: int = 0
     label: str = ""
     case: str = ""
+    #: the case that refused this request (closed, not the user's): never filed there again
+    #: without the user picking a case
+    refused: str = ""
 
 
 @dataclass(slots=True)
@@ -86,6 +89,7 @@ class ChatSession:
                     "after_seconds": p.after_seconds,
                     "label": p.label,
                     "case": p.case,
+                    "refused": p.refused,
                 }
                 for p in self.pending
             ],

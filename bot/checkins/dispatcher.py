@@ -49,6 +49,7 @@ from bot.checkins.recurrence import next_occurrence
 from bot.checkins.summary import summarise
 from bot.clock import Clock
 from bot.config import CheckinsConfig
+from bot.display import neutralise_reply
 from bot.messages import Reply
 from storage import checkins_repo as repo
 from storage.tx import Database
@@ -378,7 +379,7 @@ class CheckinDispatcher:
         self, chan: Channel, ident: repo.Identity, reply: Reply, key: str
     ) -> SendResult:
         try:
-            return await chan.send_to_user(ident.user_id, reply, key)
+            return await chan.send_to_user(ident.user_id, neutralise_reply(reply), key)
         except Exception as exc:  # an adapter should not raise; a bug must not stop the loop
             log.exception("channel %s raised on send (%s)", ident.channel, type(exc).__name__)
             return SendResult("failed", detail=type(exc).__name__)

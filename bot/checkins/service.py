@@ -9,6 +9,7 @@ by an occurrence, actions about no case in particular), which follow the same pa
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,7 +40,7 @@ from bot.checkins.timer import CheckinTimer
 from bot.checkins.tokens import SCHEDULE_ACTIONS, checkin_token, parse_checkin_token
 from bot.clock import Clock
 from bot.config import Config, parse_duration
-from bot.errors import ConfigError, InvalidInput, NotAllowed, NotFound
+from bot.errors import CaseClosed, ConfigError, InvalidInput, NotAllowed, NotFound, NotYourCase
 from bot.messages import Button, Reply
 from bot.policy import Action, Relation, is_allowed
 from bot.usecases.base import (
@@ -49,12 +50,22 @@ from bot.usecases.base import (
     requires,
 )
 from storage import checkins_repo as repo
+from storage.checkins_pages import running_page
 from storage.tx import Database, Tx
 
 __all__ = ["CheckinService", "HasDatabase", "Upcoming", "rule_text"]
 
 log = logging.getLogger(__name__)
 
+
+#: the shortest and the longest one-off follow-up ("in 1m" is the documented minimum)
+FOLLOWUP_MIN = timedelta(minutes=1)
+FOLLOWUP_MAX = timedelta(days=366)
+#: how far ahead a schedule may first fall due (dates stay far from datetime's limits)
+SCHEDULE_HORIZON = timedelta(days=3653)
+#: who `/checkin ... NAME` reminds when no colleague has that name (then "not on the case")
+NOBODY = "-"
+NOT_ON_CASE = "the person reminded or escalated to must be a practitioner on the case"
 
 #: the guidance dialog opened by "Can't reach the person"
 CANT_REACH_DIALOG = "who_to_contact"
@@ -209,12 +220,14 @@ class CheckinService(ChannelHealth, UseCases):
             if who is None:
                 continue
             if await repo.relation_to_case(tx.conn, case=case, practitioner_id=who) == "other":
-                raise InvalidInput("the person reminded or escalated to must be on the case")
+                raise InvalidInput(NOT_ON_CASE)
         if case.status != "open":
-            raise InvalidInput(f"case {case.code} is closed")
+            raise CaseClosed(f"case {case.code} is closed")
         next_due = next_occurrence(rule, tx.now - timedelta(microseconds=1))
         if next_due is None:
             raise InvalidInput("a one-off check-in must be in the future")
+        if next_due > tx.now + SCHEDULE_HORIZON:
+            raise InvalidInput("a check-in must first fall due within ten years")
         sid = await repo.insert_schedule(
             tx.conn,
             case_id=case_id,
@@ -236,7 +249,7 @@ class CheckinService(ChannelHealth, UseCases):
         self, scope: CaseScope, after: timedelta, label: str = ""
     ) -> datetime:
         """A dialog's "check in again in 24 hours": a one-off for the actor; returns when."""
-        if not timedelta(minutes=1) <= after <= timedelta(days=366):
+        if not FOLLOWUP_MIN <= after <= FOLLOWUP_MAX:
             raise InvalidInput("a follow-up must be between 1 minute and a year ahead")
         due = scope.tx.now + after
         await self._insert_schedule(
@@ -262,7 +275,10 @@ class CheckinService(ChannelHealth, UseCases):
             await conn.rollback()
         if case is None:
             raise NotFound(f"no check-in {schedule_id}")
-        return await self._set_status(actor, case.code, schedule_id, action)
+        try:
+            return await self._set_status(actor, case.code, schedule_id, action)
+        except (NotFound, NotYourCase):  # never name a case the person may not know of
+            raise NotFound(f"no check-in {schedule_id}") from None
 
     @requires(Action.SCHEDULE_CHECKIN)
     async def _set_status(self, scope: CaseScope, schedule_id: str, action: str) -> str:
@@ -430,20 +446,29 @@ class CheckinService(ChannelHealth, UseCases):
         if len(words) < 3:
             return [Reply(text(lang, "checkin_usage"))]
         code, kind = words[0].upper(), words[1].lower()
+        now = self.clock.now()  # read once: "in 1m" is one minute from this very moment
+        after: timedelta | None = None
         try:
             if kind in ("in", "dans"):
-                after, rest = parse_duration(words[2], "after"), words[3:]
-                rule: Recurrence = OneOff(self.clock.now() + after)
+                try:
+                    after, rest = parse_duration(words[2], "after"), words[3:]
+                except ConfigError:
+                    if not re.fullmatch(r"\d+\s*[smhdw]", words[2].strip()):
+                        raise
+                    return [Reply(text(lang, "checkin_range"))]  # a number far too large
+                if not FOLLOWUP_MIN <= after <= FOLLOWUP_MAX:
+                    return [Reply(text(lang, "checkin_range"))]
+                rule: Recurrence = OneOff(now + after)
             else:
-                rule, rest = chat_rule(kind, words[2:], actor.time_zone, self.clock.now())
-        except (InvalidInput, ConfigError, ValueError, IndexError):
+                rule, rest = chat_rule(kind, words[2:], actor.time_zone, now)
+        except (InvalidInput, ConfigError, ValueError, IndexError, OverflowError):
             return [Reply(text(lang, "checkin_usage"))]
         reminded = None
         if rest:
             reminded = await self._practitioner_named(actor, " ".join(rest))
-        if isinstance(rule, OneOff) and reminded in (None, actor.practitioner_id):
+        if after is not None and reminded in (None, actor.practitioner_id):
             # a follow-up for oneself: any practitioner on the case may (checkin.followup)
-            due = await self.schedule_followup(actor, code, rule.at_utc - self.clock.now())
+            due = await self.schedule_followup(actor, code, after)
             when = local_time(due, actor.time_zone)
             return [Reply(text(lang, "scheduled", case=code, rule="once", when=when))]
         sid = await self.create_schedule(actor, code, rule, reminded_id=reminded)
@@ -458,15 +483,15 @@ class CheckinService(ChannelHealth, UseCases):
         return [Reply(body, buttons=reply.buttons)]
 
     async def _practitioner_named(self, actor: Actor, name: str) -> str:
+        """The colleague of that name, or NOBODY. No answer may differ between a real colleague
+        and a made-up name: both go on to the case's checks (permission, then "on the case")."""
         async with self.db.transaction(self.clock.now()) as tx:
             found = [
                 p
                 for p in await tx.people.by_name(name=name, include_revoked=False)
                 if p.team_id == actor.team_id
             ]
-        if len(found) != 1:
-            raise InvalidInput("name one practitioner of the case to remind")
-        return found[0].id
+        return found[0].id if len(found) == 1 else NOBODY
 
     @requires_occurrence(Action.ACK_CHECKIN)
     async def _button(self, scope: OccurrenceScope) -> list[Reply]:
@@ -593,6 +618,16 @@ class CheckinService(ChannelHealth, UseCases):
         )
         if not chain.targets:
             return [Reply(text(actor.language, "page_none", role=role), kind="alert")]
+        running = await running_page(
+            tx.conn, case_id=case_id, role=role, requested_by=actor.practitioner_id
+        )
+        if running is not None:  # one page per case and role: this request joins it
+            detail.update(occurrence=running.id, joined=True)
+            if running.requested_by in (None, actor.practitioner_id):
+                return [Reply(text(actor.language, "page_running"))]
+            names = await tx.people.names(ids=[running.requested_by])
+            who = names.get(running.requested_by, "-")
+            return [Reply(text(actor.language, "page_running_other", who=who))]
         oid = await repo.insert_occurrence(
             tx.conn,
             kind="page",

@@ -26,6 +26,13 @@ _TEXTS: dict[str, dict[str, str]] = {
         "page": "Contact requested now: case {case}, asked by {who}. Please acknowledge.",
         "page_nocase": "Contact requested now, asked by {who}. Please acknowledge.",
         "page_sent": "Paging the person on call now. I will tell you who acknowledges.",
+        "page_running": (
+            "The person on call is already being paged for this. I will tell you who acknowledges."
+        ),
+        "page_running_other": (
+            "The person on call is already being paged for this, asked by {who}, who will be "
+            "told who acknowledges."
+        ),
         "page_none": (
             "Nobody on call can be paged right now. Use the emergency contacts now (/sos)."
         ),
@@ -62,6 +69,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "checkin_usage": (
             "Usage: /checkin CASE weekly MO 09:00 | every 3d 09:00 | monthly 1 10:00 | in 24h "
             "[name of the practitioner reminded]"
+        ),
+        "checkin_range": (
+            "A one-off check-in must be between 1 minute and a year ahead, e.g. in 30m, in 24h "
+            "or in 14d."
         ),
         "b_pause": "Pause",
         "b_resume": "Resume",
@@ -104,6 +115,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "page": "Contact demandé maintenant : dossier {case}, par {who}. Merci de confirmer.",
         "page_nocase": "Contact demandé maintenant, par {who}. Merci de confirmer.",
         "page_sent": "J'alerte la personne d'astreinte. Je vous dirai qui a confirmé.",
+        "page_running": (
+            "La personne d'astreinte est déjà en train d'être alertée pour cela. Je vous dirai "
+            "qui a confirmé."
+        ),
+        "page_running_other": (
+            "La personne d'astreinte est déjà en train d'être alertée pour cela, à la demande de "
+            "{who}, qui saura qui a confirmé."
+        ),
         "page_none": (
             "Personne d'astreinte ne peut être alerté pour le moment. "
             "Utilisez les contacts d'urgence (/sos)."
@@ -144,6 +163,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "checkin_usage": (
             "Usage : /checkin DOSSIER weekly LU 09:00 | every 3d 09:00 | monthly 1 10:00 | "
             "in 24h [nom du praticien à rappeler]"
+        ),
+        "checkin_range": (
+            "Un point de suivi ponctuel doit avoir lieu entre 1 minute et un an, par exemple "
+            "dans 30m, dans 24h ou dans 14d."
         ),
         "b_pause": "Mettre en pause",
         "b_resume": "Reprendre",

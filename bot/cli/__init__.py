@@ -13,6 +13,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+from bot.display import SafeTextWriter
 from bot.errors import RelaisError
 
 __all__ = ["build_parser", "main"]
@@ -42,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 2
+    # names and notes printed by any command are shown without terminal controls (bot.display)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeTextWriter(stdout), SafeTextWriter(stderr)
     try:
         return int(func(args))
     except RelaisError as exc:
@@ -49,3 +53,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr

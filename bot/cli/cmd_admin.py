@@ -75,6 +75,8 @@ def _revoke(args: argparse.Namespace) -> int:
                     "practitioner_id": result.practitioner_id,
                     "bindings_removed": result.bindings_removed,
                     "invites_dropped": result.invites_dropped,
+                    "memberships_removed": list(result.memberships_removed),
+                    "still_owner_of": list(result.still_owner_of),
                 }
             )
         else:
@@ -82,6 +84,18 @@ def _revoke(args: argparse.Namespace) -> int:
                 f"revoked {result.practitioner_id}: {result.bindings_removed} channel "
                 f"binding(s) and {result.invites_dropped} pending invite(s) removed"
             )
+            if result.memberships_removed:
+                print(
+                    f"taken off {len(result.memberships_removed)} case(s): "
+                    f"{', '.join(result.memberships_removed)} (a new invite does not put them "
+                    "back: `relais case add-member`)"
+                )
+            if result.still_owner_of:
+                print(
+                    f"still the owner of {', '.join(result.still_owner_of)}: give each case "
+                    "another owner (`relais case set-owner CODE NAME`); a new invite would "
+                    "restore their access to it"
+                )
         return 0
 
     return with_relais(args, run)

@@ -1,4 +1,4 @@
-"""`relais audit verify|export`: the tamper-evident audit log."""
+"""`relais audit verify|head|export`: the tamper-evident audit log."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.app import Relais
 from bot.cli.cmd_db import emit_json, with_relais
+from storage.audit_anchor import format_head
 
 __all__ = ["register"]
 
@@ -14,9 +15,22 @@ __all__ = ["register"]
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("audit", help="verify or export the audit log")
     sub = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    verify = sub.add_parser("verify", help="check the HMAC chain; name any tampered entry")
+    verify = sub.add_parser(
+        "verify",
+        help="check the HMAC chain and the anchors kept outside the database; name any "
+        "tampered, deleted or wiped entry",
+    )
+    verify.add_argument(
+        "--expect-head",
+        metavar="SEQ:HASH",
+        default="",
+        help="a head noted earlier (`relais audit head`): the log must still hold that entry",
+    )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(func=_verify)
+    head = sub.add_parser("head", help="print the chain's head as SEQ:HASH, to keep elsewhere")
+    head.add_argument("--json", action="store_true")
+    head.set_defaults(func=_head)
     export = sub.add_parser("export", help="the audit trail of one case")
     export.add_argument("--case", required=True, metavar="CODE")
     export.add_argument("--json", action="store_true")
@@ -25,7 +39,7 @@ def register(subparsers: Any) -> None:
 
 def _verify(args: argparse.Namespace) -> int:
     async def run(relais: Relais) -> int:
-        report = await relais.audit_verify()
+        report = await relais.audit_verify(args.expect_head)
         if args.json:
             emit_json(
                 {
@@ -40,14 +54,31 @@ def _verify(args: argparse.Namespace) -> int:
                 }
             )
         elif report.ok:
+            anchored = (
+                "checked against the anchors in " + relais.config.audit.anchor_file
+                if relais.config.audit.anchor_file
+                else "no anchor file configured: keep the head elsewhere to detect truncation"
+            )
             print(
-                f"audit log intact: {report.entries} entries, head {report.head_seq} "
-                f"{report.head_hash[:16]} (note it down to detect truncation later)"
+                f"audit log intact: {report.entries} entries, head "
+                f"{format_head(report.head_seq, report.head_hash)} ({anchored})"
             )
         else:
             for problem in report.problems:
                 print(f"TAMPERED: {problem.message}")
         return 0 if report.ok else 1
+
+    return with_relais(args, run)
+
+
+def _head(args: argparse.Namespace) -> int:
+    async def run(relais: Relais) -> int:
+        seq, digest = await relais.audit_head()
+        if args.json:
+            emit_json({"seq": seq, "hash": digest, "head": format_head(seq, digest)})
+        else:
+            print(format_head(seq, digest))
+        return 0
 
     return with_relais(args, run)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.app import Relais
 from bot.config import Config, load_config
+from bot.display import json_safe
 from bot.errors import InvalidInput
 from storage import migrate
 
@@ -32,7 +33,8 @@ def with_relais(args: argparse.Namespace, fn: Callable[[Relais], Awaitable[int]]
 
 
 def emit_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str))
+    """JSON on stdout; control and invisible characters as \\u escapes (nothing is lost)."""
+    print(json_safe(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)))
 
 
 def confirm(args: argparse.Namespace, expected: str, what: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from bot.config import Config, load_config
 from bot.logjson import JsonFormatter
 from bot.logsafe import SafeFormatter
 from bot.runtime import Runtime, build_channels, open_runtime, serve
-from bot.secretfiles import refuse_insecure
+from bot.secretfiles import check_secret_files
 
 __all__ = ["register"]
 
@@ -51,7 +52,9 @@ def setup_logging(config: Config, *, to_file: Path | None = None) -> None:
     level = getattr(logging, config.log_level, logging.INFO)
     handler: logging.Handler
     if to_file is not None:
-        to_file.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(to_file.parent)
+        os.close(os.open(to_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        os.chmod(to_file, 0o600)  # whatever the umask, or the mode of an older log
         handler = logging.FileHandler(to_file, encoding="utf-8")
     else:
         handler = logging.StreamHandler(sys.stderr)
@@ -67,14 +70,21 @@ def setup_logging(config: Config, *, to_file: Path | None = None) -> None:
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
+def make_private_dir(path: Path) -> None:
+    """Create `path` (and its parents) readable by this user only (0700), whatever the umask."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+
+
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    os.umask(0o077)  # everything Relais creates (database, WAL, stores) is for its user only
     setup_logging(config)
     return asyncio.run(_serve(config, console=args.console))
 
 
 async def _serve(config: Config, *, console: bool) -> int:
-    refuse_insecure(config)  # keys, tokens, passwords: readable by their owner only
+    check_secret_files(config)  # keys, tokens, passwords: readable by their owner only
     runtime = await open_runtime(config)
     try:
         channels = build_channels(runtime)
@@ -103,6 +113,8 @@ async def _stop_when_done(channel: ConsoleChannel, stop: asyncio.Event) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    os.umask(0o077)  # the demo's database, WAL and keys are for this user only
+    make_private_dir(config.data_path)
     setup_logging(config, to_file=config.data_path / "relais-demo.log")
     return asyncio.run(_demo_chat(config, args.person))
 

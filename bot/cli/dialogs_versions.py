@@ -1,8 +1,12 @@
 """`relais dialogs draft|withdraw|review|publish|history|diff|rollback` (publishing).
 
-Without ``--as NAME`` the operator acts (audited as "operator"); with it, the named practitioner
-does, under the same rules as in chat (only psychologists and admins; a reviewer is never the
-author). A review always names its reviewer. A rollback is a new version.
+Without ``--as NAME`` the operator acts (audited as "operator" with the shell user); with it,
+the operator acts for the named practitioner, under the same rules as in chat (only
+psychologists approve; a reviewer is never the author), and the audit and the history say
+"operator (shell user X) for NAME". One shell user cannot be both the author and the approving
+reviewer of a draft unless `[publishing] operator_may_act_for_two` is true. A review always
+names its reviewer: `review ID --as NAME` shows the draft and its digest, `--approve --digest
+D` approves exactly that revision. A rollback is a new version.
 """
 
 from __future__ import annotations
@@ -19,38 +23,55 @@ from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import load_config
 from bot.errors import InvalidInput
 from bot.publishing.checks import diff_sources
+from bot.publishing.presenters import review_replies, who
 from bot.publishing.service import PublishingService
-from bot.publishing.usecases import Published
+from bot.publishing.usecases import DIGEST_CHARS, Published
 from bot.usecases.base import Actor
 
 __all__ = ["register_versions"]
+
+_AS_HELP = (
+    "act for this practitioner: recorded (audit, history) as the operator, with your shell "
+    "user, acting for them"
+)
 
 
 def register_versions(sub: Any) -> None:
     draft = sub.add_parser("draft", help="check a dialog file and save it as a draft")
     draft.add_argument("file", metavar="FILE", help="a dialog (.yaml) or its tests (.test.yaml)")
-    draft.add_argument("--as", dest="as_name", metavar="NAME", help="act as this practitioner")
+    draft.add_argument("--as", dest="as_name", metavar="NAME", help=_AS_HELP)
     draft.set_defaults(func=_draft)
 
     withdraw = sub.add_parser("withdraw", help="drop the open draft of a dialog")
     withdraw.add_argument("dialog", metavar="ID")
-    withdraw.add_argument("--as", dest="as_name", metavar="NAME")
+    withdraw.add_argument("--as", dest="as_name", metavar="NAME", help=_AS_HELP)
     withdraw.set_defaults(func=_withdraw)
 
-    review = sub.add_parser("review", help="approve or send back a draft")
+    review = sub.add_parser(
+        "review", help="show a draft and its digest, then approve it or send it back"
+    )
     review.add_argument("dialog", metavar="ID")
-    decision = review.add_mutually_exclusive_group(required=True)
+    decision = review.add_mutually_exclusive_group()
     decision.add_argument("--approve", action="store_true")
     decision.add_argument("--reject", action="store_true")
     review.add_argument("--comment", default="")
     review.add_argument(
-        "--as", dest="as_name", metavar="NAME", required=True, help="the reviewing psychologist"
+        "--digest",
+        metavar="HEX",
+        help="with --approve: the digest `review ID` printed (the revision you read)",
+    )
+    review.add_argument(
+        "--as",
+        dest="as_name",
+        metavar="NAME",
+        required=True,
+        help="the reviewing psychologist (recorded as the operator acting for them)",
     )
     review.set_defaults(func=_review)
 
     publish = sub.add_parser("publish", help="publish the draft of a dialog as a new version")
     publish.add_argument("dialog", metavar="ID")
-    publish.add_argument("--as", dest="as_name", metavar="NAME")
+    publish.add_argument("--as", dest="as_name", metavar="NAME", help=_AS_HELP)
     publish.set_defaults(func=_publish)
 
     history = sub.add_parser("history", help="the published versions of a dialog")
@@ -67,7 +88,7 @@ def register_versions(sub: Any) -> None:
     rollback = sub.add_parser("rollback", help="publish an older version again (a new version)")
     rollback.add_argument("dialog", metavar="ID")
     rollback.add_argument("version", type=int)
-    rollback.add_argument("--as", dest="as_name", metavar="NAME")
+    rollback.add_argument("--as", dest="as_name", metavar="NAME", help=_AS_HELP)
     rollback.set_defaults(func=_rollback)
 
 
@@ -96,6 +117,8 @@ def _print_published(published: Published) -> None:
         )
     if published.origin == "draft":
         print(f"{published.notified} team member(s) will be told that new guidance is available")
+    else:
+        print(f"{published.psychologists_told} psychologist(s) will be told of the rollback")
 
 
 def _draft(args: argparse.Namespace) -> int:
@@ -110,6 +133,7 @@ def _draft(args: argparse.Namespace) -> int:
     async def run(service: PublishingService) -> int:
         actor = await _actor(service, args.as_name)
         if actor is not None:
+            await service.count_draft_upload(actor)
             outcome = await service.submit_draft(actor, path.name, data)
         else:
             outcome = await service.operator_submit_draft(path.name, data)
@@ -136,7 +160,24 @@ def _withdraw(args: argparse.Namespace) -> int:
 def _review(args: argparse.Namespace) -> int:
     async def run(service: PublishingService) -> int:
         actor = await service.practitioner_named(args.as_name)
-        draft = await service.review_draft(actor, args.dialog, bool(args.approve), args.comment)
+        if not (args.approve or args.reject):
+            view = await service.draft_for_review(actor, args.dialog)
+            for reply in review_replies(view, "en", 1):
+                print(reply.text)
+            print(f"digest: {view.draft.checksum}")
+            print(
+                f"approve exactly this text: relais dialogs review {view.draft.dialog_id} "
+                f"--approve --digest {view.draft.checksum[:DIGEST_CHARS]} --as NAME"
+            )
+            return 0
+        if args.approve and not args.digest:
+            raise InvalidInput(
+                "--approve needs --digest: run `relais dialogs review "
+                f"{args.dialog} --as NAME` first and give the digest it prints"
+            )
+        draft = await service.review_draft(
+            actor, args.dialog, bool(args.approve), args.comment, None, args.digest
+        )
         print(f"draft of {draft.dialog_id}: {draft.status}")
         return 0
 
@@ -179,9 +220,15 @@ def _history(args: argparse.Namespace) -> int:
             emit_json({"dialog": args.dialog, "versions": [e.to_dict() for e in entries]})
             return 0
         for e in entries:
-            reviewer = f", reviewed by {e.reviewer}" if e.reviewer else ""
+            reviewer = ""
+            if e.reviewer:
+                at = e.reviewed_at.strftime(" on %Y-%m-%d %H:%M UTC") if e.reviewed_at else ""
+                reviewer = f", reviewed by {who('en', e.reviewer, e.reviewer_via)}{at}"
+            author = who("en", e.author, e.author_via)
+            publisher = who("en", e.publisher, e.publisher_via)
+            published = f", published by {publisher}" if publisher and publisher != author else ""
             when = e.published_at.strftime("%Y-%m-%d %H:%M UTC")
-            print(f"v{e.version}  {when}  {e.origin:<8}  by {e.author}{reviewer}")
+            print(f"v{e.version}  {when}  {e.origin:<8}  by {author}{reviewer}{published}")
         return 0
 
     return _with_service(args, run)

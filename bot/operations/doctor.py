@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from bot.channels.matrix_state import Credentials, load_credentials
 from bot.config import Config
 from bot.errors import RelaisError
-from bot.secretfiles import insecure_secret_files
+from bot.secretfiles import exposed_secret_files
 from storage import migrate
 from storage.keystore import load_audit_secret, load_keyring
 from storage.models import ContactRow, OnCallRow, PractitionerRow, TeamRow
@@ -76,10 +76,19 @@ async def run_checks(config: Config, *, now: datetime | None = None) -> list[Fin
 
 
 def _secret_files(config: Config) -> list[Finding]:
-    bad = insecure_secret_files(config)
+    bad = exposed_secret_files(config)
     if not bad:
         return [_ok("secret files", "readable by their owner only")]
-    return [Finding("secret files", "fail", f.describe(), f.fix) for f in bad]
+    return [
+        Finding(
+            "secret files",
+            "fail",
+            f"the {item.what} {item.path} ({item.key}) can be read by other users "
+            f"(mode {mode:04o})",
+            f"chmod 600 {item.path}",
+        )
+        for item, mode in bad
+    ]
 
 
 def _disk(config: Config) -> list[Finding]:

@@ -1,8 +1,8 @@
 """What a draft must pass: loading (guarded YAML), the checker, and its tests.
 
-Pure functions over dialog text and a `Library` (no database, no clock). The tests of a draft
-are the transcript tests that came with it; a draft without any must pass the bounded walk of
-every path (`dialogs.testing.walk_dialog`).
+Pure functions over dialog text and a `Library` (no database, no clock). Every draft must pass
+the bounded walk of every path (`dialogs.testing.walk_dialog`) and its transcript tests: its
+own, or those of the published version it replaces.
 """
 
 from __future__ import annotations
@@ -20,11 +20,14 @@ from dialogs.testing import CheckOutcome, run_transcript_file, walk_dialog
 
 __all__ = [
     "DraftCheck",
+    "DraftTests",
     "check_draft",
     "diff_sources",
     "is_transcript_file",
     "library_with",
     "run_draft_tests",
+    "run_transcripts",
+    "run_walk",
     "transcript_dialog_id",
 ]
 
@@ -104,24 +107,46 @@ def transcript_dialog_id(data: str | bytes) -> str | None:
     return None
 
 
-def run_draft_tests(
-    library: Library, dialog: Dialog, tests: str | None
-) -> tuple[list[CheckOutcome], str]:
-    """Run the draft's transcript tests, or the bounded walk when it has none.
+@dataclass(frozen=True, slots=True)
+class DraftTests:
+    """What a draft was tested with: the walk, and its transcript tests (none: empty)."""
 
-    Returns the outcomes and what was run ("transcripts" or "walk")."""
+    walk: tuple[CheckOutcome, ...]
+    transcripts: tuple[CheckOutcome, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(o.passed for o in (*self.walk, *self.transcripts))
+
+    @property
+    def failed(self) -> list[CheckOutcome]:
+        return [o for o in (*self.walk, *self.transcripts) if not o.passed]
+
+
+def run_walk(library: Library, dialog: Dialog) -> CheckOutcome:
+    """The bounded walk of every path of the draft (may explore thousands of states)."""
     combined = library_with(library, dialog)
     draft = combined.get(dialog.id)
     assert draft is not None
-    if not tests:
-        return [walk_dialog(combined, draft)], "walk"
+    return walk_dialog(combined, draft)
+
+
+def run_transcripts(library: Library, dialog: Dialog, tests: str) -> tuple[CheckOutcome, ...]:
+    """The draft's transcript tests (a few steps each)."""
+    combined = library_with(library, dialog)
     with tempfile.TemporaryDirectory(prefix="relais-draft-") as folder:
         path = Path(folder) / f"{dialog.id}{_TRANSCRIPT_SUFFIX}"
         path.write_text(tests, encoding="utf-8")
         outcomes = run_transcript_file(combined, path)
     if not outcomes:
         outcomes = [CheckOutcome(f"{dialog.id}: transcripts", dialog.loc, False, ["no test"])]
-    return outcomes, "transcripts"
+    return tuple(outcomes)
+
+
+def run_draft_tests(library: Library, dialog: Dialog, tests: str | None) -> DraftTests:
+    """The bounded walk of the draft, and its transcript tests when it has some."""
+    walk = (run_walk(library, dialog),)
+    return DraftTests(walk, run_transcripts(library, dialog, tests) if tests else ())
 
 
 def diff_sources(old: str, new: str, old_name: str, new_name: str) -> str:

@@ -22,13 +22,20 @@ from typing import Any
 from bot.chat.dialog_catalog import DialogCatalog
 from bot.clock import Clock
 from bot.config import Config
-from bot.messages import Button, Reply
-from bot.publishing.checks import DraftCheck, check_draft, diff_sources, is_transcript_file
+from bot.messages import Reply
+from bot.publishing.checks import DraftCheck, check_draft, is_transcript_file
+from bot.publishing.presenters import (
+    clip,
+    draft_replies,
+    history_replies,
+    published_replies,
+    review_replies,
+    who,
+)
 from bot.publishing.texts import LANGS, text
 from bot.publishing.usecases import (
     BundledDialog,
     DraftOutcome,
-    HistoryEntry,
     Published,
     PublishingUseCases,
     PublishRefused,
@@ -44,20 +51,12 @@ log = logging.getLogger(__name__)
 
 #: how often a running bot looks for versions published by another process
 REFRESH_EVERY = timedelta(seconds=10)
-#: room left for the header of a message (Telegram allows 4,096 characters)
-_MAX_BODY = 3500
 _MAX_DIAGNOSTICS = 25
 
 
 def _lang(actor: Any) -> str:
     lang = str(getattr(actor, "language", "en"))
     return lang if lang in LANGS else "en"
-
-
-def _clip(body: str, lang: str) -> str:
-    if len(body) <= _MAX_BODY:
-        return body
-    return body[:_MAX_BODY].rsplit("\n", 1)[0] + "\n" + text(lang, "review_truncated")
 
 
 class PublishingService(PublishingUseCases):
@@ -172,8 +171,9 @@ class PublishingService(PublishingUseCases):
     async def handle_document(self, actor: Any, file_name: str, data: bytes) -> list[Reply]:
         lang = _lang(actor)
         await self.refresh()
-        await self._precheck(file_name, data)
         try:
+            await self.count_draft_upload(actor)
+            await self._precheck(file_name, data)
             outcome = await self.submit_draft(actor, file_name, data)
         except PublishRefused as refused:
             return [Reply(refused.text(lang))]
@@ -196,63 +196,7 @@ class PublishingService(PublishingUseCases):
             await self.draft_tests(check.dialog, None)
 
     def draft_replies(self, outcome: DraftOutcome, lang: str) -> list[Reply]:
-        dialog_id = outcome.dialog_id or ""
-        lines: list[str] = []
-        if outcome.tests_only:
-            lines.append(text(lang, "tests_attached", dialog=dialog_id))
-        elif not outcome.saved:
-            assert outcome.check is not None
-            diagnostics = outcome.check.diagnostics
-            errors = len(outcome.check.errors)
-            lines.append(
-                text(
-                    lang,
-                    "draft_errors",
-                    file=outcome.file_name[:100],
-                    errors=errors,
-                    warnings=len(diagnostics) - errors,
-                )
-            )
-            lines.extend(str(d) for d in diagnostics[:_MAX_DIAGNOSTICS])
-            if len(diagnostics) > _MAX_DIAGNOSTICS:
-                lines.append(f"(+{len(diagnostics) - _MAX_DIAGNOSTICS})")
-            return [Reply(_clip("\n".join(lines), lang))]
-        else:
-            assert outcome.check is not None
-            assert outcome.check.dialog is not None
-            dialog = outcome.check.dialog
-            if outcome.revised:
-                lines.append(text(lang, "draft_revised", dialog=dialog_id))
-            if outcome.base_version is not None:
-                lines.append(
-                    text(lang, "draft_replaces", dialog=dialog_id, version=outcome.base_version)
-                )
-            warnings = outcome.check.diagnostics
-            lines.append(
-                text(
-                    lang,
-                    "draft_ready",
-                    dialog=dialog_id,
-                    title=dialog.title.get(lang, dialog.default_language),
-                    warnings=len(warnings),
-                )
-            )
-            lines.extend(str(d) for d in warnings[:_MAX_DIAGNOSTICS])
-        if outcome.tests:
-            failed = [o for o in outcome.tests if not o.passed]
-            kind = outcome.test_kind
-            if failed:
-                lines.append(text(lang, "tests_failed", kind=kind, failed=len(failed)))
-                lines.extend(str(o) for o in failed[:5])
-            else:
-                lines.append(text(lang, "tests_passed", kind=kind, passed=len(outcome.tests)))
-        key = (
-            "draft_next_review"
-            if self.config.publishing.reviewers_required >= 1
-            else "draft_next_publish"
-        )
-        lines.append(text(lang, key, dialog=dialog_id))
-        return [Reply(_clip("\n".join(lines), lang))]
+        return draft_replies(outcome, lang, self.config.publishing.reviewers_required)
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -296,7 +240,7 @@ class PublishingService(PublishingUseCases):
                         await self.publish_draft(actor, dialog_id), lang
                     )
                 case "history":
-                    return self._history_replies(
+                    return history_replies(
                         dialog_id, await self.version_history(actor, dialog_id), lang
                     )
                 case "rollback":
@@ -323,7 +267,13 @@ class PublishingService(PublishingUseCases):
         if drafts:
             lines.append(text(lang, "drafts_open"))
             lines.extend(
-                text(lang, "draft_line", dialog=d.dialog_id, status=d.status, author=author)
+                text(
+                    lang,
+                    "draft_line",
+                    dialog=d.dialog_id,
+                    status=d.status,
+                    author=who(lang, author, d.author_via or ""),
+                )
                 for d, author in drafts
             )
         else:
@@ -331,116 +281,25 @@ class PublishingService(PublishingUseCases):
         return [Reply("\n".join(lines))]
 
     def _review_replies(self, view: ReviewView, lang: str) -> list[Reply]:
-        draft = view.draft
-        loaded = load_dialog_text(
-            draft.source, f"{draft.dialog_id}.yaml", max_bytes=len(draft.source.encode()) + 1
-        )
-        title = (
-            loaded.dialog.title.get(lang, loaded.dialog.default_language)
-            if loaded.dialog
-            else draft.dialog_id
-        )
-        lines = [
-            text(
-                lang,
-                "review_title",
-                dialog=draft.dialog_id,
-                title=title,
-                author=view.author_name,
-                status=draft.status,
-            )
-        ]
-        if draft.review_comment and view.reviewer_name:
-            lines.append(
-                text(
-                    lang,
-                    "review_comment",
-                    reviewer=view.reviewer_name,
-                    comment=draft.review_comment,
-                )
-            )
-        published = view.published
-        if published is None:
-            lines.append(text(lang, "review_new"))
-            body = draft.source
-        else:
-            body = diff_sources(
-                published.source,
-                draft.source,
-                f"{draft.dialog_id} v{published.version}",
-                f"{draft.dialog_id} draft",
-            )
-            key = "review_diff" if body else "review_same"
-            lines.append(text(lang, key, version=published.version))
-        header = "\n".join(lines)
-        replies = [Reply(header)]
-        if body:
-            replies.append(Reply(_clip(body, lang)))
-        if view.own:
-            replies.append(Reply(text(lang, "review_own")))
-        else:
-            buttons = [
-                Button(text(lang, "approve"), f"pub.a.{draft.id}"),
-                Button(text(lang, "reject"), f"pub.r.{draft.id}"),
-            ]
-            if draft.status == "approved" or self.config.publishing.reviewers_required == 0:
-                buttons.append(Button(text(lang, "publish"), f"pub.p.{draft.id}"))
-            replies[-1] = Reply(replies[-1].text, tuple(buttons))
-        return replies
-
-    def _history_replies(
-        self, dialog_id: str, entries: list[HistoryEntry], lang: str
-    ) -> list[Reply]:
-        if not entries:
-            return [Reply(text(lang, "history_none", dialog=dialog_id))]
-        lines = [text(lang, "history_title", dialog=dialog_id)]
-        for entry in entries:
-            reviewer = (
-                text(lang, "history_reviewer", reviewer=entry.reviewer) if entry.reviewer else ""
-            )
-            lines.append(
-                text(
-                    lang,
-                    "history_line",
-                    version=entry.version,
-                    when=entry.published_at.strftime("%Y-%m-%d %H:%M UTC"),
-                    origin=entry.origin,
-                    author=entry.author,
-                    reviewer=reviewer,
-                )
-            )
-        return [Reply(_clip("\n".join(lines), lang))]
+        return review_replies(view, lang, self.config.publishing.reviewers_required)
 
     def _published_replies(self, published: Published, lang: str) -> list[Reply]:
         self._add_published(published)
-        dialog = published.dialog
-        lines = [text(lang, "published", dialog=dialog.id, version=published.version)]
-        if published.previous is not None:
-            lines.append(
-                text(
-                    lang,
-                    "published_sessions",
-                    sessions=published.sessions_on_previous,
-                    old=published.previous,
-                    version=published.version,
-                )
-            )
-        told = "rollback_notified" if published.origin == "rollback" else "published_notified"
-        lines.append(text(lang, told, notified=published.notified))
-        return [Reply("\n".join(lines))]
+        return published_replies(published, lang)
 
     # -- buttons ----------------------------------------------------------------------------
 
     async def handle_button(self, actor: Any, token: str) -> list[Reply]:
         lang = _lang(actor)
         parts = token.split(".")
-        if len(parts) != 3 or parts[0] != "pub" or not parts[2].isalnum():
+        if len(parts) not in (3, 4) or parts[0] != "pub" or not all(p.isalnum() for p in parts):
             return [Reply(text(lang, "stale_button"))]
-        _, action, draft_id = parts
+        action, draft_id = parts[1], parts[2]
+        digest = parts[3] if len(parts) == 4 else None
         await self.refresh()
         try:
-            if action == "a":
-                draft = await self.review_draft(actor, "", True, "", draft_id)
+            if action == "a" and digest is not None:
+                draft = await self.review_draft(actor, "", True, "", draft_id, digest)
                 return [Reply(text(lang, "approved", dialog=draft.dialog_id))]
             if action == "r":
                 view = await self.draft_for_review(actor, "", draft_id)
@@ -465,7 +324,7 @@ class PublishingService(PublishingUseCases):
         if check.dialog is None or not check.ok:
             lines = [text(lang, "preview_errors", dialog=draft.dialog_id)]
             lines.extend(str(d) for d in check.errors[:_MAX_DIAGNOSTICS])
-            return [Reply(_clip("\n".join(lines), lang))], None
+            return [Reply(clip("\n".join(lines), lang))], None
         dialog = check.dialog.with_version(-1 - secrets.randbelow(2**30))
         intro = text(lang, "preview_intro", dialog=draft.dialog_id)
         return await self._with_picture(intro, dialog, lang), dialog

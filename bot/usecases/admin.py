@@ -62,6 +62,10 @@ class RevokeResult:
     practitioner_id: str
     bindings_removed: int
     invites_dropped: int
+    #: the cases they were a member of, and no longer are (a new invite does not restore them)
+    memberships_removed: tuple[str, ...] = ()
+    #: the cases they still own (each case has one owner): a new invite would restore access
+    still_owner_of: tuple[str, ...] = ()
 
 
 def practitioner_dict(p: Practitioner, team: str = "") -> dict[str, Any]:
@@ -159,9 +163,8 @@ class AdminUseCases(UseCases):
         existing = [p for p in existing if p.team_id == the_team.id]
         if len(existing) > 1:
             raise InvalidInput(f"several practitioners are named {name!r} in this team")
-        if existing:
+        if existing:  # the role is theirs once they redeem the code, not before
             pid = existing[0].id
-            await tx.people.add_roles(practitioner_id=pid, roles=[role])
         else:
             pid = await tx.people.add(
                 team_id=the_team.id,
@@ -178,6 +181,7 @@ class AdminUseCases(UseCases):
             code_hash=hash_invite_code(code),
             now=tx.now,
             expires_at=expires_at,
+            role=role,
         )
         bot = self.config.telegram.bot_username.lstrip("@")
         link = f"https://t.me/{bot}?start={code}" if bot else None
@@ -187,15 +191,28 @@ class AdminUseCases(UseCases):
 
     @operator_command("admin.revoke")
     async def revoke(self, scope: EntryScope, name: str) -> RevokeResult:
-        """Remove every channel binding and pending invite of a practitioner at once."""
+        """Remove every channel binding, pending invite and case membership of a practitioner
+        at once. Cases they own keep them as owner (a case has one owner): the result names
+        those cases, to be given another owner."""
         tx = scope.tx
         person = await one_practitioner(tx, name)
         removed = await tx.people.unbind_all(practitioner_id=person.id)
         dropped = await tx.people.drop_pending_invites(practitioner_id=person.id)
+        left = await tx.cases.remove_memberships(practitioner_id=person.id)
+        owned = [
+            case.code
+            for case, relation in await tx.cases.for_practitioner(practitioner_id=person.id)
+            if relation == "owner"
+        ]
         await tx.people.set_revoked(practitioner_id=person.id, at=tx.now)
-        scope.detail = {"practitioner_id": person.id, "bindings": removed}
+        scope.detail = {
+            "practitioner_id": person.id,
+            "bindings": removed,
+            "memberships": len(left),
+            "owned": len(owned),
+        }
         log.info("practitioner %s revoked (%d bindings)", person.id, removed)
-        return RevokeResult(person.id, removed, dropped)
+        return RevokeResult(person.id, removed, dropped, tuple(left), tuple(owned))
 
     @operator_command("admin.list")
     async def list_practitioners(self, scope: EntryScope) -> list[tuple[Practitioner, str]]:

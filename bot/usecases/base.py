@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Concatenate, Literal, ParamSpec, Protocol, Typ
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.errors import NotAllowed, NotFound, RelaisError, UntrustedDevice
+from bot.errors import NotAllowed, NotFound, NotYourCase, RelaisError, UntrustedDevice
 from bot.policy import Action, DeviceTrust, Relation, device_may, is_allowed, scope_of
 from storage.records import Case
 from storage.repos.access import ActorRow
@@ -86,6 +86,21 @@ class Actor:
     #: the device this actor speaks from (Matrix cross-signing against the pinned identity);
     #: kept when the decorators re-read the actor, checked against NEEDS_TRUSTED_DEVICE
     device_trust: DeviceTrust = DeviceTrust.TRUSTED
+    #: the shell user of an operator acting for this practitioner on the command line
+    #: (`relais dialogs ... --as NAME`); empty when the practitioner acts themselves
+    operator: str = ""
+
+
+def _audited_as(actor: Actor) -> tuple[Literal["practitioner", "operator"], str | None]:
+    """Who the audit entry names: the practitioner, or the operator acting for them (then
+    the detail says for whom and which shell user: `for`, `shell_user`)."""
+    return ("operator", None) if actor.operator else ("practitioner", actor.practitioner_id)
+
+
+def _for_detail(actor: Actor, detail: dict[str, Any]) -> dict[str, Any]:
+    if actor.operator:
+        return {**detail, "for": actor.practitioner_id, "shell_user": actor.operator}
+    return detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +183,7 @@ class UseCases:
 
     async def _fresh_actor(self, tx: Tx, actor: Actor) -> Actor:
         fresh = _as_actor(await tx.access.actor(practitioner_id=actor.practitioner_id))
-        return replace(fresh, device_trust=actor.device_trust)
+        return replace(fresh, device_trust=actor.device_trust, operator=actor.operator)
 
     async def _check_device(self, actor: Actor, action: Action) -> None:
         """Refuse (audited) an action that needs a trusted device from one that is not."""
@@ -185,16 +200,17 @@ class UseCases:
         case: CaseIds | None,
         detail: dict[str, Any] | None = None,
     ) -> None:
+        kind, actor_id = _audited_as(actor)
         try:
             async with self.db.transaction(self.clock.now()) as tx:
                 await tx.audit(
-                    actor_kind="practitioner",
-                    actor_id=actor.practitioner_id,
+                    actor_kind=kind,
+                    actor_id=actor_id,
                     action=action,
                     outcome="denied",
                     case_id=case.id if case else None,
                     case_code=case.code if case else None,
-                    detail=detail,
+                    detail=_for_detail(actor, detail or {}),
                 )
         except Exception:  # the refusal stands even if its audit entry cannot be written
             log.exception("could not audit a refused %s by %s", action, actor.practitioner_id)
@@ -250,6 +266,8 @@ def requires(
                     return result
                 denied = case
             await self._audit_denied(actor, str(action), denied)
+            if relation is Relation.OTHER:  # not one's case: the very answer of a missing one
+                raise NotYourCase(f"no case {denied.code}")
             raise NotAllowed(f"you may not do this ({action}) on case {denied.code}")
 
         _mark(wrapper, Permission("case", str(action), "actor, case_code"))
@@ -279,13 +297,14 @@ def requires_role(
                 if is_allowed(fresh.roles, action, Relation.OTHER):
                     scope = ActorScope(tx, fresh)
                     result = await fn(self, scope, *args, **kwargs)
+                    kind, actor_id = _audited_as(fresh)
                     await tx.audit(
-                        actor_kind="practitioner",
-                        actor_id=fresh.practitioner_id,
+                        actor_kind=kind,
+                        actor_id=actor_id,
                         action=str(action),
                         case_id=scope.case_id,
                         case_code=scope.case_code,
-                        detail=scope.detail,
+                        detail=_for_detail(fresh, scope.detail),
                     )
                     return result
             await self._audit_denied(actor, str(action), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,11 +13,19 @@ import yaml
 from sqlalchemy import select
 
 from bot.config import parse_duration
-from bot.errors import ConfigError, InvalidInput
+from bot.errors import ConfigError, InvalidInput, NotFound
 from bot.usecases.admin import find_case, one_practitioner, resolve_team
 from bot.usecases.base import EntryScope, UseCases, operator_command
 from bot.usecases.notes import NOTE_TAGS
 from storage.audit import AuditEntry, AuditReport
+from storage.audit_anchor import (
+    Anchor,
+    check_anchor_file,
+    check_anchors,
+    check_population,
+    parse_head,
+    read_anchors,
+)
 from storage.models import CheckinScheduleRow
 from storage.records import Contact, OnCallSlot
 from storage.repos.notes import decode_tags
@@ -304,7 +313,40 @@ class DataProtectionUseCases(UseCases):
         return entries
 
     @operator_command("audit.verify")
-    async def audit_verify(self, scope: EntryScope) -> AuditReport:
-        """Walk the HMAC chain; the report names modified, inserted and deleted entries."""
+    async def audit_verify(self, scope: EntryScope, expect_head: str = "") -> AuditReport:
+        """Walk the HMAC chain; the report names modified, inserted and deleted entries, and
+        checks the log against the anchors kept outside the database (`[audit] anchor_file`,
+        `expect_head` "SEQ:HASH") and against what the database holds (a wiped log)."""
         scope.audit = False
-        return await self.db.audit_log.verify(scope.tx.conn)
+        anchors: list[Anchor] = []
+        if expect_head:
+            try:
+                anchors.append(parse_head(expect_head))
+            except ValueError as exc:
+                raise InvalidInput(str(exc)) from None
+        if self.config.audit.anchor_file:
+            anchors.extend(read_anchors(self.config.audit.anchor_file))
+        conn = scope.tx.conn
+        report = await self.db.audit_log.verify(conn)
+        audit = self.config.audit
+        extra = [
+            *check_anchor_file(
+                audit.anchor_file, anchors, entries=report.entries, every=audit.anchor_every
+            ),
+            *await check_anchors(conn, report.head_seq, anchors),
+            *await check_population(conn, report.entries),
+        ]
+        if not extra:
+            return report
+        return dataclasses.replace(report, problems=(*report.problems, *extra))
+
+    @operator_command("audit.head")
+    async def audit_head(self, scope: EntryScope) -> tuple[int, str]:
+        """The chain's head (seq, hash) as "SEQ:HASH" is printed, to be kept elsewhere."""
+        scope.audit = False
+        head = await self.db.audit_log.head(scope.tx.conn)
+        if head is None:
+            raise NotFound(
+                "the audit head row is missing (table audit_head): run `relais audit verify`"
+            )
+        return head

@@ -96,6 +96,8 @@ class IdentityUseCases(UseCases):
                 )
             )
         pid = invite.practitioner_id
+        if invite.role is not None:  # the role is granted now, by the person redeeming
+            await tx.people.add_roles(practitioner_id=pid, roles=[invite.role])
         await tx.people.set_revoked(practitioner_id=pid, at=None)
         await tx.people.bind(practitioner_id=pid, channel=channel, user_id=user_id, now=tx.now)
         scope.audit = True

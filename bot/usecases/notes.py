@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import CaseClosed, InvalidInput, NotAllowed, NotFound
 from bot.policy import Action
 from bot.usecases.base import ActorScope, CaseScope, UseCases, requires, requires_role
 from storage.records import Note
@@ -112,7 +112,7 @@ class NoteUseCases(UseCases):
     ) -> Note:
         """Add a note to the case (encrypted at rest)."""
         if scope.case.status != "open":
-            raise InvalidInput(f"case {scope.case.code} is closed: notes cannot be added")
+            raise CaseClosed(f"case {scope.case.code} is closed: notes cannot be added")
         clean_body, clean_tags = _check_body(body), _check_tags(tags)
         origin = origin[:80] or "chat"
         tx = scope.tx
@@ -158,7 +158,7 @@ class NoteUseCases(UseCases):
         if author_id != scope.actor.practitioner_id:
             raise NotAllowed("only the author of a note can amend it")
         if scope.case.status != "open":
-            raise InvalidInput(f"case {scope.case.code} is closed: notes cannot be amended")
+            raise CaseClosed(f"case {scope.case.code} is closed: notes cannot be amended")
         original = amends_id or note_id
         new_body = _check_body(body)
         new_id = await tx.notes.add(

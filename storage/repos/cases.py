@@ -152,6 +152,23 @@ class Cases:
             )
         )
 
+    async def remove_memberships(self, *, practitioner_id: str) -> list[str]:
+        """Take the practitioner off every case they are a member of; returns the case codes."""
+        codes = list(
+            (
+                await self._conn.execute(
+                    select(CaseRow.code)
+                    .join(CaseMemberRow, CaseMemberRow.case_id == CaseRow.id)
+                    .where(CaseMemberRow.practitioner_id == practitioner_id)
+                    .order_by(CaseRow.code)
+                )
+            ).scalars()
+        )
+        await self._conn.execute(
+            delete(CaseMemberRow).where(CaseMemberRow.practitioner_id == practitioner_id)
+        )
+        return codes
+
     async def remove_member(self, *, case_id: str, practitioner_id: str) -> bool:
         result = await self._conn.execute(
             delete(CaseMemberRow).where(

@@ -260,7 +260,13 @@ class People:
     # -- invites ------------------------------------------------------------------------------
 
     async def add_invite(
-        self, *, practitioner_id: str, code_hash: str, now: datetime, expires_at: datetime
+        self,
+        *,
+        practitioner_id: str,
+        code_hash: str,
+        now: datetime,
+        expires_at: datetime,
+        role: str | None = None,
     ) -> str:
         invite_id = new_id()
         await self._conn.execute(
@@ -270,6 +276,7 @@ class People:
                 practitioner_id=practitioner_id,
                 created_at=now,
                 expires_at=expires_at,
+                role=role,
             )
         )
         return invite_id
@@ -280,7 +287,9 @@ class People:
         ).first()
         if row is None:
             return None
-        return Invite(row.id, row.practitioner_id, row.created_at, row.expires_at, row.used_at)
+        return Invite(
+            row.id, row.practitioner_id, row.created_at, row.expires_at, row.used_at, row.role
+        )
 
     async def use_invite(self, *, invite_id: str, now: datetime, channel: str) -> bool:
         """Mark an invite used; False if someone else used it first (single use)."""

@@ -137,3 +137,21 @@ def test_errors_are_one_line(config_file: str, capsys: pytest.CaptureFixture[str
         == 1
     )
     assert "weekday" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        ["--once", "9999-12-31T23:00"],
+        ["--every", "3", "--at", "09:00", "--from", "9999-12-01"],
+        ["--once", "2026-01-01T09:00", "--grace", "99999999999999w"],
+    ],
+)
+def test_dates_and_durations_too_far_ahead_are_one_clear_line(
+    config_file: str, capsys: pytest.CaptureFixture[str], when: list[str]
+) -> None:
+    code = main(["--config", config_file, "checkins", "add", "K-7F3A", *when])
+    out, err = capsys.readouterr()
+    assert code == 1, out
+    assert "Traceback" not in out + err
+    assert "within ten years" in err or "at most 36525d" in err, err

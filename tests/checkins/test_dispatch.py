@@ -339,7 +339,7 @@ async def test_permissions_and_sub_objects(team: Team) -> None:
             team.owner, CASE, OneOff(team.clock.now() - H), reminded_id=None
         )
     sid = await weekly(team)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound, match=f"^no check-in {sid}$"):  # never names the case
         await team.service.set_schedule_status(team.outsider, sid, "pause")
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
     msg = team.take(team.mentor, "Check-in due")
@@ -434,7 +434,7 @@ async def test_chat_command_sets_a_weekly_checkin_with_buttons(team: Team) -> No
     paused = await team.service.handle_button(team.owner, reply.buttons[0].token)
     assert paused[0].text == "Check-in on case K-7F3A is now paused."
     assert [b.label for b in paused[0].buttons] == ["Resume", "Cancel"]
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound, match=r"^no check-in [0-9a-f]{32}$"):  # the case unnamed
         await team.service.handle_button(team.outsider, paused[0].buttons[0].token)
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
     team.assert_quiet()

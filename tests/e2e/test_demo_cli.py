@@ -4,6 +4,7 @@ persists between runs."""
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,16 @@ def test_demo_in_french_as_the_psychologist(tmp_path: Path) -> None:
     out = _demo(tmp_path, ["/lang fr", "/crisis", "/help"], "--as", "psychologist")
     assert "Que se passe-t-il" in out
     assert "/preview" in out
+
+
+def test_the_demo_data_and_log_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    old = os.umask(0o000)  # the child inherits the most permissive umask there is
+    try:
+        _demo(data, ["/note K-7F3A private demo note"])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "relais-demo.log").stat().st_mode) == 0o600
+    for path in data.glob("relais.db*"):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path

@@ -114,6 +114,10 @@ async def test_publishing_over_encrypted_matrix(
     )
     await pia.send_file(pia_room, "crisis.yaml", v2.encode())
     await until(pia, pia_room, "Draft ready: crisis")
+    await paul.say(paul_room, "!approve crisis")  # an approval is of a text the reviewer read
+    await until(paul, paul_room, "Run /review crisis first")
+    await paul.say(paul_room, "!review crisis")
+    await until(paul, paul_room, "Changes against the published version 1")
     await paul.say(paul_room, "!approve crisis")
     await until(paul, paul_room, "You approved the draft crisis")
     await pia.say(pia_room, "!publish crisis")
@@ -136,3 +140,16 @@ async def test_publishing_over_encrypted_matrix(
     await milo.say(milo_room, "/cancel")
     await milo.say(milo_room, "/crisis K-3")
     await until(milo, milo_room, "2. A difficult talk")
+
+    # a stale "1. Approve": the reviewer reads, the author replaces the draft, the reviewer
+    # types the number of the old button: nothing is approved, and they are told why
+    await pia.send_file(pia_room, "tips.yaml", TIPS.replace("Take care.", "Rest.").encode())
+    await until(pia, pia_room, "Draft ready: tips")
+    await paul.say(paul_room, "!review tips")
+    await until(paul, paul_room, "1. Approve")
+    await pia.send_file(pia_room, "tips.yaml", TIPS.replace("Take care.", "Sleep.").encode())
+    await until(pia, pia_room, "was replaced by this file")
+    await paul.say(paul_room, "1")
+    await until(paul, paul_room, "changed after you were shown it: nothing was approved")
+    await pia.say(pia_room, "!publish tips")
+    await until(pia, pia_room, "needs a colleague's approval")

@@ -142,6 +142,11 @@ async def test_publish_a_dialog_from_a_file_over_telegram(stack: Stack) -> None:
     for chat in (MINA, MILO):
         notice = await s.fake.next_message(chat, timeout=10)
         assert notice.text == "New guidance available: Tips for a hard day"
+    # the other psychologist was told the draft awaited review; the author of the approval
+    to_paul = joined(await s.drain(PAUL))
+    assert to_paul == "Pia sent a draft of Tips for a hard day (tips) for review: /review tips"
+    to_pia = joined(await s.drain(PIA))
+    assert to_pia == "Paul approved your draft tips: /publish tips publishes it."
 
     answer = await s.say(MINA, "/dialogs")
     assert "How are you doing?" in joined(await s.click(answer[-1], "Tips for a hard day"))
@@ -158,6 +163,8 @@ async def test_running_conversation_keeps_its_version_and_rollback(stack: Stack)
         "Take care of yourself too.", "This is version two."
     )
     assert "Draft ready: crisis" in joined(await s.upload(PIA, "crisis.yaml", v2))
+    assert "Run /review crisis first" in joined(await s.say(PAUL, "/approve crisis"))
+    assert "Changes against the published version 1" in joined(await s.say(PAUL, "/review crisis"))
     assert "You approved" in joined(await s.say(PAUL, "/approve crisis"))
     answer = joined(await s.say(PIA, "/publish crisis"))
     assert "Published crisis version 2." in answer
@@ -193,3 +200,46 @@ async def test_other_roles_are_refused_over_telegram(stack: Stack) -> None:
     for command in ("/draft", "/review tips", "/publish tips", "/approve tips"):
         assert "not allowed" in joined(await s.say(MINA, command)), command
     assert "There are no open drafts." in joined(await s.say(PIA, "/draft"))
+
+
+async def test_a_stale_approve_approves_nothing_over_telegram(stack: Stack) -> None:
+    """The reviewer opens /review, the author replaces the draft, the reviewer presses the old
+    button: refused, nothing approved or published; a new revision voids an approval and both
+    people are told."""
+    s = stack
+    assert "Draft ready: tips" in joined(await s.upload(PIA, "tips.yaml", TIPS))
+    review = await s.say(PAUL, "/review tips")
+    assert "Review: draft tips (Tips for a hard day) by Pia" in joined(review)
+
+    # the author replaces the draft while the reviewer reads the first text
+    answer = joined(await s.upload(PIA, "tips.yaml", TIPS.replace("Take care.", "Rest well.")))
+    assert "was replaced by this file" in answer
+    refused = joined(await s.click(review[-1], "Approve"))
+    assert refused == (
+        "The draft tips changed after you were shown it: nothing was approved. "
+        "/review tips shows the current text."
+    )
+    # a typed /approve is bound to what /review showed that reviewer, too
+    assert "changed after you were shown it" in joined(await s.say(PAUL, "/approve tips"))
+    assert "needs a colleague's approval" in joined(await s.say(PIA, "/publish tips"))
+
+    # the reviewer reads the new text and approves it; the author replaces it again
+    review = await s.say(PAUL, "/review tips")
+    assert 'text: {en: "Rest well."' in joined(review)
+    assert "You approved the draft tips" in joined(await s.click(review[-1], "Approve"))
+    answer = joined(await s.upload(PIA, "tips.yaml", TIPS.replace("Take care.", "Sleep well.")))
+    assert "Paul's approval was of the earlier text: it no longer applies" in answer
+    assert "needs a colleague's approval" in joined(await s.say(PIA, "/publish tips"))
+    assert await s.runtime.publishing.published_versions("tips") == []
+
+    # both are told through the outbox: the reviewer that the approval is void
+    runtime = s.runtime
+    dispatcher = CheckinDispatcher(
+        runtime.relais.db, runtime.clock, runtime.config.checkins, {"telegram": s.channel}
+    )
+    await dispatcher.tick()
+    to_paul = joined(await s.drain(PAUL))
+    assert "The draft tips you approved was replaced by its author" in to_paul
+    assert "Pia sent a draft of Tips for a hard day (tips) for review: /review tips" in to_paul
+    to_pia = joined(await s.drain(PIA))
+    assert "Paul approved your draft tips" in to_pia

@@ -122,10 +122,10 @@ async def test_a_secret_file_readable_by_others_and_relais_run_refuses(
     assert code == 1
     bad = failing(findings)["secret files"]
     assert bad["fix"] == f"chmod 600 {key_file}"
-    assert "readable by others (mode 0644)" in bad["message"]
+    assert "can be read by other users (mode 0644)" in bad["message"]
     code = await asyncio.to_thread(main, ["--config", str(install.path), "run"])
     assert code == 1
-    assert f"run: chmod 600 {key_file}" in capsys.readouterr().err
+    assert f"run `chmod 600 {key_file}`" in capsys.readouterr().err
     os.chmod(key_file, 0o600)
     code, findings = await install.doctor(capsys)
     assert code == 0, findings

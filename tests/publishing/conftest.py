@@ -26,7 +26,7 @@ from bot.publishing.service import PublishingService
 from bot.usecases.base import Actor
 from tests.chat.conftest import CONTENT, Chat, texts
 
-__all__ = ["CRISIS", "PubWorld", "texts"]
+__all__ = ["CRISIS", "PubWorld", "approve", "texts"]
 
 CHAT_DATA = Path(__file__).resolve().parents[1] / "chat" / "data"
 CRISIS = (CHAT_DATA / "dialogs" / "crisis.yaml").read_text("utf-8")
@@ -74,6 +74,12 @@ class PubWorld:
         )
         chat.last = await self.service.handle(incoming)
         return chat.last
+
+
+async def approve(publishing: PublishingService, actor: Actor, dialog_id: str) -> None:
+    """A reviewer reads the draft (`/review`), then approves that revision."""
+    await publishing.draft_for_review(actor, dialog_id)
+    await publishing.review_draft(actor, dialog_id, True, "")
 
 
 def make_content(tmp_path: Path) -> Path:

@@ -20,7 +20,7 @@ BROKEN = TIPS.replace("next: done", "next: finish").replace(
 
 
 async def guidance_notices(world: PubWorld) -> dict[str, str]:
-    """practitioner name -> text of the queued "new guidance" messages."""
+    """practitioner name -> text of a queued publishing message (the last one)."""
     names = {a.practitioner_id: n for n, a in world.actors.items()}
     found: dict[str, str] = {}
     async with world.relais.db.transaction(world.clock.now()) as tx:
@@ -54,7 +54,7 @@ async def test_draft_fix_preview_review_publish(world: PubWorld) -> None:
     # fixed: draft ready, the walk passes
     replies = await world.upload("pia", "tips.yaml", TIPS)
     assert "Draft ready: tips (Tips for a hard day)" in texts(replies)
-    assert "Tests (walk): 1 passed" in texts(replies)
+    assert "walk: 1 passed, transcripts: none" in texts(replies)
     assert "tips: draft, by Pia" in texts(await paul.say("/review"))
 
     # preview: the picture, then the dialog as users see it; a note is simulated
@@ -104,7 +104,19 @@ async def test_draft_fix_preview_review_publish(world: PubWorld) -> None:
     assert "Published tips version 1." in texts(replies)
     assert "1 team member(s) told" in texts(replies)
     # mentors only (the audience), nothing but the title
-    assert await guidance_notices(world) == {"alex": "New guidance available: Tips for a hard day"}
+    notices = await guidance_notices(world)
+    assert {n for n, t in notices.items() if t.startswith("New guidance")} == {"alex"}
+    assert notices["alex"] == "New guidance available: Tips for a hard day"
+    # the other psychologist was told of each revision awaiting review; the author of the
+    # decisions (the comment with a rejection)
+    assert await guidance_texts(world, "paul") == {
+        "Pia sent a draft of Tips for a hard day (tips) for review: /review tips"
+    }
+    assert await guidance_texts(world, "pia") == {
+        "Paul sent your draft tips back: shorter please",
+        "Paul approved your draft tips: /publish tips publishes it.",
+    }
+    assert await guidance_texts(world, "ada") == set()  # admins do not review
 
     await alex.say("/dialogs")
     replies = await alex.press("Tips for a hard day")
@@ -186,8 +198,10 @@ async def test_other_roles_are_refused(world: PubWorld) -> None:
     # nothing changed: still one draft, by Pia, not approved
     drafts = await world.publishing.list_open_drafts(world.actors["paul"])
     assert [(d.dialog_id, d.status, author) for d, author in drafts] == [("tips", "draft", "Pia")]
-    # an admin may review and publish
-    await world.chat("ada").say("/approve tips")
+    # an admin may read drafts and publish, but only a psychologist approves
+    assert "not allowed" in texts(await world.chat("ada").say("/approve tips"))
+    await world.chat("paul").say("/review tips")
+    assert "You approved" in texts(await world.chat("paul").say("/approve tips"))
     assert "Published tips version 1." in texts(await world.chat("ada").say("/publish tips"))
 
 
@@ -233,6 +247,7 @@ async def test_withdraw_history_and_rollback_in_chat(world: PubWorld) -> None:
     await paul.press("Approve")
     await pia.say("/publish tips")
     await world.upload("pia", "tips.yaml", TIPS.replace("Take care.", "Version two."))
+    await paul.say("/review tips")
     await paul.say("/approve tips")
     await pia.say("/publish tips")
 

@@ -18,7 +18,7 @@ from bot.config import Config, PublishingConfig, StorageConfig
 from bot.errors import NotAllowed
 from bot.publishing.usecases import PublishRefused
 from storage.models import AuditEntryRow, DialogDraftRow
-from tests.publishing.conftest import CRISIS, PubWorld, open_world, texts
+from tests.publishing.conftest import CRISIS, PubWorld, approve, open_world, texts
 
 TIPS = (Path(__file__).resolve().parent / "data" / "tips.yaml").read_text("utf-8")
 TIPS_TESTS = """\
@@ -85,7 +85,7 @@ async def test_draft_text_and_comment_are_encrypted_and_audit_has_ids_only(
 async def test_publish_is_audited_with_author_reviewer_version(world: PubWorld) -> None:
     pia, paul = world.actors["pia"], world.actors["paul"]
     await world.publishing.submit_draft(pia, "tips.yaml", TIPS.encode())
-    await world.publishing.review_draft(paul, "tips", True, "")
+    await approve(world.publishing, paul, "tips")
     published = await world.publishing.publish_draft(pia, "tips")
     assert published.version == 1
     async with world.relais.db.transaction(world.clock.now()) as tx:
@@ -110,13 +110,14 @@ async def test_transcript_tests_gate_publishing(world: PubWorld) -> None:
     failing = TIPS_TESTS.format(expected="something the bot never says")
     replies = await world.upload("pia", "tips.test.yaml", failing)
     assert "Transcript tests attached" in texts(replies)
-    assert "Tests (transcripts): 1 failed" in texts(replies)
-    await world.publishing.review_draft(paul, "tips", True, "")
+    assert "walk: 1 passed, transcripts: 0 passed / 1 failed" in texts(replies)
+    assert "FAIL tips: fine" in texts(replies)  # the failure is named
+    await approve(world.publishing, paul, "tips")
     with pytest.raises(PublishRefused) as refused:
         await world.publishing.publish_draft(pia, "tips")
     assert refused.value.key == "failing_tests"
     replies = await world.upload("pia", "tips.test.yaml", TIPS_TESTS.format(expected="log"))
-    assert "Tests (transcripts): 1 passed" in texts(replies)
+    assert "walk: 1 passed, transcripts: 1 passed / 0 failed" in texts(replies)
     # attaching tests keeps the approval; publishing now passes
     assert (await world.publishing.publish_draft(pia, "tips")).version == 1
 
@@ -158,7 +159,7 @@ async def test_restart_keeps_versions_and_pinned_sessions(world: PubWorld) -> No
     await world.publishing.submit_draft(
         pia, "crisis.yaml", CRISIS.replace("Take care of yourself too.", "V2 ending.").encode()
     )
-    await world.publishing.review_draft(paul, "crisis", True, "")
+    await approve(world.publishing, paul, "crisis")
     await world.publishing.publish_draft(pia, "crisis")
     # restart: a new catalog from content/ plus the database
     again = await open_world(world.relais, world.config, world.clock, world.content, enrol=False)
@@ -177,7 +178,7 @@ async def test_running_bot_picks_up_versions_published_elsewhere(world: PubWorld
     other = await open_world(world.relais, world.config, world.clock, world.content, enrol=False)
     pia, paul = world.actors["pia"], world.actors["paul"]
     await other.publishing.submit_draft(pia, "tips.yaml", TIPS.encode())
-    await other.publishing.review_draft(paul, "tips", True, "")
+    await approve(other.publishing, paul, "tips")
     await other.publishing.publish_draft(pia, "tips")
     assert world.dialogs.source().get("tips") is None
     assert await world.publishing.refresh() == 1
@@ -211,9 +212,19 @@ async def test_workflow_on_every_backend(
         await world.publishing.submit_draft(pia, "tips.yaml", TIPS.encode())
         await world.publishing.review_draft(paul, "tips", False, "again")
         await world.publishing.submit_draft(pia, "tips.yaml", TIPS.encode())
-        await world.publishing.review_draft(paul, "tips", True, "")
+        await approve(world.publishing, paul, "tips")
         assert (await world.publishing.publish_draft(pia, "tips")).version == 1
         assert (await world.publishing.rollback_dialog(paul, "tips", 1)).version == 2
         history = await world.publishing.version_history(paul, "tips")
         assert [(h.version, h.origin) for h in history] == [(1, "draft"), (2, "rollback")]
         assert await world.publishing.list_open_drafts(pia) == []
+        # the record and the guards on both backends: an upload counted, a stale digest
+        # refused, the reviewer's view remembered, the version keeps its review time
+        assert "Draft ready" in texts(await world.upload("pia", "tips.yaml", TIPS + "\n"))
+        with pytest.raises(PublishRefused) as refused:
+            await world.publishing.review_draft(paul, "tips", True, "", None, "0" * 16)
+        assert refused.value.key == "changed_since_shown"
+        await approve(world.publishing, paul, "tips")
+        await world.publishing.publish_draft(pia, "tips")
+        history = await world.publishing.version_history(paul, "tips")
+        assert (history[-1].reviewer, history[-1].reviewed_at) == ("Paul", clock.now())

@@ -1,0 +1,102 @@
+"""What every publishing use case shares: the running guidance, the draft tests (remembered),
+the teams of a published dialog, finding a draft, and `--as NAME` on the command line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from bot.chat.dialog_catalog import DialogCatalog
+from bot.errors import InvalidInput
+from bot.publishing.checks import DraftTests, run_transcripts, run_walk
+from bot.publishing.records import PublishRefused
+from bot.publishing.rules import shell_user, teams_filter
+from bot.usecases.base import Actor, EntryScope, UseCases, operator_command
+from dialogs import Dialog
+from dialogs.testing import CheckOutcome
+from storage.publishing_repo import Draft, PublishingRepo, checksum_of
+from storage.tx import Tx
+
+__all__ = ["PublishingBase"]
+
+_MAX_VERDICTS = 64
+
+
+class PublishingBase(UseCases):
+    """Needs `dialogs` (the running guidance, for `goto` targets) and `contact_roles`."""
+
+    dialogs: DialogCatalog
+    contact_roles: frozenset[str] | None = None
+    not_use_cases = frozenset({"draft_tests"})
+
+    async def draft_tests(self, dialog: Dialog, tests: str | None) -> DraftTests:
+        """The draft's walk and transcript tests, off the event loop and remembered by (text,
+        tests, library): the walk (which may explore thousands of states) is run when a file is
+        sent, before the use case's transaction, which then finds it done; the transcripts
+        (a few steps each) may run inside it."""
+        library = self.dialogs.library
+        versions = tuple((d.id, d.version) for d in library)
+        text_key = checksum_of(dialog.source_text)
+        walks: dict[Any, CheckOutcome] = self.__dict__.setdefault("_walks", {})
+        transcripts: dict[Any, tuple[CheckOutcome, ...]] = self.__dict__.setdefault(
+            "_transcripts", {}
+        )
+        walk_key = (text_key, versions)
+        if walk_key not in walks:
+            walks[walk_key] = await asyncio.to_thread(run_walk, library, dialog)
+        found: tuple[CheckOutcome, ...] = ()
+        if tests:
+            key = (text_key, checksum_of(tests), versions)
+            if key not in transcripts:
+                transcripts[key] = await asyncio.to_thread(run_transcripts, library, dialog, tests)
+            found = transcripts[key]
+        for memo in (walks, transcripts):
+            while len(memo) > _MAX_VERDICTS:
+                del memo[next(iter(memo))]
+        return DraftTests((walks[walk_key],), found)
+
+    def _published_teams(self, dialog_id: str) -> tuple[str, ...] | None:
+        """The teams of the newest running version (None: never published)."""
+        running = self.dialogs.library.get(dialog_id)
+        return running.teams if running is not None else None
+
+    async def _team_ids(self, tx: Tx, teams: Sequence[str]) -> set[str] | None:
+        return teams_filter({t.id: t.name for t in await tx.people.teams()}, teams)
+
+    async def _find_draft(
+        self, repo: PublishingRepo, dialog_id: str, draft_id: str | None
+    ) -> Draft:
+        if draft_id:
+            draft = await repo.draft(draft_id=draft_id)
+            if draft is None or not draft.is_open:
+                raise PublishRefused("stale_button")
+            return draft
+        found = await repo.open_draft(dialog_id=dialog_id)
+        if found is None:
+            raise PublishRefused("no_draft", dialog=dialog_id)
+        return found
+
+    @operator_command("dialog.actor")
+    async def practitioner_named(self, scope: EntryScope, name: str) -> Actor:
+        """`--as NAME` on the command line: the operator acts for that (enrolled, not revoked)
+        practitioner; the actor carries the operator's shell user, so that the audit and the
+        history say so."""
+        scope.audit = False
+        found = [p for p in await scope.tx.people.by_name(name=name) if not p.revoked]
+        if len(found) != 1:
+            raise InvalidInput(
+                f"no practitioner named {name!r}"
+                if not found
+                else f"several practitioners are named {name!r}"
+            )
+        person = found[0]
+        return Actor(
+            practitioner_id=person.id,
+            name=person.name,
+            roles=person.roles,
+            team_id=person.team_id,
+            language=person.language,
+            time_zone=person.time_zone,
+            operator=shell_user(),
+        )
