@@ -89,7 +89,9 @@ def secret_files(config: Config) -> list[SecretFile]:
         (config.matrix.password_file, "matrix.password_file", "Matrix password file", ""),
         (config.matrix.pickle_key_file, "matrix.pickle_key_file", "Matrix pickle key file", ""),
         (
-            str(Path(config.matrix.store_path or config.data_path / "matrix") / _TOKEN_FILE),
+            str(Path(config.matrix.store_path or config.data_path / "matrix") / _TOKEN_FILE)
+            if config.matrix.enabled
+            else "",
             "matrix.store_path",
             "Matrix access token file",
             "",

@@ -63,8 +63,13 @@ async def run_checks(config: Config, *, now: datetime | None = None) -> list[Fin
     """Every check on a valid configuration (the caller reports an invalid one)."""
     now = now or datetime.now(UTC)
     findings = [_ok("config", f"configuration valid ({config.source or 'defaults'})")]
-    findings += _secret_files(config)
+    secrets = _secret_files(config)
+    findings += secrets
     findings += _disk(config)
+    if any(f.status == "fail" for f in secrets):
+        # Relais refuses to read a secret others can read: what needs one is not tried
+        fix = "fix the secret files first (see above), then run relais doctor again"
+        return [*findings, Finding("keys", "fail", "not checked: a secret file is exposed", fix)]
     schema = await _schema(config)
     findings += schema
     if all(f.status == "ok" for f in schema):

@@ -27,7 +27,7 @@ async def _to_the_note_offer(s: Stack, first: BotMessage) -> BotMessage:
     question = await s.click(first, "A difficult talk")
     assert "What happened" in question.text
     offer = await s.say(MENTOR, "Threats at the job centre")
-    assert offer.labels == ["Yes", "No"]
+    assert offer.labels == ["Yes", "No", "Emergency contacts"]
     return offer
 
 
@@ -89,7 +89,7 @@ async def test_a_case_closed_mid_dialog_keeps_the_note_and_the_conversation(
     ask = await s.fake.next_message(MENTOR, timeout=10)
     assert kept.text == "Nothing was logged on K-9: the case is closed. Your note is kept."
     assert "Follow up in 24 hours?" in follow.text
-    assert follow.labels == ["Yes", "No"]
+    assert follow.labels == ["Yes", "No", "Emergency contacts"]
     assert ask.labels == ["K-8"]
     filed = await s.click(ask, "K-8")
     assert "Note logged on case K-8" in filed.text
