@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.channels.console import ConsoleChannel
 from bot.config import Config, load_config
@@ -48,6 +49,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo.set_defaults(func=_demo)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to `sys.stderr` as it is when a record is emitted, not as it was when the handler
+    was made: a command run in-process (tests, `relais demo`) may swap stderr and close the old
+    one, and a handler holding it would fail on every later record."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass  # always the current sys.stderr
+
+
 def setup_logging(config: Config, *, to_file: Path | None = None) -> None:
     level = getattr(logging, config.log_level, logging.INFO)
     handler: logging.Handler
@@ -57,7 +75,7 @@ def setup_logging(config: Config, *, to_file: Path | None = None) -> None:
         os.chmod(to_file, 0o600)  # whatever the umask, or the mode of an older log
         handler = logging.FileHandler(to_file, encoding="utf-8")
     else:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
     if config.log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -74,7 +74,9 @@ async def test_a_crash_loop_then_an_outage_gives_up_no_reminder(
                 claims = (await conn.execute(select(OutboxRow.attempts))).scalars().all()
             assert left > 0, "the crash loop delivered everything: nothing left to prove"
             assert max(claims) >= 8, f"no reminder claimed 8 times by the crash loop: {claims}"
-            fake.outage("sendMessage", 10.0)  # then Telegram fails for ten seconds
+            # then Telegram fails for twenty seconds: longer than the adapter's own retries (about
+            # 7.5 s), even when the restarted process is slow to come up on a loaded machine
+            fake.outage("sendMessage", 20.0)
             proc = await _spawn(config, fake.token, log)
             try:
                 await _wait_all_sent(relais, N, within=120)
