@@ -3,9 +3,11 @@ may go (see docs/design.md, "More than one process").
 
 `claim` is `INSERT … ON CONFLICT DO NOTHING` on (channel, update_id): the process whose insert
 added the row handles the update; a resent update (or one a load balancer delivered twice)
-finds the row and is answered 200 without being handled. `earlier_pending` counts the chat's
-claimed, unhandled updates with a smaller update_id (claimed since `stale_before`: a claim
-whose process died is not waited for forever); the chat's next update waits until it is 0.
+finds the row and is answered 200 without being handled (unless the claim went stale: its
+process died before handling it, then the update is claimed again). `earlier_pending` counts
+the chat's claimed, unhandled updates with a smaller update_id (claimed since
+`stale_before`: a claim whose process died is not waited for forever); the chat's next update
+waits until it is 0.
 """
 
 from __future__ import annotations
@@ -28,9 +30,17 @@ class WebhookClaims:
         self._conn = conn
 
     async def claim(
-        self, *, channel: str, update_id: int, chat_key: str, holder: str, now: datetime
+        self,
+        *,
+        channel: str,
+        update_id: int,
+        chat_key: str,
+        holder: str,
+        now: datetime,
+        stale_before: datetime,
     ) -> bool:
-        """True if this call claimed the update (no process had)."""
+        """True if this call claimed the update: no process had, or the one that had never
+        marked it handled and claimed it before `stale_before` (it died mid-turn)."""
         result = await self._conn.execute(
             insert_ignoring(self._conn, WebhookClaimRow, conflict=["channel", "update_id"]),
             {
@@ -42,7 +52,19 @@ class WebhookClaims:
                 "handled_at": None,
             },
         )
-        return bool(result.rowcount)
+        if result.rowcount:
+            return True
+        taken = await self._conn.execute(
+            update(_C)
+            .where(
+                _C.channel == channel,
+                _C.update_id == update_id,
+                _C.handled_at.is_(None),
+                _C.claimed_at < stale_before,
+            )
+            .values(holder=holder, claimed_at=now)
+        )
+        return bool(taken.rowcount)
 
     async def earlier_pending(
         self, *, channel: str, chat_key: str, update_id: int, stale_before: datetime

@@ -37,15 +37,24 @@ class ClusterUseCases(UseCases):
 
     @channel_entry("webhook.claim", autocommit=True)
     async def claim_update(
-        self, scope: EntryScope, channel: str, update_id: int, *, chat_key: str, holder: str
+        self,
+        scope: EntryScope,
+        channel: str,
+        update_id: int,
+        *,
+        chat_key: str,
+        holder: str,
+        stale: timedelta,
     ) -> bool:
-        """True if this process claimed the update (it handles it); False if one had."""
+        """True if this process claimed the update (it handles it); False if another one
+        has (a claim older than `stale` never handled is taken over)."""
         return await WebhookClaims(scope.tx.conn).claim(
             channel=channel,
             update_id=update_id,
             chat_key=chat_key,
             holder=holder,
             now=scope.tx.now,
+            stale_before=scope.tx.now - stale,
         )
 
     @channel_entry("webhook.earlier", autocommit=True)
