@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.errors import RelaisError
+from storage.db import normalise_url
+from storage.db import sqlite_path as storage_sqlite_path
 
 __all__ = ["AlreadyRunning", "RunLock", "lock_path_for", "sqlite_path"]
 
@@ -26,12 +28,8 @@ class AlreadyRunning(RelaisError):
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file of a `sqlite:///…` URL (None for PostgreSQL or an in-memory database)."""
-    for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
-        if url.startswith(prefix):
-            rest = url[len(prefix) :].split("?", 1)[0]
-            return Path(rest) if rest and rest != ":memory:" else None
-    return None
+    """The file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    return storage_sqlite_path(normalise_url(url))
 
 
 def lock_path_for(database: Path) -> Path:
@@ -59,7 +57,7 @@ class RunLock:
                 f"({held_by or 'holder unknown'}). SQLite takes one bot process: stop the other "
                 "one first (commands such as `relais case list` may run beside it). To run "
                 "several processes, move to PostgreSQL (`relais db copy --to "
-                "postgresql+asyncpg://…`, see README \"Scaling\")."
+                'postgresql+asyncpg://…`, see README "Scaling").'
             ) from None
         since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         os.ftruncate(fd, 0)
