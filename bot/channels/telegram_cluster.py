@@ -32,7 +32,7 @@ _log = logging.getLogger(__name__)
 #: a claim not marked handled after this long is not waited for (its process died)
 STALE = timedelta(seconds=60)
 #: how often a waiting update looks again whether the chat's earlier ones are handled
-POLL = 0.01
+POLL = 0.005
 
 Claim = Callable[[int, str, str, timedelta], Awaitable[bool]]
 Earlier = Callable[[int, str, timedelta], Awaitable[int]]
@@ -71,7 +71,7 @@ class WebhookCluster:
                 _log.warning("update %s: an earlier update of its chat never finished", update_id)
                 return
             await asyncio.sleep(delay)
-            delay = min(delay * 1.5, 0.2)
+            delay = min(delay * 1.5, 0.05)
 
     async def handled(self, update_id: int) -> None:
         try:
