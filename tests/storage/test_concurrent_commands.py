@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot.app import Relais
 from bot.clock import FakeClock
 from bot.config import Config
-from storage.models import ChannelIdentityRow, PractitionerRow, TeamRow
+from storage.models import ChannelIdentityRow, ContactRow, PractitionerRow, TeamRow
 
 ROOT = Path(__file__).resolve().parents[2]
 RELAIS = str(Path(sys.executable).parent / "relais")
@@ -98,3 +98,24 @@ async def test_two_invite_commands_at_the_same_moment(database_url: str, tmp_pat
         assert proc.returncode == 0, err.decode()[-3000:]
         assert b"Traceback" not in err
         assert json.loads(out)["team"] == "default"
+
+
+@POSTGRES_ONLY
+async def test_two_contact_imports_at_once_replace_not_duplicate(
+    relais: Relais, config: Config, clock: FakeClock
+) -> None:
+    other = await Relais.open(config, clock)
+    data = {
+        "contact": [
+            {"key": "e", "role": "emergency", "name": "Emergency", "phone": "112"},
+            {"key": "a", "role": "on_call_psychologist", "name": "Dr A", "phone": "1"},
+        ],
+    }
+    try:
+        await relais.import_contacts(data, team="North")
+        await asyncio.gather(
+            *(app.import_contacts(data, team="North") for app in (relais, other) * 3)
+        )
+    finally:
+        await other.close()
+    assert await _count(relais, ContactRow) == 2
