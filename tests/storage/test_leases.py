@@ -55,3 +55,22 @@ async def test_the_second_process_is_told_who_holds_it(relais: Relais) -> None:
     again = await hold_lease(relais, "matrix:@bot:x", "x", on_lost=lambda: lost.append(True))
     await again.release()
     assert not lost
+
+
+async def test_webhook_claims_are_forgotten_with_old_updates(
+    relais: Relais, clock: FakeClock
+) -> None:
+    stale = timedelta(seconds=60)
+    assert await relais.claim_update("telegram", 1, chat_key="42", holder="a", stale=stale)
+    assert not await relais.claim_update("telegram", 1, chat_key="42", holder="b", stale=stale)
+    assert await relais.earlier_updates_pending("telegram", 2, chat_key="42", stale=stale) == 1
+    assert await relais.earlier_updates_pending("telegram", 2, chat_key="43", stale=stale) == 0
+    clock.advance(timedelta(seconds=61))  # its process died: not waited for, taken over
+    assert await relais.earlier_updates_pending("telegram", 2, chat_key="42", stale=stale) == 0
+    assert await relais.claim_update("telegram", 1, chat_key="42", holder="b", stale=stale)
+    await relais.update_handled("telegram", 1)
+    clock.advance(timedelta(seconds=61))
+    assert not await relais.claim_update("telegram", 1, chat_key="42", holder="c", stale=stale)
+    clock.advance(timedelta(days=3))
+    await relais.expire_sessions()
+    assert await relais.claim_update("telegram", 1, chat_key="42", holder="c", stale=stale)
