@@ -26,6 +26,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.usecases.admin import AdminUseCases
 from bot.usecases.chat_turns import ChatTurnUseCases
+from bot.usecases.cluster import ClusterUseCases
 from bot.usecases.contacts import ContactUseCases
 from bot.usecases.dataprotection import DataProtectionUseCases
 from bot.usecases.device_trust import DeviceTrustUseCases
@@ -59,6 +60,7 @@ class Relais(
     DataProtectionUseCases,
     MaintenanceUseCases,
     OperationsUseCases,
+    ClusterUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 

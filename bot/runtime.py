@@ -11,8 +11,9 @@ import logging
 import signal
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.app import Relais
 from bot.channels.base import Channel, Inbox, InboxEntry
@@ -24,7 +25,10 @@ from bot.config import Config
 from bot.errors import ConfigError, RelaisError
 from bot.operations.wiring import Operations
 
-__all__ = ["Runtime", "build_channels", "inbox_of", "open_runtime", "serve"]
+if TYPE_CHECKING:
+    from bot.channels.telegram_cluster import WebhookCluster
+
+__all__ = ["Runtime", "build_channels", "inbox_of", "open_runtime", "serve", "webhook_cluster_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +117,29 @@ def inbox_of(relais: Relais, channel: str) -> Inbox:
     return Inbox(store, pending, forget)
 
 
+def webhook_cluster_of(relais: Relais) -> WebhookCluster | None:
+    """Telegram webhook claims bound to the use cases, on PostgreSQL (where several processes
+    may serve one bot); None on SQLite (one process per database file)."""
+    if relais.db.engine.dialect.name != "postgresql":
+        return None
+    from bot.channels.telegram_cluster import WebhookCluster
+
+    async def claim(update_id: int, key: str, holder: str, stale: timedelta) -> bool:
+        return await relais.claim_update(
+            "telegram", update_id, chat_key=key, holder=holder, stale=stale
+        )
+
+    async def earlier(update_id: int, key: str, stale: timedelta) -> int:
+        return await relais.earlier_updates_pending(
+            "telegram", update_id, chat_key=key, stale=stale
+        )
+
+    async def handled(update_id: int) -> None:
+        await relais.update_handled("telegram", update_id)
+
+    return WebhookCluster(claim=claim, earlier=earlier, handled=handled)
+
+
 def build_channels(runtime: Runtime) -> list[Channel]:
     """The channels enabled in the configuration (adapters are imported only when enabled)."""
     config = runtime.config
@@ -133,6 +160,7 @@ def build_channels(runtime: Runtime) -> list[Channel]:
                 commands={lang: runtime.catalog.commands(lang) for lang in LANGUAGES},
                 on_unreachable=telegram_unreachable,
                 inbox=inbox_of(runtime.relais, "telegram"),
+                cluster=webhook_cluster_of(runtime.relais),
             )
         )
     if config.matrix.enabled:

@@ -471,3 +471,6 @@ class KeyRotationStateRow(Base):
     current_table: Mapped[str | None] = mapped_column(String(64))
     last_id: Mapped[str | None] = mapped_column(String(64))
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
+
+
+from storage import models_cluster as _models_cluster  # noqa: E402, F401  (its tables join Base)

@@ -57,6 +57,7 @@ from telegram.ext import Application, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import Handler, Inbox, InboxEntry, SendResult
+from bot.channels.telegram_cluster import WebhookCluster
 from bot.channels.telegram_commands import DEFAULT_COMMANDS, CommandMenu
 from bot.channels.telegram_incoming import chat_key, to_incoming
 from bot.channels.telegram_lanes import ChatLanes
@@ -134,6 +135,7 @@ class TelegramChannel:
         commands: CommandMenu | None = None,
         on_unreachable: OnUnreachable | None = None,
         inbox: Inbox | None = None,
+        cluster: WebhookCluster | None = None,
         limits: TelegramLimits | None = None,
         flood_notice: str = FLOOD_NOTICE,
         error_notice: str = ERROR_NOTICE,
@@ -166,6 +168,8 @@ class TelegramChannel:
         self._username = ""
         self._stopping = False
         self._inbox = inbox
+        #: webhook mode beside other processes: claims and per-chat order (telegram_cluster)
+        self._cluster = cluster if config.mode == "webhook" else None
         self._poller: asyncio.Task[None] | None = None
         self._offset = 0  # the next getUpdates confirms every update below it
         self._poll_read_timeout = 5.0
@@ -304,6 +308,8 @@ class TelegramChannel:
                         type(exc).__name__,
                     )
                     raise NotStored from None
+            if self._cluster is not None and not await self._claim(update.update_id, key):
+                return  # another process handles it (a resend): acknowledged only
             self._submit(key, update)
 
         self._receiver = WebhookReceiver(
@@ -371,6 +377,12 @@ class TelegramChannel:
         updates.sort(key=lambda update: update.update_id)
         for update in updates:
             key = chat_key(update)
+            if (  # beside other processes: only what no live one has (telegram_cluster)
+                key is not None
+                and self._cluster is not None
+                and not await self._cluster.claim(update.update_id, key)
+            ):
+                continue
             if key is not None:
                 self._replayed.add(update.update_id)
                 self._replaying.add(update.update_id)
@@ -500,11 +512,23 @@ class TelegramChannel:
         """Handle one update of a chat's lane; once its replies are sent, the inbox may forget
         it (until then a killed process replays it at the next start)."""
         replayed = update.update_id in self._replaying
+        if self._cluster is not None:
+            await self._cluster.wait_turn(update.update_id, chat_id)
         await self._handle_update(chat_id, update, replayed)
+        if self._cluster is not None:
+            await self._cluster.handled(update.update_id)
         self._replaying.discard(update.update_id)
         self._answered.append(str(update.update_id))
         if self._inbox is not None and (self._forget_task is None or self._forget_task.done()):
             self._forget_task = asyncio.create_task(self._forget_soon(), name="telegram-forget")
+
+    async def _claim(self, update_id: int, key: str) -> bool:
+        assert self._cluster is not None
+        try:
+            return await self._cluster.claim(update_id, key)
+        except Exception as exc:
+            _log.error("update %s could not be claimed (%s)", update_id, type(exc).__name__)
+            raise NotStored from None
 
     async def _forget_soon(self) -> None:
         await asyncio.sleep(FORGET_DELAY)

@@ -63,6 +63,9 @@ def register(subparsers: Any) -> None:
     down.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     down.add_argument("--json", action="store_true")
     down.set_defaults(func=_downgrade)
+    from bot.cli.db_copy import register_copy  # it imports this module's helpers
+
+    register_copy(sub)
 
 
 def _url(args: argparse.Namespace) -> tuple[Config, str]:

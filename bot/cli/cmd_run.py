@@ -14,6 +14,8 @@ from bot.channels.console import ConsoleChannel
 from bot.config import Config, load_config
 from bot.logjson import JsonFormatter
 from bot.logsafe import SafeFormatter
+from bot.operations.lease import HeldLease, LeaseHeld, hold_lease, matrix_lease_name
+from bot.operations.run_lock import AlreadyRunning, RunLock, sqlite_path
 from bot.runtime import Runtime, build_channels, open_runtime, serve
 from bot.secretfiles import check_secret_files
 
@@ -103,10 +105,35 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _serve(config: Config, *, console: bool) -> int:
     check_secret_files(config)  # keys, tokens, passwords: readable by their owner only
+    try:
+        run_lock = hold_run_lock(config)  # SQLite: one `relais run` per database file
+    except AlreadyRunning as exc:
+        print(f"relais: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return await _serve_locked(config, console=console)
+    finally:
+        if run_lock is not None:
+            run_lock.release()
+
+
+async def _serve_locked(config: Config, *, console: bool) -> int:
     runtime = await open_runtime(config)
+    lease: HeldLease | None = None
     try:
         channels = build_channels(runtime)
         stop = asyncio.Event()
+        if config.matrix.enabled:  # one process per Matrix account (a lease in the database)
+            try:
+                lease = await hold_lease(
+                    runtime.relais,
+                    matrix_lease_name(config.matrix.user_id),
+                    f"the Matrix account {config.matrix.user_id}",
+                    on_lost=stop.set,
+                )
+            except LeaseHeld as exc:
+                print(f"relais: {exc}", file=sys.stderr)
+                return 1
         if console:
             terminal = ConsoleChannel("demo")
             channels.append(terminal)
@@ -121,7 +148,17 @@ async def _serve(config: Config, *, console: bool) -> int:
             return 1
         return await serve(runtime, channels, stop)
     finally:
+        if lease is not None:
+            await lease.release()
         await runtime.close()
+
+
+def hold_run_lock(config: Config) -> RunLock | None:
+    database = sqlite_path(config.database_url())
+    if database is None:
+        return None
+    database.parent.mkdir(parents=True, exist_ok=True)
+    return RunLock.acquire(database)
 
 
 async def _stop_when_done(channel: ConsoleChannel, stop: asyncio.Event) -> None:

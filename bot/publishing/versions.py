@@ -34,6 +34,7 @@ from bot.usecases.base import (
 from dialogs import Dialog, load_dialog_text
 from storage.publishing_repo import DialogVersion, PublishingRepo, checksum_of
 from storage.tx import Tx
+from storage.upsert import lock_key
 
 __all__ = ["VersionUseCases"]
 
@@ -283,6 +284,9 @@ class VersionUseCases(PublishingBase):
         """content/ dialogs: version 1 of a dialog the database does not know yet, stored with
         its transcript tests (`<id>.test.yaml`); a file that differs from every stored version
         is offered as a draft (author "content/"), never published silently."""
+        # Processes starting at once import one after the other: the second reads the
+        # versions the first committed instead of inserting version 1 again.
+        await lock_key(scope.tx.conn, "dialogs:import-bundled")
         repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
         report = ImportReport()
         for item in bundled:

@@ -159,6 +159,7 @@ class AdminUseCases(UseCases):
         if expires <= timedelta(0) or expires > timedelta(days=30):
             raise InvalidInput("an invite expires after a positive delay of at most 30 days")
         the_team = await resolve_team(tx, team, create=True)
+        await tx.people.lock_name(team_id=the_team.id, name=name)
         existing = await tx.people.by_name(name=name)
         existing = [p for p in existing if p.team_id == the_team.id]
         if len(existing) > 1:

@@ -38,6 +38,7 @@ from bot.errors import NotAllowed, NotFound, NotYourCase, RelaisError, Untrusted
 from bot.policy import Action, DeviceTrust, Relation, device_may, is_allowed, scope_of
 from storage.records import Case
 from storage.repos.access import ActorRow
+from storage.retry import retry_conflicts
 from storage.tx import Database, Tx
 
 __all__ = [
@@ -271,7 +272,7 @@ def requires(
             raise NotAllowed(f"you may not do this ({action}) on case {denied.code}")
 
         _mark(wrapper, Permission("case", str(action), "actor, case_code"))
-        return wrapper
+        return retry_conflicts(wrapper)
 
     return decorate
 
@@ -311,7 +312,7 @@ def requires_role(
             raise NotAllowed(f"your role may not do this ({action})")
 
         _mark(wrapper, Permission("team", str(action), "actor"))
-        return wrapper
+        return retry_conflicts(wrapper)
 
     return decorate
 
@@ -346,7 +347,7 @@ def _entry(
             return result
 
         _mark(wrapper, Permission(kind, action))
-        return wrapper
+        return retry_conflicts(wrapper)
 
     return decorate
 

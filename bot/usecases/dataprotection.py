@@ -29,6 +29,7 @@ from storage.audit_anchor import (
 from storage.models import CheckinScheduleRow
 from storage.records import Contact, OnCallSlot
 from storage.repos.notes import decode_tags
+from storage.upsert import lock_key
 
 __all__ = [
     "DataProtectionUseCases",
@@ -221,6 +222,8 @@ class DataProtectionUseCases(UseCases):
         rota = data.get("oncall", [])
         if not isinstance(contacts, list) or not isinstance(rota, list):
             raise InvalidInput("expected [[contact]] and [[oncall]] tables")
+        # two imports at once replace one after the other (not both sets kept beside each other)
+        await lock_key(tx.conn, f"contacts:{the_team.id}")
         await tx.contacts.clear_team(team_id=the_team.id)
         ids: dict[str, tuple[str, str]] = {}
         for index, entry in enumerate(contacts):

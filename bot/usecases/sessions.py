@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.usecases.base import EntryScope, UseCases, channel_entry
 from storage.records import StoredSession
+from storage.webhook_claims import WebhookClaims
 
 __all__ = ["PROCESSED_UPDATES_KEPT", "SessionUseCases"]
 
@@ -68,6 +69,7 @@ class SessionUseCases(UseCases):
         await scope.tx.sessions.forget_processed_before(before=now - PROCESSED_UPDATES_KEPT)
         await scope.tx.people.forget_attempts_before(before=now - PROCESSED_UPDATES_KEPT)
         await scope.tx.inbox.forget_before(before=now - PROCESSED_UPDATES_KEPT)
+        await WebhookClaims(scope.tx.conn).forget_before(before=now - PROCESSED_UPDATES_KEPT)
         return await scope.tx.sessions.delete_expired(now=now)
 
     @channel_entry("session.count")

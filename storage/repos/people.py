@@ -20,6 +20,7 @@ from storage.models import (
     new_id,
 )
 from storage.records import ChannelIdentity, Invite, Practitioner, Team
+from storage.upsert import insert_ignoring, insert_replacing, lock_key
 
 __all__ = ["People"]
 
@@ -48,9 +49,16 @@ class People:
         return [Team(r.id, r.name) for r in rows]
 
     async def add_team(self, *, name: str, now: datetime) -> Team:
-        team_id = new_id()
-        await self._conn.execute(insert(TeamRow).values(id=team_id, name=name, created_at=now))
-        return Team(team_id, name)
+        """The team of that name, created unless another transaction just did (an upsert:
+        two commands creating the default team at once both get the same one)."""
+        await self._conn.execute(
+            insert_ignoring(self._conn, TeamRow, conflict=["name"]),
+            {"id": new_id(), "name": name, "created_at": now},
+        )
+        found = await self.team_by_name(name=name)
+        if found is None:  # pragma: no cover - the row exists once the insert returned
+            raise LookupError(f"team {name!r} neither inserted nor found")
+        return found
 
     # -- practitioners ------------------------------------------------------------------------
 
@@ -133,6 +141,12 @@ class People:
         )
         return {r.id: self._decrypt_name(r) for r in rows}
 
+    async def lock_name(self, *, team_id: str, name: str) -> None:
+        """Hold, until the transaction ends, the right to create a practitioner of this name
+        in this team (names carry no unique index: two invites for one new name at once
+        would otherwise create two practitioners)."""
+        await lock_key(self._conn, f"practitioner:{team_id}:{self._keys.lookup_hash(name)}")
+
     async def add(
         self,
         *,
@@ -171,9 +185,12 @@ class People:
                 )
             ).scalars()
         )
-        for role in sorted(set(roles) - existing):
+        for role in sorted(set(roles) - existing):  # another transaction may add it too
             await self._conn.execute(
-                insert(PractitionerRoleRow).values(practitioner_id=practitioner_id, role=role)
+                insert_ignoring(
+                    self._conn, PractitionerRoleRow, conflict=["practitioner_id", "role"]
+                ),
+                {"practitioner_id": practitioner_id, "role": role},
             )
 
     async def update_profile(self, *, practitioner_id: str, **fields: Any) -> None:
@@ -214,18 +231,20 @@ class People:
     async def bind(
         self, *, practitioner_id: str, channel: str, user_id: str, now: datetime
     ) -> None:
+        """Bind the chat identity to the practitioner, replacing any earlier binding and its
+        pinned keys (one upsert: two redemptions from one chat at once do not collide)."""
+        values = {
+            "practitioner_id": practitioner_id,
+            "channel": channel,
+            "user_id": user_id,
+            "bound_at": now,
+            "unreachable": False,
+            "pinned_master_key": None,
+            "seen_master_key": None,
+        }
         await self._conn.execute(
-            delete(ChannelIdentityRow).where(
-                ChannelIdentityRow.channel == channel, ChannelIdentityRow.user_id == user_id
-            )
-        )
-        await self._conn.execute(
-            insert(ChannelIdentityRow).values(
-                practitioner_id=practitioner_id,
-                channel=channel,
-                user_id=user_id,
-                bound_at=now,
-                unreachable=False,
+            insert_replacing(
+                self._conn, ChannelIdentityRow, values, conflict=["channel", "user_id"]
             )
         )
 
