@@ -18,6 +18,7 @@ import dialogs as dl
 from bot.chat.catalog import LANGUAGES
 from bot.chat.core import Turn
 from bot.chat.crisis_help import SOS_TOKEN, needs_help_button, with_help
+from bot.chat.first_message import first_message
 from bot.chat.notes import NOTE_TAGS, REFUSED, NotesFlow
 from bot.chat.ports import ActorLike, SessionLike
 from bot.chat.session import ChatSession, Pending, Prompt
@@ -187,8 +188,7 @@ class ChatService(NotesFlow):
         except InvalidInput as exc:
             return [Reply(self.catalog.text(default, "invite_failed", reason=str(exc)))]
         lang = actor.language if actor.language in LANGUAGES else default
-        roles = ", ".join(self.catalog.label(lang, "roles", r) for r in sorted(actor.roles))
-        return [Reply(self.catalog.text(lang, "welcome", name=actor.name, roles=roles))]
+        return [await first_message(self.backend, self.catalog, self.dialogs, actor, lang)]
 
     # -- commands ---------------------------------------------------------------------------
 
