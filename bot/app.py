@@ -35,6 +35,7 @@ from bot.usecases.maintenance import MaintenanceUseCases
 from bot.usecases.notes import NoteUseCases
 from bot.usecases.operations import OperationsUseCases
 from bot.usecases.sessions import SessionUseCases
+from bot.usecases.usage import UsageUseCases
 from storage import migrate
 from storage.audit import AuditLog
 from storage.audit_anchor import AnchorSink
@@ -59,6 +60,7 @@ class Relais(
     DataProtectionUseCases,
     MaintenanceUseCases,
     OperationsUseCases,
+    UsageUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 

@@ -77,6 +77,7 @@ class Action(StrEnum):
     PUBLISH_DIALOG = "dialog.publish"
     ROLLBACK_DIALOG = "dialog.rollback"
     VIEW_STATUS = "operations.status"
+    VIEW_USAGE = "usage.view"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -119,6 +120,8 @@ _TEAM_RULES: dict[Action, frozenset[Role]] = {
     Action.ROLLBACK_DIALOG: frozenset({_P, _A}),
     # /status: channel health, the team's failed deliveries, pages waiting for acknowledgement
     Action.VIEW_STATUS: frozenset({_C, _A}),
+    # usage figures and referral counts (about guidance, never about a person): issue 18
+    Action.VIEW_USAGE: frozenset({_P, _C}),
 }
 
 

@@ -18,6 +18,7 @@ from storage.crypto import KeyRing
 from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
 from storage.repos.pins import PinnedIdentities
+from storage.repos.usage import Usage
 
 __all__ = ["Database", "Tx"]
 
@@ -53,6 +54,7 @@ class Tx:
         self.sessions = Sessions(conn, keys, raw=raw)
         self.inbox = Inbox(conn, keys, raw=raw)
         self.pins = PinnedIdentities(conn)
+        self.usage = Usage(conn)
 
     async def audit(
         self,
