@@ -29,6 +29,7 @@ from bot.usecases.chat_turns import ChatTurnUseCases
 from bot.usecases.contacts import ContactUseCases
 from bot.usecases.dataprotection import DataProtectionUseCases
 from bot.usecases.device_trust import DeviceTrustUseCases
+from bot.usecases.feedback import FeedbackUseCases
 from bot.usecases.identity import IdentityUseCases
 from bot.usecases.inbox import InboxUseCases
 from bot.usecases.maintenance import MaintenanceUseCases
@@ -61,6 +62,7 @@ class Relais(
     MaintenanceUseCases,
     OperationsUseCases,
     UsageUseCases,
+    FeedbackUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 

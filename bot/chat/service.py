@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Sequence
 
 import dialogs as dl
+from bot.chat import feedback as guidance_feedback
 from bot.chat.catalog import LANGUAGES
 from bot.chat.core import Turn
 from bot.chat.crisis_help import SOS_TOKEN, needs_help_button, with_help
@@ -297,6 +298,8 @@ class ChatService(NotesFlow):
         kind = token.split(".", 1)[0]
         if kind == SOS_TOKEN:  # "Emergency contacts" under a crisis screen: what /sos does
             return await self._sos(turn)
+        if kind == guidance_feedback.FEEDBACK_TOKEN:  # "Did this help?" (bot.chat.feedback)
+            return await guidance_feedback.on_feedback_button(self, turn, token)
         if kind == "d":
             return await self._on_option(turn, token)
         if kind == "o":
@@ -336,6 +339,8 @@ class ChatService(NotesFlow):
 
     async def _on_text(self, turn: Turn, text: str) -> list[Reply]:
         session = turn.session
+        if (comment := await guidance_feedback.on_feedback_comment(self, turn, text)) is not None:
+            return comment
         if session.pending and session.pending[0].step == "text":
             pending = session.pending[0]
             pending.body = text
@@ -364,6 +369,7 @@ class ChatService(NotesFlow):
             if result.error.code in _EXPIRED:
                 return self._expired(turn)
             return [Reply(result.error.message), *self._current_prompt(turn)]
+        guidance_feedback.track_choice(self, turn, state, parsed.option)
         return await self._apply(turn, result)
 
     # -- dialogs ----------------------------------------------------------------------------
@@ -475,6 +481,7 @@ class ChatService(NotesFlow):
                 *self._current_prompt(turn),
             ]
         session.engine = result.state.to_dict()
+        guidance_feedback.track_outputs(turn, result.outputs)
         replies: list[Reply] = []
         ended = False
         for output in result.outputs:
@@ -514,6 +521,8 @@ class ChatService(NotesFlow):
                 replies.append(self._text(turn, "cancelled"))
             elif not any(isinstance(o, dl.Say) for o in result.outputs):
                 replies.append(self._text(turn, "dialog_finished"))
+            offer = guidance_feedback.feedback_offer(self, turn, result, output_reason(result))
+            replies.extend([offer] if offer is not None else [])
         if session.pending:  # the case is unknown: ask last, below the next question
             replies.extend(await self._continue_pending(turn, reprompt=False))
         return replies
