@@ -254,10 +254,12 @@ class ChatService(NotesFlow):
             result = dl.step(self._source(turn), state, dl.Sos(), self.clock.now())
             if result.error is None:
                 return await self._apply(turn, result)
+        self.usage.sos(turn)  # an emergency screen outside any dialog (bot.chat.usage)
         contacts = await self._contacts_reply(turn, SOS_ROLES, urgent=True)
         return [contacts] + ([turn.session.prompt.reply()] if turn.session.prompt else [])
 
     def _cancel(self, turn: Turn) -> list[Reply]:
+        self.usage.left(turn, "cancelled")
         had_something = not turn.session.is_empty()
         turn.session = ChatSession()
         return [self._text(turn, "cancelled" if had_something else "no_dialog_running")]
@@ -370,7 +372,7 @@ class ChatService(NotesFlow):
                 return self._expired(turn)
             return [Reply(result.error.message), *self._current_prompt(turn)]
         guidance_feedback.track_choice(self, turn, state, parsed.option)
-        return await self._apply(turn, result)
+        return await self._apply(turn, result, option=parsed.option)
 
     # -- dialogs ----------------------------------------------------------------------------
 
@@ -391,6 +393,7 @@ class ChatService(NotesFlow):
             return [self._text(turn, "dialog_unavailable", dialog=dialog_id)]
         if not self.dialogs.allowed(dialog, turn.actor.roles):
             return [self._text(turn, "dialog_not_for_you")]
+        self.usage.left(turn, "abandoned")  # a dialog running is left for this one
         code = case_code.strip().upper()
         replies: list[Reply] = []
         try:
@@ -471,7 +474,7 @@ class ChatService(NotesFlow):
             source = _PreviewSource(source, self._previews)
         return AudienceSource(source, turn.actor.roles)
 
-    async def _apply(self, turn: Turn, result: dl.StepResult) -> list[Reply]:
+    async def _apply(self, turn: Turn, result: dl.StepResult, option: str = "") -> list[Reply]:
         """Turn the engine's outputs into replies and requests; remember the new state."""
         session = turn.session
         if result.error is not None or result.state is None:
@@ -480,7 +483,8 @@ class ChatService(NotesFlow):
                 Reply(message or self.catalog.text(turn.lang, "error")),
                 *self._current_prompt(turn),
             ]
-        session.engine = result.state.to_dict()
+        before, session.engine = session.engine, result.state.to_dict()
+        self.usage.stepped(turn, self._source(turn), before, result, option)  # off the reply path
         guidance_feedback.track_outputs(turn, result.outputs)
         replies: list[Reply] = []
         ended = False

@@ -55,6 +55,8 @@ class ChatSession:
     buttons: list[tuple[str, str]] = field(default_factory=list)  # last shown, for "type 2"
     preview: bool = False  # a psychologist previewing a draft: requests are simulated
     preview_digest: str = ""  # the previewed draft's source (sha256), to restore it
+    #: what counting usage needs while the conversation lives (bot.chat.usage): no person
+    usage: dict[str, Any] = field(default_factory=dict)
     feedback: dict[str, Any] = field(default_factory=dict)  # "Did this help?" (chat/feedback)
 
     @property
@@ -98,6 +100,7 @@ class ChatSession:
             "preview": self.preview,
             "preview_digest": self.preview_digest,
             "feedback": self.feedback,
+            "usage": self.usage,
         }
 
     @classmethod
@@ -121,6 +124,7 @@ class ChatSession:
             preview=bool(data.get("preview", False)),
             preview_digest=str(data.get("preview_digest") or ""),
             feedback=dict(data.get("feedback") or {}),
+            usage=dict(data.get("usage") or {}),
         )
 
     def remember_buttons(self, replies: list[Reply]) -> None:

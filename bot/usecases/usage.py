@@ -110,12 +110,14 @@ def month_bounds(month: str) -> tuple[date, date]:
     return start, end
 
 
-def _figures(totals: list[UsageTotal], min_count: int) -> list[VersionFigures]:
+def _figures(totals: list[UsageTotal], min_count: int, merge: bool) -> list[VersionFigures]:
+    """Figures per dialog version and language (`merge`: languages together, lang "*")."""
     grouped: dict[tuple[str, int, str], dict[str, dict[str, dict[str, int]]]] = {}
     for total in totals:
-        nodes = grouped.setdefault((total.dialog_id, total.dialog_version, total.lang), {})
-        measures = nodes.setdefault(total.node_id, {})
-        measures.setdefault(total.measure, {})[total.item] = total.count
+        lang = "*" if merge else total.lang
+        nodes = grouped.setdefault((total.dialog_id, total.dialog_version, lang), {})
+        items = nodes.setdefault(total.node_id, {}).setdefault(total.measure, {})
+        items[total.item] = items.get(total.item, 0) + total.count
 
     def fig(count: int) -> Figure:
         return Figure(count, min_count)
@@ -198,6 +200,7 @@ class UsageUseCases(UseCases):
         since: timedelta | date,
         version: int | None,
         lang: str | None,
+        merge: bool = False,
     ) -> UsageReport:
         today = tx.now.date()
         start = today - since + timedelta(days=1) if isinstance(since, timedelta) else since
@@ -206,7 +209,7 @@ class UsageUseCases(UseCases):
         )
         min_count = self.config.evaluation.min_count
         until = today + timedelta(days=1)
-        return UsageReport(start, until, min_count, _figures(totals, min_count))
+        return UsageReport(start, until, min_count, _figures(totals, min_count, merge))
 
     @requires_role(Action.VIEW_USAGE)
     async def usage_figures(
@@ -230,10 +233,12 @@ class UsageUseCases(UseCases):
         since: timedelta | date = timedelta(days=30),
         version: int | None = None,
         lang: str | None = None,
+        all_languages: bool = False,
     ) -> UsageReport:
-        """`relais stats`: the same figures, for the operator."""
+        """`relais stats`: the same figures, for the operator (`all_languages`: the languages
+        added together, as the picture shows them)."""
         scope.detail["dialog"] = dialog_id or "*"
-        return await self._usage(scope.tx, dialog_id, since, version, lang)
+        return await self._usage(scope.tx, dialog_id, since, version, lang, all_languages)
 
     @requires_role(Action.VIEW_USAGE)
     async def team_referrals(self, scope: ActorScope, month: str = "") -> ReferralReport:
@@ -251,16 +256,24 @@ class UsageUseCases(UseCases):
 
     @operator_command("usage.referrals")
     async def referrals_by_team(
-        self, scope: EntryScope, month: str = "", *, since: date | None = None
+        self,
+        scope: EntryScope,
+        month: str = "",
+        *,
+        since: date | None = None,
+        dialog_id: str | None = None,
     ) -> list[ReferralReport]:
         """Per team, the crisis referrals of `month` ("2026-11"; empty = this month), or from
-        `since` to today (`relais stats --since`); a last report with team_id None holds
-        every team together. For the monthly evaluation report and `relais stats`."""
+        `since` to today (`relais stats --since`), of one dialog or all; a last report with
+        team_id None holds every team together. For the monthly evaluation report and
+        `relais stats`."""
         if since is not None:
             span = (since, scope.tx.now.date() + timedelta(days=1))
         else:
             span = month_bounds(month or scope.tx.now.strftime("%Y-%m"))
-        totals = await scope.tx.usage.referral_totals(since=span[0], until=span[1])
+        totals = await scope.tx.usage.referral_totals(
+            since=span[0], until=span[1], dialog_id=dialog_id
+        )
         names = await scope.tx.usage.team_names()
         min_count = self.config.evaluation.min_count
         reports = []

@@ -137,7 +137,12 @@ class Usage:
         return [UsageTotal(*key, count) for key, count in sorted(sums.items())]
 
     async def referral_totals(
-        self, *, since: date, until: date | None = None, team_id: str | None = None
+        self,
+        *,
+        since: date,
+        until: date | None = None,
+        team_id: str | None = None,
+        dialog_id: str | None = None,
     ) -> list[ReferralTotal]:
         t = _REFERRALS
         query = select(t.c.team_id, t.c.dialog_id, t.c.entry, t.c.kind, t.c.count).where(
@@ -147,6 +152,8 @@ class Usage:
             query = query.where(t.c.day < until)
         if team_id is not None:
             query = query.where(t.c.team_id == team_id)
+        if dialog_id is not None:
+            query = query.where(t.c.dialog_id == dialog_id)
         sums: dict[tuple[str, str, str, str], int] = {}
         for row in (await self._conn.execute(query)).all():
             key = (row[0], row[1], row[2], row[3])
