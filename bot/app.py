@@ -29,6 +29,7 @@ from bot.usecases.chat_turns import ChatTurnUseCases
 from bot.usecases.contacts import ContactUseCases
 from bot.usecases.dataprotection import DataProtectionUseCases
 from bot.usecases.device_trust import DeviceTrustUseCases
+from bot.usecases.evaluation import EvaluationUseCases
 from bot.usecases.feedback import FeedbackUseCases
 from bot.usecases.identity import IdentityUseCases
 from bot.usecases.inbox import InboxUseCases
@@ -63,6 +64,7 @@ class Relais(
     OperationsUseCases,
     UsageUseCases,
     FeedbackUseCases,
+    EvaluationUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 
