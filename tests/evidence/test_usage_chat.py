@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.app import Relais
+from bot.chat.usage import FLUSH_EVERY
 from bot.cli import main
 from bot.clock import FakeClock
 from tests.chat.conftest import CONTENT, DATA, Chat, World, build_world, make_config
@@ -204,3 +205,22 @@ async def test_two_peoples_walks_are_indistinguishable(world: World) -> None:
     for key in after_both:
         for _column, value in key:
             assert not any(trace in value.lower() for trace in traces), (key, value)
+
+
+async def test_counts_are_written_in_the_background(world: World) -> None:
+    """Nobody calls flush: once FLUSH_EVERY has passed, a turn hands the counts kept so far
+    to a background task, and they reach the day totals."""
+    alex = world.chat("alex")
+    await alex.say("/crisis")
+    await alex.say("/cancel")
+    assert await usage_rows(world.relais) == {}  # kept in memory: the reply did not write
+    world.clock.advance(FLUSH_EVERY + timedelta(seconds=1))
+    await alex.say("/crisis")
+    for _ in range(200):  # the task runs beside the conversation
+        if await usage_rows(world.relais):
+            break
+        await asyncio.sleep(0.01)
+    report = await world.relais.usage_stats("crisis")
+    first = report.versions[0].nodes["first"]
+    assert first.exits["cancelled"].count == 1
+    assert first.visits.count == 2

@@ -3,6 +3,7 @@ month, small figures hidden; the tables hold nothing that names a person."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,8 @@ import sqlalchemy as sa
 
 from bot.app import Relais
 from bot.clock import FakeClock
-from bot.errors import InvalidInput
+from bot.config import Config, EvaluationConfig, parse_config
+from bot.errors import ConfigError, InvalidInput, NotAllowed
 from storage.models import Base
 from tests.storage.helpers import enrol
 
@@ -91,3 +93,45 @@ def test_usage_tables_have_no_column_that_names_a_person() -> None:
             "kind",
             "count",
         }
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("psychologist", True),
+        ("coordinator", True),
+        ("mentor", False),
+        ("social_worker", False),
+        ("admin", False),
+    ],
+)
+async def test_who_sees_figures(relais: Relais, role: str, allowed: bool) -> None:
+    """Psychologists and coordinators see usage figures and referral counts; no one else."""
+    actor = await enrol(relais, "Pat", role)
+    if allowed:
+        assert (await relais.usage_figures(actor)).versions == []
+        assert (await relais.team_referrals(actor)).rows == []
+        return
+    with pytest.raises(NotAllowed):
+        await relais.usage_figures(actor)
+    with pytest.raises(NotAllowed):
+        await relais.team_referrals(actor)
+
+
+async def test_threshold_comes_from_the_configuration(config: Config, clock: FakeClock) -> None:
+    config = dataclasses.replace(config, evaluation=EvaluationConfig(min_count=2))
+    async with await Relais.open(config, clock) as relais:
+        day = clock.now().date().isoformat()
+        await relais.record_usage({(day, "crisis", 1, "en", "start", "visit", ""): 2})
+        await relais.record_usage({(day, "crisis", 1, "en", "start", "sos", ""): 1})
+        [version] = (await relais.usage_stats()).versions
+        assert version.nodes["start"].visits.shown() == "2"
+        sos = version.nodes["start"].sos
+        assert sos is not None
+        assert sos.shown() == "< 2"
+
+
+@pytest.mark.parametrize("value", ["0", "1001", '"5"'])
+def test_min_count_is_checked(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"evaluation\.min_count"):
+        parse_config(f"[evaluation]\nmin_count = {value}\n")
