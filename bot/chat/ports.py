@@ -131,6 +131,12 @@ class ChatBackend(Protocol):
     def comment_feedback(
         self, practitioner_id: str, feedback_id: str, comment: str, /
     ) -> Awaitable[bool]: ...
+    def feedback_counts(
+        self, actor: Any, dialog_id: str | None, days: int, /
+    ) -> Awaitable[Any]: ...
+    def feedback_comments(
+        self, actor: Any, dialog_id: str | None, days: int, /
+    ) -> Awaitable[Sequence[Any]]: ...
 
 
 class CheckinsPort(Protocol):

@@ -19,6 +19,7 @@ from bot.chat import feedback as guidance_feedback
 from bot.chat.catalog import LANGUAGES
 from bot.chat.core import Turn
 from bot.chat.crisis_help import SOS_TOKEN, needs_help_button, with_help
+from bot.chat.feedback_view import show_feedback
 from bot.chat.first_message import first_message
 from bot.chat.notes import NOTE_TAGS, REFUSED, NotesFlow
 from bot.chat.ports import ActorLike, SessionLike
@@ -228,6 +229,8 @@ class ChatService(NotesFlow):
                 if self.checkins is None:
                     return [self._text(turn, "checkin_unavailable")]
                 return await self.checkins.handle_command(turn.actor, argument)
+            case "feedback":  # "Did this help?" answers (bot.chat.feedback_view)
+                return await show_feedback(self, turn, argument)
             case "status":
                 status = await self.backend.team_status(turn.actor)
                 channels = self.checkins.enabled_channels() if self.checkins else []

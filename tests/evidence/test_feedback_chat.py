@@ -179,3 +179,22 @@ async def test_a_stale_answer_button_stores_nothing(world: World) -> None:
     replies = await alex.send(button=stale[0])
     assert "expired" in texts(replies)
     assert await _rows(world) == []
+
+
+async def test_feedback_command_counts_for_coordinators_comments_for_psychologists(
+    world: World,
+) -> None:
+    for answer in ("Yes",) * 5 + ("No",):
+        await _talk_to_the_end(world)
+        await world.chat("alex").press(answer)
+    await world.chat("alex").say("canary-c0mment nobody answered the on-call number")
+    pia = texts(await world.chat("pia").say("/feedback crisis"))
+    assert "crisis v1 (en): yes 5 · partly 0 · no < 5" in pia
+    assert "Comments (never with who wrote them):" in pia
+    assert "• crisis v1, No: canary-c0mment nobody answered the on-call number" in pia
+    assert "Alex" not in pia
+    cora = texts(await world.chat("cora").say("/feedback crisis"))
+    assert "yes 5 · partly 0 · no < 5" in cora
+    assert "canary-c0mment" not in cora
+    assert "not allowed" in texts(await world.chat("alex").say("/feedback crisis")).lower()
+    assert "No answer" in texts(await world.chat("pia").say("/feedback risky"))
