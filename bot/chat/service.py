@@ -25,6 +25,7 @@ from bot.chat.notes import NOTE_TAGS, REFUSED, NotesFlow
 from bot.chat.ports import ActorLike, SessionLike
 from bot.chat.session import ChatSession, Pending, Prompt
 from bot.chat.sos import SOS_ROLES, express_sos
+from bot.chat.stats import stats_command
 from bot.chat.status import render_status
 from bot.chat.tokens import dialog_token, parse_dialog_token
 from bot.display import neutralise_reply
@@ -231,6 +232,8 @@ class ChatService(NotesFlow):
                 return await self.checkins.handle_command(turn.actor, argument)
             case "feedback":  # "Did this help?" answers (bot.chat.feedback_view)
                 return await show_feedback(self, turn, argument)
+            case "stats":  # usage figures (bot.chat.stats)
+                return await stats_command(self, turn, argument)
             case "status":
                 status = await self.backend.team_status(turn.actor)
                 channels = self.checkins.enabled_channels() if self.checkins else []

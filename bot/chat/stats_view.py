@@ -4,12 +4,14 @@ as unknown (grey, dashed), never by its true size."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.usage_measures import Figure, bucket_label
-from bot.usecases.usage import NodeFigures, ReferralReport, UsageReport, VersionFigures
 from dialogs.graph import KIND_COLOURS, _dot_text, _summary
 from dialogs.model import Dialog, QuestionNode
+
+if TYPE_CHECKING:
+    from bot.usecases.usage import NodeFigures, ReferralReport, UsageReport, VersionFigures
 
 __all__ = ["report_json", "report_text", "usage_dot"]
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.app import Relais
 from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.stats_view import report_json, report_text, usage_dot
 from bot.cli.cmd_db import emit_json, with_relais
-from bot.cli.stats_view import report_json, report_text, usage_dot
 from bot.config import parse_duration
 from bot.errors import InvalidInput, NotFound
 from dialogs.errors import DialogError, GraphvizMissing

@@ -224,3 +224,38 @@ async def test_counts_are_written_in_the_background(world: World) -> None:
     first = report.versions[0].nodes["first"]
     assert first.exits["cancelled"].count == 1
     assert first.visits.count == 2
+
+
+async def test_stats_in_chat_for_psychologists_and_coordinators(world: World) -> None:
+    await walk_everything(world)
+    pia, cora, alex = world.chat("pia"), world.chat("cora"), world.chat("alex")
+    replies = await pia.say("/stats crisis")
+    text = replies[0].text
+    assert "crisis version 1 (en): started 12" in text
+    assert "• first: visits 12; chose sos < 5, talk 6" in text
+    assert "stopped: left for another guide < 5, cancelled < 5, timed out < 5" in text
+    assert "median time 30 s – 1 min" in text
+    assert "• emergency: visits < 5" in text
+    if shutil.which("dot"):
+        assert replies[1].attachment is not None
+        name, data = replies[1].attachment
+        assert name == "crisis.png"
+        assert data.startswith(b"\x89PNG")
+    # the referral counts of the team this (fake) month: 5 emergency screens, 1 page
+    assert "1 conversation" not in text
+    assert "< 5 conversation(s) reached a page of a human, 5 an emergency screen" in text
+    overview = texts_of(await cora.say("/stats"))
+    assert "crisis version 1 (en): started 12" in overview
+    assert "helper version 1 (en): started < 5" in overview
+    assert "• first" not in overview  # per node only for one dialog
+    await pia.say("/lang fr")
+    french = texts_of(await pia.say("/stats crisis"))
+    assert "• first : passages 12 ; choix sos < 5, talk 6" in french
+    assert "écrans d'urgence" in french
+    refused = texts_of(await alex.say("/stats crisis"))
+    assert "visits" not in refused
+    assert world.service.catalog.text("en", "not_allowed") in refused
+
+
+def texts_of(replies: list[Any]) -> str:
+    return "\n".join(reply.text for reply in replies)
