@@ -259,3 +259,18 @@ async def test_stats_in_chat_for_psychologists_and_coordinators(world: World) ->
 
 def texts_of(replies: list[Any]) -> str:
     return "\n".join(reply.text for reply in replies)
+
+
+async def test_a_conversation_found_expired_counts_a_timeout(world: World) -> None:
+    """The chat's next message finds its conversation expired (before any housekeeping): it
+    is counted as a timeout where it stood, once."""
+    alex = world.chat("alex")
+    await alex.say("/crisis")
+    await option(alex, "talk")
+    world.clock.advance(world.config.sessions.expiry + timedelta(minutes=1))
+    await alex.say("/help")
+    assert await world.relais.expire_sessions() == 0  # already gone: not counted twice
+    await world.service.usage.flush()
+    nodes = (await world.relais.usage_stats("crisis")).versions[0].nodes
+    assert nodes["ask"].exits["timeout"].count == 1
+    assert "timeout" not in nodes["first"].exits
