@@ -163,12 +163,15 @@ class UsageRecorder:
         self._maybe_flush()
 
     def sos(self, turn: Turn) -> None:
-        """/sos with no dialog running: an emergency screen, reached by /sos."""
+        """/sos answered outside a dialog step (no dialog running, or the chat busy with another
+        message: `bot.chat.sos.express_sos`): an emergency screen reached by /sos."""
         if self._sink is None or turn.session.preview:
             return
         day = self._clock.now().date().isoformat()
         team = str(getattr(turn.actor, "team_id", None) or "")
-        self._referrals[(day, team, "", "sos", "emergency")] += 1
+        running = (turn.session.engine or {}).get("dialog_id")
+        dialog = running if isinstance(running, str) else ""
+        self._referrals[(day, team, dialog, "sos", "emergency")] += 1
         self._maybe_flush()
 
     # -- counting ----------------------------------------------------------------------------

@@ -274,3 +274,17 @@ async def test_a_conversation_found_expired_counts_a_timeout(world: World) -> No
     nodes = (await world.relais.usage_stats("crisis")).versions[0].nodes
     assert nodes["ask"].exits["timeout"].count == 1
     assert "timeout" not in nodes["first"].exits
+
+
+async def test_sos_while_the_chat_is_busy_is_a_referral(world: World) -> None:
+    alex = world.chat("alex")
+    await alex.say("/crisis")
+    lock = world.service._locks[("console", "chat-user-alex")]
+    async with lock:  # another message of the chat is being handled
+        replies = await alex.say("/sos")
+    assert "112" in texts_of(replies)
+    await world.service.usage.flush()
+    [every] = [r for r in await world.relais.referrals_by_team() if r.team_id is None]
+    assert {(r.dialog_id, r.entry, r.kind): r.count.count for r in every.rows} == {
+        ("crisis", "sos", "emergency"): 1
+    }
