@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from bot.app import Relais
 from bot.clock import FakeClock
 from bot.errors import NotAllowed
+from storage.models import AuditEntryRow
 from storage.models_feedback import FeedbackRow
 from tests.chat.conftest import World, build_world, chat_content, make_config, texts
 
@@ -80,6 +81,16 @@ async def test_asked_at_the_end_stored_without_a_person_comment_encrypted(world:
     )
     assert row.day == world.clock.now().date()
     assert b"canary-9f2e" not in row.comment_enc
+    # nothing in the audit log ties the answer to Alex: no entry for giving it at all
+    async with world.relais.db.connect() as conn:
+        actions = set((await conn.execute(sa.select(AuditEntryRow.action))).scalars())
+        logged = b"".join(
+            (detail or "").encode()
+            for detail in (await conn.execute(sa.select(AuditEntryRow.detail))).scalars()
+        )
+        await conn.rollback()
+    assert not {a for a in actions if a.startswith("feedback.")}
+    assert row.id.encode() not in logged
     # the next message is an ordinary one again
     assert "your comment is saved" not in texts(await alex.say("hello"))
 
