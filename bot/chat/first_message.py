@@ -48,7 +48,8 @@ async def first_message(
                 hours=hours,
             )
         )
-    if not contacts:
-        lines.append(catalog.text(lang, "welcome_no_contacts"))
+    if not contacts:  # the one fallback with a number: the local emergency number (112)
+        role = dialogs.role_label(FIRST_CONTACT_ROLES[0], lang)
+        lines.append(catalog.text(lang, "contact_missing", role=role))
     lines.append(catalog.text(lang, "welcome_commands"))
     return Reply("\n".join(lines))
