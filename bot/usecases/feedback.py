@@ -12,7 +12,6 @@ practitioner's roles in the same transaction). Reading is audited as usual: the 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,8 +21,6 @@ from bot.usecases.base import ActorScope, EntryScope, UseCases, channel_entry, r
 from storage.repos.feedback import ANSWERS, FeedbackComment, FeedbackCount
 
 __all__ = ["ANSWERS", "COMMENT_MAX", "FeedbackUseCases", "FeedbackWindow"]
-
-log = logging.getLogger(__name__)
 
 #: the longest comment kept (characters)
 COMMENT_MAX = 2000
@@ -68,7 +65,7 @@ class FeedbackUseCases(UseCases):
             lang=lang,
             answer=answer,
         )
-        log.info("feedback on %s v%s", dialog_id, dialog_version)
+        # no log line either: its time, beside the lines of the same turn, would name the giver
         return feedback_id
 
     @channel_entry("feedback.comment")
