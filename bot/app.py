@@ -30,12 +30,15 @@ from bot.usecases.cluster import ClusterUseCases
 from bot.usecases.contacts import ContactUseCases
 from bot.usecases.dataprotection import DataProtectionUseCases
 from bot.usecases.device_trust import DeviceTrustUseCases
+from bot.usecases.evaluation import EvaluationUseCases
+from bot.usecases.feedback import FeedbackUseCases
 from bot.usecases.identity import IdentityUseCases
 from bot.usecases.inbox import InboxUseCases
 from bot.usecases.maintenance import MaintenanceUseCases
 from bot.usecases.notes import NoteUseCases
 from bot.usecases.operations import OperationsUseCases
 from bot.usecases.sessions import SessionUseCases
+from bot.usecases.usage import UsageUseCases
 from storage import migrate
 from storage.audit import AuditLog
 from storage.audit_anchor import AnchorSink
@@ -61,6 +64,9 @@ class Relais(
     MaintenanceUseCases,
     OperationsUseCases,
     ClusterUseCases,
+    UsageUseCases,
+    FeedbackUseCases,
+    EvaluationUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 

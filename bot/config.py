@@ -212,6 +212,13 @@ class OperationsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class EvaluationConfig:
+    #: usage figures and referral counts below this are shown as "< N" in every output
+    #: (`relais stats`, JSON, pictures, reports): small numbers can point at a person
+    min_count: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_dir: str = "relais-data"
     content_dir: str = ""
@@ -230,6 +237,7 @@ class Config:
     metrics: MetricsConfig = MetricsConfig()
     operations: OperationsConfig = OperationsConfig()
     audit: AuditConfig = AuditConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
     source: str = ""
 
     # -- derived values ---------------------------------------------------------------------

@@ -34,6 +34,7 @@ _INT_RANGES: tuple[tuple[str, int, int], ...] = (
     ("telegram.webhook_port", 1, 65535),
     ("telegram.poll_timeout", 0, 600),
     ("audit.anchor_every", 1, 1_000_000),
+    ("evaluation.min_count", 1, 1_000),
 )
 #: durations that must be longer than zero
 _POSITIVE_DURATIONS = (

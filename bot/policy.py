@@ -77,6 +77,12 @@ class Action(StrEnum):
     PUBLISH_DIALOG = "dialog.publish"
     ROLLBACK_DIALOG = "dialog.rollback"
     VIEW_STATUS = "operations.status"
+    # evidence (issue 18): feedback on the guidance and the monthly evaluation report
+    GIVE_FEEDBACK = "feedback.give"
+    VIEW_FEEDBACK = "feedback.view"
+    READ_FEEDBACK_COMMENTS = "feedback.comments"
+    EVALUATION_REPORT = "report.evaluation"
+    VIEW_USAGE = "usage.view"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -119,6 +125,15 @@ _TEAM_RULES: dict[Action, frozenset[Role]] = {
     Action.ROLLBACK_DIALOG: frozenset({_P, _A}),
     # /status: channel health, the team's failed deliveries, pages waiting for acknowledgement
     Action.VIEW_STATUS: frozenset({_C, _A}),
+    # "Did this help?": anyone who ran a dialog may answer; the counts go to those who write
+    # and run the guidance; the comments (typed text) to the psychologists only
+    Action.GIVE_FEEDBACK: ALL_ROLES,
+    Action.VIEW_FEEDBACK: frozenset({_P, _C}),
+    Action.READ_FEEDBACK_COMMENTS: frozenset({_P}),
+    # the monthly evaluation report (counts only, no case code, no typed text)
+    Action.EVALUATION_REPORT: frozenset({_P, _C}),
+    # usage figures and referral counts (about guidance, never about a person): issue 18
+    Action.VIEW_USAGE: frozenset({_P, _C}),
 }
 
 

@@ -57,6 +57,7 @@ class Runtime:
             await self.checkins.stop()
         if self.publishing is not None:
             await self.publishing.stop()
+        await self.chat.usage.flush()  # the usage figures counted since the last flush
         await self.relais.close()
 
 

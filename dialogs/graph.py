@@ -20,6 +20,7 @@ from dialogs.model import (
 __all__ = [
     "GRAPH_FORMATS",
     "KIND_COLOURS",
+    "render_dot",
     "render_graph",
     "render_picture",
     "to_dot",
@@ -135,6 +136,11 @@ def to_dot(dialog: Dialog, lang: str | None = None) -> str:
 
 def render_picture(dialog: Dialog, fmt: str, lang: str | None = None) -> bytes:
     """SVG or PNG bytes drawn by Graphviz; raises GraphvizMissing if `dot` is not installed."""
+    return render_dot(to_dot(dialog, lang), fmt)
+
+
+def render_dot(source: str, fmt: str) -> bytes:
+    """SVG or PNG bytes of DOT `source` (a dialog drawn with figures: `relais stats`)."""
     if fmt not in ("svg", "png"):
         raise DialogError(f"picture format must be svg or png, not {fmt!r}")
     dot = shutil.which("dot")
@@ -143,7 +149,7 @@ def render_picture(dialog: Dialog, fmt: str, lang: str | None = None) -> bytes:
     try:
         done = subprocess.run(
             [dot, f"-T{fmt}"],
-            input=to_dot(dialog, lang).encode("utf-8"),
+            input=source.encode("utf-8"),
             capture_output=True,
             timeout=_DOT_TIMEOUT,
             check=False,

@@ -31,6 +31,7 @@ from storage.models import (
     OutboxRow,
     PractitionerRow,
 )
+from storage.models_feedback import FeedbackRow
 
 __all__ = [
     "ENCRYPTED_COLUMNS",
@@ -61,6 +62,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (CheckinScheduleRow, ("label",)),
     (OutboxRow, ("payload",)),
     (InboundUpdateRow, ("payload",)),
+    (FeedbackRow, ("comment",)),
 )
 #: ciphertext kept in a text column as `<prefix><base64>` (model, column, prefix)
 TEXT_ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, str], ...] = (

@@ -17,7 +17,10 @@ from storage.audit_anchor import AnchorSink
 from storage.crypto import KeyRing
 from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
+from storage.repos.evaluation import EvaluationReads
+from storage.repos.feedback import Feedback
 from storage.repos.pins import PinnedIdentities
+from storage.repos.usage import Usage
 
 __all__ = ["Database", "Tx"]
 
@@ -53,6 +56,9 @@ class Tx:
         self.sessions = Sessions(conn, keys, raw=raw)
         self.inbox = Inbox(conn, keys, raw=raw)
         self.pins = PinnedIdentities(conn)
+        self.feedback = Feedback(conn, keys)
+        self.evaluation = EvaluationReads(conn)
+        self.usage = Usage(conn)
 
     async def audit(
         self,

@@ -11,6 +11,7 @@ from bot.chat.catalog import Catalog
 from bot.chat.dialog_catalog import DialogCatalog
 from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort
 from bot.chat.session import ChatSession
+from bot.chat.usage import UsageRecorder
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import Incoming, Reply
@@ -59,6 +60,8 @@ class ChatCore:
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         #: drafts being previewed, by (dialog id, negative preview version); lost on restart
         self._previews: dict[tuple[str, int], dl.Dialog] = {}
+        #: usage figures, counted off the reply path (bot.chat.usage)
+        self.usage = UsageRecorder(backend, clock)
 
     def _text(self, turn: Turn, key: str, **values: Any) -> Reply:
         return Reply(self.catalog.text(turn.lang, key, **values))

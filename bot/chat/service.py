@@ -15,13 +15,17 @@ import traceback
 from collections.abc import Sequence
 
 import dialogs as dl
+from bot.chat import feedback as guidance_feedback
 from bot.chat.catalog import LANGUAGES
 from bot.chat.core import Turn
 from bot.chat.crisis_help import SOS_TOKEN, needs_help_button, with_help
+from bot.chat.feedback_view import show_feedback
+from bot.chat.first_message import first_message
 from bot.chat.notes import NOTE_TAGS, REFUSED, NotesFlow
 from bot.chat.ports import ActorLike, SessionLike
 from bot.chat.session import ChatSession, Pending, Prompt
 from bot.chat.sos import SOS_ROLES, express_sos
+from bot.chat.stats import stats_command
 from bot.chat.status import render_status
 from bot.chat.tokens import dialog_token, parse_dialog_token
 from bot.display import neutralise_reply
@@ -187,8 +191,7 @@ class ChatService(NotesFlow):
         except InvalidInput as exc:
             return [Reply(self.catalog.text(default, "invite_failed", reason=str(exc)))]
         lang = actor.language if actor.language in LANGUAGES else default
-        roles = ", ".join(self.catalog.label(lang, "roles", r) for r in sorted(actor.roles))
-        return [Reply(self.catalog.text(lang, "welcome", name=actor.name, roles=roles))]
+        return [await first_message(self.backend, self.catalog, self.dialogs, actor, lang)]
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -227,6 +230,10 @@ class ChatService(NotesFlow):
                 if self.checkins is None:
                     return [self._text(turn, "checkin_unavailable")]
                 return await self.checkins.handle_command(turn.actor, argument)
+            case "feedback":  # "Did this help?" answers (bot.chat.feedback_view)
+                return await show_feedback(self, turn, argument)
+            case "stats":  # usage figures (bot.chat.stats)
+                return await stats_command(self, turn, argument)
             case "status":
                 status = await self.backend.team_status(turn.actor)
                 channels = self.checkins.enabled_channels() if self.checkins else []
@@ -253,10 +260,12 @@ class ChatService(NotesFlow):
             result = dl.step(self._source(turn), state, dl.Sos(), self.clock.now())
             if result.error is None:
                 return await self._apply(turn, result)
+        self.usage.sos(turn)  # an emergency screen outside any dialog (bot.chat.usage)
         contacts = await self._contacts_reply(turn, SOS_ROLES, urgent=True)
         return [contacts] + ([turn.session.prompt.reply()] if turn.session.prompt else [])
 
     def _cancel(self, turn: Turn) -> list[Reply]:
+        self.usage.left(turn, "cancelled")
         had_something = not turn.session.is_empty()
         turn.session = ChatSession()
         return [self._text(turn, "cancelled" if had_something else "no_dialog_running")]
@@ -297,6 +306,8 @@ class ChatService(NotesFlow):
         kind = token.split(".", 1)[0]
         if kind == SOS_TOKEN:  # "Emergency contacts" under a crisis screen: what /sos does
             return await self._sos(turn)
+        if kind == guidance_feedback.FEEDBACK_TOKEN:  # "Did this help?" (bot.chat.feedback)
+            return await guidance_feedback.on_feedback_button(self, turn, token)
         if kind == "d":
             return await self._on_option(turn, token)
         if kind == "o":
@@ -336,6 +347,8 @@ class ChatService(NotesFlow):
 
     async def _on_text(self, turn: Turn, text: str) -> list[Reply]:
         session = turn.session
+        if (comment := await guidance_feedback.on_feedback_comment(self, turn, text)) is not None:
+            return comment
         if session.pending and session.pending[0].step == "text":
             pending = session.pending[0]
             pending.body = text
@@ -364,7 +377,8 @@ class ChatService(NotesFlow):
             if result.error.code in _EXPIRED:
                 return self._expired(turn)
             return [Reply(result.error.message), *self._current_prompt(turn)]
-        return await self._apply(turn, result)
+        guidance_feedback.track_choice(self, turn, state, parsed.option)
+        return await self._apply(turn, result, option=parsed.option)
 
     # -- dialogs ----------------------------------------------------------------------------
 
@@ -385,6 +399,7 @@ class ChatService(NotesFlow):
             return [self._text(turn, "dialog_unavailable", dialog=dialog_id)]
         if not self.dialogs.allowed(dialog, turn.actor.roles):
             return [self._text(turn, "dialog_not_for_you")]
+        self.usage.left(turn, "abandoned")  # a dialog running is left for this one
         code = case_code.strip().upper()
         replies: list[Reply] = []
         try:
@@ -465,7 +480,7 @@ class ChatService(NotesFlow):
             source = _PreviewSource(source, self._previews)
         return AudienceSource(source, turn.actor.roles)
 
-    async def _apply(self, turn: Turn, result: dl.StepResult) -> list[Reply]:
+    async def _apply(self, turn: Turn, result: dl.StepResult, option: str = "") -> list[Reply]:
         """Turn the engine's outputs into replies and requests; remember the new state."""
         session = turn.session
         if result.error is not None or result.state is None:
@@ -474,7 +489,9 @@ class ChatService(NotesFlow):
                 Reply(message or self.catalog.text(turn.lang, "error")),
                 *self._current_prompt(turn),
             ]
-        session.engine = result.state.to_dict()
+        before, session.engine = session.engine, result.state.to_dict()
+        self.usage.stepped(turn, self._source(turn), before, result, option)  # off the reply path
+        guidance_feedback.track_outputs(turn, result.outputs)
         replies: list[Reply] = []
         ended = False
         for output in result.outputs:
@@ -514,6 +531,8 @@ class ChatService(NotesFlow):
                 replies.append(self._text(turn, "cancelled"))
             elif not any(isinstance(o, dl.Say) for o in result.outputs):
                 replies.append(self._text(turn, "dialog_finished"))
+            offer = guidance_feedback.feedback_offer(self, turn, result, output_reason(result))
+            replies.extend([offer] if offer is not None else [])
         if session.pending:  # the case is unknown: ask last, below the next question
             replies.extend(await self._continue_pending(turn, reprompt=False))
         return replies

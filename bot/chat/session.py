@@ -55,6 +55,9 @@ class ChatSession:
     buttons: list[tuple[str, str]] = field(default_factory=list)  # last shown, for "type 2"
     preview: bool = False  # a psychologist previewing a draft: requests are simulated
     preview_digest: str = ""  # the previewed draft's source (sha256), to restore it
+    #: what counting usage needs while the conversation lives (bot.chat.usage): no person
+    usage: dict[str, Any] = field(default_factory=dict)
+    feedback: dict[str, Any] = field(default_factory=dict)  # "Did this help?" (chat/feedback)
 
     @property
     def expects(self) -> str | None:
@@ -96,6 +99,8 @@ class ChatSession:
             "buttons": [list(b) for b in self.buttons],
             "preview": self.preview,
             "preview_digest": self.preview_digest,
+            "feedback": self.feedback,
+            "usage": self.usage,
         }
 
     @classmethod
@@ -118,6 +123,8 @@ class ChatSession:
             buttons=[(b[0], b[1]) for b in data.get("buttons", [])],
             preview=bool(data.get("preview", False)),
             preview_digest=str(data.get("preview_digest") or ""),
+            feedback=dict(data.get("feedback") or {}),
+            usage=dict(data.get("usage") or {}),
         )
 
     def remember_buttons(self, replies: list[Reply]) -> None:

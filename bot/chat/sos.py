@@ -55,6 +55,7 @@ async def express_sos(service: ChatService, incoming: Incoming) -> list[Reply]:
         stored = start.session
         session = ChatSession.from_dict(stored.state if stored is not None else None)
         turn = Turn(incoming, actor, lang, session, stored.id if stored is not None else None)
+        service.usage.sos(turn)  # a referral: an emergency screen reached by /sos
         contacts = await service._contacts_reply(turn, SOS_ROLES, urgent=True)
         return [contacts, Reply(service.catalog.text(lang, "sos_while_busy"))]
     except Exception as exc:  # never a traceback to the chat, never the text in the log

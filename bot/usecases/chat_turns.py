@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from bot.messages import SenderIdentity
 from bot.policy import DeviceTrust, device_trust
 from bot.usecases.base import Actor, EntryScope, UseCases, actor_of, channel_entry
+from bot.usecases.usage_expiry import count_timeouts
 from storage.crypto import DecryptionError
 from storage.records import StoredSession
 
@@ -66,6 +67,7 @@ class ChatTurnUseCases(UseCases):
             session = None
             await tx.sessions.delete(channel=channel, chat_id=str(chat_id))
         if session is not None and session.expires_at <= tx.now:
+            await count_timeouts(tx, [session])  # usage figures: left there (rare)
             await tx.sessions.delete(channel=channel, chat_id=str(chat_id))
             session = None
         return TurnStart(first_time, actor, session, record)

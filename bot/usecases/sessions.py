@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.usecases.base import EntryScope, UseCases, channel_entry
+from bot.usecases.usage_expiry import count_timeouts
 from storage.records import StoredSession
 from storage.webhook_claims import WebhookClaims
 
@@ -69,6 +70,7 @@ class SessionUseCases(UseCases):
         await scope.tx.sessions.forget_processed_before(before=now - PROCESSED_UPDATES_KEPT)
         await scope.tx.people.forget_attempts_before(before=now - PROCESSED_UPDATES_KEPT)
         await scope.tx.inbox.forget_before(before=now - PROCESSED_UPDATES_KEPT)
+        await count_timeouts(scope.tx, await scope.tx.sessions.expired(now=now))
         await WebhookClaims(scope.tx.conn).forget_before(before=now - PROCESSED_UPDATES_KEPT)
         return await scope.tx.sessions.delete_expired(now=now)
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.crypto import KeyRing
+from storage.crypto import DecryptionError, KeyRing
 from storage.models import DialogSessionRow, ProcessedUpdateRow, new_id
 from storage.records import StoredSession
 from storage.sqlite_fast import FastStatement
@@ -54,6 +54,7 @@ _UPDATE = (
     )
 )
 _INSERT = insert(_SESSIONS)
+_EXPIRED = select(_SESSIONS).where(_SESSIONS.c.expires_at <= bindparam("now"))
 _PROCESSED = cast(Table, ProcessedUpdateRow.__table__)
 _MARK_PG = pg_insert(_PROCESSED).on_conflict_do_nothing()
 _MARK_SQLITE = sqlite_insert(_PROCESSED).on_conflict_do_nothing()
@@ -172,6 +173,17 @@ class Sessions:
             )
         )
         return int(result.rowcount) > 0
+
+    async def expired(self, *, now: datetime) -> list[StoredSession]:
+        """The sessions past their expiry (an unreadable one is left out)."""
+        rows = (await self._conn.execute(_EXPIRED.params(now=now))).all()
+        found = []
+        for row in rows:
+            try:
+                found.append(self._session(row))
+            except (DecryptionError, ValueError):
+                continue
+        return found
 
     async def delete_expired(self, *, now: datetime) -> int:
         result = await self._conn.execute(

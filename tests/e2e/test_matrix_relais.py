@@ -80,6 +80,8 @@ async def test_enrol_crisis_sos_and_note_in_an_encrypted_dm(
     assert "Follow up in 24 hours?" in follow_up.body
     await mentor.say(room, "2")
     assert "Thank you" in (await mentor.next_message(room, timeout=10)).body
+    # the dialog is over: one optional question (bot.chat.feedback), left unanswered here
+    assert "Did this help?" in (await mentor.next_message(room, timeout=10)).body
 
     actor = await runtime.relais.identify("matrix", mentor.user_id)
     notes = await runtime.relais.list_notes(actor, "K-3")

@@ -1,0 +1,124 @@
+"""`/stats [DIALOG]` for psychologists and coordinators: how guidance is used, in their language,
+every figure below `[evaluation] min_count` as "< 5"; with a dialog, its drawing shaded by the
+figures (PNG) when Graphviz is installed. The use cases refuse other roles
+(`Action.VIEW_USAGE`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from bot.chat.stats_view import usage_dot
+from bot.messages import Reply
+from bot.usage_measures import bucket_label
+from dialogs.errors import DialogError, GraphvizMissing
+from dialogs.graph import render_dot
+
+if TYPE_CHECKING:
+    from bot.chat.core import ChatCore, Turn
+
+__all__ = ["WINDOW", "stats_command"]
+
+logger = logging.getLogger(__name__)
+
+WINDOW = timedelta(days=30)
+_STOPPED = ("cancelled", "abandoned", "timeout")
+
+
+@runtime_checkable
+class UsageReader(Protocol):
+    """`bot.usecases.usage.UsageUseCases` as the chat layer reads it."""
+
+    def usage_figures(
+        self, actor: Any, dialog_id: str | None = None, since: Any = ..., /
+    ) -> Awaitable[Any]: ...
+    def team_referrals(self, actor: Any, month: str = "", /) -> Awaitable[Any]: ...
+
+
+def _items(core: ChatCore, turn: Turn, figures: dict[str, Any], table: str = "") -> str:
+    return ", ".join(
+        f"{core.catalog.label(turn.lang, table, item) if table else item} {figure}"
+        for item, figure in figures.items()
+    )
+
+
+def _node_line(core: ChatCore, turn: Turn, node: Any) -> str:
+    text = core.catalog.text
+    lang = turn.lang
+    details = ""
+    if node.choices:
+        details += text(lang, "stats_chose", items=_items(core, turn, node.choices))
+    if node.exits:
+        details += text(lang, "stats_exits", items=_items(core, turn, node.exits, "usage_exits"))
+    if node.sos:
+        details += text(lang, "stats_sos", count=node.sos)
+    if node.pages:
+        details += text(lang, "stats_pages", items=_items(core, turn, node.pages, "roles"))
+    if node.emergency:
+        details += text(lang, "stats_emergency", count=node.emergency)
+    if node.median_time:
+        details += text(lang, "stats_median", time=bucket_label(node.median_time))
+    return text(lang, "stats_node", node=node.node_id, visits=node.visits, details=details)
+
+
+async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply]:
+    backend = core.backend
+    if not isinstance(backend, UsageReader):
+        return [core._text(turn, "stats_unavailable")]
+    dialog_id = argument.strip() or None
+    report = await backend.usage_figures(turn.actor, dialog_id, WINDOW)
+    lang = turn.lang
+    lines = [
+        core.catalog.text(
+            lang, "stats_title", dialog=dialog_id or "*", days=WINDOW.days, min=report.min_count
+        )
+    ]
+    if not report.versions:
+        lines.append(core._text(turn, "stats_none").text)
+    for version in report.versions:
+        starts = version.nodes.get(_start_of(core, version.dialog_id, version.version))
+        lines.append(
+            core.catalog.text(
+                lang,
+                "stats_version",
+                dialog=version.dialog_id,
+                version=version.version,
+                in_lang=version.lang,
+                started=starts.visits if starts else 0,
+            )
+        )
+        if dialog_id:
+            lines.extend(_node_line(core, turn, node) for node in version.nodes.values())
+    referrals = await backend.team_referrals(turn.actor)
+    lines.append(
+        core.catalog.text(
+            lang, "stats_referrals", pages=referrals.pages, emergency=referrals.emergency
+        )
+    )
+    reply = Reply("\n".join(lines))
+    if dialog_id and report.versions:
+        picture = await _picture(core, report.versions[-1], lang)
+        if picture is not None:
+            return [reply, Reply("", attachment=(f"{dialog_id}.png", picture))]
+    return [reply]
+
+
+def _start_of(core: ChatCore, dialog_id: str, version: int) -> str:
+    dialog = core.dialogs.source().get(dialog_id, version)
+    return dialog.start if dialog is not None else ""
+
+
+async def _picture(core: ChatCore, figures: Any, lang: str) -> bytes | None:
+    """The newest version's drawing with its figures, or None (no Graphviz, unknown dialog)."""
+    dialog = core.dialogs.source().get(figures.dialog_id, figures.version)
+    if dialog is None:
+        return None
+    source = usage_dot(dialog, figures, lang)
+    try:
+        return await asyncio.to_thread(render_dot, source, "png")
+    except (GraphvizMissing, DialogError) as exc:
+        logger.info("no usage picture: %s", type(exc).__name__)
+        return None

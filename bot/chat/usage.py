@@ -1,0 +1,229 @@
+"""Counting how guidance is used, off the reply path (issue 18: evidence).
+
+`UsageRecorder` turns what a turn did (the engine's step, /cancel, a dialog left for another,
+/sos) into counts per (day, dialog, version, language, node, measure, item) and referral counts
+per (day, team, dialog, entry point, kind), kept in memory and added to the day totals in the
+background (`flush`, at most every `FLUSH_EVERY`, and when Relais stops): a reply never waits
+for them. No count names a person, a case or a chat. The live conversation keeps what counting
+needs (`ChatSession.usage`: when its current node was entered, how the dialog was opened, which
+referrals it already counted); it goes with the conversation.
+
+Previews of drafts are not counted. Counts not yet flushed when the process dies are lost
+(figures, not records).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import dialogs as dl
+from bot.clock import Clock
+from bot.usage_measures import bucket_of
+from dialogs.model import ContactNode
+
+if TYPE_CHECKING:
+    from bot.chat.core import Turn
+
+__all__ = ["FLUSH_EVERY", "UsageRecorder", "UsageSink"]
+
+logger = logging.getLogger(__name__)
+
+#: how long counts wait in memory at most before they are written (when a turn comes)
+FLUSH_EVERY = timedelta(seconds=30)
+_EMERGENCY_ROLE = "emergency"
+
+
+@runtime_checkable
+class UsageSink(Protocol):
+    """`bot.usecases.usage.UsageUseCases.record_usage`."""
+
+    def record_usage(
+        self, usage: Mapping[Any, int], referrals: Mapping[Any, int] | None = None, /
+    ) -> Awaitable[None]: ...
+
+
+def _state(data: dict[str, Any] | None) -> dl.SessionState | None:
+    if not data:
+        return None
+    try:
+        return dl.SessionState.from_dict(data)
+    except (dl.StateFormatError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _versions(*states: dl.SessionState | None) -> dict[str, int]:
+    """The version of each dialog a step may have passed through (goto stacks included)."""
+    versions: dict[str, int] = {}
+    for state in states:
+        if state is None:
+            continue
+        for frame in state.stack:
+            versions.setdefault(frame.dialog_id, frame.version)
+        versions[state.dialog_id] = state.version
+    return versions
+
+
+def _version(versions: dict[str, int], source: dl.DialogSource, dialog_id: str) -> int:
+    """A dialog entered and left within one step (a goto) ran its newest version."""
+    if dialog_id in versions:
+        return versions[dialog_id]
+    dialog = source.get(dialog_id)
+    return dialog.version if dialog is not None else 0
+
+
+def _entry_of(turn: Turn, dialog_id: str) -> str:
+    """How a dialog was opened: /crisis (or its case picked after /crisis), else a button."""
+    text = (turn.incoming.text or "").strip().lower()
+    if text[:7] in ("/crisis", "!crisis"):
+        return "crisis"
+    if dialog_id == "crisis" and (turn.incoming.button or "").startswith("c."):
+        return "crisis"
+    return "button"
+
+
+class UsageRecorder:
+    def __init__(self, backend: object, clock: Clock) -> None:
+        self._sink = backend if isinstance(backend, UsageSink) else None
+        self._clock = clock
+        self._usage: Counter[tuple[str, str, int, str, str, str, str]] = Counter()
+        self._referrals: Counter[tuple[str, str, str, str, str]] = Counter()
+        self._since = clock.now()
+        self._task: asyncio.Task[None] | None = None
+
+    # -- what the chat layer tells -----------------------------------------------------------
+
+    def stepped(
+        self,
+        turn: Turn,
+        source: dl.DialogSource,
+        before: dict[str, Any] | None,
+        result: dl.StepResult,
+        option: str = "",
+    ) -> None:
+        """A dialog step was applied on `source`: `before` is the engine state it started from
+        (None: a dialog started), `option` the option chosen (empty: text, /sos, a start)."""
+        state = result.state
+        if self._sink is None or turn.session.preview or state is None:
+            return
+        now = self._clock.now()
+        marker = turn.session.usage
+        previous = _state(before)
+        first = result.outputs[0] if result.outputs else None
+        sos = previous is not None and isinstance(first, dl.ShowContacts) and first.urgent
+        if previous is None:  # a start: a new conversation
+            marker = {"d": state.dialog_id, "e": _entry_of(turn, state.dialog_id), "r": []}
+        elif sos:
+            self._count(previous, previous.node, "sos")
+            self._referral(turn, marker, previous.dialog_id, "sos", "emergency")
+        else:
+            if option:
+                self._count(previous, previous.node, "choice", option)
+            self._time(previous, marker)
+        versions = _versions(previous, state)
+        for dialog_id, node_id in result.visited:
+            version = _version(versions, source, dialog_id)
+            self._add(dialog_id, version, state.lang, node_id, "visit")
+            dialog = source.get(dialog_id, version)
+            node = None if dialog is None else dialog.nodes.get(node_id)
+            if isinstance(node, ContactNode):
+                entry = "goto" if dialog_id != marker.get("d") else str(marker.get("e", ""))
+                if node.page and node.roles:
+                    self._add(dialog_id, version, state.lang, node_id, "page", node.roles[0])
+                    self._referral(turn, marker, dialog_id, entry, "page")
+                if _EMERGENCY_ROLE in node.roles:
+                    self._add(dialog_id, version, state.lang, node_id, "emergency")
+                    self._referral(turn, marker, dialog_id, entry, "emergency")
+        ended = next((o.reason for o in result.outputs if isinstance(o, dl.Ended)), "")
+        if ended:
+            dialog_id, node_id = result.visited[-1] if result.visited else ("", "")
+            if not node_id and previous is not None:
+                dialog_id, node_id = previous.dialog_id, previous.node
+            version = _version(versions, source, dialog_id)
+            self._add(dialog_id, version, state.lang, node_id, "exit", ended)
+            marker = {}
+        elif not sos:
+            marker["t"] = now.timestamp()
+        turn.session.usage = marker
+        self._maybe_flush()
+
+    def left(self, turn: Turn, reason: str) -> None:
+        """The conversation's dialog is left where it stands: "cancelled" (/cancel) or
+        "abandoned" (another dialog opened over it)."""
+        state = _state(turn.session.engine)
+        if self._sink is None or turn.session.preview or state is None or state.ended:
+            return
+        self._count(state, state.node, "exit", reason)
+        self._time(state, turn.session.usage)
+        turn.session.usage = {}
+        self._maybe_flush()
+
+    def sos(self, turn: Turn) -> None:
+        """/sos answered outside a dialog step (no dialog running, or the chat busy with another
+        message: `bot.chat.sos.express_sos`): an emergency screen reached by /sos."""
+        if self._sink is None or turn.session.preview:
+            return
+        day = self._clock.now().date().isoformat()
+        team = str(getattr(turn.actor, "team_id", None) or "")
+        running = (turn.session.engine or {}).get("dialog_id")
+        dialog = running if isinstance(running, str) else ""
+        self._referrals[(day, team, dialog, "sos", "emergency")] += 1
+        self._maybe_flush()
+
+    # -- counting ----------------------------------------------------------------------------
+
+    def _add(
+        self, dialog_id: str, version: int, lang: str, node_id: str, measure: str, item: str = ""
+    ) -> None:
+        day = self._clock.now().date().isoformat()
+        self._usage[(day, dialog_id, version, lang, node_id, measure, item)] += 1
+
+    def _count(self, state: dl.SessionState, node_id: str, measure: str, item: str = "") -> None:
+        self._add(state.dialog_id, state.version, state.lang, node_id, measure, item)
+
+    def _time(self, state: dl.SessionState, marker: dict[str, Any]) -> None:
+        entered = marker.get("t")
+        if isinstance(entered, int | float):
+            seconds = max(0.0, self._clock.now().timestamp() - entered)
+            self._count(state, state.node, "time", bucket_of(seconds))
+
+    def _referral(
+        self, turn: Turn, marker: dict[str, Any], dialog_id: str, entry: str, kind: str
+    ) -> None:
+        """Once per conversation and kind: the first way it reached a page or a screen."""
+        counted = marker.setdefault("r", [])
+        if kind in counted:
+            return
+        counted.append(kind)
+        day = self._clock.now().date().isoformat()
+        team = str(getattr(turn.actor, "team_id", None) or "")
+        self._referrals[(day, team, dialog_id, entry, kind)] += 1
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _maybe_flush(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        if self._clock.now() - self._since < FLUSH_EVERY:
+            return
+        self._task = asyncio.get_running_loop().create_task(self.flush(), name="usage-flush")
+
+    async def flush(self) -> None:
+        """Add the counts kept so far to the day totals (a failure is logged; they are lost)."""
+        running = self._task
+        if running is not None and not running.done() and running is not asyncio.current_task():
+            await running
+        self._since = self._clock.now()
+        if self._sink is None or not (self._usage or self._referrals):
+            return
+        usage, referrals = dict(self._usage), dict(self._referrals)
+        self._usage.clear()
+        self._referrals.clear()
+        try:
+            await self._sink.record_usage(usage, referrals)
+        except Exception as exc:  # figures, not records: never break a conversation for them
+            logger.error("could not record usage figures: %s", type(exc).__name__)

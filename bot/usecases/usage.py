@@ -1,0 +1,289 @@
+"""Usage figures and crisis-referral counts (issue 18): recorded from the chat layer, read by
+`relais stats`, the monthly evaluation report and the psychologists and coordinators.
+
+Every figure leaves as a `Figure` (below `[evaluation] min_count` it reads "< 5"). Recording is
+a system entry (no actor, no audit: it is about guidance, not people); reading is
+`Action.VIEW_USAGE` (psychologists, coordinators) or an operator command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from bot.errors import InvalidInput
+from bot.policy import Action
+from bot.usage_measures import Figure, median_bucket
+from bot.usecases.base import (
+    ActorScope,
+    EntryScope,
+    UseCases,
+    channel_entry,
+    operator_command,
+    requires_role,
+)
+from storage.repos.usage import ReferralKey, ReferralTotal, UsageKey, UsageTotal
+from storage.tx import Tx
+
+__all__ = [
+    "NodeFigures",
+    "ReferralFigure",
+    "ReferralReport",
+    "UsageReport",
+    "UsageUseCases",
+    "VersionFigures",
+    "month_bounds",
+]
+
+#: (day ISO, dialog, version, language, node, measure, item) as the chat layer counts it
+UsageTuple = tuple[str, str, int, str, str, str, str]
+#: (day ISO, team id, dialog, entry, kind)
+ReferralTuple = tuple[str, str, str, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFigures:
+    node_id: str
+    visits: Figure
+    choices: dict[str, Figure] = field(default_factory=dict)  # option id -> times picked
+    exits: dict[str, Figure] = field(default_factory=dict)  # completed|cancelled|abandoned|...
+    sos: Figure | None = None
+    pages: dict[str, Figure] = field(default_factory=dict)  # role -> pages
+    emergency: Figure | None = None
+    #: the duration bucket of the median time on the node (`bot.usage_measures`), None when
+    #: nobody moved on from it; `timed` is how many times that median is made of
+    median_time: str | None = None
+    timed: Figure | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionFigures:
+    dialog_id: str
+    version: int
+    lang: str
+    nodes: dict[str, NodeFigures]
+
+    @property
+    def starts(self) -> int:
+        return sum(n.visits.count for n in self.nodes.values())
+
+
+@dataclass(frozen=True, slots=True)
+class UsageReport:
+    since: date
+    until: date  # exclusive
+    min_count: int
+    versions: list[VersionFigures]
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralFigure:
+    dialog_id: str  # "" = none running (/sos outside a dialog)
+    entry: str  # crisis | sos | button | goto
+    kind: str  # page | emergency
+    count: Figure
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralReport:
+    """Conversations that reached a page of a human or an emergency screen, for one team (or
+    every team: team_id None) over [since, until)."""
+
+    team_id: str | None
+    team: str
+    since: date
+    until: date
+    rows: list[ReferralFigure]
+    pages: Figure
+    emergency: Figure
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """'2026-11' -> (2026-11-01, 2026-12-01)."""
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        start = date(year, number, 1)
+    except ValueError:
+        raise InvalidInput(f"expected a month such as 2026-11, found {month!r}") from None
+    end = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
+    return start, end
+
+
+def _figures(totals: list[UsageTotal], min_count: int, merge: bool) -> list[VersionFigures]:
+    """Figures per dialog version and language (`merge`: languages together, lang "*")."""
+    grouped: dict[tuple[str, int, str], dict[str, dict[str, dict[str, int]]]] = {}
+    for total in totals:
+        lang = "*" if merge else total.lang
+        nodes = grouped.setdefault((total.dialog_id, total.dialog_version, lang), {})
+        items = nodes.setdefault(total.node_id, {}).setdefault(total.measure, {})
+        items[total.item] = items.get(total.item, 0) + total.count
+
+    def fig(count: int) -> Figure:
+        return Figure(count, min_count)
+
+    def figs(items: dict[str, int]) -> dict[str, Figure]:
+        return {item: fig(count) for item, count in sorted(items.items())}
+
+    versions = []
+    for (dialog_id, version, lang), nodes in sorted(grouped.items()):
+        result = {}
+        for node_id, measures in nodes.items():
+            times = measures.get("time", {})
+            timed = sum(times.values())
+            result[node_id] = NodeFigures(
+                node_id=node_id,
+                visits=fig(sum(measures.get("visit", {}).values())),
+                choices=figs(measures.get("choice", {})),
+                exits=figs(measures.get("exit", {})),
+                sos=fig(sum(measures.get("sos", {}).values())) if "sos" in measures else None,
+                pages=figs(measures.get("page", {})),
+                emergency=fig(sum(measures["emergency"].values()))
+                if "emergency" in measures
+                else None,
+                # a median of fewer times than min_count is not shown either
+                median_time=median_bucket(times) if timed >= min_count else None,
+                timed=fig(timed) if timed else None,
+            )
+        versions.append(VersionFigures(dialog_id, version, lang, result))
+    return versions
+
+
+def _referrals(
+    totals: list[ReferralTotal],
+    min_count: int,
+    team_id: str | None,
+    team: str,
+    span: tuple[date, date],
+) -> ReferralReport:
+    rows = [
+        ReferralFigure(t.dialog_id, t.entry, t.kind, Figure(t.count, min_count)) for t in totals
+    ]
+    pages = sum(t.count for t in totals if t.kind == "page")
+    emergency = sum(t.count for t in totals if t.kind == "emergency")
+    return ReferralReport(
+        team_id,
+        team,
+        span[0],
+        span[1],
+        rows,
+        Figure(pages, min_count),
+        Figure(emergency, min_count),
+    )
+
+
+class UsageUseCases(UseCases):
+    # -- recording (the chat layer, off the reply path) -----------------------------------------
+
+    @channel_entry("usage.record")
+    async def record_usage(
+        self,
+        scope: EntryScope,
+        usage: Mapping[UsageTuple, int],
+        referrals: Mapping[ReferralTuple, int] | None = None,
+    ) -> None:
+        """Add a batch of counts (`bot.chat.usage.UsageRecorder.flush`) to the day totals."""
+        await scope.tx.usage.add(
+            usage={UsageKey(date.fromisoformat(k[0]), *k[1:]): n for k, n in usage.items()},
+            referrals={
+                ReferralKey(date.fromisoformat(k[0]), *k[1:]): n
+                for k, n in (referrals or {}).items()
+            },
+        )
+
+    # -- reading --------------------------------------------------------------------------------
+
+    async def _usage(
+        self,
+        tx: Tx,
+        dialog_id: str | None,
+        since: timedelta | date,
+        version: int | None,
+        lang: str | None,
+        merge: bool = False,
+    ) -> UsageReport:
+        today = tx.now.date()
+        start = today - since + timedelta(days=1) if isinstance(since, timedelta) else since
+        totals = await tx.usage.totals(
+            since=start, dialog_id=dialog_id, version=version, lang=lang
+        )
+        min_count = self.config.evaluation.min_count
+        until = today + timedelta(days=1)
+        return UsageReport(start, until, min_count, _figures(totals, min_count, merge))
+
+    @requires_role(Action.VIEW_USAGE)
+    async def usage_figures(
+        self,
+        scope: ActorScope,
+        dialog_id: str | None = None,
+        since: timedelta | date = timedelta(days=30),
+        version: int | None = None,
+        lang: str | None = None,
+    ) -> UsageReport:
+        """Per dialog version and language, per node: visits, choices, exits, /sos, pages,
+        emergency screens, median time (psychologists and coordinators)."""
+        scope.detail["dialog"] = dialog_id or "*"
+        return await self._usage(scope.tx, dialog_id, since, version, lang)
+
+    @operator_command("usage.stats")
+    async def usage_stats(
+        self,
+        scope: EntryScope,
+        dialog_id: str | None = None,
+        since: timedelta | date = timedelta(days=30),
+        version: int | None = None,
+        lang: str | None = None,
+        all_languages: bool = False,
+    ) -> UsageReport:
+        """`relais stats`: the same figures, for the operator (`all_languages`: the languages
+        added together, as the picture shows them)."""
+        scope.detail["dialog"] = dialog_id or "*"
+        return await self._usage(scope.tx, dialog_id, since, version, lang, all_languages)
+
+    @requires_role(Action.VIEW_USAGE)
+    async def team_referrals(self, scope: ActorScope, month: str = "") -> ReferralReport:
+        """The actor's team's crisis referrals in `month` ("2026-11"; empty = this month)."""
+        month = month or scope.tx.now.strftime("%Y-%m")
+        span = month_bounds(month)
+        team = scope.actor.team_id
+        totals = await scope.tx.usage.referral_totals(
+            since=span[0], until=span[1], team_id=team or ""
+        )
+        names = await scope.tx.usage.team_names()
+        return _referrals(
+            totals, self.config.evaluation.min_count, team, names.get(team or "", ""), span
+        )
+
+    @operator_command("usage.referrals")
+    async def referrals_by_team(
+        self,
+        scope: EntryScope,
+        month: str = "",
+        *,
+        since: date | None = None,
+        dialog_id: str | None = None,
+    ) -> list[ReferralReport]:
+        """Per team, the crisis referrals of `month` ("2026-11"; empty = this month), or from
+        `since` to today (`relais stats --since`), of one dialog or all; a last report with
+        team_id None holds every team together. For the monthly evaluation report and
+        `relais stats`."""
+        if since is not None:
+            span = (since, scope.tx.now.date() + timedelta(days=1))
+        else:
+            span = month_bounds(month or scope.tx.now.strftime("%Y-%m"))
+        totals = await scope.tx.usage.referral_totals(
+            since=span[0], until=span[1], dialog_id=dialog_id
+        )
+        names = await scope.tx.usage.team_names()
+        min_count = self.config.evaluation.min_count
+        reports = []
+        for team_id in sorted({t.team_id for t in totals} | set(names)):
+            rows = [t for t in totals if t.team_id == team_id]
+            reports.append(_referrals(rows, min_count, team_id, names.get(team_id, ""), span))
+        merged: dict[tuple[str, str, str], int] = {}
+        for t in totals:
+            key = (t.dialog_id, t.entry, t.kind)
+            merged[key] = merged.get(key, 0) + t.count
+        every = [ReferralTotal("", *key, count=n) for key, n in sorted(merged.items())]
+        reports.append(_referrals(every, min_count, None, "", span))
+        return reports

@@ -1,0 +1,41 @@
+"""A conversation that expires mid-dialog (`[sessions] expiry`) is counted as an exit "timeout"
+at the node where it stood, in the transaction that removes it (issue 18: evidence)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from storage.records import StoredSession
+from storage.repos.usage import UsageKey
+from storage.tx import Tx
+
+__all__ = ["count_timeouts"]
+
+
+def _where(state: dict[str, Any]) -> tuple[str, int, str, str] | None:
+    """(dialog, version, language, node) of the dialog a stored conversation waits in (its
+    `bot.chat.session.ChatSession` format: "engine" is the engine's state); None when no
+    dialog runs, or it is a preview of a draft (never counted)."""
+    engine = state.get("engine")
+    if state.get("preview") or not isinstance(engine, dict) or engine.get("ended"):
+        return None
+    dialog_id, version = engine.get("dialog_id"), engine.get("version")
+    lang, node = engine.get("lang"), engine.get("node")
+    if not (isinstance(dialog_id, str) and isinstance(version, int)):
+        return None
+    if not (isinstance(lang, str) and isinstance(node, str)):
+        return None
+    return dialog_id, version, lang, node
+
+
+async def count_timeouts(tx: Tx, sessions: Iterable[StoredSession]) -> None:
+    day = tx.now.date()
+    counts: dict[UsageKey, int] = {}
+    for session in sessions:
+        where = _where(session.state)
+        if where is not None:
+            key = UsageKey(day, *where, measure="exit", item="timeout")
+            counts[key] = counts.get(key, 0) + 1
+    if counts:
+        await tx.usage.add(usage=counts)
