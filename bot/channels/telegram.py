@@ -32,7 +32,8 @@ waits `retry_after`, network errors and 5xx back off, 403 means unreachable.
 
 Logs carry chat, user and update ids only: never a text, a name or a file name.
 
-Modules: telegram_incoming (update -> Incoming), telegram_send (Reply -> Bot API calls),
+Modules: telegram_inbox (the kept updates: keep, replay, forget), telegram_polling (the
+getUpdates loop), telegram_incoming (update -> Incoming), telegram_send (Reply -> Bot API calls),
 telegram_retry (the retry policy), telegram_lanes (per-chat order and pacing), telegram_text
 (splitting, escaping), telegram_webhook (the receiver), telegram_commands (the default menu).
 """
@@ -40,7 +41,6 @@ telegram_retry (the retry policy), telegram_lanes (per-chat order and pacing), t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
@@ -52,17 +52,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, CallbackQuery, Update
-from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram.error import InvalidToken
 from telegram.ext import Application, ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import Handler, Inbox, InboxEntry, SendResult
+from bot.channels.base import Handler, Inbox, SendResult
 from bot.channels.telegram_commands import DEFAULT_COMMANDS, CommandMenu
+from bot.channels.telegram_inbox import KeptUpdates
 from bot.channels.telegram_incoming import chat_key, to_incoming
 from bot.channels.telegram_lanes import ChatLanes
-from bot.channels.telegram_retry import RetryPolicy, describe_error, retry_after_seconds
+from bot.channels.telegram_polling import ALLOWED_UPDATES, Poller
+from bot.channels.telegram_retry import RetryPolicy
 from bot.channels.telegram_send import (
-    RAW_POLL,
     BotCalls,
     DownloadFailed,
     OnUnreachable,
@@ -85,12 +86,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-#: the update kinds Relais handles (edits of old messages are not re-processed)
-ALLOWED_UPDATES = ("message", "callback_query")
-#: answered updates are forgotten by the inbox with the next batch kept, or this many seconds
-#: after their answer when no batch comes (a killed process replays only what it had not
-#: answered; an answer in the last second before a kill may be followed by a recovery notice)
-FORGET_DELAY = 1.0
 FLOOD_NOTICE = (
     "You are sending messages faster than I can answer: I will answer them in order, "
     "please wait a moment. / Vous envoyez des messages plus vite que je ne peux répondre : "
@@ -165,22 +160,19 @@ class TelegramChannel:
         self._inflight: dict[str, asyncio.Future[SendResult]] = {}
         self._username = ""
         self._stopping = False
-        self._inbox = inbox
-        self._poller: asyncio.Task[None] | None = None
-        self._offset = 0  # the next getUpdates confirms every update below it
-        self._poll_read_timeout = 5.0
-        #: told after each getUpdates: True when it answered (health and metrics)
-        self.on_poll: Callable[[bool], None] | None = None
-        self._replayed: set[int] = set()  # update ids replayed at start (Telegram may resend)
-        self._replaying: set[int] = set()  # replayed update ids not handled yet
-        #: event ids whose replies are sent: forgotten by the inbox with the next batch kept
-        self._answered: list[str] = []
-        self._forget_task: asyncio.Task[None] | None = None
+        self._kept = KeptUpdates(inbox)
         self._calls = BotCalls(
             self._bot,
             self._limits.retry,
             max_in_flight=self._limits.connection_pool,
             on_unreachable=on_unreachable,
+        )
+        self._poller = Poller(
+            self._kept,
+            self._submit,
+            self._calls,
+            poll_timeout=config.poll_timeout,
+            retry=self._limits.retry,
         )
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -215,7 +207,7 @@ class TelegramChannel:
             builder = builder.base_file_url(self._config.base_file_url)
         app = builder.build()
         # what a long poll may take: the request's read timeout plus the poll itself
-        self._poll_read_timeout = (requests[1].read_timeout or 0) + self._config.poll_timeout
+        self._poller.read_timeout = (requests[1].read_timeout or 0) + self._config.poll_timeout
         self._handler = handler
         self._lanes = ChatLanes(
             self._process,
@@ -241,14 +233,14 @@ class TelegramChannel:
             await app.start()
             self._app = app
             await self._set_commands()
-            await self._replay(app.bot)
+            await self._kept.replay(app.bot, self._submit)
             if self._config.mode == "webhook":
                 await self._start_webhook(app)
             else:
-                await self._start_polling(app.bot)
+                await self._poller.start(app.bot)
         except BaseException:
             self._app = None
-            await self._stop_polling()
+            await self._poller.stop()
             if app.running:
                 await app.stop()
             await app.shutdown()
@@ -260,7 +252,7 @@ class TelegramChannel:
         if app is None or self._stopping:
             return
         self._stopping = True
-        await self._stop_polling()  # confirms the offset of the updates fetched (and kept)
+        await self._poller.stop()  # confirms the offset of the updates fetched (and kept)
         if self._receiver is not None:
             await self._receiver.stop()
             self._receiver = None
@@ -274,12 +266,7 @@ class TelegramChannel:
                 "at the next start)",
                 abandoned,
             )
-        if self._forget_task is not None:
-            self._forget_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._forget_task
-            self._forget_task = None
-        await self._forget_answered()
+        await self._kept.close()
         await app.shutdown()
         self._app = None
         self._stopping = False
@@ -294,16 +281,15 @@ class TelegramChannel:
             key = chat_key(update)
             if key is None:
                 return
-            if self._inbox is not None:
-                try:
-                    await self._inbox.store([(str(update.update_id), data)], [])
-                except Exception as exc:
-                    _log.error(
-                        "webhook update %s could not be kept (%s): Telegram will resend it",
-                        update.update_id,
-                        type(exc).__name__,
-                    )
-                    raise NotStored from None
+            try:
+                await self._kept.keep_one((str(update.update_id), data))
+            except Exception as exc:
+                _log.error(
+                    "webhook update %s could not be kept (%s): Telegram will resend it",
+                    update.update_id,
+                    type(exc).__name__,
+                )
+                raise NotStored from None
             self._submit(key, update)
 
         self._receiver = WebhookReceiver(
@@ -353,162 +339,13 @@ class TelegramChannel:
         ):
             return
         if self._lanes is not None and not self._lanes.submit(key, update):
-            # dropped on purpose (a flooding chat, logged and told): not replayed either
-            self._answered.append(str(update.update_id))
-
-    async def _replay(self, bot: ExtBot[None]) -> None:
-        """Hand the kept updates not answered yet (a previous process was killed) to the
-        lanes, in update_id order."""
-        if self._inbox is None:
-            return
-        entries = await self._inbox.pending()
-        updates = []
-        for _event_id, payload in entries:
-            try:
-                updates.append(Update.de_json(payload, bot))
-            except Exception as exc:
-                _log.error("a kept update could not be read (%s): skipped", type(exc).__name__)
-        updates.sort(key=lambda update: update.update_id)
-        for update in updates:
-            key = chat_key(update)
-            if key is not None:
-                self._replayed.add(update.update_id)
-                self._replaying.add(update.update_id)
-                self._submit(key, update)
-        if updates:
-            _log.info("replaying %d update(s) received before a restart", len(updates))
-
-    async def _start_polling(self, bot: ExtBot[None]) -> None:
-        # As PTB's updater did: make sure no webhook is set, pending updates are kept.
-        outcome = await self._calls.call(lambda: bot.delete_webhook(), "deleteWebhook")
-        if outcome.status != "sent":
-            _log.warning("deleteWebhook failed (%s); polling anyway", outcome.detail)
-        self._offset = 0
-        self._poller = asyncio.create_task(self._poll(bot), name="telegram-polling")
-
-    async def _stop_polling(self) -> None:
-        poller, self._poller = self._poller, None
-        if poller is None:
-            return
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
-        if self._offset and self._app is not None:
-            # Confirm what was fetched (it is kept and handled), so that Telegram does not
-            # send it again at the next start (it would be skipped, but stored once more).
-            with contextlib.suppress(Exception):
-                await self._app.bot.do_api_request(
-                    RAW_POLL,
-                    api_kwargs={"offset": self._offset, "limit": 1, "timeout": 0},
-                    read_timeout=5.0,
-                )
-
-    async def _poll(self, bot: ExtBot[None]) -> None:
-        """getUpdates in a loop: keep each batch, then confirm it (the next call's offset)
-        and hand it to the lanes. Errors are logged and retried with a growing delay; the loop
-        only ends when cancelled (`stop()`)."""
-        policy = self._limits.retry
-        delay = 0.0
-        while True:
-            try:
-                raw = await bot.do_api_request(
-                    RAW_POLL,
-                    api_kwargs={
-                        "offset": self._offset,
-                        "timeout": self._config.poll_timeout,
-                        "allowed_updates": list(ALLOWED_UPDATES),
-                    },
-                    read_timeout=self._poll_read_timeout,
-                )
-                await self._receive(bot, raw if isinstance(raw, list) else [])
-                delay = 0.0
-                if self.on_poll is not None:
-                    self.on_poll(True)
-                continue
-            except asyncio.CancelledError:
-                raise
-            except RetryAfter as exc:
-                pause = retry_after_seconds(exc)
-                _log.warning("polling Telegram rate limited: waiting %.0f s", pause)
-                await asyncio.sleep(pause)
-                continue
-            except Conflict as exc:
-                _log.error(
-                    "polling Telegram refused (%s): another process polls this bot, or a "
-                    "webhook is set; run one relais per bot token. Retrying",
-                    describe_error(exc),
-                )
-            except TelegramError as exc:
-                _polling_error(exc)
-            except Exception as exc:  # the inbox could not keep the batch: not confirmed
-                _log.error(
-                    "polling Telegram failed (%s); the updates are fetched again",
-                    type(exc).__name__,
-                )
-            if self.on_poll is not None:
-                self.on_poll(False)
-            delay = min(policy.max_delay, max(policy.base_delay, delay * 2))
-            await asyncio.sleep(delay)
-
-    async def _receive(self, bot: ExtBot[None], batch: list[Any]) -> None:
-        """Keep a fetched batch (one call), then confirm it and hand it over."""
-        if not batch:
-            return
-        updates: list[tuple[str, Update]] = []
-        kept: list[InboxEntry] = []
-        for data in batch:
-            try:
-                update = Update.de_json(data, bot)
-            except Exception as exc:  # malformed: dropped, or it would block every later one
-                _log.error("an update could not be read (%s): dropped", type(exc).__name__)
-                continue
-            key = chat_key(update)
-            if key is None or update.update_id in self._replayed:
-                continue
-            updates.append((key, update))
-            kept.append((str(update.update_id), data))
-        if self._inbox is not None and kept:
-            answered, self._answered = self._answered, []
-            try:
-                await self._inbox.store(kept, answered)  # raises: not confirmed, fetched again
-            except BaseException:
-                self._answered[:0] = answered  # forgotten with a later batch
-                raise
-        last = batch[-1].get("update_id") if isinstance(batch[-1], dict) else None
-        if isinstance(last, int):
-            self._offset = last + 1
-        if self._replayed and updates and updates[0][1].update_id > max(self._replayed):
-            self._replayed.clear()
-        for key, update in updates:
-            self._submit(key, update)
-
-    async def _forget_answered(self) -> None:
-        """Forget the kept updates answered since the last batch (they are not replayed)."""
-        if self._inbox is None or not self._answered:
-            return
-        answered, self._answered = self._answered, []
-        try:
-            await self._inbox.forget(answered)
-        except Exception as exc:
-            self._answered[:0] = answered
-            _log.warning("could not forget answered updates (%s)", type(exc).__name__)
-        except BaseException:  # cancelled (stop): forgotten by the last call of stop()
-            self._answered[:0] = answered
-            raise
+            self._kept.dropped(update.update_id)  # a flooding chat: logged, told, not replayed
 
     async def _process(self, chat_id: str, update: Update) -> None:
         """Handle one update of a chat's lane; once its replies are sent, the inbox may forget
         it (until then a killed process replays it at the next start)."""
-        replayed = update.update_id in self._replaying
-        await self._handle_update(chat_id, update, replayed)
-        self._replaying.discard(update.update_id)
-        self._answered.append(str(update.update_id))
-        if self._inbox is not None and (self._forget_task is None or self._forget_task.done()):
-            self._forget_task = asyncio.create_task(self._forget_soon(), name="telegram-forget")
-
-    async def _forget_soon(self) -> None:
-        await asyncio.sleep(FORGET_DELAY)
-        await self._forget_answered()
+        await self._handle_update(chat_id, update, self._kept.replaying(update.update_id))
+        self._kept.handled(update.update_id)
 
     async def _handle_update(self, chat_id: str, update: Update, replayed: bool) -> None:
         incoming = self.to_incoming(update)
@@ -658,10 +495,6 @@ def _check_webhook_config(config: TelegramConfig, secret: str | None) -> None:
         raise ConfigError(
             "webhook mode needs the public HTTPS URL Telegram posts to", "telegram.webhook_url"
         )
-
-
-def _polling_error(exc: TelegramError) -> None:
-    _log.warning("polling Telegram failed (%s); retrying", describe_error(exc))
 
 
 def quiet_library_logs() -> None:
