@@ -154,7 +154,7 @@ class NotesFlow(ChatCore):
                 turn.session.pending.pop(0)
                 try:
                     await self.backend.log_note(
-                        turn.actor, pending.case, pending.body, pending.tags, "chat"
+                        turn.actor, pending.case, pending.body, pending.tags, pending.origin
                     )
                 except REFUSED as exc:
                     replies += await self._keep_refused(turn, pending, pending.case, exc)

@@ -326,7 +326,11 @@ class ChatService(NotesFlow):
                     continue
                 tag = reply.extra.get("note_tags", "")
                 pending = Pending(
-                    kind="quick_note", step="text", case=case_code, tags=[tag] if tag else []
+                    kind="quick_note",
+                    step="text",
+                    case=case_code,
+                    tags=[tag] if tag else [],
+                    origin=reply.extra.get("note_origin", "chat"),
                 )
                 turn.session.pending.insert(0, pending)
             dialog_id = reply.extra.get("open_dialog")
