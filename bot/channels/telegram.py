@@ -33,9 +33,10 @@ waits `retry_after`, network errors and 5xx back off, 403 means unreachable.
 Logs carry chat, user and update ids only: never a text, a name or a file name.
 
 Modules: telegram_inbox (the kept updates: keep, replay, forget), telegram_polling (the
-getUpdates loop), telegram_incoming (update -> Incoming), telegram_send (Reply -> Bot API calls),
-telegram_retry (the retry policy), telegram_lanes (per-chat order and pacing), telegram_text
-(splitting, escaping), telegram_webhook (the receiver), telegram_commands (the default menu).
+getUpdates loop), telegram_webhook (the receiver), telegram_incoming (update -> Incoming),
+telegram_respond (one update answered), telegram_send (Reply -> Bot API calls), telegram_retry
+(the retry policy), telegram_lanes (per-chat order and pacing), telegram_text (splitting,
+escaping), telegram_commands (the default menu).
 """
 
 from __future__ import annotations
@@ -44,14 +45,12 @@ import asyncio
 import dataclasses
 import logging
 import os
-import traceback
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from telegram import BotCommand, CallbackQuery, Update
+from telegram import BotCommand, Update
 from telegram.error import InvalidToken
 from telegram.ext import Application, ExtBot
 from telegram.request import HTTPXRequest
@@ -59,9 +58,10 @@ from telegram.request import HTTPXRequest
 from bot.channels.base import Handler, Inbox, SendResult
 from bot.channels.telegram_commands import DEFAULT_COMMANDS, CommandMenu
 from bot.channels.telegram_inbox import KeptUpdates
-from bot.channels.telegram_incoming import chat_key, to_incoming
+from bot.channels.telegram_incoming import to_incoming
 from bot.channels.telegram_lanes import ChatLanes
 from bot.channels.telegram_polling import ALLOWED_UPDATES, Poller
+from bot.channels.telegram_respond import answer_update
 from bot.channels.telegram_retry import RetryPolicy
 from bot.channels.telegram_send import (
     BotCalls,
@@ -69,7 +69,7 @@ from bot.channels.telegram_send import (
     OnUnreachable,
     quiet_raw_call_warnings,
 )
-from bot.channels.telegram_webhook import NotStored, WebhookReceiver
+from bot.channels.telegram_webhook import WebhookReceiver, check_webhook_config, open_webhook
 from bot.clock import Clock, SystemClock
 from bot.config import TelegramConfig
 from bot.errors import ConfigError
@@ -140,7 +140,7 @@ class TelegramChannel:
                 "telegram.token_file",
             )
         if config.mode == "webhook":
-            _check_webhook_config(config, webhook_secret)
+            check_webhook_config(config, webhook_secret)
         # PTB 22 warns on every int-valued time period (RetryAfter included) unless this
         # documented opt-in is set; our code reads the timedelta either way.
         os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -235,7 +235,14 @@ class TelegramChannel:
             await self._set_commands()
             await self._kept.replay(app.bot, self._submit)
             if self._config.mode == "webhook":
-                await self._start_webhook(app)
+                self._receiver = await open_webhook(
+                    app.bot,
+                    self._config,
+                    self._webhook_secret,
+                    self._kept,
+                    self._submit,
+                    self._calls,
+                )
             else:
                 await self._poller.start(app.bot)
         except BaseException:
@@ -271,47 +278,6 @@ class TelegramChannel:
         self._app = None
         self._stopping = False
         _log.info("telegram channel stopped")
-
-    async def _start_webhook(self, app: _App) -> None:
-        url = self._config.webhook_url
-        path = urlsplit(url).path or "/telegram"
-
-        async def on_update(data: dict[str, Any]) -> None:
-            update = Update.de_json(data, app.bot)  # a malformed update raises: dropped
-            key = chat_key(update)
-            if key is None:
-                return
-            try:
-                await self._kept.keep_one((str(update.update_id), data))
-            except Exception as exc:
-                _log.error(
-                    "webhook update %s could not be kept (%s): Telegram will resend it",
-                    update.update_id,
-                    type(exc).__name__,
-                )
-                raise NotStored from None
-            self._submit(key, update)
-
-        self._receiver = WebhookReceiver(
-            listen=self._config.webhook_listen,
-            port=self._config.webhook_port,
-            path=path,
-            secret=self._webhook_secret,
-            on_update=on_update,
-        )
-        await self._receiver.start()
-        outcome = await self._calls.call(
-            lambda: app.bot.set_webhook(
-                url=url,
-                secret_token=self._webhook_secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-            ),
-            "setWebhook",
-        )
-        if outcome.status != "sent":
-            await self._receiver.stop()
-            self._receiver = None
-            raise ConfigError(f"Telegram refused the webhook: {outcome.detail}", "telegram")
 
     async def _set_commands(self) -> None:
         bot = self._bot()
@@ -353,77 +319,9 @@ class TelegramChannel:
             return
         if replayed:
             incoming = dataclasses.replace(incoming, replayed=True)
-        query = update.callback_query
-        if query is None:
-            await self._respond(chat_id, update, incoming)
-            return
-        # A button press: answerCallbackQuery runs while the handler works, and the edit of the
-        # pressed menu while the replies are sent (each is a round trip to Telegram). Both end
-        # before the next update of the chat. Nothing in the group raises (`_logged`), so no
-        # failure cancels the rest; a cancellation (shutdown) cancels and awaits all of it.
-        async with asyncio.TaskGroup() as side:
-            answer = self._calls.answer(query, update.update_id)
-            side.create_task(self._logged(answer, "answerCallbackQuery", update))
-            replies = self._respond(chat_id, update, incoming, (query, side))
-            await self._logged(replies, "replies", update)
-
-    async def _respond(
-        self,
-        chat_id: str,
-        update: Update,
-        incoming: Incoming,
-        press: tuple[CallbackQuery, asyncio.TaskGroup] | None = None,
-    ) -> None:
-        """Run the handler and send its replies in order. For a button `press` (the query and
-        its task group), the first reply that answers the pressed button starts the edit of the
-        pressed menu in that group, beside the sends."""
-        assert self._handler is not None
-        try:
-            replies = await self._handler(incoming)
-        except Exception as exc:
-            # The traceback without the exception's message (it could quote what was typed).
-            frames = "".join(traceback.format_tb(exc.__traceback__))
-            _log.error(
-                "handler failed on update %s in chat %s: %s\n%s",
-                update.update_id,
-                chat_id,
-                type(exc).__name__,
-                frames,
-            )
-            replies = [Reply(self._error_notice, kind="alert")]
-        for reply in replies:
-            if (
-                press is not None
-                and reply.answers_button
-                and reply.answers_button == press[0].data
-            ):
-                query, side = press
-                edit = self._calls.show_choice(query)
-                side.create_task(self._logged(edit, "edit of the pressed menu", update))
-                press = None  # the menu is edited once
-            if not reply.text.strip() and reply.attachment is None:
-                continue
-            result = await self._calls.send(chat_id, reply)
-            if result.status == "unreachable":
-                break  # the rest cannot arrive either
-            if result.status == "failed":
-                _log.error("reply to update %s in chat %s lost", update.update_id, chat_id)
-
-    @staticmethod
-    async def _logged(call: Awaitable[None], what: str, update: Update) -> None:
-        """Await one part of handling a button press; an error is logged (types and frames
-        only), never raised: it would cancel the other parts sharing its task group."""
-        try:
-            await call
-        except Exception as exc:
-            frames = "".join(traceback.format_tb(exc.__traceback__))
-            _log.error(
-                "%s for update %s failed: %s\n%s",
-                what,
-                update.update_id,
-                type(exc).__name__,
-                frames,
-            )
+        await answer_update(
+            self._calls, self._handler, chat_id, update, incoming, error_notice=self._error_notice
+        )
 
     def to_incoming(self, update: Update) -> Incoming | None:
         """The neutral view of an update; None for updates Relais does not handle."""
@@ -476,25 +374,6 @@ class TelegramChannel:
         if app is None:
             raise RuntimeError("the Telegram channel is not running")
         return app.bot
-
-
-def _check_webhook_config(config: TelegramConfig, secret: str | None) -> None:
-    if not secret:
-        raise ConfigError(
-            "webhook mode needs a secret token so that only Telegram can post updates: set "
-            "RELAIS_TELEGRAM_WEBHOOK_SECRET or telegram.webhook_secret_file (1-256 characters "
-            "A-Z a-z 0-9 _ -), or use mode = 'polling'",
-            "telegram.webhook_secret_file",
-        )
-    if len(secret) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret):
-        raise ConfigError(
-            "the webhook secret may only hold 1-256 characters A-Z a-z 0-9 _ -",
-            "telegram.webhook_secret_file",
-        )
-    if not config.webhook_url:
-        raise ConfigError(
-            "webhook mode needs the public HTTPS URL Telegram posts to", "telegram.webhook_url"
-        )
 
 
 def quiet_library_logs() -> None:
