@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.chat.dialog_catalog import DialogCatalog
@@ -12,7 +13,7 @@ from bot.errors import InvalidInput
 from bot.publishing.checks import DraftTests, run_transcripts, run_walk
 from bot.publishing.records import PublishRefused
 from bot.publishing.rules import shell_user, teams_filter
-from bot.usecases.base import Actor, EntryScope, UseCases, operator_command
+from bot.usecases.base import Actor, EntryScope, UseCases, actor_of, operator_command
 from dialogs import Dialog
 from dialogs.testing import CheckOutcome
 from storage.publishing_repo import Draft, PublishingRepo, checksum_of
@@ -90,13 +91,7 @@ class PublishingBase(UseCases):
                 if not found
                 else f"several practitioners are named {name!r}"
             )
-        person = found[0]
-        return Actor(
-            practitioner_id=person.id,
-            name=person.name,
-            roles=person.roles,
-            team_id=person.team_id,
-            language=person.language,
-            time_zone=person.time_zone,
-            operator=shell_user(),
-        )
+        row = await scope.tx.access.actor(practitioner_id=found[0].id)
+        if row is None:  # revoked or gone between the two reads
+            raise InvalidInput(f"no practitioner named {name!r}")
+        return replace(actor_of(row), operator=shell_user())

@@ -3,17 +3,19 @@ role x action x relation is checked THROUGH the use cases against `bot.policy.PO
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import bot
 from bot.app import Relais
 from bot.errors import NotAllowed, RelaisError
 from bot.policy import POLICY, Action, Relation, Role, scope_of
-from bot.usecases.base import Actor, UseCases, permission_of
+from bot.usecases.base import Actor, UseCases, actor_of, permission_of
 from bot.usecases.notes import CASE_ROLES
 from tests.storage.helpers import enrol
 
@@ -167,3 +169,21 @@ async def test_policy_matrix_through_use_cases(relais: Relais) -> None:
                     break  # relation does not apply
     assert checked >= 5 * 3 * 6
     assert mismatches == [], "\n".join(mismatches)
+
+
+def test_only_the_decorators_build_an_actor() -> None:
+    """An `Actor` is built in one place (`bot.usecases.base.actor_of`, from the row the
+    decorators re-read): a use case that builds one by hand (issue 15: identity.py) would skip
+    what the decorators carry over (device trust, the operator acting for someone)."""
+    root = Path(bot.__file__).parent
+    built: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Actor"
+            ):
+                built.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    home = Path(inspect.getsourcefile(actor_of) or "").relative_to(root.parent)
+    assert [where for where in built if not where.startswith(f"{home}:")] == []
