@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -45,6 +45,8 @@ class Tx:
         self.audit_head: tuple[int, str] | None = None
         #: the last entry this transaction appended (anchored outside once committed)
         self.appended: tuple[int, str] | None = None
+        #: called once the transaction has committed (never if it rolls back)
+        self._committed: list[Callable[[], None]] = []
         self.access = Access(conn, keys, self, raw=raw)
         self.people = People(conn, keys)
         self.cases = Cases(conn)
@@ -53,6 +55,18 @@ class Tx:
         self.sessions = Sessions(conn, keys, raw=raw)
         self.inbox = Inbox(conn, keys, raw=raw)
         self.pins = PinnedIdentities(conn)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this transaction has committed, e.g. to wake a worker that
+        reads what it wrote: woken earlier, another connection would not see the rows yet
+        (PostgreSQL). Not run if the transaction rolls back; each callback runs once."""
+        if callback not in self._committed:
+            self._committed.append(callback)
+
+    def run_committed(self) -> None:
+        callbacks, self._committed = self._committed, []
+        for callback in callbacks:
+            callback()
 
     async def audit(
         self,
@@ -122,6 +136,7 @@ class Database:
             yield tx
         if self.anchor is not None and tx.appended is not None:
             self.anchor.after_commit(*tx.appended, now)
+        tx.run_committed()
 
     async def anchor_head(self, now: datetime) -> None:
         """Anchor the current head outside the database (at shutdown), if it moved."""
@@ -144,7 +159,9 @@ class Database:
             return
         async with self.engine.connect() as conn:
             single = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            yield Tx(single, self.keys, self.audit_log, now)
+            tx = Tx(single, self.keys, self.audit_log, now)
+            yield tx
+        tx.run_committed()
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:

@@ -29,11 +29,6 @@ from bot.checkins.permissions import (
     requires_occurrence,
 )
 from bot.checkins.quiet_hours import delivery_time
-from bot.checkins.recurrence import (
-    OneOff,
-    Recurrence,
-    next_occurrence,
-)
 from bot.checkins.status import ChannelHealth
 from bot.checkins.texts import local_time, text
 from bot.checkins.timer import CheckinTimer
@@ -147,7 +142,12 @@ class CheckinService(ChannelHealth, UseCases):
         self.timer: CheckinTimer | None = None
         self._last_case: dict[str, str] = {}  # schedule id -> case code, for button replies
 
-    def _poke(self) -> None:
+    def _poke(self, tx: Tx) -> None:
+        """Wake the dispatcher for work this transaction created, once it has committed (a
+        tick woken earlier reads from another connection and would miss the new rows)."""
+        tx.on_commit(self._wake)
+
+    def _wake(self) -> None:
         if self.on_work is not None:
             self.on_work()
         if self.timer is not None:
@@ -241,7 +241,7 @@ class CheckinService(ChannelHealth, UseCases):
             now=tx.now,
         )
         detail.update(schedule=sid, reminded=reminded_id, kind=type(rule).__name__.lower())
-        self._poke()
+        self._poke(tx)
         return sid
 
     @requires(Action.FOLLOW_UP)
@@ -306,7 +306,7 @@ class CheckinService(ChannelHealth, UseCases):
                 status="active" if nxt else "done",
                 next_due_at=nxt,
             )
-            self._poke()
+            self._poke(tx)
             return "active" if nxt else "done"
         new = "paused" if action == "pause" else "cancelled"
         if schedule.status not in ("active", "paused"):
@@ -533,7 +533,7 @@ class CheckinService(ChannelHealth, UseCases):
                     reply=Reply(text(olang, "cant_reach_alert", case=code), kind="alert"),
                     occurrence_id=occ.id,
                 )
-                self._poke()
+                self._poke(tx)
             return [
                 Reply(
                     text(lang, "cant_reach"),
@@ -543,7 +543,7 @@ class CheckinService(ChannelHealth, UseCases):
             ]
         if occ.kind == "page" and occ.requested_by and occ.requested_by != me:
             await _tell_requester(tx, occ, scope.case, "page_acked", "acked", who=scope.actor.name)
-            self._poke()
+            self._poke(tx)
         if scope.action == "done":
             return [
                 Reply(
@@ -640,5 +640,5 @@ class CheckinService(ChannelHealth, UseCases):
             now=tx.now,
         )
         detail["occurrence"] = oid
-        self._poke()
+        self._poke(tx)
         return [Reply(text(actor.language, "page_sent", role=role))]
