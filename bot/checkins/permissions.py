@@ -10,6 +10,10 @@ raised as UntrustedDevice, `UseCases._check_device`).
   actor's team. Allowed to anyone the frozen escalation chain has notified (a paged on-call
   person is usually not on the case), to the practitioner who asked for a page, and otherwise
   by the policy table on the occurrence's case.
+- ``@requires_schedule(action)``: a schedule's button or the chat's pause/resume/cancel,
+  `method(actor, schedule_id)`. The schedule is read inside the transaction: a schedule that
+  does not exist and one of another team get the same refusal (NotFound "no check-in ID",
+  naming no case), from any device; otherwise the policy table decides on its case.
 - ``@requires_any_case(action)``: about no case in particular (a page without a case, listing
   one's check-ins): allowed to roles that may do `action` as a member of a case.
 """
@@ -29,7 +33,15 @@ from bot.usecases.base import Actor, Permission, UseCases
 from storage import checkins_repo as repo
 from storage.tx import Tx
 
-__all__ = ["OccurrenceScope", "TeamScope", "in_chain", "requires_any_case", "requires_occurrence"]
+__all__ = [
+    "OccurrenceScope",
+    "ScheduleScope",
+    "TeamScope",
+    "in_chain",
+    "requires_any_case",
+    "requires_occurrence",
+    "requires_schedule",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,6 +56,15 @@ class OccurrenceScope:
     case: repo.CaseRef | None
     token: str
     action: str
+
+
+@dataclass(slots=True)
+class ScheduleScope:
+    tx: Tx
+    actor: Actor
+    schedule: repo.Schedule
+    case: repo.CaseRef
+    detail: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -115,6 +136,58 @@ def requires_occurrence(
                 refused_on = case
             await self._audit_denied(actor, str(action), refused_on)
             raise NotAllowed(f"you may not do this ({action})")
+
+        _mark(wrapper, Permission("case", str(action)))
+        return wrapper
+
+    return decorate
+
+
+def requires_schedule(
+    action: Action,
+) -> Callable[
+    [Callable[Concatenate[S, ScheduleScope, P], Awaitable[R]]],
+    Callable[Concatenate[S, Actor, str, P], Awaitable[R]],
+]:
+    """A schedule, by id: `method(actor, schedule_id, ...)` (see the module docstring)."""
+
+    def decorate(
+        fn: Callable[Concatenate[S, ScheduleScope, P], Awaitable[R]],
+    ) -> Callable[Concatenate[S, Actor, str, P], Awaitable[R]]:
+        @functools.wraps(fn)
+        async def wrapper(
+            self: S, actor: Actor, schedule_id: str, /, *args: P.args, **kwargs: P.kwargs
+        ) -> R:
+            await self._check_device(actor, action)
+            async with self.db.transaction(self.clock.now()) as tx:
+                fresh = await self._fresh_actor(tx, actor)
+                schedule = await repo.get_schedule(tx.conn, schedule_id=schedule_id)
+                case = (
+                    await repo.case_by_id(tx.conn, case_id=schedule.case_id) if schedule else None
+                )
+                if schedule is None or case is None or case.team_id != fresh.team_id:
+                    raise NotFound(f"no check-in {schedule_id}")
+                relation = Relation(
+                    await repo.relation_to_case(
+                        tx.conn, case=case, practitioner_id=fresh.practitioner_id
+                    )
+                )
+                if is_allowed(fresh.roles, action, relation):
+                    scope = ScheduleScope(tx, fresh, schedule, case, {"schedule": schedule.id})
+                    result = await fn(self, scope, *args, **kwargs)
+                    await tx.audit(
+                        actor_kind="practitioner",
+                        actor_id=fresh.practitioner_id,
+                        action=str(action),
+                        case_id=case.id,
+                        case_code=case.code,
+                        detail=scope.detail,
+                    )
+                    return result
+            await self._audit_denied(actor, str(action), case)
+            if relation is Relation.OTHER:  # not one's case: the answer of a missing one
+                raise NotFound(f"no check-in {schedule_id}")
+            raise NotAllowed(f"you may not do this ({action}) on case {case.code}")
 
         _mark(wrapper, Permission("case", str(action)))
         return wrapper

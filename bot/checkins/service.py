@@ -24,9 +24,11 @@ from bot.checkins.notify import tell_requester as _tell_requester
 from bot.checkins.outbox import queue_message
 from bot.checkins.permissions import (
     OccurrenceScope,
+    ScheduleScope,
     TeamScope,
     requires_any_case,
     requires_occurrence,
+    requires_schedule,
 )
 from bot.checkins.quiet_hours import delivery_time
 from bot.checkins.status import ChannelHealth
@@ -35,7 +37,7 @@ from bot.checkins.timer import CheckinTimer
 from bot.checkins.tokens import SCHEDULE_ACTIONS, checkin_token, parse_checkin_token
 from bot.clock import Clock
 from bot.config import Config, parse_duration
-from bot.errors import CaseClosed, ConfigError, InvalidInput, NotAllowed, NotFound, NotYourCase
+from bot.errors import CaseClosed, ConfigError, InvalidInput, NotAllowed, NotFound
 from bot.messages import Button, Reply
 from bot.policy import Action, Relation, is_allowed
 from bot.usecases.base import (
@@ -121,7 +123,6 @@ class CheckinService(ChannelHealth, UseCases):
             "handle_command",
             "list_upcoming",
             "page_contact",
-            "set_schedule_status",
         }
     )
 
@@ -267,22 +268,11 @@ class CheckinService(ChannelHealth, UseCases):
         del label  # the label is the dialog's wording: never stored with the case (no content)
         return due
 
-    async def set_schedule_status(self, actor: Actor, schedule_id: str, action: str) -> str:
+    @requires_schedule(Action.SCHEDULE_CHECKIN)
+    async def set_schedule_status(self, scope: ScheduleScope, action: str) -> str:
         """Pause, resume or cancel a schedule by id (the chat layer's entry point)."""
-        async with self.db.connect() as conn:
-            schedule = await repo.get_schedule(conn, schedule_id=schedule_id)
-            case = await repo.case_by_id(conn, case_id=schedule.case_id) if schedule else None
-            await conn.rollback()
-        if case is None:
-            raise NotFound(f"no check-in {schedule_id}")
-        try:
-            return await self._set_status(actor, case.code, schedule_id, action)
-        except (NotFound, NotYourCase):  # never name a case the person may not know of
-            raise NotFound(f"no check-in {schedule_id}") from None
-
-    @requires(Action.SCHEDULE_CHECKIN)
-    async def _set_status(self, scope: CaseScope, schedule_id: str, action: str) -> str:
-        scope.detail.update(schedule=schedule_id, change=action)
+        schedule_id = scope.schedule.id
+        scope.detail["change"] = action
         self._last_case[schedule_id] = scope.case.code
         return await self._change_status(scope.tx, scope.case.id, schedule_id, action)
 
