@@ -1,7 +1,10 @@
 """Authorization in one place: `POLICY[(role, action, relation)] -> allowed`.
 
 The relation of a practitioner to a case is `owner` (the one person responsible for the file),
-`member` (on the case team) or `other` (same team, not on the case). Cases of another team are
+`member` (on the case team) or `other` (same team, not on the case). To a check-in or a page
+(an occurrence) a practitioner may also be `notified`: the escalation chain reached them (the
+on-call person paged is usually not on the case), or they asked for the page. A practitioner
+may do what any of their relations allows. Cases of another team are
 invisible (NotFound) whatever the table says. A practitioner with several roles may do what any
 of their roles may do.
 
@@ -51,6 +54,8 @@ class Relation(StrEnum):
     OWNER = "owner"
     MEMBER = "member"
     OTHER = "other"
+    #: reached by an occurrence's escalation chain, or asked for the page (occurrences only)
+    NOTIFIED = "notified"
 
 
 class Action(StrEnum):
@@ -122,11 +127,20 @@ _TEAM_RULES: dict[Action, frozenset[Role]] = {
 }
 
 
+#: what being notified by an occurrence allows, whatever one's relation to its case: anyone the
+#: escalation reached may acknowledge it (the chain was frozen from the rota when it started)
+_NOTIFIED_RULES: dict[Action, frozenset[Role]] = {
+    Action.ACK_CHECKIN: ALL_ROLES,
+}
+
+
 def _build() -> dict[tuple[Role, Action, Relation], bool]:
     table: dict[tuple[Role, Action, Relation], bool] = {}
     for action in Action:
         for relation in Relation:
-            if action in _CASE_RULES:
+            if action in _CASE_RULES and relation is Relation.NOTIFIED:
+                allowed = _NOTIFIED_RULES.get(action, _NONE)
+            elif action in _CASE_RULES:
                 allowed = _CASE_RULES[action][list(Relation).index(relation)]
             else:
                 allowed = _TEAM_RULES[action]
@@ -143,9 +157,13 @@ def scope_of(action: Action) -> Literal["case", "team"]:
     return "case" if action in _CASE_RULES else "team"
 
 
-def is_allowed(roles: Iterable[str], action: Action, relation: Relation) -> bool:
+def is_allowed(
+    roles: Iterable[str], action: Action, relation: Relation | Iterable[Relation]
+) -> bool:
+    """May someone with these roles do `action` under this relation (or any of these)?"""
     known = {r.value for r in Role}
-    return any(POLICY[(Role(r), action, relation)] for r in roles if r in known)
+    relations = (relation,) if isinstance(relation, Relation) else tuple(relation)
+    return any(POLICY[(Role(r), action, rel)] for r in roles if r in known for rel in relations)
 
 
 class DeviceTrust(StrEnum):

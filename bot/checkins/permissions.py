@@ -8,8 +8,8 @@ raised as UntrustedDevice, `UseCases._check_device`).
 - ``@requires_occurrence(action)``: a button on a reminder or a page, `method(actor, token)`.
   The occurrence id in the token is the sub-object: it must exist and its case must be of the
   actor's team. Allowed to anyone the frozen escalation chain has notified (a paged on-call
-  person is usually not on the case), to the practitioner who asked for a page, and otherwise
-  by the policy table on the occurrence's case.
+  person is usually not on the case) and to the practitioner who asked for a page (relation
+  `notified` of the policy table), and otherwise by the policy table on the occurrence's case.
 - ``@requires_schedule(action)``: a schedule's button or the chat's pause/resume/cancel,
   `method(actor, schedule_id)`. The schedule is read inside the transaction: a schedule that
   does not exist and one of another team get the same refusal (NotFound "no check-in ID",
@@ -115,13 +115,18 @@ def requires_occurrence(
                     )
                     if requester is None or requester.team_id != fresh.team_id:
                         raise NotFound("this check-in no longer exists")
-                allowed = in_chain(occ, fresh.practitioner_id)
-                if not allowed and case is not None:
-                    relation = await repo.relation_to_case(
-                        tx.conn, case=case, practitioner_id=fresh.practitioner_id
+                relations: list[Relation] = []
+                if in_chain(occ, fresh.practitioner_id):
+                    relations.append(Relation.NOTIFIED)
+                if case is not None:
+                    relations.append(
+                        Relation(
+                            await repo.relation_to_case(
+                                tx.conn, case=case, practitioner_id=fresh.practitioner_id
+                            )
+                        )
                     )
-                    allowed = is_allowed(fresh.roles, action, Relation(relation))
-                if allowed:
+                if is_allowed(fresh.roles, action, relations):
                     scope = OccurrenceScope(tx, fresh, occ, case, token, parsed.action)
                     result = await fn(self, scope, *args, **kwargs)
                     await tx.audit(

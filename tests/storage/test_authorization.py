@@ -13,10 +13,14 @@ from typing import Any
 
 import bot
 from bot.app import Relais
+from bot.checkins import escalation as esc
+from bot.checkins.service import CheckinService
+from bot.checkins.tokens import checkin_token
 from bot.errors import NotAllowed, RelaisError
 from bot.policy import POLICY, Action, Relation, Role, scope_of
 from bot.usecases.base import Actor, UseCases, actor_of, permission_of
 from bot.usecases.notes import CASE_ROLES
+from storage import checkins_repo
 from tests.storage.helpers import enrol
 
 _SKIP_MODULES = ("bot.channels.telegram", "bot.channels.matrix")
@@ -76,6 +80,9 @@ def test_declared_actions_exist_and_team_actions_ignore_relation() -> None:
 
 # -- the generated matrix ----------------------------------------------------------------------
 
+#: the relations a use case about one case computes (`notified` is a relation to an occurrence)
+CASE_RELATIONS = (Relation.OWNER, Relation.MEMBER, Relation.OTHER)
+
 Args = Callable[[dict[str, Any], Role, str], tuple[tuple[Any, ...], dict[str, Any]]]
 #: arguments after (actor, case_code) or (actor) for use cases whose allowed path must succeed
 ARGS: dict[str, Args] = {
@@ -101,7 +108,7 @@ async def _world(relais: Relais) -> dict[str, Any]:
     for role in Role:
         name = f"P {role.value}"
         actors[role] = await enrol(relais, name, role.value)
-        for relation in Relation:
+        for relation in CASE_RELATIONS:
             code = f"{role.value[:3].upper()}-{relation.value[:3].upper()}"
             owner = name if relation is Relation.OWNER else "Boss"
             await relais.create_case(code, owner=owner)
@@ -150,7 +157,7 @@ async def test_policy_matrix_through_use_cases(relais: Relais) -> None:
         action = Action(permission.action)
         for role in Role:
             actor = world["actors"][role]
-            for relation in Relation:
+            for relation in CASE_RELATIONS:
                 code = world["cases"][(role, relation)]
                 args, kwargs = ARGS.get(name, lambda w, r, c: ((), {}))(world, role, code)
                 if permission.call == "actor":
@@ -187,3 +194,48 @@ def test_only_the_decorators_build_an_actor() -> None:
                 built.append(f"{path.relative_to(root.parent)}:{node.lineno}")
     home = Path(inspect.getsourcefile(actor_of) or "").relative_to(root.parent)
     assert [where for where in built if not where.startswith(f"{home}:")] == []
+
+
+async def test_acknowledging_an_occurrence_follows_the_policy(relais: Relais) -> None:
+    """`checkin.ack` on a reminder or page, role x relation: its case's relation (owner,
+    member, other), or `notified` (the escalation reached them) on a case they are not on."""
+    world = await _world(relais)
+    service = CheckinService(relais, relais.config, relais.clock, on_work=lambda: None)
+    tokens: dict[tuple[Role, Relation], str] = {}
+    async with relais.db.transaction(relais.clock.now()) as tx:
+        for role in Role:
+            for relation in Relation:
+                code = world["cases"][
+                    (role, Relation.OTHER if relation is Relation.NOTIFIED else relation)
+                ]
+                case = await tx.cases.by_code(code=code)
+                assert case is not None
+                # notified: reached by the escalation chain, while the reminder went to another
+                notified = world["actors"][role].practitioner_id
+                first = notified if relation is Relation.NOTIFIED else world["extra"]
+                chain = esc.Chain((esc.Target("oncall", first, None),))
+                oid = await checkins_repo.insert_occurrence(
+                    tx.conn,
+                    kind="checkin",
+                    case_id=case.id,
+                    recipient_id=world["extra"],
+                    due_at=tx.now,
+                    deliver_at=tx.now,
+                    status="waiting",
+                    escalation_chain=chain.to_json(),
+                    now=tx.now,
+                )
+                assert oid is not None
+                tokens[(role, relation)] = checkin_token(oid, "ack")
+    mismatches: list[str] = []
+    for (role, relation), token in sorted(tokens.items()):
+        relations = {relation, Relation.OTHER} if relation is Relation.NOTIFIED else {relation}
+        expected = any(POLICY[(role, Action.ACK_CHECKIN, r)] for r in relations)
+        passed, detail = await _outcome(service.handle_button(world["actors"][role], token))
+        if passed != expected or (expected and detail != "ok"):
+            mismatches.append(f"ack as {role.value}/{relation.value}: {detail}")
+    assert len(tokens) == len(Role) * len(Relation)
+    assert mismatches == [], "\n".join(mismatches)
+    # the table says it: anyone notified may acknowledge, an admin not on the case may not
+    assert all(POLICY[(role, Action.ACK_CHECKIN, Relation.NOTIFIED)] for role in Role)
+    assert not POLICY[(Role.ADMIN, Action.ACK_CHECKIN, Relation.OTHER)]
