@@ -18,7 +18,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.checkins.recurrence import Recurrence
 from storage.checkins_records import (
     OPEN_OCCURRENCE,
     Occurrence,
@@ -34,6 +33,7 @@ from storage.models import (
     CheckinScheduleRow,
     new_id,
 )
+from storage.recurrence import Recurrence
 from storage.types import UTCDateTime
 
 __all__ = [

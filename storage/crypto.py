@@ -24,7 +24,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from bot.errors import ConfigError, RelaisError
+from storage.errors import ConfigError, RelaisError
 
 __all__ = [
     "DecryptionError",

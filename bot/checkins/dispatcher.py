@@ -45,13 +45,13 @@ from bot.checkins.notify import (
 )
 from bot.checkins.outbox import decode_payload
 from bot.checkins.quiet_hours import delivery_time
-from bot.checkins.recurrence import next_occurrence
 from bot.checkins.summary import summarise
 from bot.clock import Clock
 from bot.config import CheckinsConfig
 from bot.display import neutralise_reply
 from bot.messages import Reply
 from storage import checkins_repo as repo
+from storage.recurrence import next_occurrence
 from storage.tx import Database
 
 __all__ = ["CheckinDispatcher", "TickReport"]

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.checkins.recurrence import OneOff, Recurrence, local_to_utc, parse_rule, zone
 from bot.checkins.service import CheckinService, Upcoming, rule_text
 from bot.errors import InvalidInput, NotFound
 from bot.usecases.admin import one_practitioner
 from bot.usecases.base import EntryScope, operator_command
 from storage import checkins_repo as repo
 from storage import deliveries
+from storage.recurrence import OneOff, Recurrence, local_to_utc, parse_rule, zone
 
 __all__ = ["CheckinOperator"]
 

@@ -48,6 +48,11 @@ from bot.usecases.base import (
 )
 from storage import checkins_repo as repo
 from storage.checkins_pages import running_page
+from storage.recurrence import (
+    OneOff,
+    Recurrence,
+    next_occurrence,
+)
 from storage.tx import Database, Tx
 
 __all__ = ["CheckinService", "HasDatabase", "Upcoming", "rule_text"]

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import Relais
-from bot.checkins.recurrence import EveryNDays, OneOff, Weekly
 from bot.clock import FakeClock
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from storage.models import AuditEntryRow, CheckinScheduleRow, PractitionerRow
+from storage.recurrence import EveryNDays, OneOff, Weekly
 from tests.checkins.conftest import CASE, Team, at_paris, build_team
 
 H = timedelta(hours=1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import time
 
-from bot.checkins.recurrence import Weekly
+from storage.recurrence import Weekly
 from tests.checkins.conftest import CASE, Team, at_paris
 
 
