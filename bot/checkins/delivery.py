@@ -19,10 +19,10 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from bot.chat.checkins import text
 from bot.checkins import escalation as esc
 from bot.checkins.alerts import ALERT_KIND, tell_coordinators
 from bot.checkins.notify import Lookups, apply_step, state_of
-from bot.checkins.texts import text
 from storage import checkins_repo as repo
 from storage.tx import Database, Tx
 

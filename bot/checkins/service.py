@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from bot.channels.base import Channel
+from bot.chat.checkins import local_time, text
 from bot.checkins import escalation as esc
 from bot.checkins.commands import chat_rule
 from bot.checkins.dispatcher import CheckinDispatcher
@@ -32,7 +33,6 @@ from bot.checkins.permissions import (
 )
 from bot.checkins.quiet_hours import delivery_time
 from bot.checkins.status import ChannelHealth
-from bot.checkins.texts import local_time, text
 from bot.checkins.timer import CheckinTimer
 from bot.checkins.tokens import SCHEDULE_ACTIONS, checkin_token, parse_checkin_token
 from bot.clock import Clock

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.chat.checkins import text
 from bot.checkins.notify import Lookups
 from bot.checkins.outbox import payload_meta, queue_message, replace_message
-from bot.checkins.texts import text
 from bot.messages import Reply
 from storage import checkins_repo as repo
 from storage.models import new_id

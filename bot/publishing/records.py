@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.chat.publishing import text
 from bot.errors import InvalidInput
 from bot.publishing.checks import DraftCheck, DraftTests
-from bot.publishing.texts import text
 from dialogs import Dialog
 from dialogs.testing import CheckOutcome
 from storage.publishing_repo import DialogVersion, Draft

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.publishing import LANGS, text
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import Reply
@@ -32,7 +33,6 @@ from bot.publishing.presenters import (
     review_replies,
     who,
 )
-from bot.publishing.texts import LANGS, text
 from bot.publishing.usecases import (
     BundledDialog,
     DraftOutcome,
