@@ -17,7 +17,9 @@ from storage.audit_anchor import AnchorSink
 from storage.crypto import KeyRing
 from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
+from storage.repos.drafts import Drafts
 from storage.repos.pins import PinnedIdentities
+from storage.repos.versions import Versions
 
 __all__ = ["Database", "Tx"]
 
@@ -55,6 +57,8 @@ class Tx:
         self.sessions = Sessions(conn, keys, raw=raw)
         self.inbox = Inbox(conn, keys, raw=raw)
         self.pins = PinnedIdentities(conn)
+        self.drafts = Drafts(conn, keys)
+        self.versions = Versions(conn)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction has committed, e.g. to wake a worker that

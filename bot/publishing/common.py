@@ -16,7 +16,7 @@ from bot.publishing.rules import shell_user, teams_filter
 from bot.usecases.base import Actor, EntryScope, UseCases, actor_of, operator_command
 from dialogs import Dialog
 from dialogs.testing import CheckOutcome
-from storage.publishing_repo import Draft, PublishingRepo, checksum_of
+from storage.repos.drafts import Draft, Drafts, checksum_of
 from storage.tx import Tx
 
 __all__ = ["PublishingBase"]
@@ -65,15 +65,13 @@ class PublishingBase(UseCases):
     async def _team_ids(self, tx: Tx, teams: Sequence[str]) -> set[str] | None:
         return teams_filter({t.id: t.name for t in await tx.people.teams()}, teams)
 
-    async def _find_draft(
-        self, repo: PublishingRepo, dialog_id: str, draft_id: str | None
-    ) -> Draft:
+    async def _find_draft(self, drafts: Drafts, dialog_id: str, draft_id: str | None) -> Draft:
         if draft_id:
-            draft = await repo.draft(draft_id=draft_id)
+            draft = await drafts.get(draft_id=draft_id)
             if draft is None or not draft.is_open:
                 raise PublishRefused("stale_button")
             return draft
-        found = await repo.open_draft(dialog_id=dialog_id)
+        found = await drafts.open_for(dialog_id=dialog_id)
         if found is None:
             raise PublishRefused("no_draft", dialog=dialog_id)
         return found

@@ -18,7 +18,8 @@ from bot.errors import InvalidInput
 from bot.publishing.checks import DraftCheck, DraftTests
 from dialogs import Dialog
 from dialogs.testing import CheckOutcome
-from storage.publishing_repo import DialogVersion, Draft
+from storage.repos.drafts import Draft
+from storage.repos.versions import DialogVersion
 from storage.tx import Tx
 
 __all__ = [

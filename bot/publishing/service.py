@@ -43,7 +43,7 @@ from bot.publishing.usecases import (
 )
 from dialogs import Dialog, Library, load_contact_roles, load_dialog_text, render_picture
 from dialogs.errors import DialogError, GraphvizMissing
-from storage.publishing_repo import Draft
+from storage.repos.drafts import Draft
 
 __all__ = ["PublishingService"]
 

@@ -51,7 +51,7 @@ from bot.usecases.base import (
 from dialogs import load_dialog_text
 from dialogs.yamlsafe import parse_yaml
 from storage.publishing_guard import PublishingGuard
-from storage.publishing_repo import Draft, PublishingRepo
+from storage.repos.drafts import Draft
 from storage.tx import Tx
 
 __all__ = [
@@ -133,19 +133,18 @@ class PublishingUseCases(VersionUseCases):
         check_teams(
             dialog.id, await team_of(tx, actor), self._published_teams(dialog.id), dialog.teams
         )
-        repo = PublishingRepo(tx.conn, tx.keys)
-        existing = await repo.open_draft(dialog_id=dialog.id)
+        existing = await tx.drafts.open_for(dialog_id=dialog.id)
         if existing is not None and existing.author_id not in (author_id, None):
             names = await names_of(tx, [existing.author_id])
             raise PublishRefused("draft_clash", dialog=dialog.id, author=names[existing.author_id])
-        base = await repo.newest_version(dialog_id=dialog.id)
+        base = await tx.versions.newest(dialog_id=dialog.id)
         revised = existing is not None and existing.author_id == author_id
         # the draft's own transcript tests, else those of the version it replaces
         tests, tests_from = None, None
         if existing is not None and revised and existing.tests and existing.tests_from is None:
             tests = existing.tests
         elif base is not None:
-            published = await repo.version(dialog_id=dialog.id, version=base)
+            published = await tx.versions.get(dialog_id=dialog.id, version=base)
             if published is not None and published.tests:
                 tests, tests_from = published.tests, base
         tested = await self.draft_tests(dialog, tests)
@@ -164,7 +163,7 @@ class PublishingUseCases(VersionUseCases):
                 voided = (await names_of(tx, [existing.reviewer_id])).get(
                     existing.reviewer_id, "?"
                 )
-            await repo.revise_draft(
+            await tx.drafts.revise(
                 draft_id=existing.id,
                 source=dialog.source_text,
                 tests=tests,
@@ -176,8 +175,8 @@ class PublishingUseCases(VersionUseCases):
             draft_id = existing.id
         else:
             if existing is not None:  # a draft offered from content/: the practitioner's wins
-                await repo.close_draft(draft_id=existing.id, status="withdrawn", now=tx.now)
-            draft_id = await repo.add_draft(
+                await tx.drafts.close(draft_id=existing.id, status="withdrawn", now=tx.now)
+            draft_id = await tx.drafts.add(
                 dialog_id=dialog.id,
                 author_id=author_id,
                 source=dialog.source_text,
@@ -217,22 +216,23 @@ class PublishingUseCases(VersionUseCases):
         if parsed.root is None or dialog_id is None:
             raise PublishRefused("unreadable_tests", file=file_name[:100])
         detail.update(dialog_id=dialog_id[:_MAX_ID], tests=True)
-        repo = PublishingRepo(tx.conn, tx.keys)
-        draft = await repo.open_draft(dialog_id=dialog_id)
+        draft = await tx.drafts.open_for(dialog_id=dialog_id)
         if draft is None or draft.author_id != author_id:
             raise PublishRefused("tests_no_draft", dialog=dialog_id)
         loaded = load_dialog_text(draft.source, f"{dialog_id}.yaml")
         tested = None
         if loaded.dialog is not None:
             tested = await self.draft_tests(loaded.dialog, parsed.text)
-        await repo.set_tests(draft_id=draft.id, source=draft.source, tests=parsed.text, now=tx.now)
+        await tx.drafts.set_tests(
+            draft_id=draft.id, source=draft.source, tests=parsed.text, now=tx.now
+        )
         detail["draft_id"] = draft.id
         return DraftOutcome(file_name, dialog_id, None, saved=True, tested=tested, tests_only=True)
 
     @requires_role(Action.DRAFT_DIALOG)
     async def draft_to_preview(self, scope: ActorScope, dialog_id: str) -> Draft:
         """The open draft of a dialog, to run it in a preview session."""
-        draft = await PublishingRepo(scope.tx.conn, scope.tx.keys).open_draft(dialog_id=dialog_id)
+        draft = await scope.tx.drafts.open_for(dialog_id=dialog_id)
         if draft is None:
             raise PublishRefused("no_draft", dialog=dialog_id)
         scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, preview=True)
@@ -240,29 +240,27 @@ class PublishingUseCases(VersionUseCases):
 
     @operator_command("dialog.withdraw")
     async def operator_withdraw(self, scope: EntryScope, dialog_id: str) -> Draft:
-        repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
-        draft = await self._find_draft(repo, dialog_id, None)
-        await repo.close_draft(draft_id=draft.id, status="withdrawn", now=scope.tx.now)
+        draft = await self._find_draft(scope.tx.drafts, dialog_id, None)
+        await scope.tx.drafts.close(draft_id=draft.id, status="withdrawn", now=scope.tx.now)
         scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, author_id=draft.author_id)
         return draft
 
     @requires_role(Action.DRAFT_DIALOG)
     async def withdraw_draft(self, scope: ActorScope, dialog_id: str) -> Draft:
         """Drop an open draft: its author, an admin, or anyone for a draft from content/."""
-        repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
-        draft = await self._find_draft(repo, dialog_id, None)
+        draft = await self._find_draft(scope.tx.drafts, dialog_id, None)
         actor = scope.actor
         if draft.author_id not in (None, actor.practitioner_id) and "admin" not in actor.roles:
             names = await names_of(scope.tx, [draft.author_id])
             raise PublishRefused("not_your_draft", dialog=dialog_id, author=names[draft.author_id])
-        await repo.close_draft(draft_id=draft.id, status="withdrawn", now=scope.tx.now)
+        await scope.tx.drafts.close(draft_id=draft.id, status="withdrawn", now=scope.tx.now)
         scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, author_id=draft.author_id)
         return draft
 
     @requires_role(Action.REVIEW_DIALOG)
     async def list_open_drafts(self, scope: ActorScope) -> list[tuple[Draft, str]]:
         """Every open draft with its author's name."""
-        drafts = await PublishingRepo(scope.tx.conn, scope.tx.keys).open_drafts()
+        drafts = await scope.tx.drafts.all_open()
         names = await names_of(scope.tx, [d.author_id for d in drafts])
         return [(d, _author(names, d)) for d in drafts]
 
@@ -274,11 +272,12 @@ class PublishingUseCases(VersionUseCases):
     ) -> ReviewView:
         """The draft as a reviewer is shown it; that revision is what their `/approve` binds
         to (remembered per reviewer)."""
-        repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
-        draft = await self._find_draft(repo, dialog_id, draft_id)
-        newest = await repo.newest_version(dialog_id=draft.dialog_id)
+        draft = await self._find_draft(scope.tx.drafts, dialog_id, draft_id)
+        newest = await scope.tx.versions.newest(dialog_id=draft.dialog_id)
         published = (
-            await repo.version(dialog_id=draft.dialog_id, version=newest) if newest else None
+            await scope.tx.versions.get(dialog_id=draft.dialog_id, version=newest)
+            if newest
+            else None
         )
         names = await names_of(scope.tx, [draft.author_id, draft.reviewer_id])
         own = draft.author_id == scope.actor.practitioner_id
@@ -312,8 +311,7 @@ class PublishingUseCases(VersionUseCases):
         psychologist. An approval is of the revision `digest` (a checksum prefix of at least
         `DIGEST_CHARS`), else of the revision `/review` last showed this reviewer; a rejection
         is refused too if the reviewer was last shown another revision."""
-        repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
-        draft = await self._find_draft(repo, dialog_id, draft_id)
+        draft = await self._find_draft(scope.tx.drafts, dialog_id, draft_id)
         actor = scope.actor
         scope.detail.update(dialog_id=draft.dialog_id, draft_id=draft.id, approved=approve)
         if draft.author_id == actor.practitioner_id:
@@ -329,7 +327,7 @@ class PublishingUseCases(VersionUseCases):
             )
             if shown and not draft.checksum.startswith(shown.strip().lower()):
                 raise PublishRefused("changed_since_shown", dialog=draft.dialog_id)
-        written = await repo.review_draft(
+        written = await scope.tx.drafts.review(
             draft_id=draft.id,
             reviewer_id=actor.practitioner_id,
             approved=approve,
@@ -351,7 +349,7 @@ class PublishingUseCases(VersionUseCases):
             comment=comment,
         )
         scope.detail.update(author_id=draft.author_id, checksum=draft.checksum[:DIGEST_CHARS])
-        reviewed = await repo.draft(draft_id=draft.id)
+        reviewed = await scope.tx.drafts.get(draft_id=draft.id)
         assert reviewed is not None
         return reviewed
 
