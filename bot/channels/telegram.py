@@ -13,14 +13,10 @@ the inbox -> our polling loop, or our webhook receiver + setWebhook; `stop()` = 
 after every update already received has been handled (the chat layer dedupes by `event_id`, so
 an update Telegram sends again after a crash is processed once).
 
-Nothing received is lost when the process is killed: the polling loop (ours, not PTB's
-updater, which confirms a batch as soon as it fetches the next) keeps each fetched batch in
-the `inbox` (one call, encrypted) before the next getUpdates confirms it to Telegram,
-then hands it to the lanes; the webhook receiver keeps an update before answering 200 (500 if
-it could not, so Telegram retries). An update is forgotten once its replies are sent (with the
-next batch kept, or `FORGET_DELAY` later, and at stop). At start, the kept updates are replayed
-into the lanes in update_id order, marked `Incoming.replayed`: the chat layer does not handle
-one twice, but answers it (it may have been handled without its answer reaching the user).
+Nothing received is lost when the process is killed (`telegram_inbox`): each fetched batch, or
+webhook update, is kept in the `inbox` (encrypted) before Telegram is told it arrived, and
+forgotten once its replies are sent. At start the kept updates are replayed in update_id order,
+marked `Incoming.replayed`: the chat layer answers them without handling them twice.
 
 Updates go to per-chat lanes (`telegram_lanes`): one chat's flood is paced without slowing the
 others. Each becomes an `Incoming`; the handler's `Reply`s are sent in order as HTML-escaped
@@ -173,7 +169,10 @@ class TelegramChannel:
             self._calls,
             poll_timeout=config.poll_timeout,
             retry=self._limits.retry,
+            on_poll=self._polled,
         )
+        #: told after each getUpdates: True when it answered (set by operations.health)
+        self.on_poll: Callable[[bool], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -295,6 +294,10 @@ class TelegramChannel:
                     _log.warning("command menu for %s not set: %s", lang, outcome.detail)
 
     # -- receiving -------------------------------------------------------------------------
+
+    def _polled(self, ok: bool) -> None:
+        if self.on_poll is not None:
+            self.on_poll(ok)
 
     def _submit(self, key: str, update: Update) -> None:
         if (

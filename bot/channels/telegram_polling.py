@@ -42,7 +42,9 @@ class Poller:
         *,
         poll_timeout: int | float,
         retry: RetryPolicy,
+        on_poll: Callable[[bool], None],
     ) -> None:
+        """`on_poll` is told after each getUpdates: True when it answered."""
         self._kept = kept
         self._submit = submit
         self._calls = calls
@@ -51,10 +53,9 @@ class Poller:
         self._task: asyncio.Task[None] | None = None
         self._bot: ExtBot[None] | None = None
         self._offset = 0  # the next getUpdates confirms every update below it
+        self._on_poll = on_poll
         #: what a long poll may take: the request's read timeout plus the poll itself
         self.read_timeout = 5.0
-        #: told after each getUpdates: True when it answered (health and metrics)
-        self.on_poll: Callable[[bool], None] | None = None
 
     async def start(self, bot: ExtBot[None]) -> None:
         # As PTB's updater did: make sure no webhook is set, pending updates are kept.
@@ -101,8 +102,7 @@ class Poller:
                 )
                 await self._receive(bot, raw if isinstance(raw, list) else [])
                 delay = 0.0
-                if self.on_poll is not None:
-                    self.on_poll(True)
+                self._on_poll(True)
                 continue
             except asyncio.CancelledError:
                 raise
@@ -124,8 +124,7 @@ class Poller:
                     "polling Telegram failed (%s); the updates are fetched again",
                     type(exc).__name__,
                 )
-            if self.on_poll is not None:
-                self.on_poll(False)
+            self._on_poll(False)
             delay = min(policy.max_delay, max(policy.base_delay, delay * 2))
             await asyncio.sleep(delay)
 
