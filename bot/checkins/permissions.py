@@ -1,9 +1,10 @@
 """The permission decorators of check-in use cases that are not about one case code.
 
-They follow the storage layer's pattern (`bot.usecases.base`): one transaction, the actor
-re-read from the database, the policy table checked, the audit entry written in the same
-transaction, a refusal audited and raised as NotAllowed (from an untrusted device: audited and
-raised as UntrustedDevice, `UseCases._check_device`).
+Each only says how to find its subject (the occurrence, the schedule, no case) and how the
+actor relates to it; the skeleton is the one of every use case (`bot.usecases.decorators.
+guarded`): one transaction, the actor re-read from the database, the policy table checked, the
+audit entry written in the same transaction, a refusal audited and raised as NotAllowed (from
+an untrusted device: audited and raised as UntrustedDevice, `UseCases._check_device`).
 
 - ``@requires_occurrence(action)``: a button on a reminder or a page, `method(actor, token)`.
   The occurrence id in the token is the sub-object: it must exist and its case must be of the
@@ -22,14 +23,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot.checkins import escalation as esc
 from bot.checkins.tokens import parse_checkin_token
-from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.policy import Action, Relation, is_allowed
+from bot.errors import InvalidInput, NotAllowed, NotFound, RelaisError
+from bot.policy import Action, Relation
 from bot.usecases.base import Actor, Permission, UseCases
+from bot.usecases.decorators import Subject, guarded
+from bot.usecases.host import mark
 from storage import checkins_repo as repo
 from storage.tx import Tx
 
@@ -64,17 +67,13 @@ class ScheduleScope:
     actor: Actor
     schedule: repo.Schedule
     case: repo.CaseRef
-    detail: dict[str, Any]
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class TeamScope:
     tx: Tx
     actor: Actor
-
-
-def _mark(fn: Any, permission: Permission) -> None:
-    fn.__relais_permission__ = permission
 
 
 def requires_occurrence(
@@ -95,11 +94,10 @@ def requires_occurrence(
             parsed = parse_checkin_token(token)
             if parsed is None:
                 raise InvalidInput("this button is not a check-in button")
-            await self._check_device(actor, action)
-            refused_on = None  # the case of a refused press, for the audit entry
-            async with self.db.transaction(self.clock.now()) as tx:
+
+            async def locate(tx: Tx) -> Subject:
                 fresh = await self._fresh_actor(tx, actor)
-                occ = await repo.get_occurrence(tx.conn, occurrence_id=parsed.occurrence_id)
+                occ = await tx.occurrences.get(occurrence_id=parsed.occurrence_id)
                 case = (
                     await repo.case_by_id(tx.conn, case_id=occ.case_id)
                     if occ and occ.case_id
@@ -126,23 +124,25 @@ def requires_occurrence(
                             )
                         )
                     )
-                if is_allowed(fresh.roles, action, relations):
-                    scope = OccurrenceScope(tx, fresh, occ, case, token, parsed.action)
-                    result = await fn(self, scope, *args, **kwargs)
-                    await tx.audit(
-                        actor_kind="practitioner",
-                        actor_id=fresh.practitioner_id,
-                        action=str(action),
-                        case_id=case.id if case else None,
-                        case_code=case.code if case else None,
-                        detail={"occurrence": occ.id, "button": parsed.action},
-                    )
-                    return result
-                refused_on = case
-            await self._audit_denied(actor, str(action), refused_on)
-            raise NotAllowed(f"you may not do this ({action})")
+                scope = OccurrenceScope(tx, fresh, occ, case, token, parsed.action)
+                refusal = NotAllowed(f"you may not do this ({action})")
+                return Subject(fresh, tuple(relations), scope, case, refusal)
 
-        _mark(wrapper, Permission("case", str(action)))
+            def audit(scope: OccurrenceScope) -> dict[str, Any]:
+                return {
+                    "actor_kind": "practitioner",
+                    "actor_id": scope.actor.practitioner_id,
+                    "case_id": scope.case.id if scope.case else None,
+                    "case_code": scope.case.code if scope.case else None,
+                    "detail": {"occurrence": scope.occurrence.id, "button": scope.action},
+                }
+
+            async def run(scope: OccurrenceScope) -> R:
+                return await fn(self, scope, *args, **kwargs)
+
+            return await guarded(self, actor, action, locate, run, audit)
+
+        mark(wrapper, Permission("case", str(action)))
         return wrapper
 
     return decorate
@@ -163,10 +163,9 @@ def requires_schedule(
         async def wrapper(
             self: S, actor: Actor, schedule_id: str, /, *args: P.args, **kwargs: P.kwargs
         ) -> R:
-            await self._check_device(actor, action)
-            async with self.db.transaction(self.clock.now()) as tx:
+            async def locate(tx: Tx) -> Subject:
                 fresh = await self._fresh_actor(tx, actor)
-                schedule = await repo.get_schedule(tx.conn, schedule_id=schedule_id)
+                schedule = await tx.schedules.get(schedule_id=schedule_id)
                 case = (
                     await repo.case_by_id(tx.conn, case_id=schedule.case_id) if schedule else None
                 )
@@ -177,24 +176,29 @@ def requires_schedule(
                         tx.conn, case=case, practitioner_id=fresh.practitioner_id
                     )
                 )
-                if is_allowed(fresh.roles, action, relation):
-                    scope = ScheduleScope(tx, fresh, schedule, case, {"schedule": schedule.id})
-                    result = await fn(self, scope, *args, **kwargs)
-                    await tx.audit(
-                        actor_kind="practitioner",
-                        actor_id=fresh.practitioner_id,
-                        action=str(action),
-                        case_id=case.id,
-                        case_code=case.code,
-                        detail=scope.detail,
-                    )
-                    return result
-            await self._audit_denied(actor, str(action), case)
-            if relation is Relation.OTHER:  # not one's case: the answer of a missing one
-                raise NotFound(f"no check-in {schedule_id}")
-            raise NotAllowed(f"you may not do this ({action}) on case {case.code}")
+                refusal: RelaisError = (
+                    NotFound(f"no check-in {schedule_id}")  # not one's case: as a missing one
+                    if relation is Relation.OTHER
+                    else NotAllowed(f"you may not do this ({action}) on case {case.code}")
+                )
+                scope = ScheduleScope(tx, fresh, schedule, case, {"schedule": schedule.id})
+                return Subject(fresh, (relation,), scope, case, refusal)
 
-        _mark(wrapper, Permission("case", str(action)))
+            def audit(scope: ScheduleScope) -> dict[str, Any]:
+                return {
+                    "actor_kind": "practitioner",
+                    "actor_id": scope.actor.practitioner_id,
+                    "case_id": scope.case.id,
+                    "case_code": scope.case.code,
+                    "detail": scope.detail,
+                }
+
+            async def run(scope: ScheduleScope) -> R:
+                return await fn(self, scope, *args, **kwargs)
+
+            return await guarded(self, actor, action, locate, run, audit)
+
+        mark(wrapper, Permission("case", str(action)))
         return wrapper
 
     return decorate
@@ -213,21 +217,20 @@ def requires_any_case(
     ) -> Callable[Concatenate[S, Actor, P], Awaitable[R]]:
         @functools.wraps(fn)
         async def wrapper(self: S, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            await self._check_device(actor, action)
-            async with self.db.transaction(self.clock.now()) as tx:
+            async def locate(tx: Tx) -> Subject:
                 fresh = await self._fresh_actor(tx, actor)
-                if is_allowed(fresh.roles, action, Relation.MEMBER):
-                    result = await fn(self, TeamScope(tx, fresh), *args, **kwargs)
-                    await tx.audit(
-                        actor_kind="practitioner",
-                        actor_id=fresh.practitioner_id,
-                        action=str(action),
-                    )
-                    return result
-            await self._audit_denied(actor, str(action), None)
-            raise NotAllowed(f"your role may not do this ({action})")
+                refusal = NotAllowed(f"your role may not do this ({action})")
+                return Subject(fresh, (Relation.MEMBER,), TeamScope(tx, fresh), None, refusal)
 
-        _mark(wrapper, Permission("team", str(action)))
+            def audit(scope: TeamScope) -> dict[str, Any]:
+                return {"actor_kind": "practitioner", "actor_id": scope.actor.practitioner_id}
+
+            async def run(scope: TeamScope) -> R:
+                return await fn(self, scope, *args, **kwargs)
+
+            return await guarded(self, actor, action, locate, run, audit)
+
+        mark(wrapper, Permission("team", str(action)))
         return wrapper
 
     return decorate
