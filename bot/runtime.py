@@ -17,7 +17,7 @@ from typing import Any
 from bot.app import Relais
 from bot.channels.base import Channel, Inbox, InboxEntry
 from bot.chat.catalog import LANGUAGES, Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.service import ChatService
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -36,7 +36,7 @@ class Runtime:
     config: Config
     clock: Clock
     relais: Relais
-    dialogs: DialogCatalog
+    dialogs: DialogRegistry
     catalog: Catalog
     chat: ChatService
     checkins: Any = None
@@ -67,7 +67,7 @@ async def open_runtime(
         raise ConfigError(f"no dialogs folder in the content directory {content}", "content_dir")
     relais = await Relais.open(config, clock, migrate_schema=migrate_schema)
     try:
-        dialogs = DialogCatalog.from_content(content)
+        dialogs = DialogRegistry.from_content(content)
         catalog = Catalog.load(content)
         checkins = _checkins(relais, config, clock)
         publishing = await _publishing(relais, dialogs, config, clock)
@@ -88,7 +88,9 @@ def _checkins(relais: Relais, config: Config, clock: Clock) -> Any:
     return CheckinService(relais, config, clock)
 
 
-async def _publishing(relais: Relais, dialogs: DialogCatalog, config: Config, clock: Clock) -> Any:
+async def _publishing(
+    relais: Relais, dialogs: DialogRegistry, config: Config, clock: Clock
+) -> Any:
     try:
         from bot.publishing.service import PublishingService
     except ImportError:  # pragma: no cover - while the publishing package is being built

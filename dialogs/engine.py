@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from dialogs.catalog import engine_text
+from dialogs.engine_words import engine_text
 from dialogs.events import (
     Cancel,
     Choose,

@@ -8,7 +8,7 @@ from typing import Any
 
 import dialogs as dl
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort
 from bot.chat.session import ChatSession
 from bot.clock import Clock
@@ -41,7 +41,7 @@ class ChatCore:
     def __init__(
         self,
         backend: ChatBackend,
-        dialogs: DialogCatalog,
+        dialogs: DialogRegistry,
         catalog: Catalog,
         clock: Clock,
         config: Config,

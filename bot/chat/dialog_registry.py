@@ -17,12 +17,12 @@ from dialogs.audience import may_open
 from dialogs.diagnostics import has_errors
 from dialogs.glossary import GLOSSARY_FILE, Glossary, load_glossary
 
-__all__ = ["DialogCatalog"]
+__all__ = ["DialogRegistry"]
 
 logger = logging.getLogger(__name__)
 
 
-class DialogCatalog:
+class DialogRegistry:
     def __init__(
         self,
         library: Library,
@@ -35,7 +35,7 @@ class DialogCatalog:
         self.glossary = glossary
 
     @classmethod
-    def from_content(cls, content_dir: Path) -> DialogCatalog:
+    def from_content(cls, content_dir: Path) -> DialogRegistry:
         roles_file = content_dir / "contact_roles.yaml"
         roles = load_contact_roles(roles_file)
         if has_errors(roles.diagnostics):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.errors import InvalidInput
 from bot.publishing.checks import DraftTests, run_transcripts, run_walk
 from bot.publishing.records import PublishRefused
@@ -27,7 +27,7 @@ _MAX_VERDICTS = 64
 class PublishingBase(UseCases):
     """Needs `dialogs` (the running guidance, for `goto` targets) and `contact_roles`."""
 
-    dialogs: DialogCatalog
+    dialogs: DialogRegistry
     contact_roles: frozenset[str] | None = None
     not_use_cases = frozenset({"draft_tests"})
 

@@ -2,7 +2,7 @@
 
 `PublishingService(relais, dialogs, config, clock)`; `await service.load_published()` at start
 imports the bundled content/ dialogs as version 1 (once), offers changed content/ files as
-drafts, and puts every published version into the running `DialogCatalog` (sessions stay
+drafts, and puts every published version into the running `DialogRegistry` (sessions stay
 pinned to the version they started on; new ones get the newest).
 
 Chat commands: /draft (list), /preview ID, /review [ID], /approve ID [comment], /reject ID
@@ -19,7 +19,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.publishing import LANGS, text
 from bot.clock import Clock
 from bot.config import Config
@@ -75,7 +75,7 @@ class PublishingService(PublishingUseCases):
         }
     )
 
-    def __init__(self, relais: Any, dialogs: DialogCatalog, config: Config, clock: Clock) -> None:
+    def __init__(self, relais: Any, dialogs: DialogRegistry, config: Config, clock: Clock) -> None:
         self.relais = relais
         self.db = relais.db
         self.config = config

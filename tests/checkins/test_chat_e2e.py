@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.app import Relais
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.service import ChatService
 from bot.checkins.dispatcher import CheckinDispatcher
 from bot.checkins.service import CheckinService
@@ -37,7 +37,7 @@ async def test_weekly_checkin_from_chat_reminds_then_escalates(
         checkins = CheckinService(relais, config, clock, on_work=lambda: None)
         chat = ChatService(
             relais,
-            DialogCatalog.from_content(content),
+            DialogRegistry.from_content(content),
             Catalog.load(CONTENT),
             clock,
             config,
@@ -104,7 +104,7 @@ async def test_done_then_note_files_the_note_with_origin_checkin(
         checkins = CheckinService(relais, config, clock, on_work=lambda: None)
         chat = ChatService(
             relais,
-            DialogCatalog.from_content(content),
+            DialogRegistry.from_content(content),
             Catalog.load(CONTENT),
             clock,
             config,

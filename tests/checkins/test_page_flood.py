@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from bot.app import Relais
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.service import ChatService
 from bot.checkins.service import CheckinService
 from bot.clock import FakeClock
@@ -86,7 +86,7 @@ async def _world(
         checkins = CheckinService(relais, config, clock, on_work=lambda: None)
         service = ChatService(
             relais,
-            DialogCatalog.from_content(chat_content),
+            DialogRegistry.from_content(chat_content),
             Catalog.load(CONTENT),
             clock,
             config,
