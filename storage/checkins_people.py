@@ -16,16 +16,13 @@ from storage.checkins_records import (
     CaseRef,
     Identity,
     PractitionerRef,
-    Schedule,
     case_of,
     practitioner_of,
-    schedule_of,
 )
 from storage.models import (
     CaseMemberRow,
     CaseRow,
     ChannelIdentityRow,
-    CheckinScheduleRow,
     ContactRow,
     OnCallRow,
     PractitionerRoleRow,
@@ -43,7 +40,6 @@ __all__ = [
     "practitioner",
     "practitioners_by_ids",
     "relation_to_case",
-    "schedules_by_ids",
     "team_coordinators",
 ]
 
@@ -81,19 +77,6 @@ async def practitioners_by_ids(
             select(PractitionerRow).where(PractitionerRow.id.in_(wanted[start : start + 500]))
         )
         out.update({r.id: practitioner_of(r) for r in rows})
-    return out
-
-
-async def schedules_by_ids(conn: AsyncConnection, *, ids: Iterable[str]) -> dict[str, Schedule]:
-    wanted = sorted(set(ids))
-    out: dict[str, Schedule] = {}
-    for start in range(0, len(wanted), 500):
-        rows = await conn.execute(
-            select(CheckinScheduleRow).where(
-                CheckinScheduleRow.id.in_(wanted[start : start + 500])
-            )
-        )
-        out.update({r.id: schedule_of(r) for r in rows})
     return out
 
 

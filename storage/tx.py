@@ -18,7 +18,10 @@ from storage.crypto import KeyRing
 from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
 from storage.repos.drafts import Drafts
+from storage.repos.occurrences import Occurrences
+from storage.repos.outbox import Outbox
 from storage.repos.pins import PinnedIdentities
+from storage.repos.schedules import Schedules
 from storage.repos.versions import Versions
 
 __all__ = ["Database", "Tx"]
@@ -59,6 +62,9 @@ class Tx:
         self.pins = PinnedIdentities(conn)
         self.drafts = Drafts(conn, keys)
         self.versions = Versions(conn)
+        self.schedules = Schedules(conn)
+        self.occurrences = Occurrences(conn)
+        self.outbox = Outbox(conn)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction has committed, e.g. to wake a worker that

@@ -97,9 +97,7 @@ async def alert_undelivered(
         return []
     look = Lookups(tx)
     occ = (
-        await repo.get_occurrence(tx.conn, occurrence_id=item.occurrence_id)
-        if item.occurrence_id
-        else None
+        await tx.occurrences.get(occurrence_id=item.occurrence_id) if item.occurrence_id else None
     )
     case = await look.case(occ.case_id) if occ else None
     team = await _team_of(look, case, item.practitioner_id)
@@ -141,7 +139,7 @@ async def move_on(db: Database, item: repo.OutboxItem, final: str | None, now: d
     async with db.transaction(now) as tx:
         notified: list[str] = []
         occ = (
-            await repo.get_occurrence(tx.conn, occurrence_id=item.occurrence_id)
+            await tx.occurrences.get(occurrence_id=item.occurrence_id)
             if item.occurrence_id and item.kind in ESCALATING_KINDS
             else None
         )

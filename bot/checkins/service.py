@@ -60,6 +60,7 @@ __all__ = ["CheckinService", "HasDatabase", "Upcoming", "rule_text"]
 log = logging.getLogger(__name__)
 
 
+from storage.repos.schedules import Schedules
 #: the shortest and the longest one-off follow-up ("in 1m" is the documented minimum)
 FOLLOWUP_MIN = timedelta(minutes=1)
 FOLLOWUP_MAX = timedelta(days=366)
@@ -234,8 +235,7 @@ class CheckinService(ChannelHealth, UseCases):
             raise InvalidInput("a one-off check-in must be in the future")
         if next_due > tx.now + SCHEDULE_HORIZON:
             raise InvalidInput("a check-in must first fall due within ten years")
-        sid = await repo.insert_schedule(
-            tx.conn,
+        sid = await tx.schedules.add(
             case_id=case_id,
             rule=rule,
             reminded_id=reminded_id,
@@ -286,15 +286,14 @@ class CheckinService(ChannelHealth, UseCases):
     ) -> str:
         if action not in _SCHEDULE_ACTIONS:
             raise InvalidInput(f"expected one of {', '.join(_SCHEDULE_ACTIONS)}, found {action!r}")
-        schedule = await repo.get_schedule(tx.conn, schedule_id=schedule_id)
+        schedule = await tx.schedules.get(schedule_id=schedule_id)
         if schedule is None or (case_id is not None and schedule.case_id != case_id):
             raise NotFound(f"no check-in {schedule_id} on this case")
         if action == "resume":
             if schedule.status != "paused":
                 raise InvalidInput(f"check-in {schedule_id} is {schedule.status}, not paused")
             nxt = next_occurrence(schedule.rule, tx.now)
-            await repo.update_schedule(
-                tx.conn,
+            await tx.schedules.update(
                 schedule_id=schedule_id,
                 now=tx.now,
                 expected_status=("paused",),
@@ -306,20 +305,18 @@ class CheckinService(ChannelHealth, UseCases):
         new = "paused" if action == "pause" else "cancelled"
         if schedule.status not in ("active", "paused"):
             raise InvalidInput(f"check-in {schedule_id} is {schedule.status}")
-        await repo.update_schedule(
-            tx.conn,
+        await tx.schedules.update(
             schedule_id=schedule_id,
             now=tx.now,
             status=new,
             next_due_at=None if new == "cancelled" else schedule.next_due_at,
         )
         # reminders not yet delivered are withdrawn; running escalations continue (frozen)
-        for occ in await repo.list_occurrences(
-            tx.conn, case_ids=[schedule.case_id], statuses=("pending",), limit=1000
+        for occ in await tx.occurrences.find(
+            case_ids=[schedule.case_id], statuses=("pending",), limit=1000
         ):
             if occ.schedule_id == schedule_id:
-                await repo.update_occurrence(
-                    tx.conn,
+                await tx.occurrences.update(
                     occurrence_id=occ.id,
                     now=tx.now,
                     expected_status=("pending",),
@@ -341,8 +338,8 @@ class CheckinService(ChannelHealth, UseCases):
             if relation == "owner"
             and is_allowed(scope.actor.roles, Action.VIEW_CHECKINS, Relation.OWNER)
         ]
-        schedules = await repo.list_schedules(conn, case_ids=owned, reminded_id=me)
-        occurrences = await repo.list_occurrences(conn, case_ids=owned, recipient_id=me)
+        schedules = await scope.tx.schedules.find(case_ids=owned, reminded_id=me)
+        occurrences = await scope.tx.occurrences.find(case_ids=owned, recipient_id=me)
         codes: dict[str, str] = {}
 
         async def code(case_id: str | None) -> str:
@@ -468,7 +465,7 @@ class CheckinService(ChannelHealth, UseCases):
             return [Reply(text(lang, "scheduled", case=code, rule="once", when=when))]
         sid = await self.create_schedule(actor, code, rule, reminded_id=reminded)
         async with self.db.connect() as conn:
-            schedule = await repo.get_schedule(conn, schedule_id=sid)
+            schedule = await Schedules(conn).get(schedule_id=sid)
             await conn.rollback()
         assert schedule is not None
         when = local_time(schedule.next_due_at, actor.time_zone) if schedule.next_due_at else "-"
@@ -553,8 +550,7 @@ class CheckinService(ChannelHealth, UseCases):
         self, scope: OccurrenceScope, chain: esc.Chain, delay: timedelta
     ) -> list[Reply]:
         occ, tx = scope.occurrence, scope.tx
-        changed = await repo.update_occurrence(
-            tx.conn,
+        changed = await tx.occurrences.update(
             occurrence_id=occ.id,
             now=tx.now,
             expected_status=("waiting", "exhausted"),
@@ -568,8 +564,7 @@ class CheckinService(ChannelHealth, UseCases):
         deliver = delivery_time(
             due, scope.actor.time_zone, quiet_hours_of(person) if person else None
         )
-        await repo.insert_occurrence(
-            tx.conn,
+        await tx.occurrences.add(
             kind="checkin",
             schedule_id=occ.schedule_id,
             case_id=occ.case_id,
@@ -623,8 +618,7 @@ class CheckinService(ChannelHealth, UseCases):
             names = await tx.people.names(ids=[running.requested_by])
             who = names.get(running.requested_by, "-")
             return [Reply(text(actor.language, "page_running_other", who=who))]
-        oid = await repo.insert_occurrence(
-            tx.conn,
+        oid = await tx.occurrences.add(
             kind="page",
             case_id=case_id,
             role=role,

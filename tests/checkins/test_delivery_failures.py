@@ -43,8 +43,8 @@ async def test_claims_cut_short_by_crashes_do_not_use_up_the_retries(team: Team)
     lease = team.relais.config.checkins.send_lease
     for i in range(14):  # 14 kills while sending: claimed, never recorded
         async with team.relais.db.transaction(team.clock.now()) as tx:
-            claimed = await repo.claim_outbox(
-                tx.conn, now=team.clock.now(), owner=f"dead-{i}", lease=lease, limit=10
+            claimed = await tx.outbox.claim(
+                now=team.clock.now(), owner=f"dead-{i}", lease=lease, limit=10
             )
         assert len(claimed) == 1
         team.clock.advance(lease + timedelta(seconds=1))
