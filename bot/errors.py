@@ -31,7 +31,9 @@ __all__ = [
 
 
 class NotAllowed(RelaisError):
-    pass
+    #: the policy action that refused, when a use case's body asked the table about a
+    #: sub-object (`bot.usecases.decorators.decide`): named in the denial's audit entry
+    rule: str = ""
 
 
 class NotYourCase(NotAllowed):

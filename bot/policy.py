@@ -56,6 +56,8 @@ class Relation(StrEnum):
     OTHER = "other"
     #: reached by an occurrence's escalation chain, or asked for the page (occurrences only)
     NOTIFIED = "notified"
+    #: wrote the draft (drafts only; a draft from content/ has no author: it is everyone's)
+    AUTHOR = "author"
 
 
 class Action(StrEnum):
@@ -82,6 +84,9 @@ class Action(StrEnum):
     PUBLISH_DIALOG = "dialog.publish"
     ROLLBACK_DIALOG = "dialog.rollback"
     VIEW_STATUS = "operations.status"
+    # on one draft of a dialog (relation: author, or other)
+    WITHDRAW_DRAFT = "draft.withdraw"
+    REVIEW_DRAFT = "draft.review"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -127,6 +132,13 @@ _TEAM_RULES: dict[Action, frozenset[Role]] = {
 }
 
 
+# on one draft: action: (author, other) -> roles allowed. A draft is dropped by its author or an
+# admin; it is approved or sent back by a psychologist who did not write it (four eyes).
+_DRAFT_RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
+    Action.WITHDRAW_DRAFT: (frozenset({_P, _A}), frozenset({_A})),
+    Action.REVIEW_DRAFT: (_NONE, frozenset({_P})),
+}
+
 #: what being notified by an occurrence allows, whatever one's relation to its case: anyone the
 #: escalation reached may acknowledge it (the chain was frozen from the rota when it started)
 _NOTIFIED_RULES: dict[Action, frozenset[Role]] = {
@@ -138,8 +150,13 @@ def _build() -> dict[tuple[Role, Action, Relation], bool]:
     table: dict[tuple[Role, Action, Relation], bool] = {}
     for action in Action:
         for relation in Relation:
-            if action in _CASE_RULES and relation is Relation.NOTIFIED:
+            if action in _DRAFT_RULES:
+                author, other = _DRAFT_RULES[action]
+                allowed = {Relation.AUTHOR: author, Relation.OTHER: other}.get(relation, _NONE)
+            elif action in _CASE_RULES and relation is Relation.NOTIFIED:
                 allowed = _NOTIFIED_RULES.get(action, _NONE)
+            elif action in _CASE_RULES and relation is Relation.AUTHOR:
+                allowed = _NONE
             elif action in _CASE_RULES:
                 allowed = _CASE_RULES[action][list(Relation).index(relation)]
             else:
@@ -153,7 +170,9 @@ def _build() -> dict[tuple[Role, Action, Relation], bool]:
 POLICY: dict[tuple[Role, Action, Relation], bool] = _build()
 
 
-def scope_of(action: Action) -> Literal["case", "team"]:
+def scope_of(action: Action) -> Literal["case", "team", "draft"]:
+    if action in _DRAFT_RULES:
+        return "draft"
     return "case" if action in _CASE_RULES else "team"
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.chat.publishing import text
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotAllowed
 from bot.publishing.checks import DraftCheck, DraftTests
 from dialogs import Dialog
 from dialogs.testing import CheckOutcome
@@ -28,6 +28,7 @@ __all__ = [
     "DraftOutcome",
     "HistoryEntry",
     "ImportReport",
+    "PublishNotAllowed",
     "PublishRefused",
     "Published",
     "ReviewView",
@@ -47,6 +48,11 @@ class PublishRefused(InvalidInput):
 
     def text(self, lang: str) -> str:
         return text(lang, self.key, **self.values)
+
+
+class PublishNotAllowed(PublishRefused, NotAllowed):
+    """A publishing request refused by who asks (`bot.policy`: not the draft's author, one's
+    own draft to approve): audited as denied, worded like any publishing refusal."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import asyncio
 import logging
 from typing import Any
 
-from bot.policy import Action
+from bot.policy import Action, Relation, is_allowed
 from bot.publishing import notices
 from bot.publishing.checks import check_draft, is_transcript_file, transcript_dialog_id
 from bot.publishing.records import (
@@ -29,6 +29,7 @@ from bot.publishing.records import (
     HistoryEntry,
     ImportReport,
     Published,
+    PublishNotAllowed,
     PublishRefused,
     ReviewView,
     names_of,
@@ -48,6 +49,7 @@ from bot.usecases.base import (
     operator_command,
     requires_role,
 )
+from bot.usecases.decorators import decide
 from dialogs import load_dialog_text
 from dialogs.yamlsafe import parse_yaml
 from storage.publishing_guard import PublishingGuard
@@ -250,9 +252,13 @@ class PublishingUseCases(VersionUseCases):
         """Drop an open draft: its author, an admin, or anyone for a draft from content/."""
         draft = await self._find_draft(scope.tx.drafts, dialog_id, None)
         actor = scope.actor
-        if draft.author_id not in (None, actor.practitioner_id) and "admin" not in actor.roles:
+        relation = _relation(draft, actor, authorless=Relation.AUTHOR)  # everyone's to drop
+        if not is_allowed(actor.roles, Action.WITHDRAW_DRAFT, relation):
             names = await names_of(scope.tx, [draft.author_id])
-            raise PublishRefused("not_your_draft", dialog=dialog_id, author=names[draft.author_id])
+            refusal = PublishNotAllowed(
+                "not_your_draft", dialog=dialog_id, author=names[draft.author_id]
+            )
+            decide(actor.roles, Action.WITHDRAW_DRAFT, relation, refusal)
         await scope.tx.drafts.close(draft_id=draft.id, status="withdrawn", now=scope.tx.now)
         scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, author_id=draft.author_id)
         return draft
@@ -314,8 +320,8 @@ class PublishingUseCases(VersionUseCases):
         draft = await self._find_draft(scope.tx.drafts, dialog_id, draft_id)
         actor = scope.actor
         scope.detail.update(dialog_id=draft.dialog_id, draft_id=draft.id, approved=approve)
-        if draft.author_id == actor.practitioner_id:
-            raise PublishRefused("own_review")
+        relation = _relation(draft, actor, authorless=Relation.OTHER)  # anyone's to review
+        decide(actor.roles, Action.REVIEW_DRAFT, relation, PublishNotAllowed("own_review"))
         comment = comment.strip()
         if not approve and not comment:
             raise PublishRefused("reject_needs_comment", dialog=draft.dialog_id)
@@ -383,6 +389,14 @@ class PublishingUseCases(VersionUseCases):
             self._published_teams(draft.dialog_id),
             teams,
         )
+
+
+def _relation(draft: Draft, actor: Actor, *, authorless: Relation) -> Relation:
+    """The actor's relation to a draft (`bot.policy`): its author, or other; `authorless`
+    for a draft from content/, which has no author."""
+    if draft.author_id is None:
+        return authorless
+    return Relation.AUTHOR if draft.author_id == actor.practitioner_id else Relation.OTHER
 
 
 def _author(names: dict[str | None, str], draft: Draft) -> str:

@@ -24,6 +24,7 @@ from storage.tx import Tx
 __all__ = [
     "Subject",
     "channel_entry",
+    "decide",
     "guarded",
     "operator_command",
     "operator_task",
@@ -63,14 +64,32 @@ async def guarded(
     write the audit entry (`audit(scope)`: its fields) in the same transaction; a refusal is
     audited as denied, in its own transaction, then raised."""
     await host._check_device(actor, action)
-    async with host.db.transaction(host.clock.now()) as tx:
-        subject = await locate(tx)
-        if is_allowed(subject.actor.roles, action, subject.relations):
-            result = await run(subject.scope)
-            await tx.audit(action=str(action), **audit(subject.scope))
-            return result
+    running = False
+    try:
+        async with host.db.transaction(host.clock.now()) as tx:
+            subject = await locate(tx)
+            if is_allowed(subject.actor.roles, action, subject.relations):
+                running = True
+                result = await run(subject.scope)
+                await tx.audit(action=str(action), **audit(subject.scope))
+                return result
+    except NotAllowed as refused:
+        if not running:
+            raise
+        # a who-may rule about the body's own subject (e.g. a draft: `bot.policy` says so, see
+        # `decide`): nothing the body wrote is kept, and the refusal is audited like any other
+        await host._audit_denied(actor, str(action), subject.case, {"refused": refused.rule})
+        raise
     await host._audit_denied(actor, str(action), subject.case)
     raise subject.refusal
+
+
+def decide(roles: frozenset[str], action: Action, relation: Relation, refusal: NotAllowed) -> None:
+    """Inside a body: the policy table's answer for a sub-object the body found (a draft and
+    its author); raises `refusal` (audited as denied by `guarded`) when the table says no."""
+    if not is_allowed(roles, action, relation):
+        refusal.rule = str(action)
+        raise refusal
 
 
 def requires(
