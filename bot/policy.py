@@ -58,6 +58,8 @@ class Relation(StrEnum):
     NOTIFIED = "notified"
     #: wrote the draft (drafts only; a draft from content/ has no author: it is everyone's)
     AUTHOR = "author"
+    #: a dialog's `audience` names one of the practitioner's roles, or names none (dialogs)
+    AUDIENCE = "audience"
 
 
 class Action(StrEnum):
@@ -120,7 +122,6 @@ _TEAM_RULES: dict[Action, frozenset[Role]] = {
     Action.LIST_CASES: ALL_ROLES,
     Action.VIEW_CONTACTS: ALL_ROLES,
     Action.UPDATE_PROFILE: ALL_ROLES,
-    Action.OPEN_DIALOG: ALL_ROLES,
     Action.DRAFT_DIALOG: frozenset({_P, _A}),
     Action.REVIEW_DIALOG: frozenset({_P, _A}),
     # approving or sending back clinical guidance: psychologists only (not admins)
@@ -139,6 +140,12 @@ _DRAFT_RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.REVIEW_DRAFT: (_NONE, frozenset({_P})),
 }
 
+# on one dialog: action: (audience, other) -> roles allowed. A dialog is for its audience (the
+# dialog's own data); psychologists and admins open every dialog (they write and review them).
+_DIALOG_RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
+    Action.OPEN_DIALOG: (ALL_ROLES, frozenset({_P, _A})),
+}
+
 #: what being notified by an occurrence allows, whatever one's relation to its case: anyone the
 #: escalation reached may acknowledge it (the chain was frozen from the rota when it started)
 _NOTIFIED_RULES: dict[Action, frozenset[Role]] = {
@@ -153,9 +160,12 @@ def _build() -> dict[tuple[Role, Action, Relation], bool]:
             if action in _DRAFT_RULES:
                 author, other = _DRAFT_RULES[action]
                 allowed = {Relation.AUTHOR: author, Relation.OTHER: other}.get(relation, _NONE)
+            elif action in _DIALOG_RULES:
+                audience, other = _DIALOG_RULES[action]
+                allowed = {Relation.AUDIENCE: audience, Relation.OTHER: other}.get(relation, _NONE)
             elif action in _CASE_RULES and relation is Relation.NOTIFIED:
                 allowed = _NOTIFIED_RULES.get(action, _NONE)
-            elif action in _CASE_RULES and relation is Relation.AUTHOR:
+            elif action in _CASE_RULES and relation in (Relation.AUTHOR, Relation.AUDIENCE):
                 allowed = _NONE
             elif action in _CASE_RULES:
                 allowed = _CASE_RULES[action][list(Relation).index(relation)]
@@ -170,9 +180,11 @@ def _build() -> dict[tuple[Role, Action, Relation], bool]:
 POLICY: dict[tuple[Role, Action, Relation], bool] = _build()
 
 
-def scope_of(action: Action) -> Literal["case", "team", "draft"]:
+def scope_of(action: Action) -> Literal["case", "team", "draft", "dialog"]:
     if action in _DRAFT_RULES:
         return "draft"
+    if action in _DIALOG_RULES:
+        return "dialog"
     return "case" if action in _CASE_RULES else "team"
 
 

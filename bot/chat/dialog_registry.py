@@ -12,8 +12,8 @@ from collections.abc import Collection
 from pathlib import Path
 
 from bot.errors import ConfigError
+from bot.policy import Action, Relation, is_allowed
 from dialogs import ContactRole, Dialog, DialogSource, Library, load_contact_roles, load_library
-from dialogs.audience import may_open
 from dialogs.diagnostics import has_errors
 from dialogs.glossary import GLOSSARY_FILE, Glossary, load_glossary
 
@@ -81,8 +81,11 @@ class DialogRegistry:
         self._library = library
 
     def allowed(self, dialog: Dialog, roles: Collection[str]) -> bool:
-        """The dialog's audience (psychologists and admins open every dialog)."""
-        return may_open(dialog, roles)
+        """May these roles open the dialog? The policy table's answer (`dialog.open`), about
+        the dialog's own `audience`: psychologists and admins open every dialog."""
+        in_audience = not dialog.audience or bool(set(roles) & set(dialog.audience))
+        relation = Relation.AUDIENCE if in_audience else Relation.OTHER
+        return is_allowed(roles, Action.OPEN_DIALOG, relation)
 
     def list_for(self, roles: Collection[str], lang: str) -> list[tuple[str, str]]:
         """(dialog id, title) of the newest version of each dialog the roles may open."""

@@ -467,7 +467,8 @@ class ChatService(NotesFlow):
         source = self.dialogs.source()
         if turn.session.preview and self._previews:
             source = _PreviewSource(source, self._previews)
-        return AudienceSource(source, turn.actor.roles)
+        roles = turn.actor.roles
+        return AudienceSource(source, roles, lambda dialog: self.dialogs.allowed(dialog, roles))
 
     async def _apply(self, turn: Turn, result: dl.StepResult) -> list[Reply]:
         """Turn the engine's outputs into replies and requests; remember the new state."""
