@@ -23,6 +23,7 @@ from storage.repos.outbox import Outbox
 from storage.repos.pins import PinnedIdentities
 from storage.repos.schedules import Schedules
 from storage.repos.versions import Versions
+from storage.statements import Statements
 
 __all__ = ["Database", "Tx"]
 
@@ -52,13 +53,15 @@ class Tx:
         self.appended: tuple[int, str] | None = None
         #: called once the transaction has committed (never if it rolls back)
         self._committed: list[Callable[[], None]] = []
-        self.access = Access(conn, keys, self, raw=raw)
+        #: runs the repositories' statements: the SQLite fast path when `raw` is set
+        self.sql = Statements(conn, raw)
+        self.access = Access(conn, keys, self, sql=self.sql)
         self.people = People(conn, keys)
         self.cases = Cases(conn)
         self.notes = Notes(conn, keys)
         self.contacts = Contacts(conn, keys)
-        self.sessions = Sessions(conn, keys, raw=raw)
-        self.inbox = Inbox(conn, keys, raw=raw)
+        self.sessions = Sessions(conn, keys, sql=self.sql)
+        self.inbox = Inbox(conn, keys, sql=self.sql)
         self.pins = PinnedIdentities(conn)
         self.drafts = Drafts(conn, keys)
         self.versions = Versions(conn)
