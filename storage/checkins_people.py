@@ -28,6 +28,7 @@ from storage.models import (
     PractitionerRoleRow,
     PractitionerRow,
 )
+from storage.records import case_relation
 
 __all__ = [
     "case_by_code",
@@ -81,14 +82,16 @@ async def practitioners_by_ids(
 
 
 async def relation_to_case(conn: AsyncConnection, *, case: CaseRef, practitioner_id: str) -> str:
-    if case.owner_id == practitioner_id:
-        return "owner"
+    if case.owner_id == practitioner_id:  # no query needed
+        return case_relation(owner_id=case.owner_id, practitioner_id=practitioner_id, member=True)
     member = await conn.scalar(
         select(func.count())
         .select_from(CaseMemberRow)
         .where(CaseMemberRow.case_id == case.id, CaseMemberRow.practitioner_id == practitioner_id)
     )
-    return "member" if member else "other"
+    return case_relation(
+        owner_id=case.owner_id, practitioner_id=practitioner_id, member=bool(member)
+    )
 
 
 async def practitioner(conn: AsyncConnection, *, practitioner_id: str) -> PractitionerRef | None:

@@ -20,7 +20,7 @@ from storage.models import (
     PractitionerRoleRow,
     PractitionerRow,
 )
-from storage.records import Case
+from storage.records import Case, case_relation
 from storage.statements import Statements
 
 __all__ = ["Access", "ActorRow", "HeadHolder"]
@@ -229,10 +229,9 @@ class Access:
             created_at=row.created_at,
             closed_at=row.closed_at,
         )
-        if case.owner_id == actor.practitioner_id:
-            relation = "owner"
-        elif row.member_role is not None:
-            relation = "member"
-        else:
-            relation = "other"
+        relation = case_relation(
+            owner_id=case.owner_id,
+            practitioner_id=actor.practitioner_id,
+            member=row.member_role is not None,
+        )
         return actor, case, relation
