@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Sequence
 
 import dialogs as dl
+from bot.chat import checkins as checkins_view
 from bot.chat.catalog import LANGUAGES
 from bot.chat.core import Turn
 from bot.chat.crisis_help import SOS_TOKEN, needs_help_button, with_help
@@ -24,6 +25,7 @@ from bot.chat.session import ChatSession, Pending, Prompt
 from bot.chat.sos import SOS_ROLES, express_sos
 from bot.chat.status import render_status
 from bot.chat.tokens import dialog_token, parse_dialog_token
+from bot.checkins.results import ScheduleState
 from bot.display import neutralise_reply
 from bot.errors import InvalidInput, NotAllowed, NotFound, NotYourCase, UntrustedDevice
 from bot.messages import Button, Incoming, Reply, is_sos
@@ -222,11 +224,13 @@ class ChatService(NotesFlow):
             case "checkins":
                 if self.checkins is None:
                     return [self._text(turn, "checkin_unavailable")]
-                return await self.checkins.list_upcoming(turn.actor)
+                items = await self.checkins.list_checkins(turn.actor)
+                return [checkins_view.upcoming_reply(turn.lang, turn.actor.time_zone, items)]
             case "checkin":
                 if self.checkins is None:
                     return [self._text(turn, "checkin_unavailable")]
-                return await self.checkins.handle_command(turn.actor, argument)
+                result = await self.checkins.handle_command(turn.actor, argument)
+                return [checkins_view.command_reply(turn.lang, turn.actor.time_zone, result)]
             case "status":
                 status = await self.backend.team_status(turn.actor)
                 channels = self.checkins.enabled_channels() if self.checkins else []
@@ -306,37 +310,34 @@ class ChatService(NotesFlow):
         if kind == "t":
             return await self._on_tag_picked(turn, token[2:])
         if kind == "ci" and self.checkins is not None:
-            return await self._follow_checkin(
-                turn, await self.checkins.handle_button(turn.actor, token)
-            )
+            return await self._on_checkin_button(turn, token)
         if kind == "pub" and self.publishing is not None:
             return await self.publishing.handle_button(turn.actor, token)
         return self._expired(turn)
 
-    async def _follow_checkin(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
-        """Act on what a check-in button asks of the conversation: type a quick note on the
-        case ("Done" + note), or open the guidance dialog ("Can't reach the person")."""
-        out = list(replies)
-        for reply in replies:
-            case_code = reply.extra.get("await_note_case")
-            if case_code:
-                refusal = self._notes_refusal(turn)
-                if refusal is not None:
-                    out.append(refusal)
-                    continue
-                tag = reply.extra.get("note_tags", "")
-                pending = Pending(
-                    kind="quick_note",
-                    step="text",
-                    case=case_code,
-                    tags=[tag] if tag else [],
-                    origin=reply.extra.get("note_origin", "chat"),
-                )
-                turn.session.pending.insert(0, pending)
-            dialog_id = reply.extra.get("open_dialog")
-            if dialog_id:
-                out.extend(await self._start_dialog(turn, dialog_id, reply.extra.get("case", "")))
-        return out
+    async def _on_checkin_button(self, turn: Turn, token: str) -> list[Reply]:
+        """A check-in button, shown; then what it asks of the conversation: type a quick note
+        on the case ("Done" + note), or open the guidance dialog ("Can't reach the person")."""
+        assert self.checkins is not None
+        outcome = await self.checkins.handle_button(turn.actor, token)
+        if isinstance(outcome, ScheduleState):
+            return [checkins_view.schedule_reply(turn.lang, outcome, token)]
+        replies = [checkins_view.button_reply(turn.lang, turn.actor.time_zone, outcome, token)]
+        if outcome.kind == "note":
+            refusal = self._notes_refusal(turn)
+            if refusal is not None:
+                return [*replies, refusal]
+            pending = Pending(
+                kind="quick_note",
+                step="text",
+                case=outcome.case_code,
+                tags=[checkins_view.NOTE_TAG],
+                origin=checkins_view.NOTE_ORIGIN,
+            )
+            turn.session.pending.insert(0, pending)
+        if outcome.open_dialog:
+            replies.extend(await self._start_dialog(turn, outcome.open_dialog, outcome.case_code))
+        return replies
 
     async def _on_text(self, turn: Turn, text: str) -> list[Reply]:
         session = turn.session
@@ -589,10 +590,11 @@ class ChatService(NotesFlow):
         if self.checkins is None:
             return [self._text(turn, "page_unavailable")]
         try:
-            return await self.checkins.page_contact(turn.actor, role, turn.session.case or None)
+            outcome = await self.checkins.page_contact(turn.actor, role, turn.session.case or None)
         except REFUSED:  # the case refused (closed, removed meanwhile): page without it
             turn.session.case = ""
-            return await self.checkins.page_contact(turn.actor, role, None)
+            outcome = await self.checkins.page_contact(turn.actor, role, None)
+        return [checkins_view.page_reply(turn.lang, outcome)]
 
     async def _on_document(self, turn: Turn) -> list[Reply]:
         document = turn.incoming.document

@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from bot.channels.base import Channel
-from bot.chat.checkins import local_time, text
+from bot.chat.checkins import text
 from bot.checkins import escalation as esc
 from bot.checkins.commands import chat_rule
 from bot.checkins.dispatcher import CheckinDispatcher
@@ -32,13 +31,21 @@ from bot.checkins.permissions import (
     requires_schedule,
 )
 from bot.checkins.quiet_hours import delivery_time
+from bot.checkins.results import (
+    ButtonOutcome,
+    CommandRefused,
+    PageOutcome,
+    Scheduled,
+    ScheduleState,
+    Upcoming,
+)
 from bot.checkins.status import ChannelHealth
 from bot.checkins.timer import CheckinTimer
-from bot.checkins.tokens import SCHEDULE_ACTIONS, checkin_token, parse_checkin_token
+from bot.checkins.tokens import SCHEDULE_ACTIONS, parse_checkin_token
 from bot.clock import Clock
 from bot.config import Config, parse_duration
 from bot.errors import CaseClosed, ConfigError, InvalidInput, NotAllowed, NotFound
-from bot.messages import Button, Reply
+from bot.messages import Reply
 from bot.policy import Action, Relation, is_allowed
 from bot.usecases.base import (
     Actor,
@@ -53,6 +60,7 @@ from storage.recurrence import (
     Recurrence,
     next_occurrence,
 )
+from storage.repos.schedules import Schedules
 from storage.tx import Database, Tx
 
 __all__ = ["CheckinService", "HasDatabase", "Upcoming", "rule_text"]
@@ -60,7 +68,6 @@ __all__ = ["CheckinService", "HasDatabase", "Upcoming", "rule_text"]
 log = logging.getLogger(__name__)
 
 
-from storage.repos.schedules import Schedules
 #: the shortest and the longest one-off follow-up ("in 1m" is the documented minimum)
 FOLLOWUP_MIN = timedelta(minutes=1)
 FOLLOWUP_MAX = timedelta(days=366)
@@ -83,32 +90,6 @@ class HasDatabase(Protocol):
     def db(self) -> Database: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Upcoming:
-    """One schedule or open occurrence, as listed by /checkins and `relais checkins list`."""
-
-    schedule_id: str | None
-    occurrence_id: str | None
-    case_code: str
-    rule: str
-    status: str
-    next_at: datetime | None
-    reminded_id: str | None
-    urgent: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schedule_id": self.schedule_id,
-            "occurrence_id": self.occurrence_id,
-            "case": self.case_code,
-            "rule": self.rule,
-            "status": self.status,
-            "next_at": self.next_at.isoformat() if self.next_at else None,
-            "reminded_id": self.reminded_id,
-            "urgent": self.urgent,
-        }
-
-
 def rule_text(schedule: repo.Schedule) -> str:
     rule = schedule.rule
     if isinstance(rule, OneOff):
@@ -127,7 +108,6 @@ class CheckinService(ChannelHealth, UseCases):
             "stop",
             "handle_button",
             "handle_command",
-            "list_upcoming",
             "page_contact",
         }
     )
@@ -380,63 +360,28 @@ class CheckinService(ChannelHealth, UseCases):
         far = datetime.max.replace(tzinfo=scope.tx.now.tzinfo)
         return sorted(out, key=lambda u: (u.next_at or far, u.case_code))
 
-    async def list_upcoming(self, actor: Actor) -> list[Reply]:
-        """`/checkins`: the list as one message."""
-        items = await self.list_checkins(actor)
-        if not items:
-            return [Reply(text(actor.language, "none_upcoming"))]
-        lines = [text(actor.language, "upcoming")]
-        for item in items[:30]:
-            when = local_time(item.next_at, actor.time_zone) if item.next_at else "-"
-            paused = f" ({text(actor.language, 'paused')})" if item.status == "paused" else ""
-            lines.append(f"• {item.case_code} — {when}{paused}")
-        return [Reply("\n".join(lines))]
-
     # -- buttons ----------------------------------------------------------------------------
 
-    async def handle_button(self, actor: Actor, token: str) -> list[Reply]:
+    async def handle_button(self, actor: Actor, token: str) -> ButtonOutcome | ScheduleState:
         """A button of a reminder, an escalation or a page (`ci.<occurrence>.<action>`), or of
         a schedule (`ci.<schedule>.sp|sr|sc`: pause, resume, cancel)."""
         parsed = parse_checkin_token(token)
         if parsed is not None and parsed.action in SCHEDULE_ACTIONS:
             action = SCHEDULE_ACTIONS[parsed.action]
-            status = await self.set_schedule_status(actor, parsed.occurrence_id, action)
-            return [self._schedule_reply(actor, parsed.occurrence_id, status, token)]
-        return await self._button(actor, token)
-
-    def _schedule_reply(
-        self, actor: Actor, schedule_id: str, status: str, token: str | None = None
-    ) -> Reply:
-        lang = actor.language
-        buttons: tuple[Button, ...] = ()
-        if status == "active":
-            buttons = (
-                Button(text(lang, "b_pause"), checkin_token(schedule_id, "sp")),
-                Button(text(lang, "b_cancel"), checkin_token(schedule_id, "sc")),
-            )
-        elif status == "paused":
-            buttons = (
-                Button(text(lang, "b_resume"), checkin_token(schedule_id, "sr")),
-                Button(text(lang, "b_cancel"), checkin_token(schedule_id, "sc")),
-            )
-        label = text(lang, "paused") if status == "paused" else status
-        return Reply(
-            text(
-                lang, "schedule_status", case=self._last_case.get(schedule_id, "-"), status=label
-            ),
-            buttons=buttons,
-            answers_button=token,
-        )
+            sid = parsed.occurrence_id
+            status = await self.set_schedule_status(actor, sid, action)
+            return ScheduleState(sid, self._last_case.get(sid, "-"), status)
+        outcome: ButtonOutcome = await self._button(actor, token)
+        return outcome
 
     # -- /checkin from chat -----------------------------------------------------------------
 
-    async def handle_command(self, actor: Actor, argument: str) -> list[Reply]:
+    async def handle_command(self, actor: Actor, argument: str) -> Scheduled | CommandRefused:
         """`/checkin CASE weekly MO 09:00 | every 3d 09:00 | monthly 1 10:00 | in 24h [NAME]`:
         a check-in on a case, reminding NAME (a practitioner on the case; default: you)."""
-        lang = actor.language
         words = argument.split()
         if len(words) < 3:
-            return [Reply(text(lang, "checkin_usage"))]
+            return CommandRefused("usage")
         code, kind = words[0].upper(), words[1].lower()
         now = self.clock.now()  # read once: "in 1m" is one minute from this very moment
         after: timedelta | None = None
@@ -447,32 +392,28 @@ class CheckinService(ChannelHealth, UseCases):
                 except ConfigError:
                     if not re.fullmatch(r"\d+\s*[smhdw]", words[2].strip()):
                         raise
-                    return [Reply(text(lang, "checkin_range"))]  # a number far too large
+                    return CommandRefused("range")  # a number far too large
                 if not FOLLOWUP_MIN <= after <= FOLLOWUP_MAX:
-                    return [Reply(text(lang, "checkin_range"))]
+                    return CommandRefused("range")
                 rule: Recurrence = OneOff(now + after)
             else:
                 rule, rest = chat_rule(kind, words[2:], actor.time_zone, now)
         except (InvalidInput, ConfigError, ValueError, IndexError, OverflowError):
-            return [Reply(text(lang, "checkin_usage"))]
+            return CommandRefused("usage")
         reminded = None
         if rest:
             reminded = await self._practitioner_named(actor, " ".join(rest))
         if after is not None and reminded in (None, actor.practitioner_id):
             # a follow-up for oneself: any practitioner on the case may (checkin.followup)
             due = await self.schedule_followup(actor, code, after)
-            when = local_time(due, actor.time_zone)
-            return [Reply(text(lang, "scheduled", case=code, rule="once", when=when))]
+            return Scheduled(code, "once", due, None)
         sid = await self.create_schedule(actor, code, rule, reminded_id=reminded)
         async with self.db.connect() as conn:
             schedule = await Schedules(conn).get(schedule_id=sid)
             await conn.rollback()
         assert schedule is not None
-        when = local_time(schedule.next_due_at, actor.time_zone) if schedule.next_due_at else "-"
         self._last_case[sid] = code
-        reply = self._schedule_reply(actor, sid, "active")
-        body = text(lang, "scheduled", case=code, rule=rule_text(schedule), when=when)
-        return [Reply(body, buttons=reply.buttons)]
+        return Scheduled(code, rule_text(schedule), schedule.next_due_at, sid)
 
     async def _practitioner_named(self, actor: Actor, name: str) -> str:
         """The colleague of that name, or NOBODY. No answer may differ between a real colleague
@@ -486,23 +427,13 @@ class CheckinService(ChannelHealth, UseCases):
         return found[0].id if len(found) == 1 else NOBODY
 
     @requires_occurrence(Action.ACK_CHECKIN)
-    async def _button(self, scope: OccurrenceScope) -> list[Reply]:
-        occ, tx, lang = scope.occurrence, scope.tx, scope.actor.language
+    async def _button(self, scope: OccurrenceScope) -> ButtonOutcome:
+        occ, tx = scope.occurrence, scope.tx
         code = scope.case.code if scope.case else "-"
         if scope.action == "note":
-            return [
-                Reply(
-                    text(lang, "note_prompt", case=code),
-                    answers_button=scope.token,
-                    extra={
-                        "await_note_case": code,
-                        "note_tags": "contact",
-                        "note_origin": "checkin",
-                    },
-                )
-            ]
+            return ButtonOutcome("note", code, occ.id)
         if occ.status not in ("waiting", "exhausted"):
-            return [Reply(text(lang, "already"), answers_button=scope.token)]
+            return ButtonOutcome("already", code, occ.id)
         me = scope.actor.practitioner_id
         chain = esc.Chain.from_json(occ.escalation_chain)
         if scope.action in _SNOOZE:
@@ -511,7 +442,7 @@ class CheckinService(ChannelHealth, UseCases):
             return await self._snooze(scope, chain, _SNOOZE[scope.action])
         step = esc.acknowledge(state_of(occ), me)
         if not await apply_step(tx, occ, chain, step, reason=scope.action):
-            return [Reply(text(lang, "already"), answers_button=scope.token)]
+            return ButtonOutcome("already", code, occ.id)
         if scope.action == "cant" and occ.kind == "checkin" and scope.case is not None:
             owner = scope.case.owner_id
             if owner != me:
@@ -526,30 +457,19 @@ class CheckinService(ChannelHealth, UseCases):
                     occurrence_id=occ.id,
                 )
                 self._poke(tx)
-            return [
-                Reply(
-                    text(lang, "cant_reach"),
-                    answers_button=scope.token,
-                    extra={"open_dialog": CANT_REACH_DIALOG, "case": code},
-                )
-            ]
+            return ButtonOutcome("cant_reach", code, occ.id, open_dialog=CANT_REACH_DIALOG)
         if occ.kind == "page" and occ.requested_by and occ.requested_by != me:
             await _tell_requester(tx, occ, scope.case, "page_acked", "acked", who=scope.actor.name)
             self._poke(tx)
         if scope.action == "done":
-            return [
-                Reply(
-                    text(lang, "done", case=code),
-                    buttons=(Button(text(lang, "b_note"), checkin_token(occ.id, "note")),),
-                    answers_button=scope.token,
-                )
-            ]
-        return [Reply(text(lang, "ack_thanks"), answers_button=scope.token)]
+            return ButtonOutcome("done", code, occ.id)
+        return ButtonOutcome("acknowledged", code, occ.id)
 
     async def _snooze(
         self, scope: OccurrenceScope, chain: esc.Chain, delay: timedelta
-    ) -> list[Reply]:
+    ) -> ButtonOutcome:
         occ, tx = scope.occurrence, scope.tx
+        code = scope.case.code if scope.case else "-"
         changed = await tx.occurrences.update(
             occurrence_id=occ.id,
             now=tx.now,
@@ -558,7 +478,7 @@ class CheckinService(ChannelHealth, UseCases):
             next_action_at=None,
         )
         if not changed:
-            return [Reply(text(scope.actor.language, "already"), answers_button=scope.token)]
+            return ButtonOutcome("already", code, occ.id)
         person = await repo.practitioner(tx.conn, practitioner_id=scope.actor.practitioner_id)
         due = tx.now + delay
         deliver = delivery_time(
@@ -574,31 +494,30 @@ class CheckinService(ChannelHealth, UseCases):
             now=tx.now,
         )
         del chain
-        at = local_time(deliver, scope.actor.time_zone)
-        return [Reply(text(scope.actor.language, "snoozed", at=at), answers_button=scope.token)]
+        return ButtonOutcome("snoozed", code, occ.id, snoozed_until=deliver)
 
     # -- pages ------------------------------------------------------------------------------
 
     async def page_contact(
         self, actor: Actor, role: str, case_code: str | None = None
-    ) -> list[Reply]:
+    ) -> PageOutcome:
         """A dialog's "notify this contact now": page the person on call for `role`."""
         if case_code:
             return await self._page_case(actor, case_code, role)
         return await self._page_team(actor, role)
 
     @requires(Action.PAGE_CONTACT)
-    async def _page_case(self, scope: CaseScope, role: str) -> list[Reply]:
+    async def _page_case(self, scope: CaseScope, role: str) -> PageOutcome:
         scope.detail["role"] = role
         return await self._page(scope.tx, scope.actor, role, scope.case.id, scope.detail)
 
     @requires_any_case(Action.PAGE_CONTACT)
-    async def _page_team(self, scope: TeamScope, role: str) -> list[Reply]:
+    async def _page_team(self, scope: TeamScope, role: str) -> PageOutcome:
         return await self._page(scope.tx, scope.actor, role, None, {})
 
     async def _page(
         self, tx: Tx, actor: Actor, role: str, case_id: str | None, detail: dict[str, Any]
-    ) -> list[Reply]:
+    ) -> PageOutcome:
         chain = await freeze_page_chain(
             tx,
             team_id=actor.team_id,
@@ -607,17 +526,17 @@ class CheckinService(ChannelHealth, UseCases):
             config=self.config.checkins,
         )
         if not chain.targets:
-            return [Reply(text(actor.language, "page_none", role=role), kind="alert")]
+            return PageOutcome("none", role)
         running = await running_page(
             tx.conn, case_id=case_id, role=role, requested_by=actor.practitioner_id
         )
         if running is not None:  # one page per case and role: this request joins it
             detail.update(occurrence=running.id, joined=True)
             if running.requested_by in (None, actor.practitioner_id):
-                return [Reply(text(actor.language, "page_running"))]
+                return PageOutcome("running", role)
             names = await tx.people.names(ids=[running.requested_by])
             who = names.get(running.requested_by, "-")
-            return [Reply(text(actor.language, "page_running_other", who=who))]
+            return PageOutcome("running_other", role, requested_by=who)
         oid = await tx.occurrences.add(
             kind="page",
             case_id=case_id,
@@ -630,4 +549,4 @@ class CheckinService(ChannelHealth, UseCases):
         )
         detail["occurrence"] = oid
         self._poke(tx)
-        return [Reply(text(actor.language, "page_sent", role=role))]
+        return PageOutcome("sent", role)

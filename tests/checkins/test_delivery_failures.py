@@ -92,7 +92,7 @@ async def test_a_failed_reminder_is_given_up_quietly_once_acknowledged(team: Tea
     await weekly(team)
     await team.run_until(at_paris(2026, 1, 5, 11, 0))
     msg = team.take(team.owner, "Missed check-in")
-    await team.service.handle_button(team.owner, token(msg.reply.buttons, "ack"))
+    await team.chat.handle_button(team.owner, token(msg.reply.buttons, "ack"))
     await team.run_until(at_paris(2026, 1, 5, 12, 0))
     (row,) = await _outbox(team, "remind")
     assert row.status == "failed"
@@ -204,7 +204,7 @@ async def test_relais_deliveries_lists_every_message_with_its_status(
     assert listed["escalate"]["channel"] == "telegram"
     failed = await cli("--since", "3650d", "--failed", "--json")
     assert [d["kind"] for d in failed] == ["remind"]
-    await team.service.handle_button(team.owner, token(msg.reply.buttons, "ack"))
+    await team.chat.handle_button(team.owner, token(msg.reply.buttons, "ack"))
     await team.run_until(at_paris(2026, 1, 5, 12, 0))
     listed = {d["kind"]: d for d in await cli("--since", "3650d", "--json")}
     assert listed["escalate"]["status"] == "acknowledged"

@@ -167,7 +167,7 @@ async def test_concurrent_pages_on_both_databases_become_one(team: Team) -> None
     """Thirty requests at once, each in its own transaction (truly concurrent on PostgreSQL):
     the lock on the case makes each see the page the first one started."""
     replies = await asyncio.gather(
-        *(team.service.page_contact(team.mentor, "emergency", CASE) for _ in range(30))
+        *(team.chat.page_contact(team.mentor, "emergency", CASE) for _ in range(30))
     )
     assert await _pages(team.relais) == 1
     assert sum("Paging the person on call now" in r[0].text for r in replies) == 1

@@ -16,7 +16,7 @@ from tests.checkins.conftest import CASE, Team
 
 async def _refusal(team: Team, actor: Actor, token: str) -> str:
     with pytest.raises(RelaisError) as raised:
-        await team.service.handle_button(actor, token)
+        await team.chat.handle_button(actor, token)
     return f"{type(raised.value).__name__}: {raised.value}"
 
 
@@ -24,7 +24,7 @@ async def _refusal(team: Team, actor: Actor, token: str) -> str:
 async def test_another_teams_schedule_is_refused_as_a_missing_one(
     team: Team, trust: DeviceTrust
 ) -> None:
-    [reply] = await team.service.handle_command(team.owner, f"{CASE} weekly MO 09:00")
+    [reply] = await team.chat.handle_command(team.owner, f"{CASE} weekly MO 09:00")
     pause = next(b.token for b in reply.buttons if b.token.endswith(".sp"))
     sid = pause.split(".")[1]
     async with team.service.db.transaction(team.service.clock.now()) as tx:
@@ -47,5 +47,5 @@ async def test_another_teams_schedule_is_refused_as_a_missing_one(
         )
         assert CASE not in foreign
     # the schedule is untouched, and its own team still manages it
-    [paused] = await team.service.handle_button(team.owner, pause)
+    [paused] = await team.chat.handle_button(team.owner, pause)
     assert CASE in paused.text
