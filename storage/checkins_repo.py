@@ -5,7 +5,8 @@ Schedules, occurrences and the outbox are repositories on the transaction (`tx.s
 `storage.checkins_records` (data objects) and `checkins_people` (cases, people, rota: read
 only; each function takes the caller's connection).
 
-Exactly once across processes: claims lock rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` on
+Exactly once across processes (`storage/repos/schedules.py`, `occurrences.py`, `outbox.py`):
+claims lock rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` on
 PostgreSQL (another process skips them instead of waiting) and then flip them with a
 compare-and-set ``UPDATE ... WHERE status = <expected>``; on SQLite, where ``FOR UPDATE`` does not
 exist, every transaction holds the single write lock (``BEGIN IMMEDIATE``, see `storage.db`), so

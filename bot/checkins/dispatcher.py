@@ -16,7 +16,8 @@ source of truth) and the injected clock:
 
 Several processes may tick against one PostgreSQL database: claims use row locks with SKIP
 LOCKED and compare-and-set updates, and inserts are idempotent on natural keys (see
-`storage.checkins_repo`). The timer (`bot.checkins.timer`) only decides *when* to tick.
+`storage.checkins_repo` and `tx.schedules`, `tx.occurrences`, `tx.outbox`). The timer
+(`bot.checkins.timer`) only decides *when* to tick.
 """
 
 from __future__ import annotations

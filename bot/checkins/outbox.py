@@ -84,7 +84,8 @@ async def queue_message(
     sink: list[dict[str, Any]] | None = None,
 ) -> bool:
     """Queue `reply` for a practitioner in the caller's transaction; False if `key` exists.
-    With `sink`, the row is appended there for one `repo.enqueue_many` at the end of a batch."""
+    With `sink`, the row is appended there for one `tx.outbox.enqueue_many` at the end of a
+    batch."""
     outbox_id = new_id()
     payload = tx.keys.encrypt(_encode(reply, meta), table=_TABLE, column=_COLUMN, row_id=outbox_id)
     values = Outbox.values(
