@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
 from storage.models import DialogDraftRow, new_id
+from storage.statuses import DRAFT_TRANSITIONS, transition
 
 __all__ = ["OPEN_DRAFT", "Draft", "Drafts", "checksum_of"]
 
@@ -241,7 +242,8 @@ class Drafts:
         return bool(done.rowcount)
 
     async def close(self, *, draft_id: str, status: str, now: datetime) -> None:
-        """`published` or `withdrawn`."""
+        """`published` or `withdrawn` (from an open draft)."""
+        transition(DRAFT_TRANSITIONS, OPEN_DRAFT, status)
         await self._conn.execute(
             update(DialogDraftRow)
             .where(DialogDraftRow.id == draft_id)

@@ -30,6 +30,7 @@ from storage.models import (
     CheckinOccurrenceRow,
     new_id,
 )
+from storage.statuses import OCCURRENCE_TRANSITIONS, transition
 from storage.types import UTCDateTime
 
 __all__ = ["Occurrences"]
@@ -217,6 +218,8 @@ class Occurrences:
             raise ValueError(
                 f"occurrence fields not writable here: {sorted(set(values) - allowed)}"
             )
+        if "status" in values:
+            transition(OCCURRENCE_TRANSITIONS, expected_status, values["status"])
         query = update(CheckinOccurrenceRow).where(
             CheckinOccurrenceRow.id == occurrence_id,
             CheckinOccurrenceRow.status.in_(expected_status),

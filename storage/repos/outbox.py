@@ -31,6 +31,7 @@ from storage.models import (
     CheckinScheduleRow,
     OutboxRow,
 )
+from storage.statuses import OUTBOX_TRANSITIONS, transition
 
 __all__ = ["Outbox"]
 
@@ -153,6 +154,7 @@ class Outbox:
         """Record the outcome of a send we hold the lease for: sent | unreachable | failed (final)
         or back to pending for a retry at `retry_at`. `failure`: the send really failed (counted in
         `failures`; a claim cut short by a crash never reaches here)."""
+        transition(OUTBOX_TRANSITIONS, "sending", "pending" if retry_at is not None else status)
         values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "last_error": error}
         if failure:
             values["failures"] = OutboxRow.failures + 1

@@ -32,6 +32,7 @@ from storage.models import (
     new_id,
 )
 from storage.recurrence import Recurrence
+from storage.statuses import SCHEDULE_TRANSITIONS, transition
 from storage.types import UTCDateTime
 
 __all__ = ["Schedules"]
@@ -119,6 +120,8 @@ class Schedules:
         allowed = {"status", "next_due_at"}
         if not set(values) <= allowed:
             raise ValueError(f"schedule fields not writable here: {sorted(set(values) - allowed)}")
+        if expected_status is not None and "status" in values:
+            transition(SCHEDULE_TRANSITIONS, expected_status, values["status"])
         query = update(CheckinScheduleRow).where(CheckinScheduleRow.id == schedule_id)
         if expected_status is not None:
             query = query.where(CheckinScheduleRow.status.in_(expected_status))
