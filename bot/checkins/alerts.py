@@ -13,7 +13,7 @@ from storage import checkins_repo as repo
 from storage.tx import Tx
 
 if TYPE_CHECKING:
-    from bot.checkins.notify import Lookups
+    from bot.checkins.escalation_steps import Lookups
 
 __all__ = ["ALERT_KIND", "tell_coordinators"]
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from bot.chat.checkins import text
 from bot.checkins import escalation as esc
 from bot.checkins.alerts import ALERT_KIND, tell_coordinators
-from bot.checkins.notify import Lookups, apply_step, state_of
+from bot.checkins.escalation_steps import Lookups, apply_step, state_of
 from storage import checkins_repo as repo
 from storage.tx import Database, Tx
 

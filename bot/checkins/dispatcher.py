@@ -36,7 +36,7 @@ from typing import Any
 from bot.channels.base import Channel, SendResult
 from bot.checkins import delivery
 from bot.checkins import escalation as esc
-from bot.checkins.notify import (
+from bot.checkins.escalation_steps import (
     LATE_AFTER,
     Lookups,
     apply_locked_steps,

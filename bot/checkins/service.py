@@ -19,8 +19,8 @@ from bot.chat.checkins import text
 from bot.checkins import escalation as esc
 from bot.checkins.commands import chat_rule
 from bot.checkins.dispatcher import CheckinDispatcher
-from bot.checkins.notify import apply_step, freeze_page_chain, quiet_hours_of, state_of
-from bot.checkins.notify import tell_requester as _tell_requester
+from bot.checkins.escalation_steps import apply_step, freeze_page_chain, quiet_hours_of, state_of
+from bot.checkins.escalation_steps import tell_requester as _tell_requester
 from bot.checkins.outbox import queue_message
 from bot.checkins.permissions import (
     OccurrenceScope,

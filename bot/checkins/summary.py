@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.chat.checkins import text
-from bot.checkins.notify import Lookups
+from bot.checkins.escalation_steps import Lookups
 from bot.checkins.outbox import payload_meta, queue_message, replace_message
 from bot.messages import Reply
 from storage.models import new_id
