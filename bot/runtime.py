@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Relais
+from bot.background import Background
 from bot.channels.base import Channel, Inbox, InboxEntry
 from bot.chat.catalog import LANGUAGES, Catalog
 from bot.chat.dialog_registry import DialogRegistry
@@ -42,17 +43,24 @@ class Runtime:
     checkins: Any = None
     publishing: Any = None
     channels: list[Channel] = field(default_factory=list)
+    #: the dispatcher, its timer and the publishing refresh loop (`bot.background`)
+    background: Background = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.background = Background(self.checkins, self.publishing)
 
     async def close(self) -> None:
+        """Stop in the reverse order of `serve`: the background work (a tick in progress
+        records its sends while the channels can still deliver), the channels, the database."""
+        try:
+            await self.background.stop()
+        except Exception:
+            logger.exception("stopping the background work failed")
         for channel in reversed(self.channels):
             try:
                 await channel.stop()
             except Exception:
                 logger.exception("stopping channel %s failed", channel.name)
-        if self.checkins is not None:
-            await self.checkins.stop()
-        if self.publishing is not None:
-            await self.publishing.stop()
         await self.relais.close()
 
 
@@ -157,8 +165,9 @@ def build_channels(runtime: Runtime) -> list[Channel]:
 
 
 async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) -> int:
-    """Start every channel (a failing one is logged, the others go on), then the check-in
-    dispatcher; wait for `stop`; stop everything. Returns 1 if no channel could start."""
+    """Start every channel (a failing one is logged, the others go on), then the background
+    work (check-in dispatcher and timer, publishing refresh), then operations; wait for `stop`;
+    stop operations (`Runtime.close` stops the rest). Returns 1 if no channel could start."""
     ops = Operations(runtime)
     handler = ops.handler(runtime.chat.handle)
     started: list[Channel] = []
@@ -183,10 +192,8 @@ async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) 
     if not started:
         logger.error("no channel could start; see the messages above")
         return 1
-    if runtime.checkins is not None:
-        await runtime.checkins.start(started)
-    if runtime.publishing is not None:
-        runtime.publishing.start()  # picks up versions published by `relais dialogs publish`
+    # the dispatcher delivers through the channels: it starts once they have
+    await runtime.background.start(started)
     await ops.start(started)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

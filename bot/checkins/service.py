@@ -1,5 +1,7 @@
-"""Check-in use cases: schedules, the buttons of reminders and pages, follow-ups, pages, and
-the dispatcher's lifecycle (`start(channels)` / `stop()`).
+"""Check-in use cases: schedules, the buttons of reminders and pages, follow-ups, pages. They
+return data (`bot.checkins.results`), shown by the chat layer (`bot.chat.checkins`). The
+dispatcher and its timer belong to the runtime (`bot.background`), which sets `dispatcher` and
+`timer` here while they run; a use case that creates work wakes the timer once committed.
 
 Every use case declares its permission (`bot.policy`) through the storage layer's decorators
 (`@requires`, `@operator_command`) or those of `bot.checkins.permissions` (buttons identified
@@ -10,11 +12,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
-from bot.channels.base import Channel
 from bot.chat.checkins import text
 from bot.checkins import escalation as esc
 from bot.checkins.commands import chat_rule
@@ -104,8 +105,6 @@ class CheckinService(ChannelHealth, UseCases):
     #: decorated use case (which checks the permission and writes the audit entry)
     not_use_cases: ClassVar[frozenset[str]] = frozenset(
         {
-            "start",
-            "stop",
             "handle_button",
             "handle_command",
             "page_contact",
@@ -125,6 +124,7 @@ class CheckinService(ChannelHealth, UseCases):
         self.config = config
         #: called after a use case created work due now (a page): wakes the dispatcher
         self.on_work = on_work
+        #: set by `bot.background.Background` while it runs them
         self.dispatcher: CheckinDispatcher | None = None
         self.timer: CheckinTimer | None = None
         self._last_case: dict[str, str] = {}  # schedule id -> case code, for button replies
@@ -139,28 +139,6 @@ class CheckinService(ChannelHealth, UseCases):
             self.on_work()
         if self.timer is not None:
             self.timer.poke()
-
-    # -- the dispatcher's lifecycle ---------------------------------------------------------
-
-    async def start(self, channels: Sequence[Channel] | Mapping[str, Channel]) -> None:
-        """Start delivering: catch up on what fell due while down, then keep to the timer."""
-        by_name = (
-            dict(channels) if isinstance(channels, Mapping) else {c.name: c for c in channels}
-        )
-        self.dispatcher = CheckinDispatcher(
-            self.db,
-            self.clock,
-            self.config.checkins,
-            by_name,
-            send_concurrency=max(1, self.config.checkins.send_concurrency),
-        )
-        self.timer = CheckinTimer(self.dispatcher, self.config.checkins.poll_interval)
-        await self.timer.start()
-
-    async def stop(self) -> None:
-        if self.timer is not None:
-            await self.timer.stop()
-        self.timer = None
 
     # -- schedules --------------------------------------------------------------------------
 

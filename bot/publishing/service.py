@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from datetime import timedelta
 from typing import Any
 
 from bot.chat.dialog_registry import DialogRegistry
@@ -49,8 +48,6 @@ __all__ = ["PublishingService"]
 
 log = logging.getLogger(__name__)
 
-#: how often a running bot looks for versions published by another process
-REFRESH_EVERY = timedelta(seconds=10)
 _MAX_DIAGNOSTICS = 25
 
 
@@ -70,8 +67,6 @@ class PublishingService(PublishingUseCases):
             "preview_draft",
             "restore_preview",
             "draft_tests",
-            "start",
-            "stop",
         }
     )
 
@@ -85,32 +80,6 @@ class PublishingService(PublishingUseCases):
         self.contact_roles = (
             frozenset(load_contact_roles(roles_file).roles) if roles_file.exists() else None
         )
-        self._poller: asyncio.Task[None] | None = None
-
-    # -- lifecycle (`relais run`) ---------------------------------------------------------------
-
-    def start(self, every: timedelta = REFRESH_EVERY) -> None:
-        """Re-read the published versions every `every`, so that a version published by
-        another process (`relais dialogs publish`) reaches new conversations."""
-        if self._poller is None:
-            self._poller = asyncio.get_running_loop().create_task(self._poll(every))
-
-    async def stop(self) -> None:
-        poller, self._poller = self._poller, None
-        if poller is not None:
-            poller.cancel()
-            await asyncio.gather(poller, return_exceptions=True)
-
-    async def _poll(self, every: timedelta) -> None:
-        while True:
-            await asyncio.sleep(every.total_seconds())
-            try:
-                added = await self.refresh()
-            except Exception as exc:  # the database is away for a moment: next time
-                log.warning("refreshing the published dialogs failed: %s", type(exc).__name__)
-                continue
-            if added:
-                log.info("%d dialog version(s) published elsewhere loaded", added)
 
     # -- start ------------------------------------------------------------------------------
 
