@@ -29,6 +29,7 @@ from bot.checkins.results import ScheduleState
 from bot.display import neutralise_reply
 from bot.errors import InvalidInput, NotAllowed, NotFound, NotYourCase, UntrustedDevice
 from bot.messages import Button, Incoming, Reply, is_sos
+from bot.policy import Action, Relation, is_allowed
 from dialogs.audience import AudienceSource
 
 __all__ = ["CRISIS_DIALOG", "NOTE_TAGS", "ChatService"]
@@ -200,9 +201,9 @@ class ChatService(NotesFlow):
                 return [self._text(turn, "already_enrolled", name=turn.actor.name)]
             case "help":
                 replies = [self._text(turn, "help")]
-                if turn.actor.roles & {"psychologist", "admin"}:
+                if is_allowed(turn.actor.roles, Action.DRAFT_DIALOG, Relation.OTHER):
                     replies.append(self._text(turn, "help_psychologist"))
-                if turn.actor.roles & {"coordinator", "admin"}:
+                if is_allowed(turn.actor.roles, Action.VIEW_STATUS, Relation.OTHER):
                     replies.append(self._text(turn, "help_coordinator"))
                 return replies
             case "sos":
@@ -599,7 +600,8 @@ class ChatService(NotesFlow):
     async def _on_document(self, turn: Turn) -> list[Reply]:
         document = turn.incoming.document
         assert document is not None
-        if self.publishing is None or not turn.actor.roles & {"psychologist", "admin"}:
+        may_draft = is_allowed(turn.actor.roles, Action.DRAFT_DIALOG, Relation.OTHER)
+        if self.publishing is None or not may_draft:
             return [self._text(turn, "upload_not_allowed")]
         limit = self.config.publishing.max_file_bytes
         if document.size > limit:
