@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from bot.checkins.outbox import queue_message
 from bot.messages import Reply
+from bot.messaging.outbox import queue_message
 from storage import checkins_repo as repo
 from storage.tx import Tx
 

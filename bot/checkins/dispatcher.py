@@ -44,13 +44,13 @@ from bot.checkins.escalation_steps import (
     quiet_hours_of,
     state_of,
 )
-from bot.checkins.outbox import decode_payload
 from bot.checkins.quiet_hours import delivery_time
 from bot.checkins.summary import summarise
 from bot.clock import Clock
 from bot.config import CheckinsConfig
 from bot.display import neutralise_reply
 from bot.messages import Reply
+from bot.messaging.outbox import decode_payload
 from storage import checkins_repo as repo
 from storage.recurrence import next_occurrence
 from storage.repos.occurrences import Occurrences

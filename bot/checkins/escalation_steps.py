@@ -16,10 +16,10 @@ from typing import Any
 from bot.chat.checkins import local_time, reminder, text, with_ack
 from bot.checkins import escalation as esc
 from bot.checkins.alerts import tell_coordinators
-from bot.checkins.outbox import queue_message
 from bot.checkins.quiet_hours import QuietHours
 from bot.config import CheckinsConfig
 from bot.messages import Reply
+from bot.messaging.outbox import queue_message
 from storage import checkins_repo as repo
 from storage.tx import Tx
 

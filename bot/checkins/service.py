@@ -22,7 +22,6 @@ from bot.checkins.commands import chat_rule
 from bot.checkins.dispatcher import CheckinDispatcher
 from bot.checkins.escalation_steps import apply_step, freeze_page_chain, quiet_hours_of, state_of
 from bot.checkins.escalation_steps import tell_requester as _tell_requester
-from bot.checkins.outbox import queue_message
 from bot.checkins.permissions import (
     OccurrenceScope,
     ScheduleScope,
@@ -47,6 +46,7 @@ from bot.clock import Clock
 from bot.config import Config, parse_duration
 from bot.errors import CaseClosed, ConfigError, InvalidInput, NotAllowed, NotFound
 from bot.messages import Reply
+from bot.messaging.outbox import queue_message
 from bot.policy import Action, Relation, is_allowed
 from bot.usecases.base import (
     Actor,

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from bot.chat.checkins import text
 from bot.checkins.escalation_steps import Lookups
-from bot.checkins.outbox import payload_meta, queue_message, replace_message
 from bot.messages import Reply
+from bot.messaging.outbox import payload_meta, queue_message, replace_message
 from storage.models import new_id
 from storage.tx import Tx
 

@@ -1,4 +1,5 @@
-"""The outbox: every check-in message is a row before it is a network call.
+"""The outbox: every message Relais sends a practitioner on its own (check-in reminders and
+escalations, pages, publishing notices, operations alerts) is a row before it is a network call.
 
 States: pending -> sending -> sent | unreachable | failed; a failed send goes back to pending
 with a backoff, for as long as the message is useful (`bot.checkins.delivery`: only real send

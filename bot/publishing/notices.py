@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from bot.chat.publishing import LANGS, text
-from bot.checkins.outbox import queue_message
 from bot.messages import Reply
+from bot.messaging.outbox import queue_message
 from dialogs import Dialog
 from storage.records import Practitioner
 from storage.tx import Tx
