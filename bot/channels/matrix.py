@@ -66,6 +66,7 @@ from bot.channels.matrix_state import MatrixState, write_recovery_key
 from bot.channels.matrix_sync import SyncLoop
 from bot.channels.matrix_trust import TrustCache
 from bot.channels.matrix_workers import Batch, RoomWorkers
+from bot.chat.catalog import bundled
 from bot.clock import Clock, SystemClock
 from bot.config import MatrixConfig
 from bot.messages import Reply, SenderIdentity
@@ -74,9 +75,8 @@ __all__ = ["DEFAULT_UNDECRYPTABLE_TEXT", "MatrixChannel", "MatrixChannelError"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_UNDECRYPTABLE_TEXT = (
-    "I could not decrypt your last message (its key did not reach me). Please send it again."
-)
+#: told when a message's key never arrives, unless the runtime passes every language's text
+DEFAULT_UNDECRYPTABLE_TEXT = bundled().text("en", "undecryptable")
 
 
 class MatrixChannel:

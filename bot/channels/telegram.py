@@ -66,6 +66,7 @@ from bot.channels.telegram_send import (
     quiet_raw_call_warnings,
 )
 from bot.channels.telegram_webhook import WebhookReceiver, check_webhook_config, open_webhook
+from bot.chat.catalog import in_every_language
 from bot.clock import Clock, SystemClock
 from bot.config import TelegramConfig
 from bot.errors import ConfigError
@@ -81,17 +82,6 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-
-FLOOD_NOTICE = (
-    "You are sending messages faster than I can answer: I will answer them in order, "
-    "please wait a moment. / Vous envoyez des messages plus vite que je ne peux répondre : "
-    "je réponds dans l'ordre, patientez un instant."
-)
-ERROR_NOTICE = (
-    "Sorry, something went wrong on my side. Please try again, or send /sos for emergency "
-    "contacts. / Désolé, une erreur s'est produite. Réessayez, ou envoyez /sos pour les "
-    "contacts d'urgence."
-)
 
 _App = Application[ExtBot[None], Any, Any, Any, Any, Any]
 
@@ -126,8 +116,8 @@ class TelegramChannel:
         on_unreachable: OnUnreachable | None = None,
         inbox: Inbox | None = None,
         limits: TelegramLimits | None = None,
-        flood_notice: str = FLOOD_NOTICE,
-        error_notice: str = ERROR_NOTICE,
+        flood_notice: str | None = None,
+        error_notice: str | None = None,
     ) -> None:
         if not token or ":" not in token:
             raise ConfigError(
@@ -146,8 +136,9 @@ class TelegramChannel:
         self._webhook_secret = webhook_secret or ""
         self._commands = commands if commands is not None else DEFAULT_COMMANDS
         self._limits = limits or TelegramLimits()
-        self._flood_notice = flood_notice
-        self._error_notice = error_notice
+        # the catalog's texts (content/catalog), in every language: who writes is not known yet
+        self._flood_notice = flood_notice or in_every_language("flood_notice")
+        self._error_notice = error_notice or in_every_language("channel_error")
         self._app: _App | None = None
         self._handler: Handler | None = None
         self._receiver: WebhookReceiver | None = None

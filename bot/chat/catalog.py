@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.errors import ConfigError
 
-__all__ = ["BUNDLED_CONTENT", "LANGUAGES", "Catalog", "bundled"]
+__all__ = ["BUNDLED_CONTENT", "LANGUAGES", "Catalog", "bundled", "in_every_language"]
 
 LANGUAGES = ("en", "fr")
 _DEFAULT = "en"
@@ -70,6 +70,13 @@ def bundled() -> Catalog:
     """The catalog shipped with Relais, for messages composed away from a chat turn (check-in
     reminders, publishing notices), loaded once."""
     return Catalog.load(BUNDLED_CONTENT)
+
+
+def in_every_language(key: str, catalog: Catalog | None = None) -> str:
+    """A message in every language, joined with " / " (a channel's own notices, said before it
+    knows who writes)."""
+    source = catalog or bundled()
+    return " / ".join(source.text(lang, key) for lang in LANGUAGES)
 
 
 def _lookup(table: dict[str, Any], key: str) -> object:

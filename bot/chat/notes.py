@@ -185,7 +185,7 @@ class NotesFlow(ChatCore):
     async def _fulfil(self, turn: Turn, pending: Pending, case_code: str) -> list[Reply]:
         if pending.kind == "note":
             if turn.session.preview:
-                return [Reply(f"[preview] note not logged on {case_code}")]
+                return [self._text(turn, "preview_note", case=case_code)]
             await self.backend.log_note(
                 turn.actor, case_code, pending.body, pending.tags, "dialog"
             )
@@ -193,7 +193,7 @@ class NotesFlow(ChatCore):
         if self.checkins is None:
             return [self._text(turn, "checkin_unavailable")]
         if turn.session.preview:
-            return [Reply(f"[preview] check-in not scheduled on {case_code}")]
+            return [self._text(turn, "preview_checkin", case=case_code)]
         due = await self.checkins.schedule_followup(
             turn.actor, case_code, timedelta(seconds=pending.after_seconds), pending.label
         )

@@ -587,7 +587,7 @@ class ChatService(NotesFlow):
 
     async def _page(self, turn: Turn, role: str) -> list[Reply]:
         if turn.session.preview:
-            return [Reply(f"[preview] {role} not paged")]
+            return [self._text(turn, "preview_page", role=role)]
         if self.checkins is None:
             return [self._text(turn, "page_unavailable")]
         try:

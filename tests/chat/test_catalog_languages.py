@@ -56,3 +56,18 @@ def test_check_in_and_publishing_texts_come_from_the_catalog() -> None:
     ].format(dialog="d", version=2)
     # an unknown language is shown in English, as before
     assert checkins.text("xx", "ack_thanks") == bundled().text("en", "checkins.ack_thanks")
+
+
+def test_the_channels_notices_come_from_the_catalog() -> None:
+    """Telegram's flood and error notices, Matrix's undecryptable notice: the catalog's words,
+    in every language (the channel does not know who writes yet)."""
+    from bot.channels.matrix import DEFAULT_UNDECRYPTABLE_TEXT
+    from bot.chat.catalog import in_every_language
+
+    english, french = _catalog("en"), _catalog("fr")
+    assert in_every_language("flood_notice") == (
+        f"{english['flood_notice']} / {french['flood_notice']}"
+    )
+    assert "Vous envoyez des messages" in in_every_language("flood_notice")
+    assert "/sos" in in_every_language("channel_error")
+    assert english["undecryptable"] == DEFAULT_UNDECRYPTABLE_TEXT
