@@ -144,9 +144,6 @@ class KeyRing:
             ) from exc
         return plain.decode("utf-8")
 
-    def needs_reencryption(self, blob: bytes) -> bool:
-        return key_id_of(blob) != self.active_id
-
     def lookup_hash(self, name: str, key_id: str | None = None) -> str:
         key = self._key(key_id or self.active_id)
         sub = hmac.new(key, b"relais-lookup", hashlib.sha256).digest()

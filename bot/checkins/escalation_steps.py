@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bot.chat.checkins import local_time, reminder, text, with_ack
@@ -382,8 +382,3 @@ async def _notify(
             "late": occ.late,
         },
     )
-
-
-def due_for_delivery(due: datetime, now: datetime) -> datetime:
-    """A late occurrence is delivered now, an on-time one at its due time."""
-    return max(due, now)
