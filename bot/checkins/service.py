@@ -3,6 +3,7 @@ return data (`bot.checkins.results`), shown by the chat layer (`bot.chat.checkin
 dispatcher and its timer belong to the runtime (`bot.background`), which sets `dispatcher` and
 `timer` here while they run; a use case that creates work wakes the timer once committed.
 
+Buttons are in `bot.checkins.buttons`, pages in `bot.checkins.pages` (mixed in here).
 Every use case declares its permission (`bot.policy`) through the storage layer's decorators
 (`@requires`, `@operator_command`) or those of `bot.checkins.permissions` (buttons identified
 by an occurrence, actions about no case in particular), which follow the same pattern.
@@ -16,37 +17,26 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
-from bot.chat.checkins import text
-from bot.checkins import escalation as esc
+from bot.checkins.buttons import CheckinButtons
 from bot.checkins.commands import chat_rule
 from bot.checkins.dispatcher import CheckinDispatcher
-from bot.checkins.escalation_steps import apply_step, freeze_page_chain, quiet_hours_of, state_of
-from bot.checkins.escalation_steps import tell_requester as _tell_requester
+from bot.checkins.pages import CheckinPages
 from bot.checkins.permissions import (
-    OccurrenceScope,
     ScheduleScope,
     TeamScope,
     requires_any_case,
-    requires_occurrence,
     requires_schedule,
 )
-from bot.checkins.quiet_hours import delivery_time
 from bot.checkins.results import (
-    ButtonOutcome,
     CommandRefused,
-    PageOutcome,
     Scheduled,
-    ScheduleState,
     Upcoming,
 )
 from bot.checkins.status import ChannelHealth
 from bot.checkins.timer import CheckinTimer
-from bot.checkins.tokens import SCHEDULE_ACTIONS, parse_checkin_token
 from bot.clock import Clock
 from bot.config import Config, parse_duration
-from bot.errors import CaseClosed, ConfigError, InvalidInput, NotAllowed, NotFound
-from bot.messages import Reply
-from bot.messaging.outbox import queue_message
+from bot.errors import CaseClosed, ConfigError, InvalidInput, NotFound
 from bot.policy import Action, Relation, is_allowed
 from bot.usecases.base import (
     Actor,
@@ -55,7 +45,6 @@ from bot.usecases.base import (
     requires,
 )
 from storage import checkins_repo as repo
-from storage.checkins_pages import running_page
 from storage.recurrence import (
     OneOff,
     Recurrence,
@@ -78,9 +67,6 @@ SCHEDULE_HORIZON = timedelta(days=3653)
 NOBODY = "-"
 NOT_ON_CASE = "the person reminded or escalated to must be a practitioner on the case"
 
-#: the guidance dialog opened by "Can't reach the person"
-CANT_REACH_DIALOG = "who_to_contact"
-_SNOOZE = {"s1h": timedelta(hours=1), "s1d": timedelta(days=1)}
 _SCHEDULE_ACTIONS = ("pause", "resume", "cancel")
 
 
@@ -98,8 +84,9 @@ def rule_text(schedule: repo.Schedule) -> str:
     return f"{rule.to_text()} {schedule.time_zone}"
 
 
-class CheckinService(ChannelHealth, UseCases):
-    """The check-in use cases the chat layer and the command line call."""
+class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
+    """The check-in use cases the chat layer and the command line call: schedules and
+    `/checkin` here, reminder and page buttons (`CheckinButtons`), pages (`CheckinPages`)."""
 
     #: lifecycle methods, and facades that only resolve an id or parse words and then call a
     #: decorated use case (which checks the permission and writes the audit entry)
@@ -338,20 +325,6 @@ class CheckinService(ChannelHealth, UseCases):
         far = datetime.max.replace(tzinfo=scope.tx.now.tzinfo)
         return sorted(out, key=lambda u: (u.next_at or far, u.case_code))
 
-    # -- buttons ----------------------------------------------------------------------------
-
-    async def handle_button(self, actor: Actor, token: str) -> ButtonOutcome | ScheduleState:
-        """A button of a reminder, an escalation or a page (`ci.<occurrence>.<action>`), or of
-        a schedule (`ci.<schedule>.sp|sr|sc`: pause, resume, cancel)."""
-        parsed = parse_checkin_token(token)
-        if parsed is not None and parsed.action in SCHEDULE_ACTIONS:
-            action = SCHEDULE_ACTIONS[parsed.action]
-            sid = parsed.occurrence_id
-            status = await self.set_schedule_status(actor, sid, action)
-            return ScheduleState(sid, self._last_case.get(sid, "-"), status)
-        outcome: ButtonOutcome = await self._button(actor, token)
-        return outcome
-
     # -- /checkin from chat -----------------------------------------------------------------
 
     async def handle_command(self, actor: Actor, argument: str) -> Scheduled | CommandRefused:
@@ -403,128 +376,3 @@ class CheckinService(ChannelHealth, UseCases):
                 if p.team_id == actor.team_id
             ]
         return found[0].id if len(found) == 1 else NOBODY
-
-    @requires_occurrence(Action.ACK_CHECKIN)
-    async def _button(self, scope: OccurrenceScope) -> ButtonOutcome:
-        occ, tx = scope.occurrence, scope.tx
-        code = scope.case.code if scope.case else "-"
-        if scope.action == "note":
-            return ButtonOutcome("note", code, occ.id)
-        if occ.status not in ("waiting", "exhausted"):
-            return ButtonOutcome("already", code, occ.id)
-        me = scope.actor.practitioner_id
-        chain = esc.Chain.from_json(occ.escalation_chain)
-        if scope.action in _SNOOZE:
-            if occ.kind != "checkin" or me != occ.recipient_id:
-                raise NotAllowed("only the practitioner reminded can snooze a check-in")
-            return await self._snooze(scope, chain, _SNOOZE[scope.action])
-        step = esc.acknowledge(state_of(occ), me)
-        if not await apply_step(tx, occ, chain, step, reason=scope.action):
-            return ButtonOutcome("already", code, occ.id)
-        if scope.action == "cant" and occ.kind == "checkin" and scope.case is not None:
-            owner = scope.case.owner_id
-            if owner != me:
-                person = await repo.practitioner(tx.conn, practitioner_id=owner)
-                olang = person.language if person else "en"
-                await queue_message(
-                    tx,
-                    key=f"{occ.id}.cant.{owner}",
-                    practitioner_id=owner,
-                    kind="cant_reach",
-                    reply=Reply(text(olang, "cant_reach_alert", case=code), kind="alert"),
-                    occurrence_id=occ.id,
-                )
-                self._poke(tx)
-            return ButtonOutcome("cant_reach", code, occ.id, open_dialog=CANT_REACH_DIALOG)
-        if occ.kind == "page" and occ.requested_by and occ.requested_by != me:
-            await _tell_requester(tx, occ, scope.case, "page_acked", "acked", who=scope.actor.name)
-            self._poke(tx)
-        if scope.action == "done":
-            return ButtonOutcome("done", code, occ.id)
-        return ButtonOutcome("acknowledged", code, occ.id)
-
-    async def _snooze(
-        self, scope: OccurrenceScope, chain: esc.Chain, delay: timedelta
-    ) -> ButtonOutcome:
-        occ, tx = scope.occurrence, scope.tx
-        code = scope.case.code if scope.case else "-"
-        changed = await tx.occurrences.update(
-            occurrence_id=occ.id,
-            now=tx.now,
-            expected_status=("waiting", "exhausted"),
-            status="snoozed",
-            next_action_at=None,
-        )
-        if not changed:
-            return ButtonOutcome("already", code, occ.id)
-        person = await repo.practitioner(tx.conn, practitioner_id=scope.actor.practitioner_id)
-        due = tx.now + delay
-        deliver = delivery_time(
-            due, scope.actor.time_zone, quiet_hours_of(person) if person else None
-        )
-        await tx.occurrences.add(
-            kind="checkin",
-            schedule_id=occ.schedule_id,
-            case_id=occ.case_id,
-            recipient_id=occ.recipient_id,
-            due_at=due,
-            deliver_at=deliver,
-            now=tx.now,
-        )
-        del chain
-        return ButtonOutcome("snoozed", code, occ.id, snoozed_until=deliver)
-
-    # -- pages ------------------------------------------------------------------------------
-
-    async def page_contact(
-        self, actor: Actor, role: str, case_code: str | None = None
-    ) -> PageOutcome:
-        """A dialog's "notify this contact now": page the person on call for `role`."""
-        if case_code:
-            return await self._page_case(actor, case_code, role)
-        return await self._page_team(actor, role)
-
-    @requires(Action.PAGE_CONTACT)
-    async def _page_case(self, scope: CaseScope, role: str) -> PageOutcome:
-        scope.detail["role"] = role
-        return await self._page(scope.tx, scope.actor, role, scope.case.id, scope.detail)
-
-    @requires_any_case(Action.PAGE_CONTACT)
-    async def _page_team(self, scope: TeamScope, role: str) -> PageOutcome:
-        return await self._page(scope.tx, scope.actor, role, None, {})
-
-    async def _page(
-        self, tx: Tx, actor: Actor, role: str, case_id: str | None, detail: dict[str, Any]
-    ) -> PageOutcome:
-        chain = await freeze_page_chain(
-            tx,
-            team_id=actor.team_id,
-            role=role,
-            requester=actor.practitioner_id,
-            config=self.config.checkins,
-        )
-        if not chain.targets:
-            return PageOutcome("none", role)
-        running = await running_page(
-            tx.conn, case_id=case_id, role=role, requested_by=actor.practitioner_id
-        )
-        if running is not None:  # one page per case and role: this request joins it
-            detail.update(occurrence=running.id, joined=True)
-            if running.requested_by in (None, actor.practitioner_id):
-                return PageOutcome("running", role)
-            names = await tx.people.names(ids=[running.requested_by])
-            who = names.get(running.requested_by, "-")
-            return PageOutcome("running_other", role, requested_by=who)
-        oid = await tx.occurrences.add(
-            kind="page",
-            case_id=case_id,
-            role=role,
-            requested_by=actor.practitioner_id,
-            due_at=tx.now,
-            deliver_at=tx.now,
-            escalation_chain=chain.to_json(),
-            now=tx.now,
-        )
-        detail["occurrence"] = oid
-        self._poke(tx)
-        return PageOutcome("sent", role)
