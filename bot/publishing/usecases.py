@@ -1,5 +1,5 @@
-"""The publishing use cases: draft, preview, review (and `VersionUseCases`: publish, roll back,
-history).
+"""The publishing use cases: draft and preview (and, inherited, `ReviewUseCases`: review and
+approve, bot/publishing/review.py; `VersionUseCases`: publish, roll back, history).
 
 Each is one transaction with one permission declaration (`bot.usecases.base`), audited with
 ids only (dialog id, version, draft id, author, reviewer): never dialog text or a comment.
@@ -34,6 +34,7 @@ from bot.publishing.records import (
     ReviewView,
     names_of,
 )
+from bot.publishing.review import DIGEST_CHARS, ReviewUseCases, author_name, draft_relation
 from bot.publishing.rules import (
     check_draft_quota,
     check_team_names,
@@ -41,7 +42,6 @@ from bot.publishing.rules import (
     shell_user,
     team_of,
 )
-from bot.publishing.versions import VersionUseCases
 from bot.usecases.base import (
     Actor,
     ActorScope,
@@ -52,7 +52,6 @@ from bot.usecases.base import (
 from bot.usecases.decorators import decide
 from dialogs import load_dialog_text
 from dialogs.yamlsafe import parse_yaml
-from storage.publishing_guard import PublishingGuard
 from storage.repos.drafts import Draft
 from storage.tx import Tx
 
@@ -72,11 +71,9 @@ log = logging.getLogger(__name__)
 
 #: the `dialog_versions.dialog_id` column's width
 _MAX_ID = 64
-#: hex digits of a revision's checksum that bind an approval (buttons, `--digest`)
-DIGEST_CHARS = 16
 
 
-class PublishingUseCases(VersionUseCases):
+class PublishingUseCases(ReviewUseCases):
     """Needs `dialogs` (the running guidance, for `goto` targets) and `contact_roles`."""
 
     # -- drafting -----------------------------------------------------------------------------
@@ -252,7 +249,7 @@ class PublishingUseCases(VersionUseCases):
         """Drop an open draft: its author, an admin, or anyone for a draft from content/."""
         draft = await self._find_draft(scope.tx.drafts, dialog_id, None)
         actor = scope.actor
-        relation = _relation(draft, actor, authorless=Relation.AUTHOR)  # everyone's to drop
+        relation = draft_relation(draft, actor, authorless=Relation.AUTHOR)  # everyone's to drop
         if not is_allowed(actor.roles, Action.WITHDRAW_DRAFT, relation):
             names = await names_of(scope.tx, [draft.author_id])
             refusal = PublishNotAllowed(
@@ -268,139 +265,4 @@ class PublishingUseCases(VersionUseCases):
         """Every open draft with its author's name."""
         drafts = await scope.tx.drafts.all_open()
         names = await names_of(scope.tx, [d.author_id for d in drafts])
-        return [(d, _author(names, d)) for d in drafts]
-
-    # -- review -------------------------------------------------------------------------------
-
-    @requires_role(Action.REVIEW_DIALOG)
-    async def draft_for_review(
-        self, scope: ActorScope, dialog_id: str, draft_id: str | None = None
-    ) -> ReviewView:
-        """The draft as a reviewer is shown it; that revision is what their `/approve` binds
-        to (remembered per reviewer)."""
-        draft = await self._find_draft(scope.tx.drafts, dialog_id, draft_id)
-        newest = await scope.tx.versions.newest(dialog_id=draft.dialog_id)
-        published = (
-            await scope.tx.versions.get(dialog_id=draft.dialog_id, version=newest)
-            if newest
-            else None
-        )
-        names = await names_of(scope.tx, [draft.author_id, draft.reviewer_id])
-        own = draft.author_id == scope.actor.practitioner_id
-        if not own:
-            await PublishingGuard(scope.tx.conn).shown_to_reviewer(
-                draft_id=draft.id,
-                reviewer_id=scope.actor.practitioner_id,
-                checksum=draft.checksum,
-                now=scope.tx.now,
-            )
-        scope.detail.update(dialog_id=draft.dialog_id, draft_id=draft.id)
-        return ReviewView(
-            draft=draft,
-            author_name=_author(names, draft),
-            reviewer_name=names.get(draft.reviewer_id, "") if draft.reviewer_id else "",
-            published=published,
-            own=own,
-        )
-
-    @requires_role(Action.APPROVE_DIALOG)
-    async def review_draft(
-        self,
-        scope: ActorScope,
-        dialog_id: str,
-        approve: bool,
-        comment: str = "",
-        draft_id: str | None = None,
-        digest: str | None = None,
-    ) -> Draft:
-        """Approve, or send back with a comment; never by the draft's author, only by a
-        psychologist. An approval is of the revision `digest` (a checksum prefix of at least
-        `DIGEST_CHARS`), else of the revision `/review` last showed this reviewer; a rejection
-        is refused too if the reviewer was last shown another revision."""
-        draft = await self._find_draft(scope.tx.drafts, dialog_id, draft_id)
-        actor = scope.actor
-        scope.detail.update(dialog_id=draft.dialog_id, draft_id=draft.id, approved=approve)
-        relation = _relation(draft, actor, authorless=Relation.OTHER)  # anyone's to review
-        decide(actor.roles, Action.REVIEW_DRAFT, relation, PublishNotAllowed("own_review"))
-        comment = comment.strip()
-        if not approve and not comment:
-            raise PublishRefused("reject_needs_comment", dialog=draft.dialog_id)
-        if approve:
-            await self._check_approval(scope.tx, draft, actor, digest)
-        else:  # a comment on an earlier text is not sent back as one on this text
-            shown = digest or await PublishingGuard(scope.tx.conn).last_shown(
-                draft_id=draft.id, reviewer_id=actor.practitioner_id
-            )
-            if shown and not draft.checksum.startswith(shown.strip().lower()):
-                raise PublishRefused("changed_since_shown", dialog=draft.dialog_id)
-        written = await scope.tx.drafts.review(
-            draft_id=draft.id,
-            reviewer_id=actor.practitioner_id,
-            approved=approve,
-            comment=comment,
-            now=scope.tx.now,
-            checksum=draft.checksum,
-            reviewer_via=actor.operator or None,
-        )
-        if not written:  # replaced between the read and the write
-            raise PublishRefused("changed_since_shown", dialog=draft.dialog_id)
-        await notices.tell_author(
-            scope.tx,
-            dialog_id=draft.dialog_id,
-            draft_id=draft.id,
-            checksum=draft.checksum,
-            author_id=draft.author_id,
-            reviewer=actor.name,
-            approved=approve,
-            comment=comment,
-        )
-        scope.detail.update(author_id=draft.author_id, checksum=draft.checksum[:DIGEST_CHARS])
-        reviewed = await scope.tx.drafts.get(draft_id=draft.id)
-        assert reviewed is not None
-        return reviewed
-
-    async def _check_approval(
-        self, tx: Tx, draft: Draft, actor: Actor, digest: str | None
-    ) -> None:
-        shown = digest.strip().lower() if digest else None
-        if shown is not None and len(shown) < DIGEST_CHARS:
-            raise PublishRefused("digest_too_short", chars=DIGEST_CHARS)
-        if shown is None:
-            shown = await PublishingGuard(tx.conn).last_shown(
-                draft_id=draft.id, reviewer_id=actor.practitioner_id
-            )
-            if shown is None:
-                raise PublishRefused("review_first", dialog=draft.dialog_id)
-        if not draft.checksum.startswith(shown):
-            raise PublishRefused("changed_since_shown", dialog=draft.dialog_id)
-        if (
-            actor.operator
-            and draft.author_via == actor.operator
-            and not self.config.publishing.operator_may_act_for_two
-        ):
-            raise PublishRefused("one_operator_two_people", dialog=draft.dialog_id)
-        loaded = load_dialog_text(
-            draft.source, f"{draft.dialog_id}.yaml", max_bytes=len(draft.source.encode()) + 1
-        )
-        teams = loaded.dialog.teams if loaded.dialog is not None else ()
-        check_teams(
-            draft.dialog_id,
-            await team_of(tx, actor),
-            self._published_teams(draft.dialog_id),
-            teams,
-        )
-
-
-def _relation(draft: Draft, actor: Actor, *, authorless: Relation) -> Relation:
-    """The actor's relation to a draft (`bot.policy`): its author, or other; `authorless`
-    for a draft from content/, which has no author."""
-    if draft.author_id is None:
-        return authorless
-    return Relation.AUTHOR if draft.author_id == actor.practitioner_id else Relation.OTHER
-
-
-def _author(names: dict[str | None, str], draft: Draft) -> str:
-    """The author's name; empty for the operator without `--as` (`author_via` says who)."""
-    if draft.author_id is None and draft.author_via:
-        return ""
-    return names.get(draft.author_id, "?")
+        return [(d, author_name(names, d)) for d in drafts]
