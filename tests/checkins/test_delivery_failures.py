@@ -18,7 +18,6 @@ from bot.app import Relais
 from bot.checkins.dispatcher import TickReport
 from bot.cli import main
 from bot.clock import FakeClock
-from storage import checkins_repo as repo
 from storage.models import OutboxRow
 from tests.checkins.conftest import CASE, Team, at_paris, build_team
 from tests.checkins.test_dispatch import token, weekly
