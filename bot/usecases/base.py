@@ -1,5 +1,8 @@
 """What every use case shares: who acts, the permission decorators, one transaction each.
 
+The modules behind these names: `actors` (who acts), `host` (the `UseCases` base class, the
+scopes), `decorators` (the permission decorators and their one skeleton, `guarded`).
+
 A use case is an ``async`` method of a `UseCases` subclass decorated with exactly one of:
 
 - ``@requires(Action.X)``: about one case. Called as ``method(actor, case_code, ...)``; the
@@ -10,6 +13,10 @@ A use case is an ``async`` method of a `UseCases` subclass decorated with exactl
   redemption, sessions, update dedup). The body receives an `EntryScope`.
 - ``@operator_command("audit action")``: the `relais` command line (whoever runs it holds the
   database and the keys). The body receives an `EntryScope`; the audit actor is "operator".
+- a decorator of a feature whose subject is not a case code (check-ins:
+  ``@requires_occurrence``, ``@requires_schedule``, ``@requires_any_case`` in
+  `bot.checkins.permissions`): it only says how to find its subject and the actor's relations
+  to it; everything else is the one skeleton, `bot.usecases.decorators.guarded`.
 
 The decorator opens one transaction, re-reads the actor's roles from the database (a revoked
 practitioner is refused), computes the relation, checks `bot.policy.POLICY`, runs the body and
@@ -17,6 +24,8 @@ writes the audit entry in the same transaction (the body may add ids to ``scope.
 refusal raises NotAllowed and is itself audited (outcome "denied", in its own transaction).
 A body raises `CommitThenRaise(error)` to keep its writes (e.g. a failed invite attempt) and
 still report the error.
+A body that finds a sub-object of its own (a draft and its author) asks the table with
+`decide(roles, action, relation, refusal)`: its NotAllowed is audited as denied like any other.
 
 The actor also carries the trust in the device the request came from (`Actor.device_trust`,
 set by the chat turn from the practitioner's pinned Matrix identity): an action of
