@@ -53,6 +53,7 @@ from bot.usecases.decorators import decide
 from dialogs import load_dialog_text
 from dialogs.yamlsafe import parse_yaml
 from storage.repos.drafts import Draft
+from storage.statuses import DraftStatus
 from storage.tx import Tx
 
 __all__ = [
@@ -152,7 +153,10 @@ class PublishingUseCases(ReviewUseCases):
             draft_id = existing.id  # the same text again: its review, if any, stands
             revised = False
         elif existing is not None and revised:
-            if existing.status == "approved" and existing.checksum != dialog.source_digest():
+            if (
+                existing.status == DraftStatus.APPROVED
+                and existing.checksum != dialog.source_digest()
+            ):
                 await notices.tell_approval_void(
                     tx,
                     dialog_id=dialog.id,
@@ -174,7 +178,9 @@ class PublishingUseCases(ReviewUseCases):
             draft_id = existing.id
         else:
             if existing is not None:  # a draft offered from content/: the practitioner's wins
-                await tx.drafts.close(draft_id=existing.id, status="withdrawn", now=tx.now)
+                await tx.drafts.close(
+                    draft_id=existing.id, status=DraftStatus.WITHDRAWN, now=tx.now
+                )
             draft_id = await tx.drafts.add(
                 dialog_id=dialog.id,
                 author_id=author_id,
@@ -240,7 +246,9 @@ class PublishingUseCases(ReviewUseCases):
     @operator_command("dialog.withdraw")
     async def operator_withdraw(self, scope: EntryScope, dialog_id: str) -> Draft:
         draft = await self._find_draft(scope.tx.drafts, dialog_id, None)
-        await scope.tx.drafts.close(draft_id=draft.id, status="withdrawn", now=scope.tx.now)
+        await scope.tx.drafts.close(
+            draft_id=draft.id, status=DraftStatus.WITHDRAWN, now=scope.tx.now
+        )
         scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, author_id=draft.author_id)
         return draft
 
@@ -256,7 +264,9 @@ class PublishingUseCases(ReviewUseCases):
                 "not_your_draft", dialog=dialog_id, author=names[draft.author_id]
             )
             decide(actor.roles, Action.WITHDRAW_DRAFT, relation, refusal)
-        await scope.tx.drafts.close(draft_id=draft.id, status="withdrawn", now=scope.tx.now)
+        await scope.tx.drafts.close(
+            draft_id=draft.id, status=DraftStatus.WITHDRAWN, now=scope.tx.now
+        )
         scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, author_id=draft.author_id)
         return draft
 

@@ -34,6 +34,7 @@ from bot.usecases.base import (
 from dialogs import Dialog, load_dialog_text
 from storage.repos.drafts import checksum_of
 from storage.repos.versions import DialogVersion
+from storage.statuses import DraftStatus
 from storage.tx import Tx
 
 __all__ = ["VersionUseCases"]
@@ -67,7 +68,7 @@ class VersionUseCases(PublishingBase):
     ) -> Published:
         draft = await self._find_draft(tx.drafts, dialog_id, draft_id)
         dialog_id = draft.dialog_id
-        if draft.status == "rejected":
+        if draft.status == DraftStatus.REJECTED:
             raise PublishRefused("was_rejected", dialog=dialog_id)
         if self.config.publishing.reviewers_required >= 1 and (
             not draft.approved or draft.reviewer_id in (None, draft.author_id)
@@ -99,7 +100,7 @@ class VersionUseCases(PublishingBase):
                 failed=len(failed),
                 names="; ".join(o.name for o in failed[:5]),
             )
-        await tx.drafts.close(draft_id=draft.id, status="published", now=tx.now)
+        await tx.drafts.close(draft_id=draft.id, status=DraftStatus.PUBLISHED, now=tx.now)
         detail["draft_id"] = draft.id
         version = await self._new_version(
             tx,

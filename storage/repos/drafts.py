@@ -21,14 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
 from storage.models import DialogDraftRow, new_id
-from storage.statuses import DRAFT_TRANSITIONS, transition
+from storage.statuses import DRAFT_TRANSITIONS, DraftStatus, transition
 
 __all__ = ["OPEN_DRAFT", "Draft", "Drafts", "checksum_of"]
 
 _DRAFTS = DialogDraftRow.__tablename__
 _PREFIX = "enc:"
 #: draft statuses that still wait for a decision (one open draft per dialog id)
-OPEN_DRAFT = ("draft", "approved", "rejected")
+OPEN_DRAFT = (DraftStatus.DRAFT, DraftStatus.APPROVED, DraftStatus.REJECTED)
 
 
 def checksum_of(text: str) -> str:
@@ -62,7 +62,7 @@ class Draft:
     @property
     def approved(self) -> bool:
         """Approved, and the approval is of this very revision."""
-        return self.status == "approved" and self.reviewed_checksum == self.checksum
+        return self.status == DraftStatus.APPROVED and self.reviewed_checksum == self.checksum
 
 
 class Drafts:
@@ -162,7 +162,7 @@ class Drafts:
                 author_via=author_via,
                 source=self._seal_source(source, tests, draft_id, tests_from),
                 checksum=checksum_of(source),
-                status="draft",
+                status=DraftStatus.DRAFT,
                 base_version=base_version,
                 reviewer_id=None,
                 review_comment_enc=None,
@@ -191,7 +191,7 @@ class Drafts:
             .values(
                 source=self._seal_source(source, tests, draft_id, tests_from),
                 checksum=checksum_of(source),
-                status="draft",
+                status=DraftStatus.DRAFT,
                 base_version=base_version,
                 reviewer_id=None,
                 reviewer_via=None,
@@ -228,7 +228,7 @@ class Drafts:
             update(DialogDraftRow)
             .where(DialogDraftRow.id == draft_id, DialogDraftRow.checksum == checksum)
             .values(
-                status="approved" if approved else "rejected",
+                status=DraftStatus.APPROVED if approved else DraftStatus.REJECTED,
                 reviewer_id=reviewer_id,
                 reviewer_via=reviewer_via,
                 reviewed_checksum=checksum,
