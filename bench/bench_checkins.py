@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select, update
 
 from bot.app import Relais
+from bot.background import Background
 from bot.channels.telegram import TelegramChannel
 from bot.checkins.service import CheckinService
 from bot.clock import SystemClock
@@ -111,7 +112,8 @@ async def main(args: argparse.Namespace) -> None:
         await channel.start(handler)
         service = CheckinService(relais, config, relais.clock)
         t0 = time.perf_counter()
-        await service.start([channel])
+        background = Background(service)
+        await background.start([channel])
         if service.timer is not None:
             await service.timer.wait_idle()  # the first tick (nothing due yet) is done
         started = time.perf_counter() - t0
@@ -135,7 +137,7 @@ async def main(args: argparse.Namespace) -> None:
                 raise SystemExit("not delivered within 300 s")
         delivered = time.perf_counter() - t_due
         messages = sum(len(fake.sent(FIRST_USER + i)) for i in range(people))
-        await service.stop()
+        await background.stop()
         await channel.stop()
     await relais.close()
     print(
@@ -170,7 +172,8 @@ async def child(args: argparse.Namespace) -> None:
     opened = time.perf_counter() - t0
     service = CheckinService(relais, config, relais.clock)
     t1 = time.perf_counter()
-    await service.start([])
+    background = Background(service)
+    await background.start([])
     if service.timer is not None:
         await service.timer.wait_idle()
     started = time.perf_counter() - t1
@@ -179,7 +182,7 @@ async def child(args: argparse.Namespace) -> None:
         f"(timers rebuilt + first tick) {started * 1000:.0f} ms, RSS {rss_mb():.0f} MB "
         f"[targets < {TARGET_START_S:.0f} s, < {TARGET_RSS_MB:.0f} MB]"
     )
-    await service.stop()
+    await background.stop()
     await relais.close()
 
 

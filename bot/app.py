@@ -24,6 +24,7 @@ from types import TracebackType
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.keystore import load_audit_secret, load_keyring
 from bot.usecases.admin import AdminUseCases
 from bot.usecases.chat_turns import ChatTurnUseCases
 from bot.usecases.cluster import ClusterUseCases
@@ -43,7 +44,6 @@ from storage import migrate
 from storage.audit import AuditLog
 from storage.audit_anchor import AnchorSink
 from storage.db import create_engine
-from storage.keystore import load_audit_secret, load_keyring
 from storage.tx import Database
 
 __all__ = ["Relais"]

@@ -1,4 +1,5 @@
-"""Errors of the application layer.
+"""Errors of the application layer (RelaisError, ConfigError, InvalidInput and SchemaOutOfDate
+are defined in `storage.errors`, below both layers, and re-exported here).
 
 RelaisError
  ├── ConfigError          the configuration file or a secret is wrong (carries the key path)
@@ -14,6 +15,8 @@ RelaisError
 
 from __future__ import annotations
 
+from storage.errors import ConfigError, InvalidInput, RelaisError, SchemaOutOfDate
+
 __all__ = [
     "CaseClosed",
     "ConfigError",
@@ -27,18 +30,10 @@ __all__ = [
 ]
 
 
-class RelaisError(Exception):
-    """Base of every error Relais reports to a user or an operator."""
-
-
-class ConfigError(RelaisError):
-    def __init__(self, message: str, path: str = "") -> None:
-        self.path = path
-        super().__init__(f"{path}: {message}" if path else message)
-
-
 class NotAllowed(RelaisError):
-    pass
+    #: the policy action that refused, when a use case's body asked the table about a
+    #: sub-object (`bot.usecases.decorators.decide`): named in the denial's audit entry
+    rule: str = ""
 
 
 class NotYourCase(NotAllowed):
@@ -49,15 +44,7 @@ class NotFound(RelaisError):
     pass
 
 
-class InvalidInput(RelaisError):
-    pass
-
-
 class CaseClosed(InvalidInput):
-    pass
-
-
-class SchemaOutOfDate(RelaisError):
     pass
 
 

@@ -7,7 +7,7 @@ into network calls, and nothing else. The chat layer never sees a `telegram` or 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -97,7 +97,6 @@ class Reply:
     #: an image to attach (e.g. the picture of a dialog draft): (file name, bytes)
     attachment: tuple[str, bytes] | None = None
     mention_user: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 #: the token of the "Emergency contacts" button under crisis screens (bot.chat.crisis_help)

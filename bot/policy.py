@@ -1,7 +1,10 @@
 """Authorization in one place: `POLICY[(role, action, relation)] -> allowed`.
 
 The relation of a practitioner to a case is `owner` (the one person responsible for the file),
-`member` (on the case team) or `other` (same team, not on the case). Cases of another team are
+`member` (on the case team) or `other` (same team, not on the case). To a check-in or a page
+(an occurrence) a practitioner may also be `notified`: the escalation chain reached them (the
+on-call person paged is usually not on the case), or they asked for the page. A practitioner
+may do what any of their relations allows. Cases of another team are
 invisible (NotFound) whatever the table says. A practitioner with several roles may do what any
 of their roles may do.
 
@@ -51,6 +54,12 @@ class Relation(StrEnum):
     OWNER = "owner"
     MEMBER = "member"
     OTHER = "other"
+    #: reached by an occurrence's escalation chain, or asked for the page (occurrences only)
+    NOTIFIED = "notified"
+    #: wrote the draft (drafts only; a draft from content/ has no author: it is everyone's)
+    AUTHOR = "author"
+    #: a dialog's `audience` names one of the practitioner's roles, or names none (dialogs)
+    AUDIENCE = "audience"
 
 
 class Action(StrEnum):
@@ -83,6 +92,9 @@ class Action(StrEnum):
     READ_FEEDBACK_COMMENTS = "feedback.comments"
     EVALUATION_REPORT = "report.evaluation"
     VIEW_USAGE = "usage.view"
+    # on one draft of a dialog (relation: author, or other)
+    WITHDRAW_DRAFT = "draft.withdraw"
+    REVIEW_DRAFT = "draft.review"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -116,7 +128,6 @@ _TEAM_RULES: dict[Action, frozenset[Role]] = {
     Action.LIST_CASES: ALL_ROLES,
     Action.VIEW_CONTACTS: ALL_ROLES,
     Action.UPDATE_PROFILE: ALL_ROLES,
-    Action.OPEN_DIALOG: ALL_ROLES,
     Action.DRAFT_DIALOG: frozenset({_P, _A}),
     Action.REVIEW_DIALOG: frozenset({_P, _A}),
     # approving or sending back clinical guidance: psychologists only (not admins)
@@ -137,11 +148,41 @@ _TEAM_RULES: dict[Action, frozenset[Role]] = {
 }
 
 
+# on one draft: action: (author, other) -> roles allowed. A draft is dropped by its author or an
+# admin; it is approved or sent back by a psychologist who did not write it (four eyes).
+_DRAFT_RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
+    Action.WITHDRAW_DRAFT: (frozenset({_P, _A}), frozenset({_A})),
+    Action.REVIEW_DRAFT: (_NONE, frozenset({_P})),
+}
+
+# on one dialog: action: (audience, other) -> roles allowed. A dialog is for its audience (the
+# dialog's own data); psychologists and admins open every dialog (they write and review them).
+_DIALOG_RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
+    Action.OPEN_DIALOG: (ALL_ROLES, frozenset({_P, _A})),
+}
+
+#: what being notified by an occurrence allows, whatever one's relation to its case: anyone the
+#: escalation reached may acknowledge it (the chain was frozen from the rota when it started)
+_NOTIFIED_RULES: dict[Action, frozenset[Role]] = {
+    Action.ACK_CHECKIN: ALL_ROLES,
+}
+
+
 def _build() -> dict[tuple[Role, Action, Relation], bool]:
     table: dict[tuple[Role, Action, Relation], bool] = {}
     for action in Action:
         for relation in Relation:
-            if action in _CASE_RULES:
+            if action in _DRAFT_RULES:
+                author, other = _DRAFT_RULES[action]
+                allowed = {Relation.AUTHOR: author, Relation.OTHER: other}.get(relation, _NONE)
+            elif action in _DIALOG_RULES:
+                audience, other = _DIALOG_RULES[action]
+                allowed = {Relation.AUDIENCE: audience, Relation.OTHER: other}.get(relation, _NONE)
+            elif action in _CASE_RULES and relation is Relation.NOTIFIED:
+                allowed = _NOTIFIED_RULES.get(action, _NONE)
+            elif action in _CASE_RULES and relation in (Relation.AUTHOR, Relation.AUDIENCE):
+                allowed = _NONE
+            elif action in _CASE_RULES:
                 allowed = _CASE_RULES[action][list(Relation).index(relation)]
             else:
                 allowed = _TEAM_RULES[action]
@@ -154,13 +195,21 @@ def _build() -> dict[tuple[Role, Action, Relation], bool]:
 POLICY: dict[tuple[Role, Action, Relation], bool] = _build()
 
 
-def scope_of(action: Action) -> Literal["case", "team"]:
+def scope_of(action: Action) -> Literal["case", "team", "draft", "dialog"]:
+    if action in _DRAFT_RULES:
+        return "draft"
+    if action in _DIALOG_RULES:
+        return "dialog"
     return "case" if action in _CASE_RULES else "team"
 
 
-def is_allowed(roles: Iterable[str], action: Action, relation: Relation) -> bool:
+def is_allowed(
+    roles: Iterable[str], action: Action, relation: Relation | Iterable[Relation]
+) -> bool:
+    """May someone with these roles do `action` under this relation (or any of these)?"""
     known = {r.value for r in Role}
-    return any(POLICY[(Role(r), action, relation)] for r in roles if r in known)
+    relations = (relation,) if isinstance(relation, Relation) else tuple(relation)
+    return any(POLICY[(Role(r), action, rel)] for r in roles if r in known for rel in relations)
 
 
 class DeviceTrust(StrEnum):

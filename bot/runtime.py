@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.app import Relais
+from bot.background import Background
 from bot.channels.base import Channel, Inbox, InboxEntry
 from bot.chat.catalog import LANGUAGES, Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.service import ChatService
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -40,23 +41,30 @@ class Runtime:
     config: Config
     clock: Clock
     relais: Relais
-    dialogs: DialogCatalog
+    dialogs: DialogRegistry
     catalog: Catalog
     chat: ChatService
     checkins: Any = None
     publishing: Any = None
     channels: list[Channel] = field(default_factory=list)
+    #: the dispatcher, its timer and the publishing refresh loop (`bot.background`)
+    background: Background = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.background = Background(self.checkins, self.publishing)
 
     async def close(self) -> None:
+        """Stop in the reverse order of `serve`: the background work (a tick in progress
+        records its sends while the channels can still deliver), the channels, the database."""
+        try:
+            await self.background.stop()
+        except Exception:
+            logger.exception("stopping the background work failed")
         for channel in reversed(self.channels):
             try:
                 await channel.stop()
             except Exception:
                 logger.exception("stopping channel %s failed", channel.name)
-        if self.checkins is not None:
-            await self.checkins.stop()
-        if self.publishing is not None:
-            await self.publishing.stop()
         await self.chat.usage.flush()  # the usage figures counted since the last flush
         await self.relais.close()
 
@@ -72,7 +80,7 @@ async def open_runtime(
         raise ConfigError(f"no dialogs folder in the content directory {content}", "content_dir")
     relais = await Relais.open(config, clock, migrate_schema=migrate_schema)
     try:
-        dialogs = DialogCatalog.from_content(content)
+        dialogs = DialogRegistry.from_content(content)
         catalog = Catalog.load(content)
         checkins = _checkins(relais, config, clock)
         publishing = await _publishing(relais, dialogs, config, clock)
@@ -93,7 +101,9 @@ def _checkins(relais: Relais, config: Config, clock: Clock) -> Any:
     return CheckinService(relais, config, clock)
 
 
-async def _publishing(relais: Relais, dialogs: DialogCatalog, config: Config, clock: Clock) -> Any:
+async def _publishing(
+    relais: Relais, dialogs: DialogRegistry, config: Config, clock: Clock
+) -> Any:
     try:
         from bot.publishing.service import PublishingService
     except ImportError:  # pragma: no cover - while the publishing package is being built
@@ -184,8 +194,9 @@ def build_channels(runtime: Runtime) -> list[Channel]:
 
 
 async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) -> int:
-    """Start every channel (a failing one is logged, the others go on), then the check-in
-    dispatcher; wait for `stop`; stop everything. Returns 1 if no channel could start."""
+    """Start every channel (a failing one is logged, the others go on), then the background
+    work (check-in dispatcher and timer, publishing refresh), then operations; wait for `stop`;
+    stop operations (`Runtime.close` stops the rest). Returns 1 if no channel could start."""
     ops = Operations(runtime)
     handler = ops.handler(runtime.chat.handle)
     started: list[Channel] = []
@@ -210,10 +221,8 @@ async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) 
     if not started:
         logger.error("no channel could start; see the messages above")
         return 1
-    if runtime.checkins is not None:
-        await runtime.checkins.start(started)
-    if runtime.publishing is not None:
-        runtime.publishing.start()  # picks up versions published by `relais dialogs publish`
+    # the dispatcher delivers through the channels: it starts once they have
+    await runtime.background.start(started)
     await ops.start(started)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -6,7 +6,7 @@ database, channel library or scheduler, and never reads the clock.
 
 from dialogs.checker import check_dialog, check_dialog_text
 from dialogs.diagnostics import CODES, CodeInfo, Diagnostic, Loc, has_errors
-from dialogs.engine import SOS_ROLES, current_prompt, step
+from dialogs.engine import SOS_EVENT_ROLES, current_prompt, step
 from dialogs.errors import DialogError, ExpressionError, GraphvizMissing, StateFormatError
 from dialogs.events import (
     Cancel,
@@ -38,7 +38,7 @@ __all__ = [
     "CODES",
     "FORMAT_VERSION",
     "GRAPH_FORMATS",
-    "SOS_ROLES",
+    "SOS_EVENT_ROLES",
     "Cancel",
     "Choose",
     "CodeInfo",

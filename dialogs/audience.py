@@ -8,7 +8,7 @@ into it continues at the goto's `next`, as for a missing dialog).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from dialogs.loader import AUDIENCE_ROLES
@@ -37,12 +37,20 @@ def may_open(dialog: Dialog, roles: Collection[str]) -> bool:
 class AudienceSource:
     """A dialog source that answers only with dialogs open to `roles` (None for the others)."""
 
-    def __init__(self, base: DialogSource, roles: Collection[str]) -> None:
+    def __init__(
+        self,
+        base: DialogSource,
+        roles: Collection[str],
+        may: Callable[[Dialog], bool] | None = None,
+    ) -> None:
+        """`may`: who decides (the application's policy table); default `may_open`."""
         self._base = base
         self._roles = frozenset(roles)
+        self._may = may
 
     def get(self, dialog_id: str, version: int | None = None) -> Dialog | None:
         dialog = self._base.get(dialog_id, version)
-        if dialog is None or not may_open(dialog, self._roles):
+        if dialog is None:
             return None
-        return dialog
+        allowed = self._may(dialog) if self._may else may_open(dialog, self._roles)
+        return dialog if allowed else None

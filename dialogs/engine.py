@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from dialogs.catalog import engine_text
+from dialogs.engine_words import engine_text
 from dialogs.events import (
     Cancel,
     Choose,
@@ -52,9 +52,18 @@ from dialogs.state import Frame, SessionState
 from dialogs.templates import MAX_BODY_OUTPUT, MAX_OUTPUT, is_template, render
 from dialogs.validation import validate_input
 
-__all__ = ["MAX_AUTO_STEPS", "MAX_GOTO_DEPTH", "MAX_SAY", "SOS_ROLES", "current_prompt", "step"]
+__all__ = [
+    "MAX_AUTO_STEPS",
+    "MAX_GOTO_DEPTH",
+    "MAX_SAY",
+    "SOS_EVENT_ROLES",
+    "current_prompt",
+    "step",
+]
 
-SOS_ROLES = ("emergency", "on_call_psychologist")
+#: the contacts an `Sos` event shows inside a dialog (the chat layer's /sos command adds the
+#: case owner: bot.chat.sos.SOS_COMMAND_ROLES)
+SOS_EVENT_ROLES = ("emergency", "on_call_psychologist")
 MAX_AUTO_STEPS = 500
 MAX_GOTO_DEPTH = 8
 #: the most characters one Say gathers from the texts met on the way (four Telegram messages)
@@ -345,7 +354,7 @@ def step(
     if isinstance(event, Start):
         return _start(library, state, event)
     if isinstance(event, Sos):
-        outputs: list[Output] = [ShowContacts(SOS_ROLES, urgent=True)]
+        outputs: list[Output] = [ShowContacts(SOS_EVENT_ROLES, urgent=True)]
         if state is not None:
             prompt = current_prompt(library, state)
             if prompt is not None:

@@ -1,4 +1,5 @@
 """Storage: SQLAlchemy 2 async models, Alembic migrations, repositories, crypto and audit.
 
-Errors raised here derive from `bot.errors.RelaisError` (storage is part of the application).
+Storage imports nothing from `bot` (tests/storage/test_purity.py): the errors it raises are in
+`storage.errors` (re-exported by `bot.errors`).
 """

@@ -221,10 +221,6 @@ class AuditLog:
         )
         return [self._entry(r) for r in rows]
 
-    async def all_entries(self, conn: AsyncConnection) -> list[AuditEntry]:
-        rows = await conn.execute(select(AuditEntryRow).order_by(AuditEntryRow.seq))
-        return [self._entry(r) for r in rows]
-
     def _valid(self, row: Any) -> bool:
         digest = self._mac(
             seq=row.seq,

@@ -29,8 +29,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.errors import ConfigError
 from storage.audit import AuditProblem
+from storage.errors import ConfigError
 from storage.models import AuditEntryRow, CaseRow, NoteRow
 
 __all__ = [

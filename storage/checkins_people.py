@@ -16,21 +16,19 @@ from storage.checkins_records import (
     CaseRef,
     Identity,
     PractitionerRef,
-    Schedule,
     case_of,
     practitioner_of,
-    schedule_of,
 )
 from storage.models import (
     CaseMemberRow,
     CaseRow,
     ChannelIdentityRow,
-    CheckinScheduleRow,
     ContactRow,
     OnCallRow,
     PractitionerRoleRow,
     PractitionerRow,
 )
+from storage.records import case_relation
 
 __all__ = [
     "case_by_code",
@@ -43,7 +41,6 @@ __all__ = [
     "practitioner",
     "practitioners_by_ids",
     "relation_to_case",
-    "schedules_by_ids",
     "team_coordinators",
 ]
 
@@ -84,28 +81,17 @@ async def practitioners_by_ids(
     return out
 
 
-async def schedules_by_ids(conn: AsyncConnection, *, ids: Iterable[str]) -> dict[str, Schedule]:
-    wanted = sorted(set(ids))
-    out: dict[str, Schedule] = {}
-    for start in range(0, len(wanted), 500):
-        rows = await conn.execute(
-            select(CheckinScheduleRow).where(
-                CheckinScheduleRow.id.in_(wanted[start : start + 500])
-            )
-        )
-        out.update({r.id: schedule_of(r) for r in rows})
-    return out
-
-
 async def relation_to_case(conn: AsyncConnection, *, case: CaseRef, practitioner_id: str) -> str:
-    if case.owner_id == practitioner_id:
-        return "owner"
+    if case.owner_id == practitioner_id:  # no query needed
+        return case_relation(owner_id=case.owner_id, practitioner_id=practitioner_id, member=True)
     member = await conn.scalar(
         select(func.count())
         .select_from(CaseMemberRow)
         .where(CaseMemberRow.case_id == case.id, CaseMemberRow.practitioner_id == practitioner_id)
     )
-    return "member" if member else "other"
+    return case_relation(
+        owner_id=case.owner_id, practitioner_id=practitioner_id, member=bool(member)
+    )
 
 
 async def practitioner(conn: AsyncConnection, *, practitioner_id: str) -> PractitionerRef | None:

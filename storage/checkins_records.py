@@ -13,7 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.checkins.recurrence import EveryNDays, Monthly, OneOff, Recurrence, Weekly, zone
+from storage.recurrence import EveryNDays, Monthly, OneOff, Recurrence, Weekly, zone
 
 __all__ = [
     "OPEN_OCCURRENCE",
@@ -159,7 +159,7 @@ def rule_columns(rule: Recurrence) -> dict[str, Any]:
         cols.update(kind="weekly", weekday=rule.weekday, at_time=f"{rule.at:%H:%M}")
         cols["time_zone"] = rule.time_zone
     elif isinstance(rule, EveryNDays):
-        from bot.checkins.recurrence import local_to_utc
+        from storage.recurrence import local_to_utc
 
         cols.update(kind="every_n_days", every_days=rule.days, at_time=f"{rule.at:%H:%M}")
         cols["starts_on"] = local_to_utc(rule.start, rule.at, zone(rule.time_zone))

@@ -24,7 +24,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from bot.errors import ConfigError, RelaisError
+from storage.errors import ConfigError, RelaisError
 
 __all__ = [
     "DecryptionError",
@@ -143,9 +143,6 @@ class KeyRing:
                 f"cannot decrypt {table}.{column} of row {row_id}: wrong key, row or tampered"
             ) from exc
         return plain.decode("utf-8")
-
-    def needs_reencryption(self, blob: bytes) -> bool:
-        return key_id_of(blob) != self.active_id
 
     def lookup_hash(self, name: str, key_id: str | None = None) -> str:
         key = self._key(key_id or self.active_id)

@@ -17,7 +17,7 @@ from sqlalchemy import Table, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models_cluster import ProcessLeaseRow
+from storage.models.cluster import ProcessLeaseRow
 
 __all__ = ["Lease", "Leases"]
 

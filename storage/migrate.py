@@ -14,8 +14,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.errors import ConfigError, SchemaOutOfDate
 from storage.db import create_engine
+from storage.errors import ConfigError, SchemaOutOfDate
 
 __all__ = [
     "check_schema",

@@ -17,6 +17,7 @@ __all__ = [
     "Practitioner",
     "StoredSession",
     "Team",
+    "case_relation",
 ]
 
 
@@ -164,3 +165,12 @@ class StoredSession:
     created_at: datetime
     updated_at: datetime
     expires_at: datetime
+
+
+def case_relation(*, owner_id: str | None, practitioner_id: str, member: bool) -> str:
+    """A practitioner's relation to a case, the one rule every lookup applies: "owner" (the
+    case's owner, whatever the member list says), "member" (on its member list), else "other".
+    The policy table (`bot.policy`) decides what each relation may do."""
+    if owner_id == practitioner_id:
+        return "owner"
+    return "member" if member else "other"

@@ -31,7 +31,7 @@ from storage.models import (
     OutboxRow,
     PractitionerRow,
 )
-from storage.models_feedback import FeedbackRow
+from storage.models.feedback import FeedbackRow
 
 __all__ = [
     "ENCRYPTED_COLUMNS",

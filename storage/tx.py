@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -17,10 +17,16 @@ from storage.audit_anchor import AnchorSink
 from storage.crypto import KeyRing
 from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
+from storage.repos.drafts import Drafts
 from storage.repos.evaluation import EvaluationReads
 from storage.repos.feedback import Feedback
+from storage.repos.occurrences import Occurrences
+from storage.repos.outbox import Outbox
 from storage.repos.pins import PinnedIdentities
+from storage.repos.schedules import Schedules
 from storage.repos.usage import Usage
+from storage.repos.versions import Versions
+from storage.statements import Statements
 
 __all__ = ["Database", "Tx"]
 
@@ -48,17 +54,38 @@ class Tx:
         self.audit_head: tuple[int, str] | None = None
         #: the last entry this transaction appended (anchored outside once committed)
         self.appended: tuple[int, str] | None = None
-        self.access = Access(conn, keys, self, raw=raw)
+        #: called once the transaction has committed (never if it rolls back)
+        self._committed: list[Callable[[], None]] = []
+        #: runs the repositories' statements: the SQLite fast path when `raw` is set
+        self.sql = Statements(conn, raw)
+        self.access = Access(conn, keys, self, sql=self.sql)
         self.people = People(conn, keys)
         self.cases = Cases(conn)
         self.notes = Notes(conn, keys)
         self.contacts = Contacts(conn, keys)
-        self.sessions = Sessions(conn, keys, raw=raw)
-        self.inbox = Inbox(conn, keys, raw=raw)
+        self.sessions = Sessions(conn, keys, sql=self.sql)
+        self.inbox = Inbox(conn, keys, sql=self.sql)
         self.pins = PinnedIdentities(conn)
         self.feedback = Feedback(conn, keys)
         self.evaluation = EvaluationReads(conn)
         self.usage = Usage(conn)
+        self.drafts = Drafts(conn, keys)
+        self.versions = Versions(conn)
+        self.schedules = Schedules(conn)
+        self.occurrences = Occurrences(conn)
+        self.outbox = Outbox(conn)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this transaction has committed, e.g. to wake a worker that
+        reads what it wrote: woken earlier, another connection would not see the rows yet
+        (PostgreSQL). Not run if the transaction rolls back; each callback runs once."""
+        if callback not in self._committed:
+            self._committed.append(callback)
+
+    def run_committed(self) -> None:
+        callbacks, self._committed = self._committed, []
+        for callback in callbacks:
+            callback()
 
     async def audit(
         self,
@@ -128,6 +155,7 @@ class Database:
             yield tx
         if self.anchor is not None and tx.appended is not None:
             self.anchor.after_commit(*tx.appended, now)
+        tx.run_committed()
 
     async def anchor_head(self, now: datetime) -> None:
         """Anchor the current head outside the database (at shutdown), if it moved."""
@@ -150,7 +178,9 @@ class Database:
             return
         async with self.engine.connect() as conn:
             single = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            yield Tx(single, self.keys, self.audit_log, now)
+            tx = Tx(single, self.keys, self.audit_log, now)
+            yield tx
+        tx.run_committed()
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models_cluster import WebhookClaimRow
+from storage.models.cluster import WebhookClaimRow
 from storage.upsert import insert_ignoring
 
 __all__ = ["WebhookClaims"]

@@ -6,14 +6,14 @@
     await channel.stop()
 
 `store_path` defaults to `[matrix] store_path`; `clock` stamps `Incoming.received_at`;
-`undecryptable_text` is what a practitioner is told when a message's key never arrives (pass the
-catalog's localised text).
+`undecryptable_text`: told when a message's key never arrives (the catalog's localised text).
 
 Lifecycle and guarantees (helpers: `matrix_login` the device's session, `matrix_identity` its
 cross-signing, `matrix_trust` which devices of others it trusts, `matrix_send` sending with
 retries and transaction ids, `matrix_state` what is kept on disk, `matrix_incoming` events ->
 `Incoming`, `matrix_keys` late or withheld room keys, `matrix_rooms` invites and DMs,
-`matrix_render` `Reply` -> message content):
+`matrix_render` `Reply` -> message content, `matrix_workers` one worker per room,
+`matrix_sync` the sync loop, `matrix_replies` replies sent):
 - The password is used once; the access token and device id are kept in `store_path` (0600)
   and restored afterwards, so the device and its crypto store (SqliteStore, real pickle key)
   stay the same across restarts.
@@ -22,8 +22,7 @@ retries and transaction ids, `matrix_state` what is kept on disk, `matrix_incomi
   hold). Each `Incoming` carries the sender's `SenderIdentity`; with `device_trust =
   "cross-signed"` room keys go only to cross-signed devices, except that the answer to a
   message from an unsigned device is readable by that device (in a Megolm session of its own).
-- Our own sync loop (not nio's `sync_forever`, which retries a failing server at once): errors
-  back off exponentially, `M_LIMIT_EXCEEDED` waits `retry_after_ms`.
+- Our own sync loop (`matrix_sync`): errors back off, `M_LIMIT_EXCEEDED` waits.
 - The sync token is saved only once every event of its batch has been handled, and handled
   event ids are recorded, so a crash or restart neither loses nor re-answers a message.
 - Each room has one worker: messages are handled and answered in order. A message the bot
@@ -40,20 +39,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from nio import (
     AsyncClient,
     AsyncClientConfig,
     Event,
     MegolmEvent,
-    RoomMemberEvent,
-    RoomMessageText,
     SyncResponse,
 )
 from nio.crypto import OlmDevice
@@ -61,38 +55,28 @@ from nio.store import SqliteStore
 
 from bot.channels.base import Handler, SendResult
 from bot.channels.matrix_identity import BotIdentity
-from bot.channels.matrix_incoming import is_answerable, to_incoming
+from bot.channels.matrix_incoming import is_new, to_incoming
 from bot.channels.matrix_keyfile import IdentityError
 from bot.channels.matrix_keys import LateKeys
 from bot.channels.matrix_login import MatrixChannelError, log_in
-from bot.channels.matrix_render import render_reply
-from bot.channels.matrix_rooms import DirectRooms, Memberships
-from bot.channels.matrix_send import NETWORK_ERRORS, Sender, backoff, retry_delay, tx_id_for
+from bot.channels.matrix_replies import send_replies, send_reply, send_to_user
+from bot.channels.matrix_rooms import Memberships
+from bot.channels.matrix_send import NETWORK_ERRORS, Sender
 from bot.channels.matrix_state import MatrixState, write_recovery_key
+from bot.channels.matrix_sync import SyncLoop
 from bot.channels.matrix_trust import TrustCache
+from bot.channels.matrix_workers import Batch, RoomWorkers
+from bot.chat.catalog import bundled
 from bot.clock import Clock, SystemClock
 from bot.config import MatrixConfig
-from bot.messages import Reply, SenderIdentity, is_sos
+from bot.messages import Reply, SenderIdentity
 
 __all__ = ["DEFAULT_UNDECRYPTABLE_TEXT", "MatrixChannel", "MatrixChannelError"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_UNDECRYPTABLE_TEXT = (
-    "I could not decrypt your last message (its key did not reach me). Please send it again."
-)
-_SYNC_FILTER: dict[str, Any] = {
-    "room": {"timeline": {"limit": 100}, "state": {"lazy_load_members": False}},
-    "presence": {"types": []},
-}
-
-
-@dataclass(slots=True)
-class _Batch:
-    """The events of one sync response; its token is saved once they are all handled."""
-
-    token: str
-    remaining: int = 0
+#: told when a message's key never arrives, unless the runtime passes every language's text
+DEFAULT_UNDECRYPTABLE_TEXT = bundled().text("en", "undecryptable")
 
 
 class MatrixChannel:
@@ -121,31 +105,27 @@ class MatrixChannel:
         self._pickle_key = pickle_key
         self._now = (clock or SystemClock()).now
         self._undecryptable_text = undecryptable_text
-        self._sync_timeout_ms = sync_timeout_ms
         self._send_deadline = send_deadline
         self._handler: Handler | None = None
         self._client: AsyncClient | None = None
         self._sender: Sender | None = None
         self._state: MatrixState | None = None
-        self._sync_task: asyncio.Task[None] | None = None
-        self._workers: dict[str, asyncio.Task[None]] = {}
-        self._queues: dict[str, asyncio.Queue[tuple[Event, _Batch]]] = {}
-        #: rooms whose worker is handling an event, and the /sos handled beside them
-        self._handling: set[str] = set()
-        self._express: set[asyncio.Task[None]] = set()
-        self._beside: set[str] = set()  # rooms with a /sos handled beside (one at a time)
-        self._batches: deque[_Batch] = deque()
+        self._workers = RoomWorkers(self._handle_event, self._event_handled)
+        self._batches: deque[Batch] = deque()
         self._late_keys: LateKeys | None = None
         self._trust: TrustCache | None = None
         self._identity: BotIdentity | None = None
         self._identity_ready = False  # our device is cross-signed (checked on the server)
         self._memberships: Memberships | None = None
-        self._synced = asyncio.Event()  # a sync succeeded in this run
-        self._attempted = asyncio.Event()  # a sync was tried (succeeded or failed)
-        self._stopping = False
-        #: failed sync requests since construction (each followed by a growing pause)
-        self.sync_errors = 0
-        #: told after each sync: True when it succeeded (health and metrics)
+        self._sync = SyncLoop(
+            lambda: self.client,
+            timeout_ms=sync_timeout_ms,
+            ensure_identity=self._ensure_identity,
+            after_sync=self._after_sync,
+            log_in=self._login,
+            on_sync=self._synced,
+        )
+        #: told after each sync: True when it succeeded (set by operations.health)
         self.on_poll: Callable[[bool], None] | None = None
 
     # -- properties -------------------------------------------------------------------------
@@ -169,6 +149,17 @@ class MatrixChannel:
         if self._late_keys is None:
             raise MatrixChannelError("the Matrix channel is not started")
         return self._late_keys
+
+    @property
+    def sender(self) -> Sender:
+        if self._sender is None:
+            raise MatrixChannelError("the Matrix channel is not started")
+        return self._sender
+
+    @property
+    def sync_errors(self) -> int:
+        """Failed sync requests since construction (each followed by a growing pause)."""
+        return self._sync.errors
 
     @property
     def rate_limited_count(self) -> int:
@@ -201,14 +192,13 @@ class MatrixChannel:
         token = self.state.sync_token
         if token:
             self.client.next_batch = token
-        self._sync_task = asyncio.create_task(self._sync_loop(initial=token is None))
+        self._sync.start(initial=token is None)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._attempted.wait(), first_sync_timeout)
+            await asyncio.wait_for(self._sync.attempted.wait(), first_sync_timeout)
 
     async def open(self) -> None:
         """Log in (or restore the saved device) without syncing: `start` goes on from here;
         the `relais matrix` commands use `identity` and then `stop`."""
-        self._stopping = False
         self.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._state = MatrixState(self.store_path / "relais-matrix.sqlite")
         client_config = AsyncClientConfig(
@@ -243,35 +233,16 @@ class MatrixChannel:
         self._identity_ready = False
 
     async def stop(self, drain_timeout: float = 10.0) -> None:
-        self._stopping = True
-        if self._sync_task is not None:
-            self._sync_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sync_task
-            self._sync_task = None
-        queues = list(self._queues.values())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*(q.join() for q in queues)), drain_timeout)
-        for worker in [*self._workers.values(), *self._express]:
-            worker.cancel()
-        for worker in [*self._workers.values(), *self._express]:
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
-        self._workers.clear()
-        self._express.clear()
-        self._handling.clear()
-        self._beside.clear()
-        self._queues.clear()
+        await self._sync.stop()
+        await self._workers.stop(drain_timeout)
         self._batches.clear()
-        self._synced.clear()
-        self._attempted.clear()
         if self._client is not None:
             await self._client.close()
         if self._state is not None:
             self._state.close()
             self._state = None
 
-    async def _login(self) -> None:
+    async def _login(self) -> None:  # also after the homeserver revoked our token
         await log_in(self.client, self.config, self.store_path, self._password)
 
     async def _ensure_identity(self) -> None:
@@ -307,73 +278,14 @@ class MatrixChannel:
             raise MatrixChannelError("the Matrix channel is not started")
         return self._identity
 
+    def _synced(self, ok: bool) -> None:
+        if self.on_poll is not None:
+            self.on_poll(ok)
+
     # -- sync loop --------------------------------------------------------------------------
 
-    async def _sync_loop(self, initial: bool) -> None:
-        failures = 0
-        first = True  # the first sync of a run returns at once (start() waits for it)
-        while not self._stopping:
-            timeout = 0 if first else self._sync_timeout_ms
-            delay: float | None = None
-            try:
-                await self._ensure_identity()
-            except IdentityError as exc:
-                # no room is read while our device is not signed by the account's identity
-                logger.error("matrix: not reading any room: %s", exc)
-                failures += 1
-                self._attempted.set()
-                await asyncio.sleep(backoff(failures, base=5.0, cap=300.0))
-                continue
-            except NETWORK_ERRORS:
-                failures += 1
-                self._attempted.set()
-                await asyncio.sleep(backoff(failures, base=0.5, cap=60.0))
-                continue
-            try:
-                response = await self.client.sync(timeout=timeout, sync_filter=_SYNC_FILTER)
-            except NETWORK_ERRORS as exc:
-                delay, reason = backoff(failures, base=0.5, cap=60.0), type(exc).__name__
-            else:
-                if isinstance(response, SyncResponse):
-                    failures = 0
-                    try:
-                        await self._after_sync(response, initial)
-                    except NETWORK_ERRORS as exc:
-                        logger.warning("matrix: after-sync work failed: %s", type(exc).__name__)
-                    except Exception:
-                        logger.exception("matrix: after-sync work failed")
-                    initial = first = False
-                    if self.on_poll is not None:
-                        self.on_poll(True)
-                    self._synced.set()
-                    self._attempted.set()
-                    continue
-                delay = retry_delay(response, failures)
-                reason = str(response.status_code)
-                if response.status_code == "M_UNKNOWN_TOKEN":
-                    with contextlib.suppress(MatrixChannelError, *NETWORK_ERRORS):
-                        await self._login()  # same device id, so the same crypto identity
-                if delay is None:
-                    delay = backoff(failures, base=2.0, cap=300.0)
-            failures += 1
-            self.sync_errors += 1
-            if self.on_poll is not None:
-                self.on_poll(False)
-            self._attempted.set()
-            logger.warning("matrix: sync failed (%s); retrying in %.1fs", reason, delay)
-            await asyncio.sleep(delay)
-
     async def _after_sync(self, response: SyncResponse, initial: bool) -> None:
-        client = self.client
-        # The crypto chores nio's sync_forever does between syncs.
-        if client.outgoing_to_device_messages:
-            await client.send_to_device_messages()
-        if client.should_upload_keys:
-            await client.keys_upload()
-        if client.should_query_keys:
-            await client.keys_query()
-        if client.should_claim_keys:
-            await client.keys_claim(client.get_users_for_key_claiming())
+        """Handle one sync response (after the crypto chores): trust, invites, new events."""
         self.trust.invalidate([*response.device_list.changed, *response.device_list.left])
         if self.user_id in response.device_list.changed:
             # our own keys changed (our signature, a new login, perhaps a new identity made
@@ -390,38 +302,15 @@ class MatrixChannel:
             rooms.on_left(room_id)
         await rooms.apply()
 
-        batch = _Batch(token=response.next_batch)
+        batch = Batch(token=response.next_batch)
         self._batches.append(batch)
         for room_id, info in response.rooms.join.items():
             for event in info.timeline.events:
-                if self._should_handle(room_id, event, initial):
-                    batch.remaining += 1
-                    if (
-                        room_id in self._handling
-                        and room_id not in self._beside
-                        and _is_sos(event)
-                    ):
-                        self._handle_beside(room_id, event, batch)  # never behind a slow turn
-                    else:
-                        self._queue(room_id).put_nowait((event, batch))
+                if is_new(self.state, self.user_id, room_id, event, initial=initial):
+                    self._workers.submit(room_id, event, batch)
             rooms.check_size(room_id)
         self.late_keys.retry()
         self._save_tokens()
-
-    def _should_handle(self, room_id: str, event: Event, initial: bool) -> bool:
-        if isinstance(event, RoomMemberEvent) and event.state_key == self.user_id:
-            if event.membership in ("invite", "join"):
-                self.state.set_room_since(room_id, event.server_timestamp)
-            return False
-        if not is_answerable(event):
-            return False  # not a message, an edit, or an automatic notice
-        if event.sender == self.user_id or self.state.is_processed(event.event_id):
-            return False
-        since = self.state.room_since(room_id) or self.state.first_start_ms
-        if initial or event.server_timestamp < min(since, int(time.time() * 1000)):
-            self.state.mark_processed(event.event_id, room_id)
-            return False
-        return True
 
     def _save_tokens(self) -> None:
         while self._batches and self._batches[0].remaining == 0:
@@ -429,51 +318,9 @@ class MatrixChannel:
 
     # -- handling ---------------------------------------------------------------------------
 
-    def _queue(self, room_id: str) -> asyncio.Queue[tuple[Event, _Batch]]:
-        queue = self._queues.get(room_id)
-        if queue is None:
-            queue = self._queues[room_id] = asyncio.Queue()
-            self._workers[room_id] = asyncio.create_task(self._worker(room_id, queue))
-        return queue
-
-    def _handle_beside(self, room_id: str, event: Event, batch: _Batch) -> None:
-        """Handle a /sos at once, beside the room's busy worker (bot.chat.sos answers it
-        without waiting for the conversation's lock)."""
-
-        async def run() -> None:
-            try:
-                await self._handle_event(room_id, event)
-            except Exception:
-                logger.exception("matrix: handling event %s in %s failed", event.event_id, room_id)
-            finally:
-                self._beside.discard(room_id)
-            batch.remaining -= 1
-            if self._state is not None:
-                self._save_tokens()
-
-        self._beside.add(room_id)
-        task = asyncio.create_task(run())
-        self._express.add(task)
-        task.add_done_callback(self._express.discard)
-
-    async def _worker(self, room_id: str, queue: asyncio.Queue[tuple[Event, _Batch]]) -> None:
-        while True:
-            event, batch = await queue.get()
-            self._handling.add(room_id)
-            try:
-                await self._handle_event(room_id, event)
-            except asyncio.CancelledError:
-                # stopped mid-way: the batch's token stays unsaved, so after a restart the
-                # event is synced again (and, if it was answered, skipped as processed)
-                raise
-            except Exception:
-                logger.exception("matrix: handling event %s in %s failed", event.event_id, room_id)
-            finally:
-                self._handling.discard(room_id)
-            batch.remaining -= 1
-            queue.task_done()
-            if self._state is not None:
-                self._save_tokens()
+    def _event_handled(self) -> None:
+        if self._state is not None:
+            self._save_tokens()
 
     async def _handle_event(self, room_id: str, event: Event) -> None:
         state = self.state
@@ -487,7 +334,13 @@ class MatrixChannel:
                     "matrix: event %s in %s stayed undecryptable", event.event_id, room_id
                 )
                 if self.late_keys.first_loss(event):  # once per lost session
-                    await self._send_all(room_id, [Reply(self._undecryptable_text)], event, "")
+                    await send_replies(
+                        self.sender,
+                        room_id,
+                        [Reply(self._undecryptable_text)],
+                        event.event_id,
+                        "",
+                    )
                 state.mark_processed(event.event_id, room_id)
                 return
             event = decrypted
@@ -509,7 +362,7 @@ class MatrixChannel:
         # a device its owner has not cross-signed reads the answer to what it sent (the chat
         # layer keeps case data out of it): a mentor on a new laptop still gets crisis help
         reader = self.trust.unsigned_sender(room_id, event)
-        await self._send_all(room_id, replies, event, incoming.user_id, reader)
+        await send_replies(self.sender, room_id, replies, event.event_id, incoming.user_id, reader)
         state.mark_processed(event.event_id, room_id)
 
     async def _sender_identity(self, room_id: str, event: Event) -> SenderIdentity:
@@ -518,26 +371,6 @@ class MatrixChannel:
         except NETWORK_ERRORS as exc:
             logger.warning("matrix: keys of a sender unknown (%s)", type(exc).__name__)
             return SenderIdentity(None, device_cross_signed=False, enforced=self.trust.enforced)
-
-    async def _send_all(
-        self,
-        room_id: str,
-        replies: list[Reply],
-        event: Event,
-        user_id: str,
-        reader: OlmDevice | None = None,
-    ) -> None:
-        for index, reply in enumerate(replies):
-            key = f"{event.event_id}:{index}"
-            result = await self.send_reply(room_id, reply, key, user_id, reader=reader)
-            if result.status != "sent":
-                logger.error(
-                    "matrix: reply %d to %s in %s not sent: %s",
-                    index,
-                    event.event_id,
-                    room_id,
-                    result.detail,
-                )
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -550,43 +383,16 @@ class MatrixChannel:
         *,
         reader: OlmDevice | None = None,
     ) -> SendResult:
-        """Send `reply` to a room; `key` makes the transaction ids (a retry posts once);
-        `reader`: a device not cross-signed that may read it (`Sender.send`)."""
-        sender = self._sender
-        if sender is None:
+        """Send `reply` to a room (`matrix_replies.send_reply`)."""
+        if self._sender is None:
             return SendResult("failed", detail="not started")
-        result = SendResult("failed", detail="empty reply")
-        contents = render_reply(reply, user_id) if reply.text or reply.buttons else []
-        for part, content in enumerate(contents):
-            result = await sender.send(room_id, content, tx_id_for(f"{key}.{part}"), reader=reader)
-            if result.status != "sent":
-                return result
-        if reply.attachment is not None:
-            name, data = reply.attachment
-            uploaded = await sender.upload(room_id, name, data)
-            if isinstance(uploaded, SendResult):
-                return uploaded
-            result = await sender.send(room_id, uploaded, tx_id_for(f"{key}.file"), reader=reader)
-        return result
+        return await send_reply(self._sender, room_id, reply, key, user_id, reader=reader)
 
     async def send_to_user(
         self, user_id: str, reply: Reply, idempotency_key: str | None = None
     ) -> SendResult:
-        if self._client is None or self._state is None:
+        if self._client is None or self._state is None or self._sender is None:
             return SendResult("failed", detail="not started")
-        try:
-            room = await DirectRooms(self._client, self._state).room_for(user_id)
-        except NETWORK_ERRORS as exc:
-            return SendResult("failed", detail=type(exc).__name__)
-        if isinstance(room, SendResult):
-            return room
-        if self._sender is None or not await self._sender.reachable(room, user_id):
-            # an encrypted message to someone with no device could never be read
-            return SendResult("unreachable", detail="no device")
-        key = idempotency_key or f"relais-{time.time_ns()}"
-        return await self.send_reply(room, reply, key, user_id)
-
-
-def _is_sos(event: Event) -> bool:
-    """A decrypted (or plain) text message that is /sos or !sos."""
-    return isinstance(event, RoomMessageText) and is_sos(event.body)
+        return await send_to_user(
+            self._client, self._state, self._sender, user_id, reply, idempotency_key
+        )

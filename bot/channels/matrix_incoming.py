@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,12 +20,14 @@ from nio import (
     MatrixRoom,
     MegolmEvent,
     RoomEncryptedFile,
+    RoomMemberEvent,
     RoomMessageFile,
     RoomMessageText,
 )
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.channels.matrix_render import normalise_command
+from bot.channels.matrix_state import MatrixState
 from bot.errors import RelaisError
 from bot.messages import Document, Incoming, SenderIdentity
 
@@ -32,6 +35,7 @@ __all__ = [
     "HANDLED_EVENTS",
     "DownloadError",
     "is_answerable",
+    "is_new",
     "strip_reply_fallback",
     "to_incoming",
 ]
@@ -126,3 +130,22 @@ def _document(client: AsyncClient, event: RoomMessageFile | RoomEncryptedFile) -
         fetch=fetch,
         mime_type=str(info.get("mimetype") or ""),
     )
+
+
+def is_new(state: MatrixState, user_id: str, room_id: str, event: Event, *, initial: bool) -> bool:
+    """True for a message to answer: not ours, not processed yet, not older than our joining
+    the room (or the first start), not from the first sync of this device (`initial`). Old
+    ones are marked processed; our own membership records when we joined the room."""
+    if isinstance(event, RoomMemberEvent) and event.state_key == user_id:
+        if event.membership in ("invite", "join"):
+            state.set_room_since(room_id, event.server_timestamp)
+        return False
+    if not is_answerable(event):
+        return False  # not a message, an edit, or an automatic notice
+    if event.sender == user_id or state.is_processed(event.event_id):
+        return False
+    since = state.room_since(room_id) or state.first_start_ms
+    if initial or event.server_timestamp < min(since, int(time.time() * 1000)):
+        state.mark_processed(event.event_id, room_id)
+        return False
+    return True

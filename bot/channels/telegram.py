@@ -13,14 +13,10 @@ the inbox -> our polling loop, or our webhook receiver + setWebhook; `stop()` = 
 after every update already received has been handled (the chat layer dedupes by `event_id`, so
 an update Telegram sends again after a crash is processed once).
 
-Nothing received is lost when the process is killed: the polling loop (ours, not PTB's
-updater, which confirms a batch as soon as it fetches the next) keeps each fetched batch in
-the `inbox` (one call, encrypted) before the next getUpdates confirms it to Telegram,
-then hands it to the lanes; the webhook receiver keeps an update before answering 200 (500 if
-it could not, so Telegram retries). An update is forgotten once its replies are sent (with the
-next batch kept, or `FORGET_DELAY` later, and at stop). At start, the kept updates are replayed
-into the lanes in update_id order, marked `Incoming.replayed`: the chat layer does not handle
-one twice, but answers it (it may have been handled without its answer reaching the user).
+Nothing received is lost when the process is killed (`telegram_inbox`): each fetched batch, or
+webhook update, is kept in the `inbox` (encrypted) before Telegram is told it arrived, and
+forgotten once its replies are sent. At start the kept updates are replayed in update_id order,
+marked `Incoming.replayed`: the chat layer answers them without handling them twice.
 
 Updates go to per-chat lanes (`telegram_lanes`): one chat's flood is paced without slowing the
 others. Each becomes an `Incoming`; the handler's `Reply`s are sent in order as HTML-escaped
@@ -32,44 +28,44 @@ waits `retry_after`, network errors and 5xx back off, 403 means unreachable.
 
 Logs carry chat, user and update ids only: never a text, a name or a file name.
 
-Modules: telegram_incoming (update -> Incoming), telegram_send (Reply -> Bot API calls),
-telegram_retry (the retry policy), telegram_lanes (per-chat order and pacing), telegram_text
-(splitting, escaping), telegram_webhook (the receiver), telegram_commands (the default menu).
+Modules: telegram_inbox (kept updates), telegram_polling (getUpdates loop), telegram_webhook
+(receiver), telegram_cluster (several webhook processes), telegram_incoming, telegram_respond,
+telegram_send, telegram_retry, telegram_lanes (per-chat order), telegram_text, telegram_commands.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
-import traceback
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from telegram import BotCommand, CallbackQuery, Update
-from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken
 from telegram.ext import Application, ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import Handler, Inbox, InboxEntry, SendResult
+from bot.channels.base import Handler, Inbox, SendResult
 from bot.channels.telegram_cluster import WebhookCluster
 from bot.channels.telegram_commands import DEFAULT_COMMANDS, CommandMenu
-from bot.channels.telegram_incoming import chat_key, to_incoming
+from bot.channels.telegram_inbox import KeptUpdates
+from bot.channels.telegram_incoming import to_incoming
 from bot.channels.telegram_lanes import ChatLanes
-from bot.channels.telegram_retry import RetryPolicy, describe_error, retry_after_seconds
+from bot.channels.telegram_polling import ALLOWED_UPDATES, Poller
+from bot.channels.telegram_respond import answer_update
+from bot.channels.telegram_retry import RetryPolicy
 from bot.channels.telegram_send import (
-    RAW_POLL,
     BotCalls,
     DownloadFailed,
     OnUnreachable,
     quiet_raw_call_warnings,
 )
-from bot.channels.telegram_webhook import NotStored, WebhookReceiver
+from bot.channels.telegram_webhook import WebhookReceiver, check_webhook_config, open_webhook
+from bot.chat.catalog import in_every_language
 from bot.clock import Clock, SystemClock
 from bot.config import TelegramConfig
 from bot.errors import ConfigError
@@ -85,23 +81,6 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-
-#: the update kinds Relais handles (edits of old messages are not re-processed)
-ALLOWED_UPDATES = ("message", "callback_query")
-#: answered updates are forgotten by the inbox with the next batch kept, or this many seconds
-#: after their answer when no batch comes (a killed process replays only what it had not
-#: answered; an answer in the last second before a kill may be followed by a recovery notice)
-FORGET_DELAY = 1.0
-FLOOD_NOTICE = (
-    "You are sending messages faster than I can answer: I will answer them in order, "
-    "please wait a moment. / Vous envoyez des messages plus vite que je ne peux répondre : "
-    "je réponds dans l'ordre, patientez un instant."
-)
-ERROR_NOTICE = (
-    "Sorry, something went wrong on my side. Please try again, or send /sos for emergency "
-    "contacts. / Désolé, une erreur s'est produite. Réessayez, ou envoyez /sos pour les "
-    "contacts d'urgence."
-)
 
 _App = Application[ExtBot[None], Any, Any, Any, Any, Any]
 
@@ -137,8 +116,8 @@ class TelegramChannel:
         inbox: Inbox | None = None,
         cluster: WebhookCluster | None = None,
         limits: TelegramLimits | None = None,
-        flood_notice: str = FLOOD_NOTICE,
-        error_notice: str = ERROR_NOTICE,
+        flood_notice: str | None = None,
+        error_notice: str | None = None,
     ) -> None:
         if not token or ":" not in token:
             raise ConfigError(
@@ -147,7 +126,7 @@ class TelegramChannel:
                 "telegram.token_file",
             )
         if config.mode == "webhook":
-            _check_webhook_config(config, webhook_secret)
+            check_webhook_config(config, webhook_secret)
         # PTB 22 warns on every int-valued time period (RetryAfter included) unless this
         # documented opt-in is set; our code reads the timedelta either way.
         os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -157,8 +136,9 @@ class TelegramChannel:
         self._webhook_secret = webhook_secret or ""
         self._commands = commands if commands is not None else DEFAULT_COMMANDS
         self._limits = limits or TelegramLimits()
-        self._flood_notice = flood_notice
-        self._error_notice = error_notice
+        # the catalog's texts (content/catalog), in every language: who writes is not known yet
+        self._flood_notice = flood_notice or in_every_language("flood_notice")
+        self._error_notice = error_notice or in_every_language("channel_error")
         self._app: _App | None = None
         self._handler: Handler | None = None
         self._receiver: WebhookReceiver | None = None
@@ -167,25 +147,25 @@ class TelegramChannel:
         self._inflight: dict[str, asyncio.Future[SendResult]] = {}
         self._username = ""
         self._stopping = False
-        self._inbox = inbox
+        self._kept = KeptUpdates(inbox)
         #: webhook mode beside other processes: claims and per-chat order (telegram_cluster)
         self._cluster = cluster if config.mode == "webhook" else None
-        self._poller: asyncio.Task[None] | None = None
-        self._offset = 0  # the next getUpdates confirms every update below it
-        self._poll_read_timeout = 5.0
-        #: told after each getUpdates: True when it answered (health and metrics)
-        self.on_poll: Callable[[bool], None] | None = None
-        self._replayed: set[int] = set()  # update ids replayed at start (Telegram may resend)
-        self._replaying: set[int] = set()  # replayed update ids not handled yet
-        #: event ids whose replies are sent: forgotten by the inbox with the next batch kept
-        self._answered: list[str] = []
-        self._forget_task: asyncio.Task[None] | None = None
         self._calls = BotCalls(
             self._bot,
             self._limits.retry,
             max_in_flight=self._limits.connection_pool,
             on_unreachable=on_unreachable,
         )
+        self._poller = Poller(
+            self._kept,
+            self._submit,
+            self._calls,
+            poll_timeout=config.poll_timeout,
+            retry=self._limits.retry,
+            on_poll=self._polled,
+        )
+        #: told after each getUpdates: True when it answered (set by operations.health)
+        self.on_poll: Callable[[bool], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -219,7 +199,7 @@ class TelegramChannel:
             builder = builder.base_file_url(self._config.base_file_url)
         app = builder.build()
         # what a long poll may take: the request's read timeout plus the poll itself
-        self._poll_read_timeout = (requests[1].read_timeout or 0) + self._config.poll_timeout
+        self._poller.read_timeout = (requests[1].read_timeout or 0) + self._config.poll_timeout
         self._handler = handler
         self._lanes = ChatLanes(
             self._process,
@@ -245,14 +225,23 @@ class TelegramChannel:
             await app.start()
             self._app = app
             await self._set_commands()
-            await self._replay(app.bot)
+            claim = self._cluster.claim if self._cluster is not None else None
+            await self._kept.replay(app.bot, self._submit, claim)
             if self._config.mode == "webhook":
-                await self._start_webhook(app)
+                self._receiver = await open_webhook(
+                    app.bot,
+                    self._config,
+                    self._webhook_secret,
+                    self._kept,
+                    self._submit,
+                    self._calls,
+                    claim,
+                )
             else:
-                await self._start_polling(app.bot)
+                await self._poller.start(app.bot)
         except BaseException:
             self._app = None
-            await self._stop_polling()
+            await self._poller.stop()
             if app.running:
                 await app.stop()
             await app.shutdown()
@@ -264,7 +253,7 @@ class TelegramChannel:
         if app is None or self._stopping:
             return
         self._stopping = True
-        await self._stop_polling()  # confirms the offset of the updates fetched (and kept)
+        await self._poller.stop()  # confirms the offset of the updates fetched (and kept)
         if self._receiver is not None:
             await self._receiver.stop()
             self._receiver = None
@@ -278,60 +267,11 @@ class TelegramChannel:
                 "at the next start)",
                 abandoned,
             )
-        if self._forget_task is not None:
-            self._forget_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._forget_task
-            self._forget_task = None
-        await self._forget_answered()
+        await self._kept.close()
         await app.shutdown()
         self._app = None
         self._stopping = False
         _log.info("telegram channel stopped")
-
-    async def _start_webhook(self, app: _App) -> None:
-        url = self._config.webhook_url
-        path = urlsplit(url).path or "/telegram"
-
-        async def on_update(data: dict[str, Any]) -> None:
-            update = Update.de_json(data, app.bot)  # a malformed update raises: dropped
-            key = chat_key(update)
-            if key is None:
-                return
-            if self._inbox is not None:
-                try:
-                    await self._inbox.store([(str(update.update_id), data)], [])
-                except Exception as exc:
-                    _log.error(
-                        "webhook update %s could not be kept (%s): Telegram will resend it",
-                        update.update_id,
-                        type(exc).__name__,
-                    )
-                    raise NotStored from None
-            if self._cluster is not None and not await self._claim(update.update_id, key):
-                return  # another process handles it (a resend): acknowledged only
-            self._submit(key, update)
-
-        self._receiver = WebhookReceiver(
-            listen=self._config.webhook_listen,
-            port=self._config.webhook_port,
-            path=path,
-            secret=self._webhook_secret,
-            on_update=on_update,
-        )
-        await self._receiver.start()
-        outcome = await self._calls.call(
-            lambda: app.bot.set_webhook(
-                url=url,
-                secret_token=self._webhook_secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-            ),
-            "setWebhook",
-        )
-        if outcome.status != "sent":
-            await self._receiver.stop()
-            self._receiver = None
-            raise ConfigError(f"Telegram refused the webhook: {outcome.detail}", "telegram")
 
     async def _set_commands(self) -> None:
         bot = self._bot()
@@ -350,6 +290,10 @@ class TelegramChannel:
 
     # -- receiving -------------------------------------------------------------------------
 
+    def _polled(self, ok: bool) -> None:
+        if self.on_poll is not None:
+            self.on_poll(ok)
+
     def _submit(self, key: str, update: Update) -> None:
         if (
             self._lanes is not None
@@ -359,180 +303,17 @@ class TelegramChannel:
         ):
             return
         if self._lanes is not None and not self._lanes.submit(key, update):
-            # dropped on purpose (a flooding chat, logged and told): not replayed either
-            self._answered.append(str(update.update_id))
-
-    async def _replay(self, bot: ExtBot[None]) -> None:
-        """Hand the kept updates not answered yet (a previous process was killed) to the
-        lanes, in update_id order."""
-        if self._inbox is None:
-            return
-        entries = await self._inbox.pending()
-        updates = []
-        for _event_id, payload in entries:
-            try:
-                updates.append(Update.de_json(payload, bot))
-            except Exception as exc:
-                _log.error("a kept update could not be read (%s): skipped", type(exc).__name__)
-        updates.sort(key=lambda update: update.update_id)
-        for update in updates:
-            key = chat_key(update)
-            if (  # beside other processes: only what no live one has (telegram_cluster)
-                key is not None
-                and self._cluster is not None
-                and not await self._cluster.claim(update.update_id, key)
-            ):
-                continue
-            if key is not None:
-                self._replayed.add(update.update_id)
-                self._replaying.add(update.update_id)
-                self._submit(key, update)
-        if updates:
-            _log.info("replaying %d update(s) received before a restart", len(updates))
-
-    async def _start_polling(self, bot: ExtBot[None]) -> None:
-        # As PTB's updater did: make sure no webhook is set, pending updates are kept.
-        outcome = await self._calls.call(lambda: bot.delete_webhook(), "deleteWebhook")
-        if outcome.status != "sent":
-            _log.warning("deleteWebhook failed (%s); polling anyway", outcome.detail)
-        self._offset = 0
-        self._poller = asyncio.create_task(self._poll(bot), name="telegram-polling")
-
-    async def _stop_polling(self) -> None:
-        poller, self._poller = self._poller, None
-        if poller is None:
-            return
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
-        if self._offset and self._app is not None:
-            # Confirm what was fetched (it is kept and handled), so that Telegram does not
-            # send it again at the next start (it would be skipped, but stored once more).
-            with contextlib.suppress(Exception):
-                await self._app.bot.do_api_request(
-                    RAW_POLL,
-                    api_kwargs={"offset": self._offset, "limit": 1, "timeout": 0},
-                    read_timeout=5.0,
-                )
-
-    async def _poll(self, bot: ExtBot[None]) -> None:
-        """getUpdates in a loop: keep each batch, then confirm it (the next call's offset)
-        and hand it to the lanes. Errors are logged and retried with a growing delay; the loop
-        only ends when cancelled (`stop()`)."""
-        policy = self._limits.retry
-        delay = 0.0
-        while True:
-            try:
-                raw = await bot.do_api_request(
-                    RAW_POLL,
-                    api_kwargs={
-                        "offset": self._offset,
-                        "timeout": self._config.poll_timeout,
-                        "allowed_updates": list(ALLOWED_UPDATES),
-                    },
-                    read_timeout=self._poll_read_timeout,
-                )
-                await self._receive(bot, raw if isinstance(raw, list) else [])
-                delay = 0.0
-                if self.on_poll is not None:
-                    self.on_poll(True)
-                continue
-            except asyncio.CancelledError:
-                raise
-            except RetryAfter as exc:
-                pause = retry_after_seconds(exc)
-                _log.warning("polling Telegram rate limited: waiting %.0f s", pause)
-                await asyncio.sleep(pause)
-                continue
-            except Conflict as exc:
-                _log.error(
-                    "polling Telegram refused (%s): another process polls this bot, or a "
-                    "webhook is set; run one relais per bot token. Retrying",
-                    describe_error(exc),
-                )
-            except TelegramError as exc:
-                _polling_error(exc)
-            except Exception as exc:  # the inbox could not keep the batch: not confirmed
-                _log.error(
-                    "polling Telegram failed (%s); the updates are fetched again",
-                    type(exc).__name__,
-                )
-            if self.on_poll is not None:
-                self.on_poll(False)
-            delay = min(policy.max_delay, max(policy.base_delay, delay * 2))
-            await asyncio.sleep(delay)
-
-    async def _receive(self, bot: ExtBot[None], batch: list[Any]) -> None:
-        """Keep a fetched batch (one call), then confirm it and hand it over."""
-        if not batch:
-            return
-        updates: list[tuple[str, Update]] = []
-        kept: list[InboxEntry] = []
-        for data in batch:
-            try:
-                update = Update.de_json(data, bot)
-            except Exception as exc:  # malformed: dropped, or it would block every later one
-                _log.error("an update could not be read (%s): dropped", type(exc).__name__)
-                continue
-            key = chat_key(update)
-            if key is None or update.update_id in self._replayed:
-                continue
-            updates.append((key, update))
-            kept.append((str(update.update_id), data))
-        if self._inbox is not None and kept:
-            answered, self._answered = self._answered, []
-            try:
-                await self._inbox.store(kept, answered)  # raises: not confirmed, fetched again
-            except BaseException:
-                self._answered[:0] = answered  # forgotten with a later batch
-                raise
-        last = batch[-1].get("update_id") if isinstance(batch[-1], dict) else None
-        if isinstance(last, int):
-            self._offset = last + 1
-        if self._replayed and updates and updates[0][1].update_id > max(self._replayed):
-            self._replayed.clear()
-        for key, update in updates:
-            self._submit(key, update)
-
-    async def _forget_answered(self) -> None:
-        """Forget the kept updates answered since the last batch (they are not replayed)."""
-        if self._inbox is None or not self._answered:
-            return
-        answered, self._answered = self._answered, []
-        try:
-            await self._inbox.forget(answered)
-        except Exception as exc:
-            self._answered[:0] = answered
-            _log.warning("could not forget answered updates (%s)", type(exc).__name__)
-        except BaseException:  # cancelled (stop): forgotten by the last call of stop()
-            self._answered[:0] = answered
-            raise
+            self._kept.dropped(update.update_id)  # a flooding chat: logged, told, not replayed
 
     async def _process(self, chat_id: str, update: Update) -> None:
         """Handle one update of a chat's lane; once its replies are sent, the inbox may forget
         it (until then a killed process replays it at the next start)."""
-        replayed = update.update_id in self._replaying
         if self._cluster is not None:
             await self._cluster.wait_turn(update.update_id, chat_id)
-        await self._handle_update(chat_id, update, replayed)
+        await self._handle_update(chat_id, update, self._kept.replaying(update.update_id))
         if self._cluster is not None:
             await self._cluster.handled(update.update_id)
-        self._replaying.discard(update.update_id)
-        self._answered.append(str(update.update_id))
-        if self._inbox is not None and (self._forget_task is None or self._forget_task.done()):
-            self._forget_task = asyncio.create_task(self._forget_soon(), name="telegram-forget")
-
-    async def _claim(self, update_id: int, key: str) -> bool:
-        assert self._cluster is not None
-        try:
-            return await self._cluster.claim(update_id, key)
-        except Exception as exc:
-            _log.error("update %s could not be claimed (%s)", update_id, type(exc).__name__)
-            raise NotStored from None
-
-    async def _forget_soon(self) -> None:
-        await asyncio.sleep(FORGET_DELAY)
-        await self._forget_answered()
+        self._kept.handled(update.update_id)
 
     async def _handle_update(self, chat_id: str, update: Update, replayed: bool) -> None:
         incoming = self.to_incoming(update)
@@ -540,77 +321,9 @@ class TelegramChannel:
             return
         if replayed:
             incoming = dataclasses.replace(incoming, replayed=True)
-        query = update.callback_query
-        if query is None:
-            await self._respond(chat_id, update, incoming)
-            return
-        # A button press: answerCallbackQuery runs while the handler works, and the edit of the
-        # pressed menu while the replies are sent (each is a round trip to Telegram). Both end
-        # before the next update of the chat. Nothing in the group raises (`_logged`), so no
-        # failure cancels the rest; a cancellation (shutdown) cancels and awaits all of it.
-        async with asyncio.TaskGroup() as side:
-            answer = self._calls.answer(query, update.update_id)
-            side.create_task(self._logged(answer, "answerCallbackQuery", update))
-            replies = self._respond(chat_id, update, incoming, (query, side))
-            await self._logged(replies, "replies", update)
-
-    async def _respond(
-        self,
-        chat_id: str,
-        update: Update,
-        incoming: Incoming,
-        press: tuple[CallbackQuery, asyncio.TaskGroup] | None = None,
-    ) -> None:
-        """Run the handler and send its replies in order. For a button `press` (the query and
-        its task group), the first reply that answers the pressed button starts the edit of the
-        pressed menu in that group, beside the sends."""
-        assert self._handler is not None
-        try:
-            replies = await self._handler(incoming)
-        except Exception as exc:
-            # The traceback without the exception's message (it could quote what was typed).
-            frames = "".join(traceback.format_tb(exc.__traceback__))
-            _log.error(
-                "handler failed on update %s in chat %s: %s\n%s",
-                update.update_id,
-                chat_id,
-                type(exc).__name__,
-                frames,
-            )
-            replies = [Reply(self._error_notice, kind="alert")]
-        for reply in replies:
-            if (
-                press is not None
-                and reply.answers_button
-                and reply.answers_button == press[0].data
-            ):
-                query, side = press
-                edit = self._calls.show_choice(query)
-                side.create_task(self._logged(edit, "edit of the pressed menu", update))
-                press = None  # the menu is edited once
-            if not reply.text.strip() and reply.attachment is None:
-                continue
-            result = await self._calls.send(chat_id, reply)
-            if result.status == "unreachable":
-                break  # the rest cannot arrive either
-            if result.status == "failed":
-                _log.error("reply to update %s in chat %s lost", update.update_id, chat_id)
-
-    @staticmethod
-    async def _logged(call: Awaitable[None], what: str, update: Update) -> None:
-        """Await one part of handling a button press; an error is logged (types and frames
-        only), never raised: it would cancel the other parts sharing its task group."""
-        try:
-            await call
-        except Exception as exc:
-            frames = "".join(traceback.format_tb(exc.__traceback__))
-            _log.error(
-                "%s for update %s failed: %s\n%s",
-                what,
-                update.update_id,
-                type(exc).__name__,
-                frames,
-            )
+        await answer_update(
+            self._calls, self._handler, chat_id, update, incoming, error_notice=self._error_notice
+        )
 
     def to_incoming(self, update: Update) -> Incoming | None:
         """The neutral view of an update; None for updates Relais does not handle."""
@@ -663,29 +376,6 @@ class TelegramChannel:
         if app is None:
             raise RuntimeError("the Telegram channel is not running")
         return app.bot
-
-
-def _check_webhook_config(config: TelegramConfig, secret: str | None) -> None:
-    if not secret:
-        raise ConfigError(
-            "webhook mode needs a secret token so that only Telegram can post updates: set "
-            "RELAIS_TELEGRAM_WEBHOOK_SECRET or telegram.webhook_secret_file (1-256 characters "
-            "A-Z a-z 0-9 _ -), or use mode = 'polling'",
-            "telegram.webhook_secret_file",
-        )
-    if len(secret) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret):
-        raise ConfigError(
-            "the webhook secret may only hold 1-256 characters A-Z a-z 0-9 _ -",
-            "telegram.webhook_secret_file",
-        )
-    if not config.webhook_url:
-        raise ConfigError(
-            "webhook mode needs the public HTTPS URL Telegram posts to", "telegram.webhook_url"
-        )
-
-
-def _polling_error(exc: TelegramError) -> None:
-    _log.warning("polling Telegram failed (%s); retrying", describe_error(exc))
 
 
 def quiet_library_logs() -> None:

@@ -20,7 +20,6 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
 )
 from telegram.constants import ParseMode
@@ -49,7 +48,6 @@ _T = TypeVar("_T")
 
 OnUnreachable = Callable[[str], Awaitable[None]]
 CHOICE_MARK = "\n\n→ "
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _RAW_NO_PREVIEW = {"is_disabled": True}
 #: Text replies and the edit of a pressed menu go through `do_api_request`, which hands back
 #: the Bot API's JSON as it is: PTB's `send_message` would build a Message object, and one per

@@ -15,10 +15,26 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
+from telegram import Update
+from telegram.ext import ExtBot
 
-__all__ = ["SECRET_HEADER", "NotStored", "WebhookReceiver"]
+from bot.channels.telegram_inbox import Claim, KeptUpdates, Submit
+from bot.channels.telegram_incoming import chat_key
+from bot.channels.telegram_polling import ALLOWED_UPDATES
+from bot.channels.telegram_send import BotCalls
+from bot.config import TelegramConfig
+from bot.errors import ConfigError
+
+__all__ = [
+    "SECRET_HEADER",
+    "NotStored",
+    "WebhookReceiver",
+    "check_webhook_config",
+    "open_webhook",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -97,3 +113,84 @@ class WebhookReceiver:
         except Exception as exc:  # a malformed update: drop it, or Telegram resends it forever
             _log.error("webhook update %s not accepted: %s", data["update_id"], type(exc).__name__)
         return web.Response(status=200, text="ok")
+
+
+async def open_webhook(
+    bot: ExtBot[None],
+    config: TelegramConfig,
+    secret: str,
+    kept: KeptUpdates,
+    submit: Submit,
+    calls: BotCalls,
+    claim: Claim | None = None,
+) -> WebhookReceiver:
+    """Start the receiver, then `setWebhook`: each update is kept, then handed to `submit`;
+    beside other processes (`claim`: telegram_cluster), only by the process that claims it."""
+    url = config.webhook_url
+    path = urlsplit(url).path or "/telegram"
+
+    async def on_update(data: dict[str, Any]) -> None:
+        update = Update.de_json(data, bot)  # a malformed update raises: dropped
+        key = chat_key(update)
+        if key is None:
+            return
+        try:
+            await kept.keep_one((str(update.update_id), data))
+        except Exception as exc:
+            _log.error(
+                "webhook update %s could not be kept (%s): Telegram will resend it",
+                update.update_id,
+                type(exc).__name__,
+            )
+            raise NotStored from None
+        if claim is not None:
+            try:
+                if not await claim(update.update_id, key):
+                    return  # another process handles it (a resend): acknowledged only
+            except Exception as exc:
+                _log.error(
+                    "update %s could not be claimed (%s)", update.update_id, type(exc).__name__
+                )
+                raise NotStored from None
+        submit(key, update)
+
+    receiver = WebhookReceiver(
+        listen=config.webhook_listen,
+        port=config.webhook_port,
+        path=path,
+        secret=secret,
+        on_update=on_update,
+    )
+    await receiver.start()
+    outcome = await calls.call(
+        lambda: bot.set_webhook(
+            url=url,
+            secret_token=secret,
+            allowed_updates=list(ALLOWED_UPDATES),
+        ),
+        "setWebhook",
+    )
+    if outcome.status != "sent":
+        await receiver.stop()
+        raise ConfigError(f"Telegram refused the webhook: {outcome.detail}", "telegram")
+    return receiver
+
+
+def check_webhook_config(config: TelegramConfig, secret: str | None) -> None:
+    """Refuse a webhook mode without a usable secret token or public URL (ConfigError)."""
+    if not secret:
+        raise ConfigError(
+            "webhook mode needs a secret token so that only Telegram can post updates: set "
+            "RELAIS_TELEGRAM_WEBHOOK_SECRET or telegram.webhook_secret_file (1-256 characters "
+            "A-Z a-z 0-9 _ -), or use mode = 'polling'",
+            "telegram.webhook_secret_file",
+        )
+    if len(secret) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret):
+        raise ConfigError(
+            "the webhook secret may only hold 1-256 characters A-Z a-z 0-9 _ -",
+            "telegram.webhook_secret_file",
+        )
+    if not config.webhook_url:
+        raise ConfigError(
+            "webhook mode needs the public HTTPS URL Telegram posts to", "telegram.webhook_url"
+        )

@@ -2,10 +2,13 @@
 
 Psychologists and translators edit these files; the code only names keys. A missing key in a
 language falls back to English; a missing key everywhere is a programming error (KeyError).
+A feature's messages sit in a table of their own, named with a dot: `checkins.reminder` is
+`reminder` under `[checkins]`.
 """
 
 from __future__ import annotations
 
+import functools
 import string
 import tomllib
 from dataclasses import dataclass
@@ -14,10 +17,12 @@ from typing import Any
 
 from bot.errors import ConfigError
 
-__all__ = ["LANGUAGES", "Catalog"]
+__all__ = ["BUNDLED_CONTENT", "LANGUAGES", "Catalog", "bundled", "in_every_language"]
 
 LANGUAGES = ("en", "fr")
 _DEFAULT = "en"
+#: the content folder shipped with Relais (`content_dir` unset)
+BUNDLED_CONTENT = Path(__file__).resolve().parent.parent.parent / "content"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +44,12 @@ class Catalog:
         return cls(messages)
 
     def text(self, lang: str, key: str, **values: object) -> str:
-        table = self.messages.get(lang, self.messages[_DEFAULT])
-        template = table.get(key)
+        template = _lookup(self.messages.get(lang, self.messages[_DEFAULT]), key)
         if not isinstance(template, str):
-            template = self.messages[_DEFAULT][key]
-        return str(template).format(**values) if values else str(template)
+            template = _lookup(self.messages[_DEFAULT], key)
+            if not isinstance(template, str):
+                raise KeyError(key)
+        return template.format(**values) if values else template
 
     def label(self, lang: str, table: str, key: str) -> str:
         """A label from a sub-table ([roles], [relations], [tags], [commands])."""
@@ -57,6 +63,27 @@ class Catalog:
         """The bot's command menu (command, description) for a language."""
         table = self.messages[_DEFAULT]["commands"]
         return [(name, self.label(lang, "commands", name)) for name in table]
+
+
+@functools.cache
+def bundled() -> Catalog:
+    """The catalog shipped with Relais, for messages composed away from a chat turn (check-in
+    reminders, publishing notices), loaded once."""
+    return Catalog.load(BUNDLED_CONTENT)
+
+
+def in_every_language(key: str, catalog: Catalog | None = None) -> str:
+    """A message in every language, joined with " / " (a channel's own notices, said before it
+    knows who writes)."""
+    source = catalog or bundled()
+    return " / ".join(source.text(lang, key) for lang in LANGUAGES)
+
+
+def _lookup(table: dict[str, Any], key: str) -> object:
+    value: object = table
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _check_fields(path: Path, table: dict[str, Any], where: str = "") -> None:

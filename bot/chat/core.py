@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-import dialogs as dl
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort
 from bot.chat.session import ChatSession
 from bot.chat.usage import UsageRecorder
@@ -37,12 +35,13 @@ class Turn:
 
 
 class ChatCore:
-    """The services, the catalog and the small helpers every chat flow uses."""
+    """The services, the catalog and the small helpers every chat flow uses (each flow holds
+    one: `ChatService` composes `NotesFlow` and `DialogFlow` over the same core)."""
 
     def __init__(
         self,
         backend: ChatBackend,
-        dialogs: DialogCatalog,
+        dialogs: DialogRegistry,
         catalog: Catalog,
         clock: Clock,
         config: Config,
@@ -56,45 +55,41 @@ class ChatCore:
         self.config = config
         self.checkins = checkins
         self.publishing = publishing
-        # one lock per chat (kept: chats are practitioners, a few hundred at most)
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
-        #: drafts being previewed, by (dialog id, negative preview version); lost on restart
-        self._previews: dict[tuple[str, int], dl.Dialog] = {}
         #: usage figures, counted off the reply path (bot.chat.usage)
         self.usage = UsageRecorder(backend, clock)
 
-    def _text(self, turn: Turn, key: str, **values: Any) -> Reply:
+    def text(self, turn: Turn, key: str, **values: Any) -> Reply:
         return Reply(self.catalog.text(turn.lang, key, **values))
 
-    def _expired(self, turn: Turn) -> list[Reply]:
-        prompt = self._current_prompt(turn)
+    def expired(self, turn: Turn) -> list[Reply]:
+        prompt = self.current_prompt(turn)
         if prompt:
-            return [self._text(turn, "menu_expired"), *prompt]
-        return [self._text(turn, "menu_expired_none")]
+            return [self.text(turn, "menu_expired"), *prompt]
+        return [self.text(turn, "menu_expired_none")]
 
-    def _current_prompt(self, turn: Turn) -> list[Reply]:
+    def current_prompt(self, turn: Turn) -> list[Reply]:
         session = turn.session
         if session.pending and session.pending[0].step in ("case", "tag"):
             return []
         return [session.prompt.reply()] if session.prompt else []
 
-    def _notes_allowed(self, turn: Turn) -> bool:
+    def notes_allowed(self, turn: Turn) -> bool:
         incoming = turn.incoming
         if incoming.channel == "telegram":
             return self.config.telegram.allow_case_notes
         return incoming.encrypted
 
-    def _notes_refusal(self, turn: Turn) -> Reply | None:
+    def notes_refusal(self, turn: Turn) -> Reply | None:
         """Why notes may not be logged or shown in this turn (None: they may). The use cases
         refuse them anyway; asking first keeps a dialog going instead of breaking it off."""
-        if not self._notes_allowed(turn):
-            return self._text(turn, "notes_refused_telegram")
+        if not self.notes_allowed(turn):
+            return self.text(turn, "notes_refused_telegram")
         trust = DeviceTrust(turn.actor.device_trust)
         if not device_may(trust, Action.LOG_NOTE):
-            return self._untrusted_device(turn, trust)
+            return self.untrusted_device(turn, trust)
         return None
 
-    def _untrusted_device(self, turn: Turn, trust: str) -> Reply:
+    def untrusted_device(self, turn: Turn, trust: str) -> Reply:
         """No case data from this device: what happened and what to do (ask the coordinator)."""
         key = "device_key_changed" if trust == DeviceTrust.KEY_CHANGED else "device_unsigned"
-        return self._text(turn, key)
+        return self.text(turn, key)

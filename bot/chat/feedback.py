@@ -102,9 +102,9 @@ async def on_feedback_button(core: ChatCore, turn: Turn, token: str) -> list[Rep
     offer = session.feedback.get("offer")
     if answer == _NO_COMMENT and sid == session.sid and session.feedback.get("comment_for"):
         session.feedback = {}
-        return [core._text(turn, "feedback_thanks")]
+        return [core.text(turn, "feedback_thanks")]
     if sid != session.sid or not isinstance(offer, dict) or answer not in ANSWERS:
-        return core._expired(turn)
+        return core.expired(turn)
     feedback_id = await core.backend.give_feedback(
         turn.actor.practitioner_id,
         str(offer["dialog"]),
@@ -127,6 +127,6 @@ async def on_feedback_comment(core: ChatCore, turn: Turn, text: str) -> list[Rep
     try:
         await core.backend.comment_feedback(turn.actor.practitioner_id, feedback_id, text)
     except InvalidInput as exc:  # too long: say so, and let them type it again
-        return [core._text(turn, "invalid_input", reason=str(exc))]
+        return [core.text(turn, "invalid_input", reason=str(exc))]
     session.feedback = {}
-    return [core._text(turn, "feedback_comment_saved")]
+    return [core.text(turn, "feedback_comment_saved")]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.ports import ActorLike, ChatBackend
 from bot.messages import Reply
 
@@ -22,7 +22,7 @@ FIRST_CONTACT_ROLES = ("emergency", "on_call_psychologist")
 
 
 async def first_message(
-    backend: ChatBackend, catalog: Catalog, dialogs: DialogCatalog, actor: ActorLike, lang: str
+    backend: ChatBackend, catalog: Catalog, dialogs: DialogRegistry, actor: ActorLike, lang: str
 ) -> Reply:
     """Welcome + what Relais is + how to reach a human (with the team's contacts, if any)."""
     roles = ", ".join(catalog.label(lang, "roles", r) for r in sorted(actor.roles))

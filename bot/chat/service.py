@@ -1,9 +1,8 @@
 """The chat layer every channel shares: commands, dialogs, notes, enrolment.
 
-`ChatService.handle(incoming) -> list[Reply]` is the only entry point. It loads the conversation,
-decides, saves, and returns what to show; the adapter sends it. Per chat, messages are handled
-one at a time and in order; each update is handled once (deduplicated by event id in the
-database, so a restart or a redelivery does not answer twice).
+`ChatService.handle(incoming) -> list[Reply]` is the only entry point: load the conversation,
+decide, save, return what to show. Per chat, messages are handled one at a time, in order, and
+once (deduplicated by event id in the database: a restart or a redelivery does not answer twice).
 """
 
 from __future__ import annotations
@@ -12,40 +11,67 @@ import asyncio
 import dataclasses
 import logging
 import traceback
-from collections.abc import Sequence
 
 import dialogs as dl
-from bot.chat import feedback as guidance_feedback
-from bot.chat.catalog import LANGUAGES
-from bot.chat.core import Turn
-from bot.chat.crisis_help import SOS_TOKEN, needs_help_button, with_help
+from bot.chat import checkins as checkins_view
+from bot.chat import feedback
+from bot.chat.catalog import LANGUAGES, Catalog
+from bot.chat.commands import parse_command
+from bot.chat.core import ChatCore, Turn
+from bot.chat.crisis_help import SOS_TOKEN
+from bot.chat.dialog_flow import DialogFlow
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.feedback_view import show_feedback
 from bot.chat.first_message import first_message
-from bot.chat.notes import NOTE_TAGS, REFUSED, NotesFlow
-from bot.chat.ports import ActorLike, SessionLike
-from bot.chat.session import ChatSession, Pending, Prompt
-from bot.chat.sos import SOS_ROLES, express_sos
+from bot.chat.notes import NOTE_TAGS, NotesFlow
+from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort, SessionLike
+from bot.chat.session import ChatSession, Pending
+from bot.chat.sos import express_sos
 from bot.chat.stats import stats_command
 from bot.chat.status import render_status
-from bot.chat.tokens import dialog_token, parse_dialog_token
+from bot.checkins.results import ScheduleState
+from bot.clock import Clock
+from bot.config import Config
 from bot.display import neutralise_reply
 from bot.errors import InvalidInput, NotAllowed, NotFound, NotYourCase, UntrustedDevice
 from bot.messages import Button, Incoming, Reply, is_sos
-from dialogs.audience import AudienceSource
+from bot.policy import Action, Relation, is_allowed
 
 __all__ = ["CRISIS_DIALOG", "NOTE_TAGS", "ChatService"]
 
 logger = logging.getLogger(__name__)
 
 CRISIS_DIALOG = "crisis"
-PREVIEW_CASE = "PREVIEW"
-_MAX_PREVIEWS = 200
-#: engine refusals that mean "this button belongs to an older menu"
-_EXPIRED = frozenset({"stale_turn", "unknown_option", "expected_text", "no_session", "ended"})
 
 
-class ChatService(NotesFlow):
-    """Commands, dialogs and enrolment on top of the notes flow (bot.chat.notes)."""
+class ChatService:
+    """Commands and enrolment; holds the flows (`NotesFlow`, `DialogFlow`) over one `ChatCore`."""
+
+    def __init__(
+        self,
+        backend: ChatBackend,
+        dialogs: DialogRegistry,
+        catalog: Catalog,
+        clock: Clock,
+        config: Config,
+        checkins: CheckinsPort | None = None,
+        publishing: PublishingPort | None = None,
+    ) -> None:
+        self.core = ChatCore(backend, dialogs, catalog, clock, config, checkins, publishing)
+        self.usage = self.core.usage  # flushed by the runtime at stop (bot.chat.usage)
+        self.backend = backend
+        self.dialogs = dialogs
+        self.catalog = catalog
+        self.clock = clock
+        self.config = config
+        self.checkins = checkins
+        self.publishing = publishing
+        self.notes = NotesFlow(
+            self.core, lambda turn, code: self.dialog_flow.on_dialog_case_picked(turn, code)
+        )
+        self.dialog_flow = DialogFlow(self.core, self.notes)
+        # one lock per chat (kept: chats are practitioners, a few hundred at most)
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -80,7 +106,9 @@ class ChatService(NotesFlow):
             incoming.channel, incoming.user_id, incoming.chat_id, incoming.event_id, sender
         )
         if not start.first_time:
-            logger.info("skipping %s update %s: already handled", *key_of(incoming))
+            logger.info(
+                "skipping %s update %s: already handled", incoming.channel, incoming.event_id
+            )
             if incoming.replayed and start.actor is not None:
                 return await self._after_restart(incoming, start.actor, start.session)
             return []
@@ -92,7 +120,7 @@ class ChatService(NotesFlow):
             and self.config.matrix.require_encryption
         ):
             return [Reply(self.catalog.text(default, "not_encrypted"))]
-        command, argument = _parse_command(incoming.text)
+        command, argument = parse_command(incoming.text)
         actor = start.actor
         if actor is None:
             if command == "start" and argument:
@@ -104,15 +132,15 @@ class ChatService(NotesFlow):
         stored = start.session
         session = ChatSession.from_dict(stored.state if stored is not None else None)
         turn = Turn(incoming, actor, lang, session, stored.id if stored is not None else None)
-        if session.preview and not await self._restore_preview(turn):
+        if session.preview and not await self.dialog_flow.restore_preview(turn):
             engine = session.engine or {}
             turn.session = ChatSession()
             await self._save(turn)
-            return [self._text(turn, "preview_gone", dialog=engine.get("dialog_id", "?"))]
+            return [self.core.text(turn, "preview_gone", dialog=engine.get("dialog_id", "?"))]
         try:
             replies = await self._dispatch(turn, command, argument)
         except UntrustedDevice as exc:
-            replies = [self._untrusted_device(turn, exc.trust)]
+            replies = [self.core.untrusted_device(turn, exc.trust)]
         except NotYourCase as exc:  # word for word what a code that does not exist gets
             replies = [Reply(self.catalog.text(turn.lang, "not_found", what=str(exc)))]
         except NotAllowed:
@@ -126,7 +154,7 @@ class ChatService(NotesFlow):
             await self._save(turn)
             return replies
         # a refusal never leaves the conversation behind: where it stands is shown again
-        replies.extend(self._current_prompt(turn))
+        replies.extend(self.core.current_prompt(turn))
         turn.session.remember_buttons(replies)
         await self._save(turn)
         return replies
@@ -137,7 +165,7 @@ class ChatService(NotesFlow):
         """An update handled before Relais was stopped, whose answer may never have reached the
         user: never silence. /sos and /help are answered again (they change nothing); anything
         else is not done twice: the user is told, and shown where the conversation stands."""
-        command, _argument = _parse_command(incoming.text)
+        command, _argument = parse_command(incoming.text)
         lang = actor.language if actor.language in LANGUAGES else self.config.default_language
         session = ChatSession.from_dict(stored.state if stored is not None else None)
         turn = Turn(incoming, actor, lang, session, stored.id if stored is not None else None)
@@ -146,8 +174,8 @@ class ChatService(NotesFlow):
             turn.session.remember_buttons(replies)
             await self._save(turn)
             return replies
-        prompt = self._current_prompt(turn)
-        return [self._text(turn, "restarted_prompt" if prompt else "restarted"), *prompt]
+        prompt = self.core.current_prompt(turn)
+        return [self.core.text(turn, "restarted_prompt" if prompt else "restarted"), *prompt]
 
     async def _dispatch(self, turn: Turn, command: str, argument: str) -> list[Reply]:
         incoming = turn.incoming
@@ -159,7 +187,7 @@ class ChatService(NotesFlow):
             return await self._on_command(turn, command, argument)
         text = (incoming.text or "").strip()
         if not text:
-            return [self._text(turn, "not_understood")]
+            return [self.core.text(turn, "not_understood")]
         return await self._on_text(turn, text)
 
     async def _save(self, turn: Turn) -> None:
@@ -198,18 +226,18 @@ class ChatService(NotesFlow):
     async def _on_command(self, turn: Turn, command: str, argument: str) -> list[Reply]:
         match command:
             case "start":
-                return [self._text(turn, "already_enrolled", name=turn.actor.name)]
+                return [self.core.text(turn, "already_enrolled", name=turn.actor.name)]
             case "help":
-                replies = [self._text(turn, "help")]
-                if turn.actor.roles & {"psychologist", "admin"}:
-                    replies.append(self._text(turn, "help_psychologist"))
-                if turn.actor.roles & {"coordinator", "admin"}:
-                    replies.append(self._text(turn, "help_coordinator"))
+                replies = [self.core.text(turn, "help")]
+                if is_allowed(turn.actor.roles, Action.DRAFT_DIALOG, Relation.OTHER):
+                    replies.append(self.core.text(turn, "help_psychologist"))
+                if is_allowed(turn.actor.roles, Action.VIEW_STATUS, Relation.OTHER):
+                    replies.append(self.core.text(turn, "help_coordinator"))
                 return replies
             case "sos":
-                return await self._sos(turn)
+                return await self.dialog_flow.sos(turn)
             case "crisis":
-                return await self._start_dialog(turn, CRISIS_DIALOG, argument.strip())
+                return await self.dialog_flow.start_dialog(turn, CRISIS_DIALOG, argument.strip())
             case "dialogs":
                 return self._list_dialogs(turn)
             case "cancel":
@@ -219,27 +247,29 @@ class ChatService(NotesFlow):
             case "cases":
                 return await self._list_cases(turn)
             case "note":
-                return await self._note_command(turn, argument)
+                return await self.notes.note_command(turn, argument)
             case "notes":
-                return await self._notes_command(turn, argument.strip())
+                return await self.notes.notes_command(turn, argument.strip())
             case "checkins":
                 if self.checkins is None:
-                    return [self._text(turn, "checkin_unavailable")]
-                return await self.checkins.list_upcoming(turn.actor)
+                    return [self.core.text(turn, "checkin_unavailable")]
+                items = await self.checkins.list_checkins(turn.actor)
+                return [checkins_view.upcoming_reply(turn.lang, turn.actor.time_zone, items)]
             case "checkin":
                 if self.checkins is None:
-                    return [self._text(turn, "checkin_unavailable")]
-                return await self.checkins.handle_command(turn.actor, argument)
-            case "feedback":  # "Did this help?" answers (bot.chat.feedback_view)
-                return await show_feedback(self, turn, argument)
-            case "stats":  # usage figures (bot.chat.stats)
-                return await stats_command(self, turn, argument)
+                    return [self.core.text(turn, "checkin_unavailable")]
+                result = await self.checkins.handle_command(turn.actor, argument)
+                return [checkins_view.command_reply(turn.lang, turn.actor.time_zone, result)]
             case "status":
                 status = await self.backend.team_status(turn.actor)
                 channels = self.checkins.enabled_channels() if self.checkins else []
                 return [render_status(self.catalog, turn.lang, turn.actor, status, channels)]
+            case "feedback":  # "Did this help?" answers (bot.chat.feedback_view)
+                return await show_feedback(self.core, turn, argument)
+            case "stats":  # usage figures (bot.chat.stats)
+                return await stats_command(self.core, turn, argument)
             case "preview" if self.publishing is not None:
-                return await self.start_preview(turn, argument)
+                return await self.dialog_flow.start_preview(turn, argument)
             case (
                 "draft"
                 | "preview"
@@ -252,35 +282,25 @@ class ChatService(NotesFlow):
             ) if self.publishing is not None:
                 return await self.publishing.handle_command(turn.actor, command, argument)
             case _:
-                return [self._text(turn, "not_understood")]
-
-    async def _sos(self, turn: Turn) -> list[Reply]:
-        state = self._engine_state(turn)
-        if state is not None:
-            result = dl.step(self._source(turn), state, dl.Sos(), self.clock.now())
-            if result.error is None:
-                return await self._apply(turn, result)
-        self.usage.sos(turn)  # an emergency screen outside any dialog (bot.chat.usage)
-        contacts = await self._contacts_reply(turn, SOS_ROLES, urgent=True)
-        return [contacts] + ([turn.session.prompt.reply()] if turn.session.prompt else [])
+                return [self.core.text(turn, "not_understood")]
 
     def _cancel(self, turn: Turn) -> list[Reply]:
         self.usage.left(turn, "cancelled")
         had_something = not turn.session.is_empty()
         turn.session = ChatSession()
-        return [self._text(turn, "cancelled" if had_something else "no_dialog_running")]
+        return [self.core.text(turn, "cancelled" if had_something else "no_dialog_running")]
 
     async def _set_language(self, turn: Turn, lang: str) -> list[Reply]:
         if lang not in LANGUAGES:
-            return [self._text(turn, "lang_usage")]
+            return [self.core.text(turn, "lang_usage")]
         await self.backend.set_language(turn.actor, lang)
         turn.lang = lang
-        return [self._text(turn, "lang_set")]
+        return [self.core.text(turn, "lang_set")]
 
     async def _list_cases(self, turn: Turn) -> list[Reply]:
         cases = await self.backend.list_cases(turn.actor)
         if not cases:
-            return [self._text(turn, "cases_none")]
+            return [self.core.text(turn, "cases_none")]
         lines = [self.catalog.text(turn.lang, "cases_title")]
         for case in cases:
             relation = self.catalog.label(turn.lang, "relations", case.relation)
@@ -294,365 +314,87 @@ class ChatService(NotesFlow):
     def _list_dialogs(self, turn: Turn) -> list[Reply]:
         entries = self.dialogs.list_for(turn.actor.roles, turn.lang)
         if not entries:
-            return [self._text(turn, "dialogs_none")]
+            return [self.core.text(turn, "dialogs_none")]
         buttons = tuple(Button(title, f"o.{dialog_id}") for dialog_id, title in entries)
         return [Reply(self.catalog.text(turn.lang, "dialogs_list"), buttons)]
-
-    # -- notes ------------------------------------------------------------------------------
 
     # -- buttons and typed answers ----------------------------------------------------------
 
     async def _on_button(self, turn: Turn, token: str) -> list[Reply]:
         kind = token.split(".", 1)[0]
         if kind == SOS_TOKEN:  # "Emergency contacts" under a crisis screen: what /sos does
-            return await self._sos(turn)
-        if kind == guidance_feedback.FEEDBACK_TOKEN:  # "Did this help?" (bot.chat.feedback)
-            return await guidance_feedback.on_feedback_button(self, turn, token)
+            return await self.dialog_flow.sos(turn)
+        if kind == feedback.FEEDBACK_TOKEN:  # "Did this help?" (bot.chat.feedback)
+            return await feedback.on_feedback_button(self.core, turn, token)
         if kind == "d":
-            return await self._on_option(turn, token)
+            return await self.dialog_flow.on_option(turn, token)
         if kind == "o":
-            return await self._start_dialog(turn, token[2:], "")
+            return await self.dialog_flow.start_dialog(turn, token[2:], "")
         if kind == "c":
-            return await self._on_case_picked(turn, token[2:])
+            return await self.notes.on_case_picked(turn, token[2:])
         if kind == "t":
-            return await self._on_tag_picked(turn, token[2:])
+            return await self.notes.on_tag_picked(turn, token[2:])
         if kind == "ci" and self.checkins is not None:
-            return await self._follow_checkin(
-                turn, await self.checkins.handle_button(turn.actor, token)
-            )
+            return await self._on_checkin_button(turn, token)
         if kind == "pub" and self.publishing is not None:
             return await self.publishing.handle_button(turn.actor, token)
-        return self._expired(turn)
+        return self.core.expired(turn)
 
-    async def _follow_checkin(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
-        """Act on what a check-in button asks of the conversation: type a quick note on the
-        case ("Done" + note), or open the guidance dialog ("Can't reach the person")."""
-        out = list(replies)
-        for reply in replies:
-            case_code = reply.extra.get("await_note_case")
-            if case_code:
-                refusal = self._notes_refusal(turn)
-                if refusal is not None:
-                    out.append(refusal)
-                    continue
-                tag = reply.extra.get("note_tags", "")
-                pending = Pending(
-                    kind="quick_note", step="text", case=case_code, tags=[tag] if tag else []
-                )
-                turn.session.pending.insert(0, pending)
-            dialog_id = reply.extra.get("open_dialog")
-            if dialog_id:
-                out.extend(await self._start_dialog(turn, dialog_id, reply.extra.get("case", "")))
-        return out
+    async def _on_checkin_button(self, turn: Turn, token: str) -> list[Reply]:
+        """A check-in button, shown; then what it asks of the conversation: type a quick note
+        on the case ("Done" + note), or open the guidance dialog ("Can't reach the person")."""
+        assert self.checkins is not None
+        outcome = await self.checkins.handle_button(turn.actor, token)
+        if isinstance(outcome, ScheduleState):
+            return [checkins_view.schedule_reply(turn.lang, outcome, token)]
+        replies = [checkins_view.button_reply(turn.lang, turn.actor.time_zone, outcome, token)]
+        if outcome.kind == "note":
+            refusal = self.core.notes_refusal(turn)
+            if refusal is not None:
+                return [*replies, refusal]
+            pending = Pending(
+                kind="quick_note",
+                step="text",
+                case=outcome.case_code,
+                tags=[checkins_view.NOTE_TAG],
+                origin=checkins_view.NOTE_ORIGIN,
+            )
+            turn.session.pending.insert(0, pending)
+        if outcome.open_dialog:
+            replies.extend(
+                await self.dialog_flow.start_dialog(turn, outcome.open_dialog, outcome.case_code)
+            )
+        return replies
 
     async def _on_text(self, turn: Turn, text: str) -> list[Reply]:
         session = turn.session
-        if (comment := await guidance_feedback.on_feedback_comment(self, turn, text)) is not None:
+        if (comment := await feedback.on_feedback_comment(self.core, turn, text)) is not None:
             return comment
         if session.pending and session.pending[0].step == "text":
             pending = session.pending[0]
             pending.body = text
             pending.step = "done" if pending.tags else "tag"
-            return await self._continue_pending(turn)
+            return await self.notes.continue_pending(turn)
         if session.expects == "option" or (session.expects is None and session.buttons):
             token = session.token_for_text(text)
             if token is not None:
                 return await self._on_button(turn, token)
             if session.expects == "option":
-                return [self._text(turn, "choose_option"), *self._current_prompt(turn)]
-        state = self._engine_state(turn)
+                return [self.core.text(turn, "choose_option"), *self.core.current_prompt(turn)]
+        state = self.dialog_flow.engine_state(turn)
         if state is not None and session.expects == "text":
-            result = dl.step(self._source(turn), state, dl.Text(text), self.clock.now())
-            return await self._apply(turn, result)
-        return [self._text(turn, "not_understood")]
-
-    async def _on_option(self, turn: Turn, token: str) -> list[Reply]:
-        parsed = parse_dialog_token(token)
-        state = self._engine_state(turn)
-        if parsed is None or state is None or parsed.sid != turn.session.sid:
-            return self._expired(turn)
-        event = dl.Choose(parsed.option, parsed.turn)
-        result = dl.step(self._source(turn), state, event, self.clock.now())
-        if result.error is not None:
-            if result.error.code in _EXPIRED:
-                return self._expired(turn)
-            return [Reply(result.error.message), *self._current_prompt(turn)]
-        guidance_feedback.track_choice(self, turn, state, parsed.option)
-        return await self._apply(turn, result, option=parsed.option)
-
-    # -- dialogs ----------------------------------------------------------------------------
-
-    def _engine_state(self, turn: Turn) -> dl.SessionState | None:
-        data = turn.session.engine
-        if data is None:
-            return None
-        try:
-            return dl.SessionState.from_dict(data)
-        except (dl.StateFormatError, ValueError, KeyError, TypeError):
-            logger.warning("discarding an unreadable dialog state (format changed)")
-            turn.session.engine = None
-            return None
-
-    async def _start_dialog(self, turn: Turn, dialog_id: str, case_code: str) -> list[Reply]:
-        dialog = self.dialogs.source().get(dialog_id)
-        if dialog is None:
-            return [self._text(turn, "dialog_unavailable", dialog=dialog_id)]
-        if not self.dialogs.allowed(dialog, turn.actor.roles):
-            return [self._text(turn, "dialog_not_for_you")]
-        self.usage.left(turn, "abandoned")  # a dialog running is left for this one
-        code = case_code.strip().upper()
-        replies: list[Reply] = []
-        try:
-            others = await self._open_cases(turn) if code else []
-        except UntrustedDevice:  # a device that may not see cases: the guidance goes on without
-            others, code = [], ""
-        if code and code not in others:
-            # a typo, a closed case or someone else's: which case then? (nothing started yet)
-            if others:
-                turn.session = ChatSession(pending=[Pending(kind="dialog", label=dialog_id)])
-                buttons = (
-                    *(Button(other, f"c.{other}") for other in others),
-                    Button(self.catalog.text(turn.lang, "dialog_without_case"), "c.-"),
-                )
-                text = self.catalog.text(turn.lang, "case_not_yours_pick", case=code)
-                return [Reply(text, tuple(buttons))]
-            replies.append(self._text(turn, "dialog_starts_without_case", case=code))
-            code = ""
-        turn.session = ChatSession(case=code)
-        context = {"practitioner": turn.actor.name, "case": turn.session.case}
-        event = dl.Start(dialog_id, turn.lang, context)
-        result = dl.step(self._source(turn), None, event, self.clock.now())
-        return [*replies, *await self._apply(turn, result)]
-
-    async def _on_dialog_case_picked(self, turn: Turn, case_code: str) -> list[Reply]:
-        # a case no longer open is asked again; "-" starts without a case
-        dialog_id = turn.session.pending[0].label
-        return await self._start_dialog(turn, dialog_id, "" if case_code == "-" else case_code)
-
-    # -- preview of a draft (publishing) ----------------------------------------------------
-
-    async def start_preview(self, turn: Turn, dialog_id: str) -> list[Reply]:
-        """/preview DIALOG: run a draft (from publishing) for a psychologist as users will see
-        it; `session.preview` makes notes, check-ins and pages simulated."""
-        assert self.publishing is not None
-        replies, dialog = await self.publishing.preview_draft(turn.actor, dialog_id.strip())
-        if dialog is None:
-            return replies
-        self._remember_preview(dialog)
-        # a stand-in case code: notes and check-ins are simulated "on" it, never on a real case
-        turn.session = ChatSession(
-            preview=True, case=PREVIEW_CASE, preview_digest=dialog.source_digest()
-        )
-        context = {"practitioner": turn.actor.name, "case": PREVIEW_CASE}
-        event = dl.Start(dialog.id, turn.lang, context, {}, dialog.version)
-        result = dl.step(self._source(turn), None, event, self.clock.now())
-        return [*replies, *await self._apply(turn, result)]
-
-    async def _restore_preview(self, turn: Turn) -> bool:
-        """A preview session whose draft this process does not hold (Relais restarted): the
-        draft is fetched again, if it has not changed since. False: that preview is over."""
-        engine = turn.session.engine or {}
-        dialog_id, version = engine.get("dialog_id"), engine.get("version")
-        if not isinstance(dialog_id, str) or not isinstance(version, int):
-            return True  # between steps of a preview with no dialog running: nothing to restore
-        if (dialog_id, version) in self._previews:
-            return True
-        if self.publishing is None:
-            return False
-        dialog = await self.publishing.restore_preview(
-            turn.actor, dialog_id, version, turn.session.preview_digest
-        )
-        if dialog is None:
-            return False
-        self._remember_preview(dialog)
-        return True
-
-    def _remember_preview(self, dialog: dl.Dialog) -> None:
-        self._previews[(dialog.id, dialog.version)] = dialog
-        while len(self._previews) > _MAX_PREVIEWS:  # the oldest previews are forgotten
-            del self._previews[next(iter(self._previews))]
-
-    def _source(self, turn: Turn) -> dl.DialogSource:
-        """The guidance a conversation runs on: the catalog, plus the drafts in preview, as the
-        practitioner's roles may open it (a goto never enters a dialog not meant for them)."""
-        source = self.dialogs.source()
-        if turn.session.preview and self._previews:
-            source = _PreviewSource(source, self._previews)
-        return AudienceSource(source, turn.actor.roles)
-
-    async def _apply(self, turn: Turn, result: dl.StepResult, option: str = "") -> list[Reply]:
-        """Turn the engine's outputs into replies and requests; remember the new state."""
-        session = turn.session
-        if result.error is not None or result.state is None:
-            message = result.error.message if result.error else ""
-            return [
-                Reply(message or self.catalog.text(turn.lang, "error")),
-                *self._current_prompt(turn),
-            ]
-        before, session.engine = session.engine, result.state.to_dict()
-        self.usage.stepped(turn, self._source(turn), before, result, option)  # off the reply path
-        guidance_feedback.track_outputs(turn, result.outputs)
-        replies: list[Reply] = []
-        ended = False
-        for output in result.outputs:
-            match output:
-                case dl.Say():
-                    replies.append(self._say(turn, output, result.state))
-                case dl.ShowContacts():
-                    replies.append(
-                        await self._contacts_reply(turn, output.roles, urgent=output.urgent)
-                    )
-                case dl.PageContact():
-                    replies.extend(await self._page(turn, output.role))
-                case dl.LogNote():
-                    refusal = self._notes_refusal(turn)
-                    if refusal is not None:
-                        replies.append(refusal)
-                    else:
-                        session.pending.append(
-                            Pending(kind="note", body=output.body, tags=list(output.tags))
-                        )
-                        replies.extend(await self._run_pending_if_case_known(turn))
-                case dl.ScheduleCheckin():
-                    session.pending.append(
-                        Pending(
-                            kind="checkin",
-                            after_seconds=int(output.after.total_seconds()),
-                            label=output.label,
-                        )
-                    )
-                    replies.extend(await self._run_pending_if_case_known(turn))
-                case dl.Ended():
-                    ended = True
-        if ended:
-            session.engine = None
-            session.prompt = None
-            if output_reason(result) == "cancelled":
-                replies.append(self._text(turn, "cancelled"))
-            elif not any(isinstance(o, dl.Say) for o in result.outputs):
-                replies.append(self._text(turn, "dialog_finished"))
-            offer = guidance_feedback.feedback_offer(self, turn, result, output_reason(result))
-            replies.extend([offer] if offer is not None else [])
-        if session.pending:  # the case is unknown: ask last, below the next question
-            replies.extend(await self._continue_pending(turn, reprompt=False))
-        return replies
-
-    async def _run_pending_if_case_known(self, turn: Turn) -> list[Reply]:
-        turn.session.case = turn.session.case or await self._only_case(turn)
-        if turn.session.case:  # a case to pick (after a refusal) is asked below the question
-            return await self._continue_pending(turn, reprompt=False, ask=False)
-        return []
-
-    def _say(self, turn: Turn, say: dl.Say, state: dl.SessionState) -> Reply:
-        session = turn.session
-        text = say.text
-        buttons = [
-            (option.label, dialog_token(session.sid, say.turn, option.id))
-            for option in say.options
-        ]
-        if needs_help_button(self._source(turn), state, say):
-            text, buttons = with_help(
-                text,
-                buttons,
-                expects=say.expects,
-                channel=turn.incoming.channel,
-                label=self.catalog.text(turn.lang, "sos_button"),
-                hint=self.catalog.text(turn.lang, "sos_hint"),
-            )
-        if say.expects is not None:
-            session.prompt = Prompt(text, buttons, say.expects)
-        return Reply(text, tuple(Button(label, token) for label, token in buttons))
-
-    async def _contacts_reply(self, turn: Turn, roles: Sequence[str], *, urgent: bool) -> Reply:
-        case_code = turn.session.case
-        if "case_owner" in roles and not case_code:
-            case_code = await self._only_case(turn)
-        contacts = await self.backend.contacts_for(turn.actor, list(roles), case_code or None)
-        lang = turn.lang
-        lines = [self.catalog.text(lang, "sos_title" if urgent else "contacts_title")]
-        listed = set()
-        for contact in contacts:
-            listed.add(contact.role)
-            hours = self.catalog.text(lang, "contact_hours", hours=contact.hours)
-            lines.append(
-                self.catalog.text(
-                    lang,
-                    "contact_line",
-                    role=self.dialogs.role_label(contact.role, lang),
-                    name=contact.name,
-                    phone=contact.phone or "",
-                    hours=hours if contact.hours else "",
-                )
-            )
-        for role in roles:
-            if role in listed:
-                continue
-            label = self.dialogs.role_label(role, lang)
-            if role == "case_owner":
-                if not urgent:  # /sos stays short: the owner line only when known
-                    lines.append(self.catalog.text(lang, "contact_case_owner", role=label))
-                continue
-            lines.append(self.catalog.text(lang, "contact_missing", role=label))
-        if urgent:
-            lines.append(self.catalog.text(lang, "sos_footer"))
-        return Reply("\n".join(lines), kind="alert" if urgent else "notice")
-
-    async def _page(self, turn: Turn, role: str) -> list[Reply]:
-        if turn.session.preview:
-            return [Reply(f"[preview] {role} not paged")]
-        if self.checkins is None:
-            return [self._text(turn, "page_unavailable")]
-        try:
-            return await self.checkins.page_contact(turn.actor, role, turn.session.case or None)
-        except REFUSED:  # the case refused (closed, removed meanwhile): page without it
-            turn.session.case = ""
-            return await self.checkins.page_contact(turn.actor, role, None)
+            result = dl.step(self.dialog_flow.source(turn), state, dl.Text(text), self.clock.now())
+            return await self.dialog_flow.apply(turn, result)
+        return [self.core.text(turn, "not_understood")]
 
     async def _on_document(self, turn: Turn) -> list[Reply]:
         document = turn.incoming.document
         assert document is not None
-        if self.publishing is None or not turn.actor.roles & {"psychologist", "admin"}:
-            return [self._text(turn, "upload_not_allowed")]
+        may_draft = is_allowed(turn.actor.roles, Action.DRAFT_DIALOG, Relation.OTHER)
+        if self.publishing is None or not may_draft:
+            return [self.core.text(turn, "upload_not_allowed")]
         limit = self.config.publishing.max_file_bytes
         if document.size > limit:
             raise InvalidInput(f"the file is larger than {limit} bytes")
         data = await document.fetch()
         return await self.publishing.handle_document(turn.actor, document.file_name, data)
-
-
-class _PreviewSource:
-    """A dialog source where drafts in preview answer for their (negative) versions."""
-
-    def __init__(self, base: dl.DialogSource, previews: dict[tuple[str, int], dl.Dialog]) -> None:
-        self._base = base
-        self._previews = previews
-
-    def get(self, dialog_id: str, version: int | None = None) -> dl.Dialog | None:
-        if version is not None and (dialog_id, version) in self._previews:
-            return self._previews[(dialog_id, version)]
-        return self._base.get(dialog_id, version)
-
-
-def key_of(incoming: Incoming) -> tuple[str, str]:
-    return incoming.channel, incoming.event_id
-
-
-def output_reason(result: dl.StepResult) -> str:
-    for output in result.outputs:
-        if isinstance(output, dl.Ended):
-            return output.reason
-    return ""
-
-
-def _parse_command(text: str | None) -> tuple[str, str]:
-    """'/note K-1 hello' -> ('note', 'K-1 hello'); '!sos' works too (Matrix)."""
-    if not text:
-        return "", ""
-    stripped = text.strip()
-    if not stripped or stripped[0] not in "/!":
-        return "", ""
-    head, _, rest = stripped[1:].partition(" ")
-    command = head.split("@", 1)[0].lower()  # Telegram: /help@RelaisBot
-    if not command.isidentifier():
-        return "", ""
-    return command, rest.strip()

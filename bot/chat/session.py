@@ -43,6 +43,8 @@ class Pending:
     #: the case that refused this request (closed, not the user's): never filed there again
     #: without the user picking a case
     refused: str = ""
+    #: where a quick note comes from, filed with it: "chat" (/note) or "checkin" (Done + note)
+    origin: str = "chat"
 
 
 @dataclass(slots=True)
@@ -93,6 +95,7 @@ class ChatSession:
                     "label": p.label,
                     "case": p.case,
                     "refused": p.refused,
+                    "origin": p.origin,
                 }
                 for p in self.pending
             ],

@@ -24,11 +24,12 @@ from bot.messages import Incoming, Reply
 if TYPE_CHECKING:
     from bot.chat.service import ChatService
 
-__all__ = ["SOS_ROLES", "express_sos"]
+__all__ = ["SOS_COMMAND_ROLES", "express_sos"]
 
 logger = logging.getLogger(__name__)
 
-SOS_ROLES = ("emergency", "on_call_psychologist", "case_owner")
+#: what /sos shows: the engine's in-dialog contacts (dialogs.SOS_EVENT_ROLES) and the case owner
+SOS_COMMAND_ROLES = ("emergency", "on_call_psychologist", "case_owner")
 
 
 async def express_sos(service: ChatService, incoming: Incoming) -> list[Reply]:
@@ -55,8 +56,8 @@ async def express_sos(service: ChatService, incoming: Incoming) -> list[Reply]:
         stored = start.session
         session = ChatSession.from_dict(stored.state if stored is not None else None)
         turn = Turn(incoming, actor, lang, session, stored.id if stored is not None else None)
-        service.usage.sos(turn)  # a referral: an emergency screen reached by /sos
-        contacts = await service._contacts_reply(turn, SOS_ROLES, urgent=True)
+        service.core.usage.sos(turn)  # a referral: an emergency screen reached by /sos
+        contacts = await service.dialog_flow.contacts_reply(turn, SOS_COMMAND_ROLES, urgent=True)
         return [contacts, Reply(service.catalog.text(lang, "sos_while_busy"))]
     except Exception as exc:  # never a traceback to the chat, never the text in the log
         logger.error(

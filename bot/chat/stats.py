@@ -67,7 +67,7 @@ def _node_line(core: ChatCore, turn: Turn, node: Any) -> str:
 async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply]:
     backend = core.backend
     if not isinstance(backend, UsageReader):
-        return [core._text(turn, "stats_unavailable")]
+        return [core.text(turn, "stats_unavailable")]
     dialog_id = argument.strip() or None
     report = await backend.usage_figures(turn.actor, dialog_id, WINDOW)
     lang = turn.lang
@@ -77,7 +77,7 @@ async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply
         )
     ]
     if not report.versions:
-        lines.append(core._text(turn, "stats_none").text)
+        lines.append(core.text(turn, "stats_none").text)
     for version in report.versions:
         starts = version.nodes.get(_start_of(core, version.dialog_id, version.version))
         lines.append(

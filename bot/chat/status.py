@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.chat.catalog import Catalog
-from bot.checkins.texts import local_time
+from bot.chat.checkins import local_time
 from bot.messages import Reply
 
 __all__ = ["render_status"]

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from bot.checkins.outbox import queue_message
 from bot.messages import Reply
+from bot.messaging.outbox import queue_message
 from storage import checkins_repo as repo
 from storage.tx import Tx
 
 if TYPE_CHECKING:
-    from bot.checkins.notify import Lookups
+    from bot.checkins.escalation_steps import Lookups
 
 __all__ = ["ALERT_KIND", "tell_coordinators"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from bot.checkins.recurrence import WEEKDAYS, EveryNDays, Monthly, Recurrence, Weekly, zone
 from bot.errors import InvalidInput
+from storage.recurrence import WEEKDAYS, EveryNDays, Monthly, Recurrence, Weekly, zone
 
 __all__ = ["chat_rule"]
 

@@ -19,10 +19,10 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from bot.chat.checkins import text
 from bot.checkins import escalation as esc
 from bot.checkins.alerts import ALERT_KIND, tell_coordinators
-from bot.checkins.notify import Lookups, apply_step, state_of
-from bot.checkins.texts import text
+from bot.checkins.escalation_steps import Lookups, apply_step, state_of
 from storage import checkins_repo as repo
 from storage.tx import Database, Tx
 
@@ -97,9 +97,7 @@ async def alert_undelivered(
         return []
     look = Lookups(tx)
     occ = (
-        await repo.get_occurrence(tx.conn, occurrence_id=item.occurrence_id)
-        if item.occurrence_id
-        else None
+        await tx.occurrences.get(occurrence_id=item.occurrence_id) if item.occurrence_id else None
     )
     case = await look.case(occ.case_id) if occ else None
     team = await _team_of(look, case, item.practitioner_id)
@@ -141,7 +139,7 @@ async def move_on(db: Database, item: repo.OutboxItem, final: str | None, now: d
     async with db.transaction(now) as tx:
         notified: list[str] = []
         occ = (
-            await repo.get_occurrence(tx.conn, occurrence_id=item.occurrence_id)
+            await tx.occurrences.get(occurrence_id=item.occurrence_id)
             if item.occurrence_id and item.kind in ESCALATING_KINDS
             else None
         )

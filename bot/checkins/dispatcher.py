@@ -16,7 +16,8 @@ source of truth) and the injected clock:
 
 Several processes may tick against one PostgreSQL database: claims use row locks with SKIP
 LOCKED and compare-and-set updates, and inserts are idempotent on natural keys (see
-`storage.checkins_repo`). The timer (`bot.checkins.timer`) only decides *when* to tick.
+`storage.checkins_repo` and `tx.schedules`, `tx.occurrences`, `tx.outbox`). The timer
+(`bot.checkins.timer`) only decides *when* to tick.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Any
 from bot.channels.base import Channel, SendResult
 from bot.checkins import delivery
 from bot.checkins import escalation as esc
-from bot.checkins.notify import (
+from bot.checkins.escalation_steps import (
     LATE_AFTER,
     Lookups,
     apply_locked_steps,
@@ -43,15 +44,17 @@ from bot.checkins.notify import (
     quiet_hours_of,
     state_of,
 )
-from bot.checkins.outbox import decode_payload
 from bot.checkins.quiet_hours import delivery_time
-from bot.checkins.recurrence import next_occurrence
 from bot.checkins.summary import summarise
 from bot.clock import Clock
 from bot.config import CheckinsConfig
 from bot.display import neutralise_reply
 from bot.messages import Reply
+from bot.messaging.outbox import decode_payload
 from storage import checkins_repo as repo
+from storage.recurrence import next_occurrence
+from storage.repos.occurrences import Occurrences
+from storage.repos.outbox import Outbox
 from storage.tx import Database
 
 __all__ = ["CheckinDispatcher", "TickReport"]
@@ -124,14 +127,14 @@ class CheckinDispatcher:
 
     async def next_wakeup(self) -> datetime | None:
         async with self.db.connect() as conn:
-            return await repo.next_wakeup(conn)
+            return await Outbox(conn).next_wakeup()
 
     # -- 1. schedules -> occurrences --------------------------------------------------------
 
     async def _materialise(self, now: datetime, report: TickReport) -> None:
         async with self.db.transaction(now) as tx:
             look = Lookups(tx)
-            schedules = await repo.claim_due_schedules(tx.conn, now=now, limit=self.batch)
+            schedules = await tx.schedules.claim_due(now=now, limit=self.batch)
             await look.prime(
                 cases=[s.case_id for s in schedules], people=[s.reminded_id for s in schedules]
             )
@@ -159,7 +162,7 @@ class CheckinDispatcher:
                             urgent=schedule.urgent,
                         )
                         occurrences.append(
-                            repo.occurrence_values(
+                            Occurrences.values(
                                 kind="checkin",
                                 schedule_id=schedule.id,
                                 case_id=schedule.case_id,
@@ -183,8 +186,8 @@ class CheckinDispatcher:
                         case_code=case.code,
                         detail={"schedule": schedule.id, "count": skipped},
                     )
-            report.materialised += await repo.insert_occurrences(tx.conn, rows=occurrences)
-            await repo.advance_schedules(tx.conn, rows=advanced, now=now)
+            report.materialised += await tx.occurrences.add_many(rows=occurrences)
+            await tx.schedules.advance(rows=advanced, now=now)
             for pid, codes in missed.items():
                 await summarise(tx, look, pid, codes)
 
@@ -193,7 +196,7 @@ class CheckinDispatcher:
     async def _escalate(self, now: datetime, report: TickReport) -> None:
         async with self.db.transaction(now) as tx:
             look = Lookups(tx)
-            due = await repo.claim_due_occurrences(tx.conn, now=now, limit=self.batch)
+            due = await tx.occurrences.claim_due(now=now, limit=self.batch)
             await look.prime(
                 cases=[o.case_id for o in due],
                 people=[o.recipient_id for o in due],
@@ -218,8 +221,7 @@ class CheckinDispatcher:
 
     async def _deliver(self, now: datetime, report: TickReport) -> None:
         async with self.db.transaction(now) as tx:
-            items = await repo.claim_outbox(
-                tx.conn,
+            items = await tx.outbox.claim(
                 now=now,
                 owner=self.process_id,
                 lease=self.config.send_lease,
@@ -313,8 +315,7 @@ class CheckinDispatcher:
         retried, and only its escalation moves on)."""
         moved_on: list[tuple[repo.OutboxItem, str | None]] = []
         async with self.db.transaction(now) as tx:
-            statuses = await repo.occurrence_statuses(
-                tx.conn,
+            statuses = await tx.occurrences.statuses(
                 ids=[o.item.occurrence_id for o in batch if o.item.occurrence_id],
             )
             for out in batch:
@@ -335,8 +336,7 @@ class CheckinDispatcher:
                         retry_for=self.config.retry_for,
                         useful=useful,
                     ):
-                        retried = await repo.finish_outbox(
-                            tx.conn,
+                        retried = await tx.outbox.finish(
                             outbox_id=item.id,
                             owner=self.process_id,
                             status="pending",
@@ -350,8 +350,7 @@ class CheckinDispatcher:
                         continue
                     if not useful:
                         out.error = f"{out.error};no longer needed"
-                recorded = await repo.finish_outbox(
-                    tx.conn,
+                recorded = await tx.outbox.finish(
                     outbox_id=item.id,
                     owner=self.process_id,
                     status=out.status,

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.checkins.recurrence import OneOff, Recurrence, local_to_utc, parse_rule, zone
 from bot.checkins.service import CheckinService, Upcoming, rule_text
 from bot.errors import InvalidInput, NotFound
 from bot.usecases.admin import one_practitioner
 from bot.usecases.base import EntryScope, operator_command
 from storage import checkins_repo as repo
 from storage import deliveries
+from storage.recurrence import OneOff, Recurrence, local_to_utc, parse_rule, zone
 
 __all__ = ["CheckinOperator"]
 
@@ -32,7 +32,7 @@ class CheckinOperator(CheckinService):
                 raise NotFound(f"no case {case_code}")
             case_ids = [case.id]
         out: list[Upcoming] = []
-        for s in await repo.list_schedules(conn, case_ids=case_ids):
+        for s in await scope.tx.schedules.find(case_ids=case_ids):
             case = await repo.case_by_id(conn, case_id=s.case_id)
             out.append(
                 Upcoming(
@@ -95,12 +95,12 @@ class CheckinOperator(CheckinService):
             created_by=None,
             detail=scope.detail,
         )
-        schedule = await repo.get_schedule(tx.conn, schedule_id=sid)
+        schedule = await tx.schedules.get(schedule_id=sid)
         return sid, schedule.next_due_at if schedule else None
 
     @operator_command("checkin.schedule_status")
     async def cli_set_status(self, scope: EntryScope, schedule_id: str, action: str) -> str:
-        schedule = await repo.get_schedule(scope.tx.conn, schedule_id=schedule_id)
+        schedule = await scope.tx.schedules.get(schedule_id=schedule_id)
         if schedule is None:
             raise NotFound(f"no check-in {schedule_id}")
         case = await repo.case_by_id(scope.tx.conn, case_id=schedule.case_id)

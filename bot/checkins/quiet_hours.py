@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from bot.checkins.recurrence import local_to_utc, zone
 from bot.errors import InvalidInput
+from storage.recurrence import local_to_utc, zone
 
 __all__ = ["QuietHours", "delivery_time"]
 

@@ -1,6 +1,9 @@
-"""Check-in use cases: schedules, the buttons of reminders and pages, follow-ups, pages, and
-the dispatcher's lifecycle (`start(channels)` / `stop()`).
+"""Check-in use cases: schedules, the buttons of reminders and pages, follow-ups, pages. They
+return data (`bot.checkins.results`), shown by the chat layer (`bot.chat.checkins`). The
+dispatcher and its timer belong to the runtime (`bot.background`), which sets `dispatcher` and
+`timer` here while they run; a use case that creates work wakes the timer once committed.
 
+Buttons are in `bot.checkins.buttons`, pages in `bot.checkins.pages` (mixed in here).
 Every use case declares its permission (`bot.policy`) through the storage layer's decorators
 (`@requires`, `@operator_command`) or those of `bot.checkins.permissions` (buttons identified
 by an occurrence, actions about no case in particular), which follow the same pattern.
@@ -10,38 +13,30 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
-from bot.channels.base import Channel
-from bot.checkins import escalation as esc
+from bot.checkins.buttons import CheckinButtons
 from bot.checkins.commands import chat_rule
 from bot.checkins.dispatcher import CheckinDispatcher
-from bot.checkins.notify import apply_step, freeze_page_chain, quiet_hours_of, state_of
-from bot.checkins.notify import tell_requester as _tell_requester
-from bot.checkins.outbox import queue_message
+from bot.checkins.pages import CheckinPages
 from bot.checkins.permissions import (
-    OccurrenceScope,
+    ScheduleScope,
     TeamScope,
     requires_any_case,
-    requires_occurrence,
+    requires_schedule,
 )
-from bot.checkins.quiet_hours import delivery_time
-from bot.checkins.recurrence import (
-    OneOff,
-    Recurrence,
-    next_occurrence,
+from bot.checkins.results import (
+    CommandRefused,
+    Scheduled,
+    Upcoming,
 )
 from bot.checkins.status import ChannelHealth
-from bot.checkins.texts import local_time, text
 from bot.checkins.timer import CheckinTimer
-from bot.checkins.tokens import SCHEDULE_ACTIONS, checkin_token, parse_checkin_token
 from bot.clock import Clock
 from bot.config import Config, parse_duration
-from bot.errors import CaseClosed, ConfigError, InvalidInput, NotAllowed, NotFound, NotYourCase
-from bot.messages import Button, Reply
+from bot.errors import CaseClosed, ConfigError, InvalidInput, NotFound
 from bot.policy import Action, Relation, is_allowed
 from bot.usecases.base import (
     Actor,
@@ -50,7 +45,12 @@ from bot.usecases.base import (
     requires,
 )
 from storage import checkins_repo as repo
-from storage.checkins_pages import running_page
+from storage.recurrence import (
+    OneOff,
+    Recurrence,
+    next_occurrence,
+)
+from storage.repos.schedules import Schedules
 from storage.tx import Database, Tx
 
 __all__ = ["CheckinService", "HasDatabase", "Upcoming", "rule_text"]
@@ -67,9 +67,6 @@ SCHEDULE_HORIZON = timedelta(days=3653)
 NOBODY = "-"
 NOT_ON_CASE = "the person reminded or escalated to must be a practitioner on the case"
 
-#: the guidance dialog opened by "Can't reach the person"
-CANT_REACH_DIALOG = "who_to_contact"
-_SNOOZE = {"s1h": timedelta(hours=1), "s1d": timedelta(days=1)}
 _SCHEDULE_ACTIONS = ("pause", "resume", "cancel")
 
 
@@ -80,32 +77,6 @@ class HasDatabase(Protocol):
     def db(self) -> Database: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Upcoming:
-    """One schedule or open occurrence, as listed by /checkins and `relais checkins list`."""
-
-    schedule_id: str | None
-    occurrence_id: str | None
-    case_code: str
-    rule: str
-    status: str
-    next_at: datetime | None
-    reminded_id: str | None
-    urgent: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schedule_id": self.schedule_id,
-            "occurrence_id": self.occurrence_id,
-            "case": self.case_code,
-            "rule": self.rule,
-            "status": self.status,
-            "next_at": self.next_at.isoformat() if self.next_at else None,
-            "reminded_id": self.reminded_id,
-            "urgent": self.urgent,
-        }
-
-
 def rule_text(schedule: repo.Schedule) -> str:
     rule = schedule.rule
     if isinstance(rule, OneOff):
@@ -113,20 +84,17 @@ def rule_text(schedule: repo.Schedule) -> str:
     return f"{rule.to_text()} {schedule.time_zone}"
 
 
-class CheckinService(ChannelHealth, UseCases):
-    """The check-in use cases the chat layer and the command line call."""
+class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
+    """The check-in use cases the chat layer and the command line call: schedules and
+    `/checkin` here, reminder and page buttons (`CheckinButtons`), pages (`CheckinPages`)."""
 
     #: lifecycle methods, and facades that only resolve an id or parse words and then call a
     #: decorated use case (which checks the permission and writes the audit entry)
     not_use_cases: ClassVar[frozenset[str]] = frozenset(
         {
-            "start",
-            "stop",
             "handle_button",
             "handle_command",
-            "list_upcoming",
             "page_contact",
-            "set_schedule_status",
         }
     )
 
@@ -143,37 +111,21 @@ class CheckinService(ChannelHealth, UseCases):
         self.config = config
         #: called after a use case created work due now (a page): wakes the dispatcher
         self.on_work = on_work
+        #: set by `bot.background.Background` while it runs them
         self.dispatcher: CheckinDispatcher | None = None
         self.timer: CheckinTimer | None = None
         self._last_case: dict[str, str] = {}  # schedule id -> case code, for button replies
 
-    def _poke(self) -> None:
+    def _poke(self, tx: Tx) -> None:
+        """Wake the dispatcher for work this transaction created, once it has committed (a
+        tick woken earlier reads from another connection and would miss the new rows)."""
+        tx.on_commit(self._wake)
+
+    def _wake(self) -> None:
         if self.on_work is not None:
             self.on_work()
         if self.timer is not None:
             self.timer.poke()
-
-    # -- the dispatcher's lifecycle ---------------------------------------------------------
-
-    async def start(self, channels: Sequence[Channel] | Mapping[str, Channel]) -> None:
-        """Start delivering: catch up on what fell due while down, then keep to the timer."""
-        by_name = (
-            dict(channels) if isinstance(channels, Mapping) else {c.name: c for c in channels}
-        )
-        self.dispatcher = CheckinDispatcher(
-            self.db,
-            self.clock,
-            self.config.checkins,
-            by_name,
-            send_concurrency=max(1, self.config.checkins.send_concurrency),
-        )
-        self.timer = CheckinTimer(self.dispatcher, self.config.checkins.poll_interval)
-        await self.timer.start()
-
-    async def stop(self) -> None:
-        if self.timer is not None:
-            await self.timer.stop()
-        self.timer = None
 
     # -- schedules --------------------------------------------------------------------------
 
@@ -228,8 +180,7 @@ class CheckinService(ChannelHealth, UseCases):
             raise InvalidInput("a one-off check-in must be in the future")
         if next_due > tx.now + SCHEDULE_HORIZON:
             raise InvalidInput("a check-in must first fall due within ten years")
-        sid = await repo.insert_schedule(
-            tx.conn,
+        sid = await tx.schedules.add(
             case_id=case_id,
             rule=rule,
             reminded_id=reminded_id,
@@ -241,7 +192,7 @@ class CheckinService(ChannelHealth, UseCases):
             now=tx.now,
         )
         detail.update(schedule=sid, reminded=reminded_id, kind=type(rule).__name__.lower())
-        self._poke()
+        self._poke(tx)
         return sid
 
     @requires(Action.FOLLOW_UP)
@@ -267,22 +218,11 @@ class CheckinService(ChannelHealth, UseCases):
         del label  # the label is the dialog's wording: never stored with the case (no content)
         return due
 
-    async def set_schedule_status(self, actor: Actor, schedule_id: str, action: str) -> str:
+    @requires_schedule(Action.SCHEDULE_CHECKIN)
+    async def set_schedule_status(self, scope: ScheduleScope, action: str) -> str:
         """Pause, resume or cancel a schedule by id (the chat layer's entry point)."""
-        async with self.db.connect() as conn:
-            schedule = await repo.get_schedule(conn, schedule_id=schedule_id)
-            case = await repo.case_by_id(conn, case_id=schedule.case_id) if schedule else None
-            await conn.rollback()
-        if case is None:
-            raise NotFound(f"no check-in {schedule_id}")
-        try:
-            return await self._set_status(actor, case.code, schedule_id, action)
-        except (NotFound, NotYourCase):  # never name a case the person may not know of
-            raise NotFound(f"no check-in {schedule_id}") from None
-
-    @requires(Action.SCHEDULE_CHECKIN)
-    async def _set_status(self, scope: CaseScope, schedule_id: str, action: str) -> str:
-        scope.detail.update(schedule=schedule_id, change=action)
+        schedule_id = scope.schedule.id
+        scope.detail["change"] = action
         self._last_case[schedule_id] = scope.case.code
         return await self._change_status(scope.tx, scope.case.id, schedule_id, action)
 
@@ -291,40 +231,37 @@ class CheckinService(ChannelHealth, UseCases):
     ) -> str:
         if action not in _SCHEDULE_ACTIONS:
             raise InvalidInput(f"expected one of {', '.join(_SCHEDULE_ACTIONS)}, found {action!r}")
-        schedule = await repo.get_schedule(tx.conn, schedule_id=schedule_id)
+        schedule = await tx.schedules.get(schedule_id=schedule_id)
         if schedule is None or (case_id is not None and schedule.case_id != case_id):
             raise NotFound(f"no check-in {schedule_id} on this case")
         if action == "resume":
             if schedule.status != "paused":
                 raise InvalidInput(f"check-in {schedule_id} is {schedule.status}, not paused")
             nxt = next_occurrence(schedule.rule, tx.now)
-            await repo.update_schedule(
-                tx.conn,
+            await tx.schedules.update(
                 schedule_id=schedule_id,
                 now=tx.now,
                 expected_status=("paused",),
                 status="active" if nxt else "done",
                 next_due_at=nxt,
             )
-            self._poke()
+            self._poke(tx)
             return "active" if nxt else "done"
         new = "paused" if action == "pause" else "cancelled"
         if schedule.status not in ("active", "paused"):
             raise InvalidInput(f"check-in {schedule_id} is {schedule.status}")
-        await repo.update_schedule(
-            tx.conn,
+        await tx.schedules.update(
             schedule_id=schedule_id,
             now=tx.now,
             status=new,
             next_due_at=None if new == "cancelled" else schedule.next_due_at,
         )
         # reminders not yet delivered are withdrawn; running escalations continue (frozen)
-        for occ in await repo.list_occurrences(
-            tx.conn, case_ids=[schedule.case_id], statuses=("pending",), limit=1000
+        for occ in await tx.occurrences.find(
+            case_ids=[schedule.case_id], statuses=("pending",), limit=1000
         ):
             if occ.schedule_id == schedule_id:
-                await repo.update_occurrence(
-                    tx.conn,
+                await tx.occurrences.update(
                     occurrence_id=occ.id,
                     now=tx.now,
                     expected_status=("pending",),
@@ -346,8 +283,8 @@ class CheckinService(ChannelHealth, UseCases):
             if relation == "owner"
             and is_allowed(scope.actor.roles, Action.VIEW_CHECKINS, Relation.OWNER)
         ]
-        schedules = await repo.list_schedules(conn, case_ids=owned, reminded_id=me)
-        occurrences = await repo.list_occurrences(conn, case_ids=owned, recipient_id=me)
+        schedules = await scope.tx.schedules.find(case_ids=owned, reminded_id=me)
+        occurrences = await scope.tx.occurrences.find(case_ids=owned, recipient_id=me)
         codes: dict[str, str] = {}
 
         async def code(case_id: str | None) -> str:
@@ -388,63 +325,14 @@ class CheckinService(ChannelHealth, UseCases):
         far = datetime.max.replace(tzinfo=scope.tx.now.tzinfo)
         return sorted(out, key=lambda u: (u.next_at or far, u.case_code))
 
-    async def list_upcoming(self, actor: Actor) -> list[Reply]:
-        """`/checkins`: the list as one message."""
-        items = await self.list_checkins(actor)
-        if not items:
-            return [Reply(text(actor.language, "none_upcoming"))]
-        lines = [text(actor.language, "upcoming")]
-        for item in items[:30]:
-            when = local_time(item.next_at, actor.time_zone) if item.next_at else "-"
-            paused = f" ({text(actor.language, 'paused')})" if item.status == "paused" else ""
-            lines.append(f"• {item.case_code} — {when}{paused}")
-        return [Reply("\n".join(lines))]
-
-    # -- buttons ----------------------------------------------------------------------------
-
-    async def handle_button(self, actor: Actor, token: str) -> list[Reply]:
-        """A button of a reminder, an escalation or a page (`ci.<occurrence>.<action>`), or of
-        a schedule (`ci.<schedule>.sp|sr|sc`: pause, resume, cancel)."""
-        parsed = parse_checkin_token(token)
-        if parsed is not None and parsed.action in SCHEDULE_ACTIONS:
-            action = SCHEDULE_ACTIONS[parsed.action]
-            status = await self.set_schedule_status(actor, parsed.occurrence_id, action)
-            return [self._schedule_reply(actor, parsed.occurrence_id, status, token)]
-        return await self._button(actor, token)
-
-    def _schedule_reply(
-        self, actor: Actor, schedule_id: str, status: str, token: str | None = None
-    ) -> Reply:
-        lang = actor.language
-        buttons: tuple[Button, ...] = ()
-        if status == "active":
-            buttons = (
-                Button(text(lang, "b_pause"), checkin_token(schedule_id, "sp")),
-                Button(text(lang, "b_cancel"), checkin_token(schedule_id, "sc")),
-            )
-        elif status == "paused":
-            buttons = (
-                Button(text(lang, "b_resume"), checkin_token(schedule_id, "sr")),
-                Button(text(lang, "b_cancel"), checkin_token(schedule_id, "sc")),
-            )
-        label = text(lang, "paused") if status == "paused" else status
-        return Reply(
-            text(
-                lang, "schedule_status", case=self._last_case.get(schedule_id, "-"), status=label
-            ),
-            buttons=buttons,
-            answers_button=token,
-        )
-
     # -- /checkin from chat -----------------------------------------------------------------
 
-    async def handle_command(self, actor: Actor, argument: str) -> list[Reply]:
+    async def handle_command(self, actor: Actor, argument: str) -> Scheduled | CommandRefused:
         """`/checkin CASE weekly MO 09:00 | every 3d 09:00 | monthly 1 10:00 | in 24h [NAME]`:
         a check-in on a case, reminding NAME (a practitioner on the case; default: you)."""
-        lang = actor.language
         words = argument.split()
         if len(words) < 3:
-            return [Reply(text(lang, "checkin_usage"))]
+            return CommandRefused("usage")
         code, kind = words[0].upper(), words[1].lower()
         now = self.clock.now()  # read once: "in 1m" is one minute from this very moment
         after: timedelta | None = None
@@ -455,32 +343,28 @@ class CheckinService(ChannelHealth, UseCases):
                 except ConfigError:
                     if not re.fullmatch(r"\d+\s*[smhdw]", words[2].strip()):
                         raise
-                    return [Reply(text(lang, "checkin_range"))]  # a number far too large
+                    return CommandRefused("range")  # a number far too large
                 if not FOLLOWUP_MIN <= after <= FOLLOWUP_MAX:
-                    return [Reply(text(lang, "checkin_range"))]
+                    return CommandRefused("range")
                 rule: Recurrence = OneOff(now + after)
             else:
                 rule, rest = chat_rule(kind, words[2:], actor.time_zone, now)
         except (InvalidInput, ConfigError, ValueError, IndexError, OverflowError):
-            return [Reply(text(lang, "checkin_usage"))]
+            return CommandRefused("usage")
         reminded = None
         if rest:
             reminded = await self._practitioner_named(actor, " ".join(rest))
         if after is not None and reminded in (None, actor.practitioner_id):
             # a follow-up for oneself: any practitioner on the case may (checkin.followup)
             due = await self.schedule_followup(actor, code, after)
-            when = local_time(due, actor.time_zone)
-            return [Reply(text(lang, "scheduled", case=code, rule="once", when=when))]
+            return Scheduled(code, "once", due, None)
         sid = await self.create_schedule(actor, code, rule, reminded_id=reminded)
         async with self.db.connect() as conn:
-            schedule = await repo.get_schedule(conn, schedule_id=sid)
+            schedule = await Schedules(conn).get(schedule_id=sid)
             await conn.rollback()
         assert schedule is not None
-        when = local_time(schedule.next_due_at, actor.time_zone) if schedule.next_due_at else "-"
         self._last_case[sid] = code
-        reply = self._schedule_reply(actor, sid, "active")
-        body = text(lang, "scheduled", case=code, rule=rule_text(schedule), when=when)
-        return [Reply(body, buttons=reply.buttons)]
+        return Scheduled(code, rule_text(schedule), schedule.next_due_at, sid)
 
     async def _practitioner_named(self, actor: Actor, name: str) -> str:
         """The colleague of that name, or NOBODY. No answer may differ between a real colleague
@@ -492,153 +376,3 @@ class CheckinService(ChannelHealth, UseCases):
                 if p.team_id == actor.team_id
             ]
         return found[0].id if len(found) == 1 else NOBODY
-
-    @requires_occurrence(Action.ACK_CHECKIN)
-    async def _button(self, scope: OccurrenceScope) -> list[Reply]:
-        occ, tx, lang = scope.occurrence, scope.tx, scope.actor.language
-        code = scope.case.code if scope.case else "-"
-        if scope.action == "note":
-            return [
-                Reply(
-                    text(lang, "note_prompt", case=code),
-                    answers_button=scope.token,
-                    extra={
-                        "await_note_case": code,
-                        "note_tags": "contact",
-                        "note_origin": "checkin",
-                    },
-                )
-            ]
-        if occ.status not in ("waiting", "exhausted"):
-            return [Reply(text(lang, "already"), answers_button=scope.token)]
-        me = scope.actor.practitioner_id
-        chain = esc.Chain.from_json(occ.escalation_chain)
-        if scope.action in _SNOOZE:
-            if occ.kind != "checkin" or me != occ.recipient_id:
-                raise NotAllowed("only the practitioner reminded can snooze a check-in")
-            return await self._snooze(scope, chain, _SNOOZE[scope.action])
-        step = esc.acknowledge(state_of(occ), me)
-        if not await apply_step(tx, occ, chain, step, reason=scope.action):
-            return [Reply(text(lang, "already"), answers_button=scope.token)]
-        if scope.action == "cant" and occ.kind == "checkin" and scope.case is not None:
-            owner = scope.case.owner_id
-            if owner != me:
-                person = await repo.practitioner(tx.conn, practitioner_id=owner)
-                olang = person.language if person else "en"
-                await queue_message(
-                    tx,
-                    key=f"{occ.id}.cant.{owner}",
-                    practitioner_id=owner,
-                    kind="cant_reach",
-                    reply=Reply(text(olang, "cant_reach_alert", case=code), kind="alert"),
-                    occurrence_id=occ.id,
-                )
-                self._poke()
-            return [
-                Reply(
-                    text(lang, "cant_reach"),
-                    answers_button=scope.token,
-                    extra={"open_dialog": CANT_REACH_DIALOG, "case": code},
-                )
-            ]
-        if occ.kind == "page" and occ.requested_by and occ.requested_by != me:
-            await _tell_requester(tx, occ, scope.case, "page_acked", "acked", who=scope.actor.name)
-            self._poke()
-        if scope.action == "done":
-            return [
-                Reply(
-                    text(lang, "done", case=code),
-                    buttons=(Button(text(lang, "b_note"), checkin_token(occ.id, "note")),),
-                    answers_button=scope.token,
-                )
-            ]
-        return [Reply(text(lang, "ack_thanks"), answers_button=scope.token)]
-
-    async def _snooze(
-        self, scope: OccurrenceScope, chain: esc.Chain, delay: timedelta
-    ) -> list[Reply]:
-        occ, tx = scope.occurrence, scope.tx
-        changed = await repo.update_occurrence(
-            tx.conn,
-            occurrence_id=occ.id,
-            now=tx.now,
-            expected_status=("waiting", "exhausted"),
-            status="snoozed",
-            next_action_at=None,
-        )
-        if not changed:
-            return [Reply(text(scope.actor.language, "already"), answers_button=scope.token)]
-        person = await repo.practitioner(tx.conn, practitioner_id=scope.actor.practitioner_id)
-        due = tx.now + delay
-        deliver = delivery_time(
-            due, scope.actor.time_zone, quiet_hours_of(person) if person else None
-        )
-        await repo.insert_occurrence(
-            tx.conn,
-            kind="checkin",
-            schedule_id=occ.schedule_id,
-            case_id=occ.case_id,
-            recipient_id=occ.recipient_id,
-            due_at=due,
-            deliver_at=deliver,
-            now=tx.now,
-        )
-        del chain
-        at = local_time(deliver, scope.actor.time_zone)
-        return [Reply(text(scope.actor.language, "snoozed", at=at), answers_button=scope.token)]
-
-    # -- pages ------------------------------------------------------------------------------
-
-    async def page_contact(
-        self, actor: Actor, role: str, case_code: str | None = None
-    ) -> list[Reply]:
-        """A dialog's "notify this contact now": page the person on call for `role`."""
-        if case_code:
-            return await self._page_case(actor, case_code, role)
-        return await self._page_team(actor, role)
-
-    @requires(Action.PAGE_CONTACT)
-    async def _page_case(self, scope: CaseScope, role: str) -> list[Reply]:
-        scope.detail["role"] = role
-        return await self._page(scope.tx, scope.actor, role, scope.case.id, scope.detail)
-
-    @requires_any_case(Action.PAGE_CONTACT)
-    async def _page_team(self, scope: TeamScope, role: str) -> list[Reply]:
-        return await self._page(scope.tx, scope.actor, role, None, {})
-
-    async def _page(
-        self, tx: Tx, actor: Actor, role: str, case_id: str | None, detail: dict[str, Any]
-    ) -> list[Reply]:
-        chain = await freeze_page_chain(
-            tx,
-            team_id=actor.team_id,
-            role=role,
-            requester=actor.practitioner_id,
-            config=self.config.checkins,
-        )
-        if not chain.targets:
-            return [Reply(text(actor.language, "page_none", role=role), kind="alert")]
-        running = await running_page(
-            tx.conn, case_id=case_id, role=role, requested_by=actor.practitioner_id
-        )
-        if running is not None:  # one page per case and role: this request joins it
-            detail.update(occurrence=running.id, joined=True)
-            if running.requested_by in (None, actor.practitioner_id):
-                return [Reply(text(actor.language, "page_running"))]
-            names = await tx.people.names(ids=[running.requested_by])
-            who = names.get(running.requested_by, "-")
-            return [Reply(text(actor.language, "page_running_other", who=who))]
-        oid = await repo.insert_occurrence(
-            tx.conn,
-            kind="page",
-            case_id=case_id,
-            role=role,
-            requested_by=actor.practitioner_id,
-            due_at=tx.now,
-            deliver_at=tx.now,
-            escalation_chain=chain.to_json(),
-            now=tx.now,
-        )
-        detail["occurrence"] = oid
-        self._poke()
-        return [Reply(text(actor.language, "page_sent", role=role))]

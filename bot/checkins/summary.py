@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.checkins.notify import Lookups
-from bot.checkins.outbox import payload_meta, queue_message, replace_message
-from bot.checkins.texts import text
+from bot.chat.checkins import text
+from bot.checkins.escalation_steps import Lookups
 from bot.messages import Reply
-from storage import checkins_repo as repo
+from bot.messaging.outbox import payload_meta, queue_message, replace_message
 from storage.models import new_id
 from storage.tx import Tx
 
@@ -24,7 +23,7 @@ async def summarise(tx: Tx, look: Lookups, pid: str, codes: list[str]) -> None:
     is held back a little so that a catch-up in several batches gives one message."""
     person = await look.person(pid)
     lang = person.language if person else "en"
-    pending = await repo.pending_message(tx.conn, practitioner_id=pid, kind="summary")
+    pending = await tx.outbox.pending_message(practitioner_id=pid, kind="summary")
     if pending is not None:
         meta = payload_meta(tx.keys, pending)
         count = int(meta.get("n", 0)) + len(codes)

@@ -19,10 +19,10 @@ from typing import Any
 
 from bot.app import Relais
 from bot.checkins.operator import CheckinOperator
-from bot.checkins.recurrence import WEEKDAYS
 from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import parse_duration
 from bot.errors import InvalidInput
+from storage.recurrence import WEEKDAYS
 
 __all__ = ["register"]
 
@@ -69,7 +69,7 @@ def _service(relais: Relais) -> CheckinOperator:
 
 
 def rule_text(args: argparse.Namespace) -> str:
-    """The stored rule for the add options (see `bot.checkins.recurrence.parse_rule`)."""
+    """The stored rule for the add options (see `storage.recurrence.parse_rule`)."""
     if args.once:
         if args.at or args.start:
             raise InvalidInput("--once takes a full local time; --at and --from do not apply")

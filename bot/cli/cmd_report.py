@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.app import Relais
 from bot.chat.catalog import LANGUAGES, Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.cli.cmd_db import with_relais
 from bot.config import load_config
 from bot.errors import InvalidInput
@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
 def _evaluation(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     content = config.content_path
-    dialogs = DialogCatalog.from_content(content)
+    dialogs = DialogRegistry.from_content(content)
     catalog = Catalog.load(content)
     lang = args.lang or config.default_language
 

@@ -175,7 +175,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 async def _demo_chat(config: Config, person: str) -> int:
-    from storage.demo import seed_demo
+    from bot.demo import seed_demo
 
     runtime: Runtime = await open_runtime(config, migrate_schema=True)
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Relais
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.stats_view import report_json, report_text, usage_dot
 from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import parse_duration
@@ -74,7 +74,7 @@ async def _dialog(relais: Relais, dialog_id: str, version: int | None) -> Dialog
     """The dialog as published (or as bundled in content/ when never published)."""
     from bot.publishing.service import PublishingService
 
-    catalog = DialogCatalog.from_content(relais.config.content_path)
+    catalog = DialogRegistry.from_content(relais.config.content_path)
     await PublishingService(relais, catalog, relais.config, relais.clock).refresh(replace=True)
     dialog = catalog.source().get(dialog_id, version)
     if dialog is None:

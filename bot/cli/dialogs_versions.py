@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Relais
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import load_config
 from bot.errors import InvalidInput
@@ -96,8 +96,8 @@ def _with_service(
     args: argparse.Namespace, fn: Callable[[PublishingService], Awaitable[int]]
 ) -> int:
     async def run(relais: Relais) -> int:
-        catalog = DialogCatalog.from_content(relais.config.content_path)
-        service = PublishingService(relais, catalog, relais.config, relais.clock)
+        registry = DialogRegistry.from_content(relais.config.content_path)
+        service = PublishingService(relais, registry, relais.config, relais.clock)
         await service.load_published()
         return await fn(service)
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.errors import ConfigError, InvalidInput
+from bot.keystore import key_source
 from storage import migrate
 from storage.db import is_sqlite, sqlite_path
-from storage.keystore import key_source
 
 __all__ = ["backup_sqlite", "key_locations", "restore_sqlite", "sqlite_database"]
 

@@ -27,9 +27,9 @@ from sqlalchemy import func, select
 from bot.channels.matrix_state import Credentials, load_credentials
 from bot.config import Config
 from bot.errors import RelaisError
+from bot.keystore import load_audit_secret, load_keyring
 from bot.secretfiles import exposed_secret_files
 from storage import migrate
-from storage.keystore import load_audit_secret, load_keyring
 from storage.models import ContactRow, OnCallRow, PractitionerRow, TeamRow
 
 __all__ = ["Finding", "run_checks"]

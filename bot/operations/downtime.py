@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.chat.checkins import local_time, text
 from bot.checkins.alerts import tell_coordinators
-from bot.checkins.notify import Lookups
-from bot.checkins.texts import local_time, text
+from bot.checkins.escalation_steps import Lookups
 from storage.models import AuditEntryRow, CaseRow, CheckinOccurrenceRow, TeamRow
 from storage.tx import Database
 

@@ -1,7 +1,7 @@
 """Publishing guidance: psychologists draft, check, preview, review and publish dialogs.
 
 `PublishingService` (the chat layer's publishing port and the start-up loader) is built on
-`PublishingUseCases` (authorized, audited) and `storage.publishing_repo`.
+`PublishingUseCases` (authorized, audited) and `tx.drafts` and `tx.versions` (storage/repos/).
 """
 
 from bot.publishing.service import PublishingService

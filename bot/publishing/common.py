@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.errors import InvalidInput
 from bot.publishing.checks import DraftTests, run_transcripts, run_walk
 from bot.publishing.records import PublishRefused
 from bot.publishing.rules import shell_user, teams_filter
-from bot.usecases.base import Actor, EntryScope, UseCases, operator_command
+from bot.usecases.base import Actor, EntryScope, UseCases, actor_of, operator_command
 from dialogs import Dialog
 from dialogs.testing import CheckOutcome
-from storage.publishing_repo import Draft, PublishingRepo, checksum_of
+from storage.repos.drafts import Draft, Drafts, checksum_of
 from storage.tx import Tx
 
 __all__ = ["PublishingBase"]
@@ -26,7 +27,7 @@ _MAX_VERDICTS = 64
 class PublishingBase(UseCases):
     """Needs `dialogs` (the running guidance, for `goto` targets) and `contact_roles`."""
 
-    dialogs: DialogCatalog
+    dialogs: DialogRegistry
     contact_roles: frozenset[str] | None = None
     not_use_cases = frozenset({"draft_tests"})
 
@@ -64,15 +65,13 @@ class PublishingBase(UseCases):
     async def _team_ids(self, tx: Tx, teams: Sequence[str]) -> set[str] | None:
         return teams_filter({t.id: t.name for t in await tx.people.teams()}, teams)
 
-    async def _find_draft(
-        self, repo: PublishingRepo, dialog_id: str, draft_id: str | None
-    ) -> Draft:
+    async def _find_draft(self, drafts: Drafts, dialog_id: str, draft_id: str | None) -> Draft:
         if draft_id:
-            draft = await repo.draft(draft_id=draft_id)
+            draft = await drafts.get(draft_id=draft_id)
             if draft is None or not draft.is_open:
                 raise PublishRefused("stale_button")
             return draft
-        found = await repo.open_draft(dialog_id=dialog_id)
+        found = await drafts.open_for(dialog_id=dialog_id)
         if found is None:
             raise PublishRefused("no_draft", dialog=dialog_id)
         return found
@@ -90,13 +89,7 @@ class PublishingBase(UseCases):
                 if not found
                 else f"several practitioners are named {name!r}"
             )
-        person = found[0]
-        return Actor(
-            practitioner_id=person.id,
-            name=person.name,
-            roles=person.roles,
-            team_id=person.team_id,
-            language=person.language,
-            time_zone=person.time_zone,
-            operator=shell_user(),
-        )
+        row = await scope.tx.access.actor(practitioner_id=found[0].id)
+        if row is None:  # revoked or gone between the two reads
+            raise InvalidInput(f"no practitioner named {name!r}")
+        return replace(actor_of(row), operator=shell_user())

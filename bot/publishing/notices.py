@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.checkins.outbox import queue_message
+from bot.chat.publishing import LANGS, text
 from bot.messages import Reply
-from bot.publishing.texts import LANGS, text
+from bot.messaging.outbox import queue_message
 from dialogs import Dialog
 from storage.records import Practitioner
 from storage.tx import Tx

@@ -7,10 +7,10 @@ failures by name), the warnings, then what publishing would replace and what to 
 
 from __future__ import annotations
 
+from bot.chat.publishing import text
 from bot.messages import Button, Reply
 from bot.publishing.checks import diff_sources
 from bot.publishing.records import DraftOutcome, HistoryEntry, Published, ReviewView
-from bot.publishing.texts import text
 from dialogs import load_dialog_text
 
 __all__ = [

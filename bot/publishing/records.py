@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.errors import InvalidInput
+from bot.chat.publishing import text
+from bot.errors import InvalidInput, NotAllowed
 from bot.publishing.checks import DraftCheck, DraftTests
-from bot.publishing.texts import text
 from dialogs import Dialog
 from dialogs.testing import CheckOutcome
-from storage.publishing_repo import DialogVersion, Draft
+from storage.repos.drafts import Draft
+from storage.repos.versions import DialogVersion
 from storage.tx import Tx
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "DraftOutcome",
     "HistoryEntry",
     "ImportReport",
+    "PublishNotAllowed",
     "PublishRefused",
     "Published",
     "ReviewView",
@@ -46,6 +48,11 @@ class PublishRefused(InvalidInput):
 
     def text(self, lang: str) -> str:
         return text(lang, self.key, **self.values)
+
+
+class PublishNotAllowed(PublishRefused, NotAllowed):
+    """A publishing request refused by who asks (`bot.policy`: not the draft's author, one's
+    own draft to approve): audited as denied, worded like any publishing refusal."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from bot.publishing.records import CONTENT_AUTHOR, HistoryEntry, PublishRefused, names_of
 from bot.usecases.base import Actor
 from storage.publishing_guard import PublishingGuard
-from storage.publishing_repo import PublishingRepo
 from storage.tx import Tx
 
 __all__ = [
@@ -121,7 +120,7 @@ def shell_user() -> str:
 
 async def history_of(tx: Tx, dialog_id: str) -> list[HistoryEntry]:
     """The published versions of a dialog as the record shows them, oldest first."""
-    versions = await PublishingRepo(tx.conn, tx.keys).versions(dialog_id=dialog_id)
+    versions = await tx.versions.all(dialog_id=dialog_id)
     ids = [i for v in versions for i in (v.author_id, v.reviewer_id, v.publisher_id)]
     names = await names_of(tx, ids)
 

@@ -2,7 +2,7 @@
 
 `PublishingService(relais, dialogs, config, clock)`; `await service.load_published()` at start
 imports the bundled content/ dialogs as version 1 (once), offers changed content/ files as
-drafts, and puts every published version into the running `DialogCatalog` (sessions stay
+drafts, and puts every published version into the running `DialogRegistry` (sessions stay
 pinned to the version they started on; new ones get the newest).
 
 Chat commands: /draft (list), /preview ID, /review [ID], /approve ID [comment], /reject ID
@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from datetime import timedelta
 from typing import Any
 
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
+from bot.chat.publishing import LANGS, text
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import Reply
@@ -32,7 +32,6 @@ from bot.publishing.presenters import (
     review_replies,
     who,
 )
-from bot.publishing.texts import LANGS, text
 from bot.publishing.usecases import (
     BundledDialog,
     DraftOutcome,
@@ -43,14 +42,12 @@ from bot.publishing.usecases import (
 )
 from dialogs import Dialog, Library, load_contact_roles, load_dialog_text, render_picture
 from dialogs.errors import DialogError, GraphvizMissing
-from storage.publishing_repo import Draft
+from storage.repos.drafts import Draft
 
 __all__ = ["PublishingService"]
 
 log = logging.getLogger(__name__)
 
-#: how often a running bot looks for versions published by another process
-REFRESH_EVERY = timedelta(seconds=10)
 _MAX_DIAGNOSTICS = 25
 
 
@@ -70,12 +67,10 @@ class PublishingService(PublishingUseCases):
             "preview_draft",
             "restore_preview",
             "draft_tests",
-            "start",
-            "stop",
         }
     )
 
-    def __init__(self, relais: Any, dialogs: DialogCatalog, config: Config, clock: Clock) -> None:
+    def __init__(self, relais: Any, dialogs: DialogRegistry, config: Config, clock: Clock) -> None:
         self.relais = relais
         self.db = relais.db
         self.config = config
@@ -85,32 +80,6 @@ class PublishingService(PublishingUseCases):
         self.contact_roles = (
             frozenset(load_contact_roles(roles_file).roles) if roles_file.exists() else None
         )
-        self._poller: asyncio.Task[None] | None = None
-
-    # -- lifecycle (`relais run`) ---------------------------------------------------------------
-
-    def start(self, every: timedelta = REFRESH_EVERY) -> None:
-        """Re-read the published versions every `every`, so that a version published by
-        another process (`relais dialogs publish`) reaches new conversations."""
-        if self._poller is None:
-            self._poller = asyncio.get_running_loop().create_task(self._poll(every))
-
-    async def stop(self) -> None:
-        poller, self._poller = self._poller, None
-        if poller is not None:
-            poller.cancel()
-            await asyncio.gather(poller, return_exceptions=True)
-
-    async def _poll(self, every: timedelta) -> None:
-        while True:
-            await asyncio.sleep(every.total_seconds())
-            try:
-                added = await self.refresh()
-            except Exception as exc:  # the database is away for a moment: next time
-                log.warning("refreshing the published dialogs failed: %s", type(exc).__name__)
-                continue
-            if added:
-                log.info("%d dialog version(s) published elsewhere loaded", added)
 
     # -- start ------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""The publishing use cases: draft, preview, review (and `VersionUseCases`: publish, roll back,
-history).
+"""The publishing use cases: draft and preview (and, inherited, `ReviewUseCases`: review and
+approve, bot/publishing/review.py; `VersionUseCases`: publish, roll back, history).
 
 Each is one transaction with one permission declaration (`bot.usecases.base`), audited with
 ids only (dialog id, version, draft id, author, reviewer): never dialog text or a comment.
@@ -20,7 +20,7 @@ import asyncio
 import logging
 from typing import Any
 
-from bot.policy import Action
+from bot.policy import Action, Relation, is_allowed
 from bot.publishing import notices
 from bot.publishing.checks import check_draft, is_transcript_file, transcript_dialog_id
 from bot.publishing.records import (
@@ -29,10 +29,12 @@ from bot.publishing.records import (
     HistoryEntry,
     ImportReport,
     Published,
+    PublishNotAllowed,
     PublishRefused,
     ReviewView,
     names_of,
 )
+from bot.publishing.review import DIGEST_CHARS, ReviewUseCases, author_name, draft_relation
 from bot.publishing.rules import (
     check_draft_quota,
     check_team_names,
@@ -40,7 +42,6 @@ from bot.publishing.rules import (
     shell_user,
     team_of,
 )
-from bot.publishing.versions import VersionUseCases
 from bot.usecases.base import (
     Actor,
     ActorScope,
@@ -48,10 +49,11 @@ from bot.usecases.base import (
     operator_command,
     requires_role,
 )
+from bot.usecases.decorators import decide
 from dialogs import load_dialog_text
 from dialogs.yamlsafe import parse_yaml
-from storage.publishing_guard import PublishingGuard
-from storage.publishing_repo import Draft, PublishingRepo
+from storage.repos.drafts import Draft
+from storage.statuses import DraftStatus
 from storage.tx import Tx
 
 __all__ = [
@@ -70,11 +72,9 @@ log = logging.getLogger(__name__)
 
 #: the `dialog_versions.dialog_id` column's width
 _MAX_ID = 64
-#: hex digits of a revision's checksum that bind an approval (buttons, `--digest`)
-DIGEST_CHARS = 16
 
 
-class PublishingUseCases(VersionUseCases):
+class PublishingUseCases(ReviewUseCases):
     """Needs `dialogs` (the running guidance, for `goto` targets) and `contact_roles`."""
 
     # -- drafting -----------------------------------------------------------------------------
@@ -133,19 +133,18 @@ class PublishingUseCases(VersionUseCases):
         check_teams(
             dialog.id, await team_of(tx, actor), self._published_teams(dialog.id), dialog.teams
         )
-        repo = PublishingRepo(tx.conn, tx.keys)
-        existing = await repo.open_draft(dialog_id=dialog.id)
+        existing = await tx.drafts.open_for(dialog_id=dialog.id)
         if existing is not None and existing.author_id not in (author_id, None):
             names = await names_of(tx, [existing.author_id])
             raise PublishRefused("draft_clash", dialog=dialog.id, author=names[existing.author_id])
-        base = await repo.newest_version(dialog_id=dialog.id)
+        base = await tx.versions.newest(dialog_id=dialog.id)
         revised = existing is not None and existing.author_id == author_id
         # the draft's own transcript tests, else those of the version it replaces
         tests, tests_from = None, None
         if existing is not None and revised and existing.tests and existing.tests_from is None:
             tests = existing.tests
         elif base is not None:
-            published = await repo.version(dialog_id=dialog.id, version=base)
+            published = await tx.versions.get(dialog_id=dialog.id, version=base)
             if published is not None and published.tests:
                 tests, tests_from = published.tests, base
         tested = await self.draft_tests(dialog, tests)
@@ -154,7 +153,10 @@ class PublishingUseCases(VersionUseCases):
             draft_id = existing.id  # the same text again: its review, if any, stands
             revised = False
         elif existing is not None and revised:
-            if existing.status == "approved" and existing.checksum != dialog.source_digest():
+            if (
+                existing.status == DraftStatus.APPROVED
+                and existing.checksum != dialog.source_digest()
+            ):
                 await notices.tell_approval_void(
                     tx,
                     dialog_id=dialog.id,
@@ -164,7 +166,7 @@ class PublishingUseCases(VersionUseCases):
                 voided = (await names_of(tx, [existing.reviewer_id])).get(
                     existing.reviewer_id, "?"
                 )
-            await repo.revise_draft(
+            await tx.drafts.revise(
                 draft_id=existing.id,
                 source=dialog.source_text,
                 tests=tests,
@@ -176,8 +178,10 @@ class PublishingUseCases(VersionUseCases):
             draft_id = existing.id
         else:
             if existing is not None:  # a draft offered from content/: the practitioner's wins
-                await repo.close_draft(draft_id=existing.id, status="withdrawn", now=tx.now)
-            draft_id = await repo.add_draft(
+                await tx.drafts.close(
+                    draft_id=existing.id, status=DraftStatus.WITHDRAWN, now=tx.now
+                )
+            draft_id = await tx.drafts.add(
                 dialog_id=dialog.id,
                 author_id=author_id,
                 source=dialog.source_text,
@@ -217,22 +221,23 @@ class PublishingUseCases(VersionUseCases):
         if parsed.root is None or dialog_id is None:
             raise PublishRefused("unreadable_tests", file=file_name[:100])
         detail.update(dialog_id=dialog_id[:_MAX_ID], tests=True)
-        repo = PublishingRepo(tx.conn, tx.keys)
-        draft = await repo.open_draft(dialog_id=dialog_id)
+        draft = await tx.drafts.open_for(dialog_id=dialog_id)
         if draft is None or draft.author_id != author_id:
             raise PublishRefused("tests_no_draft", dialog=dialog_id)
         loaded = load_dialog_text(draft.source, f"{dialog_id}.yaml")
         tested = None
         if loaded.dialog is not None:
             tested = await self.draft_tests(loaded.dialog, parsed.text)
-        await repo.set_tests(draft_id=draft.id, source=draft.source, tests=parsed.text, now=tx.now)
+        await tx.drafts.set_tests(
+            draft_id=draft.id, source=draft.source, tests=parsed.text, now=tx.now
+        )
         detail["draft_id"] = draft.id
         return DraftOutcome(file_name, dialog_id, None, saved=True, tested=tested, tests_only=True)
 
     @requires_role(Action.DRAFT_DIALOG)
     async def draft_to_preview(self, scope: ActorScope, dialog_id: str) -> Draft:
         """The open draft of a dialog, to run it in a preview session."""
-        draft = await PublishingRepo(scope.tx.conn, scope.tx.keys).open_draft(dialog_id=dialog_id)
+        draft = await scope.tx.drafts.open_for(dialog_id=dialog_id)
         if draft is None:
             raise PublishRefused("no_draft", dialog=dialog_id)
         scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, preview=True)
@@ -240,155 +245,34 @@ class PublishingUseCases(VersionUseCases):
 
     @operator_command("dialog.withdraw")
     async def operator_withdraw(self, scope: EntryScope, dialog_id: str) -> Draft:
-        repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
-        draft = await self._find_draft(repo, dialog_id, None)
-        await repo.close_draft(draft_id=draft.id, status="withdrawn", now=scope.tx.now)
+        draft = await self._find_draft(scope.tx.drafts, dialog_id, None)
+        await scope.tx.drafts.close(
+            draft_id=draft.id, status=DraftStatus.WITHDRAWN, now=scope.tx.now
+        )
         scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, author_id=draft.author_id)
         return draft
 
     @requires_role(Action.DRAFT_DIALOG)
     async def withdraw_draft(self, scope: ActorScope, dialog_id: str) -> Draft:
         """Drop an open draft: its author, an admin, or anyone for a draft from content/."""
-        repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
-        draft = await self._find_draft(repo, dialog_id, None)
+        draft = await self._find_draft(scope.tx.drafts, dialog_id, None)
         actor = scope.actor
-        if draft.author_id not in (None, actor.practitioner_id) and "admin" not in actor.roles:
+        relation = draft_relation(draft, actor, authorless=Relation.AUTHOR)  # everyone's to drop
+        if not is_allowed(actor.roles, Action.WITHDRAW_DRAFT, relation):
             names = await names_of(scope.tx, [draft.author_id])
-            raise PublishRefused("not_your_draft", dialog=dialog_id, author=names[draft.author_id])
-        await repo.close_draft(draft_id=draft.id, status="withdrawn", now=scope.tx.now)
+            refusal = PublishNotAllowed(
+                "not_your_draft", dialog=dialog_id, author=names[draft.author_id]
+            )
+            decide(actor.roles, Action.WITHDRAW_DRAFT, relation, refusal)
+        await scope.tx.drafts.close(
+            draft_id=draft.id, status=DraftStatus.WITHDRAWN, now=scope.tx.now
+        )
         scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, author_id=draft.author_id)
         return draft
 
     @requires_role(Action.REVIEW_DIALOG)
     async def list_open_drafts(self, scope: ActorScope) -> list[tuple[Draft, str]]:
         """Every open draft with its author's name."""
-        drafts = await PublishingRepo(scope.tx.conn, scope.tx.keys).open_drafts()
+        drafts = await scope.tx.drafts.all_open()
         names = await names_of(scope.tx, [d.author_id for d in drafts])
-        return [(d, _author(names, d)) for d in drafts]
-
-    # -- review -------------------------------------------------------------------------------
-
-    @requires_role(Action.REVIEW_DIALOG)
-    async def draft_for_review(
-        self, scope: ActorScope, dialog_id: str, draft_id: str | None = None
-    ) -> ReviewView:
-        """The draft as a reviewer is shown it; that revision is what their `/approve` binds
-        to (remembered per reviewer)."""
-        repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
-        draft = await self._find_draft(repo, dialog_id, draft_id)
-        newest = await repo.newest_version(dialog_id=draft.dialog_id)
-        published = (
-            await repo.version(dialog_id=draft.dialog_id, version=newest) if newest else None
-        )
-        names = await names_of(scope.tx, [draft.author_id, draft.reviewer_id])
-        own = draft.author_id == scope.actor.practitioner_id
-        if not own:
-            await PublishingGuard(scope.tx.conn).shown_to_reviewer(
-                draft_id=draft.id,
-                reviewer_id=scope.actor.practitioner_id,
-                checksum=draft.checksum,
-                now=scope.tx.now,
-            )
-        scope.detail.update(dialog_id=draft.dialog_id, draft_id=draft.id)
-        return ReviewView(
-            draft=draft,
-            author_name=_author(names, draft),
-            reviewer_name=names.get(draft.reviewer_id, "") if draft.reviewer_id else "",
-            published=published,
-            own=own,
-        )
-
-    @requires_role(Action.APPROVE_DIALOG)
-    async def review_draft(
-        self,
-        scope: ActorScope,
-        dialog_id: str,
-        approve: bool,
-        comment: str = "",
-        draft_id: str | None = None,
-        digest: str | None = None,
-    ) -> Draft:
-        """Approve, or send back with a comment; never by the draft's author, only by a
-        psychologist. An approval is of the revision `digest` (a checksum prefix of at least
-        `DIGEST_CHARS`), else of the revision `/review` last showed this reviewer; a rejection
-        is refused too if the reviewer was last shown another revision."""
-        repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
-        draft = await self._find_draft(repo, dialog_id, draft_id)
-        actor = scope.actor
-        scope.detail.update(dialog_id=draft.dialog_id, draft_id=draft.id, approved=approve)
-        if draft.author_id == actor.practitioner_id:
-            raise PublishRefused("own_review")
-        comment = comment.strip()
-        if not approve and not comment:
-            raise PublishRefused("reject_needs_comment", dialog=draft.dialog_id)
-        if approve:
-            await self._check_approval(scope.tx, draft, actor, digest)
-        else:  # a comment on an earlier text is not sent back as one on this text
-            shown = digest or await PublishingGuard(scope.tx.conn).last_shown(
-                draft_id=draft.id, reviewer_id=actor.practitioner_id
-            )
-            if shown and not draft.checksum.startswith(shown.strip().lower()):
-                raise PublishRefused("changed_since_shown", dialog=draft.dialog_id)
-        written = await repo.review_draft(
-            draft_id=draft.id,
-            reviewer_id=actor.practitioner_id,
-            approved=approve,
-            comment=comment,
-            now=scope.tx.now,
-            checksum=draft.checksum,
-            reviewer_via=actor.operator or None,
-        )
-        if not written:  # replaced between the read and the write
-            raise PublishRefused("changed_since_shown", dialog=draft.dialog_id)
-        await notices.tell_author(
-            scope.tx,
-            dialog_id=draft.dialog_id,
-            draft_id=draft.id,
-            checksum=draft.checksum,
-            author_id=draft.author_id,
-            reviewer=actor.name,
-            approved=approve,
-            comment=comment,
-        )
-        scope.detail.update(author_id=draft.author_id, checksum=draft.checksum[:DIGEST_CHARS])
-        reviewed = await repo.draft(draft_id=draft.id)
-        assert reviewed is not None
-        return reviewed
-
-    async def _check_approval(
-        self, tx: Tx, draft: Draft, actor: Actor, digest: str | None
-    ) -> None:
-        shown = digest.strip().lower() if digest else None
-        if shown is not None and len(shown) < DIGEST_CHARS:
-            raise PublishRefused("digest_too_short", chars=DIGEST_CHARS)
-        if shown is None:
-            shown = await PublishingGuard(tx.conn).last_shown(
-                draft_id=draft.id, reviewer_id=actor.practitioner_id
-            )
-            if shown is None:
-                raise PublishRefused("review_first", dialog=draft.dialog_id)
-        if not draft.checksum.startswith(shown):
-            raise PublishRefused("changed_since_shown", dialog=draft.dialog_id)
-        if (
-            actor.operator
-            and draft.author_via == actor.operator
-            and not self.config.publishing.operator_may_act_for_two
-        ):
-            raise PublishRefused("one_operator_two_people", dialog=draft.dialog_id)
-        loaded = load_dialog_text(
-            draft.source, f"{draft.dialog_id}.yaml", max_bytes=len(draft.source.encode()) + 1
-        )
-        teams = loaded.dialog.teams if loaded.dialog is not None else ()
-        check_teams(
-            draft.dialog_id,
-            await team_of(tx, actor),
-            self._published_teams(draft.dialog_id),
-            teams,
-        )
-
-
-def _author(names: dict[str | None, str], draft: Draft) -> str:
-    """The author's name; empty for the operator without `--as` (`author_via` says who)."""
-    if draft.author_id is None and draft.author_via:
-        return ""
-    return names.get(draft.author_id, "?")
+        return [(d, author_name(names, d)) for d in drafts]

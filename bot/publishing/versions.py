@@ -32,7 +32,9 @@ from bot.usecases.base import (
     requires_role,
 )
 from dialogs import Dialog, load_dialog_text
-from storage.publishing_repo import DialogVersion, PublishingRepo, checksum_of
+from storage.repos.drafts import checksum_of
+from storage.repos.versions import DialogVersion
+from storage.statuses import DraftStatus
 from storage.tx import Tx
 from storage.upsert import lock_key
 
@@ -65,10 +67,9 @@ class VersionUseCases(PublishingBase):
         dialog_id: str,
         draft_id: str | None,
     ) -> Published:
-        repo = PublishingRepo(tx.conn, tx.keys)
-        draft = await self._find_draft(repo, dialog_id, draft_id)
+        draft = await self._find_draft(tx.drafts, dialog_id, draft_id)
         dialog_id = draft.dialog_id
-        if draft.status == "rejected":
+        if draft.status == DraftStatus.REJECTED:
             raise PublishRefused("was_rejected", dialog=dialog_id)
         if self.config.publishing.reviewers_required >= 1 and (
             not draft.approved or draft.reviewer_id in (None, draft.author_id)
@@ -100,7 +101,7 @@ class VersionUseCases(PublishingBase):
                 failed=len(failed),
                 names="; ".join(o.name for o in failed[:5]),
             )
-        await repo.close_draft(draft_id=draft.id, status="published", now=tx.now)
+        await tx.drafts.close(draft_id=draft.id, status=DraftStatus.PUBLISHED, now=tx.now)
         detail["draft_id"] = draft.id
         version = await self._new_version(
             tx,
@@ -129,10 +130,9 @@ class VersionUseCases(PublishingBase):
     async def _new_version(
         self, tx: Tx, detail: dict[str, Any], dialog: Dialog, *, origin: str, record: DialogVersion
     ) -> Published:
-        repo = PublishingRepo(tx.conn, tx.keys)
-        previous = await repo.newest_version(dialog_id=dialog.id)
+        previous = await tx.versions.newest(dialog_id=dialog.id)
         version = (previous or 0) + 1
-        await repo.add_version(
+        await tx.versions.add(
             dialog_id=dialog.id,
             version=version,
             source=dialog.source_text,
@@ -193,11 +193,10 @@ class VersionUseCases(PublishingBase):
         dialog_id: str,
         version: int,
     ) -> Published:
-        repo = PublishingRepo(tx.conn, tx.keys)
-        newest = await repo.newest_version(dialog_id=dialog_id)
+        newest = await tx.versions.newest(dialog_id=dialog_id)
         old = None
         if newest is not None and 1 <= version <= newest:
-            old = await repo.version(dialog_id=dialog_id, version=version)
+            old = await tx.versions.get(dialog_id=dialog_id, version=version)
         if old is None:
             raise PublishRefused("no_version", dialog=dialog_id, version=str(version)[:20])
         loaded = load_dialog_text(
@@ -273,7 +272,7 @@ class VersionUseCases(PublishingBase):
         self, scope: EntryScope, dialog_id: str | None = None
     ) -> list[DialogVersion]:
         scope.audit = False
-        return await PublishingRepo(scope.tx.conn, scope.tx.keys).versions(dialog_id=dialog_id)
+        return await scope.tx.versions.all(dialog_id=dialog_id)
 
     # -- bundled content ----------------------------------------------------------------------
 
@@ -287,12 +286,11 @@ class VersionUseCases(PublishingBase):
         # Processes starting at once import one after the other: the second reads the
         # versions the first committed instead of inserting version 1 again.
         await lock_key(scope.tx.conn, "dialogs:import-bundled")
-        repo = PublishingRepo(scope.tx.conn, scope.tx.keys)
         report = ImportReport()
         for item in bundled:
-            versions = await repo.versions(dialog_id=item.dialog_id)
+            versions = await scope.tx.versions.all(dialog_id=item.dialog_id)
             if not versions:
-                await repo.add_version(
+                await scope.tx.versions.add(
                     dialog_id=item.dialog_id,
                     version=1,
                     source=item.source,
@@ -309,18 +307,20 @@ class VersionUseCases(PublishingBase):
             if same and item.tests:  # imported before versions kept their tests
                 for v in same:
                     if v.origin == "bundled" and v.tests is None:
-                        await repo.set_version_tests(
+                        await scope.tx.versions.set_tests(
                             dialog_id=item.dialog_id, version=v.version, tests=item.tests
                         )
-            if same or await repo.draft_with_checksum(dialog_id=item.dialog_id, checksum=checksum):
+            if same or await scope.tx.drafts.has_open_with_checksum(
+                dialog_id=item.dialog_id, checksum=checksum
+            ):
                 continue
-            existing = await repo.open_draft(dialog_id=item.dialog_id)
+            existing = await scope.tx.drafts.open_for(dialog_id=item.dialog_id)
             if existing is not None and existing.author_id is not None:
                 report.skipped.append(item.dialog_id)
                 continue
             base = max(v.version for v in versions)
             if existing is not None:
-                await repo.revise_draft(
+                await scope.tx.drafts.revise(
                     draft_id=existing.id,
                     source=item.source,
                     tests=item.tests,
@@ -328,7 +328,7 @@ class VersionUseCases(PublishingBase):
                     now=scope.tx.now,
                 )
             else:
-                await repo.add_draft(
+                await scope.tx.drafts.add(
                     dialog_id=item.dialog_id,
                     author_id=None,
                     source=item.source,

@@ -18,7 +18,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_auto
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.errors import ConfigError
 from bot.usage_measures import Figure
 from bot.usecases.evaluation import EvaluationReport, TeamEvaluation
@@ -29,7 +29,7 @@ FORMATS = ("md", "html")
 Format = Literal["md", "html"]
 
 
-def start_nodes(dialogs: DialogCatalog) -> dict[tuple[str, int], str]:
+def start_nodes(dialogs: DialogRegistry) -> dict[tuple[str, int], str]:
     """(dialog id, version) -> its start node: a visit there is a dialog opened."""
     library = dialogs.library
     found = {}
@@ -41,7 +41,7 @@ def start_nodes(dialogs: DialogCatalog) -> dict[tuple[str, int], str]:
     return found
 
 
-def _title(dialogs: DialogCatalog, dialog_id: str, lang: str) -> str:
+def _title(dialogs: DialogRegistry, dialog_id: str, lang: str) -> str:
     dialog = dialogs.source().get(dialog_id)
     return dialog.title.get(lang, dialog.default_language) if dialog is not None else dialog_id
 
@@ -57,7 +57,7 @@ def _rows(pairs: list[tuple[str, Figure]]) -> dict[str, Any]:
 
 
 def _team_values(
-    team: TeamEvaluation, catalog: Catalog, dialogs: DialogCatalog, lang: str
+    team: TeamEvaluation, catalog: Catalog, dialogs: DialogRegistry, lang: str
 ) -> dict[str, Any]:
     def t(key: str) -> str:
         return catalog.label(lang, "report", key)
@@ -86,7 +86,7 @@ def _team_values(
 
 
 def report_values(
-    report: EvaluationReport, catalog: Catalog, dialogs: DialogCatalog, lang: str
+    report: EvaluationReport, catalog: Catalog, dialogs: DialogRegistry, lang: str
 ) -> dict[str, Any]:
     """The plain values a template sees (`report`), and its labels (`t`)."""
     opened = [(_title(dialogs, d, lang), f) for d, f in report.dialogs_opened.items()]
@@ -109,7 +109,7 @@ def render_evaluation(
     *,
     content_dir: Path,
     catalog: Catalog,
-    dialogs: DialogCatalog,
+    dialogs: DialogRegistry,
     lang: str,
     fmt: Format,
 ) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 
 from bot.errors import InvalidInput, NotFound
@@ -27,6 +27,7 @@ from bot.usecases.base import (
     ActorScope,
     EntryScope,
     UseCases,
+    actor_of,
     channel_entry,
     operator_command,
     requires_role,
@@ -205,13 +206,7 @@ class EvaluationUseCases(UseCases):
                 if not found
                 else f"several practitioners are named {name!r}"
             )
-        person = found[0]
-        return Actor(
-            practitioner_id=person.id,
-            name=person.name,
-            roles=person.roles,
-            team_id=person.team_id,
-            language=person.language,
-            time_zone=person.time_zone,
-            operator=shell_user(),
-        )
+        row = await scope.tx.access.actor(practitioner_id=found[0].id)
+        if row is None:  # revoked or gone between the two reads
+            raise InvalidInput(f"no practitioner named {name!r}")
+        return replace(actor_of(row), operator=shell_user())

@@ -2,7 +2,7 @@
 write and run the guidance see of the answers.
 
 Giving feedback is anonymous by design. The answer is stored with the dialog, its version, the
-language and the day only (`storage.models_feedback`); and it is not audited: an audit entry
+language and the day only (`storage.models.feedback`); and it is not audited: an audit entry
 names its actor at the second, which would be exactly the key that joins an answer back to
 who gave it. The policy still decides who may answer (`Action.GIVE_FEEDBACK`, read from the
 practitioner's roles in the same transaction). Reading is audited as usual: the counts under

@@ -108,14 +108,7 @@ class IdentityUseCases(UseCases):
         log.info("practitioner %s enrolled on %s", pid, channel)
         row = await tx.access.actor(practitioner_id=pid)
         assert row is not None
-        return Actor(
-            practitioner_id=pid,
-            name=row.name,
-            roles=row.roles,
-            team_id=row.team_id,
-            language=row.language,
-            time_zone=row.time_zone,
-        )
+        return actor_of(row)
 
     @channel_entry("identity.unreachable")
     async def mark_unreachable(self, scope: EntryScope, channel: str, user_id: str) -> None:

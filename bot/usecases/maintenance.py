@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.keystore import add_key
 from bot.usecases.base import UseCases, operator_task
-from storage.keystore import add_key
 from storage.rotation import RotationProgress, pending_rotation, reencrypt
 
 __all__ = ["MaintenanceUseCases"]

@@ -4,12 +4,10 @@ with their relation to it. Every use case starts with it, so it is a single roun
 from __future__ import annotations
 
 import functools
-import sqlite3
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, func, literal_column, select
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
@@ -22,8 +20,8 @@ from storage.models import (
     PractitionerRoleRow,
     PractitionerRow,
 )
-from storage.records import Case
-from storage.sqlite_fast import FastStatement
+from storage.records import Case, case_relation
+from storage.statements import Statements
 
 __all__ = ["Access", "ActorRow", "HeadHolder"]
 
@@ -118,11 +116,6 @@ def _by_identity_with_session(dialect: str, with_head: bool) -> Any:
     )
 
 
-@functools.cache
-def _fast_turn_start(dialect: Dialect, with_head: bool) -> FastStatement:
-    return FastStatement(_by_identity_with_session(dialect.name, with_head), dialect)
-
-
 class HeadHolder(Protocol):
     audit_head: tuple[int, str] | None
 
@@ -137,10 +130,10 @@ class Access:
         keys: KeyRing,
         holder: HeadHolder | None = None,
         *,
-        raw: sqlite3.Connection | None = None,
+        sql: Statements | None = None,
     ) -> None:
         self._conn = conn
-        self._raw = raw
+        self._sql = sql if sql is not None else Statements(conn)
         self._keys = keys
         self._holder = holder
         self._with_head = holder is not None and conn.dialect.name == "sqlite"
@@ -187,12 +180,8 @@ class Access:
         (None if unknown or revoked) and the chat's stored conversation as a row of
         ``session_*`` columns (None if there is none), for `Sessions.from_joined`."""
         values = {"channel": channel, "user_id": user_id, "chat_id": chat_id}
-        row: Any
-        if self._raw is not None:
-            row = _fast_turn_start(self._conn.dialect, self._with_head).first(self._raw, values)
-        else:
-            query = _by_identity_with_session(self._conn.dialect.name, self._with_head)
-            row = (await self._conn.execute(query, values)).first()
+        query = _by_identity_with_session(self._conn.dialect.name, self._with_head)
+        row = await self._sql.first(query, values)
         if row is None:
             return None, None
         return self._actor(row), (row if row.session_id is not None else None)
@@ -240,10 +229,9 @@ class Access:
             created_at=row.created_at,
             closed_at=row.closed_at,
         )
-        if case.owner_id == actor.practitioner_id:
-            relation = "owner"
-        elif row.member_role is not None:
-            relation = "member"
-        else:
-            relation = "other"
+        relation = case_relation(
+            owner_id=case.owner_id,
+            practitioner_id=actor.practitioner_id,
+            member=row.member_role is not None,
+        )
         return actor, case, relation

@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import CaseMemberRow, CaseRow, new_id
-from storage.records import Case, CaseMember
+from storage.records import Case, CaseMember, case_relation
 
 __all__ = ["Cases"]
 
@@ -56,9 +56,10 @@ class Cases:
         if row is None:
             return None
         case = _case(row)
-        if case.owner_id == practitioner_id:
-            return case, "owner"
-        return case, "member" if row.role is not None else "other"
+        relation = case_relation(
+            owner_id=case.owner_id, practitioner_id=practitioner_id, member=row.role is not None
+        )
+        return case, relation
 
     async def for_practitioner(self, *, practitioner_id: str) -> list[tuple[Case, str]]:
         """Cases the practitioner owns or is a member of, with the relation."""
@@ -74,7 +75,15 @@ class Cases:
             .where(or_(CaseRow.owner_id == practitioner_id, CaseMemberRow.role.is_not(None)))
             .order_by(CaseRow.code)
         )
-        return [(_case(r), "owner" if r.owner_id == practitioner_id else "member") for r in rows]
+        return [
+            (
+                _case(r),
+                case_relation(
+                    owner_id=r.owner_id, practitioner_id=practitioner_id, member=r.role is not None
+                ),
+            )
+            for r in rows
+        ]
 
     async def for_team(self, *, team_id: str) -> list[Case]:
         rows = await self._conn.execute(

@@ -15,7 +15,6 @@ from storage.records import Contact, OnCallSlot
 __all__ = ["Contacts"]
 
 _T = ContactRow.__tablename__
-_TEXT = ("name", "phone", "hours", "notes")
 
 
 class Contacts:

@@ -1,5 +1,5 @@
 """Answers to "Did this help?": keyword arguments in, frozen values out. No person in them
-(`storage.models_feedback`); the comment is encrypted and decrypted here."""
+(`storage.models.feedback`); the comment is encrypted and decrypted here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
 from storage.models import new_id
-from storage.models_feedback import FeedbackRow
+from storage.models.feedback import FeedbackRow
 
 __all__ = ["ANSWERS", "Feedback", "FeedbackComment", "FeedbackCount"]
 

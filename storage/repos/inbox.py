@@ -7,9 +7,7 @@ typed) is bound to `inbound_updates|payload|<row id>`.
 
 from __future__ import annotations
 
-import functools
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -17,12 +15,11 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
 from storage.models import InboundUpdateRow, new_id
-from storage.sqlite_fast import FastStatement
+from storage.statements import Statements
 
 __all__ = ["Inbox"]
 
@@ -36,23 +33,13 @@ _FORGET = delete(_INBOX).where(
 _COLUMNS = ("id", "channel", "event_id", "received_at", "payload_enc")
 
 
-@functools.cache
-def _fast(dialect: Dialect) -> tuple[FastStatement, FastStatement]:
-    """The insert of a received batch and the delete of an answered update, for
-    `storage.sqlite_fast` (they run with every batch)."""
-    return (
-        FastStatement(_PUT_SQLITE, dialect, column_keys=_COLUMNS),
-        FastStatement(_FORGET, dialect),
-    )
-
-
 class Inbox:
     def __init__(
-        self, conn: AsyncConnection, keys: KeyRing, *, raw: sqlite3.Connection | None = None
+        self, conn: AsyncConnection, keys: KeyRing, *, sql: Statements | None = None
     ) -> None:
         self._conn = conn
         self._keys = keys
-        self._raw = raw
+        self._sql = sql if sql is not None else Statements(conn)
 
     async def put_many(
         self, *, channel: str, entries: Sequence[tuple[str, dict[str, Any]]], now: datetime
@@ -77,13 +64,8 @@ class Inbox:
                     ),
                 }
             )
-        if self._raw is not None:
-            put = _fast(self._conn.dialect)[0]
-            for row in rows:
-                put.execute(self._raw, row)
-            return
         statement = _PUT_PG if self._conn.dialect.name == "postgresql" else _PUT_SQLITE
-        await self._conn.execute(statement, rows)
+        await self._sql.write_many(statement, rows, column_keys=_COLUMNS)
 
     async def pending(self, *, channel: str) -> list[tuple[str, dict[str, Any]]]:
         """(event id, payload) of the entries not answered yet, oldest first."""
@@ -105,11 +87,7 @@ class Inbox:
         values = [{"channel": channel, "event_id": str(e)} for e in event_ids]
         if not values:
             return 0
-        if self._raw is not None:
-            gone = _fast(self._conn.dialect)[1]
-            return sum(gone.execute(self._raw, v) for v in values)
-        result = await self._conn.execute(_FORGET, values)
-        return int(result.rowcount)
+        return await self._sql.write_many(_FORGET, values)
 
     async def forget_before(self, *, before: datetime) -> int:
         """Delete entries received before `before`, handled or not (housekeeping)."""

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import sqlite3
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import DecryptionError, KeyRing
 from storage.models import DialogSessionRow, ProcessedUpdateRow, new_id
 from storage.records import StoredSession
-from storage.sqlite_fast import FastStatement
+from storage.statements import Statements
 
 __all__ = ["Sessions"]
 
@@ -58,24 +55,16 @@ _EXPIRED = select(_SESSIONS).where(_SESSIONS.c.expires_at <= bindparam("now"))
 _PROCESSED = cast(Table, ProcessedUpdateRow.__table__)
 _MARK_PG = pg_insert(_PROCESSED).on_conflict_do_nothing()
 _MARK_SQLITE = sqlite_insert(_PROCESSED).on_conflict_do_nothing()
-
-
-@functools.cache
-def _fast(dialect: Dialect) -> tuple[FastStatement, FastStatement]:
-    """The update of a turn's conversation and the dedupe insert, for `storage.sqlite_fast`."""
-    return (
-        FastStatement(_UPDATE, dialect),
-        FastStatement(_MARK_SQLITE, dialect, column_keys=("channel", "event_id", "processed_at")),
-    )
+_MARK_COLUMNS = ("channel", "event_id", "processed_at")
 
 
 class Sessions:
     def __init__(
-        self, conn: AsyncConnection, keys: KeyRing, *, raw: sqlite3.Connection | None = None
+        self, conn: AsyncConnection, keys: KeyRing, *, sql: Statements | None = None
     ) -> None:
         self._conn = conn
         self._keys = keys
-        self._raw = raw
+        self._sql = sql if sql is not None else Statements(conn)
 
     def _session(self, row: Any, prefix: str = "") -> StoredSession:
         def column(name: str) -> Any:
@@ -143,10 +132,7 @@ class Sessions:
                 "state_enc": self._encrypt(payload, existing),
                 **values,
             }
-            if self._raw is not None:
-                updated = _fast(self._conn.dialect)[0].execute(self._raw, changes)
-            else:
-                updated = (await self._conn.execute(_UPDATE, changes)).rowcount
+            updated = await self._sql.write(_UPDATE, changes)
             if updated == 1:
                 return existing
         fresh = new_id()
@@ -210,11 +196,8 @@ class Sessions:
         """Record an update id; False if it was already recorded (one statement: an insert
         that does nothing on conflict, on SQLite and PostgreSQL alike)."""
         values = {"channel": channel, "event_id": event_id, "processed_at": now}
-        if self._raw is not None:
-            return _fast(self._conn.dialect)[1].execute(self._raw, values) == 1
         statement = _MARK_PG if self._conn.dialect.name == "postgresql" else _MARK_SQLITE
-        result = await self._conn.execute(statement, values)
-        return bool(result.rowcount == 1)
+        return await self._sql.write(statement, values, column_keys=_MARK_COLUMNS) == 1
 
     async def forget_processed_before(self, *, before: datetime) -> int:
         result = await self._conn.execute(

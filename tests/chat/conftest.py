@@ -19,7 +19,7 @@ import pytest
 
 from bot.app import Relais
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.service import ChatService
 from bot.clock import FakeClock
 from bot.config import Config, StorageConfig, TelegramConfig
@@ -98,7 +98,7 @@ def make_config(url: str, tmp_path: Path, **telegram: object) -> Config:
 
 
 async def build_world(relais: Relais, config: Config, clock: FakeClock, content: Path) -> World:
-    dialogs = DialogCatalog.from_content(content)
+    dialogs = DialogRegistry.from_content(content)
     service = ChatService(relais, dialogs, Catalog.load(CONTENT), clock, config)
     world = World(relais, service, clock, config)
     await relais.ensure_team("Team A")

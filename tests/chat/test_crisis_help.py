@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.policy import POLICY, Action, Relation, Role
 from tests.chat.conftest import CONTENT, DATA, Chat, World, texts
 
 #: a crisis dialog that runs a plain one by goto, a plain one, and an audience pair
@@ -203,3 +204,20 @@ async def test_a_goto_never_enters_a_dialog_not_meant_for_the_practitioner(
     assert "Back in the team guide." in texts(pia.last)
     # and the dialog itself stays closed to those outside its audience
     assert "not meant for your role" in texts(await alex.press("o.clinical"))
+
+
+async def test_who_opens_a_dialog_is_the_policy_tables_answer(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dialog.open` (issue 15): the dialog's audience is data the policy reads; the table, not
+    the dialog catalogue, decides, for a start and for a goto alike."""
+    assert not POLICY[(Role.MENTOR, Action.OPEN_DIALOG, Relation.OTHER)]
+    assert POLICY[(Role.PSYCHOLOGIST, Action.OPEN_DIALOG, Relation.OTHER)]
+    monkeypatch.setitem(POLICY, (Role.MENTOR, Action.OPEN_DIALOG, Relation.OTHER), True)
+    alex = world.chat("alex")  # a mentor, outside the audience of "clinical"
+    assert "Clinical assessment notes." in texts(await alex.press("o.clinical"))
+    await alex.press("OK")
+    assert "Clinical assessment notes." in texts(await alex.press("o.open_all"))  # by goto
+    await alex.press("OK")
+    monkeypatch.setitem(POLICY, (Role.MENTOR, Action.OPEN_DIALOG, Relation.AUDIENCE), False)
+    assert "not meant for your role" in texts(await alex.press("o.open_all"))  # in its audience

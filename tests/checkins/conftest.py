@@ -18,7 +18,9 @@ import pytest
 
 from bot.app import Relais
 from bot.channels.base import Handler, SendResult
+from bot.chat import checkins as shown
 from bot.checkins.dispatcher import CheckinDispatcher, TickReport
+from bot.checkins.results import ScheduleState
 from bot.checkins.service import CheckinService
 from bot.clock import FakeClock, SystemClock
 from bot.config import Config, StorageConfig
@@ -69,6 +71,34 @@ class RecordingChannel:
 
 
 @dataclass
+class ShownCheckins:
+    """The check-in use cases as the chat layer shows them (`bot.chat.checkins`)."""
+
+    service: CheckinService
+
+    async def handle_button(self, actor: Actor, token: str) -> list[Reply]:
+        outcome = await self.service.handle_button(actor, token)
+        if isinstance(outcome, ScheduleState):
+            return [shown.schedule_reply(actor.language, outcome, token)]
+        return [shown.button_reply(actor.language, actor.time_zone, outcome, token)]
+
+    async def handle_command(self, actor: Actor, argument: str) -> list[Reply]:
+        result = await self.service.handle_command(actor, argument)
+        return [shown.command_reply(actor.language, actor.time_zone, result)]
+
+    async def list_upcoming(self, actor: Actor) -> list[Reply]:
+        items = await self.service.list_checkins(actor)
+        return [shown.upcoming_reply(actor.language, actor.time_zone, items)]
+
+    async def page_contact(self, actor: Actor, role: str, case_code: str | None) -> list[Reply]:
+        return [
+            shown.page_reply(
+                actor.language, await self.service.page_contact(actor, role, case_code)
+            )
+        ]
+
+
+@dataclass
 class Team:
     relais: Relais
     clock: FakeClock
@@ -84,6 +114,11 @@ class Team:
     fallback: Actor
     outsider: Actor
     users: dict[str, str]  # practitioner id -> channel user id
+
+    @property
+    def chat(self) -> ShownCheckins:
+        """The use cases' results as the chat layer shows them."""
+        return ShownCheckins(self.service)
 
     async def tick(self) -> TickReport:
         return await self.dispatcher.tick()

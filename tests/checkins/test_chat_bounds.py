@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import Relais
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.service import ChatService
 from bot.checkins.service import CheckinService
 from bot.checkins.tokens import checkin_token
@@ -38,7 +38,7 @@ async def world(sqlite_url: str, tmp_path: Path, chat_content: Path) -> AsyncIte
         checkins = CheckinService(relais, config, clock, on_work=lambda: None)
         service = ChatService(
             relais,
-            DialogCatalog.from_content(chat_content),
+            DialogRegistry.from_content(chat_content),
             Catalog.load(CONTENT),
             clock,
             config,

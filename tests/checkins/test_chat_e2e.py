@@ -9,13 +9,16 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bot.app import Relais
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.service import ChatService
 from bot.checkins.dispatcher import CheckinDispatcher
 from bot.checkins.service import CheckinService
 from bot.clock import FakeClock
+from storage.models import NoteRow
 from tests.chat.conftest import CONTENT, DATA, build_world, make_config
 from tests.checkins.conftest import RecordingChannel, at_paris
 
@@ -34,7 +37,7 @@ async def test_weekly_checkin_from_chat_reminds_then_escalates(
         checkins = CheckinService(relais, config, clock, on_work=lambda: None)
         chat = ChatService(
             relais,
-            DialogCatalog.from_content(content),
+            DialogRegistry.from_content(content),
             Catalog.load(CONTENT),
             clock,
             config,
@@ -83,3 +86,90 @@ async def test_weekly_checkin_from_chat_reminds_then_escalates(
         # the mentor, late, still closes the check-in from the reminder's Done button
         replies = await alex.send(button=reminder.reply.buttons[0].token)
         assert "already" in replies[0].text
+
+
+async def test_done_then_note_files_the_note_with_origin_checkin(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Issue 15: "Done" then "Add a note" on a reminder files the typed note as a check-in's
+    note (origin "checkin", tag "contact"), not as a note typed with /note (origin "chat")."""
+    content = tmp_path / "content"
+    shutil.copytree(DATA, content)
+    shutil.copy(CONTENT / "contact_roles.yaml", content / "contact_roles.yaml")
+    shutil.copytree(CONTENT / "catalog", content / "catalog")
+    clock.set(at_paris(2026, 1, 4, 18, 0))
+    config = make_config(sqlite_url, tmp_path)
+    async with await Relais.open(config, clock) as relais:
+        world = await build_world(relais, config, clock, content)
+        checkins = CheckinService(relais, config, clock, on_work=lambda: None)
+        chat = ChatService(
+            relais,
+            DialogRegistry.from_content(content),
+            Catalog.load(CONTENT),
+            clock,
+            config,
+            checkins=checkins,
+        )
+        for person in world.chats.values():
+            person.service = chat
+        console = RecordingChannel("console", clock)
+        dispatcher = CheckinDispatcher(relais.db, clock, config.checkins, {"console": console})
+        cora, alex = world.chat("cora"), world.chat("alex")
+        await cora.say("/checkin K-1 weekly MO 09:00 Alex")
+        clock.set(at_paris(2026, 1, 5, 9, 0))
+        await dispatcher.tick()
+        [reminder] = console.sent
+        done = await alex.send(button=reminder.reply.buttons[0].token)
+        assert "recorded" in done[0].text, done
+        prompt = await alex.send(button=done[0].buttons[0].token)
+        assert "K-1" in prompt[0].text, prompt
+        logged = await alex.say("Spoke with him, all well.")
+        assert "K-1" in logged[-1].text, logged
+        async with relais.db.connect() as conn:
+            rows = (await conn.execute(select(NoteRow.origin, NoteRow.tags))).all()
+            await conn.rollback()
+        assert [(origin, tags) for origin, tags in rows] == [("checkin", ",contact,")]
+
+
+async def test_cant_reach_from_chat_tells_the_owner_and_opens_the_guidance(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Issue 15: "Can't reach the person" on a reminder, pressed in chat: the use case answers
+    with data, the chat layer shows it and opens the guidance on the case in the same session
+    (no command travels in the reply any more), and the owner is alerted."""
+    content = tmp_path / "content"
+    shutil.copytree(DATA, content)
+    shutil.copy(CONTENT / "contact_roles.yaml", content / "contact_roles.yaml")
+    shutil.copytree(CONTENT / "catalog", content / "catalog")
+    clock.set(at_paris(2026, 1, 4, 18, 0))
+    config = make_config(sqlite_url, tmp_path)
+    async with await Relais.open(config, clock) as relais:
+        world = await build_world(relais, config, clock, content)
+        checkins = CheckinService(relais, config, clock, on_work=lambda: None)
+        chat = ChatService(
+            relais,
+            DialogRegistry.from_content(CONTENT),  # the bundled guidance: who_to_contact
+            Catalog.load(CONTENT),
+            clock,
+            config,
+            checkins=checkins,
+        )
+        for person in world.chats.values():
+            person.service = chat
+        console = RecordingChannel("console", clock)
+        dispatcher = CheckinDispatcher(relais.db, clock, config.checkins, {"console": console})
+        cora, alex = world.chat("cora"), world.chat("alex")
+        await cora.say("/checkin K-1 weekly MO 09:00 Alex")
+        clock.set(at_paris(2026, 1, 5, 9, 0))
+        await dispatcher.tick()
+        [reminder] = console.sent
+        console.sent.clear()
+        cant = next(b.token for b in reminder.reply.buttons if b.token.endswith(".cant"))
+        replies = await alex.send(button=cant)
+        assert replies[0].text.startswith("The case owner has been told"), replies
+        assert "How urgent is it?" in replies[1].text, replies  # the guidance, running
+        assert [b.label for b in replies[1].buttons], replies
+        await dispatcher.tick()
+        [alert] = console.sent
+        assert alert.user_id == cora.user_id
+        assert alert.reply.text == "Case K-1: the practitioner could not reach the person."

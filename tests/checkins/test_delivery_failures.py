@@ -18,7 +18,6 @@ from bot.app import Relais
 from bot.checkins.dispatcher import TickReport
 from bot.cli import main
 from bot.clock import FakeClock
-from storage import checkins_repo as repo
 from storage.models import OutboxRow
 from tests.checkins.conftest import CASE, Team, at_paris, build_team
 from tests.checkins.test_dispatch import token, weekly
@@ -43,8 +42,8 @@ async def test_claims_cut_short_by_crashes_do_not_use_up_the_retries(team: Team)
     lease = team.relais.config.checkins.send_lease
     for i in range(14):  # 14 kills while sending: claimed, never recorded
         async with team.relais.db.transaction(team.clock.now()) as tx:
-            claimed = await repo.claim_outbox(
-                tx.conn, now=team.clock.now(), owner=f"dead-{i}", lease=lease, limit=10
+            claimed = await tx.outbox.claim(
+                now=team.clock.now(), owner=f"dead-{i}", lease=lease, limit=10
             )
         assert len(claimed) == 1
         team.clock.advance(lease + timedelta(seconds=1))
@@ -92,7 +91,7 @@ async def test_a_failed_reminder_is_given_up_quietly_once_acknowledged(team: Tea
     await weekly(team)
     await team.run_until(at_paris(2026, 1, 5, 11, 0))
     msg = team.take(team.owner, "Missed check-in")
-    await team.service.handle_button(team.owner, token(msg.reply.buttons, "ack"))
+    await team.chat.handle_button(team.owner, token(msg.reply.buttons, "ack"))
     await team.run_until(at_paris(2026, 1, 5, 12, 0))
     (row,) = await _outbox(team, "remind")
     assert row.status == "failed"
@@ -204,7 +203,7 @@ async def test_relais_deliveries_lists_every_message_with_its_status(
     assert listed["escalate"]["channel"] == "telegram"
     failed = await cli("--since", "3650d", "--failed", "--json")
     assert [d["kind"] for d in failed] == ["remind"]
-    await team.service.handle_button(team.owner, token(msg.reply.buttons, "ack"))
+    await team.chat.handle_button(team.owner, token(msg.reply.buttons, "ack"))
     await team.run_until(at_paris(2026, 1, 5, 12, 0))
     listed = {d["kind"]: d for d in await cli("--since", "3650d", "--json")}
     assert listed["escalate"]["status"] == "acknowledged"

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import Relais
-from bot.checkins.recurrence import EveryNDays, OneOff, Weekly
+from bot.checkins.results import ButtonOutcome
 from bot.clock import FakeClock
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from storage.models import AuditEntryRow, CheckinScheduleRow, PractitionerRow
+from storage.recurrence import EveryNDays, OneOff, Weekly
 from tests.checkins.conftest import CASE, Team, at_paris, build_team
 
 H = timedelta(hours=1)
@@ -49,14 +50,15 @@ async def test_reminder_on_time_with_case_code_only_and_done(team: Team) -> None
         "Can't reach the person",
     ]
     assert all(len(b.token.encode()) <= 64 for b in msg.reply.buttons)
-    replies = await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+    replies = await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "done"))
     assert "recorded" in replies[0].text
     note = await team.service.handle_button(team.mentor, token(replies[0].buttons, "note"))
-    assert note[0].extra["await_note_case"] == CASE
+    assert isinstance(note, ButtonOutcome)
+    assert (note.kind, note.case_code) == ("note", CASE)  # the chat layer waits for the note
     # acknowledged: nothing more, ever, until next week's reminder
     await team.run_until(at_paris(2026, 1, 12, 8, 59))
     team.assert_quiet()
-    again = await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+    again = await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "done"))
     assert "already" in again[0].text
     await team.run_until(at_paris(2026, 1, 12, 9, 0))
     team.take(team.mentor, "Check-in due")
@@ -82,7 +84,7 @@ async def test_escalation_timing_to_the_minute(team: Team) -> None:
     await team.run_until(at_paris(2026, 1, 5, 23, 0))
     team.assert_quiet()
     # the fallback acknowledges although not on the case: they are in the frozen chain
-    reply = await team.service.handle_button(team.fallback, token(msg.reply.buttons, "ack"))
+    reply = await team.chat.handle_button(team.fallback, token(msg.reply.buttons, "ack"))
     assert reply[0].text == "Acknowledged. Thank you."
     async with team.relais.db.connect() as conn:
         actions = (await conn.execute(select(AuditEntryRow.action))).scalars().all()
@@ -96,7 +98,7 @@ async def test_owner_acknowledgement_stops_the_chain(team: Team) -> None:
     await team.run_until(at_paris(2026, 1, 5, 11, 0))
     team.take(team.mentor, "Check-in due")
     msg = team.take(team.owner, "Missed check-in")
-    await team.service.handle_button(team.owner, token(msg.reply.buttons, "ack"))
+    await team.chat.handle_button(team.owner, token(msg.reply.buttons, "ack"))
     await team.run_until(at_paris(2026, 1, 5, 20, 0))
     team.assert_quiet()
 
@@ -182,11 +184,11 @@ async def test_quiet_hours_defer_unless_urgent(team: Team) -> None:
     await team.run_until(at_paris(2026, 1, 6, 7, 30))
     msg = team.take(team.mentor, "Check-in due")
     assert msg.at == at_paris(2026, 1, 6, 7, 30)
-    await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+    await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "done"))
     await team.run_until(at_paris(2026, 1, 6, 23, 0))
     msg = team.take(team.mentor, "Check-in due")  # urgent: at night
     assert msg.at == at_paris(2026, 1, 6, 23, 0)
-    await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+    await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "done"))
 
 
 async def test_snooze_one_hour_and_one_day(team: Team) -> None:
@@ -194,22 +196,22 @@ async def test_snooze_one_hour_and_one_day(team: Team) -> None:
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
     msg = team.take(team.mentor, "Check-in due")
     team.clock.advance(10 * M)
-    reply = await team.service.handle_button(team.mentor, token(msg.reply.buttons, "s1h"))
+    reply = await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "s1h"))
     assert "10:10" in reply[0].text
     await team.run_until(at_paris(2026, 1, 5, 10, 9))
     team.assert_quiet()
     await team.run_until(at_paris(2026, 1, 5, 10, 10))
     msg = team.take(team.mentor, "Check-in due")
     with pytest.raises(NotAllowed):  # only the reminded person snoozes
-        await team.service.handle_button(team.owner, token(msg.reply.buttons, "s1d"))
-    await team.service.handle_button(team.mentor, token(msg.reply.buttons, "s1d"))
+        await team.chat.handle_button(team.owner, token(msg.reply.buttons, "s1d"))
+    await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "s1d"))
     await team.run_until(at_paris(2026, 1, 6, 10, 9))
     team.assert_quiet()  # the original 11:00 escalation never happens: the snooze replaced it
     await team.run_until(at_paris(2026, 1, 6, 10, 10))
     msg = team.take(team.mentor, "Check-in due")
     await team.run_until(at_paris(2026, 1, 6, 12, 10))
     team.take(team.owner, "Missed check-in")
-    await team.service.handle_button(team.owner, token(msg.reply.buttons, "done"))
+    await team.chat.handle_button(team.owner, token(msg.reply.buttons, "done"))
 
 
 async def test_cant_reach_alerts_owner_and_opens_guidance(team: Team) -> None:
@@ -217,7 +219,8 @@ async def test_cant_reach_alerts_owner_and_opens_guidance(team: Team) -> None:
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
     msg = team.take(team.mentor, "Check-in due")
     reply = await team.service.handle_button(team.mentor, token(msg.reply.buttons, "cant"))
-    assert reply[0].extra["open_dialog"] == "who_to_contact"
+    assert isinstance(reply, ButtonOutcome)
+    assert reply.open_dialog == "who_to_contact"
     await team.tick()
     alert = team.take(team.owner, "could not reach the person")
     assert CASE in alert.reply.text
@@ -280,7 +283,7 @@ async def test_page_rota_timeout_then_ack(team: Team) -> None:
                 ends_at=now + 24 * H,
                 position=pos,
             )
-    reply = await team.service.page_contact(team.mentor, "on_call_psychologist", CASE)
+    reply = await team.chat.page_contact(team.mentor, "on_call_psychologist", CASE)
     assert "Paging" in reply[0].text
     await team.tick()
     first = team.take(team.coordinator, "Contact requested now: case K-7F3A, asked by mentor")
@@ -289,11 +292,11 @@ async def test_page_rota_timeout_then_ack(team: Team) -> None:
     await team.run_until(now + 10 * M)
     second = team.take(team.outsider, "Contact requested now")
     assert second.at == now + 10 * M
-    await team.service.handle_button(team.outsider, token(second.reply.buttons, "ack"))
+    await team.chat.handle_button(team.outsider, token(second.reply.buttons, "ack"))
     await team.tick()
     told = team.take(team.mentor, "outsider acknowledged your request (case K-7F3A)")
     assert told.reply.kind == "alert"
-    late = await team.service.handle_button(team.coordinator, token(first.reply.buttons, "ack"))
+    late = await team.chat.handle_button(team.coordinator, token(first.reply.buttons, "ack"))
     assert "already" in late[0].text
     await team.run_until(now + 2 * H)
     team.assert_quiet()
@@ -345,14 +348,14 @@ async def test_permissions_and_sub_objects(team: Team) -> None:
     msg = team.take(team.mentor, "Check-in due")
     denied_before = await denied_on_case(team)
     with pytest.raises(NotAllowed):  # not in the chain, not on the case
-        await team.service.handle_button(team.outsider, token(msg.reply.buttons, "done"))
+        await team.chat.handle_button(team.outsider, token(msg.reply.buttons, "done"))
     # the refused press is in the case's audit trail, with who tried
     assert await denied_on_case(team) == [*denied_before, team.outsider.practitioner_id]
     with pytest.raises(InvalidInput):
-        await team.service.handle_button(team.mentor, "ci.nothex.done")
+        await team.chat.handle_button(team.mentor, "ci.nothex.done")
     with pytest.raises(NotFound):
-        await team.service.handle_button(team.mentor, "ci." + "a" * 32 + ".done")
-    await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+        await team.chat.handle_button(team.mentor, "ci." + "a" * 32 + ".done")
+    await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "done"))
 
 
 async def test_pause_resume_cancel_and_list(team: Team) -> None:
@@ -366,18 +369,18 @@ async def test_pause_resume_cancel_and_list(team: Team) -> None:
     ]
     assert len(await team.service.list_checkins(team.owner)) == 2
     assert await team.service.list_checkins(team.outsider) == []
-    text = (await team.service.list_upcoming(team.mentor))[0].text
+    text = (await team.chat.list_upcoming(team.mentor))[0].text
     assert "K-7F3A — Mon 05 Jan 09:00" in text
     assert await team.service.set_schedule_status(team.owner, sid, "pause") == "paused"
     await team.run_until(due - M)
     team.assert_quiet()
     await team.run_until(due)
     followup = team.take(team.mentor, "Check-in due")  # the one-off follow-up
-    await team.service.handle_button(team.mentor, token(followup.reply.buttons, "done"))
+    await team.chat.handle_button(team.mentor, token(followup.reply.buttons, "done"))
     assert await team.service.set_schedule_status(team.owner, sid, "resume") == "active"
     await team.run_until(at_paris(2026, 1, 12, 9, 0))
     msg = team.take(team.mentor, "Check-in due")
-    await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+    await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "done"))
     assert await team.service.set_schedule_status(team.owner, sid, "cancel") == "cancelled"
     await team.run_until(at_paris(2026, 2, 12, 9, 0))
     team.assert_quiet()
@@ -405,7 +408,7 @@ async def test_a_year_of_weekly_checkins_across_dst(
         for sent in list(team.telegram.sent):
             local = sent.at.astimezone(ZoneInfo(zone))
             assert (local.weekday(), local.hour, local.minute) == (0, 9, 0), local
-            await team.service.handle_button(team.mentor, token(sent.reply.buttons, "done"))
+            await team.chat.handle_button(team.mentor, token(sent.reply.buttons, "done"))
             team.telegram.sent.remove(sent)
             count += 1
     assert count == 52
@@ -423,30 +426,30 @@ async def test_audit_has_no_content(team: Team) -> None:
 
 
 async def test_chat_command_sets_a_weekly_checkin_with_buttons(team: Team) -> None:
-    usage = await team.service.handle_command(team.owner, "K-7F3A weekly")
+    usage = await team.chat.handle_command(team.owner, "K-7F3A weekly")
     assert usage[0].text.startswith("Usage")
-    replies = await team.service.handle_command(team.owner, "k-7f3a weekly lu 9h00 mentor")
+    replies = await team.chat.handle_command(team.owner, "k-7f3a weekly lu 9h00 mentor")
     reply = replies[0]
     assert reply.text == (
         "Check-in scheduled on case K-7F3A: weekly:MO@09:00 Europe/Paris. Next: Mon 05 Jan 09:00."
     )
     assert [b.label for b in reply.buttons] == ["Pause", "Cancel"]
-    paused = await team.service.handle_button(team.owner, reply.buttons[0].token)
+    paused = await team.chat.handle_button(team.owner, reply.buttons[0].token)
     assert paused[0].text == "Check-in on case K-7F3A is now paused."
     assert [b.label for b in paused[0].buttons] == ["Resume", "Cancel"]
     with pytest.raises(NotFound, match=r"^no check-in [0-9a-f]{32}$"):  # the case unnamed
-        await team.service.handle_button(team.outsider, paused[0].buttons[0].token)
+        await team.chat.handle_button(team.outsider, paused[0].buttons[0].token)
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
     team.assert_quiet()
-    await team.service.handle_button(team.owner, paused[0].buttons[0].token)
+    await team.chat.handle_button(team.owner, paused[0].buttons[0].token)
     await team.run_until(at_paris(2026, 1, 12, 9, 0))
     msg = team.take(team.mentor, "Check-in due")
-    await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
-    followup = await team.service.handle_command(team.mentor, "K-7F3A in 2h")
+    await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+    followup = await team.chat.handle_command(team.mentor, "K-7F3A in 2h")
     assert "Next: Mon 12 Jan 11:00" in followup[0].text
     await team.run_until(at_paris(2026, 1, 12, 11, 0))
     msg = team.take(team.mentor, "Check-in due")
-    await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+    await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "done"))
 
 
 async def test_one_summary_per_practitioner_across_batches(team: Team) -> None:
@@ -467,7 +470,7 @@ async def test_done_still_counts_after_an_escalation_step_taken_meanwhile(team: 
     msg = team.take(team.mentor, "Check-in due")
     await team.run_until(at_paris(2026, 1, 5, 11, 0))  # escalated to the owner meanwhile
     team.take(team.owner, "Missed check-in")
-    replies = await team.service.handle_button(team.mentor, token(msg.reply.buttons, "done"))
+    replies = await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "done"))
     assert "recorded" in replies[0].text
     await team.run_until(at_paris(2026, 1, 5, 20, 0))
     team.assert_quiet()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from bot.app import Relais
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.service import ChatService
 from bot.checkins.service import CheckinService
 from bot.clock import FakeClock
@@ -86,7 +86,7 @@ async def _world(
         checkins = CheckinService(relais, config, clock, on_work=lambda: None)
         service = ChatService(
             relais,
-            DialogCatalog.from_content(chat_content),
+            DialogRegistry.from_content(chat_content),
             Catalog.load(CONTENT),
             clock,
             config,
@@ -167,7 +167,7 @@ async def test_concurrent_pages_on_both_databases_become_one(team: Team) -> None
     """Thirty requests at once, each in its own transaction (truly concurrent on PostgreSQL):
     the lock on the case makes each see the page the first one started."""
     replies = await asyncio.gather(
-        *(team.service.page_contact(team.mentor, "emergency", CASE) for _ in range(30))
+        *(team.chat.page_contact(team.mentor, "emergency", CASE) for _ in range(30))
     )
     assert await _pages(team.relais) == 1
     assert sum("Paging the person on call now" in r[0].text for r in replies) == 1

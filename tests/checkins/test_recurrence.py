@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.checkins.recurrence import (
+from bot.errors import InvalidInput
+from storage.recurrence import (
     EveryNDays,
     Monthly,
     OneOff,
@@ -19,7 +20,6 @@ from bot.checkins.recurrence import (
     next_occurrence,
     parse_rule,
 )
-from bot.errors import InvalidInput
 
 PARIS = ZoneInfo("Europe/Paris")
 

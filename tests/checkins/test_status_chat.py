@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.app import Relais
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.service import ChatService
 from bot.checkins.dispatcher import CheckinDispatcher
 from bot.checkins.service import CheckinService
@@ -33,7 +33,7 @@ async def test_status_shows_channels_failed_deliveries_and_waiting_pages(
         checkins = CheckinService(relais, config, clock, on_work=lambda: None)
         chat = ChatService(
             relais,
-            DialogCatalog.from_content(content),
+            DialogRegistry.from_content(content),
             Catalog.load(CONTENT),
             clock,
             config,

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import time
 
-from bot.checkins.recurrence import Weekly
+from bot.background import Background
+from storage.recurrence import Weekly
 from tests.checkins.conftest import CASE, Team, at_paris
 
 
@@ -16,7 +17,8 @@ async def test_start_catches_up_then_pages_wake_the_timer(team: Team) -> None:
         team.owner, CASE, rule, reminded_id=team.mentor.practitioner_id
     )
     team.clock.set(at_paris(2026, 1, 5, 10, 0))  # fell due an hour ago, while "down"
-    await team.service.start([team.telegram, team.matrix])
+    background = Background(team.service)  # what the runtime starts after the channels
+    await background.start([team.telegram, team.matrix])
     try:
         assert team.service.timer is not None
         scheduler = team.service.timer._scheduler
@@ -38,5 +40,5 @@ async def test_start_catches_up_then_pages_wake_the_timer(team: Team) -> None:
         team.take(team.fallback, "Contact requested now")
         team.take(team.mentor, "Nobody on call")
     finally:
-        await team.service.stop()
+        await background.stop()
     assert team.service.timer is None

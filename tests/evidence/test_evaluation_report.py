@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.app import Relais
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.cli import main
 from bot.clock import FakeClock
 from bot.config import Config, StorageConfig
@@ -98,7 +98,7 @@ async def _seed(config: Config) -> None:
                     acknowledged_at=acked,
                 )
         day = NOVEMBER.date().isoformat()
-        start = DialogCatalog.from_content(CONTENT).source().get("crisis")
+        start = DialogRegistry.from_content(CONTENT).source().get("crisis")
         assert start is not None
         await relais.record_usage(
             {(day, "crisis", 1, "en", start.start, "visit", ""): 12},

@@ -16,7 +16,7 @@ from bot.app import Relais
 from bot.clock import FakeClock
 from bot.errors import NotAllowed
 from storage.models import AuditEntryRow
-from storage.models_feedback import FeedbackRow
+from storage.models.feedback import FeedbackRow
 from tests.chat.conftest import World, build_world, chat_content, make_config, texts
 
 HERE = Path(__file__).resolve().parent

@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from bot.app import Relais
 from bot.checkins.dispatcher import CheckinDispatcher
-from bot.checkins.recurrence import Weekly
 from bot.cli import main
 from bot.config import load_config
 from storage.models import NoteRow, OutboxRow
+from storage.recurrence import Weekly
 from tests.checkins.conftest import CASE, RecordingChannel, Team, at_paris
 
 pytestmark = pytest.mark.usefixtures("sqlite_only")

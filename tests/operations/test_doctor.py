@@ -153,7 +153,7 @@ async def test_keys_that_cannot_decrypt_the_data(
 
 def _fresh_key_file(folder: Path) -> Path:
     from bot.config import Config
-    from storage.keystore import load_keyring
+    from bot.keystore import load_keyring
 
     load_keyring(Config(data_dir=str(folder)))
     path = folder / "keys" / "encryption.keys"

@@ -157,14 +157,14 @@ async def test_a_restarted_relais_tells_the_coordinators_once_caught_up(
         mark_alive(config.data_path, clock.now())
         clock.advance(timedelta(hours=3))  # Relais was down three hours
         ops = Operations(runtime)
-        await runtime.checkins.start({"telegram": team.telegram, "matrix": team.matrix})
+        await runtime.background.start({"telegram": team.telegram, "matrix": team.matrix})
         await ops.start([])
         for _ in range(200):
             if team.matrix.sent:
                 break
             await asyncio.sleep(0.05)
         await ops.stop()
-        await runtime.checkins.stop()
+        await runtime.background.stop()
         msg = team.take(team.coordinator, "Relais was down for 3 h 0 min")
         assert "0 check-in reminders of your team were sent late" in msg.reply.text
         team.take(team.owner, "Relais was down for 3 h 0 min")

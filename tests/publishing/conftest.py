@@ -17,7 +17,7 @@ import pytest
 
 from bot.app import Relais
 from bot.chat.catalog import Catalog
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.service import ChatService
 from bot.clock import FakeClock
 from bot.config import Config, PublishingConfig, StorageConfig
@@ -47,7 +47,7 @@ class PubWorld:
     relais: Relais
     service: ChatService
     publishing: PublishingService
-    dialogs: DialogCatalog
+    dialogs: DialogRegistry
     clock: FakeClock
     config: Config
     content: Path
@@ -94,7 +94,7 @@ def make_content(tmp_path: Path) -> Path:
 async def open_world(
     relais: Relais, config: Config, clock: FakeClock, content: Path, *, enrol: bool = True
 ) -> PubWorld:
-    dialogs = DialogCatalog.from_content(content)
+    dialogs = DialogRegistry.from_content(content)
     publishing = PublishingService(relais, dialogs, config, clock)
     await publishing.load_published()
     service = ChatService(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.checkins.outbox import decode_payload
 from bot.messages import Reply
+from bot.messaging.outbox import decode_payload
 from storage.checkins_repo import outbox_of
 from storage.models import OutboxRow
 from tests.publishing.conftest import CRISIS, PubWorld, open_world, texts

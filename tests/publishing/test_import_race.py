@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Relais
-from bot.chat.dialog_catalog import DialogCatalog
+from bot.chat.dialog_registry import DialogRegistry
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.publishing.service import PublishingService
@@ -27,11 +27,11 @@ async def test_two_starts_import_the_bundled_dialogs_once(
     other = await Relais.open(config, clock)
     try:
         services = [
-            PublishingService(app, DialogCatalog.from_content(CONTENT), config, clock)
+            PublishingService(app, DialogRegistry.from_content(CONTENT), config, clock)
             for app in (relais, other, relais, other)
         ]
         await asyncio.gather(*(service.load_published() for service in services))
-        bundled = len(DialogCatalog.from_content(CONTENT).library.ids())
+        bundled = len(DialogRegistry.from_content(CONTENT).library.ids())
         async with relais.db.connect() as conn:
             versions = await conn.scalar(select(func.count()).select_from(DialogVersionRow))
         assert versions == bundled

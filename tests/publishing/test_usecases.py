@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Relais
+from bot.background import Background
 from bot.clock import FakeClock
 from bot.config import Config, PublishingConfig, StorageConfig
 from bot.errors import NotAllowed
@@ -185,7 +186,8 @@ async def test_running_bot_picks_up_versions_published_elsewhere(world: PubWorld
     assert world.dialogs.source().get("tips") is not None
 
     # a running bot polls (`relais run` starts it): a rollback elsewhere arrives by itself
-    world.publishing.start(every=timedelta(milliseconds=20))
+    background = Background(publishing=world.publishing, refresh_every=timedelta(milliseconds=20))
+    await background.start([])
     try:
         await other.publishing.rollback_dialog(pia, "tips", 1)
         for _ in range(500):
@@ -194,7 +196,7 @@ async def test_running_bot_picks_up_versions_published_elsewhere(world: PubWorld
             await asyncio.sleep(0.01)
         assert world.dialogs.library.versions("tips") == (1, 2)
     finally:
-        await world.publishing.stop()
+        await background.stop()
 
 
 async def test_workflow_on_every_backend(

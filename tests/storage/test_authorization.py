@@ -3,17 +3,22 @@ role x action x relation is checked THROUGH the use cases against `bot.policy.PO
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import bot
 from bot.app import Relais
+from bot.checkins import escalation as esc
+from bot.checkins.service import CheckinService
+from bot.checkins.tokens import checkin_token
 from bot.errors import NotAllowed, RelaisError
 from bot.policy import POLICY, Action, Relation, Role, scope_of
-from bot.usecases.base import Actor, UseCases, permission_of
+from bot.usecases.base import Actor, UseCases, actor_of, permission_of
 from bot.usecases.notes import CASE_ROLES
 from tests.storage.helpers import enrol
 
@@ -74,6 +79,9 @@ def test_declared_actions_exist_and_team_actions_ignore_relation() -> None:
 
 # -- the generated matrix ----------------------------------------------------------------------
 
+#: the relations a use case about one case computes (`notified` is a relation to an occurrence)
+CASE_RELATIONS = (Relation.OWNER, Relation.MEMBER, Relation.OTHER)
+
 Args = Callable[[dict[str, Any], Role, str], tuple[tuple[Any, ...], dict[str, Any]]]
 #: arguments after (actor, case_code) or (actor) for use cases whose allowed path must succeed
 ARGS: dict[str, Args] = {
@@ -99,7 +107,7 @@ async def _world(relais: Relais) -> dict[str, Any]:
     for role in Role:
         name = f"P {role.value}"
         actors[role] = await enrol(relais, name, role.value)
-        for relation in Relation:
+        for relation in CASE_RELATIONS:
             code = f"{role.value[:3].upper()}-{relation.value[:3].upper()}"
             owner = name if relation is Relation.OWNER else "Boss"
             await relais.create_case(code, owner=owner)
@@ -148,7 +156,7 @@ async def test_policy_matrix_through_use_cases(relais: Relais) -> None:
         action = Action(permission.action)
         for role in Role:
             actor = world["actors"][role]
-            for relation in Relation:
+            for relation in CASE_RELATIONS:
                 code = world["cases"][(role, relation)]
                 args, kwargs = ARGS.get(name, lambda w, r, c: ((), {}))(world, role, code)
                 if permission.call == "actor":
@@ -167,3 +175,65 @@ async def test_policy_matrix_through_use_cases(relais: Relais) -> None:
                     break  # relation does not apply
     assert checked >= 5 * 3 * 6
     assert mismatches == [], "\n".join(mismatches)
+
+
+def test_only_the_decorators_build_an_actor() -> None:
+    """An `Actor` is built in one place (`bot.usecases.base.actor_of`, from the row the
+    decorators re-read): a use case that builds one by hand (issue 15: identity.py) would skip
+    what the decorators carry over (device trust, the operator acting for someone)."""
+    root = Path(bot.__file__).parent
+    built: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Actor"
+            ):
+                built.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    home = Path(inspect.getsourcefile(actor_of) or "").relative_to(root.parent)
+    assert [where for where in built if not where.startswith(f"{home}:")] == []
+
+
+async def test_acknowledging_an_occurrence_follows_the_policy(relais: Relais) -> None:
+    """`checkin.ack` on a reminder or page, role x relation: its case's relation (owner,
+    member, other), or `notified` (the escalation reached them) on a case they are not on."""
+    world = await _world(relais)
+    service = CheckinService(relais, relais.config, relais.clock, on_work=lambda: None)
+    tokens: dict[tuple[Role, Relation], str] = {}
+    async with relais.db.transaction(relais.clock.now()) as tx:
+        for role in Role:
+            for relation in (*CASE_RELATIONS, Relation.NOTIFIED):
+                code = world["cases"][
+                    (role, Relation.OTHER if relation is Relation.NOTIFIED else relation)
+                ]
+                case = await tx.cases.by_code(code=code)
+                assert case is not None
+                # notified: reached by the escalation chain, while the reminder went to another
+                notified = world["actors"][role].practitioner_id
+                first = notified if relation is Relation.NOTIFIED else world["extra"]
+                chain = esc.Chain((esc.Target("oncall", first, None),))
+                oid = await tx.occurrences.add(
+                    kind="checkin",
+                    case_id=case.id,
+                    recipient_id=world["extra"],
+                    due_at=tx.now,
+                    deliver_at=tx.now,
+                    status="waiting",
+                    escalation_chain=chain.to_json(),
+                    now=tx.now,
+                )
+                assert oid is not None
+                tokens[(role, relation)] = checkin_token(oid, "ack")
+    mismatches: list[str] = []
+    for (role, relation), token in sorted(tokens.items()):
+        relations = {relation, Relation.OTHER} if relation is Relation.NOTIFIED else {relation}
+        expected = any(POLICY[(role, Action.ACK_CHECKIN, r)] for r in relations)
+        passed, detail = await _outcome(service.handle_button(world["actors"][role], token))
+        if passed != expected or (expected and detail != "ok"):
+            mismatches.append(f"ack as {role.value}/{relation.value}: {detail}")
+    assert len(tokens) == len(Role) * 4
+    assert mismatches == [], "\n".join(mismatches)
+    # the table says it: anyone notified may acknowledge, an admin not on the case may not
+    assert all(POLICY[(role, Action.ACK_CHECKIN, Relation.NOTIFIED)] for role in Role)
+    assert not POLICY[(Role.ADMIN, Action.ACK_CHECKIN, Relation.OTHER)]

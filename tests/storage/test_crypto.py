@@ -10,8 +10,8 @@ import pytest
 
 from bot.config import Config
 from bot.errors import ConfigError
+from bot.keystore import load_audit_secret, load_keyring
 from storage.crypto import DecryptionError, KeyRing, format_key_line, generate_key, key_id_of
-from storage.keystore import load_audit_secret, load_keyring
 
 
 def _ring(*ids: str) -> KeyRing:

@@ -10,8 +10,8 @@ import pytest
 from bot.app import Relais
 from bot.clock import FakeClock
 from bot.config import RetentionConfig
+from bot.demo import DEMO_CASES, seed_demo
 from bot.errors import InvalidInput, NotFound
-from storage.demo import DEMO_CASES, seed_demo
 from tests.storage.helpers import make_world
 
 

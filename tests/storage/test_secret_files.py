@@ -11,9 +11,9 @@ import pytest
 from bot.cli import main
 from bot.config import Config, KeysConfig, TelegramConfig
 from bot.errors import ConfigError
+from bot.keystore import load_audit_secret, load_keyring
 from bot.secretfiles import secret_files
 from storage.crypto import format_key_line, generate_key
-from storage.keystore import load_audit_secret, load_keyring
 
 GOOD_SECRET = "Zq8-vK2mT9xLr4Wc7nYb1Hs6Pd3Fg0Ja"
 

@@ -13,7 +13,8 @@ from bot.app import Relais
 from bot.clock import FakeClock
 from bot.config import Config, StorageConfig
 from storage.repos.access import Access
-from storage.repos.sessions import Sessions, _fast
+from storage.repos.sessions import _UPDATE, Sessions
+from storage.sqlite_fast import FastStatement
 
 
 @pytest.fixture
@@ -31,6 +32,7 @@ async def test_turn_start_reads_what_sqlalchemy_reads(app: Relais) -> None:
     await app.save_session("telegram", "42", {"step": "é"}, dialog_id="crisis", dialog_version=3)
     async with app.db.transaction(app.clock.now()) as tx:
         assert tx.raw is not None
+        assert tx.sql.fast  # the repositories run their statements on the fast path
         fast = await tx.access.actor_and_session(channel="telegram", user_id="42", chat_id="42")
         slow_access = Access(tx.conn, tx.keys, tx)
         slow = await slow_access.actor_and_session(channel="telegram", user_id="42", chat_id="42")
@@ -79,7 +81,7 @@ async def test_fast_writes_commit_and_roll_back_with_the_transaction(app: Relais
 
 
 def test_a_missing_value_is_an_error_not_a_null() -> None:
-    update, _mark = _fast(sqlite.dialect())
+    update = FastStatement(_UPDATE, sqlite.dialect())
     conn = sqlite3.connect(":memory:")
     with pytest.raises(KeyError):
         update.execute(conn, {"session_id": "x"})

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bot.app import Relais
 from bot.channels.telegram_webhook import SECRET_HEADER
-from storage.models_cluster import WebhookClaimRow
+from storage.models.cluster import WebhookClaimRow
 from tests.fakes.telegram_server import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import Date, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import ID, Base
+from storage.models.base import ID, Base
 
 __all__ = ["FeedbackRow"]
 

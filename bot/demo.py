@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import NotFound
 from bot.usecases.base import Actor
 from bot.usecases.dataprotection import known_contact_roles
 
@@ -115,13 +114,3 @@ def _contacts(relais: Relais) -> dict[str, Any]:
         if role in declared
     ]
     return {"contact": contacts, "oncall": rota}
-
-
-async def demo_mentor(relais: Relais) -> Actor:
-    """The demo mentor (seeding the demo first if needed)."""
-    actor = await relais.identify(*MENTOR[2])
-    if actor is None:
-        actor = (await seed_demo(relais)).mentor
-    if actor is None:  # pragma: no cover - seed_demo binds it
-        raise NotFound("demo mentor")
-    return actor

@@ -12,17 +12,17 @@ from collections.abc import Collection
 from pathlib import Path
 
 from bot.errors import ConfigError
+from bot.policy import Action, Relation, is_allowed
 from dialogs import ContactRole, Dialog, DialogSource, Library, load_contact_roles, load_library
-from dialogs.audience import may_open
 from dialogs.diagnostics import has_errors
 from dialogs.glossary import GLOSSARY_FILE, Glossary, load_glossary
 
-__all__ = ["DialogCatalog"]
+__all__ = ["DialogRegistry"]
 
 logger = logging.getLogger(__name__)
 
 
-class DialogCatalog:
+class DialogRegistry:
     def __init__(
         self,
         library: Library,
@@ -35,7 +35,7 @@ class DialogCatalog:
         self.glossary = glossary
 
     @classmethod
-    def from_content(cls, content_dir: Path) -> DialogCatalog:
+    def from_content(cls, content_dir: Path) -> DialogRegistry:
         roles_file = content_dir / "contact_roles.yaml"
         roles = load_contact_roles(roles_file)
         if has_errors(roles.diagnostics):
@@ -81,8 +81,11 @@ class DialogCatalog:
         self._library = library
 
     def allowed(self, dialog: Dialog, roles: Collection[str]) -> bool:
-        """The dialog's audience (psychologists and admins open every dialog)."""
-        return may_open(dialog, roles)
+        """May these roles open the dialog? The policy table's answer (`dialog.open`), about
+        the dialog's own `audience`: psychologists and admins open every dialog."""
+        in_audience = not dialog.audience or bool(set(roles) & set(dialog.audience))
+        relation = Relation.AUDIENCE if in_audience else Relation.OTHER
+        return is_allowed(roles, Action.OPEN_DIALOG, relation)
 
     def list_for(self, roles: Collection[str], lang: str) -> list[tuple[str, str]]:
         """(dialog id, title) of the newest version of each dialog the roles may open."""

@@ -1,14 +1,10 @@
-"""Dialog drafts and published dialog versions (the publishing workflow's storage).
+"""Dialog drafts (`dialog_drafts`) of the publishing workflow: `tx.drafts`.
 
-Published versions (`dialog_versions`) are guidance, not case data: their YAML is stored as is,
-immutable, one row per (dialog id, version). Drafts (`dialog_drafts`) may hold unreviewed text
-and a reviewer's comment: both are encrypted at rest (AES-GCM, AAD = table|column|row id). The
-draft's `source` column is text, so it holds the ciphertext as ``enc:`` + base64; the plaintext
-is a small JSON bundle ``{"dialog": yaml, "tests": yaml | null, "tests_from": int | null}``
-(the transcript tests of the draft: its own, or those of the published version `tests_from`
-it inherited). A published version keeps the transcript tests it passed (`tests`), when it was
-reviewed, and, for an action done on the command line for a practitioner (`--as NAME`), the
-shell user of the operator who did it (`*_via`).
+Drafts may hold unreviewed text and a reviewer's comment: both are encrypted at rest (AES-GCM,
+AAD = table|column|row id). The draft's `source` column is text, so it holds the ciphertext as
+``enc:`` + base64; the plaintext is a small JSON bundle
+``{"dialog": yaml, "tests": yaml | null, "tests_from": int | null}`` (the transcript tests of the
+draft: its own, or those of the published version `tests_from` it inherited).
 """
 
 from __future__ import annotations
@@ -20,46 +16,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
-from storage.models import DialogDraftRow, DialogVersionRow, new_id
+from storage.models import DialogDraftRow, new_id
+from storage.statuses import DRAFT_TRANSITIONS, DraftStatus, transition
 
-__all__ = [
-    "OPEN_DRAFT",
-    "DialogVersion",
-    "Draft",
-    "PublishingRepo",
-    "checksum_of",
-]
+__all__ = ["OPEN_DRAFT", "Draft", "Drafts", "checksum_of"]
 
 _DRAFTS = DialogDraftRow.__tablename__
 _PREFIX = "enc:"
 #: draft statuses that still wait for a decision (one open draft per dialog id)
-OPEN_DRAFT = ("draft", "approved", "rejected")
+OPEN_DRAFT = (DraftStatus.DRAFT, DraftStatus.APPROVED, DraftStatus.REJECTED)
 
 
 def checksum_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class DialogVersion:
-    dialog_id: str
-    version: int
-    source: str
-    checksum: str
-    origin: str  # bundled | draft | rollback
-    author_id: str | None
-    reviewer_id: str | None
-    published_at: datetime
-    tests: str | None = None
-    reviewed_at: datetime | None = None
-    publisher_id: str | None = None
-    author_via: str | None = None
-    reviewer_via: str | None = None
-    publisher_via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +62,15 @@ class Draft:
     @property
     def approved(self) -> bool:
         """Approved, and the approval is of this very revision."""
-        return self.status == "approved" and self.reviewed_checksum == self.checksum
+        return self.status == DraftStatus.APPROVED and self.reviewed_checksum == self.checksum
 
 
-class PublishingRepo:
+class Drafts:
+    """Drafts under review, one open draft per dialog id."""
+
     def __init__(self, conn: AsyncConnection, keys: KeyRing) -> None:
         self._conn = conn
         self._keys = keys
-
-    # -- encryption -------------------------------------------------------------------------
 
     def _seal(self, text: str, *, column: str, row_id: str) -> bytes:
         return self._keys.encrypt(text, table=_DRAFTS, column=column, row_id=row_id)
@@ -144,9 +117,7 @@ class PublishingRepo:
             reviewer_via=row.reviewer_via,
         )
 
-    # -- drafts -----------------------------------------------------------------------------
-
-    async def open_draft(self, *, dialog_id: str) -> Draft | None:
+    async def open_for(self, *, dialog_id: str) -> Draft | None:
         """The draft of this dialog still waiting for a decision (at most one)."""
         rows = await self._conn.execute(
             select(DialogDraftRow)
@@ -156,7 +127,7 @@ class PublishingRepo:
         row = rows.first()
         return self._draft(row) if row is not None else None
 
-    async def open_drafts(self) -> list[Draft]:
+    async def all_open(self) -> list[Draft]:
         rows = await self._conn.execute(
             select(DialogDraftRow)
             .where(DialogDraftRow.status.in_(OPEN_DRAFT))
@@ -164,13 +135,13 @@ class PublishingRepo:
         )
         return [self._draft(row) for row in rows]
 
-    async def draft(self, *, draft_id: str) -> Draft | None:
+    async def get(self, *, draft_id: str) -> Draft | None:
         query = select(DialogDraftRow).where(DialogDraftRow.id == draft_id)
         rows = await self._conn.execute(query)
         row = rows.first()
         return self._draft(row) if row is not None else None
 
-    async def add_draft(
+    async def add(
         self,
         *,
         dialog_id: str,
@@ -191,7 +162,7 @@ class PublishingRepo:
                 author_via=author_via,
                 source=self._seal_source(source, tests, draft_id, tests_from),
                 checksum=checksum_of(source),
-                status="draft",
+                status=DraftStatus.DRAFT,
                 base_version=base_version,
                 reviewer_id=None,
                 review_comment_enc=None,
@@ -202,7 +173,7 @@ class PublishingRepo:
         )
         return draft_id
 
-    async def revise_draft(
+    async def revise(
         self,
         *,
         draft_id: str,
@@ -220,7 +191,7 @@ class PublishingRepo:
             .values(
                 source=self._seal_source(source, tests, draft_id, tests_from),
                 checksum=checksum_of(source),
-                status="draft",
+                status=DraftStatus.DRAFT,
                 base_version=base_version,
                 reviewer_id=None,
                 reviewer_via=None,
@@ -240,7 +211,7 @@ class PublishingRepo:
             .values(source=self._seal_source(source, tests, draft_id), updated_at=now)
         )
 
-    async def review_draft(
+    async def review(
         self,
         *,
         draft_id: str,
@@ -257,7 +228,7 @@ class PublishingRepo:
             update(DialogDraftRow)
             .where(DialogDraftRow.id == draft_id, DialogDraftRow.checksum == checksum)
             .values(
-                status="approved" if approved else "rejected",
+                status=DraftStatus.APPROVED if approved else DraftStatus.REJECTED,
                 reviewer_id=reviewer_id,
                 reviewer_via=reviewer_via,
                 reviewed_checksum=checksum,
@@ -270,15 +241,16 @@ class PublishingRepo:
         )
         return bool(done.rowcount)
 
-    async def close_draft(self, *, draft_id: str, status: str, now: datetime) -> None:
-        """`published` or `withdrawn`."""
+    async def close(self, *, draft_id: str, status: str, now: datetime) -> None:
+        """`published` or `withdrawn` (from an open draft)."""
+        transition(DRAFT_TRANSITIONS, OPEN_DRAFT, status)
         await self._conn.execute(
             update(DialogDraftRow)
             .where(DialogDraftRow.id == draft_id)
             .values(status=status, updated_at=now)
         )
 
-    async def draft_with_checksum(self, *, dialog_id: str, checksum: str) -> bool:
+    async def has_open_with_checksum(self, *, dialog_id: str, checksum: str) -> bool:
         found = await self._conn.execute(
             select(DialogDraftRow.id).where(
                 DialogDraftRow.dialog_id == dialog_id,
@@ -287,100 +259,3 @@ class PublishingRepo:
             )
         )
         return found.first() is not None
-
-    # -- published versions -----------------------------------------------------------------
-
-    @staticmethod
-    def _version(row: Any) -> DialogVersion:
-        return DialogVersion(
-            dialog_id=row.dialog_id,
-            version=row.version,
-            source=row.source,
-            checksum=row.checksum,
-            origin=row.origin,
-            author_id=row.author_id,
-            reviewer_id=row.reviewer_id,
-            published_at=row.published_at,
-            tests=row.tests,
-            reviewed_at=row.reviewed_at,
-            publisher_id=row.publisher_id,
-            author_via=row.author_via,
-            reviewer_via=row.reviewer_via,
-            publisher_via=row.publisher_via,
-        )
-
-    async def versions(self, *, dialog_id: str | None = None) -> list[DialogVersion]:
-        query = select(DialogVersionRow).order_by(
-            DialogVersionRow.dialog_id, DialogVersionRow.version
-        )
-        if dialog_id is not None:
-            query = query.where(DialogVersionRow.dialog_id == dialog_id)
-        return [self._version(row) for row in await self._conn.execute(query)]
-
-    async def version(self, *, dialog_id: str, version: int) -> DialogVersion | None:
-        row = (
-            await self._conn.execute(
-                select(DialogVersionRow).where(
-                    DialogVersionRow.dialog_id == dialog_id, DialogVersionRow.version == version
-                )
-            )
-        ).first()
-        return self._version(row) if row is not None else None
-
-    async def newest_version(self, *, dialog_id: str) -> int | None:
-        found = await self._conn.execute(
-            select(func.max(DialogVersionRow.version)).where(
-                DialogVersionRow.dialog_id == dialog_id
-            )
-        )
-        value = found.scalar_one_or_none()
-        return int(value) if value is not None else None
-
-    async def add_version(
-        self,
-        *,
-        dialog_id: str,
-        version: int,
-        source: str,
-        origin: str,
-        author_id: str | None,
-        reviewer_id: str | None,
-        now: datetime,
-        tests: str | None = None,
-        reviewed_at: datetime | None = None,
-        publisher_id: str | None = None,
-        author_via: str | None = None,
-        reviewer_via: str | None = None,
-        publisher_via: str | None = None,
-    ) -> DialogVersion:
-        """Insert an immutable version; the (dialog id, version) unique key refuses a race."""
-        values = {
-            "tests": tests,
-            "reviewed_at": reviewed_at,
-            "publisher_id": publisher_id,
-            "author_via": author_via,
-            "reviewer_via": reviewer_via,
-            "publisher_via": publisher_via,
-            "dialog_id": dialog_id,
-            "version": version,
-            "source": source,
-            "checksum": checksum_of(source),
-            "origin": origin,
-            "author_id": author_id,
-            "reviewer_id": reviewer_id,
-            "published_at": now,
-        }
-        await self._conn.execute(insert(DialogVersionRow).values(**values))
-        return DialogVersion(**values)  # type: ignore[arg-type]
-
-    async def set_version_tests(self, *, dialog_id: str, version: int, tests: str) -> None:
-        """Store the bundled transcript tests with a bundled version imported before 0003."""
-        await self._conn.execute(
-            update(DialogVersionRow)
-            .where(
-                DialogVersionRow.dialog_id == dialog_id,
-                DialogVersionRow.version == version,
-                DialogVersionRow.tests.is_(None),
-            )
-            .values(tests=tests)
-        )

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from bot.chat.checkins import local_time, reminder, text, with_ack
 from bot.checkins import escalation as esc
 from bot.checkins.alerts import tell_coordinators
-from bot.checkins.outbox import queue_message
 from bot.checkins.quiet_hours import QuietHours
-from bot.checkins.texts import local_time, reminder, text, with_ack
 from bot.config import CheckinsConfig
 from bot.messages import Reply
+from bot.messaging.outbox import queue_message
 from storage import checkins_repo as repo
 from storage.tx import Tx
 
@@ -84,7 +84,7 @@ class Lookups:
         found_people = await repo.practitioners_by_ids(conn, ids=wanted)
         self._people.update({p: found_people.get(p) for p in wanted})
         wanted = {s for s in schedules if s and s not in self._schedules}
-        found = await repo.schedules_by_ids(conn, ids=wanted)
+        found = await self.tx.schedules.by_ids(ids=wanted)
         self._schedules.update({s: found.get(s) for s in wanted})
 
     async def case(self, case_id: str | None) -> repo.CaseRef | None:
@@ -107,9 +107,7 @@ class Lookups:
         if schedule_id is None:
             return None
         if schedule_id not in self._schedules:
-            self._schedules[schedule_id] = await repo.get_schedule(
-                self.tx.conn, schedule_id=schedule_id
-            )
+            self._schedules[schedule_id] = await self.tx.schedules.get(schedule_id=schedule_id)
         return self._schedules[schedule_id]
 
     async def name(self, practitioner_id: str) -> str:
@@ -196,8 +194,7 @@ async def apply_step(
     look = look or Lookups(tx)
     status = step.state.status
     if status == "acknowledged":
-        return await repo.update_occurrence(
-            tx.conn,
+        return await tx.occurrences.update(
             occurrence_id=occ.id,
             now=tx.now,
             expected_status=("waiting", "exhausted"),
@@ -206,8 +203,7 @@ async def apply_step(
             acknowledged_by=step.state.acknowledged_by,
             acknowledged_at=tx.now,
         )
-    changed = await repo.update_occurrence(
-        tx.conn,
+    changed = await tx.occurrences.update(
         occurrence_id=occ.id,
         now=tx.now,
         expected_status=(occ.status,),
@@ -243,8 +239,7 @@ async def apply_locked_steps(
 ) -> int:
     """Record many steps at once on occurrences this transaction has claimed (locked: no
     compare-and-set needed), with their messages in one insert. Returns the number applied."""
-    await repo.record_steps(
-        tx.conn,
+    await tx.occurrences.record_steps(
         rows=[
             {
                 "id": occ.id,
@@ -273,7 +268,7 @@ async def apply_locked_steps(
                 case_code=case.code if case else None,
                 detail={"occurrence": occ.id},
             )
-    await repo.enqueue_many(tx.conn, rows=sink)
+    await tx.outbox.enqueue_many(rows=sink)
     return len(steps)
 
 
@@ -387,8 +382,3 @@ async def _notify(
             "late": occ.late,
         },
     )
-
-
-def due_for_delivery(due: datetime, now: datetime) -> datetime:
-    """A late occurrence is delivered now, an on-time one at its due time."""
-    return max(due, now)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import InvalidInput
+from storage.errors import InvalidInput
 
 __all__ = [
     "WEEKDAYS",

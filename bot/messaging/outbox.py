@@ -1,4 +1,5 @@
-"""The outbox: every check-in message is a row before it is a network call.
+"""The outbox: every message Relais sends a practitioner on its own (check-in reminders and
+escalations, pages, publishing notices, operations alerts) is a row before it is a network call.
 
 States: pending -> sending -> sent | unreachable | failed; a failed send goes back to pending
 with a backoff, for as long as the message is useful (`bot.checkins.delivery`: only real send
@@ -25,6 +26,7 @@ from bot.messages import Button, Reply
 from storage import checkins_repo as repo
 from storage.crypto import KeyRing
 from storage.models import new_id
+from storage.repos.outbox import Outbox
 from storage.tx import Tx
 
 __all__ = ["decode_payload", "payload_meta", "queue_message", "replace_message"]
@@ -58,7 +60,7 @@ async def replace_message(
 ) -> bool:
     """Re-render a message nobody has claimed yet; False if it is already being sent."""
     payload = tx.keys.encrypt(_encode(reply, meta), table=_TABLE, column=_COLUMN, row_id=item.id)
-    return await repo.replace_payload(tx.conn, outbox_id=item.id, payload_enc=payload)
+    return await tx.outbox.replace_payload(outbox_id=item.id, payload_enc=payload)
 
 
 def decode_payload(keys: KeyRing, item: repo.OutboxItem) -> Reply:
@@ -83,10 +85,11 @@ async def queue_message(
     sink: list[dict[str, Any]] | None = None,
 ) -> bool:
     """Queue `reply` for a practitioner in the caller's transaction; False if `key` exists.
-    With `sink`, the row is appended there for one `repo.enqueue_many` at the end of a batch."""
+    With `sink`, the row is appended there for one `tx.outbox.enqueue_many` at the end of a
+    batch."""
     outbox_id = new_id()
     payload = tx.keys.encrypt(_encode(reply, meta), table=_TABLE, column=_COLUMN, row_id=outbox_id)
-    values = repo.outbox_values(
+    values = Outbox.values(
         idempotency_key=key,
         practitioner_id=practitioner_id,
         kind=kind,
@@ -99,7 +102,7 @@ async def queue_message(
     if sink is not None:
         sink.append(values)
         return True
-    return await repo.enqueue(tx.conn, **_enqueue_kwargs(values))
+    return await tx.outbox.enqueue(**_enqueue_kwargs(values))
 
 
 def _enqueue_kwargs(values: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,86 @@
+"""The one place that picks how a repository's statement runs: the SQLite fast path or
+SQLAlchemy.
+
+On SQLite's inline driver (`storage.sqlite_inline`) a transaction has the driver connection
+(`raw`); a statement run here is then compiled once by SQLAlchemy (`storage.sqlite_fast`) and
+executed on that connection, in the transaction SQLAlchemy opened on it. Otherwise (PostgreSQL,
+or a plain SQLite driver) it goes through SQLAlchemy. Repositories do not branch on the path:
+they hand their statement to `tx.sql` (`Tx.sql`), and `tests/storage/test_sqlite_fast.py` holds
+both paths to the same rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ClauseElement, Executable
+
+from storage.sqlite_fast import FastStatement
+
+__all__ = ["Statements"]
+
+#: (statement id, column keys) -> (statement, compiled): the statement is kept so its id stays
+#: its own; repositories build each statement once (module constants or cached builders)
+_COMPILED: dict[tuple[int, tuple[str, ...] | None], tuple[Executable, FastStatement]] = {}
+
+
+class Statements:
+    """Runs statements in one transaction, on the fast path when there is one."""
+
+    def __init__(self, conn: AsyncConnection, raw: sqlite3.Connection | None = None) -> None:
+        self._conn = conn
+        self._raw = raw
+
+    @property
+    def fast(self) -> bool:
+        return self._raw is not None
+
+    def _compiled(self, statement: Executable, column_keys: Sequence[str] | None) -> FastStatement:
+        keys = tuple(column_keys) if column_keys is not None else None
+        found = _COMPILED.get((id(statement), keys))
+        if found is None or found[0] is not statement:
+            found = (
+                statement,
+                FastStatement(
+                    cast(ClauseElement, statement), self._conn.dialect, column_keys=keys
+                ),
+            )
+            _COMPILED[(id(statement), keys)] = found
+        return found[1]
+
+    async def write(
+        self,
+        statement: Executable,
+        values: Mapping[str, Any],
+        *,
+        column_keys: Sequence[str] | None = None,
+    ) -> int:
+        """Run an insert, update or delete; returns the number of rows it changed."""
+        if self._raw is not None:
+            return self._compiled(statement, column_keys).execute(self._raw, values)
+        return int((await self._conn.execute(statement, dict(values))).rowcount)
+
+    async def write_many(
+        self,
+        statement: Executable,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        column_keys: Sequence[str] | None = None,
+    ) -> int:
+        """Run one statement for each row (one executemany through SQLAlchemy); returns the
+        number of rows changed."""
+        if not rows:
+            return 0
+        if self._raw is not None:
+            compiled = self._compiled(statement, column_keys)
+            return sum(compiled.execute(self._raw, row) for row in rows)
+        return int((await self._conn.execute(statement, [dict(row) for row in rows])).rowcount)
+
+    async def first(self, statement: Executable, values: Mapping[str, Any]) -> Any:
+        """The first row of a query (attribute access by column name), or None."""
+        if self._raw is not None:
+            return self._compiled(statement, None).first(self._raw, values)
+        return (await self._conn.execute(statement, dict(values))).first()
