@@ -3,7 +3,7 @@
 Errors (an `InvalidInput` subclass, so callers that know nothing of publishing still show them)::
 
     InvalidInput
-     └── PublishRefused(key, **values)   the reason, as a message key of `bot.publishing.texts`
+     └── PublishRefused(key, **values)   the reason, as a key of the catalog's `[publishing]` texts
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.app import Relais
 from bot.clock import SystemClock
 from bot.config import Config, StorageConfig
-from storage.demo import seed_demo
+from bot.demo import seed_demo
 from storage.models import Base
 
 ROOT = Path(__file__).resolve().parents[2]
