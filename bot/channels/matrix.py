@@ -59,7 +59,7 @@ from nio import (
 from nio.crypto import OlmDevice
 from nio.store import SqliteStore
 
-from bot.channels.base import Handler, SendResult
+from bot.channels.base import IDENTITY_CHANGED, Handler, SendResult
 from bot.channels.matrix_identity import BotIdentity
 from bot.channels.matrix_incoming import is_answerable, to_incoming
 from bot.channels.matrix_keyfile import IdentityError
@@ -73,6 +73,7 @@ from bot.channels.matrix_trust import TrustCache
 from bot.clock import Clock, SystemClock
 from bot.config import MatrixConfig
 from bot.messages import Reply, SenderIdentity, is_sos
+from bot.policy import may_send_to
 
 __all__ = ["DEFAULT_UNDECRYPTABLE_TEXT", "MatrixChannel", "MatrixChannelError"]
 
@@ -570,10 +571,24 @@ class MatrixChannel:
         return result
 
     async def send_to_user(
-        self, user_id: str, reply: Reply, idempotency_key: str | None = None
+        self,
+        user_id: str,
+        reply: Reply,
+        idempotency_key: str | None = None,
+        *,
+        expected_identity: str | None = None,
     ) -> SendResult:
-        if self._client is None or self._state is None:
+        if self._client is None or self._state is None or self._trust is None:
             return SendResult("failed", detail="not started")
+        if expected_identity is not None:
+            try:
+                current = await self._trust.current_master_key(user_id)
+            except LookupError:  # retried: never sent to an identity we could not check
+                return SendResult("failed", detail="keys query refused")
+            except NETWORK_ERRORS as exc:
+                return SendResult("failed", detail=f"keys query: {type(exc).__name__}")
+            if not may_send_to(expected_identity, current):
+                return SendResult("unreachable", detail=IDENTITY_CHANGED, master_key=current)
         try:
             room = await DirectRooms(self._client, self._state).room_for(user_id)
         except NETWORK_ERRORS as exc:

@@ -14,6 +14,8 @@ keeps the result per user until the user's devices change (`device_lists.changed
   blacklisted (nio then never gives it the room key); with "all" nothing is blacklisted.
   Returns whether a mark changed (the caller then starts a new Megolm session, so a device
   that lost its signature cannot read what follows).
+- `current_master_key(user)`: compared by the sender with the pinned key before a message the
+  bot sends on its own (`bot.policy.may_send_to`).
 """
 
 from __future__ import annotations
@@ -76,6 +78,16 @@ class TrustCache:
             await self.refresh([user_id])
             known = self._identities.get(user_id)
         return known or CrossSigningIdentity(user_id=user_id)
+
+    async def current_master_key(self, user_id: str) -> str | None:
+        """`user_id`'s master key as the homeserver last said (None: no cross-signing).
+        Raises LookupError when the homeserver would not say."""
+        if user_id not in self._identities:
+            await self.refresh([user_id])
+        known = self._identities.get(user_id)
+        if known is None:
+            raise LookupError(user_id)
+        return known.master_key
 
     async def sender_identity(self, room_id: str, event: Event) -> SenderIdentity:
         identity = await self.identity(event.sender)

@@ -11,8 +11,9 @@ source of truth) and the injected clock:
    rota). Messages are queued in the outbox in the same transaction as the step;
 3. deliver: outbox messages are claimed under a lease, sent on the recipient's channels with
    their idempotency key, and recorded immediately after each send. A recipient unreachable on
-   every channel moves the escalation on at once; a failed send is retried while useful, then
-   given up loudly (`bot.checkins.delivery`).
+   every channel moves the escalation on at once (so does a Matrix identity whose master key is
+   no longer the pinned one: nothing is sent to it, `delivery.record_identity_change`); a
+   failed send is retried while useful, then given up loudly (`bot.checkins.delivery`).
 
 Several processes may tick against one PostgreSQL database: claims use row locks with SKIP
 LOCKED and compare-and-set updates, and inserts are idempotent on natural keys (see
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.channels.base import Channel, SendResult
+from bot.channels.base import IDENTITY_CHANGED, Channel, SendResult
 from bot.checkins import delivery
 from bot.checkins import escalation as esc
 from bot.checkins.notify import (
@@ -262,6 +263,10 @@ class CheckinDispatcher:
                     if result.status == "sent":
                         outcome.status, outcome.channel = "sent", ident.channel
                         break
+                    if result.status == "unreachable" and result.detail == IDENTITY_CHANGED:
+                        outcome.changed.append((ident, result.master_key))
+                        outcome.error = f"{ident.channel}:{IDENTITY_CHANGED}"
+                        continue  # not marked unreachable: sent again once trusted
                     if result.status == "unreachable":
                         outcome.dead.append(ident)
                         continue
@@ -322,6 +327,8 @@ class CheckinDispatcher:
                     await tx.people.set_identity_unreachable(
                         channel=ident.channel, user_id=ident.user_id, unreachable=True
                     )
+                for ident, key in out.changed:
+                    await delivery.record_identity_change(tx, out.item, ident, key)
                 item = out.item
                 useful = True
                 if out.status == "failed":
@@ -379,7 +386,11 @@ class CheckinDispatcher:
         self, chan: Channel, ident: repo.Identity, reply: Reply, key: str
     ) -> SendResult:
         try:
-            return await chan.send_to_user(ident.user_id, neutralise_reply(reply), key)
+            if ident.pinned_key is None:
+                return await chan.send_to_user(ident.user_id, neutralise_reply(reply), key)
+            return await chan.send_to_user(
+                ident.user_id, neutralise_reply(reply), key, expected_identity=ident.pinned_key
+            )
         except Exception as exc:  # an adapter should not raise; a bug must not stop the loop
             log.exception("channel %s raised on send (%s)", ident.channel, type(exc).__name__)
             return SendResult("failed", detail=type(exc).__name__)
@@ -392,4 +403,6 @@ class _Outcome:
     channel: str | None = None
     error: str | None = None
     dead: list[repo.Identity] = field(default_factory=list)
+    #: identities not sent to because their master key is not the pinned one (and that key)
+    changed: list[tuple[repo.Identity, str | None]] = field(default_factory=list)
     recorded: asyncio.Event = field(default_factory=asyncio.Event)
