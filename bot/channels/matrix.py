@@ -22,6 +22,8 @@ retries and transaction ids, `matrix_state` what is kept on disk, `matrix_incomi
   hold). Each `Incoming` carries the sender's `SenderIdentity`; with `device_trust =
   "cross-signed"` room keys go only to cross-signed devices, except that the answer to a
   message from an unsigned device is readable by that device (in a Megolm session of its own).
+  `send_to_user(..., expected_identity=pinned key)` sends nothing to a user whose master key
+  is not that one (unreachable, `IDENTITY_CHANGED`).
 - Our own sync loop (not nio's `sync_forever`, which retries a failing server at once): errors
   back off exponentially, `M_LIMIT_EXCEEDED` waits `retry_after_ms`.
 - The sync token is saved only once every event of its batch has been handled, and handled
@@ -59,7 +61,7 @@ from nio import (
 from nio.crypto import OlmDevice
 from nio.store import SqliteStore
 
-from bot.channels.base import IDENTITY_CHANGED, Handler, SendResult
+from bot.channels.base import Handler, SendResult
 from bot.channels.matrix_identity import BotIdentity
 from bot.channels.matrix_incoming import is_answerable, to_incoming
 from bot.channels.matrix_keyfile import IdentityError
@@ -73,7 +75,6 @@ from bot.channels.matrix_trust import TrustCache
 from bot.clock import Clock, SystemClock
 from bot.config import MatrixConfig
 from bot.messages import Reply, SenderIdentity, is_sos
-from bot.policy import may_send_to
 
 __all__ = ["DEFAULT_UNDECRYPTABLE_TEXT", "MatrixChannel", "MatrixChannelError"]
 
@@ -581,14 +582,9 @@ class MatrixChannel:
         if self._client is None or self._state is None or self._trust is None:
             return SendResult("failed", detail="not started")
         if expected_identity is not None:
-            try:
-                current = await self._trust.current_master_key(user_id)
-            except LookupError:  # retried: never sent to an identity we could not check
-                return SendResult("failed", detail="keys query refused")
-            except NETWORK_ERRORS as exc:
-                return SendResult("failed", detail=f"keys query: {type(exc).__name__}")
-            if not may_send_to(expected_identity, current):
-                return SendResult("unreachable", detail=IDENTITY_CHANGED, master_key=current)
+            refused = await self._trust.refuse_unless(user_id, expected_identity)
+            if refused is not None:
+                return refused
         try:
             room = await DirectRooms(self._client, self._state).room_for(user_id)
         except NETWORK_ERRORS as exc:
