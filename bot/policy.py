@@ -257,5 +257,13 @@ def device_trust(pinned_key: str | None, sender: SenderIdentity | None) -> Devic
     return DeviceTrust.UNSIGNED_DEVICE
 
 
+def may_send_to(pinned_key: str | None, current_key: str | None) -> bool:
+    """Whether a message Relais sends on its own (reminder, escalation, page) may go to the
+    devices of an identity whose master key is `current_key`: only when it is the pinned one
+    (or nothing is pinned). After a reset of the account's cross-signing, nothing is sent until
+    the coordinator confirms the new identity (`relais admin trust NAME`)."""
+    return pinned_key is None or current_key == pinned_key
+
+
 def device_may(trust: DeviceTrust, action: Action) -> bool:
     return trust is DeviceTrust.TRUSTED or action not in NEEDS_TRUSTED_DEVICE

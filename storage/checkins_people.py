@@ -131,6 +131,8 @@ async def identities_for(
                 ChannelIdentityRow.practitioner_id,
                 ChannelIdentityRow.channel,
                 ChannelIdentityRow.user_id,
+                ChannelIdentityRow.pinned_master_key,
+                ChannelIdentityRow.seen_master_key,
             )
             .join(PractitionerRow, PractitionerRow.id == ChannelIdentityRow.practitioner_id)
             .where(
@@ -141,7 +143,9 @@ async def identities_for(
             .order_by(ChannelIdentityRow.id)
         )
         for r in rows:
-            out[r.practitioner_id].append(Identity(r.channel, r.user_id))
+            out[r.practitioner_id].append(
+                Identity(r.channel, r.user_id, r.pinned_master_key, r.seen_master_key)
+            )
     for found in out.values():
         found.sort(key=lambda i: order.get(i.channel, 2))
     return out

@@ -69,6 +69,8 @@ class PractitionerRef:
 class Identity:
     channel: str
     user_id: str
+    pinned_key: str | None = None  # the master key pinned at enrolment (Matrix)
+    seen_key: str | None = None  # a different key seen since, waiting for the coordinator
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import Any, Literal, Protocol
 
 from bot.messages import Incoming, Reply
 
-__all__ = ["Channel", "Handler", "Inbox", "SendResult"]
+__all__ = ["IDENTITY_CHANGED", "Channel", "Handler", "Inbox", "SendResult"]
 
 #: The chat layer: takes what a user did, returns what to show them.
 Handler = Callable[[Incoming], Awaitable[list[Reply]]]
@@ -41,13 +41,20 @@ class SendResult:
     """The outcome of a send. Adapters never raise for a network failure: they say it here.
 
     - sent: delivered (message_id is the platform's id)
-    - unreachable: the user cannot be reached on this channel (blocked the bot, left, no DM)
+    - unreachable: the user cannot be reached on this channel (blocked the bot, left, no DM;
+      `IDENTITY_CHANGED`: their identity is not the `expected_identity`, which is then
+      `master_key`, None when they have none any more)
     - failed: could not send after retries; the caller may try again later (nothing is lost)
     """
 
     status: Literal["sent", "unreachable", "failed"]
     message_id: str = ""
     detail: str = ""
+    master_key: str | None = None
+
+
+#: `SendResult.detail` of a message not sent because the recipient's identity changed
+IDENTITY_CHANGED = "identity changed"
 
 
 class Channel(Protocol):
@@ -60,8 +67,15 @@ class Channel(Protocol):
         """Stop receiving, finish in-flight sends, disconnect."""
 
     async def send_to_user(
-        self, user_id: str, reply: Reply, idempotency_key: str | None = None
+        self,
+        user_id: str,
+        reply: Reply,
+        idempotency_key: str | None = None,
+        *,
+        expected_identity: str | None = None,
     ) -> SendResult:
         """Send to a practitioner's direct chat (reminders, pages). The idempotency key makes a
-        retried send post once (Matrix: the transaction id)."""
+        retried send post once (Matrix: the transaction id). `expected_identity`: the master
+        key pinned for the user; a channel with identities (Matrix) sends nothing when the
+        user's current one differs (unreachable, `IDENTITY_CHANGED`); others ignore it."""
         ...

@@ -67,7 +67,12 @@ class ConsoleChannel:
         self.finished.set()
 
     async def send_to_user(
-        self, user_id: str, reply: Reply, idempotency_key: str | None = None
+        self,
+        user_id: str,
+        reply: Reply,
+        idempotency_key: str | None = None,
+        *,
+        expected_identity: str | None = None,  # no identities on this channel
     ) -> SendResult:
         if user_id != self.user_id:
             return SendResult("unreachable", detail="not the console user")

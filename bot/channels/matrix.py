@@ -5,15 +5,12 @@
     await channel.send_to_user("@mentor:example.org", Reply("..."), idempotency_key="ck-42")
     await channel.stop()
 
-`store_path` defaults to `[matrix] store_path`; `clock` stamps `Incoming.received_at`;
-`undecryptable_text`: told when a message's key never arrives (the catalog's localised text).
+`store_path`: default `[matrix] store_path`; `clock` stamps `Incoming.received_at`;
+`undecryptable_text` is told when a key never arrives (default `DEFAULT_UNDECRYPTABLE_TEXT`).
 
-Lifecycle and guarantees (helpers: `matrix_login` the device's session, `matrix_identity` its
-cross-signing, `matrix_trust` which devices of others it trusts, `matrix_send` sending with
-retries and transaction ids, `matrix_state` what is kept on disk, `matrix_incoming` events ->
-`Incoming`, `matrix_keys` late or withheld room keys, `matrix_rooms` invites and DMs,
-`matrix_render` `Reply` -> message content, `matrix_workers` one worker per room,
-`matrix_sync` the sync loop, `matrix_replies` replies sent):
+Helpers: matrix_login, matrix_identity (cross-signing), matrix_trust, matrix_send, matrix_state,
+matrix_incoming, matrix_keys, matrix_rooms, matrix_render, matrix_workers, matrix_sync,
+matrix_replies. Guarantees:
 - The password is used once; the access token and device id are kept in `store_path` (0600)
   and restored afterwards, so the device and its crypto store (SqliteStore, real pickle key)
   stay the same across restarts.
@@ -22,6 +19,8 @@ retries and transaction ids, `matrix_state` what is kept on disk, `matrix_incomi
   hold). Each `Incoming` carries the sender's `SenderIdentity`; with `device_trust =
   "cross-signed"` room keys go only to cross-signed devices, except that the answer to a
   message from an unsigned device is readable by that device (in a Megolm session of its own).
+  `send_to_user(..., expected_identity=pinned key)` sends nothing to a user whose master key
+  is not that one (unreachable, `IDENTITY_CHANGED`).
 - Our own sync loop (`matrix_sync`): errors back off, `M_LIMIT_EXCEEDED` waits.
 - The sync token is saved only once every event of its batch has been handled, and handled
   event ids are recorded, so a crash or restart neither loses nor re-answers a message.
@@ -75,7 +74,6 @@ __all__ = ["DEFAULT_UNDECRYPTABLE_TEXT", "MatrixChannel", "MatrixChannelError"]
 
 logger = logging.getLogger(__name__)
 
-#: told when a message's key never arrives, unless the runtime passes every language's text
 DEFAULT_UNDECRYPTABLE_TEXT = bundled().text("en", "undecryptable")
 
 
@@ -158,13 +156,11 @@ class MatrixChannel:
 
     @property
     def sync_errors(self) -> int:
-        """Failed sync requests since construction (each followed by a growing pause)."""
-        return self._sync.errors
+        return self._sync.errors  # failed sync requests (each followed by a growing pause)
 
     @property
     def rate_limited_count(self) -> int:
-        """How many sends the homeserver rate-limited (each was retried after retry_after_ms)."""
-        return self._sender.rate_limited if self._sender is not None else 0
+        return self._sender.rate_limited if self._sender is not None else 0  # sends retried
 
     @property
     def state(self) -> MatrixState:
@@ -175,11 +171,10 @@ class MatrixChannel:
     # -- lifecycle --------------------------------------------------------------------------
 
     async def start(self, handler: Handler, first_sync_timeout: float = 15.0) -> None:
-        """Log in (or restore the saved device), then sync once and return; the sync loop
-        goes on in the background. A homeserver that is down does not hold `start` (and so the
-        other channels): the loop keeps retrying with backoff. Raises `MatrixChannelError` if a
-        first login is impossible (wrong password, unreachable homeserver) or the account's
-        cross-signing identity is not ours (`matrix_identity`: the message says what to do)."""
+        """Log in (or restore), sync once and return; the loop goes on in the background (a
+        homeserver that is down does not hold `start`: it retries with backoff). Raises
+        `MatrixChannelError` on an impossible first login or a cross-signing identity that is
+        not ours (`matrix_identity`: the message says what to do)."""
         self._handler = handler
         await self.open()
         try:
@@ -197,8 +192,7 @@ class MatrixChannel:
             await asyncio.wait_for(self._sync.attempted.wait(), first_sync_timeout)
 
     async def open(self) -> None:
-        """Log in (or restore the saved device) without syncing: `start` goes on from here;
-        the `relais matrix` commands use `identity` and then `stop`."""
+        """Log in (or restore) without syncing (`start`; the `relais matrix` commands)."""
         self.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._state = MatrixState(self.store_path / "relais-matrix.sqlite")
         client_config = AsyncClientConfig(
@@ -389,10 +383,18 @@ class MatrixChannel:
         return await send_reply(self._sender, room_id, reply, key, user_id, reader=reader)
 
     async def send_to_user(
-        self, user_id: str, reply: Reply, idempotency_key: str | None = None
+        self,
+        user_id: str,
+        reply: Reply,
+        idempotency_key: str | None = None,
+        *,
+        expected_identity: str | None = None,
     ) -> SendResult:
-        if self._client is None or self._state is None or self._sender is None:
+        client, state, sender, trust = self._client, self._state, self._sender, self._trust
+        if client is None or state is None or sender is None or trust is None:
             return SendResult("failed", detail="not started")
-        return await send_to_user(
-            self._client, self._state, self._sender, user_id, reply, idempotency_key
-        )
+        if expected_identity is not None:
+            refused = await trust.refuse_unless(user_id, expected_identity)
+            if refused is not None:
+                return refused
+        return await send_to_user(client, state, sender, user_id, reply, idempotency_key)

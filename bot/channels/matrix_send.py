@@ -25,7 +25,7 @@ import mimetypes
 import random
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError
 from nio import (
@@ -41,7 +41,9 @@ from nio import (
 from nio.crypto import OlmDevice
 
 from bot.channels.base import SendResult
-from bot.channels.matrix_trust import TrustCache
+
+if TYPE_CHECKING:  # matrix_trust uses NETWORK_ERRORS from here
+    from bot.channels.matrix_trust import TrustCache
 
 __all__ = ["Sender", "retry_delay", "tx_id_for"]
 

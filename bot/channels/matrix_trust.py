@@ -14,6 +14,9 @@ keeps the result per user until the user's devices change (`device_lists.changed
   blacklisted (nio then never gives it the room key); with "all" nothing is blacklisted.
   Returns whether a mark changed (the caller then starts a new Megolm session, so a device
   that lost its signature cannot read what follows).
+- `refuse_unless(user, pinned key)`: before a message the bot sends on its own, the user's
+  current master key (`current_master_key`) is compared with the pinned one
+  (`bot.policy.may_send_to`); a different one answers unreachable (`IDENTITY_CHANGED`).
 """
 
 from __future__ import annotations
@@ -25,10 +28,13 @@ from typing import Literal
 from nio import AsyncClient, Event
 from nio.crypto import OlmDevice
 
+from bot.channels.base import IDENTITY_CHANGED, SendResult
 from bot.channels.matrix_api import keys_query
 from bot.channels.matrix_crosssign import CrossSigningIdentity, read_identity
+from bot.channels.matrix_send import NETWORK_ERRORS
 from bot.logsafe import pseudonym
 from bot.messages import SenderIdentity
+from bot.policy import may_send_to
 
 __all__ = ["DEVICE_TRUST_VALUES", "DeviceTrust", "TrustCache"]
 
@@ -76,6 +82,31 @@ class TrustCache:
             await self.refresh([user_id])
             known = self._identities.get(user_id)
         return known or CrossSigningIdentity(user_id=user_id)
+
+    async def current_master_key(self, user_id: str) -> str | None:
+        """`user_id`'s master key as the homeserver last said (None: no cross-signing).
+        Raises LookupError when the homeserver would not say."""
+        if user_id not in self._identities:
+            await self.refresh([user_id])
+        known = self._identities.get(user_id)
+        if known is None:
+            raise LookupError(user_id)
+        return known.master_key
+
+    async def refuse_unless(self, user_id: str, expected: str) -> SendResult | None:
+        """None when `user_id`'s master key is `expected` (a message may be encrypted to their
+        devices); else the result to report: unreachable (`IDENTITY_CHANGED`, with the key
+        they have now), or failed when the homeserver would not say (retried later)."""
+        try:
+            current = await self.current_master_key(user_id)
+        except LookupError:
+            return SendResult("failed", detail="keys query refused")
+        except NETWORK_ERRORS as exc:
+            return SendResult("failed", detail=f"keys query: {type(exc).__name__}")
+        if may_send_to(expected, current):
+            return None
+        logger.warning("matrix: %s has a new master key: not sent", pseudonym(user_id))
+        return SendResult("unreachable", detail=IDENTITY_CHANGED, master_key=current)
 
     async def sender_identity(self, room_id: str, event: Event) -> SenderIdentity:
         identity = await self.identity(event.sender)

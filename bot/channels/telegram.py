@@ -340,7 +340,12 @@ class TelegramChannel:
     # -- sending ---------------------------------------------------------------------------
 
     async def send_to_user(
-        self, user_id: str, reply: Reply, idempotency_key: str | None = None
+        self,
+        user_id: str,
+        reply: Reply,
+        idempotency_key: str | None = None,
+        *,
+        expected_identity: str | None = None,  # no identities on this channel
     ) -> SendResult:
         """Send to the user's private chat (its chat id is the user id). A key already sent in
         this process returns the first result without sending again."""

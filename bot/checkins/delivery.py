@@ -11,6 +11,12 @@ never silently: the case owner and the team's coordinators are told (`undelivere
 person the message was for and those the escalation has just notified. A page or an escalation
 moves on to the next person at once when every channel of its recipient failed (the message
 itself keeps being retried: they may still acknowledge).
+
+A Matrix identity whose master key is no longer the one pinned at enrolment (an account reset,
+perhaps a takeover) gets nothing: the channel answers unreachable (`IDENTITY_CHANGED`), the
+dispatcher tries the recipient's other channel, else moves on as for any unreachable recipient,
+and `record_identity_change` remembers the new key for `relais admin trust NAME` (audited once
+per new key). The identity is not marked unreachable: once trusted, it is sent to again.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from bot.chat.checkins import text
 from bot.checkins import escalation as esc
 from bot.checkins.alerts import ALERT_KIND, tell_coordinators
 from bot.checkins.escalation_steps import Lookups, apply_step, state_of
+from bot.usecases.device_trust import fingerprint
 from storage import checkins_repo as repo
 from storage.tx import Database, Tx
 
@@ -35,6 +42,7 @@ __all__ = [
     "backoff",
     "give_up",
     "move_on",
+    "record_identity_change",
 ]
 
 log = logging.getLogger(__name__)
@@ -159,3 +167,30 @@ async def move_on(db: Database, item: repo.OutboxItem, final: str | None, now: d
                 ]
         if final is not None:
             await alert_undelivered(tx, item, status=final, notified=notified)
+
+
+async def record_identity_change(
+    tx: Tx, item: repo.OutboxItem, ident: repo.Identity, key: str | None
+) -> None:
+    """`item` was not sent to `ident`: its master key is now `key`, not the pinned one. The key
+    is remembered as seen (shown by `relais admin list`, confirmed by `relais admin trust`), and
+    audited when it is new (a gone identity, `key` None, every time)."""
+    if key is not None and key == ident.seen_key:
+        return
+    await tx.pins.see(channel=ident.channel, user_id=ident.user_id, master_key=key)
+    await tx.audit(
+        actor_kind="system",
+        actor_id=None,
+        action="identity.device",
+        outcome="denied",
+        detail={
+            "actor_id": item.practitioner_id,
+            "channel": ident.channel,
+            "event": "key_changed",
+            "seen_key": fingerprint(key),
+            "withheld": item.kind,
+        },
+    )
+    log.warning(
+        "practitioner %s: master key changed, %s not sent", item.practitioner_id, item.kind
+    )

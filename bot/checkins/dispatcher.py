@@ -1,23 +1,19 @@
-"""The dispatcher: turns the database's due work into messages, exactly once.
-
-One `tick(now)` does three things, each in short transactions, all driven by the database (the
-source of truth) and the injected clock:
-
+"""The dispatcher turns due work into messages, exactly once. One `tick(now)`, in short
+transactions driven by the database and the injected clock:
 1. materialise: active schedules whose `next_due_at` has come get an occurrence per due time
    (late if it fell due while the bot was down; older than `late_window`: one summary message
    per practitioner instead), and their next due time advances;
 2. escalate: open occurrences whose `next_action_at` has come take their next escalation step
    (first delivery to the reminded person, then owner, coordinator, fallback; pages along the
-   rota). Messages are queued in the outbox in the same transaction as the step;
+   rota), queueing messages in the outbox in the same transaction;
 3. deliver: outbox messages are claimed under a lease, sent on the recipient's channels with
    their idempotency key, and recorded immediately after each send. A recipient unreachable on
-   every channel moves the escalation on at once; a failed send is retried while useful, then
-   given up loudly (`bot.checkins.delivery`).
+   every channel (or a Matrix identity not the pinned one) moves the escalation on at once; a
+   failed send is retried while useful, then given up loudly (`bot.checkins.delivery`).
 
 Several processes may tick against one PostgreSQL database: claims use row locks with SKIP
-LOCKED and compare-and-set updates, and inserts are idempotent on natural keys (see
-`storage.checkins_repo` and `tx.schedules`, `tx.occurrences`, `tx.outbox`). The timer
-(`bot.checkins.timer`) only decides *when* to tick.
+LOCKED and compare-and-set updates; inserts are idempotent on natural keys (`tx.schedules`,
+`tx.occurrences`, `tx.outbox`). The timer (`bot.checkins.timer`) only decides *when* to tick.
 """
 
 from __future__ import annotations
@@ -33,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.channels.base import Channel, SendResult
+from bot.channels.base import IDENTITY_CHANGED, Channel, SendResult
 from bot.checkins import delivery
 from bot.checkins import escalation as esc
 from bot.checkins.escalation_steps import (
@@ -264,6 +260,10 @@ class CheckinDispatcher:
                     if result.status == "sent":
                         outcome.status, outcome.channel = "sent", ident.channel
                         break
+                    if result.status == "unreachable" and result.detail == IDENTITY_CHANGED:
+                        outcome.changed.append((ident, result.master_key))
+                        outcome.error = f"{ident.channel}:{IDENTITY_CHANGED}"
+                        continue  # not marked unreachable: sent again once trusted
                     if result.status == "unreachable":
                         outcome.dead.append(ident)
                         continue
@@ -323,6 +323,8 @@ class CheckinDispatcher:
                     await tx.people.set_identity_unreachable(
                         channel=ident.channel, user_id=ident.user_id, unreachable=True
                     )
+                for ident, key in out.changed:
+                    await delivery.record_identity_change(tx, out.item, ident, key)
                 item = out.item
                 useful = True
                 if out.status == "failed":
@@ -378,7 +380,9 @@ class CheckinDispatcher:
         self, chan: Channel, ident: repo.Identity, reply: Reply, key: str
     ) -> SendResult:
         try:
-            return await chan.send_to_user(ident.user_id, neutralise_reply(reply), key)
+            safe = neutralise_reply(reply)
+            pinned = ident.pinned_key  # Matrix: nothing goes to another identity
+            return await chan.send_to_user(ident.user_id, safe, key, expected_identity=pinned)
         except Exception as exc:  # an adapter should not raise; a bug must not stop the loop
             log.exception("channel %s raised on send (%s)", ident.channel, type(exc).__name__)
             return SendResult("failed", detail=type(exc).__name__)
@@ -391,4 +395,6 @@ class _Outcome:
     channel: str | None = None
     error: str | None = None
     dead: list[repo.Identity] = field(default_factory=list)
+    #: identities not sent to: their master key (given) is not the pinned one
+    changed: list[tuple[repo.Identity, str | None]] = field(default_factory=list)
     recorded: asyncio.Event = field(default_factory=asyncio.Event)

@@ -17,7 +17,7 @@ from typing import Literal
 import pytest
 
 from bot.app import Relais
-from bot.channels.base import Handler, SendResult
+from bot.channels.base import IDENTITY_CHANGED, Handler, SendResult
 from bot.chat import checkins as shown
 from bot.checkins.dispatcher import CheckinDispatcher, TickReport
 from bot.checkins.results import ScheduleState
@@ -25,6 +25,7 @@ from bot.checkins.service import CheckinService
 from bot.clock import FakeClock, SystemClock
 from bot.config import Config, StorageConfig
 from bot.messages import Reply
+from bot.policy import may_send_to
 from bot.usecases.base import Actor
 
 CASE = "K-7F3A"
@@ -54,11 +55,22 @@ class RecordingChannel:
     async def stop(self) -> None:
         return None
 
+    #: user id -> current master key, as Matrix's trust cache answers it (None: none any more)
+    identities: dict[str, str | None] = field(default_factory=dict)
+
     async def send_to_user(
-        self, user_id: str, reply: Reply, idempotency_key: str | None = None
+        self,
+        user_id: str,
+        reply: Reply,
+        idempotency_key: str | None = None,
+        *,
+        expected_identity: str | None = None,
     ) -> SendResult:
         if user_id in self.unreachable:
             return SendResult("unreachable")
+        current = self.identities.get(user_id, expected_identity)
+        if not may_send_to(expected_identity, current):
+            return SendResult("unreachable", detail=IDENTITY_CHANGED, master_key=current)
         if user_id in self.failing:
             return SendResult("failed")
         assert idempotency_key, "check-in messages always carry an idempotency key"

@@ -39,7 +39,12 @@ class FileChannel:
         return None
 
     async def send_to_user(
-        self, user_id: str, reply: Reply, idempotency_key: str | None = None
+        self,
+        user_id: str,
+        reply: Reply,
+        idempotency_key: str | None = None,
+        *,
+        expected_identity: str | None = None,
     ) -> SendResult:
         if self._delay:
             await asyncio.sleep(self._delay)  # network latency
