@@ -252,6 +252,9 @@ async def test_withdraw_history_and_rollback_in_chat(world: PubWorld) -> None:
     await pia.say("/publish tips")
 
     assert "Usage: /rollback" in texts(await pia.say("/rollback tips"))
+    # a version number no database column can hold is a version that does not exist
+    huge = await pia.say("/rollback tips 99999999999999999999")
+    assert "tips has no version 99999999999999999999." in texts(huge)
     replies = await pia.say("/rollback tips 1")
     assert "Published tips version 3." in texts(replies)
     assert "tips version 3 is a copy of version 1." in texts(replies)
