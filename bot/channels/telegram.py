@@ -337,18 +337,11 @@ class TelegramChannel:
 
         return fetch
 
-    # -- sending ---------------------------------------------------------------------------
-
-    async def send_to_user(
-        self,
-        user_id: str,
-        reply: Reply,
-        idempotency_key: str | None = None,
-        *,
-        expected_identity: str | None = None,  # no identities on this channel
+    async def send_to_user(  # `expected_identity=` is Matrix's (no identities here)
+        self, user_id: str, reply: Reply, idempotency_key: str | None = None, **_: Any
     ) -> SendResult:
-        """Send to the user's private chat (its chat id is the user id). A key already sent in
-        this process returns the first result without sending again."""
+        """Send to the user's private chat (chat id = user id); a key already sent in this
+        process returns the first result without sending again."""
         if idempotency_key is None:
             return await self._calls.send(user_id, reply)
         done = self._sent_keys.get(idempotency_key)
