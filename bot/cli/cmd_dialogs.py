@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import load_config
+from bot.reports.documents import check_templates
 from dialogs import (
     Cancel,
     Choose,
@@ -104,6 +105,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     paths = _paths(args)
     loaded = load_paths(paths)
     diagnostics = loaded.diagnostics
+    # The document templates beside the dialogs (content/templates) are content too.
+    template_problems = [
+        problem
+        for path in paths
+        if (path / "templates").is_dir()
+        for problem in check_templates(path / "templates")
+    ]
     if args.format == "json":
         errors = sum(1 for d in diagnostics if d.severity == "error")
         payload = {
@@ -111,12 +119,17 @@ def cmd_check(args: argparse.Namespace) -> int:
             "errors": errors,
             "warnings": len(diagnostics) - errors,
             "dialogs": sorted(loaded.files),
+            "templates": template_problems,
         }
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         _print_diagnostics(diagnostics, sys.stdout)
+        for problem in template_problems:
+            print(problem)
         print(f"{len(loaded.files)} dialog(s) checked: {_summary(diagnostics)}", file=sys.stderr)
-    return 1 if has_errors(diagnostics) else 0
+        if template_problems:
+            print(f"{len(template_problems)} template(s) do not parse", file=sys.stderr)
+    return 1 if has_errors(diagnostics) or template_problems else 0
 
 
 # -- play ---------------------------------------------------------------------------------------

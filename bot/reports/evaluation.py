@@ -12,21 +12,15 @@ charts are SVG drawn by the template itself (bars), embedded in the page.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
-
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing import Any
 
 from bot.chat.catalog import Catalog
 from bot.chat.dialog_registry import DialogRegistry
-from bot.errors import ConfigError
+from bot.reports.documents import FORMATS, Format, render_document
 from bot.usage_measures import Figure
 from bot.usecases.evaluation import EvaluationReport, TeamEvaluation
 
 __all__ = ["FORMATS", "render_evaluation", "report_values", "start_nodes"]
-
-FORMATS = ("md", "html")
-Format = Literal["md", "html"]
 
 
 def start_nodes(dialogs: DialogRegistry) -> dict[tuple[str, int], str]:
@@ -114,23 +108,8 @@ def render_evaluation(
     fmt: Format,
 ) -> str:
     """The report as Markdown or HTML, from `content_dir/templates/evaluation.<fmt>.j2`."""
-    folder = content_dir / "templates"
-    env = ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader(str(folder)),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    return render_document(
+        content_dir / "templates",
+        f"evaluation.{fmt}.j2",
+        report_values(report, catalog, dialogs, lang),
     )
-    name = f"evaluation.{fmt}.j2"
-    try:
-        template = env.get_template(name)
-        return template.render(**report_values(report, catalog, dialogs, lang))
-    except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
-        where = f"{folder / name}" + (f":{line}" if line else "")
-        raise ConfigError(
-            f"{where}: the evaluation report template failed: {exc} (fix the template, or "
-            "restore it from Relais's content/templates)"
-        ) from None
