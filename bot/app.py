@@ -15,6 +15,8 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
   create_case, add_member, remove_member, set_owner, close_case, all_cases, export_case,
   erase_case, import_contacts, apply_retention, audit_export, audit_verify, rotate_keys
 - operations: team_status (/status)
+- release and handover: set_release, handover, tick_handover (issue 16)
+- information sharing: set_sharing, sharing, export_case_for (issue 16)
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from types import TracebackType
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.keystore import load_audit_secret, load_keyring
+from bot.lifecycle.content import use_content_dir
 from bot.usecases.admin import AdminUseCases
 from bot.usecases.chat_turns import ChatTurnUseCases
 from bot.usecases.cluster import ClusterUseCases
@@ -33,12 +36,14 @@ from bot.usecases.dataprotection import DataProtectionUseCases
 from bot.usecases.device_trust import DeviceTrustUseCases
 from bot.usecases.evaluation import EvaluationUseCases
 from bot.usecases.feedback import FeedbackUseCases
+from bot.usecases.handover import HandoverUseCases
 from bot.usecases.identity import IdentityUseCases
 from bot.usecases.inbox import InboxUseCases
 from bot.usecases.maintenance import MaintenanceUseCases
 from bot.usecases.notes import NoteUseCases
 from bot.usecases.operations import OperationsUseCases
 from bot.usecases.sessions import SessionUseCases
+from bot.usecases.sharing import SharingUseCases
 from bot.usecases.usage import UsageUseCases
 from storage import migrate
 from storage.audit import AuditLog
@@ -67,6 +72,8 @@ class Relais(
     UsageUseCases,
     FeedbackUseCases,
     EvaluationUseCases,
+    HandoverUseCases,
+    SharingUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 
@@ -76,6 +83,7 @@ class Relais(
         self.config = config
         self.clock = clock
         self.db = db
+        use_content_dir(config.content_path)  # what reminders composed off a turn read
 
     @classmethod
     async def open(

@@ -15,6 +15,7 @@ import traceback
 import dialogs as dl
 from bot.chat import checkins as checkins_view
 from bot.chat import feedback
+from bot.chat.case_course import CaseCourseFlow
 from bot.chat.catalog import LANGUAGES, Catalog
 from bot.chat.commands import parse_command
 from bot.chat.core import ChatCore, Turn
@@ -42,6 +43,7 @@ __all__ = ["CRISIS_DIALOG", "NOTE_TAGS", "ChatService"]
 logger = logging.getLogger(__name__)
 
 CRISIS_DIALOG = "crisis"
+PUBLISHING = {"draft", "preview", "review", "publish", "reject", "approve", "history", "rollback"}
 
 
 class ChatService:
@@ -70,6 +72,7 @@ class ChatService:
             self.core, lambda turn, code: self.dialog_flow.on_dialog_case_picked(turn, code)
         )
         self.dialog_flow = DialogFlow(self.core, self.notes)
+        self.case_course = CaseCourseFlow(self.core, self.dialog_flow.start_dialog)
         # one lock per chat (kept: chats are practitioners, a few hundred at most)
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
@@ -270,16 +273,9 @@ class ChatService:
                 return await stats_command(self.core, turn, argument)
             case "preview" if self.publishing is not None:
                 return await self.dialog_flow.start_preview(turn, argument)
-            case (
-                "draft"
-                | "preview"
-                | "review"
-                | "publish"
-                | "reject"
-                | "approve"
-                | "history"
-                | "rollback"
-            ) if self.publishing is not None:
+            case _ if command in CaseCourseFlow.COMMANDS:  # issue 16: release, sharing
+                return await self.case_course.command(turn, command, argument)
+            case _ if command in PUBLISHING and self.publishing is not None:
                 return await self.publishing.handle_command(turn.actor, command, argument)
             case _:
                 return [self.core.text(turn, "not_understood")]
@@ -336,6 +332,8 @@ class ChatService:
             return await self.notes.on_tag_picked(turn, token[2:])
         if kind == "ci" and self.checkins is not None:
             return await self._on_checkin_button(turn, token)
+        if kind in CaseCourseFlow.TOKENS:  # a checklist item (ho.), the sharing guidance (sh.)
+            return await self.case_course.on_button(turn, token)
         if kind == "pub" and self.publishing is not None:
             return await self.publishing.handle_button(turn.actor, token)
         return self.core.expired(turn)

@@ -19,6 +19,12 @@ from storage.models.checkins import CheckinOccurrenceRow, CheckinScheduleRow, Ou
 from storage.models.cluster import ProcessLeaseRow, WebhookClaimRow
 from storage.models.feedback import FeedbackRow
 from storage.models.inbox import DialogSessionRow, InboundUpdateRow, ProcessedUpdateRow
+from storage.models.lifecycle import (
+    CaseReleaseRow,
+    HandoverStepRow,
+    HandoverTickRow,
+    SharingRecordRow,
+)
 from storage.models.people import (
     CaseMemberRow,
     CaseRow,
@@ -45,6 +51,7 @@ __all__ = [
     "AuditHead",
     "Base",
     "CaseMemberRow",
+    "CaseReleaseRow",
     "CaseRow",
     "ChannelIdentityRow",
     "CheckinOccurrenceRow",
@@ -56,6 +63,8 @@ __all__ = [
     "DialogSessionRow",
     "DialogVersionRow",
     "FeedbackRow",
+    "HandoverStepRow",
+    "HandoverTickRow",
     "InboundUpdateRow",
     "InviteAttemptRow",
     "InviteRow",
@@ -68,6 +77,7 @@ __all__ = [
     "ProcessLeaseRow",
     "ProcessedUpdateRow",
     "ReferralCountRow",
+    "SharingRecordRow",
     "TeamRow",
     "UsageCountRow",
     "WebhookClaimRow",
