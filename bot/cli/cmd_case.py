@@ -1,5 +1,5 @@
 """`relais case create|add-member|remove-member|set-owner|close|list|export|erase`; the case's
-course (`set-release`, `handover`, `sharing`, `export --for`) is in `bot.cli.cmd_case_course`."""
+course (`set-release`, `handover`, `sharing`, `export --for`) is in `bot.cli.case_course`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Relais
-from bot.cli.cmd_case_course import iso_date, print_handover, register_case_course
+from bot.cli.case_course import iso_date, print_handover, register_case_course
 from bot.cli.cmd_db import confirm, emit_json, with_relais
 from storage.records import Case, CaseMember
 
