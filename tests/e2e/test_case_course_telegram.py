@@ -201,3 +201,21 @@ async def test_release_handover_and_sharing_over_telegram(stack: Restart) -> Non
         "income",
     ]
     s.fake.assert_no_unread()
+
+
+async def test_sharing_record_stays_off_telegram_without_case_notes(stack: Restart) -> None:
+    """The record names agencies and who signed: without `allow_case_notes` it is neither shown
+    nor changed over Telegram; the handover checklist (dates, generic labels) is."""
+    s = await stack()
+    await s.relais.ensure_team("Team T")
+    code = await s.invite("mentor", "Mina")
+    assert "Welcome" in (await s.say(MENTOR, f"/start {code}")).text
+    await s.relais.create_case("K-9", owner="Mina", team="Team T")
+    for command in ("/sharing K-9", "/sharing K-9 allow Probation: risk"):
+        refused = await s.say(MENTOR, command)
+        assert refused.text.startswith("The sharing record names agencies and who signed")
+    view = await s.relais.cli_sharing("K-9")
+    assert view.record is None  # nothing was changed
+    shown = await s.say(MENTOR, "/handover K-9")
+    assert shown.text.startswith("Handover of case K-9: no release date yet")
+    s.fake.assert_no_unread()
