@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.chat.handover import parse_date
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import InvalidInput, NotAllowed, NotFound, UntrustedDevice
 from bot.lifecycle.content import SharingRules, sharing_rules
 from bot.messages import Button, Reply
 from bot.usecases.sharing import SharingChange, SharingView, parse_allowance
@@ -82,7 +82,7 @@ async def record_before_dialog(
         return [Reply(core.catalog.text(turn.lang, "sharing.dialog_no_case"))]
     try:
         view = await core.backend.sharing(turn.actor, case_code)
-    except (NotAllowed, NotFound):
+    except (NotAllowed, NotFound, UntrustedDevice):
         return []
     if view.record is None:
         return [Reply(core.catalog.text(turn.lang, "sharing.dialog_none", case=case_code))]

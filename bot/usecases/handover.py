@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.errors import InvalidInput, NotFound
+from bot.errors import CaseClosed, InvalidInput, NotFound
 from bot.lifecycle.content import ChecklistItem, HandoverPlan, handover_plan
 from bot.lifecycle.schedules import HANDOVER, schedule_for, withdraw
 from bot.policy import Action
@@ -182,7 +182,7 @@ class HandoverUseCases(UseCases):
         self, tx: Tx, case: repo.CaseRef, release_on: date, set_by: str | None
     ) -> None:
         if case.status != "open":
-            raise InvalidInput(f"case {case.code} is closed: it has no release to plan")
+            raise CaseClosed(f"case {case.code} is closed: it has no release to plan")
         today = tx.now.date()
         if not today - RELEASE_HORIZON <= release_on <= today + RELEASE_HORIZON:
             raise InvalidInput(f"a release date must be within ten years, found {release_on}")
