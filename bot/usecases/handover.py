@@ -193,12 +193,25 @@ class HandoverUseCases(UseCases):
             case_id=case.id, release_on=release_on, set_by=set_by, now=tx.now
         )
         existing = {s.step_id: s for s in await tx.handover.steps(case_id=case.id)}
+        reminded = {  # a plan set before the case changed owner is moved to the new owner
+            sid: schedule.reminded_id
+            for sid, schedule in (
+                await tx.schedules.by_ids(
+                    ids=[s.schedule_id for s in existing.values() if s.schedule_id]
+                )
+            ).items()
+        }
         local_today = tx.now.astimezone(tz).date()
         for step in plan.steps:
             day = release_on + timedelta(days=step.days)
             due = local_to_utc(day, plan.at, tz)
             old = existing.get(step.id)
-            if old is not None and old.status == "scheduled" and old.due_at == due:
+            if (
+                old is not None
+                and old.status == "scheduled"
+                and old.due_at == due
+                and reminded.get(old.schedule_id or "", case.owner_id) == case.owner_id
+            ):
                 continue  # unchanged
             earlier = old.schedule_id if old is not None and old.status == "scheduled" else None
             if earlier is not None and not await withdraw(tx, earlier):

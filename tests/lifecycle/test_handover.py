@@ -117,3 +117,20 @@ async def test_only_the_owner_sets_the_release_and_the_team_ticks(relais: Relais
     ]
     with pytest.raises(InvalidInput, match="within ten years"):
         await relais.set_release(world.owner, "K-1", date(2090, 1, 1))
+
+
+async def test_setting_the_release_again_moves_the_plan_to_a_new_owner(relais: Relais) -> None:
+    world = await make_world(relais)
+    await relais.set_release(world.owner, "K-1", date(2026, 2, 1))
+    await relais.set_owner("K-1", "Mehdi Mentor")
+    with pytest.raises(NotAllowed):  # the former owner, now on no relation that allows it
+        await relais.set_release(world.owner, "K-1", date(2026, 2, 1))
+    view = await relais.set_release(world.mentor, "K-1", date(2026, 2, 1))
+    assert {s.status for s in view.steps} == {"pending"}
+    async with relais.db.connect() as conn:
+        rows = await conn.execute(
+            select(CheckinScheduleRow.reminded_id).where(CheckinScheduleRow.status == "active")
+        )
+        reminded = [r for (r,) in rows]
+        await conn.rollback()
+    assert reminded == [world.mentor.practitioner_id] * 7
