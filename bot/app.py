@@ -15,6 +15,7 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
   create_case, add_member, remove_member, set_owner, close_case, all_cases, export_case,
   erase_case, import_contacts, apply_retention, audit_export, audit_verify, rotate_keys
 - operations: team_status (/status)
+- pocket cards: card_contacts (/card), card_directory (relais dialogs card)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 
+from bot.cards.usecases import CardUseCases
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.keystore import load_audit_secret, load_keyring
@@ -67,6 +69,7 @@ class Relais(
     UsageUseCases,
     FeedbackUseCases,
     EvaluationUseCases,
+    CardUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 
