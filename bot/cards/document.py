@@ -11,7 +11,7 @@ raises `PdfUnavailable`, saying how to install it; the HTML still works.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -63,7 +63,7 @@ class CardContact:
     hours: str = ""
 
 
-def crisis_dialog_ids(dialogs: DialogRegistry, roles: Sequence[str] | None = None) -> list[str]:
+def crisis_dialog_ids(dialogs: DialogRegistry, roles: Collection[str] | None = None) -> list[str]:
     """The dialogs that have a card (tagged `crisis`), those `roles` may open when given."""
     found = []
     for dialog in dialogs.library:

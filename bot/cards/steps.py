@@ -46,7 +46,7 @@ MAX_STEPS = 2
 #: nodes walked per situation (gotos and record keeping included)
 MAX_HOPS = 16
 #: characters of one step's text
-MAX_STEP_CHARS = 200
+MAX_STEP_CHARS = 240
 #: choices of a question listed under its step
 MAX_CHOICES = 5
 _SKIPPED = ("note", "checkin")

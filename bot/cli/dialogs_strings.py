@@ -158,7 +158,9 @@ def _import(args: argparse.Namespace) -> int:
     )
     if not result.ok:
         why = "the checker found errors" if has_errors(result.diagnostics) else "see above"
-        return _fail(f"nothing written to {target}: {why}; fix the translation file and import again")
+        return _fail(
+            f"nothing written to {target}: {why}; fix the translation file and import again"
+        )
     if args.dry_run:
         print(f"{summary} (dry run: {target} not written)")
         return 0
