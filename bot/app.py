@@ -17,6 +17,7 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
 - operations: team_status (/status)
 - release and handover: set_release, handover, tick_handover (issue 16)
 - information sharing: set_sharing, sharing, export_case_for (issue 16)
+- pocket cards: card_contacts (/card), card_directory (relais dialogs card)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 
+from bot.cards.usecases import CardUseCases
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.keystore import load_audit_secret, load_keyring
@@ -74,6 +76,7 @@ class Relais(
     EvaluationUseCases,
     HandoverUseCases,
     SharingUseCases,
+    CardUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 
