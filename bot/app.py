@@ -15,6 +15,8 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
   create_case, add_member, remove_member, set_owner, close_case, all_cases, export_case,
   erase_case, import_contacts, apply_retention, audit_export, audit_verify, rotate_keys
 - operations: team_status (/status)
+- the structured exit (bot.exit): exit_progress, save_exit_answer, exit_report,
+  operator_exit_report
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from types import TracebackType
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.exit.usecases import ExitUseCases
 from bot.keystore import load_audit_secret, load_keyring
 from bot.usecases.admin import AdminUseCases
 from bot.usecases.chat_turns import ChatTurnUseCases
@@ -67,6 +70,7 @@ class Relais(
     UsageUseCases,
     FeedbackUseCases,
     EvaluationUseCases,
+    ExitUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 

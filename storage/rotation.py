@@ -31,6 +31,7 @@ from storage.models import (
     OutboxRow,
     PractitionerRow,
 )
+from storage.models.exit import ExitAnswerRow
 from storage.models.feedback import FeedbackRow
 
 __all__ = [
@@ -63,6 +64,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (OutboxRow, ("payload",)),
     (InboundUpdateRow, ("payload",)),
     (FeedbackRow, ("comment",)),
+    (ExitAnswerRow, ("answer",)),
 )
 #: ciphertext kept in a text column as `<prefix><base64>` (model, column, prefix)
 TEXT_ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, str], ...] = (

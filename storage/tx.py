@@ -19,6 +19,7 @@ from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
 from storage.repos.drafts import Drafts
 from storage.repos.evaluation import EvaluationReads
+from storage.repos.exit_answers import ExitAnswers
 from storage.repos.feedback import Feedback
 from storage.repos.occurrences import Occurrences
 from storage.repos.outbox import Outbox
@@ -74,6 +75,7 @@ class Tx:
         self.schedules = Schedules(conn)
         self.occurrences = Occurrences(conn)
         self.outbox = Outbox(conn)
+        self.exit_answers = ExitAnswers(conn, keys)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction has committed, e.g. to wake a worker that

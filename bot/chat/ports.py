@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.checkins import results
+from bot.exit.usecases import ExitProgress, ExitReport
 from bot.messages import Reply
 
 __all__ = [
@@ -138,6 +139,12 @@ class ChatBackend(Protocol):
     def feedback_comments(
         self, actor: Any, dialog_id: str | None, days: int, /
     ) -> Awaitable[Sequence[Any]]: ...
+    # the structured exit (bot.exit.usecases; shown by bot.chat.exit)
+    def exit_progress(self, actor: Any, case_code: str, /) -> Awaitable[ExitProgress]: ...
+    def save_exit_answer(
+        self, actor: Any, case_code: str, element: str, text: str, /
+    ) -> Awaitable[ExitProgress]: ...
+    def exit_report(self, actor: Any, case_code: str, /) -> Awaitable[ExitReport]: ...
 
 
 class CheckinsPort(Protocol):
