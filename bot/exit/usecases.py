@@ -157,16 +157,21 @@ class ExitUseCases(UseCases):
         schedules = await tx.schedules.find(
             case_ids=[case.id], statuses=("active", "paused", "done")
         )
-        follow_up = tuple(
-            FollowUpDue(s.rule.at_utc if isinstance(s.rule, OneOff) else s.next_due_at, s.status)
-            for s in schedules
-            if s.after_close
+        follow_up = sorted(
+            (
+                FollowUpDue(
+                    s.rule.at_utc if isinstance(s.rule, OneOff) else s.next_due_at, s.status
+                )
+                for s in schedules
+                if s.after_close
+            ),
+            key=lambda f: f.due_at or tx.now,
         )
         return ExitReport(
             case=case,
             owner_name=owner.name if owner is not None else "",
             progress=await self._exit_progress_of(tx, case),
             contacts=tuple(contacts),
-            follow_up=follow_up,
+            follow_up=tuple(follow_up),
             generated_at=tx.now,
         )
