@@ -8,10 +8,12 @@ current answer is shown with "Keep it"). The element "where to get help" is offe
 from the team's directory ("Use this list"), or typed. `/cancel` leaves: every answer saved
 stays, and `/exit CASE` again continues at the first unanswered element.
 
-State between messages: `ChatSession.exit` (`case`, `element`, the pre-filled `prefill`), the
-prompt shown (`ChatSession.prompt`, expecting text). Buttons carry `x.<sid>.<action>` or
-`x.<sid>.e.<element>` (the conversation's id: an older conversation's buttons expire). On
-Matrix and the console a typed number (or a button's label) presses that button.
+State between messages: `ChatSession.exit` (`case`, `element`, the `revision` shown, the
+pre-filled `prefill`, a text `typed` over a colleague's answer written meanwhile: kept, and
+"Replace with mine" saves it), the prompt shown (`ChatSession.prompt`, expecting text).
+Buttons carry `x.<sid>.<action>` or `x.<sid>.e.<element>` (the conversation's id: an older
+conversation's buttons expire). On Matrix and the console a typed number (or a button's
+label) presses that button.
 
 Texts: `[exit]` of the catalog; the elements' headings, prompts and hints:
 `content/exit_report.yaml` (`bot.exit.plan`). Over Telegram, refused unless `[telegram]
@@ -27,7 +29,7 @@ from bot.chat.session import ChatSession, Prompt
 from bot.errors import ConfigError
 from bot.exit.plan import ExitElement, ExitPlan, load_exit_plan
 from bot.exit.report import exit_report_file_name, render_exit_report
-from bot.exit.usecases import ExitProgress
+from bot.exit.usecases import AnsweredMeanwhile, ExitProgress
 from bot.messages import Reply
 
 __all__ = ["EXIT_TOKEN", "ExitFlow"]
@@ -90,11 +92,11 @@ class ExitFlow:
         if len(parts) < 3 or parts[1] != turn.session.sid or not state.get("case"):
             return self.core.expired(turn)
         action = parts[2]
-        if action == "use":
-            prefill = str(state.get("prefill") or "")
-            if not prefill:
+        if action in ("use", "mine"):  # the pre-filled contacts, or one's text kept aside
+            kept = str(state.get("prefill" if action == "use" else "typed") or "")
+            if not kept:
                 return self.core.expired(turn)
-            return await self._save(turn, prefill)
+            return await self._save(turn, kept)
         progress = await self.core.backend.exit_progress(turn.actor, state["case"])
         if action == "e" and len(parts) == 4 and parts[3] in progress.elements:
             return [await self._ask(turn, progress, parts[3])]
@@ -112,9 +114,12 @@ class ExitFlow:
         plan = self.plan()
         if plan.element(element) is None:
             return self.core.expired(turn)
-        progress = await self.core.backend.save_exit_answer(
-            turn.actor, state["case"], element, text
-        )
+        try:
+            progress = await self.core.backend.save_exit_answer(
+                turn.actor, state["case"], element, text, state.get("revision")
+            )
+        except AnsweredMeanwhile:  # a colleague wrote it since it was shown: nothing is lost
+            return [await self._meanwhile(turn, element, text)]
         label = self._label(turn, plan.element(element) or plan.elements[0])
         saved = Reply(
             self._t(
@@ -163,8 +168,9 @@ class ExitFlow:
             )
         ]
         state = turn.session.exit
-        state["element"], state["prefill"] = element_id, ""
         answer = progress.answers.get(element_id)
+        state["element"], state["prefill"], state["typed"] = element_id, "", ""
+        state["revision"] = answer.revision if answer is not None else 0
         names: list[str] = []
         if answer is not None:
             when = answer.updated_at.strftime("%Y-%m-%d")
@@ -186,6 +192,20 @@ class ExitFlow:
         parts.append(self._t(turn, "type_answer"))
         names.append("menu")
         return self._prompt(turn, "\n\n".join(parts), self._buttons(turn, names))
+
+    async def _meanwhile(self, turn: Turn, element: str, typed: str) -> Reply:
+        progress = await self.core.backend.exit_progress(turn.actor, turn.session.exit["case"])
+        answer = progress.answers.get(element)
+        state = turn.session.exit
+        state["typed"], state["revision"] = typed, answer.revision if answer else 0
+        text = self._t(
+            turn,
+            "meanwhile",
+            author=answer.author_name if answer else "",
+            when=answer.updated_at.strftime("%Y-%m-%d %H:%M") if answer else "",
+            text=answer.text if answer else "",
+        )
+        return self._prompt(turn, text, self._buttons(turn, ["mine", "keep", "menu"]))
 
     def _menu(self, turn: Turn, progress: ExitProgress) -> Reply:
         plan = self.plan()

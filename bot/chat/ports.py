@@ -142,7 +142,13 @@ class ChatBackend(Protocol):
     # the structured exit (bot.exit.usecases; shown by bot.chat.exit)
     def exit_progress(self, actor: Any, case_code: str, /) -> Awaitable[ExitProgress]: ...
     def save_exit_answer(
-        self, actor: Any, case_code: str, element: str, text: str, /
+        self,
+        actor: Any,
+        case_code: str,
+        element: str,
+        text: str,
+        expected_revision: int | None = None,
+        /,
     ) -> Awaitable[ExitProgress]: ...
     def exit_report(self, actor: Any, case_code: str, /) -> Awaitable[ExitReport]: ...
 

@@ -29,7 +29,14 @@ from storage.recurrence import OneOff
 from storage.repos.exit_answers import ExitAnswer
 from storage.tx import Tx
 
-__all__ = ["MAX_ANSWER_LENGTH", "ExitProgress", "ExitReport", "ExitUseCases", "FollowUpDue"]
+__all__ = [
+    "MAX_ANSWER_LENGTH",
+    "AnsweredMeanwhile",
+    "ExitProgress",
+    "ExitReport",
+    "ExitUseCases",
+    "FollowUpDue",
+]
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +86,10 @@ class ExitReport:
     generated_at: datetime
 
 
+class AnsweredMeanwhile(InvalidInput):
+    """The element was answered or revised by someone else since the writer was shown it."""
+
+
 def _clean(text: str) -> str:
     text = text.strip()
     if not text:
@@ -111,8 +122,14 @@ class ExitUseCases(UseCases):
         return progress
 
     @requires(Action.WRITE_EXIT)
-    async def save_exit_answer(self, scope: CaseScope, element: str, text: str) -> ExitProgress:
-        """Answer (or revise) one element of the report; returns where the report stands."""
+    async def save_exit_answer(
+        self, scope: CaseScope, element: str, text: str, expected_revision: int | None = None
+    ) -> ExitProgress:
+        """Answer (or revise) one element of the report; returns where the report stands.
+
+        `expected_revision`: the revision the writer was shown (0: none); when the element was
+        answered or revised meanwhile, nothing is written and `AnsweredMeanwhile` is raised
+        (the chat layer keeps what was typed and asks)."""
         if scope.case.status != "open":
             raise CaseClosed(f"case {scope.case.code} is closed: its exit report is read only")
         plan = self.exit_plan()
@@ -128,7 +145,10 @@ class ExitUseCases(UseCases):
             text=_clean(text),
             author_id=scope.actor.practitioner_id,
             now=tx.now,
+            expected_revision=expected_revision,
         )
+        if revision is None:
+            raise AnsweredMeanwhile(f"{element} of case {scope.case.code} changed meanwhile")
         scope.detail = {"element": element, "revision": revision}
         log.info("exit report element %s written on case %s", element, scope.case.id)
         return await self._exit_progress_of(tx, scope.case)

@@ -44,9 +44,19 @@ class ExitAnswers:
         return self._keys.encrypt(text, table=_T, column="answer", row_id=row_id)
 
     async def put(
-        self, *, case_id: str, element: str, text: str, author_id: str, now: datetime
-    ) -> int:
-        """Write the answer of `element` on the case (first or revised); returns its revision."""
+        self,
+        *,
+        case_id: str,
+        element: str,
+        text: str,
+        author_id: str,
+        now: datetime,
+        expected_revision: int | None = None,
+    ) -> int | None:
+        """Write the answer of `element` on the case (first or revised); returns its revision.
+
+        `expected_revision` (0: no answer yet) writes only over that revision: None is
+        returned, and nothing written, when someone else answered the element meanwhile."""
         row_id = new_id()
         inserted = await self._conn.execute(
             insert_ignoring(self._conn, ExitAnswerRow, conflict=("case_id", "element")).values(
@@ -62,6 +72,8 @@ class ExitAnswers:
         )
         if inserted.rowcount:
             return 1
+        if expected_revision == 0:
+            return None
         existing = (
             await self._conn.execute(
                 select(ExitAnswerRow.id).where(
@@ -69,18 +81,19 @@ class ExitAnswers:
                 )
             )
         ).scalar_one()
+        query = update(ExitAnswerRow).where(ExitAnswerRow.id == existing)
+        if expected_revision is not None:
+            query = query.where(ExitAnswerRow.revision == expected_revision)
         revised = await self._conn.execute(
-            update(ExitAnswerRow)
-            .where(ExitAnswerRow.id == existing)
-            .values(
+            query.values(
                 answer_enc=self._seal(text, existing),
                 author_id=author_id,
                 revision=ExitAnswerRow.revision + 1,
                 updated_at=now,
-            )
-            .returning(ExitAnswerRow.revision)
+            ).returning(ExitAnswerRow.revision)
         )
-        return int(revised.scalar_one())
+        revision = revised.scalar_one_or_none()
+        return None if revision is None else int(revision)
 
     async def for_case(self, *, case_id: str) -> list[ExitAnswer]:
         """Every answer of the case (decrypted), in no particular order."""

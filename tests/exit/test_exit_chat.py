@@ -170,3 +170,25 @@ async def test_usage_and_unknown_format(world: World) -> None:
     stale = await cora.send(button="x.zzzzzz.skip")
     assert "expired" in texts(stale)
     assert "1/6 – Residual risk" in texts(stale)  # where the report stands comes back
+
+
+async def test_an_answer_written_meanwhile_is_not_overwritten_unless_chosen(
+    world: World,
+) -> None:
+    await world.relais.add_member("K-1", "Pia", role="psychologist")
+    cora, pia = world.chat("cora"), world.chat("pia")
+    await cora.say("/exit K-1")
+    await pia.say("/exit K-1")
+    await pia.say("Pia's residual risk.")
+    late = await cora.say("Cora's residual risk.")
+    assert late[0].text.startswith("Pia answered this element meanwhile")
+    assert cora.buttons() == ["Replace with mine", "Keep it", "All elements"]
+    replaced = await cora.press("Replace with mine")
+    assert replaced[0].text == "Saved: Residual risk (1 of 6 answered)."
+    cora_actor = await world.relais.identify("console", "user-cora")
+    answer = (await world.relais.exit_report(cora_actor, "K-1")).progress.answers["residual_risk"]
+    assert (answer.text, answer.revision, answer.author_name) == (
+        "Cora's residual risk.",
+        2,
+        "Cora",
+    )

@@ -63,6 +63,19 @@ async def test_answers_are_encrypted_bound_to_their_row_and_revised_in_place(
             now=tx.now,
         )
         assert revision == 2
+        # written only over the revision the writer saw: none when another came meanwhile
+        for expected in (0, 1):
+            assert (
+                await tx.exit_answers.put(
+                    case_id=k1.id,
+                    element="residual_risk",
+                    text="stale",
+                    author_id=owner,
+                    now=tx.now,
+                    expected_revision=expected,
+                )
+                is None
+            )
         [answer] = await tx.exit_answers.for_case(case_id=k1.id)
         rows = (await tx.conn.execute(select(ExitAnswerRow))).all()
     assert (answer.text, answer.revision, answer.author_name) == (
