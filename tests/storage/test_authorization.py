@@ -96,6 +96,10 @@ ARGS: dict[str, Args] = {
     "set_language": lambda w, r, c: (("en",), {}),
     "set_time_zone": lambda w, r, c: (("Europe/Paris",), {}),
     "set_quiet_hours": lambda w, r, c: ((None, None), {}),
+    # the structured exit (issue 16)
+    "exit_progress": lambda w, r, c: ((), {}),
+    "save_exit_answer": lambda w, r, c: (("residual_risk", "matrix answer"), {}),
+    "exit_report": lambda w, r, c: ((), {}),
 }
 
 
