@@ -26,7 +26,7 @@ from typing import Any
 
 from bot.chat.core import ChatCore, Turn
 from bot.chat.session import ChatSession, Prompt
-from bot.errors import ConfigError
+from bot.errors import CaseClosed, ConfigError
 from bot.exit.plan import ExitElement, ExitPlan, load_exit_plan
 from bot.exit.report import exit_report_file_name, render_exit_report
 from bot.exit.usecases import AnsweredMeanwhile, ExitProgress
@@ -120,6 +120,9 @@ class ExitFlow:
             )
         except AnsweredMeanwhile:  # a colleague wrote it since it was shown: nothing is lost
             return [await self._meanwhile(turn, element, text)]
+        except CaseClosed as exc:  # closed meanwhile: the report is read only from now on
+            turn.session = ChatSession()
+            return [self.core.text(turn, "invalid_input", reason=str(exc))]
         label = self._label(turn, plan.element(element) or plan.elements[0])
         saved = Reply(
             self._t(
