@@ -16,7 +16,7 @@ from bot.checkins.service import CheckinService
 from bot.clock import FakeClock
 from bot.errors import CaseClosed, InvalidInput, NotAllowed, NotFound
 from bot.exit.usecases import MAX_ANSWER_LENGTH
-from storage.crypto import DecryptionError
+from storage.crypto import DecryptionError, key_id_of
 from storage.models import CheckinOccurrenceRow, CheckinScheduleRow, ExitAnswerRow
 from storage.recurrence import OneOff, zone
 from tests.storage.helpers import enrol, make_world
@@ -200,3 +200,15 @@ async def test_a_case_closed_earlier_gets_the_steps_still_ahead(
     assert schedule.after_close
     assert isinstance(schedule.rule, OneOff)
     assert schedule.reminded_id == world.owner.practitioner_id
+
+
+async def test_key_rotation_re_encrypts_the_answers(relais: Relais) -> None:
+    world = await make_world(relais)
+    await relais.save_exit_answer(world.owner, "K-1", "residual_risk", "before rotation")
+    done = await relais.rotate_keys()
+    assert done.finished
+    async with relais.db.connect() as conn:
+        blobs = (await conn.execute(select(ExitAnswerRow.answer_enc))).scalars().all()
+    assert {key_id_of(b) for b in blobs} == {done.target_key_id}
+    report = await relais.exit_report(world.owner, "K-1")
+    assert report.progress.answers["residual_risk"].text == "before rotation"
