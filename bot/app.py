@@ -18,6 +18,8 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
 - release and handover: set_release, handover, tick_handover (issue 16)
 - information sharing: set_sharing, sharing, export_case_for (issue 16)
 - pocket cards: card_contacts (/card), card_directory (relais dialogs card)
+- the structured exit (bot.exit): exit_progress, save_exit_answer, exit_report,
+  operator_exit_report
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from types import TracebackType
 from bot.cards.usecases import CardUseCases
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.exit.usecases import ExitUseCases
 from bot.keystore import load_audit_secret, load_keyring
 from bot.lifecycle.content import use_content_dir
 from bot.usecases.admin import AdminUseCases
@@ -77,6 +80,7 @@ class Relais(
     HandoverUseCases,
     SharingUseCases,
     CardUseCases,
+    ExitUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 

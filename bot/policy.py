@@ -103,6 +103,9 @@ class Action(StrEnum):
     SET_SHARING = "sharing.set"
     # on one dialog (relation: audience, or other)
     POCKET_CARD = "dialog.card"
+    # the structured exit report of a case (issue 16)
+    WRITE_EXIT = "exit.write"
+    READ_EXIT = "exit.read"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -130,6 +133,10 @@ _CASE_RULES: dict[Action, tuple[frozenset[Role], frozenset[Role], frozenset[Role
     Action.VIEW_CHECKINS: (_CARE, _CARE, frozenset({_C})),
     Action.ACK_CHECKIN: (_CARE, _CARE, frozenset({_C})),
     Action.PAGE_CONTACT: (_CARE, _CARE, _NONE),
+    # the exit report (issue 16): the case owner writes it, with the psychologists on the case
+    # (the paper's residual risk and risk of return are clinical); the care team reads it
+    Action.WRITE_EXIT: (_CARE, frozenset({_P}), _NONE),
+    Action.READ_EXIT: (_CARE, _CARE, _NONE),
 }
 
 # issue 16: the owner sets the release date (its handover plan) and the sharing record; the

@@ -87,6 +87,13 @@ class Schedule:
     next_due_at: datetime | None
     label_enc: bytes | None
     created_by: str | None
+    #: runs after its case is closed: the post-exit follow-up (issue 16)
+    after_close: bool = False
+
+    def runs_on(self, case_status: str) -> bool:
+        """Whether the schedule still reminds on a case in this status: an open case, or a
+        closed one when it is the post-exit follow-up."""
+        return case_status == "open" or (self.after_close and case_status == "closed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +195,7 @@ def schedule_of(row: Any) -> Schedule:
         next_due_at=row.next_due_at,
         label_enc=row.label_enc,
         created_by=row.created_by,
+        after_close=bool(row.after_close),
     )
 
 

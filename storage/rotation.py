@@ -31,6 +31,7 @@ from storage.models import (
     OutboxRow,
     PractitionerRow,
 )
+from storage.models.exit import ExitAnswerRow
 from storage.models.feedback import FeedbackRow
 from storage.models.lifecycle import SharingRecordRow
 
@@ -65,6 +66,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (InboundUpdateRow, ("payload",)),
     (FeedbackRow, ("comment",)),
     (SharingRecordRow, ("allowed", "signed_by")),
+    (ExitAnswerRow, ("answer",)),
 )
 #: ciphertext kept in a text column as `<prefix><base64>` (model, column, prefix)
 TEXT_ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, str], ...] = (

@@ -19,6 +19,7 @@ from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
 from storage.repos.drafts import Drafts
 from storage.repos.evaluation import EvaluationReads
+from storage.repos.exit_answers import ExitAnswers
 from storage.repos.feedback import Feedback
 from storage.repos.handover import Handover
 from storage.repos.occurrences import Occurrences
@@ -78,6 +79,7 @@ class Tx:
         self.outbox = Outbox(conn)
         self.handover = Handover(conn)
         self.sharing = SharingRecords(conn, keys)
+        self.exit_answers = ExitAnswers(conn, keys)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction has committed, e.g. to wake a worker that

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.chat.catalog import bundled
+from bot.chat.session import Pending
 from bot.checkins.results import (
     ButtonOutcome,
     CommandRefused,
@@ -24,12 +26,17 @@ from bot.checkins.tokens import checkin_token
 from bot.messages import Button, Reply
 from storage.recurrence import zone
 
+if TYPE_CHECKING:
+    from bot.chat.core import ChatCore, Turn
+    from bot.chat.dialog_flow import DialogFlow
+
 __all__ = [
     "NOTE_ORIGIN",
     "NOTE_TAG",
     "button_reply",
     "command_reply",
     "local_time",
+    "on_checkin_button",
     "page_reply",
     "reminder",
     "schedule_reply",
@@ -153,3 +160,32 @@ def page_reply(lang: str, outcome: PageOutcome) -> Reply:
     key = "page_" + outcome.kind
     body = text(lang, key, role=outcome.role, who=outcome.requested_by)
     return Reply(body, kind="alert" if outcome.kind == "none" else "notice")
+
+
+async def on_checkin_button(
+    core: ChatCore, dialog_flow: DialogFlow, turn: Turn, token: str
+) -> list[Reply]:
+    """A check-in button, shown; then what it asks of the conversation: type a quick note
+    on the case ("Done" + note), or open the guidance dialog ("Can't reach the person")."""
+    assert core.checkins is not None
+    outcome = await core.checkins.handle_button(turn.actor, token)
+    if isinstance(outcome, ScheduleState):
+        return [schedule_reply(turn.lang, outcome, token)]
+    replies = [button_reply(turn.lang, turn.actor.time_zone, outcome, token)]
+    if outcome.kind == "note":
+        refusal = core.notes_refusal(turn)
+        if refusal is not None:
+            return [*replies, refusal]
+        pending = Pending(
+            kind="quick_note",
+            step="text",
+            case=outcome.case_code,
+            tags=[NOTE_TAG],
+            origin=NOTE_ORIGIN,
+        )
+        turn.session.pending.insert(0, pending)
+    if outcome.open_dialog:
+        replies.extend(
+            await dialog_flow.start_dialog(turn, outcome.open_dialog, outcome.case_code)
+        )
+    return replies

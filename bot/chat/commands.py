@@ -7,14 +7,16 @@ __all__ = ["parse_command"]
 
 
 def parse_command(text: str | None) -> tuple[str, str]:
-    """'/note K-1 hello' -> ('note', 'K-1 hello'); '!sos' works too (Matrix)."""
+    """'/note K-1 hello' -> ('note', 'K-1 hello'); '!sos' works too (Matrix);
+    '/exit-report K-1' -> ('exit_report', 'K-1')."""
     if not text:
         return "", ""
     stripped = text.strip()
     if not stripped or stripped[0] not in "/!":
         return "", ""
     head, _, rest = stripped[1:].partition(" ")
-    command = head.split("@", 1)[0].lower()  # Telegram: /help@RelaisBot
+    # Telegram: /help@RelaisBot; /exit-report is /exit_report (Telegram's menu has no "-")
+    command = head.split("@", 1)[0].lower().replace("-", "_")
     if not command.isidentifier():
         return "", ""
     return command, rest.strip()

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.checkins import results
+from bot.exit.usecases import ExitProgress, ExitReport
 from bot.messages import Reply
 
 __all__ = [
@@ -146,6 +147,18 @@ class ChatBackend(Protocol):
     ) -> Awaitable[Any]: ...
     def sharing(self, actor: Any, case_code: str, /) -> Awaitable[Any]: ...
     def set_sharing(self, actor: Any, case_code: str, change: Any, /) -> Awaitable[Any]: ...
+    # the structured exit (bot.exit.usecases; shown by bot.chat.exit)
+    def exit_progress(self, actor: Any, case_code: str, /) -> Awaitable[ExitProgress]: ...
+    def save_exit_answer(
+        self,
+        actor: Any,
+        case_code: str,
+        element: str,
+        text: str,
+        expected_revision: int | None = None,
+        /,
+    ) -> Awaitable[ExitProgress]: ...
+    def exit_report(self, actor: Any, case_code: str, /) -> Awaitable[ExitReport]: ...
 
 
 class CheckinsPort(Protocol):

@@ -22,14 +22,14 @@ from bot.chat.core import ChatCore, Turn
 from bot.chat.crisis_help import SOS_TOKEN
 from bot.chat.dialog_flow import DialogFlow
 from bot.chat.dialog_registry import DialogRegistry
+from bot.chat.exit import EXIT_TOKEN, ExitFlow
 from bot.chat.feature_commands import FEATURE_COMMANDS
 from bot.chat.first_message import first_message
 from bot.chat.notes import NOTE_TAGS, NotesFlow
 from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort, SessionLike
-from bot.chat.session import ChatSession, Pending
+from bot.chat.session import ChatSession
 from bot.chat.sos import express_sos
 from bot.chat.status import render_status
-from bot.checkins.results import ScheduleState
 from bot.clock import Clock
 from bot.config import Config
 from bot.display import neutralise_reply
@@ -72,6 +72,7 @@ class ChatService:
         )
         self.dialog_flow = DialogFlow(self.core, self.notes)
         self.case_course = CaseCourseFlow(self.core, self.dialog_flow.start_dialog)
+        self.exit_flow = ExitFlow(self.core)
         # one lock per chat (kept: chats are practitioners, a few hundred at most)
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
@@ -268,6 +269,10 @@ class ChatService:
                 return [render_status(self.catalog, turn.lang, turn.actor, status, channels)]
             case _ if command in FEATURE_COMMANDS:  # /feedback, /stats, /card ...
                 return await FEATURE_COMMANDS[command](self.core, turn, argument)
+            case "exit":  # the structured exit report of a case (bot.chat.exit)
+                return await self.exit_flow.start(turn, argument)
+            case "exit_report":
+                return await self.exit_flow.report(turn, argument)
             case "preview" if self.publishing is not None:
                 return await self.dialog_flow.start_preview(turn, argument)
             case _ if command in CaseCourseFlow.COMMANDS:  # issue 16: release, sharing
@@ -278,6 +283,8 @@ class ChatService:
                 return [self.core.text(turn, "not_understood")]
 
     def _cancel(self, turn: Turn) -> list[Reply]:
+        if turn.session.exit and turn.session.engine is None:
+            return self.exit_flow.leave(turn)  # every answer saved is kept
         self.usage.left(turn, "cancelled")
         had_something = not turn.session.is_empty()
         turn.session = ChatSession()
@@ -328,38 +335,14 @@ class ChatService:
         if kind == "t":
             return await self.notes.on_tag_picked(turn, token[2:])
         if kind == "ci" and self.checkins is not None:
-            return await self._on_checkin_button(turn, token)
+            return await checkins_view.on_checkin_button(self.core, self.dialog_flow, turn, token)
         if kind in CaseCourseFlow.TOKENS:  # a checklist item (ho.), the sharing guidance (sh.)
             return await self.case_course.on_button(turn, token)
+        if kind == EXIT_TOKEN:  # /exit: the exit report's elements (bot.chat.exit)
+            return await self.exit_flow.on_button(turn, token)
         if kind == "pub" and self.publishing is not None:
             return await self.publishing.handle_button(turn.actor, token)
         return self.core.expired(turn)
-
-    async def _on_checkin_button(self, turn: Turn, token: str) -> list[Reply]:
-        """A check-in button, shown; then what it asks of the conversation: type a quick note
-        on the case ("Done" + note), or open the guidance dialog ("Can't reach the person")."""
-        assert self.checkins is not None
-        outcome = await self.checkins.handle_button(turn.actor, token)
-        if isinstance(outcome, ScheduleState):
-            return [checkins_view.schedule_reply(turn.lang, outcome, token)]
-        replies = [checkins_view.button_reply(turn.lang, turn.actor.time_zone, outcome, token)]
-        if outcome.kind == "note":
-            refusal = self.core.notes_refusal(turn)
-            if refusal is not None:
-                return [*replies, refusal]
-            pending = Pending(
-                kind="quick_note",
-                step="text",
-                case=outcome.case_code,
-                tags=[checkins_view.NOTE_TAG],
-                origin=checkins_view.NOTE_ORIGIN,
-            )
-            turn.session.pending.insert(0, pending)
-        if outcome.open_dialog:
-            replies.extend(
-                await self.dialog_flow.start_dialog(turn, outcome.open_dialog, outcome.case_code)
-            )
-        return replies
 
     async def _on_text(self, turn: Turn, text: str) -> list[Reply]:
         session = turn.session
@@ -380,6 +363,8 @@ class ChatService:
         if state is not None and session.expects == "text":
             result = dl.step(self.dialog_flow.source(turn), state, dl.Text(text), self.clock.now())
             return await self.dialog_flow.apply(turn, result)
+        if session.exit:  # an answer to the exit report's element shown (bot.chat.exit)
+            return await self.exit_flow.on_text(turn, text)
         return [self.core.text(turn, "not_understood")]
 
     async def _on_document(self, turn: Turn) -> list[Reply]:

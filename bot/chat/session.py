@@ -60,6 +60,8 @@ class ChatSession:
     #: what counting usage needs while the conversation lives (bot.chat.usage): no person
     usage: dict[str, Any] = field(default_factory=dict)
     feedback: dict[str, Any] = field(default_factory=dict)  # "Did this help?" (chat/feedback)
+    #: `/exit` writing a case's exit report: case, element shown, pre-filled text (chat/exit)
+    exit: dict[str, Any] = field(default_factory=dict)
 
     @property
     def expects(self) -> str | None:
@@ -70,7 +72,7 @@ class ChatSession:
         return self.prompt.expects if self.prompt else None
 
     def is_empty(self) -> bool:
-        return self.engine is None and not self.pending
+        return self.engine is None and not self.pending and not self.exit
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +106,7 @@ class ChatSession:
             "preview_digest": self.preview_digest,
             "feedback": self.feedback,
             "usage": self.usage,
+            "exit": self.exit,
         }
 
     @classmethod
@@ -128,6 +131,7 @@ class ChatSession:
             preview_digest=str(data.get("preview_digest") or ""),
             feedback=dict(data.get("feedback") or {}),
             usage=dict(data.get("usage") or {}),
+            exit=dict(data.get("exit") or {}),
         )
 
     def remember_buttons(self, replies: list[Reply]) -> None:

@@ -140,7 +140,7 @@ class CheckinDispatcher:
             for schedule in schedules:
                 case = await look.case(schedule.case_id)
                 person = await look.person(schedule.reminded_id)
-                if case is None or person is None or case.status != "open":
+                if case is None or person is None or not schedule.runs_on(case.status):
                     advanced.append((schedule.id, None))  # a closed case: no more check-ins
                     continue
                 quiet = quiet_hours_of(person)

@@ -165,6 +165,7 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
         urgent: bool,
         created_by: str | None,
         detail: dict[str, Any],
+        after_close: bool = False,
     ) -> str:
         case = await repo.case_by_id(tx.conn, case_id=case_id)
         assert case is not None
@@ -173,7 +174,7 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
                 continue
             if await repo.relation_to_case(tx.conn, case=case, practitioner_id=who) == "other":
                 raise InvalidInput(NOT_ON_CASE)
-        if case.status != "open":
+        if case.status != "open" and not after_close:  # the post-exit follow-up runs after
             raise CaseClosed(f"case {case.code} is closed")
         next_due = next_occurrence(rule, tx.now - timedelta(microseconds=1))
         if next_due is None:
@@ -190,6 +191,7 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
             next_due_at=next_due,
             created_by=created_by,
             now=tx.now,
+            after_close=after_close,
         )
         detail.update(schedule=sid, reminded=reminded_id, kind=type(rule).__name__.lower())
         self._poke(tx)

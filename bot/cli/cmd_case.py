@@ -1,5 +1,6 @@
-"""`relais case create|add-member|remove-member|set-owner|close|list|export|erase`; the case's
-course (`set-release`, `handover`, `sharing`, `export --for`) is in `bot.cli.case_course`."""
+"""`relais case create|add-member|remove-member|set-owner|close|list|export|erase|exit-report`;
+the case's course (`set-release`, `handover`, `sharing`, `export --for`) is in
+`bot.cli.case_course`, the exit report in `bot.cli.case_exit`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Relais
+from bot.cli import case_exit
 from bot.cli.case_course import iso_date, print_handover, register_case_course
 from bot.cli.cmd_db import confirm, emit_json, with_relais
 from storage.records import Case, CaseMember
@@ -51,7 +53,9 @@ def register(subparsers: Any) -> None:
     close = sub.add_parser("close", help="close a case (kept, no new notes)")
     close.add_argument("code")
     close.add_argument("--json", action="store_true")
-    close.set_defaults(func=_close)
+    case_exit.add_follow_up_flag(close)  # the post-exit follow-up (issue 16)
+    close.set_defaults(func=case_exit.close)
+    case_exit.register(sub)  # relais case exit-report
 
     listing = sub.add_parser("list", help="list cases with owners and members")
     listing.add_argument("--json", action="store_true")
@@ -149,18 +153,6 @@ def _set_owner(args: argparse.Namespace) -> int:
             emit_json({"case": args.code.strip().upper(), "owner_changed": True})
         else:
             print(f"owner of {args.code.upper()} changed")
-        return 0
-
-    return with_relais(args, run)
-
-
-def _close(args: argparse.Namespace) -> int:
-    async def run(relais: Relais) -> int:
-        case = await relais.close_case(args.code)
-        if args.json:
-            emit_json({"code": case.code, "status": case.status})
-        else:
-            print(f"case {case.code} closed")
         return 0
 
     return with_relais(args, run)

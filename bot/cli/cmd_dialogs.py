@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import load_config
+from bot.exit.plan import FILE_NAME as EXIT_PLAN
+from bot.exit.plan import check_exit_plan
 from bot.lifecycle.content import check_lifecycle
 from bot.reports.documents import check_templates
+from bot.usecases.dataprotection import known_contact_roles
 from dialogs import (
     Cancel,
     Choose,
@@ -120,6 +123,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     ]
     # ... and so are the handover plan and the sharing categories (content/lifecycle)
     lifecycle = [problem for path in paths for problem in check_lifecycle(path / "lifecycle")]
+    # ... and the exit report's plan (content/exit_report.yaml: elements, help roles, follow-up)
+    template_problems += [
+        problem
+        for path in paths
+        if (path / EXIT_PLAN).is_file()
+        for problem in check_exit_plan(path, known_contact_roles(path))
+    ]
     if args.format == "json":
         errors = sum(1 for d in diagnostics if d.severity == "error")
         payload = {

@@ -11,7 +11,7 @@ from bot.usecases.base import ActorScope, CaseScope, UseCases, requires, require
 from storage.records import Practitioner
 from storage.tx import Tx
 
-__all__ = ["CASE_OWNER_ROLE", "ContactEntry", "ContactUseCases"]
+__all__ = ["CASE_OWNER_ROLE", "ContactEntry", "ContactUseCases", "resolve_roles"]
 
 CASE_OWNER_ROLE = "case_owner"
 
@@ -53,26 +53,10 @@ class ContactUseCases(UseCases):
         """
         tx, actor = scope.tx, scope.actor
         wanted = list(dict.fromkeys(roles))
-        directory = await tx.contacts.for_team(team_id=actor.team_id, roles=wanted)
-        slots = await tx.contacts.on_call(team_id=actor.team_id, roles=wanted, at=tx.now)
-        on_call_ids = {s.contact_id for s in slots}
-        by_id = {c.id: c for c in directory}
-        entries: list[ContactEntry] = []
-        for role in wanted:
-            if role == CASE_OWNER_ROLE:
-                if case_code:
-                    entries.extend(await self._case_owner(scope, case_code))
-                continue
-            seen: set[str] = set()
-            for slot in (s for s in slots if s.role == role):
-                contact = by_id.get(slot.contact_id)
-                if contact is not None and contact.id not in seen:
-                    seen.add(contact.id)
-                    entries.append(_entry(role, contact, on_call=True))
-            for contact in (c for c in directory if c.role == role):
-                if contact.id not in seen and contact.id not in on_call_ids:
-                    seen.add(contact.id)
-                    entries.append(_entry(role, contact, on_call=False))
+        owner = None
+        if case_code and CASE_OWNER_ROLE in wanted:
+            owner = await self._case_owner(scope, case_code)
+        entries = await resolve_roles(tx, actor.team_id, wanted, owner)
         scope.detail = {"roles": len(wanted), "entries": len(entries)}
         return entries
 
@@ -84,23 +68,50 @@ class ContactUseCases(UseCases):
             return None
         return await _owner_entry(scope.tx, owner, scope.case.team_id)
 
-    async def _case_owner(self, scope: ActorScope, case_code: str) -> list[ContactEntry]:
+    async def _case_owner(self, scope: ActorScope, case_code: str) -> Practitioner | None:
         tx, actor = scope.tx, scope.actor
         found = await tx.cases.with_relation(
             code=case_code.strip().upper(), practitioner_id=actor.practitioner_id
         )
         if found is None or found[0].team_id != actor.team_id:
-            return []
+            return None
         case, relation = found
         if not is_allowed(actor.roles, Action.CASE_CONTACTS, Relation(relation)):
-            return []
+            return None
         if not device_may(actor.device_trust, Action.CASE_CONTACTS):
-            return []  # who owns the case is case data: not to an untrusted device
+            return None  # who owns the case is case data: not to an untrusted device
         scope.case_id, scope.case_code = case.id, case.code
         owner = await tx.people.get(practitioner_id=case.owner_id)
-        if owner is None or owner.revoked:
-            return []
-        return [await _owner_entry(tx, owner, actor.team_id)]
+        return None if owner is None or owner.revoked else owner
+
+
+async def resolve_roles(
+    tx: Tx, team_id: str, roles: Sequence[str], owner: Practitioner | None
+) -> list[ContactEntry]:
+    """Contact roles in the order asked, each: who is on call now, then the directory of the
+    team; `case_owner` is `owner` (left out when None)."""
+    wanted = list(dict.fromkeys(roles))
+    directory = await tx.contacts.for_team(team_id=team_id, roles=wanted)
+    slots = await tx.contacts.on_call(team_id=team_id, roles=wanted, at=tx.now)
+    on_call_ids = {s.contact_id for s in slots}
+    by_id = {c.id: c for c in directory}
+    entries: list[ContactEntry] = []
+    for role in wanted:
+        if role == CASE_OWNER_ROLE:
+            if owner is not None:
+                entries.append(await _owner_entry(tx, owner, team_id))
+            continue
+        seen: set[str] = set()
+        for slot in (s for s in slots if s.role == role):
+            contact = by_id.get(slot.contact_id)
+            if contact is not None and contact.id not in seen:
+                seen.add(contact.id)
+                entries.append(_entry(role, contact, on_call=True))
+        for contact in (c for c in directory if c.role == role):
+            if contact.id not in seen and contact.id not in on_call_ids:
+                seen.add(contact.id)
+                entries.append(_entry(role, contact, on_call=False))
+    return entries
 
 
 async def _owner_entry(tx: Tx, owner: Practitioner, team_id: str) -> ContactEntry:

@@ -149,8 +149,19 @@ class DataProtectionUseCases(UseCases):
                     "time_zone": r.time_zone,
                     "next_due_at": r.next_due_at.isoformat() if r.next_due_at else None,
                     "reminded": names.get(r.reminded_id, r.reminded_id),
+                    "after_close": bool(r.after_close),
                 }
                 for r in schedules
+            ],
+            "exit_report": [  # the structured exit (bot.exit): one answer per element
+                {
+                    "element": a.element,
+                    "text": a.text,
+                    "author": a.author_name,
+                    "revision": a.revision,
+                    "updated_at": a.updated_at.isoformat(),
+                }
+                for a in await tx.exit_answers.for_case(case_id=case.id)
             ],
             "audit": [e.to_dict() for e in trail],
             "exported_at": tx.now.isoformat(),

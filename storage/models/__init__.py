@@ -17,6 +17,7 @@ from storage.models.audit import AuditEntryRow, AuditHead, KeyRotationStateRow
 from storage.models.base import Base, new_id
 from storage.models.checkins import CheckinOccurrenceRow, CheckinScheduleRow, OutboxRow
 from storage.models.cluster import ProcessLeaseRow, WebhookClaimRow
+from storage.models.exit import ExitAnswerRow
 from storage.models.feedback import FeedbackRow
 from storage.models.inbox import DialogSessionRow, InboundUpdateRow, ProcessedUpdateRow
 from storage.models.lifecycle import (
@@ -62,6 +63,7 @@ __all__ = [
     "DialogReviewViewRow",
     "DialogSessionRow",
     "DialogVersionRow",
+    "ExitAnswerRow",
     "FeedbackRow",
     "HandoverStepRow",
     "HandoverTickRow",

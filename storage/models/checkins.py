@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,6 +44,8 @@ class CheckinScheduleRow(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     label_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16))  # active | paused | cancelled | done
+    #: runs after its case is closed (the post-exit follow-up, issue 16): other schedules end
+    after_close: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_by: Mapped[str | None] = mapped_column(ForeignKey("practitioners.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -58,6 +58,7 @@ class Schedules:
         now: datetime,
         schedule_id: str | None = None,
         label_enc: bytes | None = None,
+        after_close: bool = False,
     ) -> str:
         sid = schedule_id or new_id()
         cols = rule_columns(rule)
@@ -71,6 +72,7 @@ class Schedules:
                 grace_seconds=int(grace.total_seconds()),
                 urgent=urgent,
                 label_enc=label_enc,
+                after_close=after_close,
                 status="active" if next_due_at is not None else "done",
                 next_due_at=next_due_at,
                 created_by=created_by,

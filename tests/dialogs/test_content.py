@@ -71,11 +71,15 @@ def _texts(dialog: Dialog) -> Iterator[tuple[str, str, str]]:
 def _catalog(lang: str) -> dict[str, str]:
     data = tomllib.loads((CONTENT / "catalog" / f"{lang}.toml").read_text("utf-8"))
     flat: dict[str, str] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            flat.update({f"{key}.{k}": v for k, v in value.items()})
-        else:
-            flat[key] = value
+
+    def walk(table: dict[str, object], prefix: str) -> None:
+        for key, value in table.items():
+            if isinstance(value, dict):  # a feature's table, and its sub-tables ([exit.report])
+                walk(value, f"{prefix}{key}.")
+            else:
+                flat[f"{prefix}{key}"] = str(value)
+
+    walk(data, "")
     return flat
 
 

@@ -108,6 +108,10 @@ ARGS: dict[str, Args] = {
         (SharingChange(allow=(Allowance("Probation", ("risk",)),), review_on=date(2027, 5, 1)),),
         {},
     ),
+    # the structured exit (issue 16)
+    "exit_progress": lambda w, r, c: ((), {}),
+    "save_exit_answer": lambda w, r, c: (("residual_risk", "matrix answer"), {}),
+    "exit_report": lambda w, r, c: ((), {}),
 }
 
 
