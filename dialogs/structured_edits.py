@@ -1,0 +1,496 @@
+"""Edits that change one thing in a dialog's YAML text, keeping its comments and layout.
+
+The structured view (`dialogs.structured`) and the text view edit the same file: an edit takes
+the YAML text and returns the new YAML text. The text is read and written with ruamel.yaml's
+round-trip mode (comments, key order, quoting, flow or block style and indentation survive;
+an unchanged file is written back byte for byte), then read again with the loader to make sure
+the change reads back as meant. An edit that cannot be made raises `EditRefused`, whose `key`
+names the reason (the Studio words it from its catalogue) and whose message says it in English.
+
+Edits: `SetText` (a node's text, or error/label/body/yes/no, in one language), `SetOptionLabel`,
+`SetOptionNext`, `AddOption`, `RemoveOption`, `SetNext` (a node's single way on), `AddScreen`;
+`apply_edit(text, edit)` applies one.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark, YAMLError
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    FoldedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
+from ruamel.yaml.tokens import CommentToken
+from ruamel.yaml.util import load_yaml_guess_indent
+
+from dialogs.errors import DialogError
+from dialogs.loader import load_dialog_text
+from dialogs.model import NODE_KINDS, QuestionNode, Text
+from dialogs.structured import TEXT_FIELDS
+
+__all__ = [
+    "NEW_SCREEN_KINDS",
+    "AddOption",
+    "AddScreen",
+    "Edit",
+    "EditRefused",
+    "RemoveOption",
+    "SetNext",
+    "SetOptionLabel",
+    "SetOptionNext",
+    "SetText",
+    "apply_edit",
+]
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_OPTION_ID = re.compile(r"^[a-z0-9_]{1,55}$")
+_LANG = re.compile(r"^[a-z]{2}$")
+#: the kinds a new screen may have from the structured view (the others need more keys: the
+#: text view writes them)
+NEW_SCREEN_KINDS = ("message", "question", "end")
+
+
+class EditRefused(DialogError):
+    """An edit that cannot be made: `key` names the reason, `values` fill its text."""
+
+    def __init__(self, key: str, message: str, **values: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
+
+
+# -- the edits ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SetText:
+    node: str
+    lang: str
+    value: str
+    field: str = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class SetOptionLabel:
+    node: str
+    option: str
+    lang: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetOptionNext:
+    node: str
+    option: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddOption:
+    node: str
+    option: str
+    target: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveOption:
+    node: str
+    option: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetNext:
+    node: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddScreen:
+    node: str
+    kind: str
+    texts: Mapping[str, str] = field(default_factory=dict)
+    target: str = ""
+
+
+Edit = SetText | SetOptionLabel | SetOptionNext | AddOption | RemoveOption | SetNext | AddScreen
+
+
+# -- reading and writing --------------------------------------------------------------------
+class _Document:
+    """A dialog text read for a round trip, and how to write it back the same way."""
+
+    def __init__(self, text: str) -> None:
+        try:
+            _, seq_indent, offset = load_yaml_guess_indent(text)
+        except YAMLError:
+            seq_indent, offset = 4, 2
+        offset = offset or 0
+        self.original = text
+        self.yaml = self._yaml(2, seq_indent or 2, offset)
+        try:
+            self.data = self.yaml.load(text)
+        except YAMLError as exc:
+            raise EditRefused(
+                "unreadable", f"the text does not read as YAML; fix it in the text view: {exc}"
+            ) from None
+        if not isinstance(self.data, CommentedMap):
+            raise EditRefused("unreadable", "the text is not a dialog; fix it in the text view")
+        if self.dump() != text:  # a file indented by 4: try that before changing its layout
+            other = self._yaml(4, seq_indent or 4, offset)
+            if self._dump_with(other) == text:
+                self.yaml = other
+
+    @staticmethod
+    def _yaml(mapping: int, sequence: int, offset: int) -> YAML:
+        handler = YAML(typ="rt")
+        handler.preserve_quotes = True
+        handler.width = 4096
+        handler.indent(mapping=mapping, sequence=max(sequence, offset + 2), offset=offset)
+        return handler
+
+    def _dump_with(self, handler: YAML) -> str:
+        out = io.StringIO()
+        handler.dump(self.data, out)
+        return out.getvalue()
+
+    def dump(self) -> str:
+        return self._dump_with(self.yaml)
+
+    # -- finding things ---------------------------------------------------------------------
+    def nodes(self) -> CommentedMap:
+        nodes = self.data.get("nodes")
+        if not isinstance(nodes, CommentedMap):
+            raise EditRefused("no_nodes", "the dialog has no `nodes:` mapping")
+        return nodes
+
+    def node(self, node_id: str) -> CommentedMap:
+        node = self.nodes().get(node_id)
+        if not isinstance(node, CommentedMap):
+            raise EditRefused("no_node", f"there is no screen {node_id!r}", node=node_id)
+        return node
+
+    def options(self, node_id: str) -> CommentedSeq:
+        options = self.node(node_id).get("options")
+        if not isinstance(options, CommentedSeq):
+            raise EditRefused("no_options", f"screen {node_id!r} has no options", node=node_id)
+        return options
+
+    def option(self, node_id: str, option_id: str) -> CommentedMap:
+        for item in self.options(node_id):
+            if isinstance(item, CommentedMap) and str(item.get("id")) == option_id:
+                return item
+        raise EditRefused(
+            "no_option",
+            f"screen {node_id!r} has no option {option_id!r}",
+            node=node_id,
+            option=option_id,
+        )
+
+    def languages(self) -> list[str]:
+        found = self.data.get("languages")
+        if isinstance(found, list) and found:
+            return [str(lang) for lang in found]
+        return ["en"]
+
+
+def _reads_as_itself(value: str) -> bool:
+    """Whether `value` written plain reads back as the same text with the loader's YAML."""
+    try:
+        return bool(yaml.safe_load(value) == value)
+    except yaml.YAMLError:
+        return False
+
+
+def _scalar(value: str, like: object, *, flow: bool) -> Any:
+    """The value to store, in the style of the value it replaces (`like`)."""
+    if isinstance(like, LiteralScalarString | FoldedScalarString) and not flow:
+        return LiteralScalarString(value)
+    if "\n" in value and not flow:
+        return LiteralScalarString(value)
+    if isinstance(like, SingleQuotedScalarString) and "\n" not in value:
+        return SingleQuotedScalarString(value)
+    if type(like) is str and value == value.strip() and _reads_as_itself(value):
+        return value  # a plain scalar stays plain when it reads back the same
+    return DoubleQuotedScalarString(value)
+
+
+def _is_flow(item: CommentedMap | CommentedSeq) -> bool:
+    return bool(item.fa.flow_style())
+
+
+def _new_text(languages: list[str], values: Mapping[str, str]) -> CommentedMap:
+    text = CommentedMap()
+    multi = any("\n" in v for v in values.values())
+    for lang in [*languages, *(lang for lang in values if lang not in languages)]:
+        if lang in values:
+            text[lang] = _scalar(values[lang], DoubleQuotedScalarString(""), flow=not multi)
+    if not multi:
+        text.fa.set_flow_style()
+    return text
+
+
+def _set_lang(doc: _Document, owner: CommentedMap, key: str, lang: str, value: str) -> None:
+    """Set one language of the text at owner[key] (a plain text becomes a map of languages)."""
+    languages = doc.languages()
+    current = owner.get(key)
+    if isinstance(current, CommentedMap):
+        flow = _is_flow(current)
+        if flow and "\n" in value:  # a block text cannot sit in {...}: write it as a block
+            current.fa.set_block_style()
+            flow = False
+        if lang in current:
+            current[lang] = _scalar(value, current[lang], flow=flow)
+            return
+        order = [*languages, lang]
+        position = sum(1 for k in current if k in order and order.index(k) < order.index(lang))
+        current.insert(position, lang, _scalar(value, DoubleQuotedScalarString(""), flow=flow))
+        return
+    if isinstance(current, str) and lang == languages[0]:
+        owner[key] = _scalar(value, current, flow=False)
+        return
+    values = {lang: value}
+    if isinstance(current, str):
+        values[languages[0]] = str(current)
+    owner[key] = _new_text(languages, values)
+
+
+def _check_id(value: str, pattern: re.Pattern[str], what: str) -> None:
+    if not pattern.match(value):
+        raise EditRefused(
+            "bad_id",
+            f"{what} {value!r} must be lower-case letters, digits and _ (starting with a letter)",
+            id=value,
+        )
+
+
+def _check_lang(doc: _Document, lang: str) -> None:
+    if not _LANG.match(lang) or lang not in doc.languages():
+        raise EditRefused(
+            "bad_lang",
+            f"{lang!r} is not one of the dialog's languages {doc.languages()}",
+            lang=lang,
+        )
+
+
+# -- applying -------------------------------------------------------------------------------
+def _apply(doc: _Document, edit: Edit) -> None:
+    if isinstance(edit, SetText):
+        if edit.field not in TEXT_FIELDS:
+            raise EditRefused("bad_field", f"{edit.field!r} is not a text", field=edit.field)
+        _check_lang(doc, edit.lang)
+        _set_lang(doc, doc.node(edit.node), edit.field, edit.lang, edit.value)
+    elif isinstance(edit, SetOptionLabel):
+        _check_lang(doc, edit.lang)
+        _set_lang(doc, doc.option(edit.node, edit.option), "label", edit.lang, edit.value)
+    elif isinstance(edit, SetOptionNext):
+        _check_id(edit.target, _ID, "the screen")
+        option = doc.option(edit.node, edit.option)
+        option["next"] = _scalar(edit.target, option.get("next"), flow=_is_flow(option))
+    elif isinstance(edit, SetNext):
+        _check_id(edit.target, _ID, "the screen")
+        node = doc.node(edit.node)
+        if isinstance(node.get("next"), list):
+            raise EditRefused(
+                "branches", f"screen {edit.node!r} has conditional branches", node=edit.node
+            )
+        kind = str(node.get("kind"))
+        if kind in ("question", "end"):
+            raise EditRefused("no_next", f"a {kind} screen has no next", node=edit.node, kind=kind)
+        node["next"] = _scalar(edit.target, node.get("next"), flow=_is_flow(node))
+    elif isinstance(edit, AddOption):
+        _add_option(doc, edit)
+    elif isinstance(edit, RemoveOption):
+        options = doc.options(edit.node)
+        item = doc.option(edit.node, edit.option)
+        if len(options) == 1:
+            raise EditRefused(
+                "last_option", f"screen {edit.node!r} needs at least one option", node=edit.node
+            )
+        index = options.index(item)
+        if index > 0:  # what was written after it now follows the option before it
+            _move_tail(item, options[index - 1])
+        else:  # ... or comes before the new first option
+            _move_tail_to_start(item, doc.node(edit.node), "options")
+        del options[index]
+    else:
+        _add_screen(doc, edit)
+
+
+def _last_value_holder(item: Any) -> tuple[Any, Any] | None:
+    """The innermost (container, key) whose comment holds what follows `item` in the text."""
+    if isinstance(item, CommentedMap | CommentedSeq) and _is_flow(item):
+        return None  # written on one line: what follows belongs to its parent's key
+    if isinstance(item, CommentedMap) and item:
+        key = list(item)[-1]
+        return _last_value_holder(item[key]) or (item, key)
+    if isinstance(item, CommentedSeq) and item:
+        return _last_value_holder(item[-1]) or (item, len(item) - 1)
+    return None
+
+
+def _trailing(holder: tuple[Any, Any]) -> tuple[str, str]:
+    """What follows a value in the text, split into the end of its own line (an end-of-line
+    comment, or just the line break) and the lines after (blank lines, comments)."""
+    container, key = holder
+    entry = container.ca.items.get(key)
+    token = entry[2] if entry and len(entry) > 2 else None
+    if token is None:
+        return "\n", ""
+    value = str(token.value)
+    cut = value.find("\n") + 1 or len(value)
+    return value[:cut], value[cut:]
+
+
+def _set_trailing(holder: tuple[Any, Any], value: str) -> None:
+    container, key = holder
+    if value == "\n":
+        container.ca.items.pop(key, None)
+        return
+    entry = container.ca.items.get(key)
+    if entry and len(entry) > 2 and entry[2] is not None:
+        entry[2].value = value  # keeps its column: an end-of-line comment stays where it was
+        return
+    container.ca.items[key] = [None, None, CommentToken(value, CommentMark(0), None), None]
+
+
+def _move_tail(source: Any, target: Any, *, blank_between: bool = False) -> None:
+    """The blank lines and comments after `source` (ruamel keeps them on its last value) go
+    after `target`, which now stands after it or in its place."""
+    found = _last_value_holder(source)
+    dest = _last_value_holder(target)
+    if found is None or dest is None:
+        return
+    own, tail = _trailing(found)
+    _set_trailing(found, own + ("\n" if blank_between else ""))
+    dest_own, dest_tail = _trailing(dest)
+    _set_trailing(dest, dest_own + dest_tail + tail)
+
+
+def _move_tail_to_start(source: Any, owner: CommentedMap, key: str) -> None:
+    """The comments after `source`, the first item of owner[key], go before its second."""
+    found = _last_value_holder(source)
+    if found is None:
+        return
+    own, tail = _trailing(found)
+    _set_trailing(found, own)
+    sequence = owner[key]
+    tokens = [
+        CommentToken(line.strip() + "\n", CommentMark(len(line) - len(line.lstrip())))
+        for line in tail.splitlines()
+        if line.strip().startswith("#")
+    ]
+    if not tokens:
+        return
+    before = sequence.ca.comment[1] if sequence.ca.comment else None
+    tokens = [*(before or []), *tokens]
+    sequence.ca.comment = [None, tokens]
+    entry = owner.ca.items.setdefault(key, [None, None, None, None])
+    entry[3] = tokens
+
+
+def _add_option(doc: _Document, edit: AddOption) -> None:
+    _check_id(edit.option, _OPTION_ID, "the option id")
+    _check_id(edit.target, _ID, "the screen")
+    for lang in edit.labels:
+        _check_lang(doc, lang)
+    node = doc.node(edit.node)
+    if str(node.get("kind")) != "question":
+        raise EditRefused(
+            "not_question", f"screen {edit.node!r} is not a question", node=edit.node
+        )
+    options = node.get("options")
+    if not isinstance(options, CommentedSeq):
+        options = CommentedSeq()
+        node["options"] = options
+    if any(isinstance(o, CommentedMap) and str(o.get("id")) == edit.option for o in options):
+        raise EditRefused(
+            "option_exists",
+            f"screen {edit.node!r} already has an option {edit.option!r}",
+            node=edit.node,
+            option=edit.option,
+        )
+    item = CommentedMap()
+    item["id"] = edit.option
+    item["label"] = _new_text(doc.languages(), edit.labels)
+    item["next"] = edit.target
+    options.append(item)
+    if len(options) > 1:
+        _move_tail(options[-2], item)
+
+
+def _add_screen(doc: _Document, edit: AddScreen) -> None:
+    _check_id(edit.node, _ID, "the screen id")
+    if edit.kind not in NEW_SCREEN_KINDS:
+        kinds = ", ".join(NEW_SCREEN_KINDS)
+        raise EditRefused(
+            "bad_kind",
+            f"a new screen from this page is one of {kinds} (others: the text view)",
+            kind=edit.kind if edit.kind in NODE_KINDS else "?",
+        )
+    for lang in edit.texts:
+        _check_lang(doc, lang)
+    nodes = doc.nodes()
+    if edit.node in nodes:
+        raise EditRefused(
+            "node_exists", f"there is already a screen {edit.node!r}", node=edit.node
+        )
+    if edit.kind == "message" and not edit.target:
+        raise EditRefused("needs_next", "a message screen needs where it leads", node=edit.node)
+    node = CommentedMap()
+    node["kind"] = edit.kind
+    node["text"] = _new_text(doc.languages(), edit.texts or {doc.languages()[0]: ""})
+    if edit.kind == "message":
+        _check_id(edit.target, _ID, "the screen")
+        node["next"] = edit.target
+    elif edit.kind == "question":
+        options = CommentedSeq()
+        node["options"] = options
+        if edit.target:
+            _check_id(edit.target, _ID, "the screen")
+            option = CommentedMap()
+            option["id"] = "next"
+            option["label"] = _new_text(doc.languages(), {doc.languages()[0]: "OK"})
+            option["next"] = edit.target
+            options.append(option)
+    last = list(nodes)[-1] if nodes else None
+    nodes[edit.node] = node
+    if last is not None:  # one blank line between screens, as the files are written
+        _move_tail(nodes[last], node, blank_between=True)
+
+
+def _read_back(text: str, edit: Edit) -> None:
+    """The loader must read the edited text, and read the changed value as it was set."""
+    loaded = load_dialog_text(text)
+    dialog = loaded.dialog
+    if dialog is None:
+        raise EditRefused("broke", "the edit would make the dialog unreadable")
+    node = dialog.nodes.get(edit.node)
+    expected: tuple[Text | None, str, str] | None = None
+    if isinstance(edit, SetText) and node is not None:
+        expected = (getattr(node, edit.field, None), edit.lang, edit.value)
+    elif isinstance(edit, SetOptionLabel) and isinstance(node, QuestionNode):
+        option = next((o for o in node.options if o.id == edit.option), None)
+        expected = (option.label if option else None, edit.lang, edit.value)
+    if expected is not None:
+        text_value, lang, value = expected
+        got = text_value.get(lang, dialog.default_language) if text_value else None
+        if got != value.rstrip("\n"):
+            raise EditRefused("broke", "the edited text would not read back as written")
+
+
+def apply_edit(text: str, edit: Edit) -> str:
+    """The dialog text with one edit applied, comments and layout kept."""
+    doc = _Document(text)
+    _apply(doc, edit)
+    result = doc.dump()
+    _read_back(result, edit)
+    return result
