@@ -15,6 +15,8 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
   create_case, add_member, remove_member, set_owner, close_case, all_cases, export_case,
   erase_case, import_contacts, apply_retention, audit_export, audit_verify, rotate_keys
 - operations: team_status (/status)
+- Relais Studio (bot/studio/usecases.py): studio_link, studio_login, studio_visitor,
+  studio_logout, studio_versions, studio_history, studio_version, studio_drafts, studio_draft
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from types import TracebackType
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.keystore import load_audit_secret, load_keyring
+from bot.studio.usecases import StudioUseCases
 from bot.usecases.admin import AdminUseCases
 from bot.usecases.chat_turns import ChatTurnUseCases
 from bot.usecases.cluster import ClusterUseCases
@@ -67,6 +70,7 @@ class Relais(
     UsageUseCases,
     FeedbackUseCases,
     EvaluationUseCases,
+    StudioUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 

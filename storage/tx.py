@@ -24,6 +24,7 @@ from storage.repos.occurrences import Occurrences
 from storage.repos.outbox import Outbox
 from storage.repos.pins import PinnedIdentities
 from storage.repos.schedules import Schedules
+from storage.repos.studio import StudioLogins
 from storage.repos.usage import Usage
 from storage.repos.versions import Versions
 from storage.statements import Statements
@@ -74,6 +75,7 @@ class Tx:
         self.schedules = Schedules(conn)
         self.occurrences = Occurrences(conn)
         self.outbox = Outbox(conn)
+        self.studio = StudioLogins(conn)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction has committed, e.g. to wake a worker that

@@ -29,6 +29,7 @@ from bot.chat.session import ChatSession, Pending
 from bot.chat.sos import express_sos
 from bot.chat.stats import stats_command
 from bot.chat.status import render_status
+from bot.chat.studio import studio_command
 from bot.checkins.results import ScheduleState
 from bot.clock import Clock
 from bot.config import Config
@@ -42,6 +43,7 @@ __all__ = ["CRISIS_DIALOG", "NOTE_TAGS", "ChatService"]
 logger = logging.getLogger(__name__)
 
 CRISIS_DIALOG = "crisis"
+PUBLISHING_COMMANDS = ("draft", "review", "publish", "reject", "approve", "history", "rollback")
 
 
 class ChatService:
@@ -233,6 +235,8 @@ class ChatService:
                     replies.append(self.core.text(turn, "help_psychologist"))
                 if is_allowed(turn.actor.roles, Action.VIEW_STATUS, Relation.OTHER):
                     replies.append(self.core.text(turn, "help_coordinator"))
+                if is_allowed(turn.actor.roles, Action.STUDIO_LOGIN, Relation.OTHER):
+                    replies.append(self.core.text(turn, "studio.help"))
                 return replies
             case "sos":
                 return await self.dialog_flow.sos(turn)
@@ -270,17 +274,10 @@ class ChatService:
                 return await stats_command(self.core, turn, argument)
             case "preview" if self.publishing is not None:
                 return await self.dialog_flow.start_preview(turn, argument)
-            case (
-                "draft"
-                | "preview"
-                | "review"
-                | "publish"
-                | "reject"
-                | "approve"
-                | "history"
-                | "rollback"
-            ) if self.publishing is not None:
+            case _ if command in PUBLISHING_COMMANDS and self.publishing is not None:
                 return await self.publishing.handle_command(turn.actor, command, argument)
+            case "studio":  # a login link to Relais Studio (bot.chat.studio)
+                return await studio_command(self.core, turn)
             case _:
                 return [self.core.text(turn, "not_understood")]
 

@@ -38,6 +38,7 @@ from storage.models.publishing import (
     DialogReviewViewRow,
     DialogVersionRow,
 )
+from storage.models.studio import StudioLinkRow, StudioSessionRow
 from storage.models.usage import ReferralCountRow, UsageCountRow
 
 __all__ = [
@@ -68,6 +69,8 @@ __all__ = [
     "ProcessLeaseRow",
     "ProcessedUpdateRow",
     "ReferralCountRow",
+    "StudioLinkRow",
+    "StudioSessionRow",
     "TeamRow",
     "UsageCountRow",
     "WebhookClaimRow",
