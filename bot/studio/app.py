@@ -3,7 +3,8 @@
 
 Pages are modules with an aiohttp `routes = web.RouteTableDef()`; `PAGE_MODULES` lists them
 and `build_app` adds each one's routes. A new page module (the editor's, for example) is one
-more name in `PAGE_MODULES` (see bot/studio/__init__.py for the whole interface).
+more name in `PAGE_MODULES` (see bot/studio/__init__.py for the whole interface); a module
+with a `setup(app)` function has it called once, before the app starts.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ PAGE_MODULES: tuple[str, ...] = (
     "bot.studio.login",
     "bot.studio.pages",
     "bot.studio.review",
+    "bot.studio.editor",
+    "bot.studio.editor_structured",
+    "bot.studio.play",
 )
 
 #: the largest form accepted (a pasted or uploaded dialog file is at most
@@ -57,6 +61,9 @@ def build_app(context: StudioContext) -> web.Application:
     for name in PAGE_MODULES:
         module = importlib.import_module(name)
         app.router.add_routes(module.routes)
+        setup = getattr(module, "setup", None)
+        if setup is not None:  # what a module keeps per app, made before the app starts
+            setup(app)
     app.router.add_static("/static/", STATIC, follow_symlinks=False)
     return app
 
