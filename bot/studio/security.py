@@ -7,7 +7,8 @@
   `[studio] session_minutes`, practitioner still enrolled); an unknown or ended session is
   nobody (and its cookie is cleared).
 - `forms`: every POST carries the session's form token (`csrf`, synchronizer token) and, when
-  the browser says where it comes from (`Origin`), comes from the Studio itself; else 403.
+  the browser says where it comes from (`Sec-Fetch-Site`, `Origin`), comes from the Studio
+  itself; else 403.
   The login form, which has no session yet, is guarded by its one-time link token instead.
 """
 
@@ -82,9 +83,15 @@ async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _same_origin(request: web.Request) -> bool:
+    """Whether the browser says the form was sent from a Studio page. `Sec-Fetch-Site`
+    first (browsers send it whatever the referrer policy; under `no-referrer` they send
+    `Origin: null` even for the page's own forms), else `Origin` when it names one."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("Origin")
-    if origin is None:
-        return True  # older browsers: the form token alone decides
+    if origin is None or origin == "null":
+        return True  # the form token alone decides
     public = urlsplit(context_of(request).config.studio.public_url)
     return origin == f"{public.scheme}://{public.netloc}"
 
