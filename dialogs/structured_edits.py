@@ -277,7 +277,7 @@ def _check_lang(doc: _Document, lang: str) -> None:
         raise EditRefused(
             "bad_lang",
             f"{lang!r} is not one of the dialog's languages {doc.languages()}",
-            lang=lang,
+            language=lang,
         )
 
 

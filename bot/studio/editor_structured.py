@@ -154,7 +154,7 @@ async def structured_edit(request: web.Request) -> web.StreamResponse:
         for edit in edits:
             changed = apply_edit(changed, edit)
     except EditRefused as refused:
-        values = {"node": "", "option": "", "id": "", "lang": "", "field": "", "kind": ""}
+        values = {"node": "", "option": "", "id": "", "language": "", "field": "", "kind": ""}
         values.update(refused.values)
         reason = text(request, f"editor.refused_{refused.key}", **values)
         return await _page(request, copy, status=400, error=reason)
