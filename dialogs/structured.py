@@ -33,6 +33,7 @@ from dialogs.yamlsafe import parse_yaml
 
 __all__ = [
     "TEXT_FIELDS",
+    "UNTRANSLATED_FIELDS",
     "Card",
     "OptionRow",
     "StructuredView",
@@ -155,6 +156,11 @@ def node_key_lines(text: str) -> dict[str, int]:
     return {}
 
 
+#: texts written in one language only, never flagged as missing a translation (a note's body
+#: is what is filed on the case; the checker does not ask for its translation either)
+UNTRANSLATED_FIELDS = frozenset({"body"})
+
+
 def _row(text: Text | None, field: str, languages: Sequence[str]) -> TextRow | None:
     if text is None:
         return None
@@ -164,6 +170,8 @@ def _row(text: Text | None, field: str, languages: Sequence[str]) -> TextRow | N
     cells = []
     for lang in (*languages, *(lang for lang in values if lang not in languages)):
         value = values.get(lang)
+        if value is None and field in UNTRANSLATED_FIELDS:
+            continue
         loc = text.locs.get(lang, text.loc) if not text.plain else text.loc
         cells.append(TextCell(lang, value or "", value is None, loc.line))
     return TextRow(field, tuple(cells), text.loc.line)

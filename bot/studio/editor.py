@@ -22,6 +22,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.chat.catalog import BUNDLED_CONTENT
 from bot.publishing.records import PublishRefused
 from bot.studio import workspace
 from bot.studio.context import context_of, render, require_psychologist, text, visitor_of
@@ -169,4 +170,6 @@ def _help(schema_file: Path) -> dict[str, str]:
 async def schema_help_json(request: web.Request) -> web.Response:
     require_psychologist(request)
     schema = context_of(request).config.content_path / "schema" / "dialog.schema.json"
+    if not schema.is_file():  # a content folder of one's own may leave the schema out
+        schema = BUNDLED_CONTENT / "schema" / "dialog.schema.json"
     return web.json_response(_help(schema))

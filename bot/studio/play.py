@@ -36,6 +36,9 @@ __all__ = ["describe", "routes"]
 
 routes = web.RouteTableDef()
 
+#: why a dialog ended (`dialogs.events.Ended.reason`), each worded in the catalogue
+_REASONS = ("completed", "cancelled", "timeout", "error")
+
 
 def describe(request: web.Request, line: TryLine) -> str:
     """What a line of the try says, in the visitor's words (what would happen, never done)."""
@@ -55,7 +58,8 @@ def describe(request: web.Request, line: TryLine) -> str:
         role = dialogs.role_label(line.roles[0], lang) if line.roles else "?"
         return text(request, "play.would_page", role=role)
     if line.kind == "ended":
-        return text(request, "play.ended", reason=line.text)
+        reason = text(request, f"play.reason_{line.text}") if line.text in _REASONS else line.text
+        return text(request, "play.ended", reason=reason)
     if line.kind == "refused":
         return text(request, "play.refused", reason=line.text)
     return line.text

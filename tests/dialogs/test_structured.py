@@ -123,3 +123,22 @@ def test_details_of_other_kinds() -> None:
     gotos = [c for c in view.cards if c.kind == "goto"]
     assert gotos
     assert all(dict(c.details)["dialog"] for c in gotos)
+
+
+def test_a_note_body_is_not_missing_a_translation() -> None:
+    text = dialog_yaml(
+        """
+        first:
+          kind: note
+          text: {en: "File it?", fr: "Noter ?"}
+          body: "Said: {{ case }}"
+          next: done
+        done:
+          kind: end
+        """
+    )
+    card = structured_view(text).card("first")
+    assert card is not None
+    body = next(row for row in card.texts if row.field == "body")
+    assert [(c.lang, c.value) for c in body.cells] == [("en", "Said: {{ case }}")]
+    assert card.missing_languages == ()
