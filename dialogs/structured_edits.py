@@ -1,10 +1,11 @@
 """Edits that change one thing in a dialog's YAML text, keeping its comments and layout.
 
 The structured view (`dialogs.structured`) and the text view edit the same file: an edit takes
-the YAML text and returns the new YAML text. The text is read and written with ruamel.yaml's
-round-trip mode (comments, key order, quoting, flow or block style and indentation survive;
-an unchanged file is written back byte for byte), then read again with the loader to make sure
-the change reads back as meant. An edit that cannot be made raises `EditRefused`, whose `key`
+the YAML text and returns the new YAML text. The text is read and written with the round trip of
+`dialogs.roundtrip` (the guarded reader, then ruamel.yaml: comments, key order, quoting, flow
+or block style and indentation survive; an unchanged file is written back byte for byte; texts
+are set by its `set_text`, as translation imports do), then read again with the loader to make
+sure the change reads back as meant. An edit that cannot be made raises `EditRefused`, whose `key`
 names the reason (the Studio words it from its catalogue) and whose message says it in English.
 
 Edits: `SetText` (a node's text, or error/label/body/yes/no, in one language), `SetOptionLabel`,
@@ -14,16 +15,14 @@ Edits: `SetText` (a node's text, or error/label/body/yes/no, in one language), `
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import CommentMark, YAMLError
+from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -31,12 +30,19 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 from ruamel.yaml.tokens import CommentToken
-from ruamel.yaml.util import load_yaml_guess_indent
 
 from dialogs.errors import DialogError
 from dialogs.loader import load_dialog_text
 from dialogs.model import NODE_KINDS, QuestionNode, Text
+from dialogs.roundtrip import (
+    RoundTripError,
+    TextRef,
+    dump_roundtrip,
+    load_roundtrip,
+    set_text,
+)
 from dialogs.structured import TEXT_FIELDS
+from dialogs.yamlsafe import MAX_BYTES
 
 __all__ = [
     "NEW_SCREEN_KINDS",
@@ -126,46 +132,21 @@ Edit = SetText | SetOptionLabel | SetOptionNext | AddOption | RemoveOption | Set
 
 # -- reading and writing --------------------------------------------------------------------
 class _Document:
-    """A dialog text read for a round trip, and how to write it back the same way."""
+    """A dialog text read for a round trip (`dialogs.roundtrip`: the guarded reader first, then
+    ruamel.yaml), with the ways to its screens and options."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, source: str, max_bytes: int) -> None:
         try:
-            _, seq_indent, offset = load_yaml_guess_indent(text)
-        except YAMLError:
-            seq_indent, offset = 4, 2
-        offset = offset or 0
-        self.original = text
-        self.yaml = self._yaml(2, seq_indent or 2, offset)
-        try:
-            self.data = self.yaml.load(text)
-        except YAMLError as exc:
+            self.doc = load_roundtrip(text, source, max_bytes=max_bytes)
+        except RoundTripError as exc:
             raise EditRefused(
-                "unreadable", f"the text does not read as YAML; fix it in the text view: {exc}"
+                "unreadable", f"the text cannot be read; fix it in the text view: {exc}"
             ) from None
-        if not isinstance(self.data, CommentedMap):
-            raise EditRefused("unreadable", "the text is not a dialog; fix it in the text view")
-        if self.dump() != text:  # a file indented by 4: try that before changing its layout
-            other = self._yaml(4, seq_indent or 4, offset)
-            if self._dump_with(other) == text:
-                self.yaml = other
-
-    @staticmethod
-    def _yaml(mapping: int, sequence: int, offset: int) -> YAML:
-        handler = YAML(typ="rt")
-        handler.preserve_quotes = True
-        handler.width = 4096
-        handler.indent(mapping=mapping, sequence=max(sequence, offset + 2), offset=offset)
-        return handler
-
-    def _dump_with(self, handler: YAML) -> str:
-        out = io.StringIO()
-        handler.dump(self.data, out)
-        return out.getvalue()
+        self.data = self.doc.data
 
     def dump(self) -> str:
-        return self._dump_with(self.yaml)
+        return dump_roundtrip(self.doc)
 
-    # -- finding things ---------------------------------------------------------------------
     def nodes(self) -> CommentedMap:
         nodes = self.data.get("nodes")
         if not isinstance(nodes, CommentedMap):
@@ -238,29 +219,19 @@ def _new_text(languages: list[str], values: Mapping[str, str]) -> CommentedMap:
     return text
 
 
-def _set_lang(doc: _Document, owner: CommentedMap, key: str, lang: str, value: str) -> None:
-    """Set one language of the text at owner[key] (a plain text becomes a map of languages)."""
-    languages = doc.languages()
-    current = owner.get(key)
-    if isinstance(current, CommentedMap):
-        flow = _is_flow(current)
-        if flow and "\n" in value:  # a block text cannot sit in {...}: write it as a block
-            current.fa.set_block_style()
-            flow = False
-        if lang in current:
-            current[lang] = _scalar(value, current[lang], flow=flow)
-            return
-        order = [*languages, lang]
-        position = sum(1 for k in current if k in order and order.index(k) < order.index(lang))
-        current.insert(position, lang, _scalar(value, DoubleQuotedScalarString(""), flow=flow))
-        return
-    if isinstance(current, str) and lang == languages[0]:
-        owner[key] = _scalar(value, current, flow=False)
-        return
-    values = {lang: value}
-    if isinstance(current, str):
-        values[languages[0]] = str(current)
-    owner[key] = _new_text(languages, values)
+def _set_lang(doc: _Document, ref: TextRef, owner: CommentedMap, lang: str, value: str) -> None:
+    """Set one language of the text at `ref` (`dialogs.roundtrip.set_text`); a text on several
+    lines in a `{en: ..., fr: ...}` map first turns the map into a block, where it can be
+    written as a block text rather than an escaped line."""
+    current = owner.get(ref.field)
+    if isinstance(current, CommentedMap) and _is_flow(current) and "\n" in value:
+        current.fa.set_block_style()
+    try:
+        set_text(doc.doc, ref, lang, value)
+    except RoundTripError:
+        raise EditRefused(
+            "bad_field", f"screen {ref.node!r} has no {ref.field!r}", field=ref.field
+        ) from None
 
 
 def _check_id(value: str, pattern: re.Pattern[str], what: str) -> None:
@@ -287,10 +258,13 @@ def _apply(doc: _Document, edit: Edit) -> None:
         if edit.field not in TEXT_FIELDS:
             raise EditRefused("bad_field", f"{edit.field!r} is not a text", field=edit.field)
         _check_lang(doc, edit.lang)
-        _set_lang(doc, doc.node(edit.node), edit.field, edit.lang, edit.value)
+        node = doc.node(edit.node)
+        _set_lang(doc, TextRef(edit.node, edit.field), node, edit.lang, edit.value)
     elif isinstance(edit, SetOptionLabel):
         _check_lang(doc, edit.lang)
-        _set_lang(doc, doc.option(edit.node, edit.option), "label", edit.lang, edit.value)
+        option = doc.option(edit.node, edit.option)
+        ref = TextRef(edit.node, "label", edit.option)
+        _set_lang(doc, ref, option, edit.lang, edit.value)
     elif isinstance(edit, SetOptionNext):
         _check_id(edit.target, _ID, "the screen")
         option = doc.option(edit.node, edit.option)
@@ -487,9 +461,11 @@ def _read_back(text: str, edit: Edit) -> None:
             raise EditRefused("broke", "the edited text would not read back as written")
 
 
-def apply_edit(text: str, edit: Edit) -> str:
+def apply_edit(
+    text: str, edit: Edit, source: str = "<dialog>", *, max_bytes: int = MAX_BYTES
+) -> str:
     """The dialog text with one edit applied, comments and layout kept."""
-    doc = _Document(text)
+    doc = _Document(text, source, max_bytes)
     _apply(doc, edit)
     result = doc.dump()
     _read_back(result, edit)

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from bot.studio.context import render, require_psychologist, text
+from bot.studio.context import context_of, render, require_psychologist, text
 from bot.studio.editor import check_copy, dialog_id_of
 from bot.studio.pages import DIALOG_ID
 from bot.studio.workspace import WorkingCopy, working_copy
@@ -151,8 +151,9 @@ async def structured_edit(request: web.Request) -> web.StreamResponse:
     try:
         edits, node = _edits(form, view)
         changed = copy.text
+        limit = context_of(request).config.publishing.max_file_bytes
         for edit in edits:
-            changed = apply_edit(changed, edit)
+            changed = apply_edit(changed, edit, f"{copy.dialog_id}.yaml", max_bytes=limit)
     except EditRefused as refused:
         values = {"node": "", "option": "", "id": "", "language": "", "field": "", "kind": ""}
         values.update(refused.values)

@@ -91,7 +91,7 @@ def test_a_plain_text_becomes_a_text_per_language() -> None:
     after = apply_edit(SAMPLE, SetText("middle", "fr", "Seulement en français"))
     assert changed(SAMPLE, after) == (
         ['    text: "Plain English only"'],
-        ['    text: {en: "Plain English only", fr: "Seulement en français"}'],
+        ["    text:", '      en: "Plain English only"', '      fr: "Seulement en français"'],
     )
 
 
@@ -105,6 +105,7 @@ def test_a_plain_text_in_the_default_language_stays_plain() -> None:
 
 def test_a_text_on_several_lines_becomes_a_block() -> None:
     after = apply_edit(SAMPLE, SetText("done", "fr", "Au revoir.\nÀ bientôt."))
+    assert '    text:\n      en: "Bye"\n      fr: |-\n        Au revoir.\n' in after
     card = structured_view(after).card("done")
     assert card is not None
     assert card.texts[0].value("fr") == "Au revoir.\nÀ bientôt."
@@ -217,3 +218,11 @@ def test_removing_an_option_in_the_middle_keeps_the_comments_around_it() -> None
     ).replace("next: middle", "next: middle\n      # after go")
     after = apply_edit(text, RemoveOption("first", "go"))
     assert "      # after go\n      # stop is for when they say no\n      - id: stop" in after
+
+
+def test_a_file_with_aliases_is_refused_before_ruamel_reads_it() -> None:
+    bomb = SAMPLE.replace('text: "Plain English only"', "text: &a x\n    error: *a")
+    with pytest.raises(EditRefused) as refused:
+        apply_edit(bomb, SetText("first", "fr", "x"))
+    assert refused.value.key == "unreadable"
+    assert "RD004" in str(refused.value)
