@@ -22,14 +22,12 @@ from typing import Any
 
 import yaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
     LiteralScalarString,
     SingleQuotedScalarString,
 )
-from ruamel.yaml.tokens import CommentToken
 
 from dialogs.errors import DialogError
 from dialogs.loader import load_dialog_text
@@ -42,6 +40,7 @@ from dialogs.roundtrip import (
     set_text,
 )
 from dialogs.structured import TEXT_FIELDS
+from dialogs.yaml_comments import is_flow, move_tail, move_tail_to_start
 from dialogs.yamlsafe import MAX_BYTES
 
 __all__ = [
@@ -204,10 +203,6 @@ def _scalar(value: str, like: object, *, flow: bool) -> Any:
     return DoubleQuotedScalarString(value)
 
 
-def _is_flow(item: CommentedMap | CommentedSeq) -> bool:
-    return bool(item.fa.flow_style())
-
-
 def _new_text(languages: list[str], values: Mapping[str, str]) -> CommentedMap:
     text = CommentedMap()
     multi = any("\n" in v for v in values.values())
@@ -224,7 +219,7 @@ def _set_lang(doc: _Document, ref: TextRef, owner: CommentedMap, lang: str, valu
     lines in a `{en: ..., fr: ...}` map first turns the map into a block, where it can be
     written as a block text rather than an escaped line."""
     current = owner.get(ref.field)
-    if isinstance(current, CommentedMap) and _is_flow(current) and "\n" in value:
+    if isinstance(current, CommentedMap) and is_flow(current) and "\n" in value:
         current.fa.set_block_style()
     try:
         set_text(doc.doc, ref, lang, value)
@@ -268,7 +263,7 @@ def _apply(doc: _Document, edit: Edit) -> None:
     elif isinstance(edit, SetOptionNext):
         _check_id(edit.target, _ID, "the screen")
         option = doc.option(edit.node, edit.option)
-        option["next"] = _scalar(edit.target, option.get("next"), flow=_is_flow(option))
+        option["next"] = _scalar(edit.target, option.get("next"), flow=is_flow(option))
     elif isinstance(edit, SetNext):
         _check_id(edit.target, _ID, "the screen")
         node = doc.node(edit.node)
@@ -279,7 +274,7 @@ def _apply(doc: _Document, edit: Edit) -> None:
         kind = str(node.get("kind"))
         if kind in ("question", "end"):
             raise EditRefused("no_next", f"a {kind} screen has no next", node=edit.node, kind=kind)
-        node["next"] = _scalar(edit.target, node.get("next"), flow=_is_flow(node))
+        node["next"] = _scalar(edit.target, node.get("next"), flow=is_flow(node))
     elif isinstance(edit, AddOption):
         _add_option(doc, edit)
     elif isinstance(edit, RemoveOption):
@@ -291,84 +286,12 @@ def _apply(doc: _Document, edit: Edit) -> None:
             )
         index = options.index(item)
         if index > 0:  # what was written after it now follows the option before it
-            _move_tail(item, options[index - 1])
+            move_tail(item, options[index - 1])
         else:  # ... or comes before the new first option
-            _move_tail_to_start(item, doc.node(edit.node), "options")
+            move_tail_to_start(item, doc.node(edit.node), "options")
         del options[index]
     else:
         _add_screen(doc, edit)
-
-
-def _last_value_holder(item: Any) -> tuple[Any, Any] | None:
-    """The innermost (container, key) whose comment holds what follows `item` in the text."""
-    if isinstance(item, CommentedMap | CommentedSeq) and _is_flow(item):
-        return None  # written on one line: what follows belongs to its parent's key
-    if isinstance(item, CommentedMap) and item:
-        key = list(item)[-1]
-        return _last_value_holder(item[key]) or (item, key)
-    if isinstance(item, CommentedSeq) and item:
-        return _last_value_holder(item[-1]) or (item, len(item) - 1)
-    return None
-
-
-def _trailing(holder: tuple[Any, Any]) -> tuple[str, str]:
-    """What follows a value in the text, split into the end of its own line (an end-of-line
-    comment, or just the line break) and the lines after (blank lines, comments)."""
-    container, key = holder
-    entry = container.ca.items.get(key)
-    token = entry[2] if entry and len(entry) > 2 else None
-    if token is None:
-        return "\n", ""
-    value = str(token.value)
-    cut = value.find("\n") + 1 or len(value)
-    return value[:cut], value[cut:]
-
-
-def _set_trailing(holder: tuple[Any, Any], value: str) -> None:
-    container, key = holder
-    if value == "\n":
-        container.ca.items.pop(key, None)
-        return
-    entry = container.ca.items.get(key)
-    if entry and len(entry) > 2 and entry[2] is not None:
-        entry[2].value = value  # keeps its column: an end-of-line comment stays where it was
-        return
-    container.ca.items[key] = [None, None, CommentToken(value, CommentMark(0), None), None]
-
-
-def _move_tail(source: Any, target: Any, *, blank_between: bool = False) -> None:
-    """The blank lines and comments after `source` (ruamel keeps them on its last value) go
-    after `target`, which now stands after it or in its place."""
-    found = _last_value_holder(source)
-    dest = _last_value_holder(target)
-    if found is None or dest is None:
-        return
-    own, tail = _trailing(found)
-    _set_trailing(found, own + ("\n" if blank_between else ""))
-    dest_own, dest_tail = _trailing(dest)
-    _set_trailing(dest, dest_own + dest_tail + tail)
-
-
-def _move_tail_to_start(source: Any, owner: CommentedMap, key: str) -> None:
-    """The comments after `source`, the first item of owner[key], go before its second."""
-    found = _last_value_holder(source)
-    if found is None:
-        return
-    own, tail = _trailing(found)
-    _set_trailing(found, own)
-    sequence = owner[key]
-    tokens = [
-        CommentToken(line.strip() + "\n", CommentMark(len(line) - len(line.lstrip())))
-        for line in tail.splitlines()
-        if line.strip().startswith("#")
-    ]
-    if not tokens:
-        return
-    before = sequence.ca.comment[1] if sequence.ca.comment else None
-    tokens = [*(before or []), *tokens]
-    sequence.ca.comment = [None, tokens]
-    entry = owner.ca.items.setdefault(key, [None, None, None, None])
-    entry[3] = tokens
 
 
 def _add_option(doc: _Document, edit: AddOption) -> None:
@@ -398,7 +321,7 @@ def _add_option(doc: _Document, edit: AddOption) -> None:
     item["next"] = edit.target
     options.append(item)
     if len(options) > 1:
-        _move_tail(options[-2], item)
+        move_tail(options[-2], item)
 
 
 def _add_screen(doc: _Document, edit: AddScreen) -> None:
@@ -438,7 +361,7 @@ def _add_screen(doc: _Document, edit: AddScreen) -> None:
     last = list(nodes)[-1] if nodes else None
     nodes[edit.node] = node
     if last is not None:  # one blank line between screens, as the files are written
-        _move_tail(nodes[last], node, blank_between=True)
+        move_tail(nodes[last], node, blank_between=True)
 
 
 def _read_back(text: str, edit: Edit) -> None:
