@@ -160,6 +160,12 @@ async def test_trying_in_french_describes_what_would_happen(studio: StudioWorld)
         page = await _page(client, url)
         assert "Appelez maintenant." in page
         assert "These contacts from the team&#39;s directory would be shown" in page
+        # /sos from any screen: the emergency contacts, urgently
+        await _post(client, url, {"csrf": token, "action": "start", "lang": "en"})
+        await _post(client, url, {"csrf": token, "action": "sos"})
+        page = await _page(client, url)
+        assert "What is happening, Studio?" in page
+        assert "These contacts would be shown, urgently: Emergency services" in page
     assert await studio.relais.studio_drafts(studio.pub.actors["pia"]) == []
 
 
