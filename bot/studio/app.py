@@ -17,7 +17,7 @@ import jinja2
 from aiohttp import web
 
 from bot.studio import security
-from bot.studio.context import CONTEXT, StudioContext
+from bot.studio.context import CONTEXT, StudioContext, render, text
 
 __all__ = ["PAGE_MODULES", "STATIC", "TEMPLATES", "StudioServer", "build_app"]
 
@@ -54,7 +54,7 @@ def build_app(context: StudioContext) -> web.Application:
     )
     limit = min(_MAX_FORM, context.config.publishing.max_file_bytes + 64 * 1024)
     app = web.Application(
-        middlewares=[security.headers, security.session, security.forms],
+        middlewares=[security.headers, security.session, error_pages, security.forms],
         client_max_size=limit,
     )
     app[CONTEXT] = context
@@ -66,6 +66,17 @@ def build_app(context: StudioContext) -> web.Application:
             setup(app)
     app.router.add_static("/static/", STATIC, follow_symlinks=False)
     return app
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler: security.Handler) -> web.StreamResponse:
+    """A refusal or a missing page as a Studio page (with the navigation), not bare text."""
+    try:
+        return await handler(request)
+    except (web.HTTPForbidden, web.HTTPNotFound, web.HTTPBadRequest) as exc:
+        known = exc.content_type == "text/plain" and exc.text and not exc.text.startswith("4")
+        message = exc.text if known else text(request, f"error_{exc.status}")
+        return render(request, "error.html", status=exc.status, message=message or "")
 
 
 class StudioServer:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -157,7 +158,8 @@ def render(
     request: web.Request, template: str, *, status: int = 200, **values: Any
 ) -> web.Response:
     """`template` (bot/studio/templates, extending base.html) with the values, the text
-    function `t`, the form token `csrf`, the `actor` and `may(action_name)`."""
+    function `t`, the form token `csrf`, the `actor`, `may(action_name)` and `drawable`
+    (Graphviz is there to draw pictures)."""
     context = context_of(request)
     visitor = visitor_of(request)
     lang = visitor.lang
@@ -171,6 +173,7 @@ def render(
         csrf=visitor.csrf,
         actor=visitor.actor,
         may=lambda name: may(visitor.actor, Action[name]),
+        drawable=shutil.which("dot") is not None,
         **values,
     )
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")

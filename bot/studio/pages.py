@@ -25,7 +25,7 @@ from bot.studio.context import (
 from bot.studio.pictures import title_of
 from storage.repos.versions import DialogVersion
 
-__all__ = ["DIALOG_ID", "done_message", "routes"]
+__all__ = ["DIALOG_ID", "done_message", "picture_lang", "routes"]
 
 routes = web.RouteTableDef()
 
@@ -34,6 +34,15 @@ DIALOG_ID = "{dialog_id:[a-z][a-z0-9_]{0,63}}"
 
 #: what `?done=` may say after a change (a catalog key each: nothing else is shown)
 _DONE = ("submitted", "approved", "rejected", "published", "rolled_back", "withdrawn")
+
+
+def picture_lang(request: web.Request, languages: tuple[str, ...]) -> str:
+    """The language pictures are drawn in: `?lang=` if the dialog has it, else the
+    visitor's if the dialog has it, else its first language."""
+    for lang in (request.query.get("lang", ""), visitor_of(request).lang):
+        if lang in languages:
+            return lang
+    return languages[0] if languages else ""
 
 
 def done_message(request: web.Request) -> str:
@@ -110,6 +119,7 @@ async def _dialog_page(request: web.Request, error: str = "", status: int = 200)
         if dialog and dialog.summary
         else "",
         languages=dialog.languages if dialog else (),
+        picture_lang=picture_lang(request, dialog.languages if dialog else ()),
         newest=newest,
         history=[
             (

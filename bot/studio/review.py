@@ -25,7 +25,7 @@ from bot.studio.context import (
     visitor_of,
 )
 from bot.studio.diff import side_by_side
-from bot.studio.pages import DIALOG_ID, done_message, svg_response
+from bot.studio.pages import DIALOG_ID, done_message, picture_lang, svg_response
 
 __all__ = ["routes"]
 
@@ -135,6 +135,8 @@ async def _review_page(request: web.Request, error: str = "", status: int = 200)
     actor = require_reader(request)
     draft = view.draft
     before = view.published.source if view.published else ""
+    dialog = context_of(request).drawings.dialog(draft.dialog_id, draft.source)
+    languages = dialog.languages if dialog is not None else ()
     return render(
         request,
         "review.html",
@@ -143,6 +145,8 @@ async def _review_page(request: web.Request, error: str = "", status: int = 200)
         draft=draft,
         dialog_id=draft.dialog_id,
         rows=side_by_side(before, draft.source),
+        languages=languages,
+        picture_lang=picture_lang(request, languages) or visitor_of(request).lang,
         new_dialog=view.published is None,
         updated=local_time(request, draft.updated_at),
         may_review=may(actor, Action.APPROVE_DIALOG) and not view.own,

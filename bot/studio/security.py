@@ -76,7 +76,12 @@ async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
         idle = timedelta(minutes=context.config.studio.session_minutes)
         actor = await context.relais.studio_visitor(token, idle)
     request[VISITOR] = Visitor(actor, token if actor is not None else "")
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # a redirect to /login, mostly
+        if token and actor is None:
+            exc.del_cookie(name, path="/")
+        raise
     if token and actor is None:
         response.del_cookie(name, path="/")
     return response

@@ -70,7 +70,7 @@ class StudioUseCases(UseCases):
         )
         return token
 
-    @channel_entry("studio.login")
+    @channel_entry("studio.session_open")
     async def studio_login(self, scope: EntryScope, link_token: str) -> StudioLogin:
         """Use a login link once: a new session (its token for the cookie), or `LoginRefused`
         (audited as failed, with the reason)."""
@@ -113,7 +113,7 @@ class StudioUseCases(UseCases):
         row = await scope.tx.access.actor(practitioner_id=session.practitioner_id)
         return actor_of(row) if row is not None else None
 
-    @channel_entry("studio.logout")
+    @channel_entry("studio.session_end")
     async def studio_logout(self, scope: EntryScope, session_token: str) -> None:
         ended = await scope.tx.studio.end_session(
             token_hash=token_digest(session_token), now=scope.tx.now

@@ -130,6 +130,16 @@ async def test_submit_review_publish_rollback_in_a_browser(
         assert await img.evaluate("img => img.complete && img.naturalWidth > 0")
     await paul.shot("07-review")
 
+    # the pictures in French: the draft's picture shows the new French sentence
+    await review.get_by_role("link", name="French").click()
+    await review.wait_for_url(f"{studio.url}/drafts/crisis?lang=fr#pictures-title")
+    src = await after.get_attribute("src")
+    assert src is not None
+    assert "lang=fr" in src
+    drawn = await review.request.get(f"{studio.url}{src}")
+    assert drawn.headers["content-type"] == "image/svg+xml"
+    assert NEW_FR in await drawn.text()
+
     # approved with the keyboard alone
     await review.locator("body").focus()
     await tab_to(review, "Approve this text")
@@ -137,6 +147,19 @@ async def test_submit_review_publish_rollback_in_a_browser(
     await review.wait_for_url(f"{studio.url}/drafts/crisis?done=approved")
     assert "You approved this draft" in await review.inner_text("main")
     await paul.shot("08-approved")
+
+    # a coordinator reads the same draft, and may not decide
+    cora = await open_as(chromium, axe)
+    await cora.page.goto(await studio.link("cora"))
+    await cora.page.get_by_role("button", name="Log in").click()
+    await cora.page.wait_for_url(f"{studio.url}/")
+    await cora.page.goto(f"{studio.url}/drafts/crisis")
+    assert "psychologists review it" in await cora.page.inner_text("main")
+    assert await cora.page.get_by_role("button", name="Approve this text").count() == 0
+    await cora.shot("09-coordinator-reads")
+    await cora.page.goto(f"{studio.url}/submit")
+    assert "This page is for psychologists." in await cora.page.inner_text("main")
+    await cora.shot("10-coordinator-refused")
 
     # pia publishes: version 2 in the history, reviewed by Paul
     await page.reload()
@@ -149,7 +172,7 @@ async def test_submit_review_publish_rollback_in_a_browser(
     )
     assert rows[0].split()[0] == "2", rows
     assert "reviewed draft\tPia\tPaul" in rows[0], rows
-    await pia.shot("09-published")
+    await pia.shot("11-published")
     running = studio.pub.dialogs.library.get("crisis")
     assert running is not None
     assert running.version == 2
@@ -165,7 +188,7 @@ async def test_submit_review_publish_rollback_in_a_browser(
     )
     assert rows[0].split()[0] == "3", rows
     assert "rollback" in rows[0], rows
-    await pia.shot("10-rolled-back")
+    await pia.shot("12-rolled-back")
     running = studio.pub.dialogs.library.get("crisis")
     assert running is not None
     assert running.version == 3
