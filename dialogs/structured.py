@@ -124,6 +124,7 @@ class StructuredView:
     languages: tuple[str, ...]
     start: str
     title: TextRow | None
+    summary: TextRow | None
     cards: tuple[Card, ...]
     #: diagnostics not within any card (the dialog's own keys, the YAML as a whole)
     diagnostics: tuple[Diagnostic, ...]
@@ -252,7 +253,7 @@ def structured_view(
         diagnostics = found
     ordered = sort_diagnostics(diagnostics)
     if dialog is None:
-        return StructuredView("", (), "", None, (), tuple(ordered))
+        return StructuredView("", (), "", None, None, (), tuple(ordered))
     key_lines = node_key_lines(text)
     starts = sorted(
         (key_lines.get(node.id, node.loc.line), node.id) for node in dialog.nodes.values()
@@ -272,4 +273,7 @@ def structured_view(
         for _, node_id in starts
     )
     title = _row(dialog.title, "title", dialog.languages)
-    return StructuredView(dialog.id, dialog.languages, dialog.start, title, cards, tuple(loose))
+    summary = _row(dialog.summary, "summary", dialog.languages)
+    return StructuredView(
+        dialog.id, dialog.languages, dialog.start, title, summary, cards, tuple(loose)
+    )

@@ -44,6 +44,7 @@ from dialogs.yaml_comments import is_flow, move_tail, move_tail_to_start
 from dialogs.yamlsafe import MAX_BYTES
 
 __all__ = [
+    "DIALOG_FIELDS",
     "NEW_SCREEN_KINDS",
     "AddOption",
     "AddScreen",
@@ -75,8 +76,15 @@ class EditRefused(DialogError):
 
 
 # -- the edits ------------------------------------------------------------------------------
+#: the dialog's own texts (a `SetText` with `node=""`)
+DIALOG_FIELDS = ("title", "summary")
+
+
 @dataclass(frozen=True, slots=True)
 class SetText:
+    """One language of a node's text (`field`: text, error, label, body, yes, no), or of the
+    dialog's title or summary (`node` empty)."""
+
     node: str
     lang: str
     value: str
@@ -250,11 +258,12 @@ def _check_lang(doc: _Document, lang: str) -> None:
 # -- applying -------------------------------------------------------------------------------
 def _apply(doc: _Document, edit: Edit) -> None:
     if isinstance(edit, SetText):
-        if edit.field not in TEXT_FIELDS:
+        fields = TEXT_FIELDS if edit.node else DIALOG_FIELDS
+        if edit.field not in fields:
             raise EditRefused("bad_field", f"{edit.field!r} is not a text", field=edit.field)
         _check_lang(doc, edit.lang)
-        node = doc.node(edit.node)
-        _set_lang(doc, TextRef(edit.node, edit.field), node, edit.lang, edit.value)
+        owner = doc.node(edit.node) if edit.node else doc.data
+        _set_lang(doc, TextRef(edit.node, edit.field), owner, edit.lang, edit.value)
     elif isinstance(edit, SetOptionLabel):
         _check_lang(doc, edit.lang)
         option = doc.option(edit.node, edit.option)
@@ -372,7 +381,9 @@ def _read_back(text: str, edit: Edit) -> None:
         raise EditRefused("broke", "the edit would make the dialog unreadable")
     node = dialog.nodes.get(edit.node)
     expected: tuple[Text | None, str, str] | None = None
-    if isinstance(edit, SetText) and node is not None:
+    if isinstance(edit, SetText) and not edit.node:
+        expected = (getattr(dialog, edit.field, None), edit.lang, edit.value)
+    elif isinstance(edit, SetText) and node is not None:
         expected = (getattr(node, edit.field, None), edit.lang, edit.value)
     elif isinstance(edit, SetOptionLabel) and isinstance(node, QuestionNode):
         option = next((o for o in node.options if o.id == edit.option), None)

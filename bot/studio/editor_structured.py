@@ -13,6 +13,7 @@ the database until the author submits the copy as a draft from the text view.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from aiohttp import web
@@ -22,7 +23,7 @@ from bot.studio.context import context_of, render, require_psychologist, text
 from bot.studio.editor import check_copy, dialog_id_of
 from bot.studio.pages import DIALOG_ID
 from bot.studio.workspace import WorkingCopy, working_copy
-from dialogs.structured import Card, StructuredView, structured_view
+from dialogs.structured import Card, StructuredView, TextRow, structured_view
 from dialogs.structured_edits import (
     NEW_SCREEN_KINDS,
     AddOption,
@@ -49,15 +50,24 @@ def _field(form: Form, name: str) -> str | None:
     return value.replace("\r\n", "\n") if isinstance(value, str) else None
 
 
-def card_edits(card: Card, form: Form) -> list[Edit]:
-    """The one-thing edits a card's form asks for: each text, label or target it changes."""
+def _text_edits(node: str, rows: Iterable[TextRow | None], form: Form) -> list[Edit]:
+    """A `SetText` for each language of each text the form changes (`node` "": the dialog's
+    title and summary); an empty missing translation stays missing."""
     edits: list[Edit] = []
-    for row in card.texts:
+    for row in rows:
+        if row is None:
+            continue
         for cell in row.cells:
             sent = _field(form, f"text:{row.field}:{cell.lang}")
             if sent is None or sent == cell.value or (cell.missing and not sent.strip()):
                 continue
-            edits.append(SetText(card.id, cell.lang, sent, row.field))
+            edits.append(SetText(node, cell.lang, sent, row.field))
+    return edits
+
+
+def card_edits(card: Card, form: Form) -> list[Edit]:
+    """The one-thing edits a card's form asks for: each text, label or target it changes."""
+    edits = _text_edits(card.id, card.texts, form)
     for option in card.options:
         if option.label is not None:
             for cell in option.label.cells:
@@ -79,6 +89,8 @@ def _edits(form: Form, view: StructuredView) -> tuple[list[Edit], str]:
     action = str(form.get("action", ""))
     node = str(form.get("node", ""))
     languages = view.languages
+    if action == "save_dialog":
+        return _text_edits("", (view.title, view.summary), form), ""
     if action == "save":
         card = view.card(node)
         if card is None:
@@ -115,6 +127,7 @@ async def _page(
     status: int = 200,
     error: str = "",
     saved: str = "",
+    saved_dialog: bool = False,
 ) -> web.Response:
     check = await check_copy(request, copy)
     view = structured_view(copy.text, f"{copy.dialog_id}.yaml", check.found)
@@ -130,6 +143,7 @@ async def _page(
         check=check,
         kinds=NEW_SCREEN_KINDS,
         saved=saved,
+        saved_dialog=saved_dialog,
         error=error,
         section="dialogs",
     )
@@ -139,6 +153,8 @@ async def _page(
 async def structured_page(request: web.Request) -> web.Response:
     actor = require_psychologist(request)
     copy = await working_copy(request, actor, dialog_id_of(request))
+    if request.query.get("saved_dialog"):
+        return await _page(request, copy, saved_dialog=True)
     return await _page(request, copy, saved=request.query.get("saved", "")[:64])
 
 
@@ -160,5 +176,5 @@ async def structured_edit(request: web.Request) -> web.StreamResponse:
         reason = text(request, f"editor.refused_{refused.key}", **values)
         return await _page(request, copy, status=400, error=reason)
     copy.replace_text(changed)
-    anchor = f"#card-{node}" if node else ""
-    raise web.HTTPSeeOther(f"/dialogs/{copy.dialog_id}/structured?saved={quote(node)}{anchor}")
+    where = f"saved={quote(node)}#card-{quote(node)}" if node else "saved_dialog=1#card-dialog"
+    raise web.HTTPSeeOther(f"/dialogs/{copy.dialog_id}/structured?{where}")

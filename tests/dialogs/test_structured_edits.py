@@ -226,3 +226,16 @@ def test_a_file_with_aliases_is_refused_before_ruamel_reads_it() -> None:
         apply_edit(bomb, SetText("first", "fr", "x"))
     assert refused.value.key == "unreadable"
     assert "RD004" in str(refused.value)
+
+
+def test_the_dialog_title_in_one_language() -> None:
+    after = apply_edit(SAMPLE, SetText("", "fr", "Un exemple", "title"))
+    assert changed(SAMPLE, after) == (
+        ['title: {en: "Sample", fr: "Exemple"}'],
+        ['title: {en: "Sample", fr: "Un exemple"}'],
+    )
+    view = structured_view(after)
+    assert view.title is not None
+    assert view.title.value("fr") == "Un exemple"
+    with pytest.raises(EditRefused):
+        apply_edit(SAMPLE, SetText("", "fr", "x", "text"))

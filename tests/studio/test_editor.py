@@ -203,3 +203,27 @@ async def test_submit_as_draft_uses_the_publishing_workflow(studio: StudioWorld)
     ((draft, author),) = drafts
     assert author == "Pia"
     assert NEW_FR in draft.source
+
+
+async def test_the_title_is_translated_on_the_dialog_card(studio: StudioWorld) -> None:
+    client = await studio.login("pia")
+    async with client:
+        page = await _page(client, f"{studio.url}/dialogs/crisis/structured")
+        assert 'id="card-dialog"' in page
+        location = await _post(
+            client,
+            f"{studio.url}/dialogs/crisis/structured",
+            {
+                "csrf": csrf_of(page),
+                "action": "save_dialog",
+                "text:title:en": "What is happening?",
+                "text:title:fr": "Que se passe-t-il donc ?",
+                "text:summary:en": "Test crisis entry",
+                "text:summary:fr": "Entrée de crise de test",
+            },
+        )
+        assert location == "/dialogs/crisis/structured?saved_dialog=1#card-dialog"
+        page = await _page(client, f"{studio.url}{location.split('#')[0]}")
+        assert "Saved: the title and summary." in page
+        text = _textarea(await _page(client, f"{studio.url}/dialogs/crisis/edit"))
+        assert 'title: {en: "What is happening?", fr: "Que se passe-t-il donc ?"}' in text
