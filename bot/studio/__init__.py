@@ -19,6 +19,11 @@ Modules:
                 publish, withdraw), /drafts/<id>/picture.svg
     diff        side_by_side(before, after) -> rows (difflib)
     pictures    Drawings: dialogs parsed from stored YAML and their SVG (Graphviz)
+    workspace   the working copy of a dialog being edited, per browser session (memory only)
+    editor      /dialogs/<id>/edit (the text view, Submit as draft), /dialogs/<id>/check
+                (the live check, static/editor.js), /editor/schema-help.json
+    editor_structured  /dialogs/<id>/structured (a card per screen, one-thing edits)
+    play        /dialogs/<id>/try (the engine with nothing real done), /dialogs/<id>/tests
 
 Adding pages (the extension interface)
 --------------------------------------
@@ -27,7 +32,8 @@ A page module is a Python module in this package with a module-level
     routes = web.RouteTableDef()
 
 whose handlers are `async def handler(request: web.Request) -> web.StreamResponse`.
-List the module's dotted name in `bot.studio.app.PAGE_MODULES`; `build_app` adds its routes.
+List the module's dotted name in `bot.studio.app.PAGE_MODULES`; `build_app` adds its routes
+(and calls the module's `setup(app)`, if it has one, before the app starts).
 In a handler:
 
     from bot.studio.context import (context_of, require_psychologist, require_reader,
