@@ -83,6 +83,7 @@ def _page(
         status=status,
         dialog_id=copy.dialog_id,
         origin=copy.origin,
+        draft_by=copy.draft_by,
         source=copy.text,
         rows=max(20, min(len(lines) + 2, 60)),
         line_count=len(lines),

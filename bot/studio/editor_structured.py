@@ -139,6 +139,7 @@ async def _page(
         status=status,
         dialog_id=copy.dialog_id,
         origin=copy.origin,
+        draft_by=copy.draft_by,
         view=view,
         check=check,
         kinds=NEW_SCREEN_KINDS,

@@ -96,6 +96,7 @@ async def _page(
         status=status,
         dialog_id=copy.dialog_id,
         origin=copy.origin,
+        draft_by=copy.draft_by,
         runnable=library is not None,
         check=check,
         trying=trying,

@@ -64,6 +64,8 @@ class WorkingCopy:
     tests: str | None
     used: datetime
     trying: TryProgress | None = None
+    #: who else has an open draft of this dialog (then submitting is refused until it closes)
+    draft_by: str = ""
 
     @property
     def digest(self) -> str:
@@ -145,7 +147,9 @@ async def start_copy(request: web.Request, actor: Actor, dialog_id: str) -> Work
     if tests is None:
         bundled = context.config.content_path / "dialogs" / f"{dialog_id}.test.yaml"
         tests = bundled.read_text("utf-8") if bundled.is_file() else None
-    return WorkingCopy(dialog_id, dialog.source_text, f"version {dialog.version}", tests, now)
+    origin = f"version {dialog.version}"
+    draft_by = view.author_name if view is not None else ""
+    return WorkingCopy(dialog_id, dialog.source_text, origin, tests, now, draft_by=draft_by)
 
 
 def _tests_of(request: web.Request, draft: Any) -> str | None:

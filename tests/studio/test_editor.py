@@ -227,3 +227,27 @@ async def test_the_title_is_translated_on_the_dialog_card(studio: StudioWorld) -
         assert "Saved: the title and summary." in page
         text = _textarea(await _page(client, f"{studio.url}/dialogs/crisis/edit"))
         assert 'title: {en: "What is happening?", fr: "Que se passe-t-il donc ?"}' in text
+
+
+async def test_someone_elses_open_draft_is_named_and_wins(studio: StudioWorld) -> None:
+    paul = await studio.login("paul")
+    async with paul:
+        page = await _page(paul, f"{studio.url}/dialogs/crisis/edit")
+        text = _textarea(page).replace(OLD_FR, NEW_FR)
+        await _post(
+            paul,
+            f"{studio.url}/dialogs/crisis/edit",
+            {"csrf": csrf_of(page), "action": "submit", "text": text},
+        )
+    pia = await studio.login("pia")
+    async with pia:
+        page = await _page(pia, f"{studio.url}/dialogs/crisis/edit")
+        assert "Paul has an open draft of this dialog" in page
+        assert OLD_FR in _textarea(page)  # the version the bot runs, not Paul's draft
+        body = await _post(
+            pia,
+            f"{studio.url}/dialogs/crisis/edit",
+            {"csrf": csrf_of(page), "action": "submit", "text": _textarea(page)},
+            status=409,
+        )
+        assert "Paul" in body
