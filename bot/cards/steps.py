@@ -22,7 +22,6 @@ from dialogs.model import (
     ContactNode,
     Dialog,
     GotoNode,
-    InputNode,
     Node,
     QuestionNode,
     Text,
@@ -171,7 +170,7 @@ def _walk(card: _Card, dialog: Dialog, node_id: str) -> tuple[Step, ...]:
         page = isinstance(node, ContactNode) and node.page
         if text or roles:
             steps.append(Step(text, roles, page))
-        if node.kind == "end" or (not node.next and not isinstance(node, InputNode)):
+        if node.kind == "end" or not node.next:
             break
         node_id = _next(node)
     return tuple(steps)

@@ -27,6 +27,7 @@ from bot.usecases.decorators import Subject, guarded, operator_command
 from bot.usecases.host import mark
 from dialogs.model import Dialog
 from storage.records import Contact
+from storage.retry import retry_conflicts
 from storage.tx import Tx
 
 __all__ = ["CardUseCases", "dialog_relation", "requires_dialog"]
@@ -81,7 +82,7 @@ def requires_dialog(
             return await guarded(self, actor, action, locate, run, audit)
 
         mark(wrapper, Permission("dialog", str(action), "actor, dialog"))
-        return wrapper
+        return retry_conflicts(wrapper)
 
     return decorate
 

@@ -72,13 +72,21 @@ def _dialog_file(args: argparse.Namespace, target: str) -> Path | None:
     return loaded.files.get(target)
 
 
+def _shown(path: Path) -> str:
+    """The file as the translator sees it: relative to here, else its name (no server path)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path.name
+
+
 def _export(args: argparse.Namespace) -> int:
     path = _dialog_file(args, args.dialog)
     if path is None:
         return _fail(f"no dialog {args.dialog!r}: give its file or its id (relais dialogs check)")
     fmt = args.format or _EXTENSIONS.get(Path(args.output or "").suffix.lower(), "po")
     try:
-        table = extract_strings(path.read_text(encoding="utf-8"), str(path), args.lang)
+        table = extract_strings(path.read_text(encoding="utf-8"), _shown(path), args.lang)
     except (TranslationError, RoundTripError) as exc:
         return _fail(str(exc))
     except (OSError, UnicodeDecodeError) as exc:

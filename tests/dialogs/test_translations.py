@@ -256,3 +256,23 @@ def test_cli_import_with_a_checker_error_writes_nothing(
     assert "nothing written" in err
     assert f"{dialog}:" in err  # the checker's diagnostic, located
     assert dialog.read_text(encoding="utf-8") == before
+
+
+def test_a_new_language_is_added_to_the_dialog() -> None:
+    table = extract_strings(DIALOG, "small.yaml", "de")
+    assert all(entry.target == "" for entry in table.entries)
+    po = polib.pofile(to_po(table))
+    for entry in po:
+        entry.msgstr = f"[de] {entry.msgid}"
+    result = import_translations(DIALOG, "small.yaml", read_translations(str(po), "de.po"))
+    assert result.ok, (result.problems, result.diagnostics)
+    assert len(result.changed) == len(table.entries)
+    assert "languages: [en, fr, de]" in result.text
+    loaded = load_dialog_text(result.text, "small.yaml")
+    assert loaded.dialog is not None
+    assert loaded.dialog.title.values["de"] == "[de] Small guide"
+
+
+def test_exporting_the_source_language_is_refused() -> None:
+    with pytest.raises(Exception, match="en is the dialog's source language"):
+        extract_strings(DIALOG, "small.yaml", "en")
