@@ -135,8 +135,10 @@ async def _review_page(request: web.Request, error: str = "", status: int = 200)
     actor = require_reader(request)
     draft = view.draft
     before = view.published.source if view.published else ""
-    dialog = context_of(request).drawings.dialog(draft.dialog_id, draft.source)
+    context = context_of(request)
+    dialog = context.drawings.dialog(draft.dialog_id, draft.source)
     languages = dialog.languages if dialog is not None else ()
+    tested = await context.publishing.draft_tests(dialog, draft.tests) if dialog else None
     return render(
         request,
         "review.html",
@@ -146,6 +148,8 @@ async def _review_page(request: web.Request, error: str = "", status: int = 200)
         dialog_id=draft.dialog_id,
         rows=side_by_side(before, draft.source),
         languages=languages,
+        tested=tested,
+        failures=[str(o) for o in tested.failed[:10]] if tested else [],
         picture_lang=picture_lang(request, languages) or visitor_of(request).lang,
         new_dialog=view.published is None,
         updated=local_time(request, draft.updated_at),

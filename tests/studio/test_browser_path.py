@@ -124,6 +124,7 @@ async def test_submit_review_publish_rollback_in_a_browser(
     assert await diff.locator("ins").all_inner_texts() == [
         f'    text: {{en: "Call now.", fr: "{NEW_FR}"}}'
     ]
+    assert "Every path of the dialog was walked" in await review.inner_text("main")
     before = review.get_by_role("img", name="published version 1")
     after = review.get_by_role("img", name="of this draft")
     for img in (before, after):
