@@ -11,6 +11,8 @@ publishes after approval, teams) and audit; this module only shows their answers
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
 from bot.policy import Action
@@ -30,6 +32,11 @@ from bot.studio.pages import DIALOG_ID, done_message, picture_lang, svg_response
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
+
+#: the dialog's `id:` at the top level of a pasted text
+_DIALOG_ID = re.compile(
+    r"^id:[ \t]*[\"']?([a-z][a-z0-9_]{0,63})[\"']?[ \t]*(?:#.*)?$", re.MULTILINE
+)
 
 
 @routes.get("/drafts")
@@ -75,7 +82,10 @@ async def submit(request: web.Request) -> web.StreamResponse:
         file_name = upload.filename
         data = upload.file.read()
     else:
-        file_name, data = "dialog.yaml", pasted.replace("\r\n", "\n").encode("utf-8")
+        pasted = pasted.replace("\r\n", "\n")  # a browser sends a textarea's lines so
+        data = pasted.encode("utf-8")
+        named = _DIALOG_ID.search(pasted)  # the checker expects <id>.yaml
+        file_name = f"{named.group(1)}.yaml" if named else "dialog.yaml"
     shown = pasted or data.decode("utf-8", "replace")
     if not data.strip():
         empty = context.catalog.text(lang, "studio.submit_empty")
