@@ -17,6 +17,7 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
 - operations: team_status (/status)
 - Relais Studio (bot/studio/usecases.py): studio_link, studio_login, studio_visitor,
   studio_logout, studio_versions, studio_history, studio_version, studio_drafts, studio_draft
+- pocket cards: card_contacts (/card), card_directory (relais dialogs card)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 
+from bot.cards.usecases import CardUseCases
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.keystore import load_audit_secret, load_keyring
@@ -71,6 +73,7 @@ class Relais(
     FeedbackUseCases,
     EvaluationUseCases,
     StudioUseCases,
+    CardUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 

@@ -98,6 +98,8 @@ class Action(StrEnum):
     # on one draft of a dialog (relation: author, or other)
     WITHDRAW_DRAFT = "draft.withdraw"
     REVIEW_DRAFT = "draft.review"
+    # on one dialog (relation: audience, or other)
+    POCKET_CARD = "dialog.card"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -166,6 +168,8 @@ _DRAFT_RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
 # dialog's own data); psychologists and admins open every dialog (they write and review them).
 _DIALOG_RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.OPEN_DIALOG: (ALL_ROLES, frozenset({_P, _A})),
+    # a crisis dialog's pocket card (no case data): whoever may open the dialog
+    Action.POCKET_CARD: (ALL_ROLES, frozenset({_P, _A})),
 }
 
 #: what being notified by an occurrence allows, whatever one's relation to its case: anyone the

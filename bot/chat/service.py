@@ -21,15 +21,13 @@ from bot.chat.core import ChatCore, Turn
 from bot.chat.crisis_help import SOS_TOKEN
 from bot.chat.dialog_flow import DialogFlow
 from bot.chat.dialog_registry import DialogRegistry
-from bot.chat.feedback_view import show_feedback
+from bot.chat.feature_commands import FEATURE_COMMANDS
 from bot.chat.first_message import first_message
 from bot.chat.notes import NOTE_TAGS, NotesFlow
 from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort, SessionLike
 from bot.chat.session import ChatSession, Pending
 from bot.chat.sos import express_sos
-from bot.chat.stats import stats_command
 from bot.chat.status import render_status
-from bot.chat.studio import studio_command
 from bot.checkins.results import ScheduleState
 from bot.clock import Clock
 from bot.config import Config
@@ -268,16 +266,12 @@ class ChatService:
                 status = await self.backend.team_status(turn.actor)
                 channels = self.checkins.enabled_channels() if self.checkins else []
                 return [render_status(self.catalog, turn.lang, turn.actor, status, channels)]
-            case "feedback":  # "Did this help?" answers (bot.chat.feedback_view)
-                return await show_feedback(self.core, turn, argument)
-            case "stats":  # usage figures (bot.chat.stats)
-                return await stats_command(self.core, turn, argument)
+            case _ if command in FEATURE_COMMANDS:  # /feedback, /stats, /card ...
+                return await FEATURE_COMMANDS[command](self.core, turn, argument)
             case "preview" if self.publishing is not None:
                 return await self.dialog_flow.start_preview(turn, argument)
             case _ if command in PUBLISHING_COMMANDS and self.publishing is not None:
                 return await self.publishing.handle_command(turn.actor, command, argument)
-            case "studio":  # a login link to Relais Studio (bot.chat.studio)
-                return await studio_command(self.core, turn)
             case _:
                 return [self.core.text(turn, "not_understood")]
 

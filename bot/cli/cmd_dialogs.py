@@ -1,4 +1,5 @@
-"""`relais dialogs check|play|test|graph`: the authoring tools for the dialog language."""
+"""`relais dialogs check|play|test|graph|card|strings`: the authoring tools for the dialog
+language."""
 
 from __future__ import annotations
 
@@ -78,9 +79,13 @@ def register(subparsers: Any) -> None:
     graph.add_argument("-o", "--output", metavar="OUT")
     graph.set_defaults(func=cmd_graph)
 
+    from bot.cli.dialogs_cards import register_card
+    from bot.cli.dialogs_strings import register_strings
     from bot.cli.dialogs_versions import register_versions
 
     register_versions(sub)
+    register_card(sub)
+    register_strings(sub)
 
 
 def _paths(args: argparse.Namespace) -> list[Path]:

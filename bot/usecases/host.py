@@ -35,7 +35,7 @@ class Permission:
     test may drive it generically: "actor, case_code" (@requires), "actor" (@requires_role);
     empty for other decorators."""
 
-    kind: Literal["case", "team", "entry", "operator"]
+    kind: Literal["case", "team", "dialog", "entry", "operator"]
     action: str
     call: str = ""
 
