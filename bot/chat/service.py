@@ -28,7 +28,6 @@ from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort,
 from bot.chat.session import ChatSession, Pending
 from bot.chat.sos import express_sos
 from bot.chat.status import render_status
-from bot.chat.studio import studio_command
 from bot.checkins.results import ScheduleState
 from bot.clock import Clock
 from bot.config import Config
@@ -273,8 +272,6 @@ class ChatService:
                 return await self.dialog_flow.start_preview(turn, argument)
             case _ if command in PUBLISHING_COMMANDS and self.publishing is not None:
                 return await self.publishing.handle_command(turn.actor, command, argument)
-            case "studio":  # a login link to Relais Studio (bot.chat.studio)
-                return await studio_command(self.core, turn)
             case _:
                 return [self.core.text(turn, "not_understood")]
 

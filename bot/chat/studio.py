@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["studio_command"]
 
 
-async def studio_command(core: ChatCore, turn: Turn) -> list[Reply]:
+async def studio_command(core: ChatCore, turn: Turn, argument: str = "") -> list[Reply]:
     studio = core.config.studio
     if not studio.listen:
         return [core.text(turn, "studio.off")]

@@ -11,6 +11,8 @@ publishes after approval, teams) and audit; this module only shows their answers
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
 from bot.policy import Action
@@ -30,6 +32,11 @@ from bot.studio.pages import DIALOG_ID, done_message, picture_lang, svg_response
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
+
+#: the dialog's `id:` at the top level of a pasted text
+_DIALOG_ID = re.compile(
+    r"^id:[ \t]*[\"']?([a-z][a-z0-9_]{0,63})[\"']?[ \t]*(?:#.*)?$", re.MULTILINE
+)
 
 
 @routes.get("/drafts")
@@ -75,7 +82,10 @@ async def submit(request: web.Request) -> web.StreamResponse:
         file_name = upload.filename
         data = upload.file.read()
     else:
-        file_name, data = "dialog.yaml", pasted.replace("\r\n", "\n").encode("utf-8")
+        pasted = pasted.replace("\r\n", "\n")  # a browser sends a textarea's lines so
+        data = pasted.encode("utf-8")
+        named = _DIALOG_ID.search(pasted)  # the checker expects <id>.yaml
+        file_name = f"{named.group(1)}.yaml" if named else "dialog.yaml"
     shown = pasted or data.decode("utf-8", "replace")
     if not data.strip():
         empty = context.catalog.text(lang, "studio.submit_empty")
@@ -135,8 +145,10 @@ async def _review_page(request: web.Request, error: str = "", status: int = 200)
     actor = require_reader(request)
     draft = view.draft
     before = view.published.source if view.published else ""
-    dialog = context_of(request).drawings.dialog(draft.dialog_id, draft.source)
+    context = context_of(request)
+    dialog = context.drawings.dialog(draft.dialog_id, draft.source)
     languages = dialog.languages if dialog is not None else ()
+    tested = await context.publishing.draft_tests(dialog, draft.tests) if dialog else None
     return render(
         request,
         "review.html",
@@ -146,6 +158,8 @@ async def _review_page(request: web.Request, error: str = "", status: int = 200)
         dialog_id=draft.dialog_id,
         rows=side_by_side(before, draft.source),
         languages=languages,
+        tested=tested,
+        failures=[str(o) for o in tested.failed[:10]] if tested else [],
         picture_lang=picture_lang(request, languages) or visitor_of(request).lang,
         new_dialog=view.published is None,
         updated=local_time(request, draft.updated_at),

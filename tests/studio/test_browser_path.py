@@ -95,7 +95,7 @@ async def test_submit_review_publish_rollback_in_a_browser(
     await page.get_by_role("button", name="Check and submit for review").click()
     alert = page.get_by_role("alert")
     assert "RD0" in await alert.inner_text()
-    assert "dialog.yaml:" in await alert.inner_text()
+    assert "crisis.yaml:32:11: RD024 error" in await alert.inner_text()
     assert await page.get_by_label("Dialog file (YAML)").input_value() == broken
     await pia.shot("04-submit-with-error")
 
@@ -124,6 +124,7 @@ async def test_submit_review_publish_rollback_in_a_browser(
     assert await diff.locator("ins").all_inner_texts() == [
         f'    text: {{en: "Call now.", fr: "{NEW_FR}"}}'
     ]
+    assert "Every path of the dialog was walked" in await review.inner_text("main")
     before = review.get_by_role("img", name="published version 1")
     after = review.get_by_role("img", name="of this draft")
     for img in (before, after):
