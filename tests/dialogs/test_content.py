@@ -68,15 +68,19 @@ def _texts(dialog: Dialog) -> Iterator[tuple[str, str, str]]:
                 yield where, lang, value
 
 
-def _catalog(lang: str) -> dict[str, str]:
-    data = tomllib.loads((CONTENT / "catalog" / f"{lang}.toml").read_text("utf-8"))
+def _flat(table: dict[str, object], prefix: str = "") -> dict[str, str]:
+    """Every text of a catalogue table, nested tables included (`studio.editor.title`)."""
     flat: dict[str, str] = {}
-    for key, value in data.items():
+    for key, value in table.items():
         if isinstance(value, dict):
-            flat.update({f"{key}.{k}": v for k, v in value.items()})
+            flat.update(_flat(value, f"{prefix}{key}."))
         else:
-            flat[key] = value
+            flat[f"{prefix}{key}"] = str(value)
     return flat
+
+
+def _catalog(lang: str) -> dict[str, str]:
+    return _flat(tomllib.loads((CONTENT / "catalog" / f"{lang}.toml").read_text("utf-8")))
 
 
 @pytest.mark.skipif(not _has_dialogs(), reason="no bundled dialogs yet")
