@@ -31,6 +31,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "bot.studio.login",
     "bot.studio.pages",
     "bot.studio.review",
+    "bot.studio.cards",
 )
 
 #: the largest form accepted (a pasted or uploaded dialog file is at most

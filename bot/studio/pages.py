@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot.cards import CARD_TAG
 from bot.policy import Action
 from bot.publishing.records import PublishRefused
 from bot.studio.context import (
@@ -131,6 +132,7 @@ async def _dialog_page(request: web.Request, error: str = "", status: int = 200)
         ],
         draft=draft,
         may_rollback=may(actor, Action.ROLLBACK_DIALOG),
+        has_card=dialog is not None and CARD_TAG in dialog.tags,
         done=done_message(request),
         error=error,
     )
