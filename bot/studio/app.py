@@ -30,8 +30,8 @@ STATIC = HERE / "static"
 PAGE_MODULES: tuple[str, ...] = (
     "bot.studio.login",
     "bot.studio.pages",
-    "bot.studio.review",
     "bot.studio.cards",
+    "bot.studio.review",
 )
 
 #: the largest form accepted (a pasted or uploaded dialog file is at most
