@@ -191,6 +191,8 @@ async def _decide(request: web.Request, action: str) -> web.StreamResponse:
         match action:
             case "approve" | "reject":
                 comment = str(form.get("comment", ""))[:4000]
+                if action == "reject" and not comment.strip():  # the chat's text names /reject
+                    return await _review_page(request, text(request, "reject_needs_comment"), 400)
                 await publishing.refresh()
                 await publishing.review_draft(
                     actor, dialog_id, action == "approve", comment, draft_id, digest
