@@ -31,6 +31,7 @@ STATIC = HERE / "static"
 PAGE_MODULES: tuple[str, ...] = (
     "bot.studio.login",
     "bot.studio.pages",
+    "bot.studio.cards",
     "bot.studio.review",
     "bot.studio.editor",
     "bot.studio.editor_structured",

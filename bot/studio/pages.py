@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot.cards import CARD_TAG
 from bot.policy import Action
 from bot.publishing.records import PublishRefused
 from bot.studio.context import (
@@ -20,6 +21,7 @@ from bot.studio.context import (
     render,
     require_psychologist,
     require_reader,
+    text,
     visitor_of,
 )
 from bot.studio.pictures import title_of
@@ -100,11 +102,7 @@ async def _dialog_page(request: web.Request, error: str = "", status: int = 200)
     history = await context.relais.studio_history(actor, dialog_id)
     draft = await context.relais.studio_draft(actor, dialog_id)
     if not history and draft is None:
-        raise web.HTTPNotFound(
-            text=context.catalog.text(
-                visitor_of(request).lang, "studio.no_dialog", dialog=dialog_id
-            )
-        )
+        raise web.HTTPNotFound(text=text(request, "no_dialog", dialog=dialog_id))
     newest = history[-1].version if history else None
     stored = await context.relais.studio_version(actor, dialog_id, newest) if newest else None
     dialog = context.drawings.dialog(dialog_id, stored.source) if stored else None
@@ -131,6 +129,7 @@ async def _dialog_page(request: web.Request, error: str = "", status: int = 200)
         ],
         draft=draft,
         may_rollback=may(actor, Action.ROLLBACK_DIALOG),
+        has_card=dialog is not None and CARD_TAG in dialog.tags,
         done=done_message(request),
         error=error,
     )

@@ -24,6 +24,7 @@ from bot.studio.context import (
     render,
     require_psychologist,
     require_reader,
+    text,
     visitor_of,
 )
 from bot.studio.diff import side_by_side
@@ -130,9 +131,7 @@ async def _view(request: web.Request) -> ReviewView:
         view = await context.relais.studio_draft(actor, dialog_id)
         if view is not None:
             return view
-    raise web.HTTPNotFound(
-        text=context.catalog.text(visitor_of(request).lang, "studio.no_draft", dialog=dialog_id)
-    )
+    raise web.HTTPNotFound(text=text(request, "no_draft", dialog=dialog_id))
 
 
 @routes.get(f"/drafts/{DIALOG_ID}")
@@ -192,6 +191,8 @@ async def _decide(request: web.Request, action: str) -> web.StreamResponse:
         match action:
             case "approve" | "reject":
                 comment = str(form.get("comment", ""))[:4000]
+                if action == "reject" and not comment.strip():  # the chat's text names /reject
+                    return await _review_page(request, text(request, "reject_needs_comment"), 400)
                 await publishing.refresh()
                 await publishing.review_draft(
                     actor, dialog_id, action == "approve", comment, draft_id, digest

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.studio.context import VISITOR, Visitor, context_of, text
+from bot.studio.context import VISITOR, Visitor, context_of, text, visitor_of
 
 __all__ = ["CSP", "cookie_name", "forms", "headers", "session"]
 
@@ -69,6 +69,8 @@ async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
 @web.middleware
 async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
     context = context_of(request)
+    if request.path.startswith("/static/"):  # the style sheet: nobody needs to be looked up
+        return await handler(request)
     name = cookie_name(context.secure)
     token = request.cookies.get(name, "")
     actor = None
@@ -108,7 +110,7 @@ async def forms(request: web.Request, handler: Handler) -> web.StreamResponse:
             log.warning("studio: a form from another origin was refused")
             raise web.HTTPForbidden(text=text(request, "bad_form"))
         if not request.path.startswith(_NO_SESSION_FORMS):
-            expected = request[VISITOR].csrf
+            expected = visitor_of(request).csrf
             form = await request.post()
             sent = form.get("csrf")
             if (

@@ -74,7 +74,7 @@ class StudioLogins:
         return (found.id, found.practitioner_id) if used.rowcount == 1 else None
 
     async def link_state(self, *, token_hash: str, now: datetime) -> str:
-        """"valid", "used", "expired" or "unknown" (what the login page says)."""
+        """The link's state: valid, used, expired or unknown (what the login page says)."""
         row = (
             await self._conn.execute(
                 select(_LINK.used_at, _LINK.expires_at).where(_LINK.token_hash == token_hash)
@@ -146,8 +146,6 @@ class StudioLogins:
         """Drop links and sessions that were over before `before` (done at each login)."""
         links = await self._conn.execute(delete(_LINK).where(_LINK.expires_at < before))
         sessions = await self._conn.execute(
-            delete(_SESSION).where(
-                or_(_SESSION.expires_at < before, _SESSION.ended_at < before)
-            )
+            delete(_SESSION).where(or_(_SESSION.expires_at < before, _SESSION.ended_at < before))
         )
         return int(links.rowcount or 0) + int(sessions.rowcount or 0)

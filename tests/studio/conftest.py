@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from bot.config import Config
 from bot.studio.app import StudioServer
 from bot.studio.config import StudioConfig
 from bot.studio.context import StudioContext
+from tests.chat.conftest import CONTENT
 from tests.publishing.conftest import PubWorld, content, open_world, pub_config, texts
 
 __all__ = ["CSRF", "StudioWorld", "content", "csrf_of", "free_port", "pub_config"]
@@ -81,6 +83,7 @@ async def studio(
     config = dataclasses.replace(
         pub_config, studio=StudioConfig(listen=f"127.0.0.1:{port}", public_url=url)
     )
+    shutil.copytree(CONTENT / "templates", content / "templates")  # the pocket card's
     async with await Relais.open(config, clock) as relais:
         pub = await open_world(relais, config, clock, content)
         context = StudioContext(

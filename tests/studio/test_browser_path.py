@@ -85,6 +85,14 @@ async def test_submit_review_publish_rollback_in_a_browser(
     assert "shipped with Relais" in await history.inner_text()
     await pia.shot("03-dialog")
 
+    # the pocket card of a crisis dialog, in French, to print
+    async with page.expect_download() as downloading:
+        await page.get_by_role("link", name="Pocket card in French (to print)").click()
+    card = await downloading.value
+    assert card.suggested_filename in ("crisis-fr.pdf", "crisis-fr.html")
+    card_path = await card.path()
+    assert card_path.read_bytes().startswith((b"%PDF", b"<!"))
+
     # a new version with an error: the diagnostic names its line; the text is kept
     await page.get_by_role("link", name="Submit a new version").click()
     source = page.get_by_label("Dialog file (YAML)")

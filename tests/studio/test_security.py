@@ -301,3 +301,21 @@ async def test_studio_off_by_default(studio: StudioWorld) -> None:
     core.config = dataclasses.replace(core.config, studio=StudioConfig())
     replies = await studio.pub.chat("pia").say("/studio")
     assert "Relais Studio is not switched on here" in texts(replies)
+
+
+async def test_pocket_card_of_a_crisis_dialog(studio: StudioWorld) -> None:
+    async with await studio.login("cora") as cora:
+        status, body = await page(cora, f"{studio.url}/dialogs/crisis")
+        assert "Pocket card in French (to print)" in body
+        async with cora.get(f"{studio.url}/dialogs/crisis/card?lang=fr") as response:
+            assert response.status == 200
+            disposition = response.headers["Content-Disposition"]
+            assert disposition in (
+                'attachment; filename="crisis-fr.pdf"',
+                'attachment; filename="crisis-fr.html"',
+            )
+            assert (await response.read()).startswith((b"%PDF", b"<!"))
+        status, body = await page(cora, f"{studio.url}/dialogs/tips/card")
+        assert status == 404
+        assert "only crisis dialogs have one" in body
+    assert ("dialog.card", "ok") in await audited(studio)

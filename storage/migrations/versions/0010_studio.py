@@ -31,9 +31,7 @@ def _table(name: str, *times: tuple[str, bool]) -> None:
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{name}")),
         sa.UniqueConstraint("token_hash", name=op.f(f"uq_{name}_token_hash")),
     )
-    op.create_index(
-        op.f(f"ix_{name}_practitioner_id"), name, ["practitioner_id"], unique=False
-    )
+    op.create_index(op.f(f"ix_{name}_practitioner_id"), name, ["practitioner_id"], unique=False)
 
 
 def upgrade() -> None:
