@@ -77,6 +77,10 @@ def _page(
 ) -> web.Response:
     lines = copy.text.split("\n")
     marks = {d.line: d.severity for d in reversed(check.diagnostics) if d.line}
+    titles: dict[int, list[str]] = {}
+    for found in check.diagnostics:
+        if found.line:
+            titles.setdefault(found.line, []).append(f"{found.code} {found.message}")
     return render(
         request,
         "editor.html",
@@ -88,6 +92,7 @@ def _page(
         rows=max(20, min(len(lines) + 2, 60)),
         line_count=len(lines),
         marks=marks,
+        titles={line: " · ".join(said) for line, said in titles.items()},
         check=check,
         section="dialogs",
         **values,

@@ -54,7 +54,9 @@ async def test_edit_translate_try_and_submit_in_a_browser(
     assert f"Line {line}, column 11" in said
     assert "RD024" in said
     assert "'nowhere', which does not exist" in said
-    await page.locator(f'#gutter li[data-line="{line}"].mark-error').wait_for()
+    marked = page.locator(f'#gutter li[data-line="{line}"].mark-error')
+    await marked.wait_for()
+    assert "RD024 node 'ask' leads to 'nowhere'" in (await marked.get_attribute("title") or "")
     assert (await summary.inner_text()).startswith("1 error(s)")
     assert page.url == f"{studio.url}/dialogs/crisis/edit"
     # the key's help, and "Go to line" puts the cursor on it

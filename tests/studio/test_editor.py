@@ -59,7 +59,7 @@ async def test_the_text_view_shows_the_dialog_and_checks_it_live(studio: StudioW
         # the text is kept: the page shows it with the diagnostic beside its line
         page = await _page(client, f"{studio.url}/dialogs/crisis/edit")
         assert _textarea(page) == broken
-        assert f'<li data-line="{problem["line"]}" class="mark-error">' in page
+        assert f'<li data-line="{problem["line"]}" class="mark-error" title="RD024 ' in page
         assert f"Line {problem['line']}, column" in page
         # without the form token, nothing is checked
         async with client.post(

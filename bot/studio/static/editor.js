@@ -17,6 +17,7 @@
   var sent = 0;
   var helpMap = null;
   var marks = {};
+  var titles = {};
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (whole, name) {
@@ -38,6 +39,11 @@
     for (var i = 0; i < gutter.children.length; i++) {
       var severity = marks[i + 1];
       gutter.children[i].className = severity ? "mark-" + severity : "";
+      if (titles[i + 1]) {
+        gutter.children[i].title = titles[i + 1];
+      } else {
+        gutter.children[i].removeAttribute("title");
+      }
     }
     gutter.scrollTop = area.scrollTop;
   }
@@ -63,9 +69,13 @@
 
   function showDiagnostics(found) {
     marks = {};
+    titles = {};
     list.textContent = "";
     found.diagnostics.forEach(function (d) {
       if (d.line && marks[d.line] !== "error") { marks[d.line] = d.severity; }
+      if (d.line) {
+        titles[d.line] = (titles[d.line] ? titles[d.line] + " · " : "") + d.code + " " + d.message;
+      }
       var item = document.createElement("li");
       item.className = "diagnostic " + d.severity;
       item.setAttribute("data-line", String(d.line));
@@ -143,7 +153,9 @@
   ["keyup", "click", "focus"].forEach(function (name) { area.addEventListener(name, showHelp); });
   Array.prototype.forEach.call(gutter.children, function (item) {
     var mark = item.className.replace("mark-", "");
-    if (mark) { marks[parseInt(item.getAttribute("data-line"), 10)] = mark; }
+    var line = parseInt(item.getAttribute("data-line"), 10);
+    if (mark) { marks[line] = mark; }
+    if (item.title) { titles[line] = item.title; }
   });
   fetch(form.getAttribute("data-help-url"), { credentials: "same-origin" })
     .then(function (response) { return response.ok ? response.json() : {}; })
