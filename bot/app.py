@@ -17,6 +17,8 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
 - operations: team_status (/status)
 - release and handover: set_release, handover, tick_handover (issue 16)
 - information sharing: set_sharing, sharing, export_case_for (issue 16)
+- Relais Studio (bot/studio/usecases.py): studio_link, studio_login, studio_visitor,
+  studio_logout, studio_versions, studio_history, studio_version, studio_drafts, studio_draft
 - pocket cards: card_contacts (/card), card_directory (relais dialogs card)
 - the structured exit (bot.exit): exit_progress, save_exit_answer, exit_report,
   operator_exit_report
@@ -33,6 +35,7 @@ from bot.config import Config
 from bot.exit.usecases import ExitUseCases
 from bot.keystore import load_audit_secret, load_keyring
 from bot.lifecycle.content import use_content_dir
+from bot.studio.usecases import StudioUseCases
 from bot.usecases.admin import AdminUseCases
 from bot.usecases.chat_turns import ChatTurnUseCases
 from bot.usecases.cluster import ClusterUseCases
@@ -79,6 +82,7 @@ class Relais(
     EvaluationUseCases,
     HandoverUseCases,
     SharingUseCases,
+    StudioUseCases,
     CardUseCases,
     ExitUseCases,
 ):

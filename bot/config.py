@@ -21,6 +21,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from bot.config_checks import MAX_DURATION, check_config
 from bot.errors import ConfigError
 from bot.secretfiles import check_private
+from bot.studio.config import StudioConfig
 
 __all__ = [
     "AuditConfig",
@@ -238,6 +239,7 @@ class Config:
     operations: OperationsConfig = OperationsConfig()
     audit: AuditConfig = AuditConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
+    studio: StudioConfig = field(default_factory=StudioConfig)
     source: str = ""
 
     # -- derived values ---------------------------------------------------------------------

@@ -110,11 +110,18 @@ def _check_storage_url(config: Config) -> None:
         )
 
 
+def _check_studio(config: Config) -> None:
+    from bot.studio.config import check_studio
+
+    check_studio(config.studio)
+
+
 _CHECKS: tuple[Callable[[Config], None], ...] = (
     _check_ranges,
     _check_time_zone,
     _check_fallback_contact,
     _check_storage_url,
+    _check_studio,
 )
 
 

@@ -92,6 +92,9 @@ class Action(StrEnum):
     READ_FEEDBACK_COMMENTS = "feedback.comments"
     EVALUATION_REPORT = "report.evaluation"
     VIEW_USAGE = "usage.view"
+    # Relais Studio (issue 20): a login link by /studio; reading dialogs, drafts and history
+    STUDIO_LOGIN = "studio.login"
+    STUDIO_READ = "studio.read"
     # on one draft of a dialog (relation: author, or other)
     WITHDRAW_DRAFT = "draft.withdraw"
     REVIEW_DRAFT = "draft.review"
@@ -173,6 +176,10 @@ _TEAM_RULES: dict[Action, frozenset[Role]] = {
     Action.EVALUATION_REPORT: frozenset({_P, _C}),
     # usage figures and referral counts (about guidance, never about a person): issue 18
     Action.VIEW_USAGE: frozenset({_P, _C}),
+    # Relais Studio (issue 20): psychologists write and review there (the publishing rows
+    # above decide each change); coordinators read dialogs, drafts and history. No case data.
+    Action.STUDIO_LOGIN: frozenset({_P, _C}),
+    Action.STUDIO_READ: frozenset({_P, _C}),
 }
 
 
@@ -260,6 +267,7 @@ NEEDS_TRUSTED_DEVICE: frozenset[Action] = frozenset(
         Action.REVIEW_DIALOG,
         Action.PUBLISH_DIALOG,
         Action.ROLLBACK_DIALOG,
+        Action.STUDIO_LOGIN,
     }
 )
 

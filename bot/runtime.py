@@ -224,6 +224,7 @@ async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) 
     # the dispatcher delivers through the channels: it starts once they have
     await runtime.background.start(started)
     await ops.start(started)
+    studio = await _start_studio(runtime)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
@@ -233,8 +234,35 @@ async def serve(runtime: Runtime, channels: list[Channel], stop: asyncio.Event) 
     housekeeping.cancel()
     with suppress(asyncio.CancelledError):
         await housekeeping
+    if studio is not None:
+        await studio.stop()
     await ops.stop()
     return 0
+
+
+async def _start_studio(runtime: Runtime) -> Any:
+    """Relais Studio on `[studio] listen` (bot/studio); None when off or it cannot listen."""
+    if not runtime.config.studio.listen or runtime.publishing is None:
+        return None
+    from bot.studio.app import StudioServer
+    from bot.studio.context import StudioContext
+
+    server = StudioServer(
+        StudioContext(
+            runtime.relais,
+            runtime.publishing,
+            runtime.dialogs,
+            runtime.catalog,
+            runtime.config,
+            runtime.clock,
+        )
+    )
+    try:
+        await server.start()
+    except OSError as exc:
+        logger.error("Relais Studio could not listen on %s: %s", runtime.config.studio.listen, exc)
+        return None
+    return server
 
 
 async def _housekeeping(runtime: Runtime, stop: asyncio.Event) -> None:

@@ -27,6 +27,7 @@ from storage.repos.outbox import Outbox
 from storage.repos.pins import PinnedIdentities
 from storage.repos.schedules import Schedules
 from storage.repos.sharing import SharingRecords
+from storage.repos.studio import StudioLogins
 from storage.repos.usage import Usage
 from storage.repos.versions import Versions
 from storage.statements import Statements
@@ -80,6 +81,7 @@ class Tx:
         self.handover = Handover(conn)
         self.sharing = SharingRecords(conn, keys)
         self.exit_answers = ExitAnswers(conn, keys)
+        self.studio = StudioLogins(conn)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction has committed, e.g. to wake a worker that

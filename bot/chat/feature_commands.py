@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bot.chat.cards import card_command
 from bot.chat.feedback_view import show_feedback
 from bot.chat.stats import stats_command
+from bot.chat.studio import studio_command
 from bot.messages import Reply
 
 if TYPE_CHECKING:
@@ -22,4 +23,5 @@ FEATURE_COMMANDS: dict[str, Handler] = {
     "feedback": show_feedback,  # "Did this help?" answers (bot.chat.feedback_view)
     "stats": stats_command,  # usage figures (bot.chat.stats)
     "card": card_command,  # a crisis dialog's pocket card (bot.chat.cards)
+    "studio": studio_command,  # a login link to Relais Studio (bot.chat.studio)
 }

@@ -236,6 +236,9 @@ class ChatService:
                     replies.append(self.core.text(turn, "help_psychologist"))
                 if is_allowed(turn.actor.roles, Action.VIEW_STATUS, Relation.OTHER):
                     replies.append(self.core.text(turn, "help_coordinator"))
+                if is_allowed(turn.actor.roles, Action.STUDIO_LOGIN, Relation.OTHER):
+                    studio = self.catalog.text(turn.lang, "studio.help")  # below their role's
+                    replies[-1] = Reply(f"{replies[-1].text}\n{studio}")
                 return replies
             case "sos":
                 return await self.dialog_flow.sos(turn)

@@ -45,6 +45,7 @@ from storage.models.publishing import (
     DialogReviewViewRow,
     DialogVersionRow,
 )
+from storage.models.studio import StudioLinkRow, StudioSessionRow
 from storage.models.usage import ReferralCountRow, UsageCountRow
 
 __all__ = [
@@ -80,6 +81,8 @@ __all__ = [
     "ProcessedUpdateRow",
     "ReferralCountRow",
     "SharingRecordRow",
+    "StudioLinkRow",
+    "StudioSessionRow",
     "TeamRow",
     "UsageCountRow",
     "WebhookClaimRow",

@@ -68,19 +68,19 @@ def _texts(dialog: Dialog) -> Iterator[tuple[str, str, str]]:
                 yield where, lang, value
 
 
-def _catalog(lang: str) -> dict[str, str]:
-    data = tomllib.loads((CONTENT / "catalog" / f"{lang}.toml").read_text("utf-8"))
+def _flat(table: dict[str, object], prefix: str = "") -> dict[str, str]:
+    """Every text of a catalogue table, nested tables included (`studio.editor.title`)."""
     flat: dict[str, str] = {}
-
-    def walk(table: dict[str, object], prefix: str) -> None:
-        for key, value in table.items():
-            if isinstance(value, dict):  # a feature's table, and its sub-tables ([exit.report])
-                walk(value, f"{prefix}{key}.")
-            else:
-                flat[f"{prefix}{key}"] = str(value)
-
-    walk(data, "")
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = str(value)
     return flat
+
+
+def _catalog(lang: str) -> dict[str, str]:
+    return _flat(tomllib.loads((CONTENT / "catalog" / f"{lang}.toml").read_text("utf-8")))
 
 
 @pytest.mark.skipif(not _has_dialogs(), reason="no bundled dialogs yet")

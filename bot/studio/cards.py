@@ -1,0 +1,64 @@
+"""The "Pocket card" of a crisis dialog, from its page: `GET /dialogs/<id>/card?lang=fr`
+downloads the printable one-page card (PDF; the HTML page when WeasyPrint is not installed),
+built by `bot.cards` with the reader's team contacts (`card_contacts`: the policy table's
+`dialog.card`, audited). Only for dialogs tagged `crisis` (`bot.cards.CARD_TAG`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from bot.cards import PdfUnavailable, card_dialog, card_html, card_pdf
+from bot.chat.catalog import LANGUAGES
+from bot.errors import ConfigError, NotFound
+from bot.studio.context import context_of, require_reader, text
+from bot.studio.pages import DIALOG_ID
+
+__all__ = ["routes"]
+
+log = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+
+
+@routes.get(f"/dialogs/{DIALOG_ID}/card")
+async def pocket_card(request: web.Request) -> web.StreamResponse:
+    actor = require_reader(request)
+    context = context_of(request)
+    dialog_id = request.match_info["dialog_id"]
+    lang = request.query.get("lang", "")
+    try:
+        dialog = card_dialog(context.dialogs, dialog_id)
+    except NotFound:
+        raise web.HTTPNotFound(text=text(request, "no_card", dialog=dialog_id)) from None
+    if lang not in LANGUAGES or lang not in dialog.languages:
+        lang = dialog.default_language
+    contacts = await context.relais.card_contacts(actor, dialog, lang)
+    try:
+        html = card_html(
+            dialog_id,
+            lang,
+            dialogs=context.dialogs,
+            catalog=context.catalog,
+            content_dir=context.config.content_path,
+            contacts=contacts,
+            today=context.clock.now().date(),
+            version=dialog.version,
+        )
+    except ConfigError as exc:  # the template: the operator's log says where
+        log.error("pocket card %s/%s: %s", dialog_id, lang, exc)
+        raise web.HTTPNotFound(text=text(request, "card_failed")) from None
+    name = f"{dialog_id}-{lang}"
+    try:
+        body = await asyncio.to_thread(card_pdf, html)
+        file_name, content_type = f"{name}.pdf", "application/pdf"
+    except PdfUnavailable as exc:
+        log.warning("pocket card sent as HTML: %s", exc)
+        body, file_name, content_type = html.encode("utf-8"), f"{name}.html", "text/html"
+    return web.Response(
+        body=body,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
+    )

@@ -1,0 +1,231 @@
+"""Drafts: the list, submitting one (a pasted or uploaded dialog file), and the review page
+(the side-by-side diff of the YAML, the picture before and after, approve or send back with
+a comment, publish, withdraw).
+
+Every decision is a publishing use case (`bot.publishing`): `submit_draft`,
+`draft_for_review` (what a reviewer is shown, which their approval binds to),
+`review_draft` (with the checksum of the revision the page showed: an approval is of exactly
+that text), `publish_draft`, `withdraw_draft`. They enforce the rules (two people, author
+publishes after approval, teams) and audit; this module only shows their answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from bot.policy import Action
+from bot.publishing.records import PublishRefused, ReviewView
+from bot.studio.context import (
+    context_of,
+    local_time,
+    may,
+    render,
+    require_psychologist,
+    require_reader,
+    text,
+    visitor_of,
+)
+from bot.studio.diff import side_by_side
+from bot.studio.pages import DIALOG_ID, done_message, picture_lang, svg_response
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+#: the dialog's `id:` at the top level of a pasted text
+_DIALOG_ID = re.compile(
+    r"^id:[ \t]*[\"']?([a-z][a-z0-9_]{0,63})[\"']?[ \t]*(?:#.*)?$", re.MULTILINE
+)
+
+
+@routes.get("/drafts")
+async def draft_list(request: web.Request) -> web.StreamResponse:
+    actor = require_reader(request)
+    drafts = await context_of(request).relais.studio_drafts(actor)
+    lines = [(d, author, local_time(request, d.updated_at)) for d, author in drafts]
+    return render(request, "drafts.html", lines=lines, done=done_message(request))
+
+
+# -- submitting ---------------------------------------------------------------------------
+
+
+@routes.get("/submit")
+async def new_draft(request: web.Request) -> web.StreamResponse:
+    actor = require_psychologist(request)
+    context = context_of(request)
+    dialog_id = request.query.get("dialog", "")
+    source = ""
+    if dialog_id:  # start from the open draft, else the newest published version
+        draft = await context.relais.studio_draft(actor, dialog_id[:64])
+        if draft is not None:
+            source = draft.draft.source
+        else:
+            history = await context.relais.studio_history(actor, dialog_id[:64])
+            if history:
+                stored = await context.relais.studio_version(
+                    actor, dialog_id[:64], history[-1].version
+                )
+                source = stored.source if stored else ""
+    return render(request, "submit.html", source=source, diagnostics=(), error="")
+
+
+@routes.post("/drafts")
+async def submit(request: web.Request) -> web.StreamResponse:
+    actor = require_psychologist(request)
+    context = context_of(request)
+    lang = visitor_of(request).lang
+    form = await request.post()
+    upload = form.get("file")
+    pasted = str(form.get("source", ""))
+    if isinstance(upload, web.FileField) and upload.filename:
+        file_name = upload.filename
+        data = upload.file.read()
+    else:
+        pasted = pasted.replace("\r\n", "\n")  # a browser sends a textarea's lines so
+        data = pasted.encode("utf-8")
+        named = _DIALOG_ID.search(pasted)  # the checker expects <id>.yaml
+        file_name = f"{named.group(1)}.yaml" if named else "dialog.yaml"
+    shown = pasted or data.decode("utf-8", "replace")
+    if not data.strip():
+        empty = context.catalog.text(lang, "studio.submit_empty")
+        return render(request, "submit.html", source="", diagnostics=(), error=empty, status=400)
+    publishing = context.publishing
+    try:
+        await publishing.refresh()
+        await publishing.count_draft_upload(actor)
+        await publishing._precheck(file_name, data)  # the walk, before the transaction
+        outcome = await publishing.submit_draft(actor, file_name, data)
+    except PublishRefused as refused:
+        return render(
+            request,
+            "submit.html",
+            source=shown,
+            diagnostics=(),
+            error=refused.text(lang),
+            status=409,
+        )
+    if not outcome.saved or outcome.dialog_id is None:
+        diagnostics = [str(d) for d in outcome.check.diagnostics] if outcome.check else []
+        return render(
+            request, "submit.html", source=shown, diagnostics=diagnostics, error="", status=400
+        )
+    raise web.HTTPSeeOther(f"/drafts/{outcome.dialog_id}?done=submitted")
+
+
+# -- reviewing ----------------------------------------------------------------------------
+
+
+async def _view(request: web.Request) -> ReviewView:
+    """A reviewer's view (psychologists: what their approval binds to), else a reader's."""
+    actor = require_reader(request)
+    context = context_of(request)
+    dialog_id = request.match_info["dialog_id"]
+    if may(actor, Action.REVIEW_DIALOG):
+        try:
+            return await context.publishing.draft_for_review(actor, dialog_id)
+        except PublishRefused:
+            pass
+    else:
+        view = await context.relais.studio_draft(actor, dialog_id)
+        if view is not None:
+            return view
+    raise web.HTTPNotFound(text=text(request, "no_draft", dialog=dialog_id))
+
+
+@routes.get(f"/drafts/{DIALOG_ID}")
+async def review_page(request: web.Request) -> web.StreamResponse:
+    return await _review_page(request)
+
+
+async def _review_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+    view = await _view(request)
+    actor = require_reader(request)
+    draft = view.draft
+    before = view.published.source if view.published else ""
+    context = context_of(request)
+    dialog = context.drawings.dialog(draft.dialog_id, draft.source)
+    languages = dialog.languages if dialog is not None else ()
+    tested = await context.publishing.draft_tests(dialog, draft.tests) if dialog else None
+    return render(
+        request,
+        "review.html",
+        status=status,
+        view=view,
+        draft=draft,
+        dialog_id=draft.dialog_id,
+        rows=side_by_side(before, draft.source),
+        languages=languages,
+        tested=tested,
+        failures=[str(o) for o in tested.failed[:10]] if tested else [],
+        picture_lang=picture_lang(request, languages) or visitor_of(request).lang,
+        new_dialog=view.published is None,
+        updated=local_time(request, draft.updated_at),
+        may_review=may(actor, Action.APPROVE_DIALOG) and not view.own,
+        may_publish=may(actor, Action.PUBLISH_DIALOG) and view.own,
+        done=done_message(request),
+        error=error,
+    )
+
+
+@routes.get(f"/drafts/{DIALOG_ID}/picture.svg")
+async def draft_picture(request: web.Request) -> web.StreamResponse:
+    actor = require_reader(request)
+    dialog_id = request.match_info["dialog_id"]
+    view = await context_of(request).relais.studio_draft(actor, dialog_id)
+    if view is None:
+        raise web.HTTPNotFound()
+    return await svg_response(request, dialog_id, view.draft.source)
+
+
+async def _decide(request: web.Request, action: str) -> web.StreamResponse:
+    actor = require_psychologist(request)
+    context = context_of(request)
+    publishing = context.publishing
+    dialog_id = request.match_info["dialog_id"]
+    form = await request.post()
+    draft_id = str(form.get("draft", ""))[:64] or None
+    digest = str(form.get("digest", ""))[:64] or None
+    try:
+        match action:
+            case "approve" | "reject":
+                comment = str(form.get("comment", ""))[:4000]
+                if action == "reject" and not comment.strip():  # the chat's text names /reject
+                    return await _review_page(request, text(request, "reject_needs_comment"), 400)
+                await publishing.refresh()
+                await publishing.review_draft(
+                    actor, dialog_id, action == "approve", comment, draft_id, digest
+                )
+                done = "approved" if action == "approve" else "rejected"
+            case "publish":
+                await publishing.refresh()
+                await publishing.publish_draft(actor, dialog_id, draft_id)
+                await publishing.refresh()  # the running guidance gets the new version
+                raise web.HTTPSeeOther(f"/dialogs/{dialog_id}?done=published")
+            case _:
+                await publishing.withdraw_draft(actor, dialog_id)
+                raise web.HTTPSeeOther("/drafts?done=withdrawn")
+    except PublishRefused as refused:
+        return await _review_page(request, refused.text(visitor_of(request).lang), 409)
+    raise web.HTTPSeeOther(f"/drafts/{dialog_id}?done={done}")
+
+
+@routes.post(f"/drafts/{DIALOG_ID}/approve")
+async def approve(request: web.Request) -> web.StreamResponse:
+    return await _decide(request, "approve")
+
+
+@routes.post(f"/drafts/{DIALOG_ID}/reject")
+async def send_back(request: web.Request) -> web.StreamResponse:
+    return await _decide(request, "reject")
+
+
+@routes.post(f"/drafts/{DIALOG_ID}/publish")
+async def publish(request: web.Request) -> web.StreamResponse:
+    return await _decide(request, "publish")
+
+
+@routes.post(f"/drafts/{DIALOG_ID}/withdraw")
+async def withdraw(request: web.Request) -> web.StreamResponse:
+    return await _decide(request, "withdraw")
