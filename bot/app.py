@@ -15,6 +15,8 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
   create_case, add_member, remove_member, set_owner, close_case, all_cases, export_case,
   erase_case, import_contacts, apply_retention, audit_export, audit_verify, rotate_keys
 - operations: team_status (/status)
+- the monthly review (bot/review/): ensure_review_checkins, set_review_day, review_days,
+  record_decision, list_decisions, settle_decision, review_pack, operator_review_pack
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from types import TracebackType
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.keystore import load_audit_secret, load_keyring
+from bot.review.decisions import DecisionUseCases
+from bot.review.pack import ReviewPackUseCases
+from bot.review.schedule import ReviewScheduleUseCases
 from bot.usecases.admin import AdminUseCases
 from bot.usecases.chat_turns import ChatTurnUseCases
 from bot.usecases.cluster import ClusterUseCases
@@ -67,6 +72,9 @@ class Relais(
     UsageUseCases,
     FeedbackUseCases,
     EvaluationUseCases,
+    ReviewScheduleUseCases,
+    DecisionUseCases,
+    ReviewPackUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 

@@ -75,6 +75,11 @@ class Action(StrEnum):
     VIEW_CHECKINS = "checkin.view"
     ACK_CHECKIN = "checkin.ack"
     PAGE_CONTACT = "contact.page"
+    # the monthly multi-agency review (issue 16): decisions and the review pack of one case
+    RECORD_DECISION = "decision.record"
+    VIEW_DECISIONS = "decision.view"
+    SETTLE_DECISION = "decision.settle"
+    REVIEW_PACK = "case.review_pack"
     # not about one case
     LIST_CASES = "cases.list"
     VIEW_CONTACTS = "contacts.view"
@@ -122,6 +127,13 @@ _CASE_RULES: dict[Action, tuple[frozenset[Role], frozenset[Role], frozenset[Role
     Action.VIEW_CHECKINS: (_CARE, _CARE, frozenset({_C})),
     Action.ACK_CHECKIN: (_CARE, _CARE, frozenset({_C})),
     Action.PAGE_CONTACT: (_CARE, _CARE, _NONE),
+    # the review (issue 16). A decision is a note tagged `decision`: recorded and read like
+    # notes; what became of it is said by the owner, or a psychologist or coordinator on the
+    # case. The pack holds the month's notes: whoever reads the notes may have it.
+    Action.RECORD_DECISION: (_CARE, _CARE, _NONE),
+    Action.VIEW_DECISIONS: (_CARE, _CARE, _NONE),
+    Action.SETTLE_DECISION: (_CARE, frozenset({_P, _C}), _NONE),
+    Action.REVIEW_PACK: (_CARE, _CARE, _NONE),
 }
 
 _TEAM_RULES: dict[Action, frozenset[Role]] = {

@@ -32,6 +32,7 @@ from storage.models import (
     PractitionerRow,
 )
 from storage.models.feedback import FeedbackRow
+from storage.models.review import CaseDecisionRow
 
 __all__ = [
     "ENCRYPTED_COLUMNS",
@@ -63,6 +64,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (OutboxRow, ("payload",)),
     (InboundUpdateRow, ("payload",)),
     (FeedbackRow, ("comment",)),
+    (CaseDecisionRow, ("outcome",)),
 )
 #: ciphertext kept in a text column as `<prefix><base64>` (model, column, prefix)
 TEXT_ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, str], ...] = (

@@ -17,12 +17,14 @@ from storage.audit_anchor import AnchorSink
 from storage.crypto import KeyRing
 from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
+from storage.repos.decisions import Decisions
 from storage.repos.drafts import Drafts
 from storage.repos.evaluation import EvaluationReads
 from storage.repos.feedback import Feedback
 from storage.repos.occurrences import Occurrences
 from storage.repos.outbox import Outbox
 from storage.repos.pins import PinnedIdentities
+from storage.repos.reviews import Reviews
 from storage.repos.schedules import Schedules
 from storage.repos.usage import Usage
 from storage.repos.versions import Versions
@@ -74,6 +76,8 @@ class Tx:
         self.schedules = Schedules(conn)
         self.occurrences = Occurrences(conn)
         self.outbox = Outbox(conn)
+        self.reviews = Reviews(conn)
+        self.decisions = Decisions(conn, keys)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction has committed, e.g. to wake a worker that

@@ -55,12 +55,16 @@ def local_time(when: datetime, time_zone: str) -> str:
     return when.astimezone(zone(time_zone)).strftime("%a %d %b %H:%M")
 
 
-def reminder(lang: str, occurrence_id: str, case_code: str, late_due: str | None) -> Reply:
-    body = (
-        text(lang, "reminder_late", case=case_code, due=late_due)
-        if late_due
-        else text(lang, "reminder", case=case_code)
-    )
+def reminder(
+    lang: str, occurrence_id: str, case_code: str, late_due: str | None, review: bool = False
+) -> Reply:
+    """A check-in's reminder; `review`: the case's monthly review (`[review]` of the catalog)."""
+    if review:
+        body = bundled().text(lang, "review.reminder", case=case_code)
+    elif late_due:
+        body = text(lang, "reminder_late", case=case_code, due=late_due)
+    else:
+        body = text(lang, "reminder", case=case_code)
     return Reply(
         body,
         buttons=(

@@ -353,7 +353,11 @@ async def _notify(
         reply, kind, action = with_ack(lang, occ.id, body), "page", "page.notify"
     elif target.kind == "reminded":
         late = local_time(occ.due_at, tz) if occ.late else None
-        reply, kind, action = reminder(lang, occ.id, code or "-", late), "remind", "checkin.remind"
+        review = occ.schedule_id is not None and await tx.reviews.is_review(
+            schedule_id=occ.schedule_id
+        )
+        reply = reminder(lang, occ.id, code or "-", late, review)
+        kind, action = "remind", "checkin.remind"
     else:
         key = "escalation_unreachable" if reason == "unreachable" else "escalation"
         body = text(lang, key, case=code, due=local_time(occ.due_at, tz))

@@ -38,13 +38,16 @@ from storage.models.publishing import (
     DialogReviewViewRow,
     DialogVersionRow,
 )
+from storage.models.review import CaseDecisionRow, CaseReviewRow
 from storage.models.usage import ReferralCountRow, UsageCountRow
 
 __all__ = [
     "AuditEntryRow",
     "AuditHead",
     "Base",
+    "CaseDecisionRow",
     "CaseMemberRow",
+    "CaseReviewRow",
     "CaseRow",
     "ChannelIdentityRow",
     "CheckinOccurrenceRow",
