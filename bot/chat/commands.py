@@ -14,7 +14,8 @@ def parse_command(text: str | None) -> tuple[str, str]:
     if not stripped or stripped[0] not in "/!":
         return "", ""
     head, _, rest = stripped[1:].partition(" ")
-    command = head.split("@", 1)[0].lower()  # Telegram: /help@RelaisBot
+    # Telegram: /help@RelaisBot; /review-pack is /review_pack (Telegram commands have no "-")
+    command = head.split("@", 1)[0].lower().replace("-", "_")
     if not command.isidentifier():
         return "", ""
     return command, rest.strip()

@@ -25,6 +25,7 @@ from bot.chat.feedback_view import show_feedback
 from bot.chat.first_message import first_message
 from bot.chat.notes import NOTE_TAGS, NotesFlow
 from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort, SessionLike
+from bot.chat.review import REVIEW_COMMANDS, ReviewFlow
 from bot.chat.session import ChatSession, Pending
 from bot.chat.sos import express_sos
 from bot.chat.stats import stats_command
@@ -42,6 +43,7 @@ __all__ = ["CRISIS_DIALOG", "NOTE_TAGS", "ChatService"]
 logger = logging.getLogger(__name__)
 
 CRISIS_DIALOG = "crisis"
+PUBLISHING_COMMANDS = ("draft", "review", "publish", "reject", "approve", "history", "rollback")
 
 
 class ChatService:
@@ -270,17 +272,10 @@ class ChatService:
                 return await stats_command(self.core, turn, argument)
             case "preview" if self.publishing is not None:
                 return await self.dialog_flow.start_preview(turn, argument)
-            case (
-                "draft"
-                | "preview"
-                | "review"
-                | "publish"
-                | "reject"
-                | "approve"
-                | "history"
-                | "rollback"
-            ) if self.publishing is not None:
+            case _ if command in PUBLISHING_COMMANDS and self.publishing is not None:
                 return await self.publishing.handle_command(turn.actor, command, argument)
+            case _ if command in REVIEW_COMMANDS:  # the monthly review (bot.chat.review)
+                return await ReviewFlow(self.core).command(turn, command, argument)
             case _:
                 return [self.core.text(turn, "not_understood")]
 

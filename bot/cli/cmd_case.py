@@ -1,4 +1,5 @@
-"""`relais case create|add-member|remove-member|set-owner|close|list|export|erase`."""
+"""`relais case create|add-member|remove-member|set-owner|close|list|export|erase` (and the
+monthly review's `review-pack|decision|decisions`, in `bot.cli.case_review`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Relais
+from bot.cli.case_review import register_review
 from bot.cli.cmd_db import confirm, emit_json, with_relais
 from storage.records import Case, CaseMember
 
@@ -65,6 +67,7 @@ def register(subparsers: Any) -> None:
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     erase.add_argument("--json", action="store_true")
     erase.set_defaults(func=_erase)
+    register_review(sub)  # review-pack, decision, decisions (bot.cli.case_review)
 
 
 def _case_dict(case: Case, members: list[CaseMember], names: dict[str, str]) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from bot.errors import CaseClosed, InvalidInput, NotFound
 from bot.policy import Action
-from bot.usecases.base import CaseScope, UseCases, requires
+from bot.usecases.admin import find_case
+from bot.usecases.base import CaseScope, EntryScope, UseCases, operator_command, requires
 from bot.usecases.notes import MAX_NOTE_LENGTH, file_note
 from storage.records import Note
 from storage.repos.decisions import DECISION_STATUSES
@@ -145,3 +146,12 @@ class DecisionUseCases(UseCases):
         scope.detail = {"decision": number, "status": status}
         views = await decision_views(tx, scope.case.id)
         return next(v for v in views if v.number == number)
+
+    @operator_command("decision.list")
+    async def operator_decisions(self, scope: EntryScope, code: str) -> list[DecisionView]:
+        """`relais case decisions K-7F3A`, audited as the operator."""
+        case = await find_case(scope.tx, code)
+        views = await decision_views(scope.tx, case.id)
+        scope.case_id, scope.case_code = case.id, case.code
+        scope.detail = {"decisions": len(views)}
+        return views
