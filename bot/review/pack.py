@@ -121,14 +121,13 @@ def _status(status: str) -> str:
 def _pack_notes(notes: list[Note], start: datetime, end: datetime) -> dict[str, list[PackNote]]:
     """The month's notes by tag; an amendment made in the month shows with its note."""
     by_id = {n.id: n for n in notes}
-    shown: list[Note] = []
+    shown: dict[str, Note] = {}
     for note in notes:
         original = by_id.get(note.amends_id) if note.amends_id else note
-        in_month = start <= note.created_at < end
-        if original is not None and in_month and original not in shown:
-            shown.append(original)
+        if original is not None and start <= note.created_at < end:
+            shown.setdefault(original.id, original)
     groups: dict[str, list[PackNote]] = {tag: [] for tag in PACK_TAGS}
-    for note in sorted(shown, key=lambda n: (n.created_at, n.id)):
+    for note in sorted(shown.values(), key=lambda n: (n.created_at, n.id)):
         amendments = tuple(
             (a.created_at, a.author_name, a.body)
             for a in (by_id[i] for i in note.amended_by if i in by_id)
