@@ -17,6 +17,8 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
 - operations: team_status (/status)
 - the monthly review (bot/review/): ensure_review_checkins, set_review_day, review_days,
   record_decision, list_decisions, settle_decision, review_pack, operator_review_pack
+- release and handover: set_release, handover, tick_handover (issue 16)
+- information sharing: set_sharing, sharing, export_case_for (issue 16)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from types import TracebackType
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.keystore import load_audit_secret, load_keyring
+from bot.lifecycle.content import use_content_dir
 from bot.review.decisions import DecisionUseCases
 from bot.review.pack import ReviewPackUseCases
 from bot.review.schedule import ReviewScheduleUseCases
@@ -38,12 +41,14 @@ from bot.usecases.dataprotection import DataProtectionUseCases
 from bot.usecases.device_trust import DeviceTrustUseCases
 from bot.usecases.evaluation import EvaluationUseCases
 from bot.usecases.feedback import FeedbackUseCases
+from bot.usecases.handover import HandoverUseCases
 from bot.usecases.identity import IdentityUseCases
 from bot.usecases.inbox import InboxUseCases
 from bot.usecases.maintenance import MaintenanceUseCases
 from bot.usecases.notes import NoteUseCases
 from bot.usecases.operations import OperationsUseCases
 from bot.usecases.sessions import SessionUseCases
+from bot.usecases.sharing import SharingUseCases
 from bot.usecases.usage import UsageUseCases
 from storage import migrate
 from storage.audit import AuditLog
@@ -75,6 +80,8 @@ class Relais(
     ReviewScheduleUseCases,
     DecisionUseCases,
     ReviewPackUseCases,
+    HandoverUseCases,
+    SharingUseCases,
 ):
     """The running application: database + keys + clock + use cases."""
 
@@ -84,6 +91,7 @@ class Relais(
         self.config = config
         self.clock = clock
         self.db = db
+        use_content_dir(config.content_path)  # what reminders composed off a turn read
 
     @classmethod
     async def open(

@@ -100,6 +100,12 @@ class Action(StrEnum):
     # on one draft of a dialog (relation: author, or other)
     WITHDRAW_DRAFT = "draft.withdraw"
     REVIEW_DRAFT = "draft.review"
+    # the case from release to exit (issue 16): release and handover, information sharing
+    SET_RELEASE = "handover.release"
+    VIEW_HANDOVER = "handover.view"
+    TICK_HANDOVER = "handover.tick"
+    VIEW_SHARING = "sharing.view"
+    SET_SHARING = "sharing.set"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -135,6 +141,19 @@ _CASE_RULES: dict[Action, tuple[frozenset[Role], frozenset[Role], frozenset[Role
     Action.SETTLE_DECISION: (_CARE, frozenset({_P, _C}), _NONE),
     Action.REVIEW_PACK: (_CARE, _CARE, _NONE),
 }
+
+# issue 16: the owner sets the release date (its handover plan) and the sharing record; the
+# members see and tick the continuity checklist, and see the record (they ask "may I tell ...?");
+# a coordinator not on the case sees both, as for check-ins. Admins: not case content.
+_CASE_RULES.update(
+    {
+        Action.SET_RELEASE: (_CARE, _NONE, _NONE),
+        Action.VIEW_HANDOVER: (_CARE, _CARE, frozenset({_C})),
+        Action.TICK_HANDOVER: (_CARE, _CARE, _NONE),
+        Action.VIEW_SHARING: (_CARE, _CARE, frozenset({_C})),
+        Action.SET_SHARING: (_CARE, _NONE, _NONE),
+    }
+)
 
 _TEAM_RULES: dict[Action, frozenset[Role]] = {
     Action.LIST_CASES: ALL_ROLES,

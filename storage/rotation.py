@@ -32,6 +32,7 @@ from storage.models import (
     PractitionerRow,
 )
 from storage.models.feedback import FeedbackRow
+from storage.models.lifecycle import SharingRecordRow
 from storage.models.review import CaseDecisionRow
 
 __all__ = [
@@ -65,6 +66,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (InboundUpdateRow, ("payload",)),
     (FeedbackRow, ("comment",)),
     (CaseDecisionRow, ("outcome",)),
+    (SharingRecordRow, ("allowed", "signed_by")),
 )
 #: ciphertext kept in a text column as `<prefix><base64>` (model, column, prefix)
 TEXT_ENCRYPTED_COLUMNS: tuple[tuple[type[Base], str, str], ...] = (

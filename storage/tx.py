@@ -21,11 +21,13 @@ from storage.repos.decisions import Decisions
 from storage.repos.drafts import Drafts
 from storage.repos.evaluation import EvaluationReads
 from storage.repos.feedback import Feedback
+from storage.repos.handover import Handover
 from storage.repos.occurrences import Occurrences
 from storage.repos.outbox import Outbox
 from storage.repos.pins import PinnedIdentities
 from storage.repos.reviews import Reviews
 from storage.repos.schedules import Schedules
+from storage.repos.sharing import SharingRecords
 from storage.repos.usage import Usage
 from storage.repos.versions import Versions
 from storage.statements import Statements
@@ -78,6 +80,8 @@ class Tx:
         self.outbox = Outbox(conn)
         self.reviews = Reviews(conn)
         self.decisions = Decisions(conn, keys)
+        self.handover = Handover(conn)
+        self.sharing = SharingRecords(conn, keys)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction has committed, e.g. to wake a worker that

@@ -55,25 +55,22 @@ def local_time(when: datetime, time_zone: str) -> str:
     return when.astimezone(zone(time_zone)).strftime("%a %d %b %H:%M")
 
 
-def reminder(
-    lang: str, occurrence_id: str, case_code: str, late_due: str | None, review: bool = False
-) -> Reply:
-    """A check-in's reminder; `review`: the case's monthly review (`[review]` of the catalog),
-    a meeting rather than a contact with the person: no "Can't reach the person"."""
-    if review:
-        body = bundled().text(lang, "review.reminder", case=case_code)
-    elif late_due:
-        body = text(lang, "reminder_late", case=case_code, due=late_due)
-    else:
-        body = text(lang, "reminder", case=case_code)
-    buttons: tuple[Button, ...] = (
-        Button(text(lang, "b_done"), checkin_token(occurrence_id, "done")),
-        Button(text(lang, "b_snooze_1h"), checkin_token(occurrence_id, "s1h")),
-        Button(text(lang, "b_snooze_1d"), checkin_token(occurrence_id, "s1d")),
+def reminder(lang: str, occurrence_id: str, case_code: str, late_due: str | None) -> Reply:
+    body = (
+        text(lang, "reminder_late", case=case_code, due=late_due)
+        if late_due
+        else text(lang, "reminder", case=case_code)
     )
-    if not review:
-        buttons += (Button(text(lang, "b_cant"), checkin_token(occurrence_id, "cant")),)
-    return Reply(body, buttons=buttons, kind="alert")
+    return Reply(
+        body,
+        buttons=(
+            Button(text(lang, "b_done"), checkin_token(occurrence_id, "done")),
+            Button(text(lang, "b_snooze_1h"), checkin_token(occurrence_id, "s1h")),
+            Button(text(lang, "b_snooze_1d"), checkin_token(occurrence_id, "s1d")),
+            Button(text(lang, "b_cant"), checkin_token(occurrence_id, "cant")),
+        ),
+        kind="alert",
+    )
 
 
 def with_ack(lang: str, occurrence_id: str, body: str) -> Reply:

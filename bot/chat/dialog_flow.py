@@ -13,6 +13,7 @@ from bot.chat.core import ChatCore, Turn
 from bot.chat.crisis_help import needs_help_button, with_help
 from bot.chat.notes import REFUSED, NotesFlow
 from bot.chat.session import ChatSession, Pending, Prompt
+from bot.chat.sharing import record_before_dialog
 from bot.chat.sos import SOS_COMMAND_ROLES
 from bot.chat.tokens import dialog_token, parse_dialog_token
 from bot.errors import UntrustedDevice
@@ -99,6 +100,7 @@ class DialogFlow:
             replies.append(self.core.text(turn, "dialog_starts_without_case", case=code))
             code = ""
         turn.session = ChatSession(case=code)
+        replies += await record_before_dialog(self.core, turn, dialog_id, code)  # issue 16
         context = {"practitioner": turn.actor.name, "case": turn.session.case}
         event = dl.Start(dialog_id, turn.lang, context)
         result = dl.step(self.source(turn), None, event, self.core.clock.now())

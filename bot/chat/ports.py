@@ -7,7 +7,7 @@ chat layer depends on nothing else, so it can be read and tested on its own term
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.checkins import results
@@ -145,6 +145,14 @@ class ChatBackend(Protocol):
         self, actor: Any, case_code: str, number: int, status: str, outcome: str, /
     ) -> Awaitable[Any]: ...
     def review_pack(self, actor: Any, case_code: str, month: str, /) -> Awaitable[Any]: ...
+    # issue 16: release and handover (bot.usecases.handover), sharing (bot.usecases.sharing)
+    def set_release(self, actor: Any, case_code: str, release_on: date, /) -> Awaitable[Any]: ...
+    def handover(self, actor: Any, case_code: str, /) -> Awaitable[Any]: ...
+    def tick_handover(
+        self, actor: Any, case_code: str, item_id: str, done: bool, /
+    ) -> Awaitable[Any]: ...
+    def sharing(self, actor: Any, case_code: str, /) -> Awaitable[Any]: ...
+    def set_sharing(self, actor: Any, case_code: str, change: Any, /) -> Awaitable[Any]: ...
 
 
 class CheckinsPort(Protocol):

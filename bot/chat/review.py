@@ -23,11 +23,10 @@ from bot.reports.documents import DocumentError, Format
 from bot.review.render import pack_file_name, render_review_pack
 from storage.recurrence import zone
 
-__all__ = ["REVIEW_COMMANDS", "SETTLE_WORDS", "ReviewFlow"]
+__all__ = ["SETTLE_WORDS", "ReviewFlow"]
 
 log = logging.getLogger(__name__)
 
-REVIEW_COMMANDS = ("decision", "decisions", "review_pack")
 #: the word after the case code that settles a decision, in either language
 SETTLE_WORDS = {
     "done": "done",
@@ -48,6 +47,8 @@ _FORMATS: dict[str, Format] = {"md": "md", "html": "html"}
 
 class ReviewFlow:
     """Decisions and the review pack, over the chat layer's shared core."""
+
+    COMMANDS = frozenset({"decision", "decisions", "review_pack"})
 
     def __init__(self, core: ChatCore) -> None:
         self.core = core

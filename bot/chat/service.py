@@ -1,8 +1,7 @@
 """The chat layer every channel shares: commands, dialogs, notes, enrolment.
 
-`ChatService.handle(incoming) -> list[Reply]` is the only entry point: load the conversation,
-decide, save, return what to show. Per chat, messages are handled one at a time, in order, and
-once (deduplicated by event id in the database: a restart or a redelivery does not answer twice).
+`ChatService.handle(incoming) -> list[Reply]` is the only entry point: load, decide, save, reply.
+Per chat, one message at a time, in order, once (deduplicated by event id in the database).
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import traceback
 import dialogs as dl
 from bot.chat import checkins as checkins_view
 from bot.chat import feedback
+from bot.chat.case_course import CaseCourseFlow
 from bot.chat.catalog import LANGUAGES, Catalog
 from bot.chat.commands import parse_command
 from bot.chat.core import ChatCore, Turn
@@ -25,7 +25,7 @@ from bot.chat.feedback_view import show_feedback
 from bot.chat.first_message import first_message
 from bot.chat.notes import NOTE_TAGS, NotesFlow
 from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort, SessionLike
-from bot.chat.review import REVIEW_COMMANDS, ReviewFlow
+from bot.chat.review import ReviewFlow
 from bot.chat.session import ChatSession, Pending
 from bot.chat.sos import express_sos
 from bot.chat.stats import stats_command
@@ -43,7 +43,7 @@ __all__ = ["CRISIS_DIALOG", "NOTE_TAGS", "ChatService"]
 logger = logging.getLogger(__name__)
 
 CRISIS_DIALOG = "crisis"
-PUBLISHING_COMMANDS = ("draft", "review", "publish", "reject", "approve", "history", "rollback")
+PUBLISHING = {"draft", "preview", "review", "publish", "reject", "approve", "history", "rollback"}
 
 
 class ChatService:
@@ -72,6 +72,7 @@ class ChatService:
             self.core, lambda turn, code: self.dialog_flow.on_dialog_case_picked(turn, code)
         )
         self.dialog_flow = DialogFlow(self.core, self.notes)
+        self.case_course = CaseCourseFlow(self.core, self.dialog_flow.start_dialog)
         # one lock per chat (kept: chats are practitioners, a few hundred at most)
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
@@ -272,9 +273,11 @@ class ChatService:
                 return await stats_command(self.core, turn, argument)
             case "preview" if self.publishing is not None:
                 return await self.dialog_flow.start_preview(turn, argument)
-            case _ if command in PUBLISHING_COMMANDS and self.publishing is not None:
+            case _ if command in CaseCourseFlow.COMMANDS:  # issue 16: release, sharing
+                return await self.case_course.command(turn, command, argument)
+            case _ if command in PUBLISHING and self.publishing is not None:
                 return await self.publishing.handle_command(turn.actor, command, argument)
-            case _ if command in REVIEW_COMMANDS:  # the monthly review (bot.chat.review)
+            case _ if command in ReviewFlow.COMMANDS:  # the monthly review (bot.chat.review)
                 return await ReviewFlow(self.core).command(turn, command, argument)
             case _:
                 return [self.core.text(turn, "not_understood")]
@@ -331,6 +334,8 @@ class ChatService:
             return await self.notes.on_tag_picked(turn, token[2:])
         if kind == "ci" and self.checkins is not None:
             return await self._on_checkin_button(turn, token)
+        if kind in CaseCourseFlow.TOKENS:  # a checklist item (ho.), the sharing guidance (sh.)
+            return await self.case_course.on_button(turn, token)
         if kind == "pub" and self.publishing is not None:
             return await self.publishing.handle_button(turn.actor, token)
         return self.core.expired(turn)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.checkins import escalation as esc
 from bot.checkins.alerts import tell_coordinators
 from bot.checkins.quiet_hours import QuietHours
 from bot.config import CheckinsConfig
+from bot.lifecycle.reminders import lifecycle_reminder
 from bot.messages import Reply
 from bot.messaging.outbox import queue_message
 from storage import checkins_repo as repo
@@ -353,11 +355,9 @@ async def _notify(
         reply, kind, action = with_ack(lang, occ.id, body), "page", "page.notify"
     elif target.kind == "reminded":
         late = local_time(occ.due_at, tz) if occ.late else None
-        review = occ.schedule_id is not None and await tx.reviews.is_review(
-            schedule_id=occ.schedule_id
-        )
-        reply = reminder(lang, occ.id, code or "-", late, review)
-        kind, action = "remind", "checkin.remind"
+        reply, kind, action = reminder(lang, occ.id, code or "-", late), "remind", "checkin.remind"
+        if (own := await lifecycle_reminder(tx, look, occ, lang)) is not None:  # issue 16
+            reply = replace(reply, text=own)
     else:
         key = "escalation_unreachable" if reason == "unreachable" else "escalation"
         body = text(lang, key, case=code, due=local_time(occ.due_at, tz))

@@ -1,5 +1,6 @@
-"""`relais case create|add-member|remove-member|set-owner|close|list|export|erase` (and the
-monthly review's `review-pack|decision|decisions`, in `bot.cli.case_review`)."""
+"""`relais case create|add-member|remove-member|set-owner|close|list|export|erase`; the case's
+course (`set-release`, `handover`, `sharing`, `export --for`) is in `bot.cli.case_course`, the
+monthly review's `review-pack|decision|decisions` in `bot.cli.case_review`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Relais
+from bot.cli.case_course import iso_date, print_handover, register_case_course
 from bot.cli.case_review import register_review
 from bot.cli.cmd_db import confirm, emit_json, with_relais
 from storage.records import Case, CaseMember
@@ -25,6 +27,7 @@ def register(subparsers: Any) -> None:
     create.add_argument("code")
     create.add_argument("--owner", required=True, help="the practitioner responsible")
     create.add_argument("--team")
+    create.add_argument("--release", type=iso_date, metavar="YYYY-MM-DD", help="release date")
     create.add_argument("--json", action="store_true")
     create.set_defaults(func=_create)
 
@@ -59,6 +62,12 @@ def register(subparsers: Any) -> None:
     export = sub.add_parser("export", help="everything held on a case, as JSON")
     export.add_argument("code")
     export.add_argument("--output", "-o", metavar="FILE", help="write to FILE (mode 0600)")
+    export.add_argument(
+        "--for",
+        dest="recipient",
+        metavar="AGENCY",
+        help="only what the case's sharing record allows this agency (and what was left out)",
+    )
     export.add_argument("--json", action="store_true", help="JSON (the only format)")
     export.set_defaults(func=_export)
 
@@ -68,6 +77,8 @@ def register(subparsers: Any) -> None:
     erase.add_argument("--json", action="store_true")
     erase.set_defaults(func=_erase)
     register_review(sub)  # review-pack, decision, decisions (bot.cli.case_review)
+
+    register_case_course(sub)
 
 
 def _case_dict(case: Case, members: list[CaseMember], names: dict[str, str]) -> dict[str, Any]:
@@ -91,10 +102,14 @@ async def _names(relais: Relais) -> dict[str, str]:
 def _create(args: argparse.Namespace) -> int:
     async def run(relais: Relais) -> int:
         case = await relais.create_case(args.code, owner=args.owner, team=args.team)
+        plan = await relais.cli_set_release(case.code, args.release) if args.release else None
         if args.json:
-            emit_json(_case_dict(case, [], await _names(relais)))
+            data = _case_dict(case, [], await _names(relais))
+            emit_json({**data, "handover": plan.to_dict()} if plan else data)
         else:
             print(f"case {case.code} created")
+            if plan is not None:
+                print_handover(plan)
         return 0
 
     return with_relais(args, run)
@@ -174,7 +189,10 @@ def _list(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     async def run(relais: Relais) -> int:
-        data = await relais.export_case(args.code)
+        if args.recipient is not None:
+            data = await relais.export_case_for(args.code, args.recipient)
+        else:
+            data = await relais.export_case(args.code)
         text = json.dumps(data, indent=2, ensure_ascii=False)
         if args.output:
             path = Path(args.output)

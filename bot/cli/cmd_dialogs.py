@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import load_config
+from bot.lifecycle.content import check_lifecycle
 from bot.reports.documents import check_templates
 from dialogs import (
     Cancel,
@@ -112,6 +113,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         if (path / "templates").is_dir()
         for problem in check_templates(path / "templates")
     ]
+    # ... and so are the handover plan and the sharing categories (content/lifecycle)
+    lifecycle = [problem for path in paths for problem in check_lifecycle(path / "lifecycle")]
     if args.format == "json":
         errors = sum(1 for d in diagnostics if d.severity == "error")
         payload = {
@@ -120,16 +123,19 @@ def cmd_check(args: argparse.Namespace) -> int:
             "warnings": len(diagnostics) - errors,
             "dialogs": sorted(loaded.files),
             "templates": template_problems,
+            "lifecycle": lifecycle,
         }
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         _print_diagnostics(diagnostics, sys.stdout)
-        for problem in template_problems:
+        for problem in [*template_problems, *lifecycle]:
             print(problem)
         print(f"{len(loaded.files)} dialog(s) checked: {_summary(diagnostics)}", file=sys.stderr)
         if template_problems:
             print(f"{len(template_problems)} template(s) do not parse", file=sys.stderr)
-    return 1 if has_errors(diagnostics) or template_problems else 0
+        if lifecycle:
+            print(f"{len(lifecycle)} problem(s) in content/lifecycle", file=sys.stderr)
+    return 1 if has_errors(diagnostics) or template_problems or lifecycle else 0
 
 
 # -- play ---------------------------------------------------------------------------------------

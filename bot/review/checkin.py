@@ -1,8 +1,9 @@
 """Each open case's monthly review check-in, on the check-in machinery (`tx.schedules`, the
 dispatcher, escalation): a `Monthly` rule reminding the case owner on their team's review day
 (`relais team set --review-day N`; default `[checkins] review_day`) at `[checkins]
-review_time` in the owner's time zone. `case_reviews` says which schedule is the review, so
-that its reminder reads "monthly review of K-7F3A is due" and nothing else.
+review_time` in the owner's time zone. `case_reviews` says which schedule is the case's review
+(one per case); the schedule's label (`monthly_review`) makes its reminder read "Monthly review
+of case K-7F3A is due" and nothing else (`bot.lifecycle.reminders`).
 
 These functions run in the caller's transaction: `create_case` gives a new case its review
 (`add_review_checkin`), `set_owner` makes it follow the owner (`follow_owner`), `close_case`
@@ -12,9 +13,11 @@ cases without one; a team's review day).
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import time
 
 from bot.config import Config
+from bot.lifecycle.schedules import MONTHLY_REVIEW, schedule_for
+from storage.checkins_records import CaseRef
 from storage.recurrence import Monthly, next_occurrence
 from storage.tx import Tx
 
@@ -30,25 +33,23 @@ async def review_rule(tx: Tx, config: Config, *, team_id: str, owner_id: str) ->
     return Monthly(day, time(hours, minutes), time_zone)
 
 
-async def add_review_checkin(
-    tx: Tx, config: Config, *, case_id: str, team_id: str, owner_id: str
-) -> str | None:
-    """Give the case its review check-in unless it has one; the new schedule's id, or None."""
-    if await tx.reviews.schedule_of(case_id=case_id) is not None:
+async def add_review_checkin(tx: Tx, config: Config, case: CaseRef) -> str | None:
+    """Give the case its review check-in unless it has one; the new schedule's id, or None.
+    The schedule's label is the code `monthly_review` (`bot.lifecycle.schedules`): its
+    reminder reads "Monthly review of case K-7F3A is due" (`bot.lifecycle.reminders`)."""
+    if await tx.reviews.schedule_of(case_id=case.id) is not None:
         return None
-    rule = await review_rule(tx, config, team_id=team_id, owner_id=owner_id)
-    schedule_id = await tx.schedules.add(
-        case_id=case_id,
-        rule=rule,
-        reminded_id=owner_id,
-        escalate_to_id=None,
+    rule = await review_rule(tx, config, team_id=case.team_id, owner_id=case.owner_id)
+    schedule_id = await schedule_for(
+        tx,
+        case,
+        rule,
+        reminded_id=case.owner_id,
         grace=config.checkins.grace_period,
-        urgent=False,
-        next_due_at=next_occurrence(rule, tx.now - timedelta(microseconds=1)),
+        purpose=MONTHLY_REVIEW,
         created_by=None,
-        now=tx.now,
     )
-    if not await tx.reviews.link(case_id=case_id, schedule_id=schedule_id, now=tx.now):
+    if not await tx.reviews.link(case_id=case.id, schedule_id=schedule_id, now=tx.now):
         # another process linked one first: ours goes
         await tx.schedules.update(schedule_id=schedule_id, now=tx.now, status="cancelled")
         return None

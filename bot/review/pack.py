@@ -6,7 +6,8 @@ month, read in one transaction (issue 16). The month runs in the case owner's ti
   then untagged), each with its amendments;
 - check-ins due in the month: done, missed, escalated (the review check-ins marked);
 - pages about the case: who was paged, who acknowledged, how long it took;
-- open handover items (`handover`: None while the case has no handover checklist);
+- the release date and the continuity checklist items still open (`handover`: None when the
+  case has no handover checklist: no release date, nothing ticked; `bot.usecases.handover`);
 - decisions: those open when the month began, carried with what became of them by its end;
   those taken during the month.
 
@@ -21,10 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from bot.errors import InvalidInput
+from bot.lifecycle.content import HandoverPlan, handover_plan
 from bot.policy import Action
 from bot.review.decisions import DecisionView, decision_views
 from bot.usecases.admin import find_case
 from bot.usecases.base import CaseScope, EntryScope, UseCases, operator_command, requires
+from bot.usecases.handover import case_ref, read_handover
 from bot.usecases.notes import NOTE_TAGS
 from bot.usecases.usage import month_bounds
 from storage.records import Case, Note
@@ -78,8 +81,13 @@ class PackPage:
 
 @dataclass(frozen=True, slots=True)
 class HandoverItem:
-    item: str
-    status: str
+    """A continuity checklist item not ticked yet (`content/lifecycle/handover.yaml`)."""
+
+    item_id: str
+    label: dict[str, str]  # language -> text
+
+    def text(self, lang: str) -> str:
+        return self.label.get(lang) or self.label.get("en") or self.item_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,7 @@ class ReviewPack:
     taken: list[DecisionView]  # taken during the month, as they stood at its end
     #: open items of the case's handover checklist; None: the case has no checklist
     handover: list[HandoverItem] | None = field(default=None)
+    release_on: date | None = None
 
 
 def previous_month(now: datetime, time_zone: str) -> str:
@@ -139,8 +148,11 @@ def _pack_notes(notes: list[Note], start: datetime, end: datetime) -> dict[str, 
     return groups
 
 
-async def build_review_pack(tx: Tx, case: Case, month: str, time_zone: str) -> ReviewPack:
-    """The pack of `case` for `month` ('2026-11'), read in the caller's transaction."""
+async def build_review_pack(
+    tx: Tx, case: Case, month: str, time_zone: str, plan: HandoverPlan
+) -> ReviewPack:
+    """The pack of `case` for `month` ('2026-11'), read in the caller's transaction; `plan`:
+    the handover plan and checklist of the content (`bot.lifecycle.content.handover_plan`)."""
     since, until = month_bounds(month)
     tz = zone(time_zone)
     start = local_to_utc(since, time(), tz)
@@ -157,6 +169,7 @@ async def build_review_pack(tx: Tx, case: Case, month: str, time_zone: str) -> R
     people |= {p.requested_by for p in pages if p.requested_by}
     names = await tx.people.names(ids=people)
     decisions = await decision_views(tx, case.id)
+    release_on, handover = await open_handover_items(tx, case, plan)
     pack_checkins = [
         PackCheckin(
             o.due_at,
@@ -206,15 +219,21 @@ async def build_review_pack(tx: Tx, case: Case, month: str, time_zone: str) -> R
             if d.taken_at < start and (d.settled_at is None or d.settled_at >= start)
         ],
         taken=[d.as_at(end) for d in decisions if start <= d.taken_at < end],
-        handover=await open_handover_items(tx, case),
+        handover=handover,
+        release_on=release_on,
     )
 
 
-async def open_handover_items(tx: Tx, case: Case) -> list[HandoverItem] | None:
-    """The open items of the case's handover checklist; None when the case has none (this
-    branch stores no handover checklist: the handover feature answers here once merged)."""
-    del tx, case
-    return None
+async def open_handover_items(
+    tx: Tx, case: Case, plan: HandoverPlan
+) -> tuple[date | None, list[HandoverItem] | None]:
+    """The case's release date and the items of its continuity checklist still open, now
+    (`bot.usecases.handover.read_handover`); None for the items when the case has no handover
+    checklist: no release date set and no item ever ticked."""
+    view = await read_handover(tx, case_ref(case), plan)
+    if view.release_on is None and not any(state.changed_at for state in view.items):
+        return None, None
+    return view.release_on, [HandoverItem(i.id, dict(i.label)) for i in view.open_items]
 
 
 class ReviewPackUseCases(UseCases):
@@ -229,7 +248,8 @@ class ReviewPackUseCases(UseCases):
         time_zone = await self._time_zone(scope.tx, scope.case)
         month = month.strip() or previous_month(scope.tx.now, time_zone)
         scope.detail = {"month": month}
-        return await build_review_pack(scope.tx, scope.case, month, time_zone)
+        plan = handover_plan(self.config.content_path)
+        return await build_review_pack(scope.tx, scope.case, month, time_zone, plan)
 
     @operator_command("case.review_pack")
     async def operator_review_pack(
@@ -241,4 +261,5 @@ class ReviewPackUseCases(UseCases):
         month = month.strip() or previous_month(scope.tx.now, time_zone)
         scope.case_id, scope.case_code = case.id, case.code
         scope.detail = {"month": month}
-        return await build_review_pack(scope.tx, case, month, time_zone)
+        plan = handover_plan(self.config.content_path)
+        return await build_review_pack(scope.tx, case, month, time_zone, plan)

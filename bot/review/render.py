@@ -115,7 +115,8 @@ def pack_values(pack: ReviewPack, catalog: Catalog, lang: str) -> dict[str, Any]
             ],
             "handover": None
             if pack.handover is None
-            else [{"item": h.item, "status": h.status} for h in pack.handover],
+            else [{"id": h.item_id, "item": h.text(lang)} for h in pack.handover],
+            "release_on": pack.release_on.isoformat() if pack.release_on else "",
             "carried": [decision(d) for d in pack.carried],
             "taken": [decision(d) for d in pack.taken],
         },

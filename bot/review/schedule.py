@@ -12,6 +12,7 @@ from bot.errors import InvalidInput
 from bot.review.checkin import add_review_checkin, follow_owner
 from bot.usecases.admin import resolve_team
 from bot.usecases.base import EntryScope, UseCases, channel_entry, operator_command
+from storage.checkins_records import CaseRef
 
 __all__ = ["ReviewDay", "ReviewScheduleUseCases"]
 
@@ -36,13 +37,8 @@ class ReviewScheduleUseCases(UseCases):
         scope.audit = False
         made = 0
         for link in await scope.tx.reviews.open_cases():
-            if link.schedule_id is None and await add_review_checkin(
-                scope.tx,
-                self.config,
-                case_id=link.case_id,
-                team_id=link.team_id,
-                owner_id=link.owner_id,
-            ):
+            case = CaseRef(link.case_id, link.case_code, link.team_id, link.owner_id, "open")
+            if link.schedule_id is None and await add_review_checkin(scope.tx, self.config, case):
                 made += 1
         if made:
             scope.audit = True

@@ -15,6 +15,7 @@ from bot.review.checkin import add_review_checkin, follow_owner, stop_review_che
 from bot.usecases.base import EntryScope, UseCases, operator_command
 from bot.usecases.identity import hash_invite_code
 from bot.usecases.notes import CASE_ROLES
+from storage.checkins_records import CaseRef
 from storage.records import Case, CaseMember, Practitioner, Team
 from storage.tx import Tx
 
@@ -247,7 +248,7 @@ class AdminUseCases(UseCases):
             raise InvalidInput("the owner must belong to the case's team")
         case = await tx.cases.add(code=code, team_id=team_id, owner_id=person.id, now=tx.now)
         review = await add_review_checkin(
-            tx, self.config, case_id=case.id, team_id=team_id, owner_id=person.id
+            tx, self.config, CaseRef(case.id, case.code, team_id, person.id, case.status)
         )
         scope.case_id, scope.case_code = case.id, case.code
         scope.detail = {"owner_id": person.id, "review_schedule": review}

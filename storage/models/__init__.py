@@ -19,6 +19,12 @@ from storage.models.checkins import CheckinOccurrenceRow, CheckinScheduleRow, Ou
 from storage.models.cluster import ProcessLeaseRow, WebhookClaimRow
 from storage.models.feedback import FeedbackRow
 from storage.models.inbox import DialogSessionRow, InboundUpdateRow, ProcessedUpdateRow
+from storage.models.lifecycle import (
+    CaseReleaseRow,
+    HandoverStepRow,
+    HandoverTickRow,
+    SharingRecordRow,
+)
 from storage.models.people import (
     CaseMemberRow,
     CaseRow,
@@ -47,6 +53,7 @@ __all__ = [
     "Base",
     "CaseDecisionRow",
     "CaseMemberRow",
+    "CaseReleaseRow",
     "CaseReviewRow",
     "CaseRow",
     "ChannelIdentityRow",
@@ -59,6 +66,8 @@ __all__ = [
     "DialogSessionRow",
     "DialogVersionRow",
     "FeedbackRow",
+    "HandoverStepRow",
+    "HandoverTickRow",
     "InboundUpdateRow",
     "InviteAttemptRow",
     "InviteRow",
@@ -71,6 +80,7 @@ __all__ = [
     "ProcessLeaseRow",
     "ProcessedUpdateRow",
     "ReferralCountRow",
+    "SharingRecordRow",
     "TeamRow",
     "UsageCountRow",
     "WebhookClaimRow",

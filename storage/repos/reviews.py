@@ -67,14 +67,6 @@ class Reviews:
         ).first()
         return row.schedule_id if row else None
 
-    async def is_review(self, *, schedule_id: str) -> bool:
-        row = (
-            await self._conn.execute(
-                select(CaseReviewRow.case_id).where(CaseReviewRow.schedule_id == schedule_id)
-            )
-        ).first()
-        return row is not None
-
     async def open_cases(self, *, team_id: str | None = None) -> list[ReviewLink]:
         """Every open case (of one team, or all) with its review schedule, if any."""
         query = (

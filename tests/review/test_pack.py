@@ -6,7 +6,7 @@ February and carried into February's pack with its outcome."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -164,3 +164,29 @@ async def test_the_pack_follows_the_policy_and_refuses_a_month_to_come(team: Tea
         await relais.review_pack(team.owner, CASE, "2026-02")
     with pytest.raises(InvalidInput, match="expected a month such as 2026-11"):
         await relais.review_pack(team.owner, CASE, "January")
+
+
+async def test_the_pack_lists_the_handover_items_still_open(team: Team) -> None:
+    relais, owner, mentor = team.relais, team.owner, team.mentor
+    await relais.set_release(owner, CASE, date(2026, 1, 20))
+    await relais.tick_handover(mentor, CASE, "housing", True)
+    await relais.tick_handover(mentor, CASE, "treatment", True)
+    team.clock.set(at_paris(2026, 2, 3, 9, 0))
+    pack = await relais.review_pack(owner, CASE, "2026-01")
+    assert pack.release_on is not None
+    assert [item.item_id for item in pack.handover or []] == [
+        "first_appointment",
+        "responsible_outside",
+        "probation",
+        "income",
+    ]
+    md = _render(relais, pack, "en", "md")
+    handover = _section(md, "## Open handover items")
+    assert "Release date: 2026-01-20" in handover
+    assert "- First appointment with a psychiatrist or doctor" in handover
+    assert "- Income" in handover
+    assert "Housing" not in handover
+    html = _render(relais, pack, "fr", "html")
+    assert "Date de sortie : 2026-01-20" in html
+    assert "<li>Obligations de probation expliquées</li>" in html
+    assert "Logement" not in html

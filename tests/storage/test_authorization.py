@@ -8,6 +8,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from bot.errors import NotAllowed, RelaisError
 from bot.policy import POLICY, Action, Relation, Role, scope_of
 from bot.usecases.base import Actor, UseCases, actor_of, permission_of
 from bot.usecases.notes import CASE_ROLES
+from bot.usecases.sharing import SharingChange
+from storage.repos.sharing import Allowance
 from tests.storage.helpers import enrol
 
 _SKIP_MODULES = ("bot.channels.telegram", "bot.channels.matrix")
@@ -100,6 +103,15 @@ ARGS: dict[str, Args] = {
     "record_decision": lambda w, r, c: (("a review decision",), {}),
     "list_decisions": lambda w, r, c: ((), {}),
     "review_pack": lambda w, r, c: (("2026-01",), {}),
+    # issue 16: release and handover, information sharing
+    "set_release": lambda w, r, c: ((date(2027, 1, 15),), {}),
+    "handover": lambda w, r, c: ((), {}),
+    "tick_handover": lambda w, r, c: (("housing", True), {}),
+    "sharing": lambda w, r, c: ((), {}),
+    "set_sharing": lambda w, r, c: (
+        (SharingChange(allow=(Allowance("Probation", ("risk",)),), review_on=date(2027, 5, 1)),),
+        {},
+    ),
 }
 
 
@@ -154,6 +166,7 @@ async def test_policy_matrix_through_use_cases(relais: Relais) -> None:
         if permission and permission.call in ("actor, case_code", "actor"):
             walked.setdefault(fn.__name__, (fn, permission))
     assert {"log_note", "list_notes", "amend_note", "list_cases"} <= set(walked)
+    assert {"set_release", "tick_handover", "set_sharing", "sharing"} <= set(walked)
     mismatches: list[str] = []
     checked = 0
     for name, (fn, permission) in sorted(walked.items()):

@@ -6,8 +6,8 @@ Existing open cases get their review check-in when Relais next starts
 (`bot.review.schedule.ensure_review_checkins`, idempotent): the default day and time are in
 the configuration, which a migration does not read.
 
-Revision ID: 0010_review
-Revises: 0009_guidance_feedback
+Revision ID: 0011_review
+Revises: 0010_handover
 Create Date: 2026-12-04
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_review"
-down_revision: str | None = "0009_guidance_feedback"
+revision: str = "0011_review"
+down_revision: str | None = "0010_handover"
 branch_labels: str | None = None
 depends_on: str | None = None
 

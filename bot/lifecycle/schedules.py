@@ -1,0 +1,96 @@
+"""The check-ins of the case lifecycle, on the check-in machinery: a handover plan step or a
+sharing-record review is a schedule (`tx.schedules`) reminding the case owner, materialised,
+delivered and escalated by the dispatcher like any other. What a schedule is for is its
+`label` (encrypted like every label, `checkin_schedules|label|<id>`): a code, never text typed
+by anyone: `handover:<step id>`, `sharing_review` or `monthly_review`. The reminder's text
+follows from it (`bot.lifecycle.reminders`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.errors import CaseClosed
+from storage import checkins_repo as repo
+from storage.models import new_id
+from storage.recurrence import Recurrence, next_occurrence
+from storage.tx import Tx
+
+__all__ = [
+    "HANDOVER",
+    "MONTHLY_REVIEW",
+    "SHARING_REVIEW",
+    "purpose_of",
+    "schedule_for",
+    "withdraw",
+]
+
+HANDOVER = "handover"
+SHARING_REVIEW = "sharing_review"
+#: the case's monthly multi-agency review (`bot.review.checkin`)
+MONTHLY_REVIEW = "monthly_review"
+_TABLE, _COLUMN = "checkin_schedules", "label"
+
+
+async def schedule_for(
+    tx: Tx,
+    case: repo.CaseRef,
+    rule: Recurrence,
+    *,
+    reminded_id: str,
+    grace: timedelta,
+    purpose: str,
+    created_by: str | None,
+) -> str:
+    """A schedule on the case for `purpose`, reminding `reminded_id`; returns its id."""
+    if case.status != "open":
+        raise CaseClosed(f"case {case.code} is closed")
+    sid = new_id()
+    label = tx.keys.encrypt(purpose, table=_TABLE, column=_COLUMN, row_id=sid)
+    return await tx.schedules.add(
+        schedule_id=sid,
+        case_id=case.id,
+        rule=rule,
+        reminded_id=reminded_id,
+        escalate_to_id=None,
+        grace=grace,
+        urgent=False,
+        next_due_at=next_occurrence(rule, tx.now - timedelta(microseconds=1)),
+        created_by=created_by,
+        now=tx.now,
+        label_enc=label,
+    )
+
+
+def purpose_of(tx: Tx, schedule: repo.Schedule) -> str | None:
+    """What a schedule is for (`handover:<step>`, `sharing_review`), None for the others."""
+    if schedule.label_enc is None:
+        return None
+    return tx.keys.decrypt(schedule.label_enc, table=_TABLE, column=_COLUMN, row_id=schedule.id)
+
+
+async def withdraw(tx: Tx, schedule_id: str | None) -> bool:
+    """Cancel a schedule that has not fired yet (active or paused), with its reminders not yet
+    delivered; True if it was pending. One that fired (done) or was cancelled stays as it is."""
+    if schedule_id is None:
+        return False
+    changed = await tx.schedules.update(
+        schedule_id=schedule_id,
+        now=tx.now,
+        expected_status=("active", "paused"),
+        status="cancelled",
+        next_due_at=None,
+    )
+    if not changed:
+        return False
+    schedule = await tx.schedules.get(schedule_id=schedule_id)
+    case_ids = [schedule.case_id] if schedule else []
+    for occ in await tx.occurrences.find(case_ids=case_ids, statuses=("pending",), limit=1000):
+        if occ.schedule_id == schedule_id:
+            await tx.occurrences.update(
+                occurrence_id=occ.id,
+                now=tx.now,
+                expected_status=("pending",),
+                status="cancelled",
+                next_action_at=None,
+            )
+    return True
