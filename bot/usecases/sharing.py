@@ -23,7 +23,7 @@ from bot.policy import Action
 from bot.usecases.base import CaseScope, EntryScope, UseCases, operator_command, requires
 from bot.usecases.handover import case_ref, operator_case, read_handover
 from storage import checkins_repo as repo
-from storage.recurrence import EveryNDays
+from storage.recurrence import EveryNDays, zone
 from storage.repos.sharing import Allowance, SharingRecord
 from storage.tx import Tx
 
@@ -211,7 +211,10 @@ class SharingUseCases(UseCases):
         rules = self._rules()
         owner = await repo.practitioner(tx.conn, practitioner_id=case.owner_id)
         tz = owner.time_zone if owner else self.config.checkins.default_time_zone
-        start = max(review_on, tx.now.date() - timedelta(days=1))
+        local = tx.now.astimezone(zone(tz))
+        # a review date already past: reminded from the next review_at to come, not a week on
+        later = 1 if local.time() >= rules.review_at else 0
+        start = max(review_on, local.date() + timedelta(days=later))
         rule = EveryNDays(rules.review_every_days, rules.review_at, tz, start)
         return await schedule_for(
             tx,
