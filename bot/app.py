@@ -15,6 +15,8 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
   create_case, add_member, remove_member, set_owner, close_case, all_cases, export_case,
   erase_case, import_contacts, apply_retention, audit_export, audit_verify, rotate_keys
 - operations: team_status (/status)
+- the monthly review (bot/review/): ensure_review_checkins, set_review_day, review_days,
+  record_decision, list_decisions, settle_decision, review_pack, operator_review_pack
 - release and handover: set_release, handover, tick_handover (issue 16)
 - information sharing: set_sharing, sharing, export_case_for (issue 16)
 - Relais Studio (bot/studio/usecases.py): studio_link, studio_login, studio_visitor,
@@ -35,6 +37,9 @@ from bot.config import Config
 from bot.exit.usecases import ExitUseCases
 from bot.keystore import load_audit_secret, load_keyring
 from bot.lifecycle.content import use_content_dir
+from bot.review.decisions import DecisionUseCases
+from bot.review.pack import ReviewPackUseCases
+from bot.review.schedule import ReviewScheduleUseCases
 from bot.studio.usecases import StudioUseCases
 from bot.usecases.admin import AdminUseCases
 from bot.usecases.chat_turns import ChatTurnUseCases
@@ -80,6 +85,9 @@ class Relais(
     UsageUseCases,
     FeedbackUseCases,
     EvaluationUseCases,
+    ReviewScheduleUseCases,
+    DecisionUseCases,
+    ReviewPackUseCases,
     HandoverUseCases,
     SharingUseCases,
     StudioUseCases,

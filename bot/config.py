@@ -164,6 +164,9 @@ class CheckinsConfig:
     #: a message whose sends fail is retried with backoff for this long (and at least 3 times)
     #: before it is given up and the case owner and coordinators are told
     retry_for: timedelta = timedelta(hours=6)
+    #: each open case's monthly review: day of the month (a team may set its own) and time
+    review_day: int = 1
+    review_time: str = "10:00"
 
 
 @dataclass(frozen=True, slots=True)

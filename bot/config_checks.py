@@ -8,6 +8,7 @@ any command runs, rather than failing later on every command with a traceback.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ _INT_RANGES: tuple[tuple[str, int, int], ...] = (
     ("publishing.max_file_bytes", 1, 16 * 1024 * 1024),
     ("publishing.drafts_per_hour", 0, 10_000),
     ("checkins.send_concurrency", 1, 256),
+    ("checkins.review_day", 1, 31),
     ("telegram.webhook_port", 1, 65535),
     ("telegram.poll_timeout", 0, 600),
     ("audit.anchor_every", 1, 1_000_000),
@@ -78,6 +80,15 @@ def _check_time_zone(config: Config) -> None:
         ) from None
 
 
+def _check_review_time(config: Config) -> None:
+    value = config.checkins.review_time
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ConfigError(
+            f"expected a time of day HH:MM such as 10:00, found {value!r}",
+            "checkins.review_time",
+        )
+
+
 def _check_fallback_contact(config: Config) -> None:
     roles_file = config.content_path / "contact_roles.yaml"
     if not roles_file.is_file():  # the content check (`relais dialogs check`) reports that
@@ -119,6 +130,7 @@ def _check_studio(config: Config) -> None:
 _CHECKS: tuple[Callable[[Config], None], ...] = (
     _check_ranges,
     _check_time_zone,
+    _check_review_time,
     _check_fallback_contact,
     _check_storage_url,
     _check_studio,

@@ -75,6 +75,11 @@ class Action(StrEnum):
     VIEW_CHECKINS = "checkin.view"
     ACK_CHECKIN = "checkin.ack"
     PAGE_CONTACT = "contact.page"
+    # the monthly multi-agency review (issue 16): decisions and the review pack of one case
+    RECORD_DECISION = "decision.record"
+    VIEW_DECISIONS = "decision.view"
+    SETTLE_DECISION = "decision.settle"
+    REVIEW_PACK = "case.review_pack"
     # not about one case
     LIST_CASES = "cases.list"
     VIEW_CONTACTS = "contacts.view"
@@ -140,6 +145,13 @@ _CASE_RULES: dict[Action, tuple[frozenset[Role], frozenset[Role], frozenset[Role
     # (the paper's residual risk and risk of return are clinical); the care team reads it
     Action.WRITE_EXIT: (_CARE, frozenset({_P}), _NONE),
     Action.READ_EXIT: (_CARE, _CARE, _NONE),
+    # the review (issue 16). A decision is a note tagged `decision`: recorded and read like
+    # notes; what became of it is said by the owner, or a psychologist or coordinator on the
+    # case. The pack holds the month's notes: whoever reads the notes may have it.
+    Action.RECORD_DECISION: (_CARE, _CARE, _NONE),
+    Action.VIEW_DECISIONS: (_CARE, _CARE, _NONE),
+    Action.SETTLE_DECISION: (_CARE, frozenset({_P, _C}), _NONE),
+    Action.REVIEW_PACK: (_CARE, _CARE, _NONE),
 }
 
 # issue 16: the owner sets the release date (its handover plan) and the sharing record; the

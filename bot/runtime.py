@@ -80,6 +80,7 @@ async def open_runtime(
         raise ConfigError(f"no dialogs folder in the content directory {content}", "content_dir")
     relais = await Relais.open(config, clock, migrate_schema=migrate_schema)
     try:
+        await relais.ensure_review_checkins()  # open cases from before the monthly review
         dialogs = DialogRegistry.from_content(content)
         catalog = Catalog.load(content)
         checkins = _checkins(relais, config, clock)

@@ -34,6 +34,7 @@ from storage.models import (
 from storage.models.exit import ExitAnswerRow
 from storage.models.feedback import FeedbackRow
 from storage.models.lifecycle import SharingRecordRow
+from storage.models.review import CaseDecisionRow
 
 __all__ = [
     "ENCRYPTED_COLUMNS",
@@ -65,6 +66,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (OutboxRow, ("payload",)),
     (InboundUpdateRow, ("payload",)),
     (FeedbackRow, ("comment",)),
+    (CaseDecisionRow, ("outcome",)),
     (SharingRecordRow, ("allowed", "signed_by")),
     (ExitAnswerRow, ("answer",)),
 )

@@ -17,6 +17,7 @@ from storage.audit_anchor import AnchorSink
 from storage.crypto import KeyRing
 from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
+from storage.repos.decisions import Decisions
 from storage.repos.drafts import Drafts
 from storage.repos.evaluation import EvaluationReads
 from storage.repos.exit_answers import ExitAnswers
@@ -25,6 +26,7 @@ from storage.repos.handover import Handover
 from storage.repos.occurrences import Occurrences
 from storage.repos.outbox import Outbox
 from storage.repos.pins import PinnedIdentities
+from storage.repos.reviews import Reviews
 from storage.repos.schedules import Schedules
 from storage.repos.sharing import SharingRecords
 from storage.repos.studio import StudioLogins
@@ -78,6 +80,8 @@ class Tx:
         self.schedules = Schedules(conn)
         self.occurrences = Occurrences(conn)
         self.outbox = Outbox(conn)
+        self.reviews = Reviews(conn)
+        self.decisions = Decisions(conn, keys)
         self.handover = Handover(conn)
         self.sharing = SharingRecords(conn, keys)
         self.exit_answers = ExitAnswers(conn, keys)

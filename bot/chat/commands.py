@@ -15,7 +15,8 @@ def parse_command(text: str | None) -> tuple[str, str]:
     if not stripped or stripped[0] not in "/!":
         return "", ""
     head, _, rest = stripped[1:].partition(" ")
-    # Telegram: /help@RelaisBot; /exit-report is /exit_report (Telegram's menu has no "-")
+    # Telegram: /help@RelaisBot; /exit-report is /exit_report, /review-pack is /review_pack
+    # (Telegram commands have no "-")
     command = head.split("@", 1)[0].lower().replace("-", "_")
     if not command.isidentifier():
         return "", ""

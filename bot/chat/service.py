@@ -1,8 +1,7 @@
 """The chat layer every channel shares: commands, dialogs, notes, enrolment.
 
-`ChatService.handle(incoming) -> list[Reply]` is the only entry point: load the conversation,
-decide, save, return what to show. Per chat, messages are handled one at a time, in order, and
-once (deduplicated by event id in the database: a restart or a redelivery does not answer twice).
+`ChatService.handle(incoming) -> list[Reply]` is the only entry point: load, decide, save, reply.
+Per chat, one message at a time, in order, once (deduplicated by event id in the database).
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from bot.chat.feature_commands import FEATURE_COMMANDS
 from bot.chat.first_message import first_message
 from bot.chat.notes import NOTE_TAGS, NotesFlow
 from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort, SessionLike
+from bot.chat.review import ReviewFlow
 from bot.chat.session import ChatSession
 from bot.chat.sos import express_sos
 from bot.chat.status import render_status
@@ -282,6 +282,8 @@ class ChatService:
                 return await self.case_course.command(turn, command, argument)
             case _ if command in PUBLISHING and self.publishing is not None:
                 return await self.publishing.handle_command(turn.actor, command, argument)
+            case _ if command in ReviewFlow.COMMANDS:  # the monthly review (bot.chat.review)
+                return await ReviewFlow(self.core).command(turn, command, argument)
             case _:
                 return [self.core.text(turn, "not_understood")]
 

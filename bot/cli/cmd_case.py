@@ -1,6 +1,7 @@
 """`relais case create|add-member|remove-member|set-owner|close|list|export|erase|exit-report`;
 the case's course (`set-release`, `handover`, `sharing`, `export --for`) is in
-`bot.cli.case_course`, the exit report in `bot.cli.case_exit`."""
+`bot.cli.case_course`, the monthly review's `review-pack|decision|decisions` in
+`bot.cli.case_review`, the exit report in `bot.cli.case_exit`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from bot.app import Relais
 from bot.cli import case_exit
 from bot.cli.case_course import iso_date, print_handover, register_case_course
+from bot.cli.case_review import register_review
 from bot.cli.cmd_db import confirm, emit_json, with_relais
 from storage.records import Case, CaseMember
 
@@ -78,6 +80,7 @@ def register(subparsers: Any) -> None:
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     erase.add_argument("--json", action="store_true")
     erase.set_defaults(func=_erase)
+    register_review(sub)  # review-pack, decision, decisions (bot.cli.case_review)
 
     register_case_course(sub)
 

@@ -1,9 +1,9 @@
 """The reminders of the lifecycle's check-ins (`bot.lifecycle.schedules`): the text the case
 owner gets for a handover plan step (with the continuity items still open, on the step that
-lists them) or for a sharing record due for review. Called by the escalation step that
-delivers a check-in's first reminder (`bot.checkins.escalation_steps`); its buttons, its
-escalation and its delivery are those of every check-in. Case codes, dates and the generic
-labels of the content only: never a name, a note or anything typed.
+lists them), for a sharing record due for review, or for the case's monthly review. Called by
+the escalation step that delivers a check-in's first reminder (`bot.checkins.escalation_steps`);
+its buttons, its escalation and its delivery are those of every check-in. Case codes, dates and
+the generic labels of the content only: never a name, a note or anything typed.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Protocol
 
 from bot.chat.catalog import bundled
 from bot.lifecycle.content import content_dir, handover_plan
-from bot.lifecycle.schedules import HANDOVER, SHARING_REVIEW, purpose_of
+from bot.lifecycle.schedules import HANDOVER, MONTHLY_REVIEW, SHARING_REVIEW, purpose_of
 from storage import checkins_repo as repo
 from storage.tx import Tx
 
@@ -34,6 +34,8 @@ async def lifecycle_reminder(
     if purpose is None or case is None:
         return None
     catalog = bundled()
+    if purpose == MONTHLY_REVIEW:  # the case code only (bot.review.checkin)
+        return catalog.text(lang, "review.reminder", case=case.code)
     if purpose == SHARING_REVIEW:
         record = await tx.sharing.get(case_id=case.id)
         when = record.review_on.isoformat() if record and record.review_on else "-"

@@ -2,8 +2,8 @@
 sharing-record review is a schedule (`tx.schedules`) reminding the case owner, materialised,
 delivered and escalated by the dispatcher like any other. What a schedule is for is its
 `label` (encrypted like every label, `checkin_schedules|label|<id>`): a code, never text typed
-by anyone: `handover:<step id>` or `sharing_review`. The reminder's text follows from it
-(`bot.lifecycle.reminders`)."""
+by anyone: `handover:<step id>`, `sharing_review` or `monthly_review`. The reminder's text
+follows from it (`bot.lifecycle.reminders`)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,19 @@ from storage.models import new_id
 from storage.recurrence import Recurrence, next_occurrence
 from storage.tx import Tx
 
-__all__ = ["HANDOVER", "SHARING_REVIEW", "purpose_of", "schedule_for", "withdraw"]
+__all__ = [
+    "HANDOVER",
+    "MONTHLY_REVIEW",
+    "SHARING_REVIEW",
+    "purpose_of",
+    "schedule_for",
+    "withdraw",
+]
 
 HANDOVER = "handover"
 SHARING_REVIEW = "sharing_review"
+#: the case's monthly multi-agency review (`bot.review.checkin`)
+MONTHLY_REVIEW = "monthly_review"
 _TABLE, _COLUMN = "checkin_schedules", "label"
 
 

@@ -11,9 +11,11 @@ from typing import Any
 
 from bot.errors import InvalidInput, NotFound
 from bot.policy import Role
+from bot.review.checkin import add_review_checkin, follow_owner, stop_review_checkin
 from bot.usecases.base import EntryScope, UseCases, operator_command
 from bot.usecases.identity import hash_invite_code
 from bot.usecases.notes import CASE_ROLES
+from storage.checkins_records import CaseRef
 from storage.records import Case, CaseMember, Practitioner, Team
 from storage.tx import Tx
 
@@ -245,8 +247,11 @@ class AdminUseCases(UseCases):
         if team_id != person.team_id:
             raise InvalidInput("the owner must belong to the case's team")
         case = await tx.cases.add(code=code, team_id=team_id, owner_id=person.id, now=tx.now)
+        review = await add_review_checkin(
+            tx, self.config, CaseRef(case.id, case.code, team_id, person.id, case.status)
+        )
         scope.case_id, scope.case_code = case.id, case.code
-        scope.detail = {"owner_id": person.id}
+        scope.detail = {"owner_id": person.id, "review_schedule": review}
         return case
 
     @operator_command("case.add_member")
@@ -285,6 +290,9 @@ class AdminUseCases(UseCases):
         if person.team_id != case.team_id:
             raise InvalidInput("the owner must belong to the case's team")
         await tx.cases.set_owner(case_id=case.id, owner_id=person.id)
+        await follow_owner(
+            tx, self.config, case_id=case.id, team_id=case.team_id, owner_id=person.id
+        )
         scope.case_id, scope.case_code = case.id, case.code
         scope.detail = {"owner_id": person.id}
 
@@ -293,6 +301,7 @@ class AdminUseCases(UseCases):
         tx = scope.tx
         case = await find_case(tx, code)
         await tx.cases.set_status(case_id=case.id, status="closed", now=tx.now)
+        await stop_review_checkin(tx, case_id=case.id)  # the monthly review stops with it
         scope.case_id, scope.case_code = case.id, case.code
         return await find_case(tx, code)
 

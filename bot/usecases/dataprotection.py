@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.config import parse_duration
 from bot.errors import ConfigError, InvalidInput, NotFound
+from bot.review.decisions import decision_views
 from bot.usecases.admin import find_case, one_practitioner, resolve_team
 from bot.usecases.base import EntryScope, UseCases, operator_command
 from bot.usecases.notes import NOTE_TAGS
@@ -138,6 +139,7 @@ class DataProtectionUseCases(UseCases):
                 for m in members
             ],
             "notes": [n.to_dict() for n in notes],
+            "decisions": [d.to_dict() for d in await decision_views(tx, case.id)],  # reviews
             "checkin_schedules": [
                 {
                     "kind": r.kind,

@@ -116,7 +116,9 @@ def requires(
                 row, case, relation_name = await tx.access.actor_and_case(
                     practitioner_id=actor.practitioner_id, code=code
                 )
-                fresh = replace(_as_actor(row), device_trust=actor.device_trust)
+                fresh = replace(
+                    _as_actor(row), device_trust=actor.device_trust, operator=actor.operator
+                )
                 if case is None or case.team_id != fresh.team_id:
                     raise NotFound(f"no case {code}")
                 relation = Relation(relation_name)
@@ -129,12 +131,13 @@ def requires(
                 return Subject(fresh, (relation,), scope, case, refusal)
 
             def audit(scope: CaseScope) -> dict[str, Any]:
+                kind, actor_id = _audited_as(scope.actor)  # an operator acting with --as
                 return {
-                    "actor_kind": "practitioner",
-                    "actor_id": scope.actor.practitioner_id,
+                    "actor_kind": kind,
+                    "actor_id": actor_id,
                     "case_id": scope.case.id,
                     "case_code": scope.case.code,
-                    "detail": scope.detail,
+                    "detail": _for_detail(scope.actor, scope.detail),
                 }
 
             async def run(scope: CaseScope) -> R:

@@ -11,7 +11,14 @@ from bot.policy import Action
 from bot.usecases.base import ActorScope, CaseScope, UseCases, requires, requires_role
 from storage.records import Note
 
-__all__ = ["MAX_NOTE_LENGTH", "NOTE_TAGS", "CaseInfo", "CaseSummary", "NoteUseCases"]
+__all__ = [
+    "MAX_NOTE_LENGTH",
+    "NOTE_TAGS",
+    "CaseInfo",
+    "CaseSummary",
+    "NoteUseCases",
+    "file_note",
+]
 
 log = logging.getLogger(__name__)
 
@@ -111,33 +118,7 @@ class NoteUseCases(UseCases):
         self, scope: CaseScope, body: str, tags: Iterable[str] = (), origin: str = "chat"
     ) -> Note:
         """Add a note to the case (encrypted at rest)."""
-        if scope.case.status != "open":
-            raise CaseClosed(f"case {scope.case.code} is closed: notes cannot be added")
-        clean_body, clean_tags = _check_body(body), _check_tags(tags)
-        origin = origin[:80] or "chat"
-        tx = scope.tx
-        note_id = await tx.notes.add(
-            case_id=scope.case.id,
-            author_id=scope.actor.practitioner_id,
-            body=clean_body,
-            tags=clean_tags,
-            origin=origin,
-            now=tx.now,
-        )
-        scope.detail = {"note_id": note_id, "origin": origin.split(":", 1)[0]}
-        log.info("note %s logged on case %s", note_id, scope.case.id)
-        return Note(
-            id=note_id,
-            case_id=scope.case.id,
-            case_code=scope.case.code,
-            author_id=scope.actor.practitioner_id,
-            author_name=scope.actor.name,
-            created_at=tx.now,
-            body=clean_body,
-            tags=tuple(sorted(clean_tags)),
-            origin=origin,
-            amends_id=None,
-        )
+        return await file_note(scope, body, tags, origin)
 
     @requires(Action.READ_NOTES)
     async def list_notes(self, scope: CaseScope, limit: int = 20) -> list[Note]:
@@ -174,3 +155,38 @@ class NoteUseCases(UseCases):
         note = await tx.notes.get(note_id=new_id)
         assert note is not None
         return note
+
+
+async def file_note(scope: CaseScope, body: str, tags: Iterable[str], origin: str) -> Note:
+    """A note on the case in the use case's transaction; one tagged `decision` is also the
+    case's next numbered decision (`scope.detail["decision"]`, `bot.review.decisions`)."""
+    if scope.case.status != "open":
+        raise CaseClosed(f"case {scope.case.code} is closed: notes cannot be added")
+    clean_body, clean_tags = _check_body(body), _check_tags(tags)
+    origin = origin[:80] or "chat"
+    tx = scope.tx
+    note_id = await tx.notes.add(
+        case_id=scope.case.id,
+        author_id=scope.actor.practitioner_id,
+        body=clean_body,
+        tags=clean_tags,
+        origin=origin,
+        now=tx.now,
+    )
+    scope.detail.update(note_id=note_id, origin=origin.split(":", 1)[0])
+    if "decision" in clean_tags:  # a decision taken at a review: numbered on its case
+        number = await tx.decisions.add(case_id=scope.case.id, note_id=note_id, now=tx.now)
+        scope.detail["decision"] = number
+    log.info("note %s logged on case %s", note_id, scope.case.id)
+    return Note(
+        id=note_id,
+        case_id=scope.case.id,
+        case_code=scope.case.code,
+        author_id=scope.actor.practitioner_id,
+        author_name=scope.actor.name,
+        created_at=tx.now,
+        body=clean_body,
+        tags=tuple(sorted(clean_tags)),
+        origin=origin,
+        amends_id=None,
+    )

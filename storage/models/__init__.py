@@ -45,6 +45,7 @@ from storage.models.publishing import (
     DialogReviewViewRow,
     DialogVersionRow,
 )
+from storage.models.review import CaseDecisionRow, CaseReviewRow
 from storage.models.studio import StudioLinkRow, StudioSessionRow
 from storage.models.usage import ReferralCountRow, UsageCountRow
 
@@ -52,8 +53,10 @@ __all__ = [
     "AuditEntryRow",
     "AuditHead",
     "Base",
+    "CaseDecisionRow",
     "CaseMemberRow",
     "CaseReleaseRow",
+    "CaseReviewRow",
     "CaseRow",
     "ChannelIdentityRow",
     "CheckinOccurrenceRow",

@@ -33,6 +33,8 @@ class TeamRow(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)  # an organisation's team name
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the day of the month of the team's monthly case reviews (None: `[checkins] review_day`)
+    review_day: Mapped[int | None] = mapped_column(Integer)
 
 
 class PractitionerRow(Base):

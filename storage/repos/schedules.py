@@ -132,6 +132,25 @@ class Schedules:
         result = await self._conn.execute(query.values(updated_at=now, **values))
         return bool(result.rowcount)
 
+    async def revise(
+        self,
+        *,
+        schedule_id: str,
+        rule: Recurrence,
+        reminded_id: str,
+        next_due_at: datetime | None,
+        now: datetime,
+    ) -> None:
+        """A new rule and person reminded for a schedule (a review check-in following its
+        team's review day and its case's owner); its status stays as it is."""
+        cols = rule_columns(rule)
+        cols.setdefault("time_zone", "UTC")
+        await self._conn.execute(
+            update(CheckinScheduleRow)
+            .where(CheckinScheduleRow.id == schedule_id)
+            .values(reminded_id=reminded_id, next_due_at=next_due_at, updated_at=now, **cols)
+        )
+
     async def advance(self, *, rows: Sequence[tuple[str, datetime | None]], now: datetime) -> None:
         """Set the next due time of many schedules locked by this transaction (None: done)."""
         if not rows:

@@ -136,11 +136,12 @@ async def build_world(relais: Relais, config: Config, clock: FakeClock, content:
 
 @pytest.fixture
 def chat_content(tmp_path: Path) -> Path:
-    """Test dialogs (tests/chat/data) with the real contact roles."""
+    """Test dialogs (tests/chat/data) with the real contact roles, catalog and templates."""
     content = tmp_path / "content"
     shutil.copytree(DATA, content)
     shutil.copy(CONTENT / "contact_roles.yaml", content / "contact_roles.yaml")
     shutil.copytree(CONTENT / "catalog", content / "catalog")
+    shutil.copytree(CONTENT / "templates", content / "templates")  # documents (review pack)
     return content
 
 

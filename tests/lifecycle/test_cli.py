@@ -45,7 +45,12 @@ def test_case_course_from_the_command_line(
     assert code == 0
     assert json.loads(out)["plan"][1]["due_at"].startswith(moved.isoformat())
     code, out, _ = run(capsys, "checkins", "list", "--case", "K-7F3A", "--json")
-    assert len(json.loads(out)) == 7  # moved, not doubled
+    schedules = json.loads(out)
+    # the 7 handover steps, moved, not doubled; and the case's monthly review (bot.review)
+    assert len([s for s in schedules if s["rule"] == "once"]) == 7
+    assert [s["rule"] for s in schedules if s["rule"] != "once"] == [
+        "monthly:1@10:00 Europe/Paris"
+    ]
     code, out, _ = run(capsys, "case", "handover", "K-7F3A")
     assert out.startswith(f"K-7F3A: {moved.isoformat()}")
     assert "[ ] housing: Housing" in out

@@ -51,6 +51,14 @@ async def team(sqlite_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterat
     config = make_config(sqlite_url, tmp_path)
     async with await Relais.open(config, clock) as relais:
         world = await build_world(relais, config, clock, CONTENT)
+        async with relais.db.transaction(clock.now()) as tx:
+            # these tests follow the sharing review's reminders over months: the cases'
+            # monthly review check-ins (bot.review, tested in tests/review) are stopped
+            for link in await tx.reviews.open_cases():
+                assert link.schedule_id is not None
+                await tx.schedules.update(
+                    schedule_id=link.schedule_id, now=tx.now, status="cancelled", next_due_at=None
+                )
         checkins = CheckinService(relais, config, clock, on_work=lambda: None)
         chat = ChatService(
             relais,

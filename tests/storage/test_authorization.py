@@ -99,6 +99,10 @@ ARGS: dict[str, Args] = {
     "set_language": lambda w, r, c: (("en",), {}),
     "set_time_zone": lambda w, r, c: (("Europe/Paris",), {}),
     "set_quiet_hours": lambda w, r, c: ((None, None), {}),
+    # the monthly review (bot.review): every allowed call must succeed
+    "record_decision": lambda w, r, c: (("a review decision",), {}),
+    "list_decisions": lambda w, r, c: ((), {}),
+    "review_pack": lambda w, r, c: (("2026-01",), {}),
     # issue 16: release and handover, information sharing
     "set_release": lambda w, r, c: ((date(2027, 1, 15),), {}),
     "handover": lambda w, r, c: ((), {}),

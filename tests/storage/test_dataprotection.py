@@ -50,6 +50,8 @@ async def test_export_then_erase(relais: Relais) -> None:
     export = await relais.export_case("K-1")
     assert export["case"]["owner"] == "Olga Owner"
     assert {n["body"] for n in export["notes"]} == {"to be erased", "amended"}
+    # a note tagged `decision` is the case's decision 1, shown as last amended
+    assert [(d["number"], d["text"]) for d in export["decisions"]] == [(1, "amended")]
     assert export["members"][0]["role"] == "mentor"
     assert any(e["action"] == "note.log" for e in export["audit"])
     result = await relais.erase_case("K-1")

@@ -1,7 +1,7 @@
 """Relais Studio: one-time login links and browser sessions (token digests only).
 
-Revision ID: 0012_studio
-Revises: 0011_exit
+Revision ID: 0013_studio
+Revises: 0012_exit
 Create Date: 2026-12-04
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_studio"
-down_revision: str | None = "0011_exit"
+revision: str = "0013_studio"
+down_revision: str | None = "0012_exit"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,8 +1,8 @@
 """The structured exit (issue 16): a case's exit report answers (encrypted, one per element),
 and check-in schedules that run after their case is closed (the post-exit follow-up).
 
-Revision ID: 0011_exit
-Revises: 0010_handover
+Revision ID: 0012_exit
+Revises: 0011_review
 Create Date: 2026-12-04
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_exit"
-down_revision: str | None = "0010_handover"
+revision: str = "0012_exit"
+down_revision: str | None = "0011_review"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,0 +1,1 @@
+"""The monthly multi-agency review: review check-ins, decisions, the review pack."""
