@@ -154,10 +154,14 @@ async def test_closing_with_the_follow_up_schedules_check_ins_that_run_after_clo
     assert {(d.hour, d.minute) for d in local} == {(10, 0)}
     async with relais.db.transaction(clock.now()) as tx:
         rows = (await tx.conn.execute(select(CheckinScheduleRow))).all()
-    assert sorted((r.after_close, r.reminded_id) for r in rows) == [
-        (False, world.mentor.practitioner_id),
-        *[(True, world.owner.practitioner_id)] * 4,
-    ]
+    # the mentor's check-in, the case's monthly review (the owner's), the follow-up
+    assert sorted((r.after_close, r.reminded_id) for r in rows) == sorted(
+        [
+            (False, world.mentor.practitioner_id),
+            (False, world.owner.practitioner_id),
+            *[(True, world.owner.practitioner_id)] * 4,
+        ]
+    )
     # existing behaviour kept: a closed case takes no new note or check-in
     with pytest.raises(CaseClosed):
         await relais.log_note(world.owner, "K-1", "after", [])
