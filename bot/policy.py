@@ -16,6 +16,10 @@ The device a message came from is the second axis (`DeviceTrust`, Matrix only): 
 the practitioner's pinned cross-signing identity does not vouch for may do nothing in
 `NEEDS_TRUSTED_DEVICE` (case data, notes, check-ins on cases, publishing guidance); crisis
 guidance, contacts and paging stay open to it, so a mentor is never left without help.
+
+The channel is the third: case text (notes) travels only by a confidential channel
+(`Incoming.confidential`, declared by the adapter: a Matrix E2EE room, the console, Telegram
+only under `[telegram] allow_case_notes`); `channel_may` says what a channel may carry.
 """
 
 from __future__ import annotations
@@ -29,12 +33,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_ROLES",
+    "NEEDS_CONFIDENTIAL_CHANNEL",
     "NEEDS_TRUSTED_DEVICE",
     "POLICY",
     "Action",
     "DeviceTrust",
     "Relation",
     "Role",
+    "channel_may",
     "device_may",
     "device_trust",
     "is_allowed",
@@ -267,3 +273,15 @@ def may_send_to(pinned_key: str | None, current_key: str | None) -> bool:
 
 def device_may(trust: DeviceTrust, action: Action) -> bool:
     return trust is DeviceTrust.TRUSTED or action not in NEEDS_TRUSTED_DEVICE
+
+
+#: what shows or writes case text, which travels only by a confidential channel (an E2EE room,
+#: the console; Telegram only when the operator allows it): notes.
+NEEDS_CONFIDENTIAL_CHANNEL: frozenset[Action] = frozenset(
+    {Action.READ_NOTES, Action.LOG_NOTE, Action.AMEND_NOTE}
+)
+
+
+def channel_may(action: Action, *, confidential: bool) -> bool:
+    """Whether a channel (confidential or not, as its adapter declares) may carry `action`."""
+    return confidential or action not in NEEDS_CONFIDENTIAL_CHANNEL

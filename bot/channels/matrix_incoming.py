@@ -98,6 +98,7 @@ def to_incoming(
         "received_at": now(),
         "is_direct": is_direct,
         "encrypted": encrypted,
+        "confidential": encrypted,  # an E2EE room may carry case notes
         "display_name": display_name,
         "sender_identity": sender_identity,
     }

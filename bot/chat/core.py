@@ -13,7 +13,7 @@ from bot.chat.usage import UsageRecorder
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import Incoming, Reply
-from bot.policy import Action, DeviceTrust, device_may
+from bot.policy import Action, DeviceTrust, channel_may, device_may
 
 __all__ = ["ChatCore", "Turn"]
 
@@ -74,10 +74,13 @@ class ChatCore:
         return [session.prompt.reply()] if session.prompt else []
 
     def notes_allowed(self, turn: Turn) -> bool:
-        incoming = turn.incoming
-        if incoming.channel == "telegram":
-            return self.config.telegram.allow_case_notes
-        return incoming.encrypted
+        """Whether this turn's channel may carry case notes: the adapter says whether it is
+        confidential (`Incoming.confidential`), the policy what that allows."""
+        confidential = turn.incoming.confidential
+        return all(
+            channel_may(action, confidential=confidential)
+            for action in (Action.LOG_NOTE, Action.READ_NOTES)
+        )
 
     def notes_refusal(self, turn: Turn) -> Reply | None:
         """Why notes may not be logged or shown in this turn (None: they may). The use cases
