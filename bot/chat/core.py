@@ -8,6 +8,7 @@ from typing import Any
 from bot.chat.catalog import Catalog
 from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort
+from bot.chat.publishing_flow import PublishingFlow
 from bot.chat.session import ChatSession
 from bot.chat.usage import UsageRecorder
 from bot.clock import Clock
@@ -54,7 +55,12 @@ class ChatCore:
         self.clock = clock
         self.config = config
         self.checkins = checkins
-        self.publishing = publishing
+        #: publishing's commands, buttons and documents, shown (over its use cases)
+        self.publishing = (
+            PublishingFlow(publishing, config.publishing.reviewers_required)
+            if publishing is not None
+            else None
+        )
         #: usage figures, counted off the reply path (bot.chat.usage)
         self.usage = UsageRecorder(backend, clock)
 

@@ -113,7 +113,7 @@ class DialogFlow:
         """/preview DIALOG: run a draft (from publishing) for a psychologist as users will see
         it; `session.preview` makes notes, check-ins and pages simulated."""
         assert self.core.publishing is not None
-        replies, dialog = await self.core.publishing.preview_draft(turn.actor, dialog_id.strip())
+        replies, dialog = await self.core.publishing.preview_replies(turn.actor, dialog_id)
         if dialog is None:
             return replies
         self._remember_preview(dialog)

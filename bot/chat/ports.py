@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.checkins import results
-from bot.messages import Reply
 
 __all__ = [
     "ActorLike",
@@ -158,14 +157,37 @@ class CheckinsPort(Protocol):
 
 
 class PublishingPort(Protocol):
-    async def handle_command(self, actor: Any, command: str, argument: str) -> list[Reply]: ...
-    async def handle_button(self, actor: Any, token: str) -> list[Reply]: ...
-    async def handle_document(self, actor: Any, file_name: str, data: bytes) -> list[Reply]: ...
-    async def preview_draft(self, actor: Any, dialog_id: str) -> tuple[list[Reply], Any]:
-        """Replies introducing a preview and the draft (a `dialogs.Dialog` at a negative
-        preview version), or None when it cannot be previewed (the replies say why)."""
+    """The publishing use cases (`bot.publishing.PublishingService`): they return data (drafts,
+    outcomes, published versions) and raise `PublishRefused`; `bot.chat.publishing_flow`
+    shows it."""
+
+    async def refresh(self) -> int: ...
+    def add_published(self, published: Any) -> None: ...
+    async def submit_document(self, actor: Any, file_name: str, data: bytes) -> Any: ...
+    async def list_open_drafts(self, actor: Any) -> Sequence[tuple[Any, str]]: ...
+    async def withdraw_draft(self, actor: Any, dialog_id: str) -> Any: ...
+    async def draft_for_review(
+        self, actor: Any, dialog_id: str, draft_id: str | None = None
+    ) -> Any: ...
+    async def review_draft(
+        self,
+        actor: Any,
+        dialog_id: str,
+        approve: bool,
+        comment: str,
+        draft_id: str | None = None,
+        digest: str | None = None,
+    ) -> Any: ...
+    async def publish_draft(
+        self, actor: Any, dialog_id: str, draft_id: str | None = None
+    ) -> Any: ...
+    async def version_history(self, actor: Any, dialog_id: str) -> list[Any]: ...
+    async def rollback_dialog(self, actor: Any, dialog_id: str, version: int) -> Any: ...
+    async def preview(self, actor: Any, dialog_id: str) -> Any:
+        """A `bot.publishing.records.Preview`: the draft to run, or why it cannot run."""
         ...
 
+    async def picture(self, dialog: Any, lang: str) -> Any: ...
     async def restore_preview(self, actor: Any, dialog_id: str, version: int, digest: str) -> Any:
         """The previewed draft again (a `dialogs.Dialog` at `version`) if its source still
         has `digest`, else None: a preview survives a restart of Relais."""

@@ -65,7 +65,7 @@ class ChatService:
         self.clock = clock
         self.config = config
         self.checkins = checkins
-        self.publishing = publishing
+        self.publishing = self.core.publishing
         self.notes = NotesFlow(
             self.core, lambda turn, code: self.dialog_flow.on_dialog_case_picked(turn, code)
         )

@@ -166,7 +166,7 @@ async def test_running_sessions_finish_on_their_version(world: PubWorld) -> None
     # rollback: a new version 3, a copy of version 1
     published = await world.publishing.rollback_dialog(world.actors["pia"], "crisis", 1)
     assert (published.version, published.previous, published.origin) == (3, 2, "rollback")
-    world.publishing._add_published(published)
+    world.publishing.add_published(published)
     await world.chat("cora").say("/crisis K-1")
     assert "A difficult talk" in world.chat("cora").buttons()
     history = await world.publishing.dialog_history("crisis")
