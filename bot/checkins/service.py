@@ -166,12 +166,12 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
         created_by: str | None,
         detail: dict[str, Any],
     ) -> str:
-        case = await repo.case_by_id(tx.conn, case_id=case_id)
+        case = await tx.checkin_reads.case_by_id(case_id=case_id)
         assert case is not None
         for who in (reminded_id, escalate_to_id):
             if who is None:
                 continue
-            if await repo.relation_to_case(tx.conn, case=case, practitioner_id=who) == "other":
+            if await tx.checkin_reads.relation_to_case(case=case, practitioner_id=who) == "other":
                 raise InvalidInput(NOT_ON_CASE)
         if case.status != "open":
             raise CaseClosed(f"case {case.code} is closed")
@@ -276,7 +276,7 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
     async def list_checkins(self, scope: TeamScope) -> list[Upcoming]:
         """The actor's upcoming check-ins, and those of the cases they own."""
         me = scope.actor.practitioner_id
-        conn = scope.tx.conn
+        reads = scope.tx.checkin_reads
         owned = [
             c.id
             for c, relation in await scope.tx.cases.for_practitioner(practitioner_id=me)
@@ -291,7 +291,7 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
             if case_id is None:
                 return "-"
             if case_id not in codes:
-                case = await repo.case_by_id(conn, case_id=case_id)
+                case = await reads.case_by_id(case_id=case_id)
                 codes[case_id] = case.code if case else "-"
             return codes[case_id]
 
