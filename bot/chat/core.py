@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.chat.catalog import Catalog
 from bot.chat.dialog_registry import DialogRegistry
-from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort
+from bot.chat.ports import ChatBackend, CheckinsPort, PublishingPort
 from bot.chat.publishing_flow import PublishingFlow
 from bot.chat.session import ChatSession
 from bot.chat.usage import UsageRecorder
@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.messages import Incoming, Reply
 from bot.policy import Action, DeviceTrust, channel_may, device_may
+from bot.usecases.actors import Actor
 
 __all__ = ["ChatCore", "Turn"]
 
@@ -24,7 +25,7 @@ class Turn:
     """Everything about the message being handled."""
 
     incoming: Incoming
-    actor: ActorLike
+    actor: Actor
     lang: str
     session: ChatSession
     #: the id of the stored conversation this turn started from (None: a fresh one)

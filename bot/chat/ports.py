@@ -13,7 +13,6 @@ from typing import Any, Protocol
 from bot.checkins import results
 
 __all__ = [
-    "ActorLike",
     "CaseLike",
     "ChatBackend",
     "CheckinsPort",
@@ -23,21 +22,6 @@ __all__ = [
     "SessionLike",
     "TurnStartLike",
 ]
-
-
-class ActorLike(Protocol):
-    @property
-    def practitioner_id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def roles(self) -> frozenset[str]: ...
-    @property
-    def language(self) -> str: ...
-    @property
-    def time_zone(self) -> str: ...
-    @property
-    def device_trust(self) -> str: ...  # a bot.policy.DeviceTrust
 
 
 class CaseLike(Protocol):

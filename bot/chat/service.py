@@ -24,7 +24,7 @@ from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.feedback_view import show_feedback
 from bot.chat.first_message import first_message
 from bot.chat.notes import NOTE_TAGS, NotesFlow
-from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort, SessionLike
+from bot.chat.ports import ChatBackend, CheckinsPort, PublishingPort, SessionLike
 from bot.chat.session import ChatSession, Pending
 from bot.chat.sos import express_sos
 from bot.chat.stats import stats_command
@@ -36,6 +36,7 @@ from bot.display import neutralise_reply
 from bot.errors import InvalidInput, NotAllowed, NotFound, NotYourCase, UntrustedDevice
 from bot.messages import Button, Incoming, Reply, is_sos
 from bot.policy import Action, Relation, is_allowed
+from bot.usecases.actors import Actor
 
 __all__ = ["CRISIS_DIALOG", "NOTE_TAGS", "ChatService"]
 
@@ -160,11 +161,10 @@ class ChatService:
         return replies
 
     async def _after_restart(
-        self, incoming: Incoming, actor: ActorLike, stored: SessionLike | None
+        self, incoming: Incoming, actor: Actor, stored: SessionLike | None
     ) -> list[Reply]:
-        """An update handled before Relais was stopped, whose answer may never have reached the
-        user: never silence. /sos and /help are answered again (they change nothing); anything
-        else is not done twice: the user is told, and shown where the conversation stands."""
+        """An update handled before a stop, whose answer may be lost: /sos and /help are
+        answered again; anything else is not done twice: the user is told where things stand."""
         command, _argument = parse_command(incoming.text)
         lang = actor.language if actor.language in LANGUAGES else self.config.default_language
         session = ChatSession.from_dict(stored.state if stored is not None else None)

@@ -21,6 +21,7 @@ from bot.config import CheckinsConfig
 from bot.messages import Reply
 from bot.messaging.outbox import queue_message
 from storage import checkins_repo as repo
+from storage.records import Practitioner
 from storage.tx import Tx
 
 __all__ = [
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 LATE_AFTER = timedelta(minutes=5)
 
 
-def quiet_hours_of(person: repo.PractitionerRef) -> QuietHours | None:
+def quiet_hours_of(person: Practitioner) -> QuietHours | None:
     if not person.quiet_start or not person.quiet_end:
         return None
     return QuietHours.parse(f"{person.quiet_start}-{person.quiet_end}")
@@ -62,7 +63,7 @@ class Lookups:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
         self._cases: dict[str, repo.CaseRef | None] = {}
-        self._people: dict[str, repo.PractitionerRef | None] = {}
+        self._people: dict[str, Practitioner | None] = {}
         self._schedules: dict[str, repo.Schedule | None] = {}
         self._names: dict[str, str] = {}
         self._coordinators: dict[str, list[str]] = {}
@@ -94,7 +95,7 @@ class Lookups:
             self._cases[case_id] = await self.tx.checkin_reads.case_by_id(case_id=case_id)
         return self._cases[case_id]
 
-    async def person(self, practitioner_id: str | None) -> repo.PractitionerRef | None:
+    async def person(self, practitioner_id: str | None) -> Practitioner | None:
         if practitioner_id is None:
             return None
         if practitioner_id not in self._people:

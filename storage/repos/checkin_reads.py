@@ -15,9 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.checkins_records import (
     CaseRef,
     Identity,
-    PractitionerRef,
     case_of,
-    practitioner_of,
 )
 from storage.models import (
     CaseMemberRow,
@@ -28,7 +26,8 @@ from storage.models import (
     PractitionerRoleRow,
     PractitionerRow,
 )
-from storage.records import case_relation
+from storage.records import Practitioner, case_relation
+from storage.repos.people import practitioners_of
 
 __all__ = ["CheckinReads"]
 
@@ -57,14 +56,16 @@ class CheckinReads:
             out.update({r.id: case_of(r) for r in rows})
         return out
 
-    async def practitioners_by_ids(self, *, ids: Iterable[str]) -> dict[str, PractitionerRef]:
+    async def practitioners_by_ids(self, *, ids: Iterable[str]) -> dict[str, Practitioner]:
+        """The practitioners (revoked ones too), their names sealed until a message needs one."""
         wanted = sorted(set(ids))
-        out: dict[str, PractitionerRef] = {}
+        out: dict[str, Practitioner] = {}
         for start in range(0, len(wanted), 500):
             rows = await self._conn.execute(
                 select(PractitionerRow).where(PractitionerRow.id.in_(wanted[start : start + 500]))
             )
-            out.update({r.id: practitioner_of(r) for r in rows})
+            found = await practitioners_of(self._conn, rows, keys=None, with_identities=False)
+            out.update({p.id: p for p in found})
         return out
 
     async def relation_to_case(self, *, case: CaseRef, practitioner_id: str) -> str:
@@ -83,13 +84,8 @@ class CheckinReads:
             owner_id=case.owner_id, practitioner_id=practitioner_id, member=bool(member)
         )
 
-    async def practitioner(self, *, practitioner_id: str) -> PractitionerRef | None:
-        row = (
-            await self._conn.execute(
-                select(PractitionerRow).where(PractitionerRow.id == practitioner_id)
-            )
-        ).first()
-        return practitioner_of(row) if row is not None else None
+    async def practitioner(self, *, practitioner_id: str) -> Practitioner | None:
+        return (await self.practitioners_by_ids(ids=[practitioner_id])).get(practitioner_id)
 
     async def identities(self, *, practitioner_id: str) -> list[Identity]:
         """The chat identities to try, Matrix (end-to-end encrypted) first."""
