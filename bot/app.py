@@ -3,7 +3,7 @@
 `Relais` holds the database, the keys and the clock, and exposes every use case the chat
 layer and the command line call (see docs/design.md, "Use cases the chat layer calls"):
 
-- identity: identify, redeem_invite, mark_unreachable, mark_reachable, set_language,
+- identity: identify, redeem_invite, mark_unreachable, set_language,
   set_time_zone, set_quiet_hours
 - device trust (Matrix): record_device, trust_identity
 - cases and notes: list_cases, log_note, list_notes, amend_note

@@ -37,6 +37,8 @@ class ActorRow:
     #: looked up by chat identity: the master key pinned for it and a different one seen since
     pinned_key: str | None = None
     seen_key: str | None = None
+    #: looked up by chat identity: a send to it failed for good (the user blocked the bot)
+    identity_unreachable: bool = False
 
 
 def _roles(dialect: str) -> Any:
@@ -89,6 +91,7 @@ def _by_identity(dialect: str, with_head: bool) -> Any:
         .add_columns(
             ChannelIdentityRow.pinned_master_key.label("pinned_key"),
             ChannelIdentityRow.seen_master_key.label("seen_key"),
+            ChannelIdentityRow.unreachable.label("identity_unreachable"),
         )
         .join(ChannelIdentityRow, ChannelIdentityRow.practitioner_id == PractitionerRow.id)
         .where(
@@ -155,6 +158,7 @@ class Access:
             time_zone=row.time_zone,
             pinned_key=getattr(row, "pinned_key", None),
             seen_key=getattr(row, "seen_key", None),
+            identity_unreachable=bool(getattr(row, "identity_unreachable", False)),
         )
 
     def _base(self) -> Any:
