@@ -5,7 +5,8 @@ The relation of a practitioner to a case is `owner` (the one person responsible 
 (an occurrence) a practitioner may also be `notified`: the escalation chain reached them (the
 on-call person paged is usually not on the case), or they asked for the page. A practitioner
 may do what any of their relations allows. Cases of another team are
-invisible (NotFound) whatever the table says. A practitioner with several roles may do what any
+invisible (NotFound) whatever the table says, and so is a dialog limited to other teams
+(`teams:`, `dialog_relation`). A practitioner with several roles may do what any
 of their roles may do.
 
 Actions with scope "team" do not concern one case: the table gives the same answer for every
@@ -43,6 +44,7 @@ __all__ = [
     "channel_may",
     "device_may",
     "device_trust",
+    "dialog_relation",
     "is_allowed",
     "scope_of",
 ]
@@ -199,6 +201,19 @@ def _build() -> dict[tuple[Role, Action, Relation], bool]:
 
 #: The one policy table: (role, action, relation) -> allowed.
 POLICY: dict[tuple[Role, Action, Relation], bool] = _build()
+
+
+def dialog_relation(
+    roles: Iterable[str], team: str, *, audience: Iterable[str], teams: Iterable[str]
+) -> Relation | None:
+    """A practitioner's relation to a dialog: None when the dialog is another team's guidance
+    (its `teams` name teams, not theirs): invisible, as another team's case is, whatever the
+    table says; AUDIENCE when its `audience` names one of their roles or none; else OTHER."""
+    limited_to = set(teams)
+    if limited_to and team not in limited_to:
+        return None
+    wanted = set(audience)
+    return Relation.AUDIENCE if not wanted or wanted & set(roles) else Relation.OTHER
 
 
 def scope_of(action: Action) -> Literal["case", "team", "draft", "dialog"]:

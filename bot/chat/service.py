@@ -312,7 +312,7 @@ class ChatService:
         return [Reply("\n".join(lines))]
 
     def _list_dialogs(self, turn: Turn) -> list[Reply]:
-        entries = self.dialogs.list_for(turn.actor.roles, turn.lang)
+        entries = self.dialogs.list_for(turn.actor.roles, turn.actor.team_name, turn.lang)
         if not entries:
             return [self.core.text(turn, "dialogs_none")]
         buttons = tuple(Button(title, f"o.{dialog_id}") for dialog_id, title in entries)
