@@ -25,6 +25,7 @@ from bot.chat.feedback_view import show_feedback
 from bot.chat.first_message import first_message
 from bot.chat.notes import NOTE_TAGS, NotesFlow
 from bot.chat.ports import ChatBackend, CheckinsPort, PublishingPort, SessionLike
+from bot.chat.profile import profile_command
 from bot.chat.session import ChatSession, Pending
 from bot.chat.sos import express_sos
 from bot.chat.stats import stats_command
@@ -242,8 +243,8 @@ class ChatService:
                 return self._list_dialogs(turn)
             case "cancel":
                 return self._cancel(turn)
-            case "lang":
-                return await self._set_language(turn, argument.strip().lower())
+            case "lang" | "timezone" | "quiet":
+                return await profile_command(self.core, turn, command, argument)
             case "cases":
                 return await self._list_cases(turn)
             case "note":
@@ -289,13 +290,6 @@ class ChatService:
         had_something = not turn.session.is_empty()
         turn.session = ChatSession()
         return [self.core.text(turn, "cancelled" if had_something else "no_dialog_running")]
-
-    async def _set_language(self, turn: Turn, lang: str) -> list[Reply]:
-        if lang not in LANGUAGES:
-            return [self.core.text(turn, "lang_usage")]
-        await self.backend.set_language(turn.actor, lang)
-        turn.lang = lang
-        return [self.core.text(turn, "lang_set")]
 
     async def _list_cases(self, turn: Turn) -> list[Reply]:
         cases = await self.backend.list_cases(turn.actor)
