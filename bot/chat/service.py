@@ -15,6 +15,7 @@ import traceback
 import dialogs as dl
 from bot.chat import checkins as checkins_view
 from bot.chat import feedback
+from bot.chat.amend import amend_command
 from bot.chat.catalog import LANGUAGES, Catalog
 from bot.chat.commands import parse_command
 from bot.chat.core import ChatCore, Turn
@@ -251,6 +252,8 @@ class ChatService:
                 return await self.notes.note_command(turn, argument)
             case "notes":
                 return await self.notes.notes_command(turn, argument.strip())
+            case "amend":
+                return await amend_command(self.core, turn, argument)
             case "checkins":
                 if self.checkins is None:
                     return [self.core.text(turn, "checkin_unavailable")]
