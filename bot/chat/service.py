@@ -117,11 +117,7 @@ class ChatService:
             return []
         if not incoming.is_direct:
             return [Reply(self.catalog.text(default, "not_direct"))]
-        if (
-            incoming.channel == "matrix"
-            and not incoming.encrypted
-            and self.config.matrix.require_encryption
-        ):
+        if incoming.encryption_required and not incoming.encrypted:
             return [Reply(self.catalog.text(default, "not_encrypted"))]
         command, argument = parse_command(incoming.text)
         actor = start.actor

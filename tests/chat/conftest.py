@@ -58,6 +58,7 @@ class Chat:
             is_direct=self.is_direct,
             encrypted=self.encrypted,
             confidential=self.encrypted if self.confidential is None else self.confidential,
+            encryption_required=self.channel == "matrix",  # as the Matrix adapter declares it
         )
         self.last = await self.service.handle(incoming)
         return self.last

@@ -40,7 +40,15 @@ def _matrix_message(encrypted: bool) -> Incoming | None:
             "content": {"msgtype": "m.text", "body": "/notes"},
         }
     )
-    return to_incoming(None, room, "!dm:hs", event, encrypted=encrypted, now=lambda: NOW)  # type: ignore[arg-type]
+    return to_incoming(
+        None,  # type: ignore[arg-type]
+        room,
+        "!dm:hs",
+        event,
+        encrypted=encrypted,
+        now=lambda: NOW,
+        encryption_required=True,  # [matrix] require_encryption
+    )
 
 
 def test_a_matrix_message_is_confidential_when_its_room_is_encrypted() -> None:
@@ -49,6 +57,8 @@ def test_a_matrix_message_is_confidential_when_its_room_is_encrypted() -> None:
     assert plain is not None
     assert (encrypted.channel, encrypted.confidential) == ("matrix", True)
     assert (plain.channel, plain.confidential) == ("matrix", False)
+    # the chat layer refuses an unencrypted room by this declaration, not by the channel name
+    assert (encrypted.encryption_required, plain.encryption_required) == (True, True)
 
 
 async def test_the_console_is_confidential() -> None:
@@ -81,3 +91,27 @@ async def test_the_chat_layer_follows_the_declared_property_not_the_channel_name
     nina = await world.relais.identify("pigeon", "n-1")
     assert nina is not None
     assert [note.body for note in await world.relais.list_notes(nina, "K-1")] == ["calmer today"]
+
+
+async def test_a_channel_requiring_encryption_is_refused_unencrypted_whatever_its_name(
+    world: World,
+) -> None:
+    import dataclasses
+
+    invite = await world.relais.create_invite(role="mentor", name="Pim", team="Team A")
+    pim = Chat(world.service, world.clock, "p-1", channel="pigeon")
+    assert "Welcome" in texts(await pim.say(f"/start {invite.code}"))
+    plain = Incoming(
+        channel="pigeon",
+        chat_id="chat-p-1",
+        user_id="p-1",
+        event_id="plain-1",
+        received_at=world.clock.now(),
+        text="/sos",
+        encrypted=False,
+    )
+    assert "112" in texts(await world.service.handle(plain))  # not required: answered
+    required = dataclasses.replace(plain, event_id="plain-2", encryption_required=True)
+    refused = texts(await world.service.handle(required))
+    assert "encrypted" in refused
+    assert "112" not in refused
