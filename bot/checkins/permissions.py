@@ -119,8 +119,10 @@ def requires_occurrence(
                 if case is not None:
                     relations.append(
                         Relation(
-                            await tx.checkin_reads.relation_to_case(
-                                case=case, practitioner_id=fresh.practitioner_id
+                            await tx.cases.relation(
+                                case_id=case.id,
+                                owner_id=case.owner_id,
+                                practitioner_id=fresh.practitioner_id,
                             )
                         )
                     )
@@ -174,8 +176,10 @@ def requires_schedule(
                 if schedule is None or case is None or case.team_id != fresh.team_id:
                     raise NotFound(f"no check-in {schedule_id}")
                 relation = Relation(
-                    await tx.checkin_reads.relation_to_case(
-                        case=case, practitioner_id=fresh.practitioner_id
+                    await tx.cases.relation(
+                        case_id=case.id,
+                        owner_id=case.owner_id,
+                        practitioner_id=fresh.practitioner_id,
                     )
                 )
                 refusal: RelaisError = (

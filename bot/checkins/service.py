@@ -171,7 +171,12 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
         for who in (reminded_id, escalate_to_id):
             if who is None:
                 continue
-            if await tx.checkin_reads.relation_to_case(case=case, practitioner_id=who) == "other":
+            if (
+                await tx.cases.relation(
+                    case_id=case.id, owner_id=case.owner_id, practitioner_id=who
+                )
+                == "other"
+            ):
                 raise InvalidInput(NOT_ON_CASE)
         if case.status != "open":
             raise CaseClosed(f"case {case.code} is closed")

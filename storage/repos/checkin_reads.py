@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import (
-    func,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,7 +17,6 @@ from storage.checkins_records import (
     case_of,
 )
 from storage.models import (
-    CaseMemberRow,
     CaseRow,
     ChannelIdentityRow,
     ContactRow,
@@ -26,7 +24,7 @@ from storage.models import (
     PractitionerRoleRow,
     PractitionerRow,
 )
-from storage.records import Practitioner, case_relation
+from storage.records import Practitioner
 from storage.repos.people import practitioners_of
 
 __all__ = ["CheckinReads"]
@@ -67,22 +65,6 @@ class CheckinReads:
             found = await practitioners_of(self._conn, rows, keys=None, with_identities=False)
             out.update({p.id: p for p in found})
         return out
-
-    async def relation_to_case(self, *, case: CaseRef, practitioner_id: str) -> str:
-        if case.owner_id == practitioner_id:  # no query needed
-            return case_relation(
-                owner_id=case.owner_id, practitioner_id=practitioner_id, member=True
-            )
-        member = await self._conn.scalar(
-            select(func.count())
-            .select_from(CaseMemberRow)
-            .where(
-                CaseMemberRow.case_id == case.id, CaseMemberRow.practitioner_id == practitioner_id
-            )
-        )
-        return case_relation(
-            owner_id=case.owner_id, practitioner_id=practitioner_id, member=bool(member)
-        )
 
     async def practitioner(self, *, practitioner_id: str) -> Practitioner | None:
         return (await self.practitioners_by_ids(ids=[practitioner_id])).get(practitioner_id)
