@@ -3,13 +3,13 @@
 `Relais` holds the database, the keys and the clock, and exposes every use case the chat
 layer and the command line call (see docs/design.md, "Use cases the chat layer calls"):
 
-- identity: identify, redeem_invite, mark_unreachable, mark_reachable, set_language,
+- identity: identify, redeem_invite, mark_unreachable, set_language,
   set_time_zone, set_quiet_hours
 - device trust (Matrix): record_device, trust_identity
 - cases and notes: list_cases, log_note, list_notes, amend_note
 - contacts: contacts_for
-- sessions: load_session, save_session, end_session, expire_sessions, sessions_on_version,
-  first_time
+- sessions: save_session, end_session, expire_sessions, first_time (a chat turn reads its
+  conversation in `begin_turn`)
 - inbox (channels): store_updates, pending_updates, forget_updates
 - operator (command line): create_invite, revoke, list_practitioners, ensure_team,
   create_case, add_member, remove_member, set_owner, close_case, all_cases, export_case,

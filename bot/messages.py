@@ -70,6 +70,13 @@ class Incoming:
     document: Document | None = None
     is_direct: bool = True  # a one-to-one chat with the bot
     encrypted: bool = True  # end-to-end encrypted (Matrix E2EE); Telegram is False
+    #: the channel keeps what is said here between the practitioner and Relais, so case text
+    #: (notes) may travel by it: declared by the adapter (a Matrix E2EE room, the console;
+    #: Telegram only under `[telegram] allow_case_notes`). False unless the adapter says so.
+    confidential: bool = False
+    #: the channel admits only end-to-end encrypted chats (`[matrix] require_encryption`): a
+    #: message that came unencrypted is refused by the chat layer
+    encryption_required: bool = False
     display_name: str = ""
     #: received before a restart and replayed from the channel's inbox: it may have been
     #: handled already without its answer reaching the user

@@ -5,7 +5,8 @@ The relation of a practitioner to a case is `owner` (the one person responsible 
 (an occurrence) a practitioner may also be `notified`: the escalation chain reached them (the
 on-call person paged is usually not on the case), or they asked for the page. A practitioner
 may do what any of their relations allows. Cases of another team are
-invisible (NotFound) whatever the table says. A practitioner with several roles may do what any
+invisible (NotFound) whatever the table says, and so is a dialog limited to other teams
+(`teams:`, `dialog_relation`). A practitioner with several roles may do what any
 of their roles may do.
 
 Actions with scope "team" do not concern one case: the table gives the same answer for every
@@ -16,6 +17,10 @@ The device a message came from is the second axis (`DeviceTrust`, Matrix only): 
 the practitioner's pinned cross-signing identity does not vouch for may do nothing in
 `NEEDS_TRUSTED_DEVICE` (case data, notes, check-ins on cases, publishing guidance); crisis
 guidance, contacts and paging stay open to it, so a mentor is never left without help.
+
+The channel is the third: case text (notes) travels only by a confidential channel
+(`Incoming.confidential`, declared by the adapter: a Matrix E2EE room, the console, Telegram
+only under `[telegram] allow_case_notes`); `channel_may` says what a channel may carry.
 """
 
 from __future__ import annotations
@@ -29,14 +34,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_ROLES",
+    "NEEDS_CONFIDENTIAL_CHANNEL",
     "NEEDS_TRUSTED_DEVICE",
     "POLICY",
     "Action",
     "DeviceTrust",
     "Relation",
     "Role",
+    "channel_may",
     "device_may",
     "device_trust",
+    "dialog_relation",
     "is_allowed",
     "scope_of",
 ]
@@ -244,6 +252,19 @@ def _build() -> dict[tuple[Role, Action, Relation], bool]:
 POLICY: dict[tuple[Role, Action, Relation], bool] = _build()
 
 
+def dialog_relation(
+    roles: Iterable[str], team: str, *, audience: Iterable[str], teams: Iterable[str]
+) -> Relation | None:
+    """A practitioner's relation to a dialog: None when the dialog is another team's guidance
+    (its `teams` name teams, not theirs): invisible, as another team's case is, whatever the
+    table says; AUDIENCE when its `audience` names one of their roles or none; else OTHER."""
+    limited_to = set(teams)
+    if limited_to and team not in limited_to:
+        return None
+    wanted = set(audience)
+    return Relation.AUDIENCE if not wanted or wanted & set(roles) else Relation.OTHER
+
+
 def scope_of(action: Action) -> Literal["case", "team", "draft", "dialog"]:
     if action in _DRAFT_RULES:
         return "draft"
@@ -317,3 +338,15 @@ def may_send_to(pinned_key: str | None, current_key: str | None) -> bool:
 
 def device_may(trust: DeviceTrust, action: Action) -> bool:
     return trust is DeviceTrust.TRUSTED or action not in NEEDS_TRUSTED_DEVICE
+
+
+#: what shows or writes case text, which travels only by a confidential channel (an E2EE room,
+#: the console; Telegram only when the operator allows it): notes.
+NEEDS_CONFIDENTIAL_CHANNEL: frozenset[Action] = frozenset(
+    {Action.READ_NOTES, Action.LOG_NOTE, Action.AMEND_NOTE}
+)
+
+
+def channel_may(action: Action, *, confidential: bool) -> bool:
+    """Whether a channel (confidential or not, as its adapter declares) may carry `action`."""
+    return confidential or action not in NEEDS_CONFIDENTIAL_CHANNEL

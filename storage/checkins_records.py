@@ -21,14 +21,12 @@ __all__ = [
     "Identity",
     "Occurrence",
     "OutboxItem",
-    "PractitionerRef",
     "Schedule",
     "case_of",
     "insert_ignore",
     "lock_rows",
     "occurrence_of",
     "outbox_of",
-    "practitioner_of",
     "rule_columns",
     "rule_of",
     "schedule_of",
@@ -51,18 +49,6 @@ class CaseRef:
     team_id: str
     owner_id: str
     status: str
-
-
-@dataclass(frozen=True, slots=True)
-class PractitionerRef:
-    id: str
-    team_id: str
-    language: str
-    time_zone: str
-    quiet_start: str | None
-    quiet_end: str | None
-    reachable: bool  # not revoked (unreachable identities are filtered by `identities`)
-    display_name_enc: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,19 +233,6 @@ def insert_ignore(conn: AsyncConnection, table: Any) -> Any:
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
-
-
-def practitioner_of(row: Any) -> PractitionerRef:
-    return PractitionerRef(
-        id=row.id,
-        team_id=row.team_id,
-        language=row.language,
-        time_zone=row.time_zone,
-        quiet_start=row.quiet_start,
-        quiet_end=row.quiet_end,
-        reachable=row.revoked_at is None,
-        display_name_enc=row.display_name_enc,
-    )
 
 
 def case_of(row: Any) -> CaseRef:

@@ -2,8 +2,8 @@
 
 Schedules, occurrences and the outbox are repositories on the transaction (`tx.schedules`,
 `tx.occurrences`, `tx.outbox`, in `storage/repos/`). This module gathers what is left:
-`storage.checkins_records` (data objects) and `checkins_people` (cases, people, rota: read
-only; each function takes the caller's connection).
+`storage.checkins_records` (data objects); what check-ins read of cases, people and the rota is
+`tx.checkin_reads` (`storage/repos/checkin_reads.py`).
 
 Exactly once across processes (`storage/repos/schedules.py`, `occurrences.py`, `outbox.py`):
 claims lock rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` on
@@ -18,33 +18,18 @@ so even a duplicated step cannot create a second reminder.
 
 from __future__ import annotations
 
-from storage.checkins_people import (
-    case_by_code,
-    case_by_id,
-    cases_by_ids,
-    fallback_practitioner,
-    identities,
-    identities_for,
-    oncall_practitioners,
-    practitioner,
-    practitioners_by_ids,
-    relation_to_case,
-    team_coordinators,
-)
 from storage.checkins_records import (
     OPEN_OCCURRENCE,
     CaseRef,
     Identity,
     Occurrence,
     OutboxItem,
-    PractitionerRef,
     Schedule,
     case_of,
     insert_ignore,
     lock_rows,
     occurrence_of,
     outbox_of,
-    practitioner_of,
     rule_columns,
     rule_of,
     schedule_of,
@@ -56,26 +41,13 @@ __all__ = [
     "Identity",
     "Occurrence",
     "OutboxItem",
-    "PractitionerRef",
     "Schedule",
-    "case_by_code",
-    "case_by_id",
     "case_of",
-    "cases_by_ids",
-    "fallback_practitioner",
-    "identities",
-    "identities_for",
     "insert_ignore",
     "lock_rows",
     "occurrence_of",
-    "oncall_practitioners",
     "outbox_of",
-    "practitioner",
-    "practitioner_of",
-    "practitioners_by_ids",
-    "relation_to_case",
     "rule_columns",
     "rule_of",
     "schedule_of",
-    "team_coordinators",
 ]

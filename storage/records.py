@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage.crypto import KeyRing
 
 __all__ = [
     "Case",
@@ -15,6 +18,7 @@ __all__ = [
     "Note",
     "OnCallSlot",
     "Practitioner",
+    "SealedName",
     "StoredSession",
     "Team",
     "case_relation",
@@ -39,10 +43,30 @@ class ChannelIdentity:
 
 
 @dataclass(frozen=True, slots=True)
+class SealedName:
+    """A practitioner's display name kept encrypted until a message needs it (the check-ins'
+    batch lookups read many people and show few names): `open(keys)` decrypts it."""
+
+    ciphertext: bytes
+    practitioner_id: str
+
+    def open(self, keys: KeyRing) -> str:
+        return keys.decrypt(
+            self.ciphertext,
+            table="practitioners",
+            column="display_name",
+            row_id=self.practitioner_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Practitioner:
+    """A practitioner as the directory holds them. `display_name` is the name decrypted
+    (`tx.people`), or sealed (`tx.checkin_reads`: `name` then refuses, `display_name.open`)."""
+
     id: str
     team_id: str
-    name: str
+    display_name: str | SealedName
     roles: frozenset[str]
     language: str
     time_zone: str
@@ -51,6 +75,12 @@ class Practitioner:
     unreachable: bool
     revoked: bool
     identities: tuple[ChannelIdentity, ...] = ()
+
+    @property
+    def name(self) -> str:
+        if isinstance(self.display_name, SealedName):
+            raise LookupError("this practitioner's name is sealed: open display_name")
+        return self.display_name
 
 
 @dataclass(frozen=True, slots=True)

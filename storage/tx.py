@@ -17,6 +17,7 @@ from storage.audit_anchor import AnchorSink
 from storage.crypto import KeyRing
 from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
+from storage.repos.checkin_reads import CheckinReads
 from storage.repos.decisions import Decisions
 from storage.repos.drafts import Drafts
 from storage.repos.evaluation import EvaluationReads
@@ -86,6 +87,7 @@ class Tx:
         self.sharing = SharingRecords(conn, keys)
         self.exit_answers = ExitAnswers(conn, keys)
         self.studio = StudioLogins(conn)
+        self.checkin_reads = CheckinReads(conn)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction has committed, e.g. to wake a worker that

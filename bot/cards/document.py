@@ -63,11 +63,14 @@ class CardContact:
     hours: str = ""
 
 
-def crisis_dialog_ids(dialogs: DialogRegistry, roles: Collection[str] | None = None) -> list[str]:
-    """The dialogs that have a card (tagged `crisis`), those `roles` may open when given."""
+def crisis_dialog_ids(
+    dialogs: DialogRegistry, roles: Collection[str] | None = None, team: str = ""
+) -> list[str]:
+    """The dialogs that have a card (tagged `crisis`), those `roles` of `team` may open when
+    given (never another team's guidance)."""
     found = []
     for dialog in dialogs.library:
-        if CARD_TAG in dialog.tags and (roles is None or dialogs.allowed(dialog, roles)):
+        if CARD_TAG in dialog.tags and (roles is None or dialogs.allowed(dialog, roles, team)):
             found.append(dialog.id)
     return sorted(found, key=lambda i: (i != "crisis", i))
 

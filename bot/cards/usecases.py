@@ -14,12 +14,13 @@ A card holds no case data: roles, names and numbers of the team's directory only
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot.cards.document import CardContact
 from bot.errors import NotAllowed
 from bot.policy import Action, Relation, scope_of
+from bot.policy import dialog_relation as policy_dialog_relation
 from bot.usecases.actors import _audited_as, _for_detail
 from bot.usecases.admin import resolve_team
 from bot.usecases.base import Actor, ActorScope, EntryScope, Permission, UseCases
@@ -37,10 +38,13 @@ R = TypeVar("R")
 S = TypeVar("S", bound=UseCases)
 
 
-def dialog_relation(dialog: Dialog, roles: Collection[str]) -> Relation:
-    """`audience` when the dialog is for one of these roles (or for everyone), else `other`."""
-    in_audience = not dialog.audience or bool(set(roles) & set(dialog.audience))
-    return Relation.AUDIENCE if in_audience else Relation.OTHER
+def dialog_relation(dialog: Dialog, actor: Actor) -> tuple[Relation, ...]:
+    """`audience` when the dialog is for one of the actor's roles (or for everyone), else
+    `other`; no relation at all (refused) when it is another team's guidance (`teams:`)."""
+    relation = policy_dialog_relation(
+        actor.roles, actor.team_name, audience=dialog.audience, teams=dialog.teams
+    )
+    return () if relation is None else (relation,)
 
 
 def requires_dialog(
@@ -64,8 +68,8 @@ def requires_dialog(
             async def locate(tx: Tx) -> Subject:
                 fresh = await self._fresh_actor(tx, actor)
                 refusal = NotAllowed(f"this guide is not for your role ({action})")
-                relation = dialog_relation(dialog, fresh.roles)
-                return Subject(fresh, (relation,), ActorScope(tx, fresh), None, refusal)
+                relations = dialog_relation(dialog, fresh)
+                return Subject(fresh, relations, ActorScope(tx, fresh), None, refusal)
 
             def audit(scope: ActorScope) -> dict[str, Any]:
                 kind, actor_id = _audited_as(scope.actor)

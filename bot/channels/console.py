@@ -89,6 +89,7 @@ class ConsoleChannel:
             event_id=f"{self._now().timestamp():.6f}-{next(self._counter)}",
             received_at=self._now(),
             text=text,
+            confidential=True,  # a terminal on the operator's machine
         )
         replies = await self._handler(incoming)
         for reply in replies:

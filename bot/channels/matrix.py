@@ -8,9 +8,8 @@
 `store_path`: default `[matrix] store_path`; `clock` stamps `Incoming.received_at`;
 `undecryptable_text` is told when a key never arrives (default `DEFAULT_UNDECRYPTABLE_TEXT`).
 
-Helpers: matrix_login, matrix_identity (cross-signing), matrix_trust, matrix_send, matrix_state,
-matrix_incoming, matrix_keys, matrix_rooms, matrix_render, matrix_workers, matrix_sync,
-matrix_replies. Guarantees:
+Helpers: matrix_login, -identity (cross-signing), -trust, -send, -state, -incoming, -keys,
+-rooms, -render, -workers, -sync, -replies. Guarantees (`Incoming.encryption_required`):
 - The password is used once; the access token and device id are kept in `store_path` (0600)
   and restored afterwards, so the device and its crypto store (SqliteStore, real pickle key)
   stay the same across restarts.
@@ -344,6 +343,7 @@ class MatrixChannel:
             room_id,
             event,
             encrypted=encrypted,
+            encryption_required=self.config.require_encryption,
             now=self._now,
             sender_identity=await self._sender_identity(room_id, event),
         )

@@ -82,6 +82,7 @@ def to_incoming(
     *,
     encrypted: bool,
     now: Callable[[], datetime],
+    encryption_required: bool = False,
     sender_identity: SenderIdentity | None = None,
 ) -> Incoming | None:
     """The `Incoming` for a (decrypted) message event, or None if it is not one we handle."""
@@ -98,6 +99,8 @@ def to_incoming(
         "received_at": now(),
         "is_direct": is_direct,
         "encrypted": encrypted,
+        "confidential": encrypted,  # an E2EE room may carry case notes
+        "encryption_required": encryption_required,  # [matrix] require_encryption
         "display_name": display_name,
         "sender_identity": sender_identity,
     }

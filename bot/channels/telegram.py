@@ -26,11 +26,10 @@ and a reply with `answers_button` edits the pressed menu to show the choice (whi
 being sent); both are done before the chat's next update. Sends follow `telegram_retry`: 429
 waits `retry_after`, network errors and 5xx back off, 403 means unreachable.
 
-Logs carry chat, user and update ids only: never a text, a name or a file name.
-
-Modules: telegram_inbox (kept updates), telegram_polling (getUpdates loop), telegram_webhook
-(receiver), telegram_cluster (several webhook processes), telegram_incoming, telegram_respond,
-telegram_send, telegram_retry, telegram_lanes (per-chat order), telegram_text, telegram_commands.
+Logs carry chat, user and update ids only: never a text, a name or a file name. Modules:
+telegram_inbox (kept updates), telegram_polling (getUpdates), telegram_webhook (receiver),
+telegram_cluster (several webhook processes), telegram_incoming, telegram_respond, -send, -retry,
+telegram_lanes (per-chat order), telegram_text, telegram_commands.
 """
 
 from __future__ import annotations
@@ -326,9 +325,13 @@ class TelegramChannel:
         )
 
     def to_incoming(self, update: Update) -> Incoming | None:
-        """The neutral view of an update; None for updates Relais does not handle."""
+        """The neutral view (None: not ours); confidential only under `allow_case_notes`."""
         return to_incoming(
-            update, now=self._clock.now(), bot_username=self._username, fetcher=self._fetcher
+            update,
+            now=self._clock.now(),
+            bot_username=self._username,
+            fetcher=self._fetcher,
+            confidential=self._config.allow_case_notes,
         )
 
     def _fetcher(self, file_id: str, size: int, update_id: int) -> Callable[[], Awaitable[bytes]]:

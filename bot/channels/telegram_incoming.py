@@ -5,6 +5,7 @@
     chat_id            = str(chat.id); user_id = str(from_user.id) (never the username)
     event_id           = str(update_id) (the chat layer processes each once)
     is_direct          = a private chat; encrypted = False (Telegram bot chats are not E2EE)
+    confidential       = `confidential` (the operator's `[telegram] allow_case_notes`)
 
 Other updates (edits, channel posts...) are not Relais' business: `to_incoming` returns None.
 """
@@ -27,6 +28,7 @@ def to_incoming(
     now: datetime,
     bot_username: str,
     fetcher: Callable[[str, int, int], Callable[[], Awaitable[bytes]]],
+    confidential: bool = False,
 ) -> Incoming | None:
     """The neutral view of an update; None for updates Relais does not handle.
     `fetcher(file_id, size, update_id)` makes a document's `fetch`."""
@@ -44,6 +46,7 @@ def to_incoming(
             button=query.data,
             is_direct=chat is None or chat.type == "private",
             encrypted=False,
+            confidential=confidential,
             display_name=query.from_user.full_name,
         )
     message = update.message
@@ -77,6 +80,7 @@ def to_incoming(
         document=document,
         is_direct=message.chat.type == "private",
         encrypted=False,
+        confidential=confidential,
         display_name=message.from_user.full_name,
     )
 

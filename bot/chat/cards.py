@@ -54,7 +54,7 @@ def _arguments(argument: str, lang: str) -> tuple[str, str] | None:
 
 
 async def card_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply]:
-    known = crisis_dialog_ids(core.dialogs, turn.actor.roles)
+    known = crisis_dialog_ids(core.dialogs, turn.actor.roles, turn.actor.team_name)
     parsed = _arguments(argument, turn.lang)
     if parsed is None:
         return [core.text(turn, "cards.usage", dialogs=", ".join(known))]

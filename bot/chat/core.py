@@ -7,13 +7,15 @@ from typing import Any
 
 from bot.chat.catalog import Catalog
 from bot.chat.dialog_registry import DialogRegistry
-from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort
+from bot.chat.ports import ChatBackend, CheckinsPort, PublishingPort
+from bot.chat.publishing_flow import PublishingFlow
 from bot.chat.session import ChatSession
 from bot.chat.usage import UsageRecorder
 from bot.clock import Clock
 from bot.config import Config
 from bot.messages import Incoming, Reply
-from bot.policy import Action, DeviceTrust, device_may
+from bot.policy import Action, DeviceTrust, channel_may, device_may
+from bot.usecases.actors import Actor
 
 __all__ = ["ChatCore", "Turn"]
 
@@ -23,7 +25,7 @@ class Turn:
     """Everything about the message being handled."""
 
     incoming: Incoming
-    actor: ActorLike
+    actor: Actor
     lang: str
     session: ChatSession
     #: the id of the stored conversation this turn started from (None: a fresh one)
@@ -54,7 +56,12 @@ class ChatCore:
         self.clock = clock
         self.config = config
         self.checkins = checkins
-        self.publishing = publishing
+        #: publishing's commands, buttons and documents, shown (over its use cases)
+        self.publishing = (
+            PublishingFlow(publishing, config.publishing.reviewers_required)
+            if publishing is not None
+            else None
+        )
         #: usage figures, counted off the reply path (bot.chat.usage)
         self.usage = UsageRecorder(backend, clock)
 
@@ -74,10 +81,13 @@ class ChatCore:
         return [session.prompt.reply()] if session.prompt else []
 
     def notes_allowed(self, turn: Turn) -> bool:
-        incoming = turn.incoming
-        if incoming.channel == "telegram":
-            return self.config.telegram.allow_case_notes
-        return incoming.encrypted
+        """Whether this turn's channel may carry case notes: the adapter says whether it is
+        confidential (`Incoming.confidential`), the policy what that allows."""
+        confidential = turn.incoming.confidential
+        return all(
+            channel_may(action, confidential=confidential)
+            for action in (Action.LOG_NOTE, Action.READ_NOTES)
+        )
 
     def notes_refusal(self, turn: Turn) -> Reply | None:
         """Why notes may not be logged or shown in this turn (None: they may). The use cases

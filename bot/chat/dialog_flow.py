@@ -76,9 +76,9 @@ class DialogFlow:
 
     async def start_dialog(self, turn: Turn, dialog_id: str, case_code: str) -> list[Reply]:
         dialog = self.core.dialogs.source().get(dialog_id)
-        if dialog is None:
+        if dialog is None or not self.core.dialogs.visible(dialog, turn.actor.team_name):
             return [self.core.text(turn, "dialog_unavailable", dialog=dialog_id)]
-        if not self.core.dialogs.allowed(dialog, turn.actor.roles):
+        if not self.core.dialogs.allowed(dialog, turn.actor.roles, turn.actor.team_name):
             return [self.core.text(turn, "dialog_not_for_you")]
         self.core.usage.left(turn, "abandoned")  # a dialog running is left for this one
         code = case_code.strip().upper()
@@ -115,7 +115,7 @@ class DialogFlow:
         """/preview DIALOG: run a draft (from publishing) for a psychologist as users will see
         it; `session.preview` makes notes, check-ins and pages simulated."""
         assert self.core.publishing is not None
-        replies, dialog = await self.core.publishing.preview_draft(turn.actor, dialog_id.strip())
+        replies, dialog = await self.core.publishing.preview_replies(turn.actor, dialog_id)
         if dialog is None:
             return replies
         self._remember_preview(dialog)
@@ -158,9 +158,9 @@ class DialogFlow:
         source = self.core.dialogs.source()
         if turn.session.preview and self._previews:
             source = _PreviewSource(source, self._previews)
-        roles = turn.actor.roles
+        roles, team = turn.actor.roles, turn.actor.team_name
         return AudienceSource(
-            source, roles, lambda dialog: self.core.dialogs.allowed(dialog, roles)
+            source, roles, lambda dialog: self.core.dialogs.allowed(dialog, roles, team)
         )
 
     async def apply(self, turn: Turn, result: dl.StepResult, option: str = "") -> list[Reply]:

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from bot.errors import ConfigError
-from bot.policy import Action, Relation, is_allowed
+from bot.policy import Action, dialog_relation, is_allowed
 from dialogs import ContactRole, Dialog, DialogSource, Library, load_contact_roles, load_library
 from dialogs.diagnostics import has_errors
 from dialogs.glossary import GLOSSARY_FILE, Glossary, load_glossary
@@ -80,19 +80,23 @@ class DialogRegistry:
         database's version 1 wins over a bundled file changed since it was imported)."""
         self._library = library
 
-    def allowed(self, dialog: Dialog, roles: Collection[str]) -> bool:
-        """May these roles open the dialog? The policy table's answer (`dialog.open`), about
-        the dialog's own `audience`: psychologists and admins open every dialog."""
-        in_audience = not dialog.audience or bool(set(roles) & set(dialog.audience))
-        relation = Relation.AUDIENCE if in_audience else Relation.OTHER
-        return is_allowed(roles, Action.OPEN_DIALOG, relation)
+    def allowed(self, dialog: Dialog, roles: Collection[str], team: str) -> bool:
+        """May someone of `team` with these roles open the dialog? Never another team's
+        guidance (`teams:`); else the policy table's answer (`dialog.open`) about the dialog's
+        own `audience`: psychologists and admins open every dialog (`bot.policy`)."""
+        relation = dialog_relation(roles, team, audience=dialog.audience, teams=dialog.teams)
+        return relation is not None and is_allowed(roles, Action.OPEN_DIALOG, relation)
 
-    def list_for(self, roles: Collection[str], lang: str) -> list[tuple[str, str]]:
-        """(dialog id, title) of the newest version of each dialog the roles may open."""
+    def visible(self, dialog: Dialog, team: str) -> bool:
+        """Whether someone of `team` may know of the dialog (not another team's guidance)."""
+        return dialog_relation((), team, audience=(), teams=dialog.teams) is not None
+
+    def list_for(self, roles: Collection[str], team: str, lang: str) -> list[tuple[str, str]]:
+        """(dialog id, title) of the newest version of each dialog they may open."""
         entries = []
         for dialog_id in self._library.ids():
             dialog = self._library.get(dialog_id)
-            if dialog is not None and self.allowed(dialog, roles):
+            if dialog is not None and self.allowed(dialog, roles, team):
                 entries.append((dialog_id, dialog.title.get(lang, dialog.default_language)))
         return sorted(entries, key=lambda entry: (entry[0] != "crisis", entry[1].casefold()))
 

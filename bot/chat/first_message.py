@@ -10,8 +10,9 @@ import logging
 
 from bot.chat.catalog import Catalog
 from bot.chat.dialog_registry import DialogRegistry
-from bot.chat.ports import ActorLike, ChatBackend
+from bot.chat.ports import ChatBackend
 from bot.messages import Reply
+from bot.usecases.actors import Actor
 
 __all__ = ["FIRST_CONTACT_ROLES", "first_message"]
 
@@ -22,7 +23,7 @@ FIRST_CONTACT_ROLES = ("emergency", "on_call_psychologist")
 
 
 async def first_message(
-    backend: ChatBackend, catalog: Catalog, dialogs: DialogRegistry, actor: ActorLike, lang: str
+    backend: ChatBackend, catalog: Catalog, dialogs: DialogRegistry, actor: Actor, lang: str
 ) -> Reply:
     """Welcome + what Relais is + how to reach a human (with the team's contacts, if any)."""
     roles = ", ".join(catalog.label(lang, "roles", r) for r in sorted(actor.roles))

@@ -12,10 +12,8 @@ from typing import Any, Protocol
 
 from bot.checkins import results
 from bot.exit.usecases import ExitProgress, ExitReport
-from bot.messages import Reply
 
 __all__ = [
-    "ActorLike",
     "CaseLike",
     "ChatBackend",
     "CheckinsPort",
@@ -25,21 +23,6 @@ __all__ = [
     "SessionLike",
     "TurnStartLike",
 ]
-
-
-class ActorLike(Protocol):
-    @property
-    def practitioner_id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def roles(self) -> frozenset[str]: ...
-    @property
-    def language(self) -> str: ...
-    @property
-    def time_zone(self) -> str: ...
-    @property
-    def device_trust(self) -> str: ...  # a bot.policy.DeviceTrust
 
 
 class CaseLike(Protocol):
@@ -52,6 +35,10 @@ class CaseLike(Protocol):
 
 
 class NoteLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def author_id(self) -> str: ...
     @property
     def created_at(self) -> datetime: ...
     @property
@@ -99,6 +86,10 @@ class ChatBackend(Protocol):
     ) -> Awaitable[Any]: ...
     def record_device(self, channel: str, user_id: str, sender: Any, /) -> Awaitable[Any]: ...
     def set_language(self, actor: Any, lang: str, /) -> Awaitable[Any]: ...
+    def set_time_zone(self, actor: Any, time_zone: str, /) -> Awaitable[Any]: ...
+    def set_quiet_hours(
+        self, actor: Any, start: str | None, end: str | None, /
+    ) -> Awaitable[None]: ...
     def list_cases(self, actor: Any, /) -> Awaitable[Sequence[CaseLike]]: ...
     def log_note(
         self, actor: Any, case_code: str, body: str, tags: Sequence[str], origin: str, /
@@ -106,6 +97,9 @@ class ChatBackend(Protocol):
     def list_notes(
         self, actor: Any, case_code: str, limit: int = 20, /
     ) -> Awaitable[Sequence[NoteLike]]: ...
+    def amend_note(
+        self, actor: Any, case_code: str, note_id: str, body: str, /
+    ) -> Awaitable[object]: ...
     def contacts_for(
         self, actor: Any, roles: Sequence[str], case_code: str | None = None, /
     ) -> Awaitable[Sequence[ContactLike]]: ...
@@ -187,14 +181,37 @@ class CheckinsPort(Protocol):
 
 
 class PublishingPort(Protocol):
-    async def handle_command(self, actor: Any, command: str, argument: str) -> list[Reply]: ...
-    async def handle_button(self, actor: Any, token: str) -> list[Reply]: ...
-    async def handle_document(self, actor: Any, file_name: str, data: bytes) -> list[Reply]: ...
-    async def preview_draft(self, actor: Any, dialog_id: str) -> tuple[list[Reply], Any]:
-        """Replies introducing a preview and the draft (a `dialogs.Dialog` at a negative
-        preview version), or None when it cannot be previewed (the replies say why)."""
+    """The publishing use cases (`bot.publishing.PublishingService`): they return data (drafts,
+    outcomes, published versions) and raise `PublishRefused`; `bot.chat.publishing_flow`
+    shows it."""
+
+    async def refresh(self) -> int: ...
+    def add_published(self, published: Any) -> None: ...
+    async def submit_document(self, actor: Any, file_name: str, data: bytes) -> Any: ...
+    async def list_open_drafts(self, actor: Any) -> Sequence[tuple[Any, str]]: ...
+    async def withdraw_draft(self, actor: Any, dialog_id: str) -> Any: ...
+    async def draft_for_review(
+        self, actor: Any, dialog_id: str, draft_id: str | None = None
+    ) -> Any: ...
+    async def review_draft(
+        self,
+        actor: Any,
+        dialog_id: str,
+        approve: bool,
+        comment: str,
+        draft_id: str | None = None,
+        digest: str | None = None,
+    ) -> Any: ...
+    async def publish_draft(
+        self, actor: Any, dialog_id: str, draft_id: str | None = None
+    ) -> Any: ...
+    async def version_history(self, actor: Any, dialog_id: str) -> list[Any]: ...
+    async def rollback_dialog(self, actor: Any, dialog_id: str, version: int) -> Any: ...
+    async def preview(self, actor: Any, dialog_id: str) -> Any:
+        """A `bot.publishing.records.Preview`: the draft to run, or why it cannot run."""
         ...
 
+    async def picture(self, dialog: Any, lang: str) -> Any: ...
     async def restore_preview(self, actor: Any, dialog_id: str, version: int, digest: str) -> Any:
         """The previewed draft again (a `dialogs.Dialog` at `version`) if its source still
         has `digest`, else None: a preview survives a restart of Relais."""

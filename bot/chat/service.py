@@ -14,6 +14,7 @@ import traceback
 import dialogs as dl
 from bot.chat import checkins as checkins_view
 from bot.chat import feedback
+from bot.chat.amend import amend_command
 from bot.chat.case_course import CaseCourseFlow
 from bot.chat.catalog import LANGUAGES, Catalog
 from bot.chat.commands import parse_command
@@ -25,7 +26,8 @@ from bot.chat.exit import EXIT_TOKEN, ExitFlow
 from bot.chat.feature_commands import FEATURE_COMMANDS
 from bot.chat.first_message import first_message
 from bot.chat.notes import NOTE_TAGS, NotesFlow
-from bot.chat.ports import ActorLike, ChatBackend, CheckinsPort, PublishingPort, SessionLike
+from bot.chat.ports import ChatBackend, CheckinsPort, PublishingPort, SessionLike
+from bot.chat.profile import profile_command
 from bot.chat.review import ReviewFlow
 from bot.chat.session import ChatSession
 from bot.chat.sos import express_sos
@@ -36,6 +38,7 @@ from bot.display import neutralise_reply
 from bot.errors import InvalidInput, NotAllowed, NotFound, NotYourCase, UntrustedDevice
 from bot.messages import Button, Incoming, Reply, is_sos
 from bot.policy import Action, Relation, is_allowed
+from bot.usecases.actors import Actor
 
 __all__ = ["CRISIS_DIALOG", "NOTE_TAGS", "ChatService"]
 
@@ -66,7 +69,7 @@ class ChatService:
         self.clock = clock
         self.config = config
         self.checkins = checkins
-        self.publishing = publishing
+        self.publishing = self.core.publishing
         self.notes = NotesFlow(
             self.core, lambda turn, code: self.dialog_flow.on_dialog_case_picked(turn, code)
         )
@@ -117,11 +120,7 @@ class ChatService:
             return []
         if not incoming.is_direct:
             return [Reply(self.catalog.text(default, "not_direct"))]
-        if (
-            incoming.channel == "matrix"
-            and not incoming.encrypted
-            and self.config.matrix.require_encryption
-        ):
+        if incoming.encryption_required and not incoming.encrypted:
             return [Reply(self.catalog.text(default, "not_encrypted"))]
         command, argument = parse_command(incoming.text)
         actor = start.actor
@@ -163,11 +162,10 @@ class ChatService:
         return replies
 
     async def _after_restart(
-        self, incoming: Incoming, actor: ActorLike, stored: SessionLike | None
+        self, incoming: Incoming, actor: Actor, stored: SessionLike | None
     ) -> list[Reply]:
-        """An update handled before Relais was stopped, whose answer may never have reached the
-        user: never silence. /sos and /help are answered again (they change nothing); anything
-        else is not done twice: the user is told, and shown where the conversation stands."""
+        """An update handled before a stop, whose answer may be lost: /sos and /help are
+        answered again; anything else is not done twice: the user is told where things stand."""
         command, _argument = parse_command(incoming.text)
         lang = actor.language if actor.language in LANGUAGES else self.config.default_language
         session = ChatSession.from_dict(stored.state if stored is not None else None)
@@ -248,14 +246,16 @@ class ChatService:
                 return self._list_dialogs(turn)
             case "cancel":
                 return self._cancel(turn)
-            case "lang":
-                return await self._set_language(turn, argument.strip().lower())
+            case "lang" | "timezone" | "quiet":
+                return await profile_command(self.core, turn, command, argument)
             case "cases":
                 return await self._list_cases(turn)
             case "note":
                 return await self.notes.note_command(turn, argument)
             case "notes":
                 return await self.notes.notes_command(turn, argument.strip())
+            case "amend":
+                return await amend_command(self.core, turn, argument)
             case "checkins":
                 if self.checkins is None:
                     return [self.core.text(turn, "checkin_unavailable")]
@@ -295,13 +295,6 @@ class ChatService:
         turn.session = ChatSession()
         return [self.core.text(turn, "cancelled" if had_something else "no_dialog_running")]
 
-    async def _set_language(self, turn: Turn, lang: str) -> list[Reply]:
-        if lang not in LANGUAGES:
-            return [self.core.text(turn, "lang_usage")]
-        await self.backend.set_language(turn.actor, lang)
-        turn.lang = lang
-        return [self.core.text(turn, "lang_set")]
-
     async def _list_cases(self, turn: Turn) -> list[Reply]:
         cases = await self.backend.list_cases(turn.actor)
         if not cases:
@@ -317,7 +310,7 @@ class ChatService:
         return [Reply("\n".join(lines))]
 
     def _list_dialogs(self, turn: Turn) -> list[Reply]:
-        entries = self.dialogs.list_for(turn.actor.roles, turn.lang)
+        entries = self.dialogs.list_for(turn.actor.roles, turn.actor.team_name, turn.lang)
         if not entries:
             return [self.core.text(turn, "dialogs_none")]
         buttons = tuple(Button(title, f"o.{dialog_id}") for dialog_id, title in entries)

@@ -43,11 +43,7 @@ async def express_sos(service: ChatService, incoming: Incoming) -> list[Reply]:
             return []
         if not incoming.is_direct:
             return [Reply(service.catalog.text(default, "not_direct"))]
-        if (
-            incoming.channel == "matrix"
-            and not incoming.encrypted
-            and service.config.matrix.require_encryption
-        ):
+        if incoming.encryption_required and not incoming.encrypted:
             return [Reply(service.catalog.text(default, "not_encrypted"))]
         actor = start.actor
         if actor is None:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from bot.messages import Reply
 from bot.messaging.outbox import queue_message
-from storage import checkins_repo as repo
 from storage.tx import Tx
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ async def tell_coordinators(
     `exclude`. Returns who was alerted (in order: `extra` first)."""
     people: list[str] = [p for p in extra if p]
     if team_id is not None:
-        people += await repo.team_coordinators(tx.conn, team_id=team_id)
+        people += await tx.checkin_reads.team_coordinators(team_id=team_id)
     skip = {p for p in exclude if p}
     alerted: list[str] = []
     for pid in dict.fromkeys(people):

@@ -23,7 +23,6 @@ from bot.messages import Reply
 from bot.messaging.outbox import queue_message
 from bot.policy import Action
 from bot.usecases.base import Actor, UseCases
-from storage import checkins_repo as repo
 from storage.tx import Tx
 
 __all__ = ["CANT_REACH_DIALOG", "CheckinButtons"]
@@ -74,7 +73,7 @@ class CheckinButtons(UseCases):
         if scope.action == "cant" and occ.kind == "checkin" and scope.case is not None:
             owner = scope.case.owner_id
             if owner != me:
-                person = await repo.practitioner(tx.conn, practitioner_id=owner)
+                person = await tx.checkin_reads.practitioner(practitioner_id=owner)
                 olang = person.language if person else "en"
                 await queue_message(
                     tx,
@@ -107,7 +106,7 @@ class CheckinButtons(UseCases):
         )
         if not changed:
             return ButtonOutcome("already", code, occ.id)
-        person = await repo.practitioner(tx.conn, practitioner_id=scope.actor.practitioner_id)
+        person = await tx.checkin_reads.practitioner(practitioner_id=scope.actor.practitioner_id)
         due = tx.now + delay
         deliver = delivery_time(
             due, scope.actor.time_zone, quiet_hours_of(person) if person else None

@@ -223,8 +223,8 @@ class CheckinDispatcher:
                 lease=self.config.send_lease,
                 limit=self.batch,
             )
-            idents = await repo.identities_for(
-                tx.conn, practitioner_ids=[i.practitioner_id for i in items if i.practitioner_id]
+            idents = await tx.checkin_reads.identities_for(
+                practitioner_ids=[i.practitioner_id for i in items if i.practitioner_id]
             )
         if not items:
             return

@@ -23,6 +23,7 @@ from bot.lifecycle.reminders import lifecycle_reminder
 from bot.messages import Reply
 from bot.messaging.outbox import queue_message
 from storage import checkins_repo as repo
+from storage.records import Practitioner
 from storage.tx import Tx
 
 __all__ = [
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 LATE_AFTER = timedelta(minutes=5)
 
 
-def quiet_hours_of(person: repo.PractitionerRef) -> QuietHours | None:
+def quiet_hours_of(person: Practitioner) -> QuietHours | None:
     if not person.quiet_start or not person.quiet_end:
         return None
     return QuietHours.parse(f"{person.quiet_start}-{person.quiet_end}")
@@ -64,7 +65,7 @@ class Lookups:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
         self._cases: dict[str, repo.CaseRef | None] = {}
-        self._people: dict[str, repo.PractitionerRef | None] = {}
+        self._people: dict[str, Practitioner | None] = {}
         self._schedules: dict[str, repo.Schedule | None] = {}
         self._names: dict[str, str] = {}
         self._coordinators: dict[str, list[str]] = {}
@@ -78,12 +79,12 @@ class Lookups:
         schedules: Iterable[str | None] = (),
     ) -> None:
         """Load many at once (one query each) before a batch."""
-        conn = self.tx.conn
+        reads = self.tx.checkin_reads
         wanted = {c for c in cases if c and c not in self._cases}
-        found_cases = await repo.cases_by_ids(conn, ids=wanted)
+        found_cases = await reads.cases_by_ids(ids=wanted)
         self._cases.update({c: found_cases.get(c) for c in wanted})
         wanted = {p for p in people if p and p not in self._people}
-        found_people = await repo.practitioners_by_ids(conn, ids=wanted)
+        found_people = await reads.practitioners_by_ids(ids=wanted)
         self._people.update({p: found_people.get(p) for p in wanted})
         wanted = {s for s in schedules if s and s not in self._schedules}
         found = await self.tx.schedules.by_ids(ids=wanted)
@@ -93,15 +94,15 @@ class Lookups:
         if case_id is None:
             return None
         if case_id not in self._cases:
-            self._cases[case_id] = await repo.case_by_id(self.tx.conn, case_id=case_id)
+            self._cases[case_id] = await self.tx.checkin_reads.case_by_id(case_id=case_id)
         return self._cases[case_id]
 
-    async def person(self, practitioner_id: str | None) -> repo.PractitionerRef | None:
+    async def person(self, practitioner_id: str | None) -> Practitioner | None:
         if practitioner_id is None:
             return None
         if practitioner_id not in self._people:
-            self._people[practitioner_id] = await repo.practitioner(
-                self.tx.conn, practitioner_id=practitioner_id
+            self._people[practitioner_id] = await self.tx.checkin_reads.practitioner(
+                practitioner_id=practitioner_id
             )
         return self._people[practitioner_id]
 
@@ -120,15 +121,15 @@ class Lookups:
 
     async def coordinator(self, team_id: str, exclude: tuple[str, ...]) -> str | None:
         if team_id not in self._coordinators:
-            self._coordinators[team_id] = await repo.team_coordinators(
-                self.tx.conn, team_id=team_id
+            self._coordinators[team_id] = await self.tx.checkin_reads.team_coordinators(
+                team_id=team_id
             )
         return next((p for p in self._coordinators[team_id] if p not in exclude), None)
 
     async def oncall(self, team_id: str, role: str) -> list[str]:
         if (team_id, role) not in self._oncall:
-            self._oncall[(team_id, role)] = await repo.oncall_practitioners(
-                self.tx.conn, team_id=team_id, role=role, now=self.tx.now
+            self._oncall[(team_id, role)] = await self.tx.checkin_reads.oncall_practitioners(
+                team_id=team_id, role=role, now=self.tx.now
             )
         return self._oncall[(team_id, role)]
 
@@ -167,11 +168,12 @@ async def freeze_page_chain(
 ) -> esc.Chain:
     rota = [
         pid
-        for pid in await repo.oncall_practitioners(tx.conn, team_id=team_id, role=role, now=tx.now)
+        for pid in await tx.checkin_reads.oncall_practitioners(
+            team_id=team_id, role=role, now=tx.now
+        )
         if pid != requester
     ]
-    fallback = await repo.fallback_practitioner(
-        tx.conn,
+    fallback = await tx.checkin_reads.fallback_practitioner(
         team_id=team_id,
         role=config.fallback_contact,
         now=tx.now,

@@ -13,7 +13,6 @@ from bot.errors import InvalidInput, NotFound
 from bot.exit.plan import load_exit_plan
 from bot.usecases.admin import find_case, one_practitioner
 from bot.usecases.base import EntryScope, operator_command
-from storage import checkins_repo as repo
 from storage import deliveries
 from storage.records import Case
 from storage.recurrence import OneOff, Recurrence, local_to_utc, parse_rule, zone
@@ -36,16 +35,16 @@ class CheckinOperator(CheckinService):
     @operator_command("checkin.cli_list")
     async def cli_list(self, scope: EntryScope, case_code: str | None = None) -> list[Upcoming]:
         scope.audit = False  # listing schedules shows codes and times only
-        conn = scope.tx.conn
+        reads = scope.tx.checkin_reads
         case_ids = None
         if case_code:
-            case = await repo.case_by_code(conn, code=case_code.strip().upper())
+            case = await reads.case_by_code(code=case_code.strip().upper())
             if case is None:
                 raise NotFound(f"no case {case_code}")
             case_ids = [case.id]
         out: list[Upcoming] = []
         for s in await scope.tx.schedules.find(case_ids=case_ids):
-            case = await repo.case_by_id(conn, case_id=s.case_id)
+            case = await reads.case_by_id(case_id=s.case_id)
             out.append(
                 Upcoming(
                     s.id,
@@ -76,13 +75,13 @@ class CheckinOperator(CheckinService):
         """`relais checkins add`: people by name; `rule_text` as `parse_rule` reads it, or
         ``once-local:YYYY-MM-DDTHH:MM`` (wall clock in the zone). Returns (id, first due)."""
         tx = scope.tx
-        case = await repo.case_by_code(tx.conn, code=case_code.strip().upper())
+        case = await tx.checkin_reads.case_by_code(code=case_code.strip().upper())
         if case is None:
             raise NotFound(f"no case {case_code}")
         scope.case_id, scope.case_code = case.id, case.code
         reminded = (await one_practitioner(tx, remind)).id if remind else case.owner_id
         escalated = (await one_practitioner(tx, escalate_to)).id if escalate_to else None
-        person = await repo.practitioner(tx.conn, practitioner_id=reminded)
+        person = await tx.checkin_reads.practitioner(practitioner_id=reminded)
         tz = time_zone or (person.time_zone if person else self.config.checkins.default_time_zone)
         if rule_text.startswith("once-local:"):
             try:
@@ -115,7 +114,7 @@ class CheckinOperator(CheckinService):
         schedule = await scope.tx.schedules.get(schedule_id=schedule_id)
         if schedule is None:
             raise NotFound(f"no check-in {schedule_id}")
-        case = await repo.case_by_id(scope.tx.conn, case_id=schedule.case_id)
+        case = await scope.tx.checkin_reads.case_by_id(case_id=schedule.case_id)
         scope.case_id, scope.case_code = schedule.case_id, case.code if case else None
         scope.detail.update(schedule=schedule_id, change=action)
         return await self._change_status(scope.tx, None, schedule_id, action)
@@ -136,7 +135,7 @@ class CheckinOperator(CheckinService):
         if any(s.after_close for s in await tx.schedules.find(case_ids=[case.id], statuses=every)):
             raise InvalidInput(f"case {case.code} already has its post-exit follow-up")
         plan = load_exit_plan(self.config.content_path)
-        owner = await repo.practitioner(tx.conn, practitioner_id=case.owner_id)
+        owner = await tx.checkin_reads.practitioner(practitioner_id=case.owner_id)
         tz = owner.time_zone if owner else self.config.checkins.default_time_zone
         closing_day = (case.closed_at or tx.now).astimezone(zone(tz)).date()
         made: list[PostExitCheckin] = []

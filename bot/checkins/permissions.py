@@ -99,7 +99,7 @@ def requires_occurrence(
                 fresh = await self._fresh_actor(tx, actor)
                 occ = await tx.occurrences.get(occurrence_id=parsed.occurrence_id)
                 case = (
-                    await repo.case_by_id(tx.conn, case_id=occ.case_id)
+                    await tx.checkin_reads.case_by_id(case_id=occ.case_id)
                     if occ and occ.case_id
                     else None
                 )
@@ -107,7 +107,7 @@ def requires_occurrence(
                     raise NotFound("this check-in no longer exists")
                 if occ.kind == "page" and case is None:
                     requester = (
-                        await repo.practitioner(tx.conn, practitioner_id=occ.requested_by)
+                        await tx.checkin_reads.practitioner(practitioner_id=occ.requested_by)
                         if occ.requested_by
                         else None
                     )
@@ -119,8 +119,10 @@ def requires_occurrence(
                 if case is not None:
                     relations.append(
                         Relation(
-                            await repo.relation_to_case(
-                                tx.conn, case=case, practitioner_id=fresh.practitioner_id
+                            await tx.cases.relation(
+                                case_id=case.id,
+                                owner_id=case.owner_id,
+                                practitioner_id=fresh.practitioner_id,
                             )
                         )
                     )
@@ -167,13 +169,17 @@ def requires_schedule(
                 fresh = await self._fresh_actor(tx, actor)
                 schedule = await tx.schedules.get(schedule_id=schedule_id)
                 case = (
-                    await repo.case_by_id(tx.conn, case_id=schedule.case_id) if schedule else None
+                    await tx.checkin_reads.case_by_id(case_id=schedule.case_id)
+                    if schedule
+                    else None
                 )
                 if schedule is None or case is None or case.team_id != fresh.team_id:
                     raise NotFound(f"no check-in {schedule_id}")
                 relation = Relation(
-                    await repo.relation_to_case(
-                        tx.conn, case=case, practitioner_id=fresh.practitioner_id
+                    await tx.cases.relation(
+                        case_id=case.id,
+                        owner_id=case.owner_id,
+                        practitioner_id=fresh.practitioner_id,
                     )
                 )
                 refusal: RelaisError = (

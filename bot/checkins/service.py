@@ -167,12 +167,17 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
         detail: dict[str, Any],
         after_close: bool = False,
     ) -> str:
-        case = await repo.case_by_id(tx.conn, case_id=case_id)
+        case = await tx.checkin_reads.case_by_id(case_id=case_id)
         assert case is not None
         for who in (reminded_id, escalate_to_id):
             if who is None:
                 continue
-            if await repo.relation_to_case(tx.conn, case=case, practitioner_id=who) == "other":
+            if (
+                await tx.cases.relation(
+                    case_id=case.id, owner_id=case.owner_id, practitioner_id=who
+                )
+                == "other"
+            ):
                 raise InvalidInput(NOT_ON_CASE)
         if case.status != "open" and not after_close:  # the post-exit follow-up runs after
             raise CaseClosed(f"case {case.code} is closed")
@@ -278,7 +283,7 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
     async def list_checkins(self, scope: TeamScope) -> list[Upcoming]:
         """The actor's upcoming check-ins, and those of the cases they own."""
         me = scope.actor.practitioner_id
-        conn = scope.tx.conn
+        reads = scope.tx.checkin_reads
         owned = [
             c.id
             for c, relation in await scope.tx.cases.for_practitioner(practitioner_id=me)
@@ -293,7 +298,7 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
             if case_id is None:
                 return "-"
             if case_id not in codes:
-                case = await repo.case_by_id(conn, case_id=case_id)
+                case = await reads.case_by_id(case_id=case_id)
                 codes[case_id] = case.code if case else "-"
             return codes[case_id]
 

@@ -19,11 +19,11 @@ from typing import Any
 
 from bot.app import Relais
 from bot.chat.dialog_registry import DialogRegistry
+from bot.chat.publishing import draft_replies, review_replies, who
 from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import load_config
 from bot.errors import InvalidInput
 from bot.publishing.checks import diff_sources
-from bot.publishing.presenters import review_replies, who
 from bot.publishing.service import PublishingService
 from bot.publishing.usecases import DIGEST_CHARS, Published
 from bot.usecases.base import Actor
@@ -137,7 +137,7 @@ def _draft(args: argparse.Namespace) -> int:
             outcome = await service.submit_draft(actor, path.name, data)
         else:
             outcome = await service.operator_submit_draft(path.name, data)
-        for reply in service.draft_replies(outcome, "en"):
+        for reply in draft_replies(outcome, "en", service.config.publishing.reviewers_required):
             print(reply.text, file=sys.stdout if outcome.saved else sys.stderr)
         return 0 if outcome.saved and outcome.tests_passed else 1
 

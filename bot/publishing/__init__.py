@@ -1,6 +1,6 @@
 """Publishing guidance: psychologists draft, check, preview, review and publish dialogs.
 
-`PublishingService` (the chat layer's publishing port and the start-up loader) is built on
+`PublishingService` (the publishing use cases the chat layer and the start-up call) is built on
 `PublishingUseCases` (authorized, audited) and `tx.drafts` and `tx.versions` (storage/repos/).
 """
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot.chat.publishing import text
 from bot.errors import InvalidInput, NotAllowed
@@ -28,6 +28,8 @@ __all__ = [
     "DraftOutcome",
     "HistoryEntry",
     "ImportReport",
+    "Picture",
+    "Preview",
     "PublishNotAllowed",
     "PublishRefused",
     "Published",
@@ -132,6 +134,24 @@ class HistoryEntry:
             "checksum": self.checksum,
             "transcripts": self.transcripts,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A draft to run as its users would see it: `dialog` at a negative preview version
+    (never a published number), or None and the `errors` that keep it from running."""
+
+    dialog_id: str
+    dialog: Dialog | None
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """The PNG picture of a dialog, or why there is none (Graphviz missing, drawing failed)."""
+
+    png: bytes | None
+    problem: Literal["", "graphviz_missing", "failed"] = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,10 +29,12 @@ from storage.publishing_guard import PublishingGuard
 from storage.repos.drafts import Draft
 from storage.tx import Tx
 
-__all__ = ["DIGEST_CHARS", "ReviewUseCases", "author_name", "draft_relation"]
+__all__ = ["DIGEST_CHARS", "STALE_APPROVAL", "ReviewUseCases", "author_name", "draft_relation"]
 
 #: hex digits of a revision's checksum that bind an approval (buttons, `--digest`)
 DIGEST_CHARS = 16
+#: the audit's name for a refused approval of a revision the reviewer was not shown
+STALE_APPROVAL = "revision_not_shown"
 
 
 class ReviewUseCases(VersionUseCases):
@@ -138,7 +140,10 @@ class ReviewUseCases(VersionUseCases):
             if shown is None:
                 raise PublishRefused("review_first", dialog=draft.dialog_id)
         if not draft.checksum.startswith(shown):
-            raise PublishRefused("changed_since_shown", dialog=draft.dialog_id)
+            # approving a text the reviewer was not shown: refused, and audited as denied
+            stale = PublishNotAllowed("changed_since_shown", dialog=draft.dialog_id)
+            stale.rule = STALE_APPROVAL
+            raise stale
         if (
             actor.operator
             and draft.author_via == actor.operator

@@ -1,14 +1,14 @@
-"""The publishing workflow as the chat layer sees it (`bot.chat.ports.PublishingPort`).
+"""Publishing as the running Relais holds it: the use cases (drafting, review, versions) plus
+what the chat layer and the start-up need around them; it returns data, never replies (the
+chat layer presents it: `bot.chat.publishing_flow`, `bot.chat.publishing`).
 
 `PublishingService(relais, dialogs, config, clock)`; `await service.load_published()` at start
 imports the bundled content/ dialogs as version 1 (once), offers changed content/ files as
 drafts, and puts every published version into the running `DialogRegistry` (sessions stay
-pinned to the version they started on; new ones get the newest).
-
-Chat commands: /draft (list), /preview ID, /review [ID], /approve ID [comment], /reject ID
-comment, /publish ID; a document is a draft (or its `<id>.test.yaml` tests); buttons are
-``pub.a.<draft id>`` (approve), ``pub.r.<draft id>`` (reject: asks for a comment) and
-``pub.p.<draft id>`` (publish).
+pinned to the version they started on; new ones get the newest). `refresh()` adds the versions
+published since (by another process), `add_published(published)` one just published here.
+`submit_document` files a document sent in a chat, `preview` / `restore_preview` give a draft to
+run as a preview, `picture` draws a dialog.
 """
 
 from __future__ import annotations
@@ -19,26 +19,16 @@ import secrets
 from typing import Any
 
 from bot.chat.dialog_registry import DialogRegistry
-from bot.chat.publishing import LANGS, text
 from bot.clock import Clock
 from bot.config import Config
-from bot.messages import Reply
 from bot.publishing.checks import DraftCheck, check_draft, is_transcript_file
-from bot.publishing.presenters import (
-    clip,
-    draft_replies,
-    history_replies,
-    published_replies,
-    review_replies,
-    who,
-)
+from bot.publishing.records import Picture, Preview
 from bot.publishing.usecases import (
     BundledDialog,
     DraftOutcome,
     Published,
     PublishingUseCases,
     PublishRefused,
-    ReviewView,
 )
 from dialogs import Dialog, Library, load_contact_roles, load_dialog_text, render_picture
 from dialogs.errors import DialogError, GraphvizMissing
@@ -51,21 +41,15 @@ log = logging.getLogger(__name__)
 _MAX_DIAGNOSTICS = 25
 
 
-def _lang(actor: Any) -> str:
-    lang = str(getattr(actor, "language", "en"))
-    return lang if lang in LANGS else "en"
-
-
 class PublishingService(PublishingUseCases):
     not_use_cases = frozenset(
         {
             "load_published",
             "refresh",
-            "handle_command",
-            "handle_button",
-            "handle_document",
-            "preview_draft",
+            "submit_document",
+            "preview",
             "restore_preview",
+            "picture",
             "draft_tests",
         }
     )
@@ -131,22 +115,20 @@ class PublishingService(PublishingUseCases):
             self.dialogs.replace_library(library)
         return added
 
-    def _add_published(self, published: Published) -> None:
+    def add_published(self, published: Published) -> None:
+        """A version just published (or rolled back to) here runs at once."""
         if published.version not in self.dialogs.library.versions(published.dialog.id):
             self.dialogs.add_version(published.dialog, published.version)
 
     # -- documents --------------------------------------------------------------------------
 
-    async def handle_document(self, actor: Any, file_name: str, data: bytes) -> list[Reply]:
-        lang = _lang(actor)
+    async def submit_document(self, actor: Any, file_name: str, data: bytes) -> DraftOutcome:
+        """A file sent in a chat: counted against the upload quota, checked, then saved as a
+        draft (or as the tests of one). Raises `PublishRefused`."""
         await self.refresh()
-        try:
-            await self.count_draft_upload(actor)
-            await self._precheck(file_name, data)
-            outcome = await self.submit_draft(actor, file_name, data)
-        except PublishRefused as refused:
-            return [Reply(refused.text(lang))]
-        return self.draft_replies(outcome, lang)
+        await self.count_draft_upload(actor)
+        await self._precheck(file_name, data)
+        return await self.submit_draft(actor, file_name, data)
 
     async def _precheck(self, file_name: str, data: bytes) -> None:
         """Run a new file's walk before the use case's transaction (which then finds it done)."""
@@ -164,139 +146,18 @@ class PublishingService(PublishingUseCases):
         if check.dialog is not None and check.ok:
             await self.draft_tests(check.dialog, None)
 
-    def draft_replies(self, outcome: DraftOutcome, lang: str) -> list[Reply]:
-        return draft_replies(outcome, lang, self.config.publishing.reviewers_required)
-
-    # -- commands ---------------------------------------------------------------------------
-
-    async def handle_command(self, actor: Any, command: str, argument: str) -> list[Reply]:
-        lang = _lang(actor)
-        await self.refresh()
-        dialog_id, _, rest = argument.strip().partition(" ")
-        dialog_id = dialog_id.strip().lower()
-        try:
-            match command:
-                case "draft" if dialog_id == "withdraw" and rest.strip():
-                    draft = await self.withdraw_draft(actor, rest.strip().lower())
-                    return [Reply(text(lang, "withdrawn", dialog=draft.dialog_id))]
-                case "draft":
-                    return await self._list(actor, lang, usage=True)
-                case "review" if not dialog_id:
-                    return await self._list(actor, lang, usage=False)
-                case "review":
-                    view = await self.draft_for_review(actor, dialog_id)
-                    replies = self._review_replies(view, lang)
-                    loaded = load_dialog_text(
-                        view.draft.source,
-                        f"{view.draft.dialog_id}.yaml",
-                        max_bytes=len(view.draft.source.encode()) + 1,
-                    )
-                    if loaded.dialog is None:
-                        return replies
-                    caption = text(lang, "picture_caption", dialog=view.draft.dialog_id)
-                    return [*await self._with_picture(caption, loaded.dialog, lang), *replies]
-                case _ if not dialog_id:
-                    return [Reply(text(lang, "usage", command=command))]
-                case "preview":
-                    replies, _dialog = await self.preview_draft(actor, dialog_id)
-                    return replies
-                case "approve" | "reject":
-                    draft = await self.review_draft(actor, dialog_id, command == "approve", rest)
-                    key = "approved" if command == "approve" else "rejected"
-                    return [Reply(text(lang, key, dialog=draft.dialog_id))]
-                case "publish":
-                    return self._published_replies(
-                        await self.publish_draft(actor, dialog_id), lang
-                    )
-                case "history":
-                    return history_replies(
-                        dialog_id, await self.version_history(actor, dialog_id), lang
-                    )
-                case "rollback":
-                    version = rest.strip().lstrip("v")
-                    if not version.isdigit():
-                        return [Reply(text(lang, "rollback_usage"))]
-                    published = await self.rollback_dialog(actor, dialog_id, int(version))
-                    replies = self._published_replies(published, lang)
-                    note = text(
-                        lang,
-                        "rolled_back",
-                        dialog=dialog_id,
-                        version=published.version,
-                        source=int(version),
-                    )
-                    return [Reply(f"{replies[0].text}\n{note}")]
-        except PublishRefused as refused:
-            return [Reply(refused.text(lang))]
-        return [Reply(text(lang, "draft_usage"))]
-
-    async def _list(self, actor: Any, lang: str, *, usage: bool) -> list[Reply]:
-        drafts = await self.list_open_drafts(actor)
-        lines = [text(lang, "draft_usage")] if usage else []
-        if drafts:
-            lines.append(text(lang, "drafts_open"))
-            lines.extend(
-                text(
-                    lang,
-                    "draft_line",
-                    dialog=d.dialog_id,
-                    status=d.status,
-                    author=who(lang, author, d.author_via or ""),
-                )
-                for d, author in drafts
-            )
-        else:
-            lines.append(text(lang, "drafts_none"))
-        return [Reply("\n".join(lines))]
-
-    def _review_replies(self, view: ReviewView, lang: str) -> list[Reply]:
-        return review_replies(view, lang, self.config.publishing.reviewers_required)
-
-    def _published_replies(self, published: Published, lang: str) -> list[Reply]:
-        self._add_published(published)
-        return published_replies(published, lang)
-
-    # -- buttons ----------------------------------------------------------------------------
-
-    async def handle_button(self, actor: Any, token: str) -> list[Reply]:
-        lang = _lang(actor)
-        parts = token.split(".")
-        if len(parts) not in (3, 4) or parts[0] != "pub" or not all(p.isalnum() for p in parts):
-            return [Reply(text(lang, "stale_button"))]
-        action, draft_id = parts[1], parts[2]
-        digest = parts[3] if len(parts) == 4 else None
-        await self.refresh()
-        try:
-            if action == "a" and digest is not None:
-                draft = await self.review_draft(actor, "", True, "", draft_id, digest)
-                return [Reply(text(lang, "approved", dialog=draft.dialog_id))]
-            if action == "r":
-                view = await self.draft_for_review(actor, "", draft_id)
-                return [Reply(text(lang, "reject_needs_comment", dialog=view.draft.dialog_id))]
-            if action == "p":
-                return self._published_replies(await self.publish_draft(actor, "", draft_id), lang)
-        except PublishRefused as refused:
-            return [Reply(refused.text(lang))]
-        return [Reply(text(lang, "stale_button"))]
-
     # -- preview ----------------------------------------------------------------------------
 
-    async def preview_draft(self, actor: Any, dialog_id: str) -> tuple[list[Reply], Dialog | None]:
-        """The replies that introduce a preview (with the draft's picture) and the draft as a
-        `Dialog` at a negative preview version (never a published number), or None."""
-        lang = _lang(actor)
-        try:
-            draft = await self.draft_to_preview(actor, dialog_id.strip().lower())
-        except PublishRefused as refused:
-            return [Reply(refused.text(lang))], None
+    async def preview(self, actor: Any, dialog_id: str) -> Preview:
+        """The open draft of `dialog_id` to run as a preview (`Preview.dialog` at a negative
+        preview version), or the errors that keep it from running. Raises `PublishRefused`."""
+        draft = await self.draft_to_preview(actor, dialog_id.strip().lower())
         check = self._check_for_preview(draft)
         if check.dialog is None or not check.ok:
-            lines = [text(lang, "preview_errors", dialog=draft.dialog_id)]
-            lines.extend(str(d) for d in check.errors[:_MAX_DIAGNOSTICS])
-            return [Reply(clip("\n".join(lines), lang))], None
+            errors = tuple(str(d) for d in check.errors[:_MAX_DIAGNOSTICS])
+            return Preview(draft.dialog_id, None, errors)
         dialog = check.dialog.with_version(-1 - secrets.randbelow(2**30))
-        intro = text(lang, "preview_intro", dialog=draft.dialog_id)
-        return await self._with_picture(intro, dialog, lang), dialog
+        return Preview(draft.dialog_id, dialog)
 
     def _check_for_preview(self, draft: Draft) -> DraftCheck:
         return check_draft(
@@ -327,14 +188,15 @@ class PublishingService(PublishingUseCases):
             return None  # the draft was replaced since: that preview is over
         return check.dialog.with_version(version)
 
-    async def _with_picture(self, caption: str, dialog: Dialog, lang: str) -> list[Reply]:
-        """`caption` with the PNG picture of the dialog; without Graphviz, a clear note."""
+    async def picture(self, dialog: Dialog, lang: str) -> Picture:
+        """The PNG picture of `dialog` (in `lang` when it has it); without Graphviz, or when
+        drawing fails, no picture and the reason."""
         picture_lang = lang if lang in dialog.languages else None
         try:
             png = await asyncio.to_thread(render_picture, dialog, "png", picture_lang)
         except GraphvizMissing:
-            return [Reply(caption), Reply(text(lang, "picture_missing"))]
+            return Picture(None, "graphviz_missing")
         except DialogError:
             log.warning("drawing the draft of %s failed", dialog.id)
-            return [Reply(caption), Reply(text(lang, "picture_failed"))]
-        return [Reply(caption, attachment=("dialog.png", png))]
+            return Picture(None, "failed")
+        return Picture(png)

@@ -23,6 +23,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.chat.catalog import BUNDLED_CONTENT
+from bot.chat.publishing import draft_replies
 from bot.publishing.records import PublishRefused
 from bot.studio import workspace
 from bot.studio.context import context_of, render, require_psychologist, text, visitor_of
@@ -133,14 +134,13 @@ async def _submit(request: web.Request, copy: WorkingCopy, check: LiveCheck) -> 
     lang = visitor_of(request).lang
     file_name, data = f"{copy.dialog_id}.yaml", copy.text.encode("utf-8")
     try:
-        await publishing.refresh()
-        await publishing.count_draft_upload(actor)
-        await publishing._precheck(file_name, data)  # the walk, before the transaction
-        outcome = await publishing.submit_draft(actor, file_name, data)
+        # counted against the upload quota, walked, then saved: as a file sent in a chat
+        outcome = await publishing.submit_document(actor, file_name, data)
     except PublishRefused as refused:
         return _page(request, copy, check, status=409, error=refused.text(lang))
     if not outcome.saved or outcome.dialog_id is None:
-        said = [reply.text for reply in publishing.draft_replies(outcome, lang)]
+        required = context_of(request).config.publishing.reviewers_required
+        said = [reply.text for reply in draft_replies(outcome, lang, required)]
         error = text(request, "editor.not_saved")
         return _page(request, copy, check, status=400, error=error, outcome=said)
     copy.origin = "draft"

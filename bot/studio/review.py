@@ -93,10 +93,8 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return render(request, "submit.html", source="", diagnostics=(), error=empty, status=400)
     publishing = context.publishing
     try:
-        await publishing.refresh()
-        await publishing.count_draft_upload(actor)
-        await publishing._precheck(file_name, data)  # the walk, before the transaction
-        outcome = await publishing.submit_draft(actor, file_name, data)
+        # counted against the upload quota, walked, then saved: as a file sent in a chat
+        outcome = await publishing.submit_document(actor, file_name, data)
     except PublishRefused as refused:
         return render(
             request,

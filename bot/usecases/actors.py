@@ -37,6 +37,8 @@ class Actor:
     #: the shell user of an operator acting for this practitioner on the command line
     #: (`relais dialogs ... --as NAME`); empty when the practitioner acts themselves
     operator: str = ""
+    #: the name of the practitioner's team (what a dialog's `teams:` names)
+    team_name: str = ""
 
 
 def _audited_as(actor: Actor) -> tuple[Literal["practitioner", "operator"], str | None]:
@@ -60,6 +62,7 @@ def actor_of(row: ActorRow) -> Actor:
         team_id=row.team_id,
         language=row.language,
         time_zone=row.time_zone,
+        team_name=row.team_name,
     )
 
 

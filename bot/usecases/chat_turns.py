@@ -52,6 +52,10 @@ class ChatTurnUseCases(UseCases):
         )
         if row is None:
             return TurnStart(first_time, None, None)
+        if row.identity_unreachable:  # it wrote: reachable again (it had blocked the bot)
+            await tx.people.set_identity_unreachable(
+                channel=channel, user_id=str(user_id), unreachable=False
+            )
         trust = device_trust(row.pinned_key, sender)
         actor = replace(actor_of(row), device_trust=trust)
         record = sender is not None and (

@@ -187,7 +187,7 @@ class HandoverUseCases(UseCases):
         if not today - RELEASE_HORIZON <= release_on <= today + RELEASE_HORIZON:
             raise InvalidInput(f"a release date must be within ten years, found {release_on}")
         plan = self._plan()
-        owner = await repo.practitioner(tx.conn, practitioner_id=case.owner_id)
+        owner = await tx.checkin_reads.practitioner(practitioner_id=case.owner_id)
         tz = zone(owner.time_zone if owner else self.config.checkins.default_time_zone)
         await tx.handover.set_release(
             case_id=case.id, release_on=release_on, set_by=set_by, now=tx.now
@@ -245,7 +245,7 @@ def case_ref(case: Case) -> repo.CaseRef:
 
 
 async def operator_case(scope: EntryScope, code: str) -> repo.CaseRef:
-    case = await repo.case_by_code(scope.tx.conn, code=code.strip().upper())
+    case = await scope.tx.checkin_reads.case_by_code(code=code.strip().upper())
     if case is None:
         raise NotFound(f"no case {code.strip().upper()}")
     scope.case_id, scope.case_code = case.id, case.code

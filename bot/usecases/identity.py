@@ -112,19 +112,13 @@ class IdentityUseCases(UseCases):
 
     @channel_entry("identity.unreachable")
     async def mark_unreachable(self, scope: EntryScope, channel: str, user_id: str) -> None:
-        """The channel cannot reach this identity (e.g. the user blocked the bot)."""
+        """The channel cannot reach this identity (e.g. the user blocked the bot); the next
+        message it sends makes it reachable again (`begin_turn`)."""
         pid = await scope.tx.people.set_identity_unreachable(
             channel=channel, user_id=str(user_id), unreachable=True
         )
         scope.audit = pid is not None
         scope.detail = {"actor_id": pid, "channel": channel}
-
-    @channel_entry("identity.reachable")
-    async def mark_reachable(self, scope: EntryScope, channel: str, user_id: str) -> None:
-        """The identity wrote to us again: it can be reached."""
-        await scope.tx.people.set_identity_unreachable(
-            channel=channel, user_id=str(user_id), unreachable=False
-        )
 
     @requires_role(Action.UPDATE_PROFILE)
     async def set_language(self, scope: ActorScope, lang: str) -> Actor:

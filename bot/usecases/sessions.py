@@ -7,7 +7,6 @@ from typing import Any
 
 from bot.usecases.base import EntryScope, UseCases, channel_entry
 from bot.usecases.usage_expiry import count_timeouts
-from storage.records import StoredSession
 from storage.webhook_claims import WebhookClaims
 
 __all__ = ["PROCESSED_UPDATES_KEPT", "SessionUseCases"]
@@ -17,17 +16,6 @@ PROCESSED_UPDATES_KEPT = timedelta(days=2)
 
 
 class SessionUseCases(UseCases):
-    @channel_entry("session.load")
-    async def load_session(
-        self, scope: EntryScope, channel: str, chat_id: str
-    ) -> StoredSession | None:
-        """The chat's session, or None (none, or expired: an expired one is removed)."""
-        found = await scope.tx.sessions.get(channel=channel, chat_id=str(chat_id))
-        if found is not None and found.expires_at <= scope.tx.now:
-            await scope.tx.sessions.delete(channel=channel, chat_id=str(chat_id))
-            return None
-        return found
-
     @channel_entry("session.save", autocommit=True)
     async def save_session(
         self,
@@ -73,13 +61,6 @@ class SessionUseCases(UseCases):
         await count_timeouts(scope.tx, await scope.tx.sessions.expired(now=now))
         await WebhookClaims(scope.tx.conn).forget_before(before=now - PROCESSED_UPDATES_KEPT)
         return await scope.tx.sessions.delete_expired(now=now)
-
-    @channel_entry("session.count")
-    async def sessions_on_version(self, scope: EntryScope, dialog_id: str, version: int) -> int:
-        """How many unexpired sessions run this dialog version (publishing warns)."""
-        return await scope.tx.sessions.count_on_version(
-            dialog_id=dialog_id, version=version, now=scope.tx.now
-        )
 
     @channel_entry("update.dedup")
     async def first_time(self, scope: EntryScope, channel: str, event_id: str) -> bool:

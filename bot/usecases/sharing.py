@@ -209,7 +209,7 @@ class SharingUseCases(UseCases):
         if review_on is None or case.status != "open":
             return None
         rules = self._rules()
-        owner = await repo.practitioner(tx.conn, practitioner_id=case.owner_id)
+        owner = await tx.checkin_reads.practitioner(practitioner_id=case.owner_id)
         tz = owner.time_zone if owner else self.config.checkins.default_time_zone
         local = tx.now.astimezone(zone(tz))
         # a review date already past: reminded from the next review_at to come, not a week on

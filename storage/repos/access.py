@@ -19,6 +19,7 @@ from storage.models import (
     DialogSessionRow,
     PractitionerRoleRow,
     PractitionerRow,
+    TeamRow,
 )
 from storage.records import Case, case_relation
 from storage.statements import Statements
@@ -34,9 +35,13 @@ class ActorRow:
     roles: frozenset[str]
     language: str
     time_zone: str
+    #: the team's name (what a dialog's `teams:` names)
+    team_name: str = ""
     #: looked up by chat identity: the master key pinned for it and a different one seen since
     pinned_key: str | None = None
     seen_key: str | None = None
+    #: looked up by chat identity: a send to it failed for good (the user blocked the bot)
+    identity_unreachable: bool = False
 
 
 def _roles(dialect: str) -> Any:
@@ -61,6 +66,10 @@ def _base(dialect: str, with_head: bool) -> Any:
         PractitionerRow.language,
         PractitionerRow.time_zone,
         _roles(dialect).label("roles"),
+        select(TeamRow.name)
+        .where(TeamRow.id == PractitionerRow.team_id)
+        .scalar_subquery()
+        .label("team_name"),
     )
     if with_head:
         head = AuditHead.id == 1
@@ -89,6 +98,7 @@ def _by_identity(dialect: str, with_head: bool) -> Any:
         .add_columns(
             ChannelIdentityRow.pinned_master_key.label("pinned_key"),
             ChannelIdentityRow.seen_master_key.label("seen_key"),
+            ChannelIdentityRow.unreachable.label("identity_unreachable"),
         )
         .join(ChannelIdentityRow, ChannelIdentityRow.practitioner_id == PractitionerRow.id)
         .where(
@@ -153,8 +163,10 @@ class Access:
             roles=frozenset(r for r in (row.roles or "").split(",") if r),
             language=row.language,
             time_zone=row.time_zone,
+            team_name=row.team_name or "",
             pinned_key=getattr(row, "pinned_key", None),
             seen_key=getattr(row, "seen_key", None),
+            identity_unreachable=bool(getattr(row, "identity_unreachable", False)),
         )
 
     def _base(self) -> Any:

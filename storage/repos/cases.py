@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import CaseMemberRow, CaseRow, new_id
@@ -37,6 +37,20 @@ class Cases:
     async def by_id(self, *, case_id: str) -> Case | None:
         row = (await self._conn.execute(select(CaseRow).where(CaseRow.id == case_id))).first()
         return _case(row) if row else None
+
+    async def relation(self, *, case_id: str, owner_id: str, practitioner_id: str) -> str:
+        """The practitioner's relation to a case already read: owner, member or other."""
+        member = owner_id != practitioner_id and bool(
+            await self._conn.scalar(
+                select(func.count())
+                .select_from(CaseMemberRow)
+                .where(
+                    CaseMemberRow.case_id == case_id,
+                    CaseMemberRow.practitioner_id == practitioner_id,
+                )
+            )
+        )
+        return case_relation(owner_id=owner_id, practitioner_id=practitioner_id, member=member)
 
     async def with_relation(self, *, code: str, practitioner_id: str) -> tuple[Case, str] | None:
         """The case and the practitioner's relation to it: owner, member or other."""

@@ -19,10 +19,10 @@ from storage.models import (
     TeamRow,
     new_id,
 )
-from storage.records import ChannelIdentity, Invite, Practitioner, Team
+from storage.records import ChannelIdentity, Invite, Practitioner, SealedName, Team
 from storage.upsert import insert_ignoring, insert_replacing, lock_key
 
-__all__ = ["People"]
+__all__ = ["People", "practitioners_of"]
 
 _T = PractitionerRow.__tablename__
 
@@ -62,52 +62,10 @@ class People:
 
     # -- practitioners ------------------------------------------------------------------------
 
-    def _decrypt_name(self, row: Any) -> str:
-        return self._keys.decrypt(
-            row.display_name_enc, table=_T, column="display_name", row_id=row.id
-        )
-
     async def _build(self, rows: Iterable[Any], *, with_identities: bool) -> list[Practitioner]:
-        rows = list(rows)
-        ids = [r.id for r in rows]
-        roles: dict[str, set[str]] = {i: set() for i in ids}
-        identities: dict[str, list[ChannelIdentity]] = {i: [] for i in ids}
-        if ids:
-            for r in await self._conn.execute(
-                select(PractitionerRoleRow).where(PractitionerRoleRow.practitioner_id.in_(ids))
-            ):
-                roles[r.practitioner_id].add(r.role)
-            if with_identities:
-                for ident in await self._conn.execute(
-                    select(ChannelIdentityRow)
-                    .where(ChannelIdentityRow.practitioner_id.in_(ids))
-                    .order_by(ChannelIdentityRow.id)
-                ):
-                    identities[ident.practitioner_id].append(
-                        ChannelIdentity(
-                            ident.channel,
-                            ident.user_id,
-                            ident.unreachable,
-                            ident.pinned_master_key,
-                            ident.seen_master_key,
-                        )
-                    )
-        return [
-            Practitioner(
-                id=r.id,
-                team_id=r.team_id,
-                name=self._decrypt_name(r),
-                roles=frozenset(roles[r.id]),
-                language=r.language,
-                time_zone=r.time_zone,
-                quiet_start=r.quiet_start,
-                quiet_end=r.quiet_end,
-                unreachable=r.unreachable,
-                revoked=r.revoked_at is not None,
-                identities=tuple(identities[r.id]),
-            )
-            for r in rows
-        ]
+        return await practitioners_of(
+            self._conn, rows, keys=self._keys, with_identities=with_identities
+        )
 
     async def get(self, *, practitioner_id: str) -> Practitioner | None:
         rows = await self._conn.execute(
@@ -139,7 +97,7 @@ class People:
                 PractitionerRow.id.in_(wanted)
             )
         )
-        return {r.id: self._decrypt_name(r) for r in rows}
+        return {r.id: SealedName(r.display_name_enc, r.id).open(self._keys) for r in rows}
 
     async def lock_name(self, *, team_id: str, name: str) -> None:
         """Hold, until the transaction ends, the right to create a practitioner of this name
@@ -350,3 +308,56 @@ class People:
             delete(InviteAttemptRow).where(InviteAttemptRow.at < before)
         )
         return int(result.rowcount)
+
+
+async def practitioners_of(
+    conn: AsyncConnection, rows: Iterable[Any], *, keys: KeyRing | None, with_identities: bool
+) -> list[Practitioner]:
+    """`Practitioner`s of `practitioners` rows, with their roles (one query) and, if asked,
+    their chat identities (one more). Without `keys` the names stay sealed (`SealedName`)."""
+    rows = list(rows)
+    ids = [r.id for r in rows]
+    roles: dict[str, set[str]] = {i: set() for i in ids}
+    identities: dict[str, list[ChannelIdentity]] = {i: [] for i in ids}
+    if ids:
+        for r in await conn.execute(
+            select(PractitionerRoleRow).where(PractitionerRoleRow.practitioner_id.in_(ids))
+        ):
+            roles[r.practitioner_id].add(r.role)
+        if with_identities:
+            for ident in await conn.execute(
+                select(ChannelIdentityRow)
+                .where(ChannelIdentityRow.practitioner_id.in_(ids))
+                .order_by(ChannelIdentityRow.id)
+            ):
+                identities[ident.practitioner_id].append(
+                    ChannelIdentity(
+                        ident.channel,
+                        ident.user_id,
+                        ident.unreachable,
+                        ident.pinned_master_key,
+                        ident.seen_master_key,
+                    )
+                )
+
+    def name(row: Any) -> str | SealedName:
+        if keys is None:
+            return SealedName(row.display_name_enc, row.id)
+        return keys.decrypt(row.display_name_enc, table=_T, column="display_name", row_id=row.id)
+
+    return [
+        Practitioner(
+            id=r.id,
+            team_id=r.team_id,
+            display_name=name(r),
+            roles=frozenset(roles[r.id]),
+            language=r.language,
+            time_zone=r.time_zone,
+            quiet_start=r.quiet_start,
+            quiet_end=r.quiet_end,
+            unreachable=r.unreachable,
+            revoked=r.revoked_at is not None,
+            identities=tuple(identities[r.id]),
+        )
+        for r in rows
+    ]

@@ -39,7 +39,7 @@ async def test_card_contacts_follow_the_policy_table(relais: Relais) -> None:
     for role in Role:
         actor = await enrol(relais, f"P {role.value}", role.value)
         for dialog in (crisis, for_psychologists):
-            relation = dialog_relation(dialog, actor.roles)
+            (relation,) = dialog_relation(dialog, actor)
             expected = POLICY[(role, Action.POCKET_CARD, relation)]
             try:
                 contacts = await relais.card_contacts(actor, dialog, "fr")

@@ -41,6 +41,8 @@ class Chat:
     user_id: str
     channel: str = "console"
     encrypted: bool = True
+    #: what the adapter declares (None: as encrypted, as the adapters do without allow_case_notes)
+    confidential: bool | None = None
     is_direct: bool = True
     last: list[Reply] = field(default_factory=list)
 
@@ -55,6 +57,8 @@ class Chat:
             button=button,
             is_direct=self.is_direct,
             encrypted=self.encrypted,
+            confidential=self.encrypted if self.confidential is None else self.confidential,
+            encryption_required=self.channel == "matrix",  # as the Matrix adapter declares it
         )
         self.last = await self.service.handle(incoming)
         return self.last

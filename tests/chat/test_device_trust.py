@@ -53,6 +53,7 @@ class MatrixDevice:
             event_id=f"$trust{next(_events)}",
             received_at=self.world.clock.now(),
             sender_identity=self.identity,
+            confidential=True,  # an E2EE room
             **what,  # type: ignore[arg-type]
         )
         self.last = await self.world.service.handle(incoming)

@@ -12,6 +12,7 @@ from bot.messaging.outbox import decode_payload
 from storage.checkins_repo import outbox_of
 from storage.models import OutboxRow
 from tests.publishing.conftest import CRISIS, PubWorld, open_world, texts
+from tests.stored import stored_session
 
 TIPS = (Path(__file__).resolve().parent / "data" / "tips.yaml").read_text("utf-8")
 BROKEN = TIPS.replace("next: done", "next: finish").replace(
@@ -166,7 +167,7 @@ async def test_running_sessions_finish_on_their_version(world: PubWorld) -> None
     # rollback: a new version 3, a copy of version 1
     published = await world.publishing.rollback_dialog(world.actors["pia"], "crisis", 1)
     assert (published.version, published.previous, published.origin) == (3, 2, "rollback")
-    world.publishing._add_published(published)
+    world.publishing.add_published(published)
     await world.chat("cora").say("/crisis K-1")
     assert "A difficult talk" in world.chat("cora").buttons()
     history = await world.publishing.dialog_history("crisis")
@@ -296,4 +297,4 @@ async def test_a_preview_survives_a_restart_unless_the_draft_changed(world: PubW
         "/preview tips starts it again."
     )
     pia = world.chat("pia")
-    assert await world.relais.load_session(pia.channel, f"chat-{pia.user_id}") is None
+    assert await stored_session(world.relais, pia.channel, f"chat-{pia.user_id}") is None

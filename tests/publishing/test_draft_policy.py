@@ -71,3 +71,25 @@ async def test_reviewing_ones_own_draft_is_refused_by_the_policy(world: PubWorld
     assert passed
     assert detail == "ok"
     assert POLICY[(Role.PSYCHOLOGIST, Action.REVIEW_DRAFT, Relation.OTHER)]
+
+
+async def test_approving_a_revision_not_shown_is_refused_and_audited_as_denied(
+    world: PubWorld,
+) -> None:
+    """A stale approve button (or `--digest`) approves nothing, and the record says that a
+    psychologist tried: a denial, like every other refusal of who may do what."""
+    from bot.publishing.review import STALE_APPROVAL
+
+    pia, paul = world.actors["pia"], world.actors["paul"]
+    await world.publishing.submit_draft(pia, "tips.yaml", TIPS.encode())
+    before = await _denied(world)
+    passed, detail = await _passed(
+        world.publishing.review_draft(paul, "tips", True, "", None, "0" * 16)
+    )
+    assert not passed
+    assert "changed" in detail
+    assert await _denied(world) == [*before, ("dialog.approve", STALE_APPROVAL)]
+    drafts = await world.publishing.list_open_drafts(paul)
+    assert [(d.dialog_id, d.status) for d, _author in drafts] == [
+        ("tips", "draft")
+    ]  # not approved

@@ -13,6 +13,7 @@ from bot.app import Relais
 from storage.db import sqlite_path
 from storage.models import AuditEntryRow, Base
 from tests.storage.helpers import enrol
+from tests.stored import stored_session
 
 
 def _canaries() -> dict[str, str]:
@@ -64,7 +65,7 @@ async def _write_everything(relais: Relais, canaries: dict[str, str]) -> None:
     assert await relais.pending_updates("telegram") == [("7", typed)]
     bodies = " ".join(n.body for n in await relais.list_notes(owner, "K-CAN"))
     assert canaries["note"] in bodies
-    session = await relais.load_session("telegram", "chat-1")
+    session = await stored_session(relais, "telegram", "chat-1")
     assert session is not None
     assert session.state["vars"]["what_happened"] == canaries["session"]
     contacts = await relais.contacts_for(owner, ["on_call_psychologist", "case_owner"], "K-CAN")

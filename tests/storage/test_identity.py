@@ -101,6 +101,6 @@ async def test_unreachable_on_every_channel(relais: Relais) -> None:
     await relais.mark_unreachable("telegram", "5")
     people = [p for p, _ in await relais.list_practitioners() if p.name == "Uma"]
     assert people[0].unreachable
-    await relais.mark_reachable("telegram", "5")
+    await relais.begin_turn("telegram", "5", "5", "u-1")  # Uma writes again
     people = [p for p, _ in await relais.list_practitioners() if p.name == "Uma"]
     assert not people[0].unreachable

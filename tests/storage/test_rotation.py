@@ -15,6 +15,7 @@ from bot.errors import ConfigError
 from storage.crypto import format_key_line, generate_key, key_id_of
 from storage.models import DialogDraftRow, NoteRow, PractitionerRow
 from tests.storage.helpers import make_world
+from tests.stored import stored_session
 
 
 async def _key_ids(relais: Relais) -> set[str]:
@@ -44,7 +45,7 @@ async def test_rotate_interrupted_then_resumed(relais: Relais) -> None:
     assert sorted(n.body for n in await relais.list_notes(world.owner, "K-1")) == [
         f"note {i}" for i in range(7)
     ]
-    assert (await relais.load_session("telegram", "c")) is not None
+    assert (await stored_session(relais, "telegram", "c")) is not None
     assert await relais.identify("telegram", "tg-Mehdi Mentor") is not None
     assert (await relais.revoke("Mehdi Mentor")).bindings_removed == 1  # lookup by name works
     report = await relais.audit_verify()

@@ -6,26 +6,28 @@ from datetime import timedelta
 
 from bot.app import Relais
 from bot.clock import FakeClock
+from tests.stored import stored_session
 
 
 async def test_session_round_trip_and_expiry(relais: Relais, clock: FakeClock) -> None:
     state = {"format_version": 1, "dialog": "crisis", "vars": {"x": "é"}}
-    assert await relais.load_session("telegram", "1") is None
+    assert await stored_session(relais, "telegram", "1") is None
     await relais.save_session(
         "telegram", "1", state, practitioner_id=None, dialog_id="crisis", dialog_version=2
     )
-    loaded = await relais.load_session("telegram", "1")
+    loaded = await stored_session(relais, "telegram", "1")
     assert loaded is not None
     assert loaded.state == state
     assert (loaded.dialog_id, loaded.dialog_version) == ("crisis", 2)
-    assert await relais.sessions_on_version("crisis", 2) == 1
+    async with relais.db.transaction(clock.now()) as tx:  # what publishing counts
+        assert await tx.sessions.count_on_version(dialog_id="crisis", version=2, now=tx.now) == 1
     await relais.save_session("telegram", "1", {"format_version": 1, "step": 2})
-    again = await relais.load_session("telegram", "1")
+    again = await stored_session(relais, "telegram", "1")
     assert again is not None
     assert again.id == loaded.id
     assert again.state == {"format_version": 1, "step": 2}
     clock.advance(relais.config.sessions.expiry + timedelta(seconds=1))
-    assert await relais.load_session("telegram", "1") is None
+    assert await stored_session(relais, "telegram", "1") is None
     await relais.save_session("matrix", "!room", state)
     assert await relais.end_session("matrix", "!room") is True
     assert await relais.end_session("matrix", "!room") is False
@@ -36,7 +38,7 @@ async def test_session_survives_reopen(relais: Relais, clock: FakeClock) -> None
     await relais.close()
     reopened = await Relais.open(relais.config, clock)
     try:
-        loaded = await reopened.load_session("telegram", "9")
+        loaded = await stored_session(reopened, "telegram", "9")
         assert loaded is not None
         assert loaded.state == {"k": "v"}
     finally:
@@ -54,10 +56,10 @@ async def test_first_time_dedupes(relais: Relais, clock: FakeClock) -> None:
 
 async def test_save_with_the_loaded_id_updates_that_session(relais: Relais) -> None:
     await relais.save_session("telegram", "5", {"step": 1})
-    loaded = await relais.load_session("telegram", "5")
+    loaded = await stored_session(relais, "telegram", "5")
     assert loaded is not None
     await relais.save_session("telegram", "5", {"step": 2}, session_id=loaded.id)
-    again = await relais.load_session("telegram", "5")
+    again = await stored_session(relais, "telegram", "5")
     assert again is not None
     assert (again.id, again.state) == (loaded.id, {"step": 2})
 
@@ -66,18 +68,18 @@ async def test_save_with_a_vanished_id_stores_a_new_session(relais: Relais) -> N
     """The session read at the start of a turn expired (housekeeping) before the save, or the
     id belongs to another chat: the state is not lost, it is stored afresh."""
     await relais.save_session("telegram", "6", {"step": 1})
-    other = await relais.load_session("telegram", "6")
+    other = await stored_session(relais, "telegram", "6")
     assert other is not None
     await relais.end_session("telegram", "6")
     await relais.save_session("telegram", "6", {"step": 3}, session_id=other.id)
-    fresh = await relais.load_session("telegram", "6")
+    fresh = await stored_session(relais, "telegram", "6")
     assert fresh is not None
     assert fresh.id != other.id
     assert fresh.state == {"step": 3}
     # an id of another chat never overwrites that chat
     await relais.save_session("telegram", "7", {"step": 9}, session_id=fresh.id)
-    kept = await relais.load_session("telegram", "6")
-    seventh = await relais.load_session("telegram", "7")
+    kept = await stored_session(relais, "telegram", "6")
+    seventh = await stored_session(relais, "telegram", "7")
     assert kept is not None
     assert seventh is not None
     assert kept.state == {"step": 3}
@@ -116,4 +118,4 @@ async def test_begin_turn_reads_the_sender_and_this_chats_conversation(
     clock.advance(relais.config.sessions.expiry + timedelta(seconds=1))
     expired = await relais.begin_turn("matrix", "@mona:example.org", "!room-a", "$e4")
     assert expired.session is None
-    assert await relais.load_session("matrix", "!room-a") is None  # and removed
+    assert await stored_session(relais, "matrix", "!room-a") is None  # and removed

@@ -15,6 +15,7 @@ from bot.config import Config, StorageConfig
 from storage.repos.access import Access
 from storage.repos.sessions import _UPDATE, Sessions
 from storage.sqlite_fast import FastStatement
+from tests.stored import stored_session
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ async def test_turn_start_reads_what_sqlalchemy_reads(app: Relais) -> None:
 
 async def test_fast_writes_commit_and_roll_back_with_the_transaction(app: Relais) -> None:
     await app.save_session("telegram", "5", {"v": 1})
-    stored = await app.load_session("telegram", "5")
+    stored = await stored_session(app, "telegram", "5")
     assert stored is not None
 
     class Boom(Exception):
@@ -73,7 +74,7 @@ async def test_fast_writes_commit_and_roll_back_with_the_transaction(app: Relais
 
     with pytest.raises(Boom):
         await turn_that_fails()
-    unchanged = await app.load_session("telegram", "5")
+    unchanged = await stored_session(app, "telegram", "5")
     assert unchanged is not None
     assert unchanged.state == {"v": 1}
     assert await app.first_time("telegram", "u1")  # the dedupe mark was rolled back too
@@ -112,9 +113,9 @@ async def test_fast_and_sqlalchemy_statements_share_one_transaction(app: Relais)
     await turn("m1", "c1", fail=False)
     with pytest.raises(RuntimeError):
         await turn("m2", "c2", fail=True)
-    stored = await app.load_session("telegram", "c1")
+    stored = await stored_session(app, "telegram", "c1")
     assert stored is not None
     assert stored.state == {"chat": "c1"}
     assert not await app.first_time("telegram", "m1")
-    assert await app.load_session("telegram", "c2") is None
+    assert await stored_session(app, "telegram", "c2") is None
     assert await app.first_time("telegram", "m2")

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from bot.app import Relais
 from storage.db import create_engine
+from tests.stored import stored_session
 
 
 async def test_statements_run_on_the_event_loop_thread(sqlite_url: str) -> None:
@@ -48,7 +49,7 @@ async def test_concurrent_transactions_of_one_process_all_commit(
 
         await asyncio.gather(*(chat(n) for n in range(40)))
         for n in range(40):
-            stored = await app.load_session("telegram", str(n))
+            stored = await stored_session(app, "telegram", str(n))
             assert stored is not None
             assert stored.state == {"turn": 4}
     finally:

@@ -1,0 +1,38 @@
+"""A practitioner sets the time zone and quiet hours their reminders follow, from the chat
+(`/timezone`, `/quiet`); a value that is not one says what is wrong and how to write it."""
+
+from __future__ import annotations
+
+from tests.chat.conftest import World, texts
+
+
+async def _profile(world: World, name: str) -> tuple[str, str | None, str | None]:
+    async with world.relais.db.transaction(world.clock.now()) as tx:
+        [person] = await tx.people.by_name(name=name)
+    return person.time_zone, person.quiet_start, person.quiet_end
+
+
+async def test_time_zone_and_quiet_hours_from_the_chat(world: World) -> None:
+    alex = world.chat("alex")
+    zone, _start, _end = await _profile(world, "Alex")
+    assert f"Your time zone is {zone}." in texts(await alex.say("/timezone"))
+    replies = await alex.say("/timezone America/Montreal")
+    assert "Your time zone is now America/Montreal" in texts(replies)
+    refused = texts(await alex.say("/timezone Mars/Olympus"))
+    assert "expected an IANA time zone such as Europe/Paris, found 'Mars/Olympus'" in refused
+    assert await _profile(world, "Alex") == ("America/Montreal", None, None)
+
+    assert "/quiet 22:00 07:00" in texts(await alex.say("/quiet"))
+    replies = await alex.say("/quiet 22:00 07:00")
+    assert "Quiet hours: 22:00 to 07:00 (America/Montreal)" in texts(replies)
+    refused = texts(await alex.say("/quiet 25:00 7"))
+    assert "expected a time such as 22:00, found '25:00'" in refused
+    assert await _profile(world, "Alex") == ("America/Montreal", "22:00", "07:00")
+    assert "No quiet hours" in texts(await alex.say("/quiet off"))
+    assert await _profile(world, "Alex") == ("America/Montreal", None, None)
+
+    await alex.say("/lang fr")
+    assert "Votre fuseau horaire est désormais Europe/Paris" in texts(
+        await alex.say("/timezone Europe/Paris")
+    )
+    assert "Heures de silence : de 21:30 à 06:30" in texts(await alex.say("/quiet 21:30 06:30"))
