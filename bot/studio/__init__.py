@@ -17,6 +17,7 @@ Modules:
     pages       /, /dialogs/<id> (picture, history, rollback), /dialogs/<id>/v<n>.svg
     review      /drafts, /submit, /drafts/<id> (diff, pictures, approve, send back,
                 publish, withdraw), /drafts/<id>/picture.svg
+    cards       /dialogs/<id>/card?lang= (a crisis dialog's pocket card, bot.cards)
     diff        side_by_side(before, after) -> rows (difflib)
     pictures    Drawings: dialogs parsed from stored YAML and their SVG (Graphviz)
     workspace   the working copy of a dialog being edited, per browser session (memory only)
