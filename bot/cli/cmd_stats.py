@@ -7,6 +7,7 @@ min_count` a figure reads "< 5" (README, "Evidence: usage figures")."""
 from __future__ import annotations
 
 import argparse
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.chat.stats_view import report_json, report_text, usage_dot
 from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import parse_duration
 from bot.errors import InvalidInput, NotFound
+from bot.usecases.feedback import FeedbackFigures, feedback_figures
 from dialogs.errors import DialogError, GraphvizMissing
 from dialogs.graph import render_dot
 from dialogs.model import Dialog
@@ -60,14 +62,36 @@ def _stats(args: argparse.Namespace) -> int:
         report = await relais.usage_stats(args.dialog, since, version=args.version, lang=args.lang)
         reports = await relais.referrals_by_team(since=report.since, dialog_id=args.dialog)
         every = reports[-1]  # every team together
+        feedback = await _feedback(relais, args.dialog, report.since, report.until, args)
         if args.json:
-            emit_json(report_json(report, every))
+            emit_json(report_json(report, every, feedback))
         else:
-            print(report_text(report, every), end="")
+            print(report_text(report, every, feedback), end="")
         return 0
 
     code = with_relais(args, run)
     return _draw(args, *drawn[0]) if code == 0 and drawn else code
+
+
+async def _feedback(
+    relais: Relais,
+    dialog_id: str | None,
+    since: date,
+    until: date,
+    args: argparse.Namespace,
+    *,
+    merge: bool = False,
+) -> list[FeedbackFigures]:
+    """The answers to "Did this help?" over [since, until), counts only (comments are for
+    psychologists, in the chat), for the same version and language as the usage figures."""
+    window = await relais.feedback_stats(dialog_id, since=since, until=until - timedelta(days=1))
+    counts = [
+        c
+        for c in window.counts
+        if (args.version is None or c.dialog_version == args.version)
+        and (args.lang is None or c.lang == args.lang)
+    ]
+    return feedback_figures(counts, relais.config.evaluation.min_count, merge=merge)
 
 
 async def _dialog(relais: Relais, dialog_id: str, version: int | None) -> Dialog:
@@ -90,8 +114,12 @@ async def _picture(relais: Relais, args: argparse.Namespace, since: Any) -> tupl
         dialog.id, since, version=dialog.version, lang=args.lang, all_languages=not args.lang
     )
     figures = report.versions[0] if report.versions else None
+    feedback = await _feedback(
+        relais, dialog.id, report.since, report.until, args, merge=not args.lang
+    )
+    answers = next((f.answers for f in feedback if f.version == dialog.version), None)
     what = f"{dialog.id} version {dialog.version} since {report.since}"
-    return usage_dot(dialog, figures, args.lang), what
+    return usage_dot(dialog, figures, args.lang, answers), what
 
 
 def _draw(args: argparse.Namespace, source: str, what: str) -> int:
