@@ -1,4 +1,4 @@
-"""`relais stats [DIALOG] [--since 30d] [--version N] [--lang en] [--json]
+"""`relais stats [DIALOG] [--since 30d] [--version N] [--lang en] [--team NAME] [--json]
 [--format svg|png -o FILE]`: how the guidance is used, per dialog version, language and node
 (visits, options chosen, exits, /sos, pages, emergency screens, median time), and the crisis
 referrals by dialog and entry point. Counts only, never a person; below `[evaluation]
@@ -40,6 +40,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--since", default="30d", metavar="DURATION", help="default: 30d")
     parser.add_argument("--version", type=int, default=None, metavar="N")
     parser.add_argument("--lang", default=None, metavar="LANG", help="one language only")
+    parser.add_argument(
+        "--team", default=None, metavar="NAME", help="one team's figures (default: every team)"
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--format", choices=("svg", "png", "dot"), default=None)
     parser.add_argument("-o", "--output", metavar="FILE", help="where the picture goes")
@@ -59,10 +62,19 @@ def _stats(args: argparse.Namespace) -> int:
         if args.format:
             drawn.append(await _picture(relais, args, since))
             return 0
-        report = await relais.usage_stats(args.dialog, since, version=args.version, lang=args.lang)
+        report = await relais.usage_stats(
+            args.dialog, since, version=args.version, lang=args.lang, team=args.team
+        )
         reports = await relais.referrals_by_team(since=report.since, dialog_id=args.dialog)
-        every = reports[-1]  # every team together
-        feedback = await _feedback(relais, args.dialog, report.since, report.until, args)
+        every = reports[-1]  # every team together (or the one asked for)
+        if args.team is not None:
+            every = next(r for r in reports if r.team_id is not None and r.team == args.team)
+        # the answers are not kept per team (no key that could narrow them to a person)
+        feedback = (
+            None
+            if args.team
+            else await _feedback(relais, args.dialog, report.since, report.until, args)
+        )
         if args.json:
             emit_json(report_json(report, every, feedback))
         else:
@@ -111,11 +123,20 @@ async def _picture(relais: Relais, args: argparse.Namespace, since: Any) -> tupl
     """The DOT source of the dialog drawn with its figures, and a line saying what it is."""
     dialog = await _dialog(relais, args.dialog, args.version)
     report = await relais.usage_stats(
-        dialog.id, since, version=dialog.version, lang=args.lang, all_languages=not args.lang
+        dialog.id,
+        since,
+        version=dialog.version,
+        lang=args.lang,
+        all_languages=not args.lang,
+        team=args.team,
     )
     figures = report.versions[0] if report.versions else None
-    feedback = await _feedback(
-        relais, dialog.id, report.since, report.until, args, merge=not args.lang
+    feedback = (
+        []
+        if args.team
+        else await _feedback(
+            relais, dialog.id, report.since, report.until, args, merge=not args.lang
+        )
     )
     answers = next((f.answers for f in feedback if f.version == dialog.version), None)
     what = f"{dialog.id} version {dialog.version} since {report.since}"
