@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -56,24 +57,77 @@ class Tx:
         self.appended: tuple[int, str] | None = None
         #: called once the transaction has committed (never if it rolls back)
         self._committed: list[Callable[[], None]] = []
-        #: runs the repositories' statements: the SQLite fast path when `raw` is set
-        self.sql = Statements(conn, raw)
-        self.access = Access(conn, keys, self, sql=self.sql)
-        self.people = People(conn, keys)
-        self.cases = Cases(conn)
-        self.notes = Notes(conn, keys)
-        self.contacts = Contacts(conn, keys)
-        self.sessions = Sessions(conn, keys, sql=self.sql)
-        self.inbox = Inbox(conn, keys, sql=self.sql)
-        self.pins = PinnedIdentities(conn)
-        self.feedback = Feedback(conn, keys)
-        self.evaluation = EvaluationReads(conn)
-        self.usage = Usage(conn)
-        self.drafts = Drafts(conn, keys)
-        self.versions = Versions(conn)
-        self.schedules = Schedules(conn)
-        self.occurrences = Occurrences(conn)
-        self.outbox = Outbox(conn)
+
+    # -- the repositories, made when first used (a chat turn uses two or three) -----------
+
+    @cached_property
+    def sql(self) -> Statements:
+        """Runs the repositories' statements: the SQLite fast path when `raw` is set."""
+        return Statements(self.conn, self.raw)
+
+    @cached_property
+    def access(self) -> Access:
+        return Access(self.conn, self.keys, self, sql=self.sql)
+
+    @cached_property
+    def people(self) -> People:
+        return People(self.conn, self.keys)
+
+    @cached_property
+    def cases(self) -> Cases:
+        return Cases(self.conn)
+
+    @cached_property
+    def notes(self) -> Notes:
+        return Notes(self.conn, self.keys)
+
+    @cached_property
+    def contacts(self) -> Contacts:
+        return Contacts(self.conn, self.keys)
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        return Sessions(self.conn, self.keys, sql=self.sql)
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        return Inbox(self.conn, self.keys, sql=self.sql)
+
+    @cached_property
+    def pins(self) -> PinnedIdentities:
+        return PinnedIdentities(self.conn)
+
+    @cached_property
+    def feedback(self) -> Feedback:
+        return Feedback(self.conn, self.keys)
+
+    @cached_property
+    def evaluation(self) -> EvaluationReads:
+        return EvaluationReads(self.conn)
+
+    @cached_property
+    def usage(self) -> Usage:
+        return Usage(self.conn)
+
+    @cached_property
+    def drafts(self) -> Drafts:
+        return Drafts(self.conn, self.keys)
+
+    @cached_property
+    def versions(self) -> Versions:
+        return Versions(self.conn)
+
+    @cached_property
+    def schedules(self) -> Schedules:
+        return Schedules(self.conn)
+
+    @cached_property
+    def occurrences(self) -> Occurrences:
+        return Occurrences(self.conn)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.conn)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction has committed, e.g. to wake a worker that

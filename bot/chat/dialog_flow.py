@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 PREVIEW_CASE = "PREVIEW"
 _MAX_PREVIEWS = 200
+#: role sets whose view of the guidance is kept (a few in practice)
+_MAX_SOURCES = 64
 #: engine refusals that mean "this button belongs to an older menu"
 _EXPIRED = frozenset({"stale_turn", "unknown_option", "expected_text", "no_session", "ended"})
 
@@ -37,6 +39,10 @@ class DialogFlow:
         self.notes = notes
         #: drafts being previewed, by (dialog id, negative preview version); lost on restart
         self._previews: dict[tuple[str, int], dl.Dialog] = {}
+        #: (id of the registry's source, roles) -> (that source, the view the roles have of it)
+        self._sources: dict[
+            tuple[int, frozenset[str]], tuple[dl.DialogSource, AudienceSource]
+        ] = {}
 
     async def sos(self, turn: Turn) -> list[Reply]:
         state = self.engine_state(turn)
@@ -63,15 +69,7 @@ class DialogFlow:
         return await self.apply(turn, result, option=parsed.option)
 
     def engine_state(self, turn: Turn) -> dl.SessionState | None:
-        data = turn.session.engine
-        if data is None:
-            return None
-        try:
-            return dl.SessionState.from_dict(data)
-        except (dl.StateFormatError, ValueError, KeyError, TypeError):
-            logger.warning("discarding an unreadable dialog state (format changed)")
-            turn.session.engine = None
-            return None
+        return turn.engine_state()
 
     async def start_dialog(self, turn: Turn, dialog_id: str, case_code: str) -> list[Reply]:
         dialog = self.core.dialogs.source().get(dialog_id)
@@ -154,12 +152,23 @@ class DialogFlow:
         """The guidance a conversation runs on: the registry, plus the drafts in preview, as the
         practitioner's roles may open it (a goto never enters a dialog not meant for them)."""
         source = self.core.dialogs.source()
-        if turn.session.preview and self._previews:
-            source = _PreviewSource(source, self._previews)
         roles = turn.actor.roles
-        return AudienceSource(
-            source, roles, lambda dialog: self.core.dialogs.allowed(dialog, roles)
-        )
+        if turn.session.preview and self._previews:
+            preview = _PreviewSource(source, self._previews)
+            return AudienceSource(
+                preview, roles, lambda dialog: self.core.dialogs.allowed(dialog, roles)
+            )
+        # the same few role sets ask every turn: one view each, until the guidance changes
+        key = (id(source), frozenset(roles))
+        found = self._sources.get(key)
+        if found is None or found[0] is not source:
+            if len(self._sources) > _MAX_SOURCES:
+                self._sources.clear()
+            view = AudienceSource(
+                source, roles, lambda dialog: self.core.dialogs.allowed(dialog, roles)
+            )
+            found = self._sources[key] = (source, view)
+        return found[1]
 
     async def apply(self, turn: Turn, result: dl.StepResult, option: str = "") -> list[Reply]:
         """Turn the engine's outputs into replies and requests; remember the new state."""
@@ -171,7 +180,9 @@ class DialogFlow:
                 *self.core.current_prompt(turn),
             ]
         before, session.engine = session.engine, result.state.to_dict()
-        self.core.usage.stepped(turn, self.source(turn), before, result, option)  # in background
+        previous = turn.parsed_state(before)
+        turn.parsed = (session.engine, result.state)
+        self.core.usage.stepped(turn, self.source(turn), before, result, option, previous)
         guidance_feedback.track_outputs(turn, result.outputs)
         replies: list[Reply] = []
         ended = False

@@ -132,9 +132,11 @@ class UsageRecorder:
         before: dict[str, Any] | None,
         result: dl.StepResult,
         option: str = "",
+        parsed: dl.SessionState | None = None,
     ) -> None:
         """A dialog step was applied on `source`: `before` is the engine state it started from
-        (None: a dialog started), `option` the option chosen (empty: text, /sos, a start).
+        (None: a dialog started; `parsed`: the same, read already), `option` the option chosen
+        (empty: text, /sos, a start).
         Counted in memory (the day, the team and the clock read once per step)."""
         state = result.state
         if self._sink is None or turn.session.preview or state is None:
@@ -142,7 +144,7 @@ class UsageRecorder:
         now = self._clock.now()
         add = _DayCounts(self._usage, now.date().isoformat(), _team_of(turn))
         marker = turn.session.usage
-        previous = _state(before)
+        previous = parsed if parsed is not None else _state(before)
         first = result.outputs[0] if result.outputs else None
         sos = previous is not None and isinstance(first, dl.ShowContacts) and first.urgent
         if previous is None:  # a start: a new conversation
@@ -191,8 +193,10 @@ class UsageRecorder:
     def left(self, turn: Turn, reason: str) -> None:
         """The conversation's dialog is left where it stands: "cancelled" (/cancel) or
         "abandoned" (another dialog opened over it)."""
-        state = _state(turn.session.engine)
-        if self._sink is None or turn.session.preview or state is None or state.ended:
+        if self._sink is None or turn.session.preview:
+            return
+        state = turn.parsed_state(turn.session.engine) or _state(turn.session.engine)
+        if state is None or state.ended:
             return
         now = self._clock.now()
         add = _DayCounts(self._usage, now.date().isoformat(), _team_of(turn))
