@@ -79,8 +79,10 @@ def create_engine(
             kwargs["pool_size"] = 1
             kwargs["max_overflow"] = 0
             kwargs["pool_timeout"] = 60
-    else:
-        kwargs["pool_pre_ping"] = True
+    # PostgreSQL: no ping before each checkout (a round trip on every message); a connection
+    # the server dropped fails its first statement, and the use case runs again on a new one
+    # (storage.retry). asyncpg's prepared statements are reused per connection (SQLAlchemy's
+    # asyncpg dialect keeps the last 100: `prepared_statement_cache_size`).
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(
