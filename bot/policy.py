@@ -226,7 +226,7 @@ def is_allowed(
 ) -> bool:
     """May someone with these roles do `action` under this relation (or any of these)?"""
     relations = (relation,) if isinstance(relation, Relation) else tuple(relation)
-    key = (roles if isinstance(roles, frozenset) else frozenset(roles), action, relations)
+    key = (frozenset(roles), action, relations)  # a frozenset already: the same object
     answer = _ANSWERS.get(key)
     if answer is None:
         answer = any(

@@ -8,8 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -30,6 +29,28 @@ from storage.repos.versions import Versions
 from storage.statements import Statements
 
 __all__ = ["Database", "Tx"]
+
+T = TypeVar("T")
+
+
+class _made_when_used(Generic[T]):
+    """A repository of the transaction, made on first use and kept in the instance (as
+    `functools.cached_property`, without its per-access lock on Python 3.11)."""
+
+    def __init__(self, make: Callable[[Tx], T]) -> None:
+        self._make = make
+        self._name = make.__name__
+        self.__doc__ = make.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, tx: Tx | None, owner: type) -> T:
+        if tx is None:
+            raise AttributeError(self._name)
+        value = self._make(tx)
+        tx.__dict__[self._name] = value
+        return value
 
 
 class Tx:
@@ -60,72 +81,72 @@ class Tx:
 
     # -- the repositories, made when first used (a chat turn uses two or three) -----------
 
-    @cached_property
+    @_made_when_used
     def sql(self) -> Statements:
         """Runs the repositories' statements: the SQLite fast path when `raw` is set."""
         return Statements(self.conn, self.raw)
 
-    @cached_property
+    @_made_when_used
     def access(self) -> Access:
         return Access(self.conn, self.keys, self, sql=self.sql)
 
-    @cached_property
+    @_made_when_used
     def people(self) -> People:
         return People(self.conn, self.keys)
 
-    @cached_property
+    @_made_when_used
     def cases(self) -> Cases:
         return Cases(self.conn)
 
-    @cached_property
+    @_made_when_used
     def notes(self) -> Notes:
         return Notes(self.conn, self.keys)
 
-    @cached_property
+    @_made_when_used
     def contacts(self) -> Contacts:
         return Contacts(self.conn, self.keys)
 
-    @cached_property
+    @_made_when_used
     def sessions(self) -> Sessions:
         return Sessions(self.conn, self.keys, sql=self.sql)
 
-    @cached_property
+    @_made_when_used
     def inbox(self) -> Inbox:
         return Inbox(self.conn, self.keys, sql=self.sql)
 
-    @cached_property
+    @_made_when_used
     def pins(self) -> PinnedIdentities:
         return PinnedIdentities(self.conn)
 
-    @cached_property
+    @_made_when_used
     def feedback(self) -> Feedback:
         return Feedback(self.conn, self.keys)
 
-    @cached_property
+    @_made_when_used
     def evaluation(self) -> EvaluationReads:
         return EvaluationReads(self.conn)
 
-    @cached_property
+    @_made_when_used
     def usage(self) -> Usage:
         return Usage(self.conn)
 
-    @cached_property
+    @_made_when_used
     def drafts(self) -> Drafts:
         return Drafts(self.conn, self.keys)
 
-    @cached_property
+    @_made_when_used
     def versions(self) -> Versions:
         return Versions(self.conn)
 
-    @cached_property
+    @_made_when_used
     def schedules(self) -> Schedules:
         return Schedules(self.conn)
 
-    @cached_property
+    @_made_when_used
     def occurrences(self) -> Occurrences:
         return Occurrences(self.conn)
 
-    @cached_property
+    @_made_when_used
     def outbox(self) -> Outbox:
         return Outbox(self.conn)
 
