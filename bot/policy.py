@@ -248,8 +248,26 @@ def _build() -> dict[tuple[Role, Action, Relation], bool]:
     return table
 
 
+_ROLES: dict[str, Role] = {r.value: r for r in Role}
+#: is_allowed's answers by (roles, action, relations): the table is fixed, and a chat turn asks
+#: the same few questions (a few roles, ~60 actions, 4 relations: a bounded set)
+_ANSWERS: dict[tuple[frozenset[str], Action, tuple[Relation, ...]], bool] = {}
+
+
+class _Table(dict[tuple[Role, Action, Relation], bool]):
+    """The table; a change (a test's) forgets the answers `is_allowed` remembered."""
+
+    def __setitem__(self, key: tuple[Role, Action, Relation], value: bool) -> None:
+        super().__setitem__(key, value)
+        _ANSWERS.clear()
+
+    def __delitem__(self, key: tuple[Role, Action, Relation]) -> None:
+        super().__delitem__(key)
+        _ANSWERS.clear()
+
+
 #: The one policy table: (role, action, relation) -> allowed.
-POLICY: dict[tuple[Role, Action, Relation], bool] = _build()
+POLICY: dict[tuple[Role, Action, Relation], bool] = _Table(_build())
 
 
 def dialog_relation(
@@ -277,9 +295,15 @@ def is_allowed(
     roles: Iterable[str], action: Action, relation: Relation | Iterable[Relation]
 ) -> bool:
     """May someone with these roles do `action` under this relation (or any of these)?"""
-    known = {r.value for r in Role}
     relations = (relation,) if isinstance(relation, Relation) else tuple(relation)
-    return any(POLICY[(Role(r), action, rel)] for r in roles if r in known for rel in relations)
+    key = (frozenset(roles), action, relations)  # a frozenset already: the same object
+    answer = _ANSWERS.get(key)
+    if answer is None:
+        answer = any(
+            POLICY[(_ROLES[r], action, rel)] for r in key[0] if r in _ROLES for rel in relations
+        )
+        _ANSWERS[key] = answer
+    return answer
 
 
 class DeviceTrust(StrEnum):

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -135,6 +137,7 @@ def webhook_cluster_of(relais: Relais) -> WebhookCluster | None:
     if relais.db.engine.dialect.name != "postgresql":
         return None
     from bot.channels.telegram_cluster import WebhookCluster
+    from storage.webhook_claims import LEASE_PREFIX
 
     async def claim(update_id: int, key: str, holder: str, stale: timedelta) -> bool:
         return await relais.claim_update(
@@ -149,7 +152,17 @@ def webhook_cluster_of(relais: Relais) -> WebhookCluster | None:
     async def handled(update_id: int) -> None:
         await relais.update_handled("telegram", update_id)
 
-    return WebhookCluster(claim=claim, earlier=earlier, handled=handled)
+    async def beat(holder: str, ttl: timedelta) -> bool:
+        """Take or renew this process's lease (ttl 0: let it go, expired now)."""
+        name = LEASE_PREFIX + holder
+        if not ttl:
+            return await relais.renew_lease(name, holder=holder, ttl=ttl)
+        lease = await relais.take_lease(
+            name, holder=holder, host=socket.gethostname(), pid=os.getpid(), ttl=ttl
+        )
+        return lease.holder == holder
+
+    return WebhookCluster(claim=claim, earlier=earlier, handled=handled, beat=beat)
 
 
 def build_channels(runtime: Runtime) -> list[Channel]:

@@ -88,14 +88,17 @@ def median_bucket(counts: dict[str, int]) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Figure:
     """A count as it may be shown: below `min_count` it reads "< 5" and has no value, in text,
-    JSON and pictures alike (small numbers can point at a person)."""
+    JSON and pictures alike (small numbers can point at a person). `withheld`: a total that is
+    large enough but would give a hidden figure away by subtraction (the programme's total
+    beside the teams' own) reads "withheld"."""
 
     count: int
     min_count: int
+    withheld: bool = False
 
     @property
     def hidden(self) -> bool:
-        return 0 < self.count < self.min_count
+        return self.withheld or 0 < self.count < self.min_count
 
     @property
     def value(self) -> int | None:
@@ -103,6 +106,8 @@ class Figure:
         return None if self.hidden else self.count
 
     def shown(self) -> str:
+        if self.withheld:
+            return "withheld"
         return f"< {self.min_count}" if self.hidden else str(self.count)
 
     def json(self) -> int | str:

@@ -21,7 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from storage.sqlite_inline import DRIVER as SQLITE_DRIVER
 from storage.sqlite_inline import SQLiteDialect_inline
 
-__all__ = ["create_engine", "is_sqlite", "normalise_url", "sqlite_path"]
+__all__ = [
+    "PG_MAX_OVERFLOW",
+    "PG_POOL_SIZE",
+    "create_engine",
+    "is_sqlite",
+    "normalise_url",
+    "sqlite_path",
+]
+
+#: PostgreSQL connections a process keeps open, and how many more it may open for a burst
+PG_POOL_SIZE = 20
+PG_MAX_OVERFLOW = 10
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +91,15 @@ def create_engine(
             kwargs["max_overflow"] = 0
             kwargs["pool_timeout"] = 60
     else:
-        kwargs["pool_pre_ping"] = True
+        # PostgreSQL: connections kept for as many messages as are handled at once (the
+        # default 5 made busy chats open and close overflow connections all the time, each
+        # one connecting and preparing its statements again); at most 30 per process
+        kwargs["pool_size"] = PG_POOL_SIZE
+        kwargs["max_overflow"] = PG_MAX_OVERFLOW
+    # PostgreSQL: no ping before each checkout (a round trip on every message); a connection
+    # the server dropped fails its first statement, and the use case runs again on a new one
+    # (storage.retry). asyncpg's prepared statements are reused per connection (SQLAlchemy's
+    # asyncpg dialect keeps the last 100: `prepared_statement_cache_size`).
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(

@@ -17,7 +17,7 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["ATTEMPTS", "is_conflict", "retry_conflicts"]
+__all__ = ["ATTEMPTS", "is_conflict", "is_disconnect", "retry_conflicts"]
 
 _log = logging.getLogger(__name__)
 
@@ -48,16 +48,34 @@ def is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and sqlstate(exc) in _RETRYABLE
 
 
+def is_disconnect(exc: BaseException) -> bool:
+    """True when the connection was found dead (the server restarted, failed over or ended
+    it): SQLAlchemy has invalidated it and the pool's older connections with it."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
 def retry_conflicts(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     """Wrap a coroutine function that runs one transaction: run it again, after a short
-    random pause, when it failed on a conflict, up to `ATTEMPTS` tries."""
+    random pause, when it failed on a conflict, up to `ATTEMPTS` tries; and once at once when
+    its connection was found dead (no ping before each use: a dropped connection costs the
+    statement that finds it, not a round trip on every message). A transaction on a dead
+    connection kept nothing; the autocommit statements of a chat turn are each whole (the
+    turn's start is one statement, the save an update), so running them again is safe."""
 
     @functools.wraps(fn)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        reconnected = False
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return await fn(*args, **kwargs)
             except DBAPIError as exc:
+                if is_disconnect(exc) and not reconnected:
+                    reconnected = True
+                    _log.warning(
+                        "%s: the database connection was lost, running it again",
+                        getattr(fn, "__qualname__", "transaction"),
+                    )
+                    continue
                 if attempt == ATTEMPTS or not is_conflict(exc):
                     raise
                 _log.info(

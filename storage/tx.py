@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -37,6 +37,28 @@ from storage.statements import Statements
 
 __all__ = ["Database", "Tx"]
 
+T = TypeVar("T")
+
+
+class _made_when_used(Generic[T]):
+    """A repository of the transaction, made on first use and kept in the instance (as
+    `functools.cached_property`, without its per-access lock on Python 3.11)."""
+
+    def __init__(self, make: Callable[[Tx], T]) -> None:
+        self._make = make
+        self._name = make.__name__
+        self.__doc__ = make.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, tx: Tx | None, owner: type) -> T:
+        if tx is None:
+            raise AttributeError(self._name)
+        value = self._make(tx)
+        tx.__dict__[self._name] = value
+        return value
+
 
 class Tx:
     """One open transaction: the connection, the repositories, the audit writer, `now`."""
@@ -63,31 +85,105 @@ class Tx:
         self.appended: tuple[int, str] | None = None
         #: called once the transaction has committed (never if it rolls back)
         self._committed: list[Callable[[], None]] = []
-        #: runs the repositories' statements: the SQLite fast path when `raw` is set
-        self.sql = Statements(conn, raw)
-        self.access = Access(conn, keys, self, sql=self.sql)
-        self.people = People(conn, keys)
-        self.cases = Cases(conn)
-        self.notes = Notes(conn, keys)
-        self.contacts = Contacts(conn, keys)
-        self.sessions = Sessions(conn, keys, sql=self.sql)
-        self.inbox = Inbox(conn, keys, sql=self.sql)
-        self.pins = PinnedIdentities(conn)
-        self.feedback = Feedback(conn, keys)
-        self.evaluation = EvaluationReads(conn)
-        self.usage = Usage(conn)
-        self.drafts = Drafts(conn, keys)
-        self.versions = Versions(conn)
-        self.schedules = Schedules(conn)
-        self.occurrences = Occurrences(conn)
-        self.outbox = Outbox(conn)
-        self.reviews = Reviews(conn)
-        self.decisions = Decisions(conn, keys)
-        self.handover = Handover(conn)
-        self.sharing = SharingRecords(conn, keys)
-        self.exit_answers = ExitAnswers(conn, keys)
-        self.studio = StudioLogins(conn)
-        self.checkin_reads = CheckinReads(conn)
+
+    # -- the repositories, made when first used (a chat turn uses two or three) -----------
+
+    @_made_when_used
+    def sql(self) -> Statements:
+        """Runs the repositories' statements: the SQLite fast path when `raw` is set."""
+        return Statements(self.conn, self.raw)
+
+    @_made_when_used
+    def access(self) -> Access:
+        return Access(self.conn, self.keys, self, sql=self.sql)
+
+    @_made_when_used
+    def people(self) -> People:
+        return People(self.conn, self.keys)
+
+    @_made_when_used
+    def cases(self) -> Cases:
+        return Cases(self.conn)
+
+    @_made_when_used
+    def notes(self) -> Notes:
+        return Notes(self.conn, self.keys)
+
+    @_made_when_used
+    def contacts(self) -> Contacts:
+        return Contacts(self.conn, self.keys)
+
+    @_made_when_used
+    def sessions(self) -> Sessions:
+        return Sessions(self.conn, self.keys, sql=self.sql)
+
+    @_made_when_used
+    def inbox(self) -> Inbox:
+        return Inbox(self.conn, self.keys, sql=self.sql)
+
+    @_made_when_used
+    def pins(self) -> PinnedIdentities:
+        return PinnedIdentities(self.conn)
+
+    @_made_when_used
+    def feedback(self) -> Feedback:
+        return Feedback(self.conn, self.keys)
+
+    @_made_when_used
+    def evaluation(self) -> EvaluationReads:
+        return EvaluationReads(self.conn)
+
+    @_made_when_used
+    def usage(self) -> Usage:
+        return Usage(self.conn)
+
+    @_made_when_used
+    def drafts(self) -> Drafts:
+        return Drafts(self.conn, self.keys)
+
+    @_made_when_used
+    def versions(self) -> Versions:
+        return Versions(self.conn)
+
+    @_made_when_used
+    def schedules(self) -> Schedules:
+        return Schedules(self.conn)
+
+    @_made_when_used
+    def occurrences(self) -> Occurrences:
+        return Occurrences(self.conn)
+
+    @_made_when_used
+    def outbox(self) -> Outbox:
+        return Outbox(self.conn)
+
+    @_made_when_used
+    def reviews(self) -> Reviews:
+        return Reviews(self.conn)
+
+    @_made_when_used
+    def decisions(self) -> Decisions:
+        return Decisions(self.conn, self.keys)
+
+    @_made_when_used
+    def handover(self) -> Handover:
+        return Handover(self.conn)
+
+    @_made_when_used
+    def sharing(self) -> SharingRecords:
+        return SharingRecords(self.conn, self.keys)
+
+    @_made_when_used
+    def exit_answers(self) -> ExitAnswers:
+        return ExitAnswers(self.conn, self.keys)
+
+    @_made_when_used
+    def studio(self) -> StudioLogins:
+        return StudioLogins(self.conn)
+
+    @_made_when_used
+    def checkin_reads(self) -> CheckinReads:
+        return CheckinReads(self.conn)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this transaction has committed, e.g. to wake a worker that

@@ -224,7 +224,8 @@ class TelegramChannel:
             await app.start()
             self._app = app
             await self._set_commands()
-            claim = self._cluster.claim if self._cluster is not None else None
+            # beside other processes: this process's lease first, then its claims
+            claim = await self._cluster.start() if self._cluster is not None else None
             await self._kept.replay(app.bot, self._submit, claim)
             if self._config.mode == "webhook":
                 self._receiver = await open_webhook(
@@ -267,6 +268,8 @@ class TelegramChannel:
                 abandoned,
             )
         await self._kept.close()
+        if self._cluster is not None:
+            await self._cluster.stop()
         await app.shutdown()
         self._app = None
         self._stopping = False

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+import dialogs as dl
 from bot.chat.catalog import Catalog
 from bot.chat.dialog_registry import DialogRegistry
 from bot.chat.ports import ChatBackend, CheckinsPort, PublishingPort
@@ -19,6 +21,8 @@ from bot.usecases.actors import Actor
 
 __all__ = ["ChatCore", "Turn"]
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(slots=True)
 class Turn:
@@ -30,6 +34,31 @@ class Turn:
     session: ChatSession
     #: the id of the stored conversation this turn started from (None: a fresh one)
     stored_id: str | None = None
+    #: the engine state last read or written this turn, with the dict it came from (read
+    #: once a turn, not again by each part that asks: `engine_state`)
+    parsed: tuple[dict[str, Any], dl.SessionState] | None = None
+
+    def engine_state(self) -> dl.SessionState | None:
+        """The conversation's engine state (None: no dialog, or unreadable: dropped)."""
+        data = self.session.engine
+        if data is None:
+            return None
+        if self.parsed is not None and self.parsed[0] is data:
+            return self.parsed[1]
+        try:
+            state = dl.SessionState.from_dict(data)
+        except (dl.StateFormatError, ValueError, KeyError, TypeError):
+            logger.warning("discarding an unreadable dialog state (format changed)")
+            self.session.engine = None
+            return None
+        self.parsed = (data, state)
+        return state
+
+    def parsed_state(self, data: dict[str, Any] | None) -> dl.SessionState | None:
+        """`data` parsed, if it is the dict this turn has read already (else None)."""
+        if data is not None and self.parsed is not None and self.parsed[0] is data:
+            return self.parsed[1]
+        return None
 
     @property
     def had_session(self) -> bool:

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 PREVIEW_CASE = "PREVIEW"
 _MAX_PREVIEWS = 200
+#: role sets whose view of the guidance is kept (a few in practice)
+_MAX_SOURCES = 64
 #: engine refusals that mean "this button belongs to an older menu"
 _EXPIRED = frozenset({"stale_turn", "unknown_option", "expected_text", "no_session", "ended"})
 
@@ -38,6 +40,10 @@ class DialogFlow:
         self.notes = notes
         #: drafts being previewed, by (dialog id, negative preview version); lost on restart
         self._previews: dict[tuple[str, int], dl.Dialog] = {}
+        #: (id of the registry's source, roles, team) -> (that source, the view they have of it)
+        self._sources: dict[
+            tuple[int, frozenset[str], str], tuple[dl.DialogSource, AudienceSource]
+        ] = {}
 
     async def sos(self, turn: Turn) -> list[Reply]:
         state = self.engine_state(turn)
@@ -64,15 +70,7 @@ class DialogFlow:
         return await self.apply(turn, result, option=parsed.option)
 
     def engine_state(self, turn: Turn) -> dl.SessionState | None:
-        data = turn.session.engine
-        if data is None:
-            return None
-        try:
-            return dl.SessionState.from_dict(data)
-        except (dl.StateFormatError, ValueError, KeyError, TypeError):
-            logger.warning("discarding an unreadable dialog state (format changed)")
-            turn.session.engine = None
-            return None
+        return turn.engine_state()
 
     async def start_dialog(self, turn: Turn, dialog_id: str, case_code: str) -> list[Reply]:
         dialog = self.core.dialogs.source().get(dialog_id)
@@ -156,12 +154,24 @@ class DialogFlow:
         """The guidance a conversation runs on: the registry, plus the drafts in preview, as the
         practitioner's roles may open it (a goto never enters a dialog not meant for them)."""
         source = self.core.dialogs.source()
-        if turn.session.preview and self._previews:
-            source = _PreviewSource(source, self._previews)
         roles, team = turn.actor.roles, turn.actor.team_name
-        return AudienceSource(
-            source, roles, lambda dialog: self.core.dialogs.allowed(dialog, roles, team)
-        )
+        if turn.session.preview and self._previews:
+            preview = _PreviewSource(source, self._previews)
+            return AudienceSource(
+                preview, roles, lambda dialog: self.core.dialogs.allowed(dialog, roles, team)
+            )
+        # the same few (role set, team) pairs ask every turn: one view each, until the guidance
+        # changes
+        key = (id(source), frozenset(roles), team)
+        found = self._sources.get(key)
+        if found is None or found[0] is not source:
+            if len(self._sources) > _MAX_SOURCES:
+                self._sources.clear()
+            view = AudienceSource(
+                source, roles, lambda dialog: self.core.dialogs.allowed(dialog, roles, team)
+            )
+            found = self._sources[key] = (source, view)
+        return found[1]
 
     async def apply(self, turn: Turn, result: dl.StepResult, option: str = "") -> list[Reply]:
         """Turn the engine's outputs into replies and requests; remember the new state."""
@@ -173,7 +183,9 @@ class DialogFlow:
                 *self.core.current_prompt(turn),
             ]
         before, session.engine = session.engine, result.state.to_dict()
-        self.core.usage.stepped(turn, self.source(turn), before, result, option)  # in background
+        previous = turn.parsed_state(before)
+        turn.parsed = (session.engine, result.state)
+        self.core.usage.stepped(turn, self.source(turn), before, result, option, previous)
         guidance_feedback.track_outputs(turn, result.outputs)
         replies: list[Reply] = []
         ended = False

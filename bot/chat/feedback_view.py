@@ -15,13 +15,19 @@ from storage.repos.feedback import ANSWERS
 if TYPE_CHECKING:
     from bot.chat.core import ChatCore, Turn
 
-__all__ = ["DAYS", "show_feedback"]
+__all__ = ["DAYS", "feedback_lines", "show_feedback"]
 
 DAYS = 30
 
 
 async def show_feedback(core: ChatCore, turn: Turn, argument: str) -> list[Reply]:
     dialog_id = argument.strip().lower() or None
+    return [Reply("\n".join(await feedback_lines(core, turn, dialog_id)))]
+
+
+async def feedback_lines(core: ChatCore, turn: Turn, dialog_id: str | None) -> list[str]:
+    """The answers of the last `DAYS` days, and the comments for psychologists (`/feedback`,
+    and `/stats` under the usage figures)."""
     lang, catalog = turn.lang, core.catalog
     window = await core.backend.feedback_counts(turn.actor, dialog_id, DAYS)
     min_count = core.config.evaluation.min_count
@@ -30,7 +36,7 @@ async def show_feedback(core: ChatCore, turn: Turn, argument: str) -> list[Reply
         key = (count.dialog_id, count.dialog_version, count.lang)
         grouped.setdefault(key, {})[count.answer] = count.count
     if not grouped:
-        return [Reply(catalog.text(lang, "feedback_view_none", days=DAYS))]
+        return [catalog.text(lang, "feedback_view_none", days=DAYS)]
     lines = [catalog.text(lang, "feedback_view_title", days=DAYS, min_count=min_count)]
     for (dialog, version, answer_lang), answers in sorted(grouped.items()):
         shown = {a: str(Figure(answers.get(a, 0), min_count)) for a in ANSWERS}
@@ -61,4 +67,4 @@ async def show_feedback(core: ChatCore, turn: Turn, argument: str) -> list[Reply
                         comment=comment.comment,
                     )
                 )
-    return [Reply("\n".join(lines))]
+    return lines

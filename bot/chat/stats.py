@@ -11,6 +11,7 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from bot.chat.feedback_view import feedback_lines
 from bot.chat.stats_view import usage_dot
 from bot.messages import Reply
 from bot.usage_measures import bucket_label
@@ -98,6 +99,8 @@ async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply
             lang, "stats_referrals", pages=referrals.pages, emergency=referrals.emergency
         )
     )
+    lines.append("")  # "Did this help?": counts, and comments for psychologists only
+    lines.extend(await feedback_lines(core, turn, dialog_id))
     reply = Reply("\n".join(lines))
     if dialog_id and report.versions:
         picture = await _picture(core, report.versions[-1], lang)

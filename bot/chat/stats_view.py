@@ -11,9 +11,10 @@ from dialogs.graph import KIND_COLOURS, _dot_text, _summary
 from dialogs.model import Dialog, QuestionNode
 
 if TYPE_CHECKING:
+    from bot.usecases.feedback import FeedbackFigures
     from bot.usecases.usage import NodeFigures, ReferralReport, UsageReport, VersionFigures
 
-__all__ = ["report_json", "report_text", "usage_dot"]
+__all__ = ["feedback_line", "report_json", "report_text", "usage_dot"]
 
 _LEFT = ("cancelled", "abandoned", "timeout")  # exits that mean someone stopped there
 _HIDDEN_FILL = "#eeeeee"
@@ -35,7 +36,11 @@ def _node_json(node: NodeFigures) -> dict[str, Any]:
     }
 
 
-def report_json(report: UsageReport, referrals: ReferralReport | None) -> dict[str, Any]:
+def report_json(
+    report: UsageReport,
+    referrals: ReferralReport | None,
+    feedback: list[FeedbackFigures] | None = None,
+) -> dict[str, Any]:
     value: dict[str, Any] = {
         "since": report.since.isoformat(),
         "until": report.until.isoformat(),
@@ -59,6 +64,11 @@ def report_json(report: UsageReport, referrals: ReferralReport | None) -> dict[s
                 for r in referrals.rows
             ],
         }
+    if feedback is not None:
+        value["feedback"] = [
+            {"dialog": f.dialog_id, "version": f.version, "lang": f.lang, **_figs(f.answers)}
+            for f in feedback
+        ]
     return value
 
 
@@ -85,7 +95,16 @@ def _node_line(node: NodeFigures) -> str:
     return f"  {node.node_id:24} " + "; ".join(parts)
 
 
-def report_text(report: UsageReport, referrals: ReferralReport | None) -> str:
+def feedback_line(answers: dict[str, Figure]) -> str:
+    """'yes 12 · partly < 5 · no < 5'."""
+    return " · ".join(f"{answer} {figure}" for answer, figure in answers.items())
+
+
+def report_text(
+    report: UsageReport,
+    referrals: ReferralReport | None,
+    feedback: list[FeedbackFigures] | None = None,
+) -> str:
     lines = [
         f"Usage from {report.since} to {report.until} (exclusive); "
         f'figures below {report.min_count} read "< {report.min_count}".'
@@ -106,6 +125,15 @@ def report_text(report: UsageReport, referrals: ReferralReport | None) -> str:
         for row in referrals.rows:
             dialog = row.dialog_id or "(no dialog)"
             lines.append(f"  {dialog:24} {row.entry:8} {row.kind:10} {row.count}")
+    if feedback is not None:
+        lines.append("")
+        lines.append('"Did this help?" answers (comments: in the chat, for psychologists)')
+        if not feedback:
+            lines.append("  none in this period")
+        for f in feedback:
+            lang = "all languages" if f.lang == "*" else f.lang
+            what = f"{f.dialog_id} v{f.version} ({lang})"
+            lines.append(f"  {what:32} {feedback_line(f.answers)}")
     return "\n".join(lines) + "\n"
 
 
@@ -115,9 +143,15 @@ def _shade(share: float) -> str:
     return f"#{level:02x}{level + 10:02x}ff"
 
 
-def usage_dot(dialog: Dialog, figures: VersionFigures | None, lang: str | None = None) -> str:
+def usage_dot(
+    dialog: Dialog,
+    figures: VersionFigures | None,
+    lang: str | None = None,
+    feedback: dict[str, Figure] | None = None,
+) -> str:
     """The dialog's drawing (as `dialogs.graph.to_dot`), nodes shaded by visits, edges as
-    thick as the share of choices, nodes where people stopped outlined in red."""
+    thick as the share of choices, nodes where people stopped outlined in red; `feedback`,
+    the answers to "Did this help?", under the drawing."""
     lang = lang if lang and lang != "*" else dialog.default_language
     nodes = figures.nodes if figures is not None else {}
     shown = [n.visits.value or 0 for n in nodes.values()]
@@ -129,6 +163,9 @@ def usage_dot(dialog: Dialog, figures: VersionFigures | None, lang: str | None =
         '    edge [fontname="Helvetica", fontsize=9];',
         '    __start [shape=circle, label="start", fillcolor="#ffffff"];',
     ]
+    if feedback:
+        caption = _dot_text(f"Did this help? {feedback_line(feedback)}")
+        lines.insert(2, f'    labelloc=b; fontname="Helvetica"; fontsize=11; label="{caption}";')
     shapes = {"question": "diamond", "end": "doublecircle", "goto": "component"}
     for node_id, node in dialog.nodes.items():
         figure = nodes.get(node_id)

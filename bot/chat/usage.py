@@ -1,12 +1,14 @@
 """Counting how guidance is used, off the reply path (issue 18: evidence).
 
 `UsageRecorder` turns what a turn did (the engine's step, /cancel, a dialog left for another,
-/sos) into counts per (day, dialog, version, language, node, measure, item) and referral counts
-per (day, team, dialog, entry point, kind), kept in memory and added to the day totals in the
-background (`flush`, at most every `FLUSH_EVERY`, and when Relais stops): a reply never waits
-for them. No count names a person, a case or a chat. The live conversation keeps what counting
-needs (`ChatSession.usage`: when its current node was entered, how the dialog was opened, which
-referrals it already counted); it goes with the conversation.
+/sos) into counts per (day, dialog, version, language, node, measure, item, team) and
+referral counts per (day, team, dialog, entry point, kind), kept in memory and added to the
+day totals in the background (`flush`, at most every `FLUSH_EVERY`, and when Relais stops): a
+reply never waits for them. A team is not a person: its figures are shown under the
+small-number rule like every other. No count names a person, a case or a chat. The live
+conversation keeps what counting needs (`ChatSession.usage`: when its current node was
+entered, how the dialog was opened, which referrals it already counted); it goes with the
+conversation.
 
 Previews of drafts are not counted. Counts not yet flushed when the process dies are lost
 (figures, not records).
@@ -18,7 +20,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import dialogs as dl
@@ -36,6 +38,25 @@ logger = logging.getLogger(__name__)
 #: how long counts wait in memory at most before they are written (when a turn comes)
 FLUSH_EVERY = timedelta(seconds=30)
 _EMERGENCY_ROLE = "emergency"
+#: (day, dialog, version, language, node, measure, item, team)
+_UsageTuple = tuple[str, str, int, str, str, str, str, str]
+
+
+class _DayCounts:
+    """Counts one (dialog, version, language, node, measure, item) on one day, in one team:
+    what a step counts shares them (read once per step)."""
+
+    __slots__ = ("day", "team", "usage")
+
+    def __init__(self, usage: Counter[_UsageTuple], day: str, team: str) -> None:
+        self.usage = usage
+        self.day = day
+        self.team = team
+
+    def __call__(
+        self, dialog_id: str, version: int, lang: str, node_id: str, measure: str, item: str
+    ) -> None:
+        self.usage[(self.day, dialog_id, version, lang, node_id, measure, item, self.team)] += 1
 
 
 @runtime_checkable
@@ -76,6 +97,12 @@ def _version(versions: dict[str, int], source: dl.DialogSource, dialog_id: str) 
     return dialog.version if dialog is not None else 0
 
 
+def _team_of(turn: Turn) -> str:
+    """The team of the practitioner whose conversation it is ("" = none): a team, not a
+    person (its figures are shown under the small-number rule)."""
+    return str(getattr(turn.actor, "team_id", None) or "")
+
+
 def _entry_of(turn: Turn, dialog_id: str) -> str:
     """How a dialog was opened: /crisis (or its case picked after /crisis), else a button."""
     text = (turn.incoming.text or "").strip().lower()
@@ -90,7 +117,8 @@ class UsageRecorder:
     def __init__(self, backend: object, clock: Clock) -> None:
         self._sink = backend if isinstance(backend, UsageSink) else None
         self._clock = clock
-        self._usage: Counter[tuple[str, str, int, str, str, str, str]] = Counter()
+        #: (day, dialog, version, language, node, measure, item, team) -> count
+        self._usage: Counter[_UsageTuple] = Counter()
         self._referrals: Counter[tuple[str, str, str, str, str]] = Counter()
         self._since = clock.now()
         self._task: asyncio.Task[None] | None = None
@@ -104,111 +132,116 @@ class UsageRecorder:
         before: dict[str, Any] | None,
         result: dl.StepResult,
         option: str = "",
+        parsed: dl.SessionState | None = None,
     ) -> None:
         """A dialog step was applied on `source`: `before` is the engine state it started from
-        (None: a dialog started), `option` the option chosen (empty: text, /sos, a start)."""
+        (None: a dialog started; `parsed`: the same, read already), `option` the option chosen
+        (empty: text, /sos, a start).
+        Counted in memory (the day, the team and the clock read once per step)."""
         state = result.state
         if self._sink is None or turn.session.preview or state is None:
             return
         now = self._clock.now()
+        add = _DayCounts(self._usage, now.date().isoformat(), _team_of(turn))
         marker = turn.session.usage
-        previous = _state(before)
+        previous = parsed if parsed is not None else _state(before)
         first = result.outputs[0] if result.outputs else None
         sos = previous is not None and isinstance(first, dl.ShowContacts) and first.urgent
         if previous is None:  # a start: a new conversation
             marker = {"d": state.dialog_id, "e": _entry_of(turn, state.dialog_id), "r": []}
         elif sos:
-            self._count(previous, previous.node, "sos")
-            self._referral(turn, marker, previous.dialog_id, "sos", "emergency")
+            add(previous.dialog_id, previous.version, previous.lang, previous.node, "sos", "")
+            self._referral(add, marker, previous.dialog_id, "sos", "emergency")
         else:
             if option:
-                self._count(previous, previous.node, "choice", option)
-            self._time(previous, marker)
+                add(
+                    previous.dialog_id,
+                    previous.version,
+                    previous.lang,
+                    previous.node,
+                    "choice",
+                    option,
+                )
+            self._time(add, previous, marker, now.timestamp())
         versions = _versions(previous, state)
+        lang = state.lang
         for dialog_id, node_id in result.visited:
             version = _version(versions, source, dialog_id)
-            self._add(dialog_id, version, state.lang, node_id, "visit")
+            add(dialog_id, version, lang, node_id, "visit", "")
             dialog = source.get(dialog_id, version)
             node = None if dialog is None else dialog.nodes.get(node_id)
             if isinstance(node, ContactNode):
                 entry = "goto" if dialog_id != marker.get("d") else str(marker.get("e", ""))
                 if node.page and node.roles:
-                    self._add(dialog_id, version, state.lang, node_id, "page", node.roles[0])
-                    self._referral(turn, marker, dialog_id, entry, "page")
+                    add(dialog_id, version, lang, node_id, "page", node.roles[0])
+                    self._referral(add, marker, dialog_id, entry, "page")
                 if _EMERGENCY_ROLE in node.roles:
-                    self._add(dialog_id, version, state.lang, node_id, "emergency")
-                    self._referral(turn, marker, dialog_id, entry, "emergency")
+                    add(dialog_id, version, lang, node_id, "emergency", "")
+                    self._referral(add, marker, dialog_id, entry, "emergency")
         ended = next((o.reason for o in result.outputs if isinstance(o, dl.Ended)), "")
         if ended:
             dialog_id, node_id = result.visited[-1] if result.visited else ("", "")
             if not node_id and previous is not None:
                 dialog_id, node_id = previous.dialog_id, previous.node
-            version = _version(versions, source, dialog_id)
-            self._add(dialog_id, version, state.lang, node_id, "exit", ended)
+            add(dialog_id, _version(versions, source, dialog_id), lang, node_id, "exit", ended)
             marker = {}
         elif not sos:
             marker["t"] = now.timestamp()
         turn.session.usage = marker
-        self._maybe_flush()
+        self._maybe_flush(now)
 
     def left(self, turn: Turn, reason: str) -> None:
         """The conversation's dialog is left where it stands: "cancelled" (/cancel) or
         "abandoned" (another dialog opened over it)."""
-        state = _state(turn.session.engine)
-        if self._sink is None or turn.session.preview or state is None or state.ended:
+        if self._sink is None or turn.session.preview:
             return
-        self._count(state, state.node, "exit", reason)
-        self._time(state, turn.session.usage)
+        state = turn.parsed_state(turn.session.engine) or _state(turn.session.engine)
+        if state is None or state.ended:
+            return
+        now = self._clock.now()
+        add = _DayCounts(self._usage, now.date().isoformat(), _team_of(turn))
+        add(state.dialog_id, state.version, state.lang, state.node, "exit", reason)
+        self._time(add, state, turn.session.usage, now.timestamp())
         turn.session.usage = {}
-        self._maybe_flush()
+        self._maybe_flush(now)
 
     def sos(self, turn: Turn) -> None:
         """/sos answered outside a dialog step (no dialog running, or the chat busy with another
         message: `bot.chat.sos.express_sos`): an emergency screen reached by /sos."""
         if self._sink is None or turn.session.preview:
             return
-        day = self._clock.now().date().isoformat()
-        team = str(getattr(turn.actor, "team_id", None) or "")
+        now = self._clock.now()
         running = (turn.session.engine or {}).get("dialog_id")
         dialog = running if isinstance(running, str) else ""
-        self._referrals[(day, team, dialog, "sos", "emergency")] += 1
-        self._maybe_flush()
+        self._referrals[(now.date().isoformat(), _team_of(turn), dialog, "sos", "emergency")] += 1
+        self._maybe_flush(now)
 
     # -- counting ----------------------------------------------------------------------------
 
-    def _add(
-        self, dialog_id: str, version: int, lang: str, node_id: str, measure: str, item: str = ""
-    ) -> None:
-        day = self._clock.now().date().isoformat()
-        self._usage[(day, dialog_id, version, lang, node_id, measure, item)] += 1
-
-    def _count(self, state: dl.SessionState, node_id: str, measure: str, item: str = "") -> None:
-        self._add(state.dialog_id, state.version, state.lang, node_id, measure, item)
-
-    def _time(self, state: dl.SessionState, marker: dict[str, Any]) -> None:
+    @staticmethod
+    def _time(add: _DayCounts, state: dl.SessionState, marker: dict[str, Any], now: float) -> None:
         entered = marker.get("t")
         if isinstance(entered, int | float):
-            seconds = max(0.0, self._clock.now().timestamp() - entered)
-            self._count(state, state.node, "time", bucket_of(seconds))
+            bucket = bucket_of(max(0.0, now - entered))
+            add(state.dialog_id, state.version, state.lang, state.node, "time", bucket)
 
     def _referral(
-        self, turn: Turn, marker: dict[str, Any], dialog_id: str, entry: str, kind: str
+        self, add: _DayCounts, marker: dict[str, Any], dialog_id: str, entry: str, kind: str
     ) -> None:
         """Once per conversation and kind: the first way it reached a page or a screen."""
         counted = marker.setdefault("r", [])
         if kind in counted:
             return
         counted.append(kind)
-        day = self._clock.now().date().isoformat()
-        team = str(getattr(turn.actor, "team_id", None) or "")
+        day, team = add.day, add.team
         self._referrals[(day, team, dialog_id, entry, kind)] += 1
 
     # -- writing -----------------------------------------------------------------------------
 
-    def _maybe_flush(self) -> None:
-        if self._task is not None and not self._task.done():
+    def _maybe_flush(self, now: datetime) -> None:
+        if now - self._since < FLUSH_EVERY:
             return
-        if self._clock.now() - self._since < FLUSH_EVERY:
+        if self._task is not None and not self._task.done():
             return
         self._task = asyncio.get_running_loop().create_task(self.flush(), name="usage-flush")
 

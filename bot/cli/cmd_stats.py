@@ -1,4 +1,4 @@
-"""`relais stats [DIALOG] [--since 30d] [--version N] [--lang en] [--json]
+"""`relais stats [DIALOG] [--since 30d] [--version N] [--lang en] [--team NAME] [--json]
 [--format svg|png -o FILE]`: how the guidance is used, per dialog version, language and node
 (visits, options chosen, exits, /sos, pages, emergency screens, median time), and the crisis
 referrals by dialog and entry point. Counts only, never a person; below `[evaluation]
@@ -7,6 +7,7 @@ min_count` a figure reads "< 5" (README, "Evidence: usage figures")."""
 from __future__ import annotations
 
 import argparse
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.chat.stats_view import report_json, report_text, usage_dot
 from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import parse_duration
 from bot.errors import InvalidInput, NotFound
+from bot.usecases.feedback import FeedbackFigures, feedback_figures
 from dialogs.errors import DialogError, GraphvizMissing
 from dialogs.graph import render_dot
 from dialogs.model import Dialog
@@ -38,6 +40,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--since", default="30d", metavar="DURATION", help="default: 30d")
     parser.add_argument("--version", type=int, default=None, metavar="N")
     parser.add_argument("--lang", default=None, metavar="LANG", help="one language only")
+    parser.add_argument(
+        "--team", default=None, metavar="NAME", help="one team's figures (default: every team)"
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--format", choices=("svg", "png", "dot"), default=None)
     parser.add_argument("-o", "--output", metavar="FILE", help="where the picture goes")
@@ -57,17 +62,48 @@ def _stats(args: argparse.Namespace) -> int:
         if args.format:
             drawn.append(await _picture(relais, args, since))
             return 0
-        report = await relais.usage_stats(args.dialog, since, version=args.version, lang=args.lang)
+        report = await relais.usage_stats(
+            args.dialog, since, version=args.version, lang=args.lang, team=args.team
+        )
         reports = await relais.referrals_by_team(since=report.since, dialog_id=args.dialog)
-        every = reports[-1]  # every team together
+        every = reports[-1]  # every team together (or the one asked for)
+        if args.team is not None:
+            every = next(r for r in reports if r.team_id is not None and r.team == args.team)
+        # the answers are not kept per team (no key that could narrow them to a person)
+        feedback = (
+            None
+            if args.team
+            else await _feedback(relais, args.dialog, report.since, report.until, args)
+        )
         if args.json:
-            emit_json(report_json(report, every))
+            emit_json(report_json(report, every, feedback))
         else:
-            print(report_text(report, every), end="")
+            print(report_text(report, every, feedback), end="")
         return 0
 
     code = with_relais(args, run)
     return _draw(args, *drawn[0]) if code == 0 and drawn else code
+
+
+async def _feedback(
+    relais: Relais,
+    dialog_id: str | None,
+    since: date,
+    until: date,
+    args: argparse.Namespace,
+    *,
+    merge: bool = False,
+) -> list[FeedbackFigures]:
+    """The answers to "Did this help?" over [since, until), counts only (comments are for
+    psychologists, in the chat), for the same version and language as the usage figures."""
+    window = await relais.feedback_stats(dialog_id, since=since, until=until - timedelta(days=1))
+    counts = [
+        c
+        for c in window.counts
+        if (args.version is None or c.dialog_version == args.version)
+        and (args.lang is None or c.lang == args.lang)
+    ]
+    return feedback_figures(counts, relais.config.evaluation.min_count, merge=merge)
 
 
 async def _dialog(relais: Relais, dialog_id: str, version: int | None) -> Dialog:
@@ -87,11 +123,24 @@ async def _picture(relais: Relais, args: argparse.Namespace, since: Any) -> tupl
     """The DOT source of the dialog drawn with its figures, and a line saying what it is."""
     dialog = await _dialog(relais, args.dialog, args.version)
     report = await relais.usage_stats(
-        dialog.id, since, version=dialog.version, lang=args.lang, all_languages=not args.lang
+        dialog.id,
+        since,
+        version=dialog.version,
+        lang=args.lang,
+        all_languages=not args.lang,
+        team=args.team,
     )
     figures = report.versions[0] if report.versions else None
+    feedback = (
+        []
+        if args.team
+        else await _feedback(
+            relais, dialog.id, report.since, report.until, args, merge=not args.lang
+        )
+    )
+    answers = next((f.answers for f in feedback if f.version == dialog.version), None)
     what = f"{dialog.id} version {dialog.version} since {report.since}"
-    return usage_dot(dialog, figures, args.lang), what
+    return usage_dot(dialog, figures, args.lang, answers), what
 
 
 def _draw(args: argparse.Namespace, source: str, what: str) -> int:

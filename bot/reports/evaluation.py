@@ -40,12 +40,13 @@ def _title(dialogs: DialogRegistry, dialog_id: str, lang: str) -> str:
     return dialog.title.get(lang, dialog.default_language) if dialog is not None else dialog_id
 
 
-def _row(label: str, figure: Figure) -> dict[str, Any]:
-    return {"label": label, "shown": figure.shown(), "value": figure.value}
+def _row(label: str, figure: Figure, withheld: str = "") -> dict[str, Any]:
+    shown = withheld if figure.withheld and withheld else figure.shown()
+    return {"label": label, "shown": shown, "value": figure.value}
 
 
-def _rows(pairs: list[tuple[str, Figure]]) -> dict[str, Any]:
-    rows = [_row(label, figure) for label, figure in pairs]
+def _rows(pairs: list[tuple[str, Figure]], withheld: str = "") -> dict[str, Any]:
+    rows = [_row(label, figure, withheld) for label, figure in pairs]
     values = [r["value"] for r in rows if r["value"] is not None]
     return {"rows": rows, "max": max([*values, 1])}
 
@@ -67,8 +68,10 @@ def _team_values(
         (catalog.label(lang, "tags", tag) if tag else t("no_tag"), figure)
         for tag, figure in team.notes_by_tag.items()
     ]
+    opened = [(_title(dialogs, d, lang), f) for d, f in team.dialogs_opened.items()]
     return {
         "name": team.team,
+        "opened": _rows(opened),
         "referrals": _rows([(t("referral_" + k), f) for k, f in team.referrals.items()]),
         "referral_ways": _rows(ways),
         "checkins": _rows([(t("checkins_" + k), f) for k, f in team.checkins.items()]),
@@ -91,7 +94,7 @@ def report_values(
             "until": report.until.isoformat(),
             "min_count": report.min_count,
             "lang": lang,
-            "opened": _rows(opened),
+            "opened": _rows(opened, catalog.label(lang, "report", "withheld")),
             "teams": [_team_values(team, catalog, dialogs, lang) for team in report.teams],
         },
         "t": dict(catalog.messages.get(lang, {}).get("report", {})),

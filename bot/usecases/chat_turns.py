@@ -44,12 +44,22 @@ class ChatTurnUseCases(UseCases):
         """`sender`: the device's cross-signing identity (Matrix); the actor's `device_trust`
         says what the pinned identity makes of it (`bot.policy.device_trust`)."""
         tx = scope.tx
-        first_time = await tx.sessions.mark_processed(
-            channel=channel, event_id=str(event_id), now=tx.now
+        marked = await tx.access.marked_actor_and_session(
+            channel=channel,
+            user_id=str(user_id),
+            chat_id=str(chat_id),
+            event_id=str(event_id),
+            now=tx.now,
         )
-        row, joined = await tx.access.actor_and_session(
-            channel=channel, user_id=str(user_id), chat_id=str(chat_id)
-        )
+        if marked is not None:  # PostgreSQL: one statement, one round trip
+            first_time, row, joined = marked
+        else:
+            first_time = await tx.sessions.mark_processed(
+                channel=channel, event_id=str(event_id), now=tx.now
+            )
+            row, joined = await tx.access.actor_and_session(
+                channel=channel, user_id=str(user_id), chat_id=str(chat_id)
+            )
         if row is None:
             return TurnStart(first_time, None, None)
         if row.identity_unreachable:  # it wrote: reachable again (it had blocked the bot)

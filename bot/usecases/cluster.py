@@ -46,8 +46,9 @@ class ClusterUseCases(UseCases):
         holder: str,
         stale: timedelta,
     ) -> bool:
-        """True if this process claimed the update (it handles it); False if another one
-        has (a claim older than `stale` never handled is taken over)."""
+        """True if this process claimed the update (it handles it); False if another live one
+        has (the claim of a process whose lease `webhook:<holder>` expired is taken over; one
+        without a lease, once older than `stale`)."""
         return await WebhookClaims(scope.tx.conn).claim(
             channel=channel,
             update_id=update_id,
@@ -61,12 +62,13 @@ class ClusterUseCases(UseCases):
     async def earlier_updates_pending(
         self, scope: EntryScope, channel: str, update_id: int, *, chat_key: str, stale: timedelta
     ) -> int:
-        """The chat's claimed updates before this one not handled yet (claims older than
-        `stale` are not counted: their process died)."""
+        """The chat's claimed updates before this one not handled yet (the claims of a dead
+        process are not counted: see `claim_update`)."""
         return await WebhookClaims(scope.tx.conn).earlier_pending(
             channel=channel,
             chat_key=chat_key,
             update_id=update_id,
+            now=scope.tx.now,
             stale_before=scope.tx.now - stale,
         )
 

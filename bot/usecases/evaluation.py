@@ -2,8 +2,9 @@
 
 Counts only, each a `Figure` (below `[evaluation] min_count` it reads "< 5"): referrals to
 human help (pages and emergency screens, `bot.usecases.usage`), check-ins due / done / missed /
-escalated, pages of a human and the time to their acknowledgement, notes by tag; and, for the
-whole programme (usage figures are not kept per team), the dialogs opened per situation. No
+escalated, pages of a human and the time to their acknowledgement, notes by tag, the dialogs
+opened per situation (the small-number rule applies to each team's cell: a team of one does
+not show that person's count below it); and the same for the whole programme. No
 case code, no name of a person, no text typed by anyone: the report is built from these values
 only (`bot.reports.evaluation` renders them).
 
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput
 from bot.policy import Action
 from bot.publishing.rules import shell_user
 from bot.usage_measures import Figure
@@ -32,7 +33,7 @@ from bot.usecases.base import (
     operator_command,
     requires_role,
 )
-from bot.usecases.usage import month_bounds
+from bot.usecases.usage import month_bounds, team_named
 from storage.repos.evaluation import CheckinTally, PageTally
 from storage.tx import Tx
 
@@ -66,6 +67,8 @@ class TeamEvaluation:
     ack_median_minutes: float | None
     ack_times: dict[str, Figure]  # ACK_BUCKETS label -> pages
     notes_by_tag: dict[str, Figure]  # tag ("" = none) -> notes
+    #: dialog id -> conversations opened on it by the team (counted since migration 0010)
+    dialogs_opened: dict[str, Figure] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,8 @@ class EvaluationReport:
     until: date  # exclusive
     min_count: int
     teams: list[TeamEvaluation]
-    #: dialog id -> conversations opened on it, every team together
+    #: dialog id -> conversations opened on it, every team together (and those counted
+    #: before teams were, migration 0010)
     dialogs_opened: dict[str, Figure] = field(default_factory=dict)
 
 
@@ -86,6 +90,7 @@ def _team(
     checkins: CheckinTally,
     pages: PageTally,
     tags: Mapping[str, int],
+    opened: Mapping[str, int],
 ) -> TeamEvaluation:
     def fig(count: int) -> Figure:
         return Figure(count, min_count)
@@ -115,7 +120,24 @@ def _team(
         ack_median_minutes=None if median is None else round(median, 1),
         ack_times={label: fig(n) for label, n in buckets.items()},
         notes_by_tag={tag: fig(n) for tag, n in sorted(tags.items())},
+        dialogs_opened={dialog_id: fig(n) for dialog_id, n in sorted(opened.items())},
     )
+
+
+def _programme(
+    opened: Mapping[str, int], teams: list[TeamEvaluation], min_count: int
+) -> dict[str, Figure]:
+    """The dialogs opened by every team together; withheld where, less the teams' figures
+    shown beside it, it would leave a count below `min_count` (a hidden team cell, or the
+    other teams of a one-team report: a team of one would be read by subtraction)."""
+    figures = {}
+    for dialog_id, total in sorted(opened.items()):
+        shown = sum(
+            t.dialogs_opened.get(dialog_id, Figure(0, min_count)).value or 0 for t in teams
+        )
+        rest = total - shown
+        figures[dialog_id] = Figure(total, min_count, withheld=0 < rest < min_count)
+    return figures
 
 
 class EvaluationUseCases(UseCases):
@@ -132,6 +154,16 @@ class EvaluationUseCases(UseCases):
         checkins = await tx.evaluation.checkins(since=start, until=end)
         pages = await tx.evaluation.pages(since=start, until=end)
         tags = await tx.evaluation.note_tags(since=start, until=end)
+        opened: dict[str, int] = {}  # dialog -> opened, every team
+        opened_by_team: dict[str, dict[str, int]] = {}  # team -> dialog -> opened
+        for total in await tx.usage.totals(since=since, until=until, by_team=True):
+            if (
+                total.measure == "visit"
+                and starts.get((total.dialog_id, total.dialog_version)) == total.node_id
+            ):
+                opened[total.dialog_id] = opened.get(total.dialog_id, 0) + total.count
+                mine = opened_by_team.setdefault(total.team_id, {})
+                mine[total.dialog_id] = mine.get(total.dialog_id, 0) + total.count
         teams = []
         for team_id in team_ids if team_ids is not None else sorted(names, key=lambda i: names[i]):
             rows = [
@@ -145,22 +177,11 @@ class EvaluationUseCases(UseCases):
                     checkins.get(team_id, CheckinTally()),
                     pages.get(team_id, PageTally()),
                     tags.get(team_id, {}),
+                    opened_by_team.get(team_id, {}),
                 )
             )
-        opened: dict[str, int] = {}
-        for total in await tx.usage.totals(since=since, until=until):
-            if (
-                total.measure == "visit"
-                and starts.get((total.dialog_id, total.dialog_version)) == total.node_id
-            ):
-                opened[total.dialog_id] = opened.get(total.dialog_id, 0) + total.count
         return EvaluationReport(
-            month,
-            since,
-            until,
-            min_count,
-            teams,
-            {dialog_id: Figure(n, min_count) for dialog_id, n in sorted(opened.items())},
+            month, since, until, min_count, teams, _programme(opened, teams, min_count)
         )
 
     @requires_role(Action.EVALUATION_REPORT)
@@ -184,14 +205,7 @@ class EvaluationUseCases(UseCases):
         starts: Mapping[tuple[str, int], str] | None = None,
     ) -> EvaluationReport:
         """`relais report evaluation`: every team, or the one named."""
-        team_ids = None
-        if team is not None:
-            names = await scope.tx.usage.team_names()
-            team_ids = [team_id for team_id, name in names.items() if name == team]
-            if not team_ids:
-                raise NotFound(
-                    f"no team named {team!r}: give a team as named by `--team` at invitation"
-                )
+        team_ids = None if team is None else [await team_named(scope.tx, team)]
         scope.detail["month"] = month or scope.tx.now.strftime("%Y-%m")
         return await self._report(scope.tx, month, team_ids, starts or {})
 

@@ -17,10 +17,25 @@ from datetime import date, timedelta
 
 from bot.errors import InvalidInput, NotAllowed
 from bot.policy import Action, Relation, is_allowed
-from bot.usecases.base import ActorScope, EntryScope, UseCases, channel_entry, requires_role
+from bot.usage_measures import Figure
+from bot.usecases.base import (
+    ActorScope,
+    EntryScope,
+    UseCases,
+    channel_entry,
+    operator_command,
+    requires_role,
+)
 from storage.repos.feedback import ANSWERS, FeedbackComment, FeedbackCount
 
-__all__ = ["ANSWERS", "COMMENT_MAX", "FeedbackUseCases", "FeedbackWindow"]
+__all__ = [
+    "ANSWERS",
+    "COMMENT_MAX",
+    "FeedbackFigures",
+    "FeedbackUseCases",
+    "FeedbackWindow",
+    "feedback_figures",
+]
 
 #: the longest comment kept (characters)
 COMMENT_MAX = 2000
@@ -35,6 +50,35 @@ class FeedbackWindow:
     since: date
     until: date
     counts: list[FeedbackCount]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackFigures:
+    """The answers of one dialog version and language (lang "*": every language together),
+    each a `Figure` (below `[evaluation] min_count` it reads "< 5")."""
+
+    dialog_id: str
+    version: int
+    lang: str
+    answers: dict[str, Figure]  # yes | partly | no -> how many
+
+
+def feedback_figures(
+    counts: list[FeedbackCount], min_count: int, *, merge: bool = False
+) -> list[FeedbackFigures]:
+    """The counts per dialog version and language (`merge`: languages together, lang "*"),
+    every answer present (0 when none)."""
+    grouped: dict[tuple[str, int, str], dict[str, int]] = {}
+    for count in counts:
+        key = (count.dialog_id, count.dialog_version, "*" if merge else count.lang)
+        answers = grouped.setdefault(key, {})
+        answers[count.answer] = answers.get(count.answer, 0) + count.count
+    return [
+        FeedbackFigures(
+            dialog, version, lang, {a: Figure(answers.get(a, 0), min_count) for a in ANSWERS}
+        )
+        for (dialog, version, lang), answers in sorted(grouped.items())
+    ]
 
 
 class FeedbackUseCases(UseCases):
@@ -107,3 +151,13 @@ class FeedbackUseCases(UseCases):
         since = until - timedelta(days=max(1, days) - 1)
         scope.detail = {"dialog": dialog_id or "*", "days": days}
         return await scope.tx.feedback.comments(since=since, until=until, dialog_id=dialog_id)
+
+    @operator_command("feedback.stats")
+    async def feedback_stats(
+        self, scope: EntryScope, dialog_id: str | None = None, *, since: date, until: date
+    ) -> FeedbackWindow:
+        """`relais stats`: the answers between two days (inclusive), counts only (the
+        operator is not a psychologist: comments are read in the chat, `/feedback`)."""
+        counts = await scope.tx.feedback.counts(since=since, until=until, dialog_id=dialog_id)
+        scope.detail["dialog"] = dialog_id or "*"
+        return FeedbackWindow(since, until, counts)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotFound
 from bot.policy import Action
 from bot.usage_measures import Figure, median_bucket
 from bot.usecases.base import (
@@ -34,10 +34,14 @@ __all__ = [
     "UsageUseCases",
     "VersionFigures",
     "month_bounds",
+    "team_named",
 ]
 
-#: (day ISO, dialog, version, language, node, measure, item) as the chat layer counts it
-UsageTuple = tuple[str, str, int, str, str, str, str]
+#: (day ISO, dialog, version, language, node, measure, item, team id) as the chat layer
+#: counts it (a tuple of 7, without the team, is counted for an unknown team)
+UsageTuple = (
+    tuple[str, str, int, str, str, str, str, str] | tuple[str, str, int, str, str, str, str]
+)
 #: (day ISO, team id, dialog, entry, kind)
 ReferralTuple = tuple[str, str, str, str, str]
 
@@ -97,6 +101,16 @@ class ReferralReport:
     rows: list[ReferralFigure]
     pages: Figure
     emergency: Figure
+
+
+async def team_named(tx: Tx, name: str) -> str:
+    """The id of the team called `name` (`relais stats --team`, `relais report --team`)."""
+    names = await tx.usage.team_names()
+    found = [team_id for team_id, team in names.items() if team == name]
+    if not found:
+        known = ", ".join(sorted(names.values())) or "none yet"
+        raise NotFound(f"no team named {name!r} (teams: {known})")
+    return found[0]
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -201,11 +215,12 @@ class UsageUseCases(UseCases):
         version: int | None,
         lang: str | None,
         merge: bool = False,
+        team_id: str | None = None,
     ) -> UsageReport:
         today = tx.now.date()
         start = today - since + timedelta(days=1) if isinstance(since, timedelta) else since
         totals = await tx.usage.totals(
-            since=start, dialog_id=dialog_id, version=version, lang=lang
+            since=start, dialog_id=dialog_id, version=version, lang=lang, team_id=team_id
         )
         min_count = self.config.evaluation.min_count
         until = today + timedelta(days=1)
@@ -234,11 +249,15 @@ class UsageUseCases(UseCases):
         version: int | None = None,
         lang: str | None = None,
         all_languages: bool = False,
+        team: str | None = None,
     ) -> UsageReport:
         """`relais stats`: the same figures, for the operator (`all_languages`: the languages
-        added together, as the picture shows them)."""
+        added together, as the picture shows them; `team`: one team's, by name)."""
         scope.detail["dialog"] = dialog_id or "*"
-        return await self._usage(scope.tx, dialog_id, since, version, lang, all_languages)
+        team_id = None if team is None else await team_named(scope.tx, team)
+        if team is not None:
+            scope.detail["team"] = team_id
+        return await self._usage(scope.tx, dialog_id, since, version, lang, all_languages, team_id)
 
     @requires_role(Action.VIEW_USAGE)
     async def team_referrals(self, scope: ActorScope, month: str = "") -> ReferralReport:

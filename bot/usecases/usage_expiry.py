@@ -30,12 +30,18 @@ def _where(state: dict[str, Any]) -> tuple[str, int, str, str] | None:
 
 
 async def count_timeouts(tx: Tx, sessions: Iterable[StoredSession]) -> None:
+    """Count each expired conversation's dialog as left where it stood, in its team."""
     day = tx.now.date()
     counts: dict[UsageKey, int] = {}
-    for session in sessions:
-        where = _where(session.state)
-        if where is not None:
-            key = UsageKey(day, *where, measure="exit", item="timeout")
-            counts[key] = counts.get(key, 0) + 1
+    found = [(s, where) for s in sessions if (where := _where(s.state)) is not None]
+    if not found:
+        return
+    teams = await tx.usage.teams_of(
+        sorted({s.practitioner_id for s, _ in found if s.practitioner_id})
+    )
+    for session, where in found:
+        team = teams.get(session.practitioner_id or "", "")
+        key = UsageKey(day, *where, measure="exit", item="timeout", team_id=team)
+        counts[key] = counts.get(key, 0) + 1
     if counts:
         await tx.usage.add(usage=counts)

@@ -13,9 +13,10 @@ __all__ = ["ReferralCountRow", "UsageCountRow"]
 
 
 class UsageCountRow(Base):
-    """How often something happened at one dialog node on one day (issue 18: evidence). Figures
-    about guidance, never about people: no practitioner, case, chat or session column, and
-    nothing finer than a day, so no row can be joined back to a conversation."""
+    """How often something happened at one dialog node on one day, in one team (issue 18:
+    evidence). Figures about guidance, never about people: no practitioner, case, chat or
+    session column, and nothing finer than a day and a team, so no row can be joined back to a
+    conversation (a team's figures are shown under the small-number rule like every other)."""
 
     __tablename__ = "usage_counts"
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -27,6 +28,9 @@ class UsageCountRow(Base):
     measure: Mapped[str] = mapped_column(String(16), primary_key=True)
     #: the option (choice), the reason (exit), the role (page), the duration bucket (time)
     item: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: the team of the practitioner whose conversation it was; "" = unknown (counted before
+    #: migration 0010, or no team)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, server_default="")
     count: Mapped[int] = mapped_column(Integer)
 
 

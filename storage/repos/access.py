@@ -7,7 +7,8 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, func, literal_column, select
+from sqlalchemy import Table, and_, bindparam, func, literal_column, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.crypto import KeyRing
@@ -19,6 +20,7 @@ from storage.models import (
     DialogSessionRow,
     PractitionerRoleRow,
     PractitionerRow,
+    ProcessedUpdateRow,
     TeamRow,
 )
 from storage.records import Case, case_relation
@@ -126,6 +128,31 @@ def _by_identity_with_session(dialect: str, with_head: bool) -> Any:
     )
 
 
+@functools.cache
+def _marked_with_session() -> Any:
+    """PostgreSQL: the start of a chat turn in one round trip. The update id is recorded
+    (`INSERT … ON CONFLICT DO NOTHING` in a data-modifying CTE: `first_time` is 1 when this
+    statement added it) and, in the same statement, `_by_identity_with_session` is read (a row
+    of NULLs for an unknown sender)."""
+    processed = ProcessedUpdateRow.__table__
+    assert isinstance(processed, Table)
+    mark = (
+        pg_insert(processed)
+        .values(
+            channel=bindparam("channel"),
+            event_id=bindparam("event_id"),
+            processed_at=bindparam("now", type_=processed.c.processed_at.type),
+        )
+        .on_conflict_do_nothing()
+        .returning(literal_column("1").label("added"))
+        .cte("mark")
+    )
+    found = _by_identity_with_session("postgresql", False).subquery("found")
+    one = select(literal_column("1").label("one")).subquery("one")
+    first_time = select(func.count()).select_from(mark).scalar_subquery().label("first_time")
+    return select(first_time, found).select_from(one.outerjoin(found, true()))
+
+
 class HeadHolder(Protocol):
     audit_head: tuple[int, str] | None
 
@@ -197,6 +224,27 @@ class Access:
         if row is None:
             return None, None
         return self._actor(row), (row if row.session_id is not None else None)
+
+    async def marked_actor_and_session(
+        self, *, channel: str, user_id: str, chat_id: str, event_id: str, now: Any
+    ) -> tuple[bool, ActorRow | None, Any] | None:
+        """PostgreSQL: (first time this update id is seen, `actor_and_session`'s pair) in one
+        statement (`_marked_with_session`); None elsewhere (SQLite runs the two statements,
+        microseconds apart on its connection)."""
+        if self._conn.dialect.name != "postgresql":
+            return None
+        values = {
+            "channel": channel,
+            "user_id": user_id,
+            "chat_id": chat_id,
+            "event_id": event_id,
+            "now": now,
+        }
+        row = await self._sql.first(_marked_with_session(), values)
+        first_time = bool(row is not None and row.first_time)
+        if row is None or row.id is None:
+            return first_time, None, None
+        return first_time, self._actor(row), (row if row.session_id is not None else None)
 
     async def actor_and_case(
         self, *, practitioner_id: str, code: str

@@ -5,6 +5,8 @@ counts for psychologists and coordinators, the comments for psychologists only."
 
 from __future__ import annotations
 
+import asyncio
+import json
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.app import Relais
+from bot.cli import main
 from bot.clock import FakeClock
 from bot.errors import NotAllowed
 from storage.models import AuditEntryRow
@@ -209,3 +212,48 @@ async def test_feedback_command_counts_for_coordinators_comments_for_psychologis
     assert "canary-c0mment" not in cora
     assert "not allowed" in texts(await world.chat("alex").say("/feedback crisis")).lower()
     assert "No answer" in texts(await world.chat("pia").say("/feedback risky"))
+
+
+async def test_stats_show_feedback_with_the_figures(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`/stats` and `relais stats` (text, JSON, picture) show the answers beside the usage
+    figures, small numbers as "< 5"; the comments only to psychologists in the chat, never to
+    coordinators nor on the command line, never with who wrote them."""
+    for answer in ("Yes",) * 6 + ("Partly",):
+        await _talk_to_the_end(world)
+        await world.chat("alex").press(answer)
+    await world.chat("alex").say("canary-st4ts the number was busy")
+
+    pia = texts(await world.chat("pia").say("/stats crisis"))
+    assert "How guidance is used" in pia
+    assert "crisis v1 (en): yes 6 · partly < 5 · no 0" in pia
+    assert "• crisis v1, Partly: canary-st4ts the number was busy" in pia
+    assert "Alex" not in pia
+    cora = texts(await world.chat("cora").say("/stats"))
+    assert "yes 6 · partly < 5 · no 0" in cora
+    assert "canary-st4ts" not in cora
+
+    config = tmp_path / "relais.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\ncontent_dir = "{tmp_path / "content"}"\n'
+        f'[storage]\nurl = "{world.config.storage.url}"\n'
+    )
+    base = ["--config", str(config), "stats", "--since", "3650d"]
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, [*base, "crisis", "--json"]) == 0
+    value = json.loads(capsys.readouterr().out)
+    assert value["feedback"] == [
+        {"dialog": "crisis", "version": 1, "lang": "en", "yes": 6, "partly": "< 5", "no": 0}
+    ]
+    assert await asyncio.to_thread(main, [*base]) == 0
+    text = capsys.readouterr().out
+    assert '"Did this help?" answers' in text
+    assert "yes 6 · partly < 5 · no 0" in text
+    dot = tmp_path / "crisis.dot"
+    code = await asyncio.to_thread(main, [*base, "crisis", "--format", "dot", "-o", str(dot)])
+    assert code == 0
+    assert "Did this help? yes 6 · partly < 5 · no 0" in dot.read_text()
+    everything = text + json.dumps(value) + dot.read_text()
+    assert "canary-st4ts" not in everything
+    assert "Alex" not in everything

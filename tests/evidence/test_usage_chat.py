@@ -288,3 +288,77 @@ async def test_sos_while_the_chat_is_busy_is_a_referral(world: World) -> None:
     assert {(r.dialog_id, r.entry, r.kind): r.count.count for r in every.rows} == {
         ("crisis", "sos", "emergency"): 1
     }
+
+
+async def test_figures_per_team_never_reveal_a_team_of_one(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Counts are kept per team (a team is not a person); the small-number rule applies to
+    each team's cell, and the programme's total is withheld where, less the team figures
+    shown beside it, it would give a team of one away."""
+    relais = world.relais
+    invite = await relais.create_invite(role="mentor", name="Solo Canary", team="Solo")
+    solo = world.chat("solo")
+    await solo.say(f"/start {invite.code}")
+    for chat in (world.chat("alex"), world.chat("sam")) * 3 + (solo,) * 3:
+        await talk_walk(world, chat)
+    await world.service.usage.flush()
+
+    async with relais.db.connect() as conn:
+        teams: dict[str, str] = dict(
+            (await conn.execute(sa.text("SELECT name, id FROM teams"))).all()
+        )
+        counted = (
+            await conn.execute(
+                sa.text(
+                    "SELECT team_id, SUM(count) FROM usage_counts WHERE measure = 'visit' "
+                    "AND node_id = 'first' GROUP BY team_id"
+                )
+            )
+        ).all()
+        await conn.rollback()
+    assert {row[0]: row[1] for row in counted} == {teams["Team A"]: 6, teams["Solo"]: 3}
+
+    config = tmp_path / "relais.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\ncontent_dir = "{tmp_path / "content"}"\n'
+        f'[storage]\nurl = "{world.config.storage.url}"\n'
+    )
+    base = ["--config", str(config)]
+    capsys.readouterr()
+    stats = [*base, "stats", "crisis", "--since", "3650d", "--json"]
+    assert await asyncio.to_thread(main, [*stats, "--team", "Solo"]) == 0
+    solo_figures = json.loads(capsys.readouterr().out)
+    first = solo_figures["dialogs"][0]["nodes"]["first"]
+    assert first["visits"] == "< 5"  # the lone mentor's three walks
+    assert first["choices"] == {"talk": "< 5"}
+    assert await asyncio.to_thread(main, [*stats, "--team", "Team A"]) == 0
+    assert json.loads(capsys.readouterr().out)["dialogs"][0]["nodes"]["first"]["visits"] == 6
+    assert await asyncio.to_thread(main, [*stats, "--team", "Nobody"]) == 1
+    assert "no team named 'Nobody'" in capsys.readouterr().err
+
+    shutil.copytree(CONTENT / "templates", tmp_path / "content" / "templates")
+    month = world.clock.now().strftime("%Y-%m")
+    out = tmp_path / "report.md"
+    report = [*base, "report", "evaluation", "--month", month, "--format", "md", "-o", str(out)]
+    assert await asyncio.to_thread(main, report) == 0
+    text = out.read_text(encoding="utf-8")
+    team_a = text.split("## Team: Team A")[1].split("## Team:")[0]
+    lone = text.split("## Team: Solo")[1].split("## Team:")[0]
+    opened = "Dialogs opened by the team, by situation"
+    assert opened in team_a
+    assert opened in lone
+    crisis = [line for line in lone.splitlines() if line.startswith("| ") and "< 5" in line]
+    assert crisis, lone  # the lone mentor's dialogs read "< 5"
+    assert "| 3 |" not in text  # neither in the team nor by subtraction from the programme
+    programme = text.split("## Team:")[0]
+    assert "| withheld (it would give a small figure away) |" in programme
+    assert "Solo Canary" not in text
+    # Team A's coordinator sees Team A and the programme: the programme's total less Team A's
+    # would be the lone mentor's three walks, so it is withheld there too
+    mine = [*report[:-2], "--as", "Cora", "-o", str(tmp_path / "mine.md")]
+    assert await asyncio.to_thread(main, mine) == 0
+    own = (tmp_path / "mine.md").read_text(encoding="utf-8")
+    assert "## Team: Solo" not in own
+    assert "| 9 |" not in own
+    assert "withheld" in own.split("## Team:")[0]

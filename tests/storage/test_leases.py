@@ -74,3 +74,44 @@ async def test_webhook_claims_are_forgotten_with_old_updates(
     clock.advance(timedelta(days=3))
     await relais.expire_sessions()
     assert await relais.claim_update("telegram", 1, chat_key="42", holder="c", stale=stale)
+
+
+async def test_a_dead_webhook_processs_claims_are_taken_over_when_its_lease_expires(
+    relais: Relais, clock: FakeClock
+) -> None:
+    """Two webhook processes (bot.runtime's binding, as `relais run` has it): a killed one
+    stops renewing its lease, and `LEASE` later (not `STALE`) the chat's next update no longer
+    waits for its claim and a resend takes it over; one stopped cleanly lets go at once."""
+    from bot.channels.telegram_cluster import LEASE, STALE
+    from bot.runtime import webhook_cluster_of
+
+    a, b, c = (webhook_cluster_of(relais) for _ in range(3))
+    if a is None or b is None or c is None:
+        pytest.skip("several webhook processes share PostgreSQL only")
+    for cluster in (a, b, c):
+        await cluster.start()
+    try:
+        assert await a.claim(1, "42")
+        assert not await b.claim(1, "42")  # a lives: a resend is only acknowledged
+        assert await a.claim(1, "42")  # its own claim again (a statement run again)
+        pending = relais.earlier_updates_pending
+        assert await pending("telegram", 2, chat_key="42", stale=STALE) == 1
+        assert a._beating is not None
+        a._beating.cancel()  # killed: no more renewals, no letting go
+        clock.advance(LEASE - timedelta(seconds=1))
+        await b.start()  # b and c renew (their background beat is real time)
+        await c.start()
+        assert await pending("telegram", 2, chat_key="42", stale=STALE) == 1  # not yet
+        assert not await b.claim(1, "42")
+        clock.advance(timedelta(seconds=2))  # a's lease expired, long before STALE
+        assert await pending("telegram", 2, chat_key="42", stale=STALE) == 0
+        await b.wait_turn(2, "42")  # returns at once
+        assert await b.claim(1, "42")  # the resend is handled by b
+        assert not await c.claim(1, "42")
+        await b.stop()  # a clean stop: its claim not handled is free at once
+        assert await c.claim(1, "42")
+        await c.handled(1)
+        assert await pending("telegram", 2, chat_key="42", stale=STALE) == 0
+    finally:
+        for cluster in (a, b, c):
+            await cluster.stop()
