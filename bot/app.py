@@ -42,6 +42,7 @@ from bot.review.pack import ReviewPackUseCases
 from bot.review.schedule import ReviewScheduleUseCases
 from bot.studio.usecases import StudioUseCases
 from bot.usecases.admin import AdminUseCases
+from bot.usecases.case_team import CaseTeamUseCases
 from bot.usecases.chat_turns import ChatTurnUseCases
 from bot.usecases.cluster import ClusterUseCases
 from bot.usecases.contacts import ContactUseCases
@@ -74,6 +75,7 @@ class Relais(
     IdentityUseCases,
     DeviceTrustUseCases,
     NoteUseCases,
+    CaseTeamUseCases,
     ContactUseCases,
     SessionUseCases,
     InboxUseCases,

@@ -365,9 +365,10 @@ def device_may(trust: DeviceTrust, action: Action) -> bool:
 
 
 #: what shows or writes case text, which travels only by a confidential channel (an E2EE room,
-#: the console; Telegram only when the operator allows it): notes.
+#: the console; Telegram only when the operator allows it): notes, and the names of who works
+#: on a case (`/case`, `/member`).
 NEEDS_CONFIDENTIAL_CHANNEL: frozenset[Action] = frozenset(
-    {Action.READ_NOTES, Action.LOG_NOTE, Action.AMEND_NOTE}
+    {Action.READ_NOTES, Action.LOG_NOTE, Action.AMEND_NOTE, Action.VIEW_CASE, Action.MANAGE_CASE}
 )
 
 

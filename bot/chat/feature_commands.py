@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.chat.cards import card_command
+from bot.chat.case_team import case_command, member_command
 from bot.chat.feedback_view import show_feedback
 from bot.chat.stats import stats_command
 from bot.chat.studio import studio_command
@@ -24,4 +25,6 @@ FEATURE_COMMANDS: dict[str, Handler] = {
     "stats": stats_command,  # usage figures (bot.chat.stats)
     "card": card_command,  # a crisis dialog's pocket card (bot.chat.cards)
     "studio": studio_command,  # a login link to Relais Studio (bot.chat.studio)
+    "case": case_command,  # who does what on a case (bot.chat.case_team)
+    "member": member_command,  # the owner puts someone on the case or off (bot.chat.case_team)
 }

@@ -130,10 +130,18 @@ async def resolve_team(tx: Tx, name: str | None, *, create: bool = False) -> Tea
     raise InvalidInput(f"several teams exist ({names}): say which with --team")
 
 
-async def one_practitioner(tx: Tx, name: str) -> Practitioner:
-    found = await tx.people.by_name(name=name)
+async def one_practitioner(
+    tx: Tx, name: str, *, team_id: str | None = None, revoked: bool = True
+) -> Practitioner:
+    """The practitioner of this name; `team_id`: looked for in that team only (a name in
+    another team is "no practitioner named", as for a name nobody has), `revoked` False:
+    among those whose access stands."""
+    found = await tx.people.by_name(name=name, include_revoked=revoked)
+    if team_id is not None:
+        found = [p for p in found if p.team_id == team_id]
     if not found:
-        raise NotFound(f"no practitioner named {name!r}")
+        where = " in this team" if team_id is not None else ""
+        raise NotFound(f"no practitioner named {name!r}{where}")
     if len(found) > 1:
         raise InvalidInput(f"several practitioners are named {name!r}: use their id")
     return found[0]

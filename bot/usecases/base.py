@@ -11,6 +11,9 @@ A use case is an ``async`` method of a `UseCases` subclass decorated with exactl
   receives an `ActorScope`.
 - ``@channel_entry("why")``: called by a channel before anyone is identified (identify, invite
   redemption, sessions, update dedup). The body receives an `EntryScope`.
+- ``@channel_statements("why")``: a channel entry whose statements each stand alone (the
+  statements of every chat message, the inbox, leases and webhook claims): run as
+  `Database.autocommit` decides, never audited.
 - ``@operator_command("audit action")``: the `relais` command line (whoever runs it holds the
   database and the keys). The body receives an `EntryScope`; the audit actor is "operator".
 - a decorator of a feature whose subject is not a case code (check-ins:
@@ -36,6 +39,7 @@ audited as denied with the reason, before anything is read (`UseCases._check_dev
 from bot.usecases.actors import Actor, CaseIds, actor_of
 from bot.usecases.decorators import (
     channel_entry,
+    channel_statements,
     operator_command,
     operator_task,
     requires,
@@ -62,6 +66,7 @@ __all__ = [
     "UseCases",
     "actor_of",
     "channel_entry",
+    "channel_statements",
     "operator_command",
     "operator_task",
     "permission_of",

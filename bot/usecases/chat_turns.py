@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from bot.messages import SenderIdentity
 from bot.policy import DeviceTrust, device_trust
-from bot.usecases.base import Actor, EntryScope, UseCases, actor_of, channel_entry
+from bot.usecases.base import Actor, EntryScope, UseCases, actor_of, channel_statements
 from bot.usecases.usage_expiry import count_timeouts
 from storage.crypto import DecryptionError
 from storage.records import StoredSession
@@ -31,7 +31,7 @@ class TurnStart:
 
 
 class ChatTurnUseCases(UseCases):
-    @channel_entry("chat.turn", autocommit=True)
+    @channel_statements("chat.turn")
     async def begin_turn(
         self,
         scope: EntryScope,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.usecases.base import EntryScope, UseCases, channel_entry
+from bot.usecases.base import EntryScope, UseCases, channel_entry, channel_statements
 from storage.leases import Lease, Leases
 from storage.webhook_claims import WebhookClaims
 
@@ -22,7 +22,7 @@ class ClusterUseCases(UseCases):
             name=name, holder=holder, host=host, pid=pid, now=scope.tx.now, ttl=ttl
         )
 
-    @channel_entry("lease.renew", autocommit=True)
+    @channel_statements("lease.renew")
     async def renew_lease(
         self, scope: EntryScope, name: str, *, holder: str, ttl: timedelta
     ) -> bool:
@@ -31,11 +31,11 @@ class ClusterUseCases(UseCases):
             name=name, holder=holder, now=scope.tx.now, ttl=ttl
         )
 
-    @channel_entry("lease.release", autocommit=True)
+    @channel_statements("lease.release")
     async def release_lease(self, scope: EntryScope, name: str, *, holder: str) -> None:
         await Leases(scope.tx.conn).release(name=name, holder=holder)
 
-    @channel_entry("webhook.claim", autocommit=True)
+    @channel_statements("webhook.claim")
     async def claim_update(
         self,
         scope: EntryScope,
@@ -58,7 +58,7 @@ class ClusterUseCases(UseCases):
             stale_before=scope.tx.now - stale,
         )
 
-    @channel_entry("webhook.earlier", autocommit=True)
+    @channel_statements("webhook.earlier")
     async def earlier_updates_pending(
         self, scope: EntryScope, channel: str, update_id: int, *, chat_key: str, stale: timedelta
     ) -> int:
@@ -72,7 +72,7 @@ class ClusterUseCases(UseCases):
             stale_before=scope.tx.now - stale,
         )
 
-    @channel_entry("webhook.handled", autocommit=True)
+    @channel_statements("webhook.handled")
     async def update_handled(self, scope: EntryScope, channel: str, update_id: int) -> None:
         await WebhookClaims(scope.tx.conn).handled(
             channel=channel, update_id=update_id, now=scope.tx.now

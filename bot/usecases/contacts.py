@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.policy import Action, Relation, device_may, is_allowed
-from bot.usecases.base import ActorScope, CaseScope, UseCases, requires, requires_role
+from bot.usecases.base import ActorScope, UseCases, requires_role
 from storage.records import Practitioner
 from storage.tx import Tx
 
@@ -59,14 +59,6 @@ class ContactUseCases(UseCases):
         entries = await resolve_roles(tx, actor.team_id, wanted, owner)
         scope.detail = {"roles": len(wanted), "entries": len(entries)}
         return entries
-
-    @requires(Action.CASE_CONTACTS)
-    async def case_owner_contact(self, scope: CaseScope) -> ContactEntry | None:
-        """The owner of the case as a contact (None when their access is revoked)."""
-        owner = await scope.tx.people.get(practitioner_id=scope.case.owner_id)
-        if owner is None or owner.revoked:
-            return None
-        return await _owner_entry(scope.tx, owner, scope.case.team_id)
 
     async def _case_owner(self, scope: ActorScope, case_code: str) -> Practitioner | None:
         tx, actor = scope.tx, scope.actor

@@ -25,6 +25,7 @@ from storage.tx import Tx
 __all__ = [
     "Subject",
     "channel_entry",
+    "channel_statements",
     "decide",
     "guarded",
     "operator_command",
@@ -193,7 +194,7 @@ def requires_role(
 
 
 def _entry(
-    kind: Literal["entry", "operator"], action: str, *, autocommit: bool = False
+    kind: Literal["entry", "operator"], action: str, *, standalone: bool = False
 ) -> Callable[
     [Callable[Concatenate[S, EntryScope, P], Awaitable[R]]],
     Callable[Concatenate[S, P], Awaitable[R]],
@@ -204,7 +205,7 @@ def _entry(
         @functools.wraps(fn)
         async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
             deferred: CommitThenRaise | None = None
-            opened = self.db.autocommit if autocommit else self.db.transaction
+            opened = self.db.autocommit if standalone else self.db.transaction
             async with opened(self.clock.now()) as tx:
                 scope = EntryScope(tx, audit=kind == "operator")
                 try:
@@ -213,8 +214,8 @@ def _entry(
                     # leave the block normally so that the writes are committed
                     deferred = raised
                 outcome = "failed" if deferred is not None else "ok"
-                if scope.audit and autocommit:  # the chain's head must be read under a lock
-                    raise RuntimeError(f"{action}: an autocommit use case cannot be audited")
+                if scope.audit and standalone:  # the chain's head must be read under a lock
+                    raise RuntimeError(f"{action}: channel statements cannot be audited")
                 if scope.audit:
                     await _audit_entry(tx, kind, action, scope, outcome=outcome)
             if deferred is not None:
@@ -242,18 +243,30 @@ async def _audit_entry(
 
 
 def channel_entry(
-    action: str, *, autocommit: bool = False
+    action: str,
 ) -> Callable[
     [Callable[Concatenate[S, EntryScope, P], Awaitable[R]]],
     Callable[Concatenate[S, P], Awaitable[R]],
 ]:
-    """A use case a channel calls before anyone is identified; audited only if the body
-    sets ``scope.audit = True`` (e.g. an invite redeemed).
+    """A use case a channel calls before anyone is identified, in one transaction; audited
+    only if the body sets ``scope.audit = True`` (e.g. an invite redeemed)."""
+    return _entry("entry", action)
 
-    ``autocommit=True``: each statement of the body commits on its own (`Database.autocommit`:
-    on PostgreSQL no BEGIN and COMMIT round trips), for the few statements of every chat
-    message, each complete by itself; such a body is never audited."""
-    return _entry("entry", action, autocommit=autocommit)
+
+def channel_statements(
+    action: str,
+) -> Callable[
+    [Callable[Concatenate[S, EntryScope, P], Awaitable[R]]],
+    Callable[Concatenate[S, P], Awaitable[R]],
+]:
+    """A channel entry whose statements are each complete by themselves, so that none needs
+    the others in one transaction: the statements of every chat message (dedupe, sender and
+    conversation, save), the durable inbox, leases and webhook claims. The body gets the
+    `EntryScope` of `Database.autocommit`, storage's one choice of how they run (PostgreSQL:
+    each commits on its own, no BEGIN and COMMIT round trips; SQLite: one transaction, where
+    they cost microseconds). It is never audited: the audit chain's head is read and moved
+    under a lock in a transaction (a body that sets ``scope.audit`` fails at run time)."""
+    return _entry("entry", action, standalone=True)
 
 
 def operator_command(

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.usecases.base import EntryScope, UseCases, channel_entry
+from bot.usecases.base import EntryScope, UseCases, channel_entry, channel_statements
 
 __all__ = ["InboxUseCases"]
 
 
 class InboxUseCases(UseCases):
-    @channel_entry("inbox.store", autocommit=True)
+    @channel_statements("inbox.store")
     async def store_updates(
         self,
         scope: EntryScope,
@@ -38,7 +38,7 @@ class InboxUseCases(UseCases):
         """(event id, payload) of the kept updates not answered yet, oldest first."""
         return await scope.tx.inbox.pending(channel=channel)
 
-    @channel_entry("inbox.forget", autocommit=True)
+    @channel_statements("inbox.forget")
     async def forget_updates(
         self, scope: EntryScope, channel: str, answered: Sequence[str]
     ) -> int:

@@ -14,7 +14,6 @@ from storage.records import Note
 __all__ = [
     "MAX_NOTE_LENGTH",
     "NOTE_TAGS",
-    "CaseInfo",
     "CaseSummary",
     "NoteUseCases",
     "file_note",
@@ -26,16 +25,6 @@ log = logging.getLogger(__name__)
 CASE_ROLES = ("mentor", "social_worker", "psychologist", "coordinator")
 NOTE_TAGS = ("progress", "relapse", "trigger", "concern", "contact", "decision")
 MAX_NOTE_LENGTH = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class CaseInfo:
-    code: str
-    status: str
-    relation: str  # owner | member | other
-    owner_id: str
-    owner_name: str
-    members: tuple[tuple[str, str, str], ...]  # (practitioner id, name, role on case)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,39 +68,6 @@ class NoteUseCases(UseCases):
             )
         scope.detail = {"cases": len(summaries)}
         return summaries
-
-    @requires(Action.VIEW_CASE)
-    async def case_info(self, scope: CaseScope) -> CaseInfo:
-        """The case's status, owner and members (no notes)."""
-        tx, case = scope.tx, scope.case
-        members = await tx.cases.members(case_id=case.id)
-        names = await tx.people.names(ids=[case.owner_id, *(m.practitioner_id for m in members)])
-        return CaseInfo(
-            code=case.code,
-            status=case.status,
-            relation=str(scope.relation),
-            owner_id=case.owner_id,
-            owner_name=names.get(case.owner_id, ""),
-            members=tuple(
-                (m.practitioner_id, names.get(m.practitioner_id, ""), m.role) for m in members
-            ),
-        )
-
-    @requires(Action.MANAGE_CASE)
-    async def assign_member(self, scope: CaseScope, practitioner_id: str, role: str) -> None:
-        """Put a practitioner of the case's team on the case with a role (case owner)."""
-        if role not in CASE_ROLES:
-            raise InvalidInput(
-                f"unknown role on a case {role!r}: expected {', '.join(CASE_ROLES)}"
-            )
-        tx = scope.tx
-        person = await tx.people.get(practitioner_id=practitioner_id)
-        if person is None or person.team_id != scope.case.team_id or person.revoked:
-            raise NotFound(f"no practitioner {practitioner_id} in this case's team")
-        await tx.cases.put_member(
-            case_id=scope.case.id, practitioner_id=practitioner_id, role=role, now=tx.now
-        )
-        scope.detail = {"practitioner_id": practitioner_id, "role": role}
 
     @requires(Action.LOG_NOTE)
     async def log_note(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.usecases.base import EntryScope, UseCases, channel_entry
+from bot.usecases.base import EntryScope, UseCases, channel_entry, channel_statements
 from bot.usecases.usage_expiry import count_timeouts
 from storage.webhook_claims import WebhookClaims
 
@@ -16,7 +16,7 @@ PROCESSED_UPDATES_KEPT = timedelta(days=2)
 
 
 class SessionUseCases(UseCases):
-    @channel_entry("session.save", autocommit=True)
+    @channel_statements("session.save")
     async def save_session(
         self,
         scope: EntryScope,
@@ -45,7 +45,7 @@ class SessionUseCases(UseCases):
             session_id=session_id,
         )
 
-    @channel_entry("session.end", autocommit=True)
+    @channel_statements("session.end")
     async def end_session(self, scope: EntryScope, channel: str, chat_id: str) -> bool:
         return await scope.tx.sessions.delete(channel=channel, chat_id=str(chat_id))
 

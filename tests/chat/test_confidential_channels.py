@@ -19,7 +19,13 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def test_only_a_confidential_channel_carries_case_notes() -> None:
-    assert {Action.READ_NOTES, Action.LOG_NOTE, Action.AMEND_NOTE} == NEEDS_CONFIDENTIAL_CHANNEL
+    assert {
+        Action.READ_NOTES,
+        Action.LOG_NOTE,
+        Action.AMEND_NOTE,
+        Action.VIEW_CASE,
+        Action.MANAGE_CASE,
+    } == NEEDS_CONFIDENTIAL_CHANNEL
     for action in Action:
         assert channel_may(action, confidential=True)
         assert channel_may(action, confidential=False) is (

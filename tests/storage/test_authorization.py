@@ -92,8 +92,8 @@ ARGS: dict[str, Args] = {
     "list_notes": lambda w, r, c: ((), {}),
     "amend_note": lambda w, r, c: ((w["notes"][(r, c)], "amended"), {}),
     "case_info": lambda w, r, c: ((), {}),
-    "case_owner_contact": lambda w, r, c: ((), {}),
-    "assign_member": lambda w, r, c: ((w["extra"], "social_worker"), {}),
+    "assign_member": lambda w, r, c: (("Extra", "social_worker"), {}),
+    "unassign_member": lambda w, r, c: (("Extra",), {}),
     "list_cases": lambda w, r, c: ((), {}),
     "contacts_for": lambda w, r, c: ((["emergency"],), {}),
     "set_language": lambda w, r, c: (("en",), {}),
@@ -196,6 +196,29 @@ async def test_policy_matrix_through_use_cases(relais: Relais) -> None:
                     break  # relation does not apply
     assert checked >= 5 * 3 * 6
     assert mismatches == [], "\n".join(mismatches)
+
+
+async def test_the_case_owner_as_a_contact_follows_the_policy(relais: Relais) -> None:
+    """`case.contacts`, role x relation, through the one path that shows it (`contacts_for`
+    with the role `case_owner`): the owner is listed when the table allows it, left out (never
+    refused: a crisis never fails on it) when not, and when their access is revoked."""
+    world = await _world(relais)
+    mismatches: list[str] = []
+    for role in Role:
+        for relation in CASE_RELATIONS:
+            code = world["cases"][(role, relation)]
+            found = await relais.contacts_for(world["actors"][role], ["case_owner"], code)
+            expected = POLICY[(role, Action.CASE_CONTACTS, relation)]
+            if bool(found) != expected:
+                mismatches.append(f"{role.value}/{relation.value}: {found}")
+    assert mismatches == [], "\n".join(mismatches)
+    coordinator = world["actors"][Role.COORDINATOR]
+    code = world["cases"][(Role.COORDINATOR, Relation.MEMBER)]  # owned by Boss
+    assert [e.name for e in await relais.contacts_for(coordinator, ["case_owner"], code)] == [
+        "Boss"
+    ]
+    await relais.revoke("Boss")
+    assert await relais.contacts_for(coordinator, ["case_owner"], code) == []
 
 
 def test_only_the_decorators_build_an_actor() -> None:

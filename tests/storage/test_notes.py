@@ -85,14 +85,16 @@ async def test_denials_are_audited(relais: Relais) -> None:
 async def test_assign_member_by_owner_only_same_team(relais: Relais) -> None:
     world = await make_world(relais)
     newcomer = await enrol(relais, "Nora Social", "social_worker")
-    await relais.assign_member(world.owner, "K-1", newcomer.practitioner_id, "social_worker")
+    change = await relais.assign_member(world.owner, "K-1", "Nora Social", "social_worker")
+    assert (change.name, change.role, change.changed) == ("Nora Social", "social_worker", True)
     info = await relais.case_info(newcomer, "K-1")
     assert info.relation == "member"
     assert info.owner_name == "Olga Owner"
+    assert ("Nora Social", "social_worker") in [(n, r) for _i, n, r in info.members]
     with pytest.raises(NotFound):
-        await relais.assign_member(world.owner, "K-1", world.stranger.practitioner_id, "mentor")
+        await relais.assign_member(world.owner, "K-1", world.stranger.name, "mentor")
     with pytest.raises(NotAllowed):
-        await relais.assign_member(world.mentor, "K-1", newcomer.practitioner_id, "mentor")
+        await relais.assign_member(world.mentor, "K-1", "Nora Social", "mentor")
 
 
 async def test_amendments_listed_oldest_first(relais: Relais, clock: FakeClock) -> None:
