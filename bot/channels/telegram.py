@@ -7,11 +7,9 @@
                     on_unreachable=mark_unreachable,                        # async (user_id)
                     inbox=Inbox(store, pending, forget))                    # see below
 
-Lifecycle by hand (the Matrix channel shares the event loop, so no `run_polling`):
-`start()` = Application.initialize (getMe) -> start -> setMyCommands per language -> replay of
-the inbox -> our polling loop, or our webhook receiver + setWebhook; `stop()` = the reverse,
-after every update already received has been handled (the chat layer dedupes by `event_id`, so
-an update Telegram sends again after a crash is processed once).
+Lifecycle by hand (the Matrix channel shares the event loop): `start()` = initialize (getMe),
+start, setMyCommands per language, replay of the inbox, then our polling loop or our webhook
+receiver + setWebhook; `stop()` = the reverse, once every update received has been handled.
 
 Nothing received is lost when the process is killed (`telegram_inbox`): each fetched batch, or
 webhook update, is kept in the `inbox` (encrypted) before Telegram is told it arrived, and
@@ -383,11 +381,9 @@ class TelegramChannel:
 
 
 def quiet_library_logs() -> None:
-    """Keep the token and message content out of the logs (called by `start()`).
-
-    httpx logs every request URL at INFO, and a Bot API URL contains the bot token; PTB logs
-    whole updates (texts, names) at DEBUG. Raise those loggers to WARNING / INFO unless they
-    were set stricter already."""
+    """Keep the token and message content out of the logs (called by `start()`): httpx logs
+    request URLs (with the bot token) at INFO, PTB whole updates at DEBUG. Raise those loggers
+    to WARNING / INFO unless they were set stricter already."""
     floors = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO}
     for name, floor in floors.items():
         logger = logging.getLogger(name)
