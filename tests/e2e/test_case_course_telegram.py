@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.checkins.dispatcher import CheckinDispatcher
+from tests.e2e.course_steps import run_until as run_dispatcher_until
 from tests.e2e.test_telegram_relais import COORDINATOR, MENTOR, Restart, Stack
 from tests.e2e.test_telegram_relais import stack as stack  # the fixture
 
@@ -45,11 +46,7 @@ async def test_release_handover_and_sharing_over_telegram(stack: Restart) -> Non
     )
 
     async def run_until(when: datetime) -> None:
-        while (nxt := await dispatcher.next_wakeup()) is not None and nxt <= when:
-            s.clock.set(max(nxt, s.clock.now()))
-            await dispatcher.tick()
-        s.clock.set(when)
-        await dispatcher.tick()
+        await run_dispatcher_until(dispatcher, s.clock, when)
 
     # the owner sets the release date from chat: the plan is set on the check-in machinery
     await s.fake.user_says(MENTOR, "/release K-9 2026-01-20")
