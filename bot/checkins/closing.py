@@ -55,11 +55,11 @@ class CaseClosing(UseCases):
         """`/close CODE`, confirmed: close the case, with the post-exit follow-up or not."""
         if scope.case.status != "open" and not follow_up:
             raise InvalidInput(f"case {scope.case.code} is already closed")
-        closed = await self.close_in(scope.tx, scope.case, follow_up=follow_up)
+        closed = await self._close_in(scope.tx, scope.case, follow_up=follow_up)
         scope.detail = {"follow_up": len(closed.follow_up), "ended": closed.ended}
         return closed
 
-    async def close_in(self, tx: Tx, case: Case, *, follow_up: bool) -> ClosedCase:
+    async def _close_in(self, tx: Tx, case: Case, *, follow_up: bool) -> ClosedCase:
         """Close `case` in the caller's transaction (see the module's docstring). On a case
         closed earlier, `follow_up` schedules the steps still ahead, once."""
         made: list[PostExitCheckin] = []

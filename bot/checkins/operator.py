@@ -118,7 +118,7 @@ class CheckinOperator(CheckinService):
         without it, the steps still ahead are scheduled (once)."""
         case = await find_case(scope.tx, code)
         scope.case_id, scope.case_code = case.id, case.code
-        closed = await self.close_in(scope.tx, case, follow_up=True)
+        closed = await self._close_in(scope.tx, case, follow_up=True)
         scope.detail = {"follow_up": len(closed.follow_up), "ended": closed.ended}
         return closed.case, list(closed.follow_up)
 

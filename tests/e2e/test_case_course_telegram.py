@@ -134,7 +134,7 @@ async def test_release_handover_and_sharing_over_telegram(stack: Restart) -> Non
         assert name not in release_day.text
     await run_until(_at(20, hour=11))
     escalation = await s.fake.next_message(COORDINATOR, timeout=10)
-    assert escalation.text.startswith("Missed check-in: case K-9")
+    assert escalation.text.startswith("Missed check-in (handover, Release day): case K-9")
     assert "Income" not in escalation.text
     acknowledged = await s.click(escalation, escalation.labels[0])
     assert "Acknowledged" in acknowledged.text

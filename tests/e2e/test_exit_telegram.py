@@ -139,6 +139,6 @@ async def test_the_exit_report_from_first_answer_to_the_follow_up(
     s.fake.assert_no_unread()
     await run_until(dispatcher, clock, made[0].due_at)
     reminder = await s.fake.next_message(MENTOR, timeout=10)
-    assert reminder.text == "Check-in due: case K-9"
+    assert reminder.text.startswith("Post-exit follow-up, 1 month, case K-9:")
     report_after = (await s.say(MENTOR, "/exit-report K-9")).content.decode()
     assert "Post-exit follow-up check-ins" in report_after
