@@ -264,3 +264,66 @@ ANSWERS = [
     "He keeps a weekly mood diary and calls Léa when two weeks go badly.",
     "Anger after family conflicts: he walks away and calls his brother.",
 ]
+
+
+async def test_close_from_chat_asks_and_refuses(stack: Restart, clock: FakeClock) -> None:
+    """`/close` over Telegram: only the owner is asked; a forged button from a member is refused
+    by the use case and audited; "Keep it open" closes nothing; closing without the follow-up
+    ends every check-in still to come; the follow-up can be added later, once. In French too."""
+    s = await _team(stack)
+    refused = await s.say(SOCIAL, "/close K-9")  # on the case, not its owner
+    assert refused.text == "You are not allowed to do that on this case."
+    assert refused.labels == []
+    unknown = await s.say(COORDINATOR, "/close K-9")  # not on the case: as if it did not exist
+    assert unknown.text == "No such case or item: no case K-9."
+    usage = await s.say(MENTOR, "/close")
+    assert usage.text.startswith("Usage: /close CASE")
+
+    checklist = await s.say(SOCIAL, "/handover K-9")  # a message of Sami's to press on
+    await s.fake.press(SOCIAL, checklist.message_id, "cl.K-9.n", check=False)
+    forged = await s.fake.next_message(SOCIAL, timeout=10)
+    assert forged.text == "You are not allowed to do that on this case."
+
+    ask = await s.say(MENTOR, "/close K-9")
+    assert (await s.click(ask, "Keep it open")).text == "Case K-9 stays open."
+    ask = await s.say(MENTOR, "/close K-9")
+    closed = await s.click(ask, "Close, no follow-up")
+    # the seven handover check-ins and the monthly review
+    assert closed.text == "Case K-9 is closed; 8 check-in(s) still to come ended."
+    assert "K-9" not in (await s.say(MENTOR, "/checkins")).text
+    handover = await s.relais.cli_handover("K-9")
+    assert {step.status for step in handover.steps} == {"cancelled"}
+    assert "closed" in (await s.say(MENTOR, "/note K-9 after closing")).text
+
+    # the follow-up added afterwards (the steps still ahead, once), asked in French
+    assert "français" in (await s.say(MENTOR, "/lang fr")).text.lower()
+    ask = await s.say(MENTOR, "/close K-9")
+    assert ask.text.startswith("Clôturer le dossier K-9 ?")
+    assert ask.labels == ["Clôturer, avec le suivi", "Clôturer, sans suivi", "Le laisser ouvert"]
+    added = await s.click(ask, "Clôturer, avec le suivi")
+    assert added.text.startswith("Le dossier K-9 est clôturé ; 0 point(s) de suivi à venir")
+    assert added.text.splitlines()[1:] == [
+        "- Wed 04 Feb 10:00 – Suivi après la sortie, 1 mois",
+        "- Mon 06 Apr 10:00 – Suivi après la sortie, 3 mois",
+        "- Mon 06 Jul 10:00 – Suivi après la sortie, 6 mois",
+        "- Tue 05 Jan 10:00 – Suivi après la sortie, 12 mois",
+    ]
+    again = await s.click(await s.say(MENTOR, "/close K-9"), "Clôturer, avec le suivi")
+    assert "already has its post-exit follow-up" in again.text
+
+    async with s.relais.db.connect() as conn:
+        trail = await s.relais.db.audit_log.for_case(conn, case_code="K-9")
+        await conn.rollback()
+    sami = await s.relais.identify("telegram", str(SOCIAL))
+    assert sami is not None
+    closings = [
+        (e.outcome, e.actor_id == sami.practitioner_id, e.detail)
+        for e in trail
+        if e.action == "case.close"
+    ]
+    assert closings == [  # the refused "already" is not a closing: nothing written
+        ("denied", True, {}),
+        ("ok", False, {"follow_up": 0, "ended": 8}),
+        ("ok", False, {"follow_up": 4, "ended": 0}),
+    ]
+    s.fake.assert_no_unread()
