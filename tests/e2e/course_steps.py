@@ -11,7 +11,7 @@ from bot.clock import FakeClock
 from tests.e2e.test_telegram_relais import Stack
 from tests.fakes.telegram_server import BotMessage
 
-__all__ = ["run_until", "send", "tagged_note"]
+__all__ = ["SHARING_RECORD", "run_until", "send", "set_sharing_record", "tagged_note"]
 
 
 async def run_until(dispatcher: CheckinDispatcher, clock: FakeClock, when: datetime) -> None:
@@ -38,3 +38,21 @@ async def tagged_note(s: Stack, chat: int, case: str, text: str, tag_label: str)
     assert tags.text == "Tag this note:"
     logged = await s.click(tags, tag_label)
     assert logged.text == f"Note logged on case {case}."
+
+
+#: the disclosure form of the course tests: Probation hears of risk and progress, the housing
+#: office of practical matters
+SHARING_RECORD = (
+    "allow Probation: risk, progress",
+    "allow Housing office: practical",
+    "signed 2026-01-02 J. Martin",
+    "review 2026-07-01",
+    "informed yes",
+)
+
+
+async def set_sharing_record(s: Stack, chat: int, case: str) -> None:
+    """The case owner sets `SHARING_RECORD` from chat, one `/sharing` command a line."""
+    for change in SHARING_RECORD:
+        reply = await s.say(chat, f"/sharing {case} {change}")
+        assert reply.text.startswith(f"The sharing record of case {case} is updated."), reply.text

@@ -14,7 +14,7 @@ from datetime import date
 from bot.checkins.dispatcher import CheckinDispatcher
 from bot.clock import FakeClock
 from tests.checkins.conftest import at_paris
-from tests.e2e.course_steps import run_until, send, tagged_note
+from tests.e2e.course_steps import run_until, send, set_sharing_record, tagged_note
 from tests.e2e.test_telegram_relais import COORDINATOR, MENTOR, Restart, Stack, stack
 
 __all__ = ["stack"]  # the fixture, shared with test_telegram_relais
@@ -177,15 +177,7 @@ async def test_one_case_from_release_to_exit(stack: Restart, clock: FakeClock) -
     assert "Outcome: A flat in Roubaix from March" in carried
 
     # -- the sharing record, and the export it filters --------------------------------------
-    for command in (
-        "/sharing K-9 allow Probation: risk, progress",
-        "/sharing K-9 allow Housing office: practical",
-        "/sharing K-9 signed 2026-01-02 J. Martin",
-        "/sharing K-9 review 2026-07-01",
-        "/sharing K-9 informed yes",
-    ):
-        reply = await s.say(MENTOR, command)
-        assert reply.text.startswith("The sharing record of case K-9 is updated."), reply.text
+    await set_sharing_record(s, MENTOR, "K-9")
     export = await s.relais.export_case_for("K-9", "probation")
     assert sorted(n["body"] for n in export["notes"]) == [
         "Anniversary of his brother's death",
