@@ -122,6 +122,8 @@ class Action(StrEnum):
     # the structured exit report of a case (issue 16)
     WRITE_EXIT = "exit.write"
     READ_EXIT = "exit.read"
+    # closing a case from chat, with the post-exit follow-up or not (issue 16, /close)
+    CLOSE_CASE = "case.close"
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
@@ -174,6 +176,11 @@ _CASE_RULES.update(
         Action.SET_SHARING: (_CARE, _NONE, _NONE),
     }
 )
+
+# issue 16, the whole course: the case owner closes the case from chat (`/close`), as the
+# operator does from the command line (`relais case close`); the owner only: closing ends
+# everyone's check-ins on the case. Admins: not case content.
+_CASE_RULES[Action.CLOSE_CASE] = (_CARE, _NONE, _NONE)
 
 _TEAM_RULES: dict[Action, frozenset[Role]] = {
     Action.LIST_CASES: ALL_ROLES,

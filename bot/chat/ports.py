@@ -184,6 +184,9 @@ class CheckinsPort(Protocol):
         self, actor: Any, argument: str
     ) -> results.Scheduled | results.CommandRefused: ...
     def enabled_channels(self) -> list[tuple[str, bool]]: ...
+    async def close_case_from_chat(self, actor: Any, case_code: str, follow_up: bool) -> Any:
+        """A `bot.checkins.closing.ClosedCase`: the case, its follow-up, how many ended."""
+        ...
 
 
 class PublishingPort(Protocol):

@@ -19,7 +19,7 @@ from bot.checkins import escalation as esc
 from bot.checkins.alerts import tell_coordinators
 from bot.checkins.quiet_hours import QuietHours
 from bot.config import CheckinsConfig
-from bot.lifecycle.reminders import lifecycle_reminder
+from bot.lifecycle.reminders import lifecycle_escalation, lifecycle_reminder
 from bot.messages import Reply
 from bot.messaging.outbox import queue_message
 from storage import checkins_repo as repo
@@ -362,7 +362,11 @@ async def _notify(
             reply = replace(reply, text=own)
     else:
         key = "escalation_unreachable" if reason == "unreachable" else "escalation"
-        body = text(lang, key, case=code, due=local_time(occ.due_at, tz))
+        due = local_time(occ.due_at, tz)
+        body = text(lang, key, case=code, due=due)
+        gone = reason == "unreachable"  # issue 16: what the check-in is, if it says
+        if own := await lifecycle_escalation(tx, look, occ, lang, due=due, unreachable=gone):
+            body = own
         reply, kind, action = with_ack(lang, occ.id, body), "escalate", "checkin.escalate"
     await queue_message(
         tx,

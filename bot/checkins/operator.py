@@ -5,12 +5,11 @@ People are named (the operator does not know ids); the schedule's case is resolv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.checkins.closing import PostExitCheckin
 from bot.checkins.service import CheckinService, Upcoming, rule_text
 from bot.errors import InvalidInput, NotFound
-from bot.exit.plan import load_exit_plan
 from bot.usecases.admin import find_case, one_practitioner
 from bot.usecases.base import EntryScope, operator_command
 from storage import deliveries
@@ -18,15 +17,6 @@ from storage.records import Case
 from storage.recurrence import OneOff, Recurrence, local_to_utc, parse_rule, zone
 
 __all__ = ["CheckinOperator", "PostExitCheckin"]
-
-
-@dataclass(frozen=True, slots=True)
-class PostExitCheckin:
-    """One check-in of the post-exit follow-up (`content/exit_report.yaml`, `follow_up`)."""
-
-    schedule_id: str
-    due_at: datetime
-    label: dict[str, str]
 
 
 class CheckinOperator(CheckinService):
@@ -123,43 +113,14 @@ class CheckinOperator(CheckinService):
     async def close_with_follow_up(
         self, scope: EntryScope, code: str
     ) -> tuple[Case, list[PostExitCheckin]]:
-        """`relais case close CODE --follow-up`: close the case and, in the same transaction,
-        schedule the post-exit follow-up: one check-in for the case owner per step of the plan,
-        counted from the closing day, at the plan's time in the owner's time zone. These
-        schedules run although the case is closed (`after_close`); nothing else does. On a
-        case closed earlier without it, the steps still ahead are scheduled (once)."""
-        tx = scope.tx
-        case = await find_case(tx, code)
+        """`relais case close CODE --follow-up`: close the case and schedule the post-exit
+        follow-up in the same transaction (`bot.checkins.closing`). On a case closed earlier
+        without it, the steps still ahead are scheduled (once)."""
+        case = await find_case(scope.tx, code)
         scope.case_id, scope.case_code = case.id, case.code
-        every = ("active", "paused", "cancelled", "done")
-        if any(s.after_close for s in await tx.schedules.find(case_ids=[case.id], statuses=every)):
-            raise InvalidInput(f"case {case.code} already has its post-exit follow-up")
-        plan = load_exit_plan(self.config.content_path)
-        owner = await tx.checkin_reads.practitioner(practitioner_id=case.owner_id)
-        tz = owner.time_zone if owner else self.config.checkins.default_time_zone
-        closing_day = (case.closed_at or tx.now).astimezone(zone(tz)).date()
-        made: list[PostExitCheckin] = []
-        for step in plan.follow_up:
-            due = local_to_utc(closing_day + step.after, plan.follow_up_at, zone(tz))
-            if due <= tx.now:
-                continue  # a case closed long ago: only the steps still ahead
-            sid = await self._insert_schedule(
-                tx,
-                case.id,
-                OneOff(due),
-                reminded_id=case.owner_id,
-                escalate_to_id=None,
-                grace=None,
-                urgent=False,
-                created_by=None,
-                detail={},
-                after_close=True,
-            )
-            made.append(PostExitCheckin(sid, due, step.label))
-        if case.status == "open":
-            await tx.cases.set_status(case_id=case.id, status="closed", now=tx.now)
-        scope.detail = {"follow_up": len(made)}
-        return await find_case(tx, code), made
+        closed = await self._close_in(scope.tx, case, follow_up=True)
+        scope.detail = {"follow_up": len(closed.follow_up), "ended": closed.ended}
+        return closed.case, list(closed.follow_up)
 
     @operator_command("delivery.list")
     async def cli_deliveries(

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from bot.checkins.buttons import CheckinButtons
+from bot.checkins.closing import CaseClosing
 from bot.checkins.commands import chat_rule
 from bot.checkins.dispatcher import CheckinDispatcher
 from bot.checkins.pages import CheckinPages
@@ -37,6 +38,7 @@ from bot.checkins.timer import CheckinTimer
 from bot.clock import Clock
 from bot.config import Config, parse_duration
 from bot.errors import CaseClosed, ConfigError, InvalidInput, NotFound
+from bot.lifecycle.schedules import labelled
 from bot.policy import Action, Relation, is_allowed
 from bot.usecases.base import (
     Actor,
@@ -84,7 +86,7 @@ def rule_text(schedule: repo.Schedule) -> str:
     return f"{rule.to_text()} {schedule.time_zone}"
 
 
-class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
+class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, CaseClosing, UseCases):
     """The check-in use cases the chat layer and the command line call: schedules and
     `/checkin` here, reminder and page buttons (`CheckinButtons`), pages (`CheckinPages`)."""
 
@@ -166,7 +168,9 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
         created_by: str | None,
         detail: dict[str, Any],
         after_close: bool = False,
+        purpose: str | None = None,
     ) -> str:
+        """`purpose`: what the schedule is for, as its label (`bot.lifecycle.schedules`)."""
         case = await tx.checkin_reads.case_by_id(case_id=case_id)
         assert case is not None
         for who in (reminded_id, escalate_to_id):
@@ -186,7 +190,10 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, UseCases):
             raise InvalidInput("a one-off check-in must be in the future")
         if next_due > tx.now + SCHEDULE_HORIZON:
             raise InvalidInput("a check-in must first fall due within ten years")
+        sid, label = labelled(tx, purpose) if purpose else (None, None)
         sid = await tx.schedules.add(
+            schedule_id=sid,
+            label_enc=label,
             case_id=case_id,
             rule=rule,
             reminded_id=reminded_id,

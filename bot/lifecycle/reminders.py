@@ -1,9 +1,11 @@
 """The reminders of the lifecycle's check-ins (`bot.lifecycle.schedules`): the text the case
 owner gets for a handover plan step (with the continuity items still open, on the step that
-lists them), for a sharing record due for review, or for the case's monthly review. Called by
-the escalation step that delivers a check-in's first reminder (`bot.checkins.escalation_steps`);
-its buttons, its escalation and its delivery are those of every check-in. Case codes, dates and
-the generic labels of the content only: never a name, a note or anything typed.
+lists them), for a sharing record due for review, for the case's monthly review, or for a
+check-in of the post-exit follow-up; and what such a check-in is called when it escalates or
+in a review pack (`checkin_what`: "handover, Release day"). Called by the escalation step that
+delivers a check-in's reminders (`bot.checkins.escalation_steps`); its buttons, its escalation
+and its delivery are those of every check-in. Case codes, dates and the generic labels of the
+content only: never a name, a note or anything typed.
 """
 
 from __future__ import annotations
@@ -11,12 +13,19 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.chat.catalog import bundled
+from bot.exit.plan import load_exit_plan
 from bot.lifecycle.content import content_dir, handover_plan
-from bot.lifecycle.schedules import HANDOVER, MONTHLY_REVIEW, SHARING_REVIEW, purpose_of
+from bot.lifecycle.schedules import (
+    HANDOVER,
+    MONTHLY_REVIEW,
+    POST_EXIT,
+    SHARING_REVIEW,
+    purpose_of,
+)
 from storage import checkins_repo as repo
 from storage.tx import Tx
 
-__all__ = ["lifecycle_reminder"]
+__all__ = ["checkin_what", "lifecycle_escalation", "lifecycle_reminder"]
 
 
 class _Lookups(Protocol):
@@ -34,6 +43,9 @@ async def lifecycle_reminder(
     if purpose is None or case is None:
         return None
     catalog = bundled()
+    if purpose.startswith(f"{POST_EXIT}:"):
+        what = checkin_what(purpose, lang)
+        return catalog.text(lang, "course.post_exit_reminder", step=what, case=case.code)
     if purpose == MONTHLY_REVIEW:  # the case code only (bot.review.checkin)
         return catalog.text(lang, "review.reminder", case=case.code)
     if purpose == SHARING_REVIEW:
@@ -73,3 +85,40 @@ async def lifecycle_reminder(
             )
         )
     return "\n".join(lines)
+
+
+def checkin_what(purpose: str | None, lang: str) -> str | None:
+    """What a lifecycle check-in is, in a few words of the catalog and the content ("handover,
+    Release day", "monthly review", "Post-exit follow-up, 1 month"); None for any other."""
+    if purpose is None:
+        return None
+    catalog = bundled()
+    kind, _, step_id = purpose.partition(":")
+    if kind == HANDOVER:
+        step = handover_plan(content_dir()).step(step_id)
+        label = step.text(lang) if step else step_id
+        return catalog.text(lang, "course.what_handover", step=label)
+    if kind == POST_EXIT:
+        steps = load_exit_plan(content_dir()).follow_up
+        number = int(step_id) if step_id.isdigit() else 0
+        if 1 <= number <= len(steps):
+            words = steps[number - 1].label
+            return words.get(lang) or words["en"]
+        return catalog.text(lang, "course.what_post_exit")
+    if kind in (MONTHLY_REVIEW, SHARING_REVIEW):
+        return catalog.text(lang, f"course.what_{kind}")
+    return None
+
+
+async def lifecycle_escalation(
+    tx: Tx, look: _Lookups, occ: repo.Occurrence, lang: str, *, due: str, unreachable: bool
+) -> str | None:
+    """The escalation's text for a lifecycle check-in, saying what it is (no case text); None
+    for any other check-in."""
+    schedule = await look.schedule(occ.schedule_id)
+    what = checkin_what(purpose_of(tx, schedule) if schedule else None, lang)
+    case = await look.case(occ.case_id)
+    if what is None or case is None:
+        return None
+    key = "course.escalation_unreachable" if unreachable else "course.escalation"
+    return bundled().text(lang, key, what=what, case=case.code, due=due)

@@ -2,8 +2,9 @@
 sharing-record review is a schedule (`tx.schedules`) reminding the case owner, materialised,
 delivered and escalated by the dispatcher like any other. What a schedule is for is its
 `label` (encrypted like every label, `checkin_schedules|label|<id>`): a code, never text typed
-by anyone: `handover:<step id>`, `sharing_review` or `monthly_review`. The reminder's text
-follows from it (`bot.lifecycle.reminders`)."""
+by anyone: `handover:<step id>`, `sharing_review`, `monthly_review` or `post_exit:<step
+number>` (the post-exit follow-up, `bot.checkins.closing`). The reminder's text, and what an
+escalation or a review pack calls the check-in, follow from it (`bot.lifecycle.reminders`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from storage.tx import Tx
 __all__ = [
     "HANDOVER",
     "MONTHLY_REVIEW",
+    "POST_EXIT",
     "SHARING_REVIEW",
+    "end_with_case",
+    "labelled",
     "purpose_of",
     "schedule_for",
     "withdraw",
@@ -28,6 +32,8 @@ HANDOVER = "handover"
 SHARING_REVIEW = "sharing_review"
 #: the case's monthly multi-agency review (`bot.review.checkin`)
 MONTHLY_REVIEW = "monthly_review"
+#: a check-in of the post-exit follow-up (`post_exit:<n>`, n: the step of the exit plan)
+POST_EXIT = "post_exit"
 _TABLE, _COLUMN = "checkin_schedules", "label"
 
 
@@ -44,8 +50,7 @@ async def schedule_for(
     """A schedule on the case for `purpose`, reminding `reminded_id`; returns its id."""
     if case.status != "open":
         raise CaseClosed(f"case {case.code} is closed")
-    sid = new_id()
-    label = tx.keys.encrypt(purpose, table=_TABLE, column=_COLUMN, row_id=sid)
+    sid, label = labelled(tx, purpose)
     return await tx.schedules.add(
         schedule_id=sid,
         case_id=case.id,
@@ -59,6 +64,12 @@ async def schedule_for(
         now=tx.now,
         label_enc=label,
     )
+
+
+def labelled(tx: Tx, purpose: str) -> tuple[str, bytes]:
+    """A new schedule's id and its encrypted label saying what it is for."""
+    sid = new_id()
+    return sid, tx.keys.encrypt(purpose, table=_TABLE, column=_COLUMN, row_id=sid)
 
 
 def purpose_of(tx: Tx, schedule: repo.Schedule) -> str | None:
@@ -94,3 +105,15 @@ async def withdraw(tx: Tx, schedule_id: str | None) -> bool:
                 next_action_at=None,
             )
     return True
+
+
+async def end_with_case(tx: Tx, *, case_id: str) -> int:
+    """The case is being closed: every check-in still to come on it ends (the monthly review,
+    the handover plan, the sharing record's review, any other), but the post-exit follow-up
+    (`after_close`). Returns how many ended. The dispatcher would not run them on a closed case
+    anyway: ending them keeps `/checkins` and `relais checkins list` true."""
+    ended = 0
+    for schedule in await tx.schedules.find(case_ids=[case_id]):
+        if not schedule.after_close:
+            ended += await withdraw(tx, schedule.id)
+    return ended

@@ -6,9 +6,10 @@ review_time` in the owner's time zone. `case_reviews` says which schedule is the
 of case K-7F3A is due" and nothing else (`bot.lifecycle.reminders`).
 
 These functions run in the caller's transaction: `create_case` gives a new case its review
-(`add_review_checkin`), `set_owner` makes it follow the owner (`follow_owner`), `close_case`
-stops it (`stop_review_checkin`); `bot.review.schedule` holds the use cases (at start, the
-cases without one; a team's review day).
+(`add_review_checkin`), `set_owner` makes it follow the owner (`follow_owner`); closing the
+case ends it with its other check-ins (`bot.lifecycle.schedules.end_with_case`).
+`bot.review.schedule` holds the use cases (at start, the cases without one; a team's review
+day).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from storage.checkins_records import CaseRef
 from storage.recurrence import Monthly, next_occurrence
 from storage.tx import Tx
 
-__all__ = ["add_review_checkin", "follow_owner", "review_rule", "stop_review_checkin"]
+__all__ = ["add_review_checkin", "follow_owner", "review_rule"]
 
 
 async def review_rule(tx: Tx, config: Config, *, team_id: str, owner_id: str) -> Monthly:
@@ -71,18 +72,4 @@ async def follow_owner(
         reminded_id=owner_id,
         next_due_at=next_occurrence(rule, tx.now),
         now=tx.now,
-    )
-
-
-async def stop_review_checkin(tx: Tx, *, case_id: str) -> bool:
-    """The case is closed: its review check-in stops (True if one was running)."""
-    schedule_id = await tx.reviews.schedule_of(case_id=case_id)
-    if schedule_id is None:
-        return False
-    return await tx.schedules.update(
-        schedule_id=schedule_id,
-        now=tx.now,
-        expected_status=("active", "paused"),
-        status="cancelled",
-        next_due_at=None,
     )

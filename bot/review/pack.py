@@ -4,10 +4,12 @@ month, read in one transaction (issue 16). The month runs in the case owner's ti
 - the case: code, owner, members and their roles on it;
 - the month's notes grouped by tag (progress, relapse, trigger, concern, decision, contact,
   then untagged), each with its amendments;
-- check-ins due in the month: done, missed, escalated (the review check-ins marked);
+- check-ins due in the month: done, missed, escalated, each with what it is for (the review,
+  a handover step, the sharing record's review, the post-exit follow-up: `purpose`);
 - pages about the case: who was paged, who acknowledged, how long it took;
-- the release date and the continuity checklist items still open (`handover`: None when the
-  case has no handover checklist: no release date, nothing ticked; `bot.usecases.handover`);
+- the release date, the continuity checklist items still open at the end of the month
+  (`handover`: None when the case has no handover checklist: no release date, nothing ticked;
+  `bot.usecases.handover`) and those ticked during the month, by whom (`ticked`);
 - decisions: those open when the month began, carried with what became of them by its end;
   those taken during the month.
 
@@ -23,11 +25,12 @@ from datetime import date, datetime, time, timedelta
 
 from bot.errors import InvalidInput
 from bot.lifecycle.content import HandoverPlan, handover_plan
+from bot.lifecycle.schedules import purpose_of
 from bot.policy import Action
 from bot.review.decisions import DecisionView, decision_views
 from bot.usecases.admin import find_case
 from bot.usecases.base import CaseScope, EntryScope, UseCases, operator_command, requires
-from bot.usecases.handover import case_ref, read_handover
+from bot.usecases.handover import ChecklistState, case_ref, read_handover
 from bot.usecases.notes import NOTE_TAGS
 from bot.usecases.usage import month_bounds
 from storage.records import Case, Note
@@ -42,6 +45,7 @@ __all__ = [
     "PackPage",
     "ReviewPack",
     "ReviewPackUseCases",
+    "TickedItem",
     "build_review_pack",
     "previous_month",
 ]
@@ -68,6 +72,8 @@ class PackCheckin:
     review: bool  # the monthly review check-in itself
     acknowledged_by: str
     acknowledged_at: datetime | None
+    #: what the check-in is for (`bot.lifecycle.schedules`), None for an ordinary one
+    purpose: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,15 @@ class HandoverItem:
 
 
 @dataclass(frozen=True, slots=True)
+class TickedItem:
+    """A continuity checklist item ticked during the month, by whom (its latest tick)."""
+
+    item: HandoverItem
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewPack:
     case_code: str
     case_status: str
@@ -107,9 +122,11 @@ class ReviewPack:
     pages: list[PackPage]
     carried: list[DecisionView]  # open when the month began, as they stood at its end
     taken: list[DecisionView]  # taken during the month, as they stood at its end
-    #: open items of the case's handover checklist; None: the case has no checklist
+    #: items of the handover checklist open at the end of the month; None: no checklist
     handover: list[HandoverItem] | None = field(default=None)
     release_on: date | None = None
+    #: items ticked during the month
+    ticked: list[TickedItem] = field(default_factory=list)
 
 
 def previous_month(now: datetime, time_zone: str) -> str:
@@ -164,12 +181,14 @@ async def build_review_pack(
     review_schedule = await tx.reviews.schedule_of(case_id=case.id)
     checkins = await tx.reviews.checkins(case_id=case.id, since=start, until=end)
     pages = await tx.reviews.pages(case_id=case.id, since=start, until=end)
+    release_on, handover, ticks = await open_handover_items(tx, case, plan, end)
     people = {case.owner_id, *(m.practitioner_id for m in members)}
+    people |= {state.changed_by for state in ticks if state.changed_by}
     people |= {o.acknowledged_by for o in (*checkins, *pages) if o.acknowledged_by}
     people |= {p.requested_by for p in pages if p.requested_by}
     names = await tx.people.names(ids=people)
     decisions = await decision_views(tx, case.id)
-    release_on, handover = await open_handover_items(tx, case, plan)
+    schedules = await tx.schedules.by_ids(ids=[o.schedule_id for o in checkins if o.schedule_id])
     pack_checkins = [
         PackCheckin(
             o.due_at,
@@ -178,6 +197,7 @@ async def build_review_pack(
             o.schedule_id is not None and o.schedule_id == review_schedule,
             names.get(o.acknowledged_by, "") if o.acknowledged_by else "",
             o.acknowledged_at,
+            purpose_of(tx, schedules[o.schedule_id]) if o.schedule_id in schedules else None,
         )
         for o in checkins
     ]
@@ -221,19 +241,34 @@ async def build_review_pack(
         taken=[d.as_at(end) for d in decisions if start <= d.taken_at < end],
         handover=handover,
         release_on=release_on,
+        ticked=[
+            TickedItem(
+                HandoverItem(t.item.id, dict(t.item.label)),
+                names.get(t.changed_by, "") if t.changed_by else "",
+                t.changed_at,
+            )
+            for t in ticks
+            if t.done and t.changed_at is not None and start <= t.changed_at < end
+        ],
     )
 
 
 async def open_handover_items(
-    tx: Tx, case: Case, plan: HandoverPlan
-) -> tuple[date | None, list[HandoverItem] | None]:
-    """The case's release date and the items of its continuity checklist still open, now
-    (`bot.usecases.handover.read_handover`); None for the items when the case has no handover
-    checklist: no release date set and no item ever ticked."""
+    tx: Tx, case: Case, plan: HandoverPlan, end: datetime
+) -> tuple[date | None, list[HandoverItem] | None, tuple[ChecklistState, ...]]:
+    """The case's release date, the items of its continuity checklist still open at `end` (an
+    item ticked since counts as open then) and every item's state
+    (`bot.usecases.handover.read_handover`); None for the open items when the case has no
+    handover checklist: no release date set and no item ever ticked."""
     view = await read_handover(tx, case_ref(case), plan)
     if view.release_on is None and not any(state.changed_at for state in view.items):
-        return None, None
-    return view.release_on, [HandoverItem(i.id, dict(i.label)) for i in view.open_items]
+        return None, None, view.items
+    still_open = [
+        HandoverItem(state.item.id, dict(state.item.label))
+        for state in view.items
+        if not state.done or (state.changed_at is not None and state.changed_at >= end)
+    ]
+    return view.release_on, still_open, view.items
 
 
 class ReviewPackUseCases(UseCases):

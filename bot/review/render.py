@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.chat.catalog import Catalog
+from bot.lifecycle.reminders import checkin_what
 from bot.reports.documents import FORMATS, Format, render_document
 from bot.review.decisions import DecisionView
 from bot.review.pack import PackNote, ReviewPack
@@ -93,7 +94,8 @@ def pack_values(pack: ReviewPack, catalog: Catalog, lang: str) -> dict[str, Any]
             "checkins": [
                 {
                     "due": when(c.due_at),
-                    "what": t("checkin_review" if c.review else "checkin_regular"),
+                    "what": checkin_what(c.purpose, lang)
+                    or t("checkin_review" if c.review else "checkin_regular"),
                     "review": c.review,
                     "status": c.status,
                     "status_label": t(f"checkin_status_{c.status}"),
@@ -116,6 +118,10 @@ def pack_values(pack: ReviewPack, catalog: Catalog, lang: str) -> dict[str, Any]
             "handover": None
             if pack.handover is None
             else [{"id": h.item_id, "item": h.text(lang)} for h in pack.handover],
+            "ticked": [
+                {"id": k.item.item_id, "item": k.item.text(lang), "by": k.by, "at": when(k.at)}
+                for k in pack.ticked
+            ],
             "release_on": pack.release_on.isoformat() if pack.release_on else "",
             "carried": [decision(d) for d in pack.carried],
             "taken": [decision(d) for d in pack.taken],

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.errors import InvalidInput, NotFound
+from bot.lifecycle.schedules import end_with_case
 from bot.policy import Role
-from bot.review.checkin import add_review_checkin, follow_owner, stop_review_checkin
+from bot.review.checkin import add_review_checkin, follow_owner
 from bot.usecases.base import EntryScope, UseCases, operator_command
 from bot.usecases.identity import hash_invite_code
 from bot.usecases.notes import CASE_ROLES
@@ -309,7 +310,8 @@ class AdminUseCases(UseCases):
         tx = scope.tx
         case = await find_case(tx, code)
         await tx.cases.set_status(case_id=case.id, status="closed", now=tx.now)
-        await stop_review_checkin(tx, case_id=case.id)  # the monthly review stops with it
+        # the check-ins still to come end with it, the monthly review among them
+        scope.detail = {"ended": await end_with_case(tx, case_id=case.id)}
         scope.case_id, scope.case_code = case.id, case.code
         return await find_case(tx, code)
 

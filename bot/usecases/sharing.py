@@ -291,6 +291,7 @@ class SharingUseCases(UseCases):
                 "members and owner",
                 "check-ins",
                 "audit trail",
+                "exit report",  # its answers fall in no category: never exported
                 *([] if "practical" in allowed else ["handover checklist"]),
             ],
             "rule": "a note is exported only when every category its tags fall in is allowed",

@@ -11,6 +11,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.checkins.dispatcher import CheckinDispatcher
+from tests.e2e.course_steps import run_until as run_dispatcher_until
+from tests.e2e.course_steps import set_sharing_record
 from tests.e2e.test_telegram_relais import COORDINATOR, MENTOR, Restart, Stack
 from tests.e2e.test_telegram_relais import stack as stack  # the fixture
 
@@ -45,11 +47,7 @@ async def test_release_handover_and_sharing_over_telegram(stack: Restart) -> Non
     )
 
     async def run_until(when: datetime) -> None:
-        while (nxt := await dispatcher.next_wakeup()) is not None and nxt <= when:
-            s.clock.set(max(nxt, s.clock.now()))
-            await dispatcher.tick()
-        s.clock.set(when)
-        await dispatcher.tick()
+        await run_dispatcher_until(dispatcher, s.clock, when)
 
     # the owner sets the release date from chat: the plan is set on the check-in machinery
     await s.fake.user_says(MENTOR, "/release K-9 2026-01-20")
@@ -137,7 +135,7 @@ async def test_release_handover_and_sharing_over_telegram(stack: Restart) -> Non
         assert name not in release_day.text
     await run_until(_at(20, hour=11))
     escalation = await s.fake.next_message(COORDINATOR, timeout=10)
-    assert escalation.text.startswith("Missed check-in: case K-9")
+    assert escalation.text.startswith("Missed check-in (handover, Release day): case K-9")
     assert "Income" not in escalation.text
     acknowledged = await s.click(escalation, escalation.labels[0])
     assert "Acknowledged" in acknowledged.text
@@ -156,15 +154,7 @@ async def test_release_handover_and_sharing_over_telegram(stack: Restart) -> Non
     ):
         await s.relais.log_note(mina, "K-9", body, (tag,), "chat")
     assert "K-9" in (await s.say(MENTOR, "/note K-9 Untagged remark about the family.")).text
-    for command in (
-        "/sharing K-9 allow Probation: risk, progress",
-        "/sharing K-9 allow Housing office: practical",
-        "/sharing K-9 signed 2026-01-02 J. Martin",
-        "/sharing K-9 review 2026-07-01",
-        "/sharing K-9 informed yes",
-    ):
-        reply = await s.say(MENTOR, command)
-        assert reply.text.startswith("The sharing record of case K-9 is updated."), reply.text
+    await set_sharing_record(s, MENTOR, "K-9")
     record = await s.say(SOCIAL, "/sharing K-9")
     assert record.text.splitlines() == [
         "Information sharing, case K-9 (the disclosure form):",

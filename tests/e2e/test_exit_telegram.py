@@ -7,7 +7,7 @@ later although the case is closed. The answers are not in the database in plaint
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -15,8 +15,8 @@ from bot.checkins.dispatcher import CheckinDispatcher
 from bot.checkins.operator import CheckinOperator
 from bot.clock import FakeClock
 from storage.models import ExitAnswerRow
+from tests.e2e.course_steps import run_until, send
 from tests.e2e.test_telegram_relais import MENTOR, Restart, Stack, _enrolled, stack
-from tests.fakes.telegram_server import BotMessage
 
 __all__ = ["stack"]  # the fixture, shared with test_telegram_relais
 
@@ -52,34 +52,29 @@ async def _team(make: Restart) -> Stack:
     return s
 
 
-async def _send(s: Stack, chat: int, text: str, count: int = 2) -> list[BotMessage]:
-    await s.fake.user_says(chat, text)
-    return await s.fake.next_messages(chat, count, timeout=10)
-
-
 async def test_the_exit_report_from_first_answer_to_the_follow_up(
     stack: Restart, clock: FakeClock
 ) -> None:
     s = await _team(stack)
-    intro, first = await _send(s, MENTOR, "/exit K-9")
+    intro, first = await send(s, MENTOR, "/exit K-9")
     assert "0 of 6 elements answered" in intro.text
     assert first.text.startswith("1/6 – Residual risk")
     assert first.labels == ["Skip for now", "All elements"]
     for answer in ANSWERS:
-        saved, prompt = await _send(s, MENTOR, answer)
+        saved, prompt = await send(s, MENTOR, answer)
         assert saved.text.startswith("Saved:")
     assert prompt.text.startswith("4/6 – Self-evaluation plan")
     left = await s.say(MENTOR, "/cancel")
     assert "every answer you saved is kept" in left.text
 
-    intro, resumed = await _send(s, MENTOR, "/exit K-9")
+    intro, resumed = await send(s, MENTOR, "/exit K-9")
     assert "3 of 6 elements answered" in intro.text
     assert resumed.text.startswith("4/6 – Self-evaluation plan")
 
     # a psychologist on the case completes the fourth element
-    intro, fourth = await _send(s, PSYCHOLOGIST, "/exit K-9")
+    intro, fourth = await send(s, PSYCHOLOGIST, "/exit K-9")
     assert fourth.text.startswith("4/6 – Self-evaluation plan")
-    saved, fifth = await _send(s, PSYCHOLOGIST, SELF_EVALUATION)
+    saved, fifth = await send(s, PSYCHOLOGIST, SELF_EVALUATION)
     assert saved.text == "Saved: Self-evaluation plan (4 of 6 answered)."
     await s.say(PSYCHOLOGIST, "/cancel")
 
@@ -91,7 +86,7 @@ async def test_the_exit_report_from_first_answer_to_the_follow_up(
     assert late.labels == ["Replace with mine", "Keep it", "All elements"]
     fifth = await s.click(late, "Keep it")
     assert fifth.text.startswith("5/6 – Concerning behaviours and self-management strategies")
-    saved, help_screen = await _send(s, MENTOR, CONCERNS)
+    saved, help_screen = await send(s, MENTOR, CONCERNS)
     assert help_screen.text.startswith("6/6 – Where to get help")
     assert "Exit worker: Léa Exit – 0611111111" in help_screen.text
     assert help_screen.labels == ["Use this list", "Skip for now", "All elements"]
@@ -140,18 +135,10 @@ async def test_the_exit_report_from_first_answer_to_the_follow_up(
     refused_note = await s.say(MENTOR, "/note K-9 after the exit")
     assert "closed" in refused_note.text  # a closed case takes no note (as before)
     dispatcher = CheckinDispatcher(s.relais.db, clock, s.config.checkins, {"telegram": s.channel})
-    await _run_until(dispatcher, clock, made[0].due_at - timedelta(minutes=1))
+    await run_until(dispatcher, clock, made[0].due_at - timedelta(minutes=1))
     s.fake.assert_no_unread()
-    await _run_until(dispatcher, clock, made[0].due_at)
+    await run_until(dispatcher, clock, made[0].due_at)
     reminder = await s.fake.next_message(MENTOR, timeout=10)
-    assert reminder.text == "Check-in due: case K-9"
+    assert reminder.text.startswith("Post-exit follow-up, 1 month, case K-9:")
     report_after = (await s.say(MENTOR, "/exit-report K-9")).content.decode()
     assert "Post-exit follow-up check-ins" in report_after
-
-
-async def _run_until(dispatcher: CheckinDispatcher, clock: FakeClock, when: datetime) -> None:
-    while (nxt := await dispatcher.next_wakeup()) is not None and nxt <= when:
-        clock.set(max(nxt, clock.now()))
-        await dispatcher.tick()
-    clock.set(when)
-    await dispatcher.tick()

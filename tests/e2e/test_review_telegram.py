@@ -12,18 +12,10 @@ from datetime import timedelta
 from bot.checkins.dispatcher import CheckinDispatcher
 from bot.clock import FakeClock
 from tests.checkins.conftest import at_paris
-from tests.e2e.test_telegram_relais import MENTOR, Restart, Stack, _enrolled, stack
+from tests.e2e.course_steps import tagged_note
+from tests.e2e.test_telegram_relais import MENTOR, Restart, _enrolled, stack
 
 __all__ = ["stack"]  # the fixture, shared with test_telegram_relais
-
-
-async def _tagged_note(s: Stack, text: str, tag_label: str) -> None:
-    ask = await s.say(MENTOR, "/note K-9")
-    assert "Type the note for case K-9" in ask.text
-    tags = await s.say(MENTOR, text)
-    assert tags.text == "Tag this note:"
-    logged = await s.click(tags, tag_label)
-    assert logged.text == "Note logged on case K-9."
 
 
 async def test_decision_pack_and_the_next_months_pack_over_telegram(
@@ -43,10 +35,10 @@ async def test_decision_pack_and_the_next_months_pack_over_telegram(
     done = await s.click(reminder, "Done")
     assert done.text == "Check-in recorded for case K-9."
     # notes of every tag: two through the guided /note, the others as quick notes tagged later
-    await _tagged_note(s, "Found a training course", "progress")
-    await _tagged_note(s, "Drank again after the hearing", "relapse")
-    await _tagged_note(s, "Anniversary of his brother's death", "trigger")
-    await _tagged_note(s, "Talks of his old friends again", "concern")
+    await tagged_note(s, MENTOR, "K-9", "Found a training course", "progress")
+    await tagged_note(s, MENTOR, "K-9", "Drank again after the hearing", "relapse")
+    await tagged_note(s, MENTOR, "K-9", "Anniversary of his brother's death", "trigger")
+    await tagged_note(s, MENTOR, "K-9", "Talks of his old friends again", "concern")
     recorded = await s.say(MENTOR, "/decision K-9 Ask the housing office for a flat")
     assert recorded.text == "Decision 1 recorded on case K-9. /decisions K-9 lists them all."
     listed = await s.say(MENTOR, "/decisions K-9")

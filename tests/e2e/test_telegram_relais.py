@@ -220,6 +220,11 @@ async def test_commands_menu_is_set_per_language(stack: Restart) -> None:
     await s.fake.wait_call("setMyCommands", timeout=10)
     assert ("sos", "Emergency contacts, now") in s.fake.commands("")
     assert ("sos", "Contacts d'urgence, tout de suite") in s.fake.commands("fr")
+    # the case's course (issue 16), one command each where a practitioner starts
+    names = [name for name, _ in s.fake.commands("")]
+    for name in ("handover", "sharing", "review_pack", "decision", "exit", "close", "card"):
+        assert name in names
+    assert len(names) <= 25  # a menu, not the manual: /help lists the rest
 
 
 async def test_weekly_checkin_set_from_chat_reminds_on_telegram_then_escalates(

@@ -169,7 +169,7 @@ async def test_closing_with_the_follow_up_schedules_check_ins_that_run_after_clo
         await checkins.schedule_followup(world.owner, "K-1", timedelta(days=1))
     with pytest.raises(InvalidInput, match="already has its post-exit follow-up"):
         await operator.close_with_follow_up("K-1")
-    # the dispatcher ends the regular check-in of the closed case, and runs the follow-up
+    # the closing ended the regular check-in of the case; the dispatcher runs the follow-up
     dispatcher = CheckinDispatcher(relais.db, clock, relais.config.checkins, {})
     clock.advance(timedelta(days=31))
     await dispatcher.tick()
@@ -178,7 +178,7 @@ async def test_closing_with_the_follow_up_schedules_check_ins_that_run_after_clo
         occurrences = (await tx.conn.execute(select(CheckinOccurrenceRow))).all()
     assert [o.recipient_id for o in occurrences] == [world.owner.practitioner_id]
     assert schedules[occurrences[0].schedule_id].after_close
-    assert {r.status for r in schedules.values() if not r.after_close} == {"done"}
+    assert {r.status for r in schedules.values() if not r.after_close} == {"cancelled"}
     assert regular is not None
     report = await relais.exit_report(world.owner, "K-1")
     assert [f.status for f in report.follow_up] == ["done", "active", "active", "active"]

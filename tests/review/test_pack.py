@@ -185,8 +185,27 @@ async def test_the_pack_lists_the_handover_items_still_open(team: Team) -> None:
     assert "Release date: 2026-01-20" in handover
     assert "- First appointment with a psychiatrist or doctor" in handover
     assert "- Income" in handover
-    assert "Housing" not in handover
+    still_open, ticked = handover.split("### Ticked in this period")
+    assert "Housing" not in still_open
+    assert "- Housing — mentor, 2026-01-04 13:00" in ticked  # ticked in January, and by whom
     html = _render(relais, pack, "fr", "html")
     assert "Date de sortie : 2026-01-20" in html
     assert "<li>Obligations de probation expliquées</li>" in html
-    assert "Logement" not in html
+    assert "<h3>Cochés pendant la période</h3>" in html
+    assert "<li>Logement — mentor, 2026-01-04 13:00</li>" in html
+
+
+async def test_an_item_ticked_after_the_month_is_open_in_its_pack(team: Team) -> None:
+    """January's pack made in March shows the checklist as it stood at the end of January:
+    an item ticked in February is open in it, and in February's pack it is ticked."""
+    relais, owner, mentor = team.relais, team.owner, team.mentor
+    await relais.set_release(owner, CASE, date(2026, 1, 20))
+    team.clock.set(at_paris(2026, 2, 10, 9, 0))
+    await relais.tick_handover(mentor, CASE, "income", True)
+    team.clock.set(at_paris(2026, 3, 2, 9, 0))
+    january = await relais.review_pack(owner, CASE, "2026-01")
+    assert "income" in [item.item_id for item in january.handover or []]
+    assert january.ticked == []
+    february = await relais.review_pack(owner, CASE, "2026-02")
+    assert "income" not in [item.item_id for item in february.handover or []]
+    assert [(t.item.item_id, t.by) for t in february.ticked] == [("income", "mentor")]
