@@ -190,7 +190,7 @@ async def _import(
         view.unknown = [(t.id, t.where) for t in translations.items if t.id not in known]
         source_lang, _targets = _languages(copy.text, copy.dialog_id)
         if view.lang == source_lang:
-            view.problems.append(text(request, "translate.source_language", lang=view.lang))
+            view.problems.append(text(request, "translate.source_language", language=view.lang))
             return view
         result = await asyncio.to_thread(
             import_translations,
