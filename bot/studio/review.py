@@ -59,10 +59,13 @@ async def new_draft(request: web.Request) -> web.StreamResponse:
     dialog_id = request.query.get("dialog", "")
     source = ""
     if dialog_id:  # start from the open draft, else the newest published version
-        found = await read_dialog(request, actor, dialog_id[:64])
-        if found.draft is not None:
+        try:
+            found = await read_dialog(request, actor, dialog_id[:64])
+        except web.HTTPNotFound:  # a new dialog (or one the visitor may not know of)
+            found = None
+        if found is not None and found.draft is not None:
             source = found.draft.draft.source
-        elif found.newest is not None:
+        elif found is not None and found.newest is not None:
             source = found.newest.source
     return render(request, "submit.html", source=source, diagnostics=(), error="")
 
