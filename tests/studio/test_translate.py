@@ -184,3 +184,18 @@ async def test_an_unknown_id_or_a_checker_error_is_refused_and_shown(
         (True, False, 0),
         (False, True, 0),
     ]
+
+
+async def test_an_xliff_file_and_a_file_in_the_original_language(studio: StudioWorld) -> None:
+    async with await studio.login("pia") as pia:
+        _, _, xliff = await download(studio, pia, "xliff")
+        target = '<target xml:space="preserve">Appelez maintenant.</target>'
+        edited = xliff.replace(target, f'<target xml:space="preserve">{NEW_TEXT}</target>')
+        status, body = await upload(studio, pia, edited, name="crisis.fr.xlf")
+        assert status == 200, body
+        assert "1 text(s) changed in your working copy" in body
+        assert NEW_TEXT in body
+        english = xliff.replace('trgLang="fr"', 'trgLang="en"')
+        status, body = await upload(studio, pia, english, name="crisis.en.xlf")
+        assert status == 400
+        assert "This file is for en, the dialog&#39;s original language" in body
