@@ -238,7 +238,8 @@ async def upload(request: web.Request) -> web.StreamResponse:
         "errors": view.errors,
         "applied": int(applied),
     }
-    await context.relais.studio_strings_imported(actor, dialog_id, view.lang, report)
+    lang = view.lang if LANG_RE.match(view.lang) else "?"  # as the file says: a code only
+    await context.relais.studio_strings_imported(actor, dialog_id, lang, report)
     if not view.ok:
         return _page(request, dialog_id, copy.text, copy.origin, status=400, view=view)
     if applied:
