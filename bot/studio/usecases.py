@@ -182,15 +182,15 @@ class StudioUseCases(UseCases):
             newest[version.dialog_id] = version  # oldest first: the last one stays
         drafts = await tx.drafts.all_open()
         open_by_id = {d.dialog_id: d for d in drafts}
-        seen = [
+        seen = {
             i
-            for i in sorted({*newest, *open_by_id})
+            for i in {*newest, *open_by_id}
             if team_sees(
                 team,
                 newest[i].source if i in newest else None,
                 open_by_id[i].source if i in open_by_id else None,
             )
-        ]
+        }
         names = await names_of(tx, [d.author_id for d in drafts])
         scope.detail["dialogs"] = len(seen)
         return StudioOverview(
