@@ -20,7 +20,8 @@ layer and the command line call (see docs/design.md, "Use cases the chat layer c
 - release and handover: set_release, handover, tick_handover (issue 16)
 - information sharing: set_sharing, sharing, export_case_for (issue 16)
 - Relais Studio (bot/studio/usecases.py): studio_link, studio_login, studio_visitor,
-  studio_logout, studio_versions, studio_history, studio_version, studio_drafts, studio_draft
+  studio_logout, studio_overview, studio_dialog, studio_drafts (one audited read per page),
+  studio_strings, studio_strings_imported (translators)
 - pocket cards: card_contacts (/card), card_directory (relais dialogs card)
 - the structured exit (bot.exit): exit_progress, save_exit_answer, exit_report,
   operator_exit_report

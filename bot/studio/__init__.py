@@ -8,13 +8,18 @@ the server; no inline script or style (the Content Security Policy forbids them)
 Modules:
     config      `[studio]`: listen, public_url, session_minutes, link_minutes
     usecases    StudioUseCases (on `Relais`): studio_link, studio_login, studio_visitor,
-                studio_logout; reads for psychologists and coordinators (Action.STUDIO_READ)
+                studio_logout; one read per page for psychologists and coordinators
+                (Action.STUDIO_READ: studio_overview, studio_dialog, studio_drafts), another
+                team's dialog refused (`OtherTeamsDialog`); studio_strings (export),
+                studio_strings_imported (an upload's counts, Action.DRAFT_DIALOG)
     context     StudioContext (services), Visitor (who is logged in), require_reader,
                 require_psychologist, render, text, csrf_token, local_time, may
     security    middlewares: security headers (CSP), session cookie -> Visitor, form token
     app         build_app(context) -> web.Application; PAGE_MODULES; StudioServer
     login       /login, /login/<token> (GET shows a button, POST uses the link), /logout
-    pages       /, /dialogs/<id> (picture, history, rollback), /dialogs/<id>/v<n>.svg
+    pages       /, /dialogs/<id> (picture, history, rollback), /dialogs/<id>/v<n>.svg;
+                read_dialog (the audited read every dialog page goes through: 404 for
+                another team's)
     review      /drafts, /submit, /drafts/<id> (diff, pictures, approve, send back,
                 publish, withdraw), /drafts/<id>/picture.svg
     cards       /dialogs/<id>/card?lang= (a crisis dialog's pocket card, bot.cards)
@@ -25,6 +30,12 @@ Modules:
                 (the live check, static/editor.js), /editor/schema-help.json
     editor_structured  /dialogs/<id>/structured (a card per screen, one-thing edits)
     play        /dialogs/<id>/try (the engine with nothing real done), /dialogs/<id>/tests
+    translate   /dialogs/<id>/translate (PO/XLIFF download, upload checked and applied to the
+                working copy or submitted as a draft), /dialogs/<id>/strings (the file)
+    teams       team_sees: the chat's team rule (`teams:`) on stored texts, for the reads
+    shown       the texts a session's pages showed (their pictures draw from them unaudited)
+    refusals    publishing refusals in the Studio's words, with a link to the page
+    throttle    failed logins per client address (429 after 10 in 10 minutes)
 
 Adding pages (the extension interface)
 --------------------------------------
@@ -48,6 +59,9 @@ In a handler:
                                             # .catalog, .config, .clock, .drawings
     lang = visitor_of(request).lang         # the practitioner's language (en, fr)
     return render(request, "editor.html", source=..., error="")
+    # a publishing refusal: in the Studio's words, with a link (bot/studio/refusals.py)
+    except PublishRefused as refused:
+        return render(request, "page.html", **refusal(request, refused, dialog_id).values())
 
 Templates live in bot/studio/templates/ and extend "base.html":
 

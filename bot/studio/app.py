@@ -36,6 +36,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "bot.studio.editor",
     "bot.studio.editor_structured",
     "bot.studio.play",
+    "bot.studio.translate",
 )
 
 #: the largest form accepted (a pasted or uploaded dialog file is at most

@@ -23,11 +23,11 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.chat.catalog import BUNDLED_CONTENT
-from bot.chat.publishing import draft_replies
 from bot.publishing.records import PublishRefused
 from bot.studio import workspace
 from bot.studio.context import context_of, render, require_psychologist, text, visitor_of
 from bot.studio.pages import DIALOG_ID
+from bot.studio.refusals import refusal
 from bot.studio.workspace import WORKSPACES, WorkingCopy, working_copy
 from dialogs.live import LiveCheck, check_in_library, schema_help
 
@@ -131,18 +131,17 @@ async def _submit(request: web.Request, copy: WorkingCopy, check: LiveCheck) -> 
     audit, as for a file sent in chat or on the Submit page."""
     actor = require_psychologist(request)
     publishing = context_of(request).publishing
-    lang = visitor_of(request).lang
     file_name, data = f"{copy.dialog_id}.yaml", copy.text.encode("utf-8")
     try:
         # counted against the upload quota, walked, then saved: as a file sent in a chat
         outcome = await publishing.submit_document(actor, file_name, data)
     except PublishRefused as refused:
-        return _page(request, copy, check, status=409, error=refused.text(lang))
+        said = refusal(request, refused, copy.dialog_id)
+        return _page(request, copy, check, status=409, **said.values())
     if not outcome.saved or outcome.dialog_id is None:
-        required = context_of(request).config.publishing.reviewers_required
-        said = [reply.text for reply in draft_replies(outcome, lang, required)]
+        found = [str(d) for d in outcome.check.diagnostics] if outcome.check else []
         error = text(request, "editor.not_saved")
-        return _page(request, copy, check, status=400, error=error, outcome=said)
+        return _page(request, copy, check, status=400, error=error, outcome=found)
     copy.origin = "draft"
     raise web.HTTPSeeOther(f"/drafts/{outcome.dialog_id}?done=submitted")
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.cards import CARD_TAG
 from bot.policy import Action
 from bot.publishing.records import PublishRefused
+from bot.studio import shown as shown_texts
 from bot.studio.context import (
     context_of,
     local_time,
@@ -25,9 +26,12 @@ from bot.studio.context import (
     visitor_of,
 )
 from bot.studio.pictures import title_of
-from storage.repos.versions import DialogVersion
+from bot.studio.refusals import Refusal, refusal
+from bot.studio.shown import SHOWN
+from bot.studio.usecases import OtherTeamsDialog, StudioDialog
+from bot.usecases.base import Actor
 
-__all__ = ["DIALOG_ID", "done_message", "picture_lang", "routes"]
+__all__ = ["DIALOG_ID", "done_message", "picture_lang", "read_dialog", "routes", "setup"]
 
 routes = web.RouteTableDef()
 
@@ -53,6 +57,11 @@ def done_message(request: web.Request) -> str:
     return f"done_{done}" if done in _DONE else ""
 
 
+def setup(app: web.Application) -> None:
+    """The texts each session's pages showed (their pictures are drawn from them)."""
+    shown_texts.setup(app)
+
+
 @dataclass(frozen=True, slots=True)
 class DialogLine:
     dialog_id: str
@@ -68,10 +77,9 @@ async def dialog_list(request: web.Request) -> web.StreamResponse:
     actor = require_reader(request)
     context = context_of(request)
     lang = visitor_of(request).lang
-    newest: dict[str, DialogVersion] = {}
-    for version in await context.relais.studio_versions(actor):
-        newest[version.dialog_id] = version  # oldest first: the last one stays
-    drafts = {d.dialog_id: (d, author) for d, author in await context.relais.studio_drafts(actor)}
+    overview = await context.relais.studio_overview(actor)
+    newest = overview.newest
+    drafts = {d.dialog_id: (d, author) for d, author in overview.drafts}
     lines = []
     for dialog_id in sorted({*newest, *drafts}):
         published = newest.get(dialog_id)
@@ -90,21 +98,41 @@ async def dialog_list(request: web.Request) -> web.StreamResponse:
     return render(request, "dialogs.html", lines=lines, done=done_message(request))
 
 
+async def read_dialog(
+    request: web.Request, actor: Actor, dialog_id: str, version: int | None = None
+) -> StudioDialog:
+    """The dialog as the reader may see it (one audited read); 404 when there is no such
+    dialog or it is another team's guidance (the same answer: its existence is not told).
+    The texts shown are remembered for the page's pictures."""
+    context = context_of(request)
+    try:
+        found = await context.relais.studio_dialog(actor, dialog_id, version)
+    except OtherTeamsDialog:
+        found = None
+    if found is None:
+        raise web.HTTPNotFound(text=text(request, "no_dialog", dialog=dialog_id))
+    shown, session = request.app[SHOWN], visitor_of(request).session_token
+    if found.shown is not None:
+        shown.remember(session, dialog_id, f"v{found.shown.version}", found.shown.source)
+    if found.draft is not None:
+        shown.remember(session, dialog_id, "draft", found.draft.draft.source)
+    return found
+
+
 @routes.get(f"/dialogs/{DIALOG_ID}")
 async def dialog_page(request: web.Request) -> web.StreamResponse:
     return await _dialog_page(request)
 
 
-async def _dialog_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+async def _dialog_page(
+    request: web.Request, refused: Refusal | None = None, status: int = 200
+) -> web.Response:
     actor = require_reader(request)
     context = context_of(request)
     dialog_id = request.match_info["dialog_id"]
-    history = await context.relais.studio_history(actor, dialog_id)
-    draft = await context.relais.studio_draft(actor, dialog_id)
-    if not history and draft is None:
-        raise web.HTTPNotFound(text=text(request, "no_dialog", dialog=dialog_id))
-    newest = history[-1].version if history else None
-    stored = await context.relais.studio_version(actor, dialog_id, newest) if newest else None
+    found = await read_dialog(request, actor, dialog_id)
+    history, draft, stored = found.history, found.draft, found.newest
+    newest = stored.version if stored else None
     dialog = context.drawings.dialog(dialog_id, stored.source) if stored else None
     lang = visitor_of(request).lang
     return render(
@@ -131,21 +159,22 @@ async def _dialog_page(request: web.Request, error: str = "", status: int = 200)
         may_rollback=may(actor, Action.ROLLBACK_DIALOG),
         has_card=dialog is not None and CARD_TAG in dialog.tags,
         done=done_message(request),
-        error=error,
+        **(refused.values() if refused else {}),
     )
 
 
 @routes.get(f"/dialogs/{DIALOG_ID}/v{{version:[0-9]{{1,9}}}}.svg")
 async def version_picture(request: web.Request) -> web.StreamResponse:
     actor = require_reader(request)
-    context = context_of(request)
     dialog_id = request.match_info["dialog_id"]
-    stored = await context.relais.studio_version(
-        actor, dialog_id, int(request.match_info["version"])
-    )
-    if stored is None:
-        raise web.HTTPNotFound()
-    return await svg_response(request, dialog_id, stored.source)
+    version = int(request.match_info["version"])
+    source = request.app[SHOWN].get(visitor_of(request).session_token, dialog_id, f"v{version}")
+    if source is None:  # not just shown by a page of this session: read (and audit) it
+        found = await read_dialog(request, actor, dialog_id, version)
+        if found.shown is None or found.shown.version != version:
+            raise web.HTTPNotFound()
+        source = found.shown.source
+    return await svg_response(request, dialog_id, source)
 
 
 async def svg_response(request: web.Request, dialog_id: str, source: str) -> web.Response:
@@ -170,6 +199,6 @@ async def rollback(request: web.Request) -> web.StreamResponse:
     try:
         await context.publishing.rollback_dialog(actor, dialog_id, int(version))
     except PublishRefused as refused:
-        return await _dialog_page(request, refused.text(visitor_of(request).lang), 409)
+        return await _dialog_page(request, refusal(request, refused, dialog_id), 409)
     await context.publishing.refresh()  # the running guidance gets the new version
     raise web.HTTPSeeOther(f"/dialogs/{dialog_id}?done=rolled_back")

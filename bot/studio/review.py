@@ -28,7 +28,9 @@ from bot.studio.context import (
     visitor_of,
 )
 from bot.studio.diff import side_by_side
-from bot.studio.pages import DIALOG_ID, done_message, picture_lang, svg_response
+from bot.studio.pages import DIALOG_ID, done_message, picture_lang, read_dialog, svg_response
+from bot.studio.refusals import Refusal, refusal
+from bot.studio.shown import SHOWN
 
 __all__ = ["routes"]
 
@@ -54,20 +56,17 @@ async def draft_list(request: web.Request) -> web.StreamResponse:
 @routes.get("/submit")
 async def new_draft(request: web.Request) -> web.StreamResponse:
     actor = require_psychologist(request)
-    context = context_of(request)
     dialog_id = request.query.get("dialog", "")
     source = ""
     if dialog_id:  # start from the open draft, else the newest published version
-        draft = await context.relais.studio_draft(actor, dialog_id[:64])
-        if draft is not None:
-            source = draft.draft.source
-        else:
-            history = await context.relais.studio_history(actor, dialog_id[:64])
-            if history:
-                stored = await context.relais.studio_version(
-                    actor, dialog_id[:64], history[-1].version
-                )
-                source = stored.source if stored else ""
+        try:
+            found = await read_dialog(request, actor, dialog_id[:64])
+        except web.HTTPNotFound:  # a new dialog (or one the visitor may not know of)
+            found = None
+        if found is not None and found.draft is not None:
+            source = found.draft.draft.source
+        elif found is not None and found.newest is not None:
+            source = found.newest.source
     return render(request, "submit.html", source=source, diagnostics=(), error="")
 
 
@@ -96,13 +95,10 @@ async def submit(request: web.Request) -> web.StreamResponse:
         # counted against the upload quota, walked, then saved: as a file sent in a chat
         outcome = await publishing.submit_document(actor, file_name, data)
     except PublishRefused as refused:
+        named = _DIALOG_ID.search(shown)
+        said = refusal(request, refused, named.group(1) if named else file_name.split(".")[0])
         return render(
-            request,
-            "submit.html",
-            source=shown,
-            diagnostics=(),
-            error=refused.text(lang),
-            status=409,
+            request, "submit.html", source=shown, diagnostics=(), status=409, **said.values()
         )
     if not outcome.saved or outcome.dialog_id is None:
         diagnostics = [str(d) for d in outcome.check.diagnostics] if outcome.check else []
@@ -116,19 +112,19 @@ async def submit(request: web.Request) -> web.StreamResponse:
 
 
 async def _view(request: web.Request) -> ReviewView:
-    """A reviewer's view (psychologists: what their approval binds to), else a reader's."""
+    """A reviewer's view (psychologists: what their approval binds to), else a reader's;
+    404 when there is no open draft, or the dialog is another team's guidance."""
     actor = require_reader(request)
     context = context_of(request)
     dialog_id = request.match_info["dialog_id"]
-    if may(actor, Action.REVIEW_DIALOG):
+    found = await read_dialog(request, actor, dialog_id)  # the team rule, one audited read
+    if found.draft is not None and may(actor, Action.REVIEW_DIALOG):
         try:
             return await context.publishing.draft_for_review(actor, dialog_id)
         except PublishRefused:
             pass
-    else:
-        view = await context.relais.studio_draft(actor, dialog_id)
-        if view is not None:
-            return view
+    elif found.draft is not None:
+        return found.draft
     raise web.HTTPNotFound(text=text(request, "no_draft", dialog=dialog_id))
 
 
@@ -137,7 +133,9 @@ async def review_page(request: web.Request) -> web.StreamResponse:
     return await _review_page(request)
 
 
-async def _review_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+async def _review_page(
+    request: web.Request, refused: Refusal | None = None, status: int = 200
+) -> web.Response:
     view = await _view(request)
     actor = require_reader(request)
     draft = view.draft
@@ -163,7 +161,7 @@ async def _review_page(request: web.Request, error: str = "", status: int = 200)
         may_review=may(actor, Action.APPROVE_DIALOG) and not view.own,
         may_publish=may(actor, Action.PUBLISH_DIALOG) and view.own,
         done=done_message(request),
-        error=error,
+        **(refused.values() if refused else {}),
     )
 
 
@@ -171,10 +169,13 @@ async def _review_page(request: web.Request, error: str = "", status: int = 200)
 async def draft_picture(request: web.Request) -> web.StreamResponse:
     actor = require_reader(request)
     dialog_id = request.match_info["dialog_id"]
-    view = await context_of(request).relais.studio_draft(actor, dialog_id)
-    if view is None:
-        raise web.HTTPNotFound()
-    return await svg_response(request, dialog_id, view.draft.source)
+    source = request.app[SHOWN].get(visitor_of(request).session_token, dialog_id, "draft")
+    if source is None:  # not just shown by a page of this session: read (and audit) it
+        found = await read_dialog(request, actor, dialog_id)
+        if found.draft is None:
+            raise web.HTTPNotFound()
+        source = found.draft.draft.source
+    return await svg_response(request, dialog_id, source)
 
 
 async def _decide(request: web.Request, action: str) -> web.StreamResponse:
@@ -190,7 +191,8 @@ async def _decide(request: web.Request, action: str) -> web.StreamResponse:
             case "approve" | "reject":
                 comment = str(form.get("comment", ""))[:4000]
                 if action == "reject" and not comment.strip():  # the chat's text names /reject
-                    return await _review_page(request, text(request, "reject_needs_comment"), 400)
+                    said = Refusal(text(request, "reject_needs_comment"))
+                    return await _review_page(request, said, 400)
                 await publishing.refresh()
                 await publishing.review_draft(
                     actor, dialog_id, action == "approve", comment, draft_id, digest
@@ -205,7 +207,7 @@ async def _decide(request: web.Request, action: str) -> web.StreamResponse:
                 await publishing.withdraw_draft(actor, dialog_id)
                 raise web.HTTPSeeOther("/drafts?done=withdrawn")
     except PublishRefused as refused:
-        return await _review_page(request, refused.text(visitor_of(request).lang), 409)
+        return await _review_page(request, refusal(request, refused, dialog_id), 409)
     raise web.HTTPSeeOther(f"/drafts/{dialog_id}?done={done}")
 
 

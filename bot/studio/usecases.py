@@ -13,11 +13,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.policy import Action, Relation, is_allowed
 from bot.publishing.records import HistoryEntry, ReviewView, names_of
 from bot.publishing.review import author_name
 from bot.publishing.rules import history_of
+from bot.studio.teams import team_sees
 from bot.usecases.base import (
     Actor,
     ActorScope,
@@ -28,11 +29,22 @@ from bot.usecases.base import (
     channel_entry,
     requires_role,
 )
+from dialogs.translations import extract_strings, to_po, to_xliff
 from storage.repos.drafts import Draft
 from storage.repos.studio import token_digest
 from storage.repos.versions import DialogVersion
+from storage.tx import Tx
 
-__all__ = ["MAX_SESSION", "LoginRefused", "StudioLogin", "StudioUseCases"]
+__all__ = [
+    "MAX_SESSION",
+    "LoginRefused",
+    "OtherTeamsDialog",
+    "StringsFile",
+    "StudioDialog",
+    "StudioLogin",
+    "StudioOverview",
+    "StudioUseCases",
+]
 
 #: a session ends after this long whatever happens (the idle limit ends it sooner)
 MAX_SESSION = timedelta(hours=12)
@@ -47,6 +59,42 @@ class LoginRefused(InvalidInput):
     def __init__(self, reason: str) -> None:
         super().__init__(f"login link refused ({reason})")
         self.reason = reason
+
+
+class OtherTeamsDialog(NotAllowed):
+    """A dialog limited to other teams (`teams:`): the Studio answers as for a dialog that
+    does not exist; the refusal is audited as denied."""
+
+    rule = "dialog.teams"
+
+
+@dataclass(frozen=True, slots=True)
+class StudioOverview:
+    """The dialog list: the newest published version of each dialog, the open drafts."""
+
+    newest: dict[str, DialogVersion]
+    drafts: list[tuple[Draft, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class StudioDialog:
+    """A dialog's page: its history (oldest first), its newest published version, the
+    version asked for (`shown`: the newest unless another was asked), its open draft."""
+
+    dialog_id: str
+    history: list[HistoryEntry]
+    newest: DialogVersion | None
+    shown: DialogVersion | None
+    draft: ReviewView | None
+
+
+@dataclass(frozen=True, slots=True)
+class StringsFile:
+    """A dialog's texts for translators: the file's name, its text, how many texts."""
+
+    file_name: str
+    data: str
+    strings: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,52 +170,122 @@ class StudioUseCases(UseCases):
             scope.audit = True
             scope.detail["session_id"] = ended
 
-    # -- reading guidance -------------------------------------------------------------------
+    # -- reading guidance: one use case (one audit entry) per page ------------------------
 
     @requires_role(Action.STUDIO_READ)
-    async def studio_versions(self, scope: ActorScope) -> list[DialogVersion]:
-        """Every published version of every dialog, oldest first."""
-        return await scope.tx.versions.all(dialog_id=None)
-
-    @requires_role(Action.STUDIO_READ)
-    async def studio_history(self, scope: ActorScope, dialog_id: str) -> list[HistoryEntry]:
-        """A dialog's published versions with who wrote, reviewed and published each."""
-        scope.detail["dialog_id"] = dialog_id[:64]
-        return await history_of(scope.tx, dialog_id)
-
-    @requires_role(Action.STUDIO_READ)
-    async def studio_version(
-        self, scope: ActorScope, dialog_id: str, version: int
-    ) -> DialogVersion | None:
-        scope.detail.update(dialog_id=dialog_id[:64], version=version)
-        return await scope.tx.versions.get(dialog_id=dialog_id, version=version)
+    async def studio_overview(self, scope: ActorScope) -> StudioOverview:
+        """The newest published version of every dialog the reader's team may know of, and
+        their open drafts (another team's guidance is left out, as in chat)."""
+        tx, team = scope.tx, scope.actor.team_name
+        newest: dict[str, DialogVersion] = {}
+        for version in await tx.versions.all(dialog_id=None):
+            newest[version.dialog_id] = version  # oldest first: the last one stays
+        drafts = await tx.drafts.all_open()
+        open_by_id = {d.dialog_id: d for d in drafts}
+        seen = {
+            i
+            for i in {*newest, *open_by_id}
+            if team_sees(
+                team,
+                newest[i].source if i in newest else None,
+                open_by_id[i].source if i in open_by_id else None,
+            )
+        }
+        names = await names_of(tx, [d.author_id for d in drafts])
+        scope.detail["dialogs"] = len(seen)
+        return StudioOverview(
+            {i: newest[i] for i in seen if i in newest},
+            [(d, author_name(names, d)) for d in drafts if d.dialog_id in seen],
+        )
 
     @requires_role(Action.STUDIO_READ)
     async def studio_drafts(self, scope: ActorScope) -> list[tuple[Draft, str]]:
-        """Every open draft with its author's name."""
-        drafts = await scope.tx.drafts.all_open()
-        names = await names_of(scope.tx, [d.author_id for d in drafts])
+        """Every open draft the reader's team may know of, with its author's name."""
+        tx, team = scope.tx, scope.actor.team_name
+        drafts = []
+        for draft in await tx.drafts.all_open():
+            published = await _newest(tx, draft.dialog_id)
+            if team_sees(team, published.source if published else None, draft.source):
+                drafts.append(draft)
+        names = await names_of(tx, [d.author_id for d in drafts])
         return [(d, author_name(names, d)) for d in drafts]
 
     @requires_role(Action.STUDIO_READ)
-    async def studio_draft(self, scope: ActorScope, dialog_id: str) -> ReviewView | None:
-        """A dialog's open draft as a reader sees it (a reviewer's view, binding what they
-        approve, is `draft_for_review`): the draft, its author and reviewer, and the newest
-        published version. None when the dialog has no open draft."""
+    async def studio_dialog(
+        self, scope: ActorScope, dialog_id: str, version: int | None = None
+    ) -> StudioDialog | None:
+        """A dialog as a reader sees it: its history (who wrote, reviewed and published each
+        version), its newest published version (or `version`), and its open draft (a
+        reviewer's view, binding what they approve, is `draft_for_review`). None when there
+        is no such dialog; `OtherTeamsDialog` (audited as denied) when it is another team's
+        guidance."""
+        tx = scope.tx
         scope.detail["dialog_id"] = dialog_id[:64]
-        draft = await scope.tx.drafts.open_for(dialog_id=dialog_id)
-        if draft is None:
+        history = await history_of(tx, dialog_id)
+        newest = await _newest(tx, dialog_id)
+        draft = await tx.drafts.open_for(dialog_id=dialog_id)
+        if newest is None and draft is None:
             return None
-        scope.detail["draft_id"] = draft.id
-        newest = await scope.tx.versions.newest(dialog_id=dialog_id)
-        published = (
-            await scope.tx.versions.get(dialog_id=dialog_id, version=newest) if newest else None
+        if not team_sees(
+            scope.actor.team_name,
+            newest.source if newest else None,
+            draft.source if draft else None,
+        ):
+            raise OtherTeamsDialog(f"{dialog_id} is another team's guidance")
+        shown = newest
+        if version is not None and (newest is None or version != newest.version):
+            scope.detail["version"] = version
+            shown = await tx.versions.get(dialog_id=dialog_id, version=version)
+        view = None
+        if draft is not None:
+            scope.detail["draft_id"] = draft.id
+            names = await names_of(tx, [draft.author_id, draft.reviewer_id])
+            view = ReviewView(
+                draft=draft,
+                author_name=author_name(names, draft),
+                reviewer_name=names.get(draft.reviewer_id, "") if draft.reviewer_id else "",
+                published=newest,
+                own=draft.author_id == scope.actor.practitioner_id,
+            )
+        return StudioDialog(dialog_id, history, newest, shown, view)
+
+    # -- translators ------------------------------------------------------------------------
+
+    @requires_role(Action.STUDIO_READ)
+    async def studio_strings(
+        self, scope: ActorScope, dialog_id: str, lang: str, fmt: str, source: str | None = None
+    ) -> StringsFile:
+        """A dialog's texts for translators into `lang`, as PO or XLIFF (`fmt`): of `source`
+        (the text a psychologist is editing) or else of the newest published version (or the
+        open draft of a dialog never published). Audited with the language, the format and
+        the number of texts. Raises NotFound, `OtherTeamsDialog`, or `TranslationError` /
+        `RoundTripError` (the text cannot be read, or `lang` is its source language)."""
+        tx = scope.tx
+        newest = await _newest(tx, dialog_id)
+        draft = await tx.drafts.open_for(dialog_id=dialog_id)
+        if newest is None and draft is None:
+            raise NotFound(f"no dialog {dialog_id}")
+        text = source or (newest.source if newest else draft.source if draft else "")
+        if not team_sees(scope.actor.team_name, newest.source if newest else None, text):
+            raise OtherTeamsDialog(f"{dialog_id} is another team's guidance")
+        table = extract_strings(text, f"{dialog_id}.yaml", lang)
+        data = to_po(table) if fmt == "po" else to_xliff(table)
+        scope.detail.update(
+            dialog_id=dialog_id, export=lang, format=fmt, strings=len(table.entries)
         )
-        names = await names_of(scope.tx, [draft.author_id, draft.reviewer_id])
-        return ReviewView(
-            draft=draft,
-            author_name=author_name(names, draft),
-            reviewer_name=names.get(draft.reviewer_id, "") if draft.reviewer_id else "",
-            published=published,
-            own=draft.author_id == scope.actor.practitioner_id,
-        )
+        extension = "po" if fmt == "po" else "xlf"
+        return StringsFile(f"{dialog_id}.{lang}.{extension}", data, len(table.entries))
+
+    @requires_role(Action.DRAFT_DIALOG)
+    async def studio_strings_imported(
+        self, scope: ActorScope, dialog_id: str, lang: str, report: dict[str, int]
+    ) -> None:
+        """Record a translation file read against a psychologist's working copy (counts only:
+        texts changed, refused entries, checker errors, applied or not). What they then
+        submit is a draft like any other (`submit_draft`, audited there)."""
+        scope.detail.update(dialog_id=dialog_id[:64], imported=lang[:16], **report)
+
+
+async def _newest(tx: Tx, dialog_id: str) -> DialogVersion | None:
+    number = await tx.versions.newest(dialog_id=dialog_id)
+    return await tx.versions.get(dialog_id=dialog_id, version=number) if number else None

@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.studio.context import context_of, text, visitor_of
+from bot.studio.pages import read_dialog
 from bot.usecases.base import Actor
 from dialogs.tryout import TryLine
 
@@ -128,22 +129,18 @@ def setup(app: web.Application) -> None:
 
 
 async def start_copy(request: web.Request, actor: Actor, dialog_id: str) -> WorkingCopy | None:
-    """A new working copy of `dialog_id` (None: no such dialog)."""
+    """A new working copy of `dialog_id` (None: no such dialog; 404: another team's)."""
     context = context_of(request)
     now = context.clock.now()
-    view = await context.relais.studio_draft(actor, dialog_id)
+    found = await read_dialog(request, actor, dialog_id)  # one audited read, the team rule
+    view = found.draft
     if view is not None and view.own:
         draft = view.draft
         return WorkingCopy(dialog_id, draft.source, "draft", _tests_of(request, draft), now)
     dialog = context.dialogs.library.get(dialog_id)
     if dialog is None or not dialog.source_text:
         return None
-    tests = None
-    if view is not None and view.published is not None:
-        tests = view.published.tests
-    if tests is None:
-        version = await context.relais.studio_version(actor, dialog_id, dialog.version)
-        tests = version.tests if version is not None else None
+    tests = found.newest.tests if found.newest is not None else None
     if tests is None:
         bundled = context.config.content_path / "dialogs" / f"{dialog_id}.test.yaml"
         tests = bundled.read_text("utf-8") if bundled.is_file() else None

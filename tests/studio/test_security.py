@@ -93,8 +93,7 @@ async def test_a_link_logs_in_once_before_it_expires(studio: StudioWorld) -> Non
     assert found == [
         ("studio.login", "ok"),  # the link sent
         ("studio.session_open", "ok"),
-        ("studio.read", "ok"),  # the dialog list: versions and drafts
-        ("studio.read", "ok"),
+        ("studio.read", "ok"),  # the dialog list: one read per page view
         ("studio.session_open", "failed"),  # used
         ("studio.login", "ok"),
         ("studio.session_open", "failed"),  # expired
@@ -214,7 +213,10 @@ async def test_an_approval_is_of_the_text_shown_and_never_the_authors(
         assert status == 303
         status, body = await post(paul, f"{studio.url}/drafts/crisis/approve", form)
         assert status == 409
-        assert "changed after you were shown it" in body
+        # in the Studio's words: a link to the review page, not the chat's "/review crisis"
+        assert "The draft crisis changed after this page showed it" in body
+        assert '<a href="/drafts/crisis">Show the current text</a>' in body
+        assert "/review" not in body
         current = (await studio.relais.studio_drafts(studio.pub.actors["pia"]))[0][0]
         assert current.status == "draft"
         # and nobody publishes without an approval
@@ -224,7 +226,9 @@ async def test_an_approval_is_of_the_text_shown_and_never_the_authors(
             {"csrf": csrf_of(again), "draft": current.id},
         )
         assert status == 409
-        assert "needs a colleague" in body
+        assert "needs a colleague&#39;s approval before it is published: a colleague" in body
+        assert '<a href="/drafts/crisis">Open the draft&#39;s review page</a>' in body
+        assert "(/review crisis)" not in body
 
 
 async def test_headers_on_every_response(studio: StudioWorld) -> None:
