@@ -258,6 +258,11 @@ class Database:
         self.anchor = anchor if anchor is not None and anchor.enabled else None
         self._sqlite = engine.dialect.name == "sqlite"
         self._asyncpg = engine.dialect.driver == "asyncpg"
+        #: the same pool, its connections checked out in autocommit (set with the checkout,
+        #: not by a second call into SQLAlchemy's sync core)
+        self._autocommit_engine = (
+            engine if self._sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._lock = asyncio.Lock()
         self._held: AsyncConnection | None = None
         self._raw: sqlite3.Connection | None = None  # the driver connection of `_held`
@@ -292,11 +297,11 @@ class Database:
             async with self.transaction(now) as tx:
                 yield tx
             return
-        async with self.engine.connect() as conn:
-            single = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        async with self._autocommit_engine.connect() as single:
             driver = None
-            if self._asyncpg:  # its statements run on the driver (storage.pg_fast)
-                driver = (await single.get_raw_connection()).driver_connection
+            if self._asyncpg:  # its statements run on the driver (storage.pg_fast); the
+                # connection was just checked out, so reading it does no I/O
+                driver = single.sync_connection.connection.driver_connection
             tx = Tx(single, self.keys, self.audit_log, now, pg=driver)
             yield tx
         tx.run_committed()
