@@ -298,10 +298,10 @@ class Database:
                 yield tx
             return
         async with self._autocommit_engine.connect() as single:
-            driver = None
-            if self._asyncpg:  # its statements run on the driver (storage.pg_fast); the
-                # connection was just checked out, so reading it does no I/O
-                driver = single.sync_connection.connection.driver_connection
+            driver, sync = None, single.sync_connection
+            if self._asyncpg and sync is not None:  # its statements run on the driver
+                # (storage.pg_fast); just checked out, so reading it does no I/O
+                driver = sync.connection.driver_connection
             tx = Tx(single, self.keys, self.audit_log, now, pg=driver)
             yield tx
         tx.run_committed()
