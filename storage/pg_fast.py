@@ -89,16 +89,18 @@ class PgStatement:
         return int(last) if last.isdigit() else -1
 
 
-def translated(error: Exception, sql: str, dialect: Dialect) -> DBAPIError:
+def translated(error: Exception, sql: str, dialect: Dialect) -> Exception:
     """A driver error (on a live connection) as SQLAlchemy raises it: asyncpg's exception
     becomes the dialect's DBAPI error (its SQLSTATE kept), wrapped in the matching
-    `sqlalchemy.exc` class."""
+    `sqlalchemy.exc` class (`IntegrityError`, `OperationalError`, ...)."""
     dbapi = dialect.loaded_dbapi
     try:
         AsyncAdapt_asyncpg_connection._handle_exception_no_connection(dbapi, error)
-    except Exception as dbapi_error:
+    except dbapi.Error as dbapi_error:
         return cast(
-            DBAPIError,
+            Exception,
             DBAPIError.instance(sql, None, dbapi_error, dbapi.Error, dialect=dialect),
         )
+    except Exception as other:  # not the driver's: raised as it is
+        return other
     raise AssertionError("unreachable")  # pragma: no cover

@@ -70,14 +70,17 @@ class Statements:
     ) -> Any:
         """Run a statement on the asyncpg connection: the row (`fetch`) or the rows changed."""
         compiled = self._compiled_pg(statement, column_keys)
-        pg = self._pg
+        pg, args = self._pg, compiled.bound(values)  # a missing value: KeyError, a bug
         try:
             if fetch:
-                return compiled.row(await pg.fetchrow(compiled.sql, *compiled.bound(values)))
-            return compiled.rowcount(await pg.execute(compiled.sql, *compiled.bound(values)))
+                return compiled.row(await pg.fetchrow(compiled.sql, *args))
+            return compiled.rowcount(await pg.execute(compiled.sql, *args))
         except Exception as error:
             if not pg.is_closed():
-                raise translated(error, compiled.sql, self._conn.dialect) from error
+                found = translated(error, compiled.sql, self._conn.dialect)
+                if found is error:
+                    raise
+                raise found from error
             # A dead connection (the server restarted or ended it; nothing ran): SQLAlchemy
             # finds it so, invalidates it and the pool's older ones, and raises the error
             # `storage.retry` runs the turn again for, on a new connection.
