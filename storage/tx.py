@@ -70,11 +70,15 @@ class Tx:
         audit: AuditLog,
         now: datetime,
         raw: sqlite3.Connection | None = None,
+        pg: Any = None,
     ) -> None:
         self.conn = conn
         #: SQLite: the driver connection under `conn`, for the statements of every chat
         #: message (storage.sqlite_fast); None on PostgreSQL
         self.raw = raw
+        #: PostgreSQL in an autocommit block: the asyncpg connection under `conn`, for the
+        #: statements of a chat turn (storage.pg_fast); None otherwise
+        self.pg = pg
         self.keys = keys
         self.now = now
         self._audit = audit
@@ -90,8 +94,8 @@ class Tx:
 
     @_made_when_used
     def sql(self) -> Statements:
-        """Runs the repositories' statements: the SQLite fast path when `raw` is set."""
-        return Statements(self.conn, self.raw)
+        """Runs the repositories' statements: a fast path when `raw` or `pg` is set."""
+        return Statements(self.conn, self.raw, self.pg)
 
     @_made_when_used
     def access(self) -> Access:
@@ -253,6 +257,12 @@ class Database:
         #: where the audit head is anchored outside the database (None: nowhere)
         self.anchor = anchor if anchor is not None and anchor.enabled else None
         self._sqlite = engine.dialect.name == "sqlite"
+        self._asyncpg = engine.dialect.driver == "asyncpg"
+        #: the same pool, its connections checked out in autocommit (set with the checkout,
+        #: not by a second call into SQLAlchemy's sync core)
+        self._autocommit_engine = (
+            engine if self._sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._lock = asyncio.Lock()
         self._held: AsyncConnection | None = None
         self._raw: sqlite3.Connection | None = None  # the driver connection of `_held`
@@ -280,15 +290,19 @@ class Database:
     @asynccontextmanager
     async def autocommit(self, now: datetime) -> AsyncIterator[Tx]:
         """Statements that each commit on their own. On PostgreSQL that saves the BEGIN and
-        COMMIT round trips of a transaction; on SQLite, where they cost microseconds, it is
+        COMMIT round trips of a transaction, and the block's `tx.sql` statements run on the asyncpg
+        connection itself (`storage.pg_fast`); on SQLite, where they cost microseconds, it is
         `transaction` (one write lock, one commit)."""
         if self._sqlite:
             async with self.transaction(now) as tx:
                 yield tx
             return
-        async with self.engine.connect() as conn:
-            single = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            tx = Tx(single, self.keys, self.audit_log, now)
+        async with self._autocommit_engine.connect() as single:
+            driver, sync = None, single.sync_connection
+            if self._asyncpg and sync is not None:  # its statements run on the driver
+                # (storage.pg_fast); just checked out, so reading it does no I/O
+                driver = sync.connection.driver_connection
+            tx = Tx(single, self.keys, self.audit_log, now, pg=driver)
             yield tx
         tx.run_committed()
 

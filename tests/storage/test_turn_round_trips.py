@@ -29,9 +29,10 @@ async def world(database_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIte
 
 @contextmanager
 def counted(relais: Relais, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """Count what reaches the database: statements (SQLAlchemy's events, or SQLite's trace),
-    and on PostgreSQL the driver's transactions (BEGIN and COMMIT: two round trips each) and
-    statements prepared (a round trip each)."""
+    """Count what reaches the database: statements (SQLAlchemy's events, SQLite's trace, or
+    on PostgreSQL what the fast path runs on asyncpg itself), and on PostgreSQL the driver's
+    transactions (BEGIN and COMMIT: two round trips each) and statements prepared (a round
+    trip each: SQLAlchemy's prepares, or a miss in asyncpg's statement cache)."""
     engine = relais.db.engine.sync_engine
     seen: dict[str, Any] = {"statements": [], "transactions": 0, "prepare": 0}
 
@@ -47,6 +48,8 @@ def counted(relais: Relais, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
 
         prepare = asyncpg.Connection.prepare
         transaction = asyncpg.Connection.transaction
+        execute = asyncpg.Connection._execute
+        get_statement = asyncpg.Connection._get_statement
 
         async def counting_prepare(self: Any, *args: Any, **kwargs: Any) -> Any:
             seen["prepare"] += 1
@@ -56,8 +59,23 @@ def counted(relais: Relais, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
             seen["transactions"] += 1
             return transaction(self, *args, **kwargs)
 
+        async def counting_execute(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+            # the fast path (storage.pg_fast) runs its statements on the driver
+            statement(None, None, query)
+            return await execute(self, query, *args, **kwargs)
+
+        async def counting_get_statement(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+            # asyncpg's own statement cache (the fast path's): a miss prepares again
+            record_class = kwargs.get("record_class") or self._protocol.get_record_class()
+            key = (query, record_class, kwargs.get("ignore_custom_codec", False))
+            if not kwargs.get("use_cache", True) or self._stmt_cache.get(key) is None:
+                seen["prepare"] += 1
+            return await get_statement(self, query, *args, **kwargs)
+
         monkeypatch.setattr(asyncpg.Connection, "prepare", counting_prepare)
         monkeypatch.setattr(asyncpg.Connection, "transaction", counting_transaction)
+        monkeypatch.setattr(asyncpg.Connection, "_execute", counting_execute)
+        monkeypatch.setattr(asyncpg.Connection, "_get_statement", counting_get_statement)
     try:
         yield seen
     finally:
