@@ -4,8 +4,10 @@ printed page (HTML and PDF), for when the phone has no signal or the bot is down
 from bot.cards.document import (
     CARD_TAG,
     CardContact,
+    CardFile,
     PdfUnavailable,
     card_dialog,
+    card_file,
     card_html,
     card_pdf,
     card_values,
@@ -16,8 +18,10 @@ from bot.cards.document import (
 __all__ = [
     "CARD_TAG",
     "CardContact",
+    "CardFile",
     "PdfUnavailable",
     "card_dialog",
+    "card_file",
     "card_html",
     "card_pdf",
     "card_values",

@@ -11,6 +11,8 @@ raises `PdfUnavailable`, saying how to install it; the HTML still works.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -28,14 +30,18 @@ __all__ = [
     "CARD_TAG",
     "TEMPLATE",
     "CardContact",
+    "CardFile",
     "PdfUnavailable",
     "card_dialog",
+    "card_file",
     "card_html",
     "card_pdf",
     "card_values",
     "crisis_dialog_ids",
     "pdf_available",
 ]
+
+log = logging.getLogger(__name__)
 
 #: a dialog with this tag has a pocket card
 CARD_TAG = "crisis"
@@ -191,3 +197,47 @@ def card_pdf(html: str) -> bytes:
     if not isinstance(data, bytes):
         raise PdfUnavailable("no PDF: WeasyPrint returned nothing")
     return data
+
+
+@dataclass(frozen=True, slots=True)
+class CardFile:
+    """A card ready to hand over: a PDF, or the printable HTML page when no PDF can be made."""
+
+    file_name: str
+    data: bytes
+    content_type: str
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
+
+
+async def card_file(
+    dialog: Dialog,
+    lang: str,
+    *,
+    dialogs: DialogRegistry,
+    catalog: Catalog,
+    content_dir: Path,
+    contacts: Sequence[CardContact],
+    today: date,
+) -> CardFile:
+    """The card of `dialog` (this version) as `<id>-<lang>.pdf`, or `.html` when WeasyPrint is
+    unavailable (logged). `DocumentError` (a ConfigError) when the template fails."""
+    html = card_html(
+        dialog.id,
+        lang,
+        dialogs=dialogs,
+        catalog=catalog,
+        content_dir=content_dir,
+        contacts=contacts,
+        today=today,
+        version=dialog.version,
+    )
+    name = f"{dialog.id}-{lang}"
+    try:
+        pdf = await asyncio.to_thread(card_pdf, html)
+    except PdfUnavailable as exc:
+        log.warning("pocket card sent as HTML: %s", exc)
+        return CardFile(f"{name}.html", html.encode("utf-8"), "text/html")
+    return CardFile(f"{name}.pdf", pdf, "application/pdf")

@@ -6,18 +6,11 @@ table's `dialog.card` (whoever may open the dialog), checked and audited by the 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from bot.cards.document import (
-    PdfUnavailable,
-    card_dialog,
-    card_html,
-    card_pdf,
-    crisis_dialog_ids,
-)
+from bot.cards.document import card_dialog, card_file, crisis_dialog_ids
 from bot.chat.catalog import LANGUAGES
 from bot.errors import ConfigError
 from bot.messages import Reply
@@ -67,25 +60,18 @@ async def card_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply]
     contacts = await backend.card_contacts(turn.actor, dialog, lang)
     title = dialog.title.get(lang, dialog.default_language)
     try:
-        html = card_html(
-            dialog_id,
+        card = await card_file(
+            dialog,
             lang,
             dialogs=core.dialogs,
             catalog=core.catalog,
             content_dir=core.config.content_path,
             contacts=contacts,
             today=core.clock.now().date(),
-            version=dialog.version,
         )
     except ConfigError as exc:  # the template: the operator's log says where
         logger.error("pocket card %s/%s: %s", dialog_id, lang, exc)
         return [core.text(turn, "cards.failed")]
-    name = f"{dialog_id}-{lang}"
-    try:
-        pdf = await asyncio.to_thread(card_pdf, html)
-    except PdfUnavailable as exc:
-        logger.warning("pocket card sent as HTML: %s", exc)
-        caption = core.catalog.text(turn.lang, "cards.caption_html", title=title, language=lang)
-        return [Reply(caption, attachment=(f"{name}.html", html.encode("utf-8")))]
-    caption = core.catalog.text(turn.lang, "cards.caption", title=title, language=lang)
-    return [Reply(caption, attachment=(f"{name}.pdf", pdf))]
+    key = "cards.caption" if card.is_pdf else "cards.caption_html"
+    caption = core.catalog.text(turn.lang, key, title=title, language=lang)
+    return [Reply(caption, attachment=(card.file_name, card.data))]

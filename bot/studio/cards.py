@@ -5,12 +5,11 @@ built by `bot.cards` with the reader's team contacts (`card_contacts`: the polic
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiohttp import web
 
-from bot.cards import PdfUnavailable, card_dialog, card_html, card_pdf
+from bot.cards import card_dialog, card_file
 from bot.chat.catalog import LANGUAGES
 from bot.errors import ConfigError, NotAllowed, NotFound
 from bot.studio.context import context_of, require_reader, text
@@ -38,26 +37,19 @@ async def pocket_card(request: web.Request) -> web.StreamResponse:
     except (NotFound, NotAllowed):
         raise web.HTTPNotFound(text=text(request, "no_card", dialog=dialog_id)) from None
     try:
-        html = card_html(
-            dialog_id,
+        card = await card_file(
+            dialog,
             lang,
             dialogs=context.dialogs,
             catalog=context.catalog,
             content_dir=context.config.content_path,
             contacts=contacts,
             today=context.clock.now().date(),
-            version=dialog.version,
         )
     except ConfigError as exc:  # the template: the operator's log says where
         log.error("pocket card %s/%s: %s", dialog_id, lang, exc)
         raise web.HTTPNotFound(text=text(request, "card_failed")) from None
-    name = f"{dialog_id}-{lang}"
-    try:
-        body = await asyncio.to_thread(card_pdf, html)
-        file_name, content_type = f"{name}.pdf", "application/pdf"
-    except PdfUnavailable as exc:
-        log.warning("pocket card sent as HTML: %s", exc)
-        body, file_name, content_type = html.encode("utf-8"), f"{name}.html", "text/html"
+    body, file_name, content_type = card.data, card.file_name, card.content_type
     return web.Response(
         body=body,
         content_type=content_type,

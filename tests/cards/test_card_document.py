@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.cards import CardContact, PdfUnavailable, card_html, card_pdf, crisis_dialog_ids
+from bot.cards import (
+    CardContact,
+    PdfUnavailable,
+    card_dialog,
+    card_file,
+    card_html,
+    card_pdf,
+    crisis_dialog_ids,
+)
 from bot.chat.catalog import Catalog
 from bot.chat.dialog_registry import DialogRegistry
 from bot.errors import NotFound
@@ -128,3 +136,25 @@ def test_without_weasyprint_the_pdf_fails_clearly(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as if not installed
     with pytest.raises(PdfUnavailable, match="apt-get install libpango"):
         card_pdf("<html><body>x</body></html>")
+
+
+async def test_the_card_file_falls_back_to_the_page_without_weasyprint(
+    registry: DialogRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as if not installed
+    dialog = card_dialog(registry, "crisis")
+    card = await card_file(
+        dialog,
+        "fr",
+        dialogs=registry,
+        catalog=Catalog.load(CONTENT),
+        content_dir=CONTENT,
+        contacts=CONTACTS,
+        today=date(2026, 12, 4),
+    )
+    assert (card.file_name, card.content_type, card.is_pdf) == (
+        "crisis-fr.html",
+        "text/html",
+        False,
+    )
+    assert card.data.decode("utf-8") == _html(registry)
