@@ -13,7 +13,6 @@ and the command that schedules it is printed; it works on a case already closed)
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,8 @@ from bot.app import Relais
 from bot.chat.catalog import LANGUAGES, Catalog
 from bot.chat.dialog_registry import DialogRegistry
 from bot.checkins.operator import CheckinOperator, PostExitCheckin
-from bot.cli.cmd_db import emit_json, with_relais
+from bot.cli.cmd_db import emit_json, with_relais, write_private
 from bot.config import load_config
-from bot.errors import InvalidInput
 from bot.exit.plan import load_exit_plan
 from bot.exit.report import FORMATS, render_exit_report
 from bot.exit.usecases import ExitReport
@@ -105,22 +103,13 @@ def _exit_report(args: argparse.Namespace) -> int:
             time_zone=config.checkins.default_time_zone,
         )
         if args.output:
-            _write(Path(args.output), text)
+            write_private(Path(args.output), text)
             print(f"exit report of {report.case.code} written to {args.output}")
         else:
             print(text, end="" if text.endswith("\n") else "\n")
         return 0
 
     return with_relais(args, run)
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _offer(labels: list[str]) -> bool:

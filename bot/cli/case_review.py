@@ -16,8 +16,7 @@ from typing import Any
 
 from bot.app import Relais
 from bot.chat.catalog import LANGUAGES, Catalog
-from bot.cli.cmd_db import emit_json, with_relais
-from bot.cli.cmd_report import _write
+from bot.cli.cmd_db import emit_json, with_relais, write_private
 from bot.config import load_config
 from bot.errors import InvalidInput
 from bot.reports.documents import FORMATS
@@ -76,7 +75,7 @@ def _review_pack(args: argparse.Namespace) -> int:
             pack, content_dir=config.content_path, catalog=catalog, lang=lang, fmt=args.fmt
         )
         if args.output:
-            _write(Path(args.output), text)
+            write_private(Path(args.output), text)
             print(f"review pack of {pack.case_code} for {pack.month} written to {args.output}")
         else:
             print(text, end="" if text.endswith("\n") else "\n")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from bot.app import Relais
 from bot.cli import case_exit
 from bot.cli.case_course import iso_date, print_handover, register_case_course
 from bot.cli.case_review import register_review
-from bot.cli.cmd_db import confirm, emit_json, with_relais
+from bot.cli.cmd_db import confirm, emit_json, with_relais, write_private
 from storage.records import Case, CaseMember
 
 __all__ = ["register"]
@@ -188,9 +187,7 @@ def _export(args: argparse.Namespace) -> int:
         text = json.dumps(data, indent=2, ensure_ascii=False)
         if args.output:
             path = Path(args.output)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text + "\n")
+            write_private(path, text + "\n")
             print(f"case {data['case']['code']} exported to {path}")
         else:
             print(text)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from bot.app import Relais
@@ -30,6 +32,17 @@ def with_relais(args: argparse.Namespace, fn: Callable[[Relais], Awaitable[int]]
             await relais.close()
 
     return asyncio.run(main())
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a document that may hold case data to `path`, readable by its owner only (0600);
+    InvalidInput naming the path when it cannot be written."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
 
 
 def emit_json(value: Any) -> None:

@@ -9,14 +9,13 @@ only (`Action.EVALUATION_REPORT`). Counts only: no case code, no name, no typed 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
 from bot.app import Relais
 from bot.chat.catalog import LANGUAGES, Catalog
 from bot.chat.dialog_registry import DialogRegistry
-from bot.cli.cmd_db import with_relais
+from bot.cli.cmd_db import with_relais, write_private
 from bot.config import load_config
 from bot.errors import InvalidInput
 from bot.reports.evaluation import FORMATS, render_evaluation, start_nodes
@@ -72,19 +71,10 @@ def _evaluation(args: argparse.Namespace) -> int:
             report, content_dir=content, catalog=catalog, dialogs=dialogs, lang=lang, fmt=args.fmt
         )
         if args.output:
-            _write(Path(args.output), text)
+            write_private(Path(args.output), text)
             print(f"evaluation report for {report.month} written to {args.output}")
         else:
             print(text, end="" if text.endswith("\n") else "\n")
         return 0
 
     return with_relais(args, run)
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
