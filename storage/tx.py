@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.audit import ActorKind, AuditLog
 from storage.audit_anchor import AnchorSink
 from storage.crypto import KeyRing
+from storage.held import HeldConnections
 from storage.repos import Cases, Contacts, Inbox, Notes, People, Sessions
 from storage.repos.access import Access
 from storage.repos.checkin_reads import CheckinReads
@@ -258,11 +259,8 @@ class Database:
         self.anchor = anchor if anchor is not None and anchor.enabled else None
         self._sqlite = engine.dialect.name == "sqlite"
         self._asyncpg = engine.dialect.driver == "asyncpg"
-        #: the same pool, its connections checked out in autocommit (set with the checkout,
-        #: not by a second call into SQLAlchemy's sync core)
-        self._autocommit_engine = (
-            engine if self._sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
-        )
+        #: PostgreSQL: connections kept checked out in autocommit for `autocommit` blocks
+        self._held_connections = None if self._sqlite else HeldConnections(engine)
         self._lock = asyncio.Lock()
         self._held: AsyncConnection | None = None
         self._raw: sqlite3.Connection | None = None  # the driver connection of `_held`
@@ -293,17 +291,22 @@ class Database:
         COMMIT round trips of a transaction, and the block's `tx.sql` statements run on the asyncpg
         connection itself (`storage.pg_fast`); on SQLite, where they cost microseconds, it is
         `transaction` (one write lock, one commit)."""
-        if self._sqlite:
+        held = self._held_connections
+        if held is None:
             async with self.transaction(now) as tx:
                 yield tx
             return
-        async with self._autocommit_engine.connect() as single:
+        single, opened_at = await held.take()
+        try:
             driver, sync = None, single.sync_connection
-            if self._asyncpg and sync is not None:  # its statements run on the driver
-                # (storage.pg_fast); just checked out, so reading it does no I/O
+            if self._asyncpg and sync is not None and not single.invalidated:
+                # its statements run on the driver (storage.pg_fast); checked out, so reading
+                # it does no I/O
                 driver = sync.connection.driver_connection
             tx = Tx(single, self.keys, self.audit_log, now, pg=driver)
             yield tx
+        finally:
+            await held.give_back(single, opened_at)
         tx.run_committed()
 
     @asynccontextmanager
@@ -373,6 +376,8 @@ class Database:
             logging.getLogger(__name__).warning("could not close a broken SQLite connection")
 
     async def close(self) -> None:
+        if self._held_connections is not None:
+            await self._held_connections.close()
         async with self._lock:
             if self._held is not None:
                 await self._held.close()

@@ -28,8 +28,9 @@ class InboxUseCases(UseCases):
         """Keep received updates (event id, JSON payload) and forget the `answered` ones, in
         one call (autocommit: each statement stands alone); an entry kept already is left as it
         is."""
-        await scope.tx.inbox.put_many(channel=channel, entries=entries, now=scope.tx.now)
-        await scope.tx.inbox.forget(channel=channel, event_ids=answered)
+        await scope.tx.inbox.keep(
+            channel=channel, entries=entries, answered=answered, now=scope.tx.now
+        )
 
     @channel_entry("inbox.pending")
     async def pending_updates(

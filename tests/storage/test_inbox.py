@@ -99,3 +99,19 @@ async def test_rotation_reencrypts_kept_updates(relais: Relais) -> None:
     assert {key_id_of(b) for b in blobs} == {done.target_key_id}
     pending = await relais.pending_updates("telegram")
     assert [p for _, p in pending] == [_update(i, f"t{i}") for i in range(5)]
+
+
+async def test_a_batch_is_kept_and_the_answered_forgotten_in_one_call(relais: Relais) -> None:
+    """What the polling loop does before it confirms a batch (on PostgreSQL one statement)."""
+    await relais.store_updates("telegram", [("20", _update(20, "a")), ("21", _update(21, "b"))])
+    await relais.store_updates("matrix", [("20", {"body": "m"})])
+    await relais.store_updates(
+        "telegram", [("22", _update(22, "c")), ("21", _update(21, "again"))], ["20", "99"]
+    )
+    assert await relais.pending_updates("telegram") == [
+        ("21", _update(21, "b")),  # kept already: left as it was
+        ("22", _update(22, "c")),
+    ]
+    assert await relais.pending_updates("matrix") == [("20", {"body": "m"})]
+    await relais.store_updates("telegram", [], ["21", "22"])  # nothing new, two answered
+    assert await relais.pending_updates("telegram") == []
