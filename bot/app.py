@@ -63,8 +63,8 @@ from bot.usecases.usage import UsageUseCases
 from storage import migrate
 from storage.audit import AuditLog
 from storage.audit_anchor import AnchorSink
+from storage.database import Database
 from storage.db import create_engine
-from storage.tx import Database
 
 __all__ = ["Relais"]
 

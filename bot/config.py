@@ -41,6 +41,8 @@ __all__ = [
     "parse_duration",
 ]
 
+#: bundled content (resolved once: `content_path` is read on every message)
+_BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content"
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -253,9 +255,7 @@ class Config:
 
     @property
     def content_path(self) -> Path:
-        if self.content_dir:
-            return Path(self.content_dir).expanduser()
-        return Path(__file__).resolve().parent.parent / "content"
+        return Path(self.content_dir).expanduser() if self.content_dir else _BUNDLED_CONTENT
 
     def database_url(self) -> str:
         env = os.environ.get("RELAIS_DATABASE_URL")

@@ -21,6 +21,8 @@ __all__ = ["SEE_ALL", "AudienceSource", "may_open", "open_to"]
 
 #: roles that may open every dialog whatever its audience
 SEE_ALL = frozenset({"admin", "psychologist"})
+#: answers an `AudienceSource` remembers (every version of every dialog, many times over)
+_MAX_ANSWERS = 4096
 
 
 def open_to(dialog: Dialog) -> frozenset[str]:
@@ -47,10 +49,19 @@ class AudienceSource:
         self._base = base
         self._roles = frozenset(roles)
         self._may = may
+        #: id(dialog) -> (dialog, the answer): a dialog is immutable, and the engine asks
+        #: about the same few several times a step (kept with the dialog, so an id reused
+        #: after it is gone cannot be mistaken for it)
+        self._answers: dict[int, tuple[Dialog, bool]] = {}
 
     def get(self, dialog_id: str, version: int | None = None) -> Dialog | None:
         dialog = self._base.get(dialog_id, version)
         if dialog is None:
             return None
-        allowed = self._may(dialog) if self._may else may_open(dialog, self._roles)
-        return dialog if allowed else None
+        found = self._answers.get(id(dialog))
+        if found is None or found[0] is not dialog:
+            allowed = self._may(dialog) if self._may else may_open(dialog, self._roles)
+            if len(self._answers) > _MAX_ANSWERS:
+                self._answers.clear()
+            found = self._answers[id(dialog)] = (dialog, allowed)
+        return dialog if found[1] else None

@@ -4,7 +4,8 @@ On SQLite every transaction starts with ``BEGIN IMMEDIATE``: each use case write
 entry, so every transaction is a write and taking the write lock up front avoids the
 "database is locked" upgrade deadlock between two deferred transactions. The engine holds a
 single connection, run inline on the event loop's thread (`storage.sqlite_inline` says why);
-`storage.tx.Database` keeps it open and queues the coroutines of the process for it, in order.
+`storage.database.Database` keeps it open and queues the coroutines of the process for it, in
+order.
 """
 
 from __future__ import annotations

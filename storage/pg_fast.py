@@ -4,7 +4,7 @@ A chat turn on PostgreSQL is two autocommit statements (the turn's start, the se
 Through SQLAlchemy each one also cost its async machinery: a greenlet switch into the sync
 core and back, the compiled cache lookup, an execution context, the adapted cursor and the
 result set-up; measured, that was most of this process's time per turn. So in an autocommit
-block (`storage.tx.Database.autocommit`) they are compiled once by SQLAlchemy (for asyncpg:
+block (`storage.database.Database.autocommit`) they are compiled once by SQLAlchemy (for asyncpg:
 `$n` parameters, the casts SQLAlchemy renders) and run with asyncpg's `fetchrow` / `execute`,
 whose own statement cache prepares each of them once per connection.
 

@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 
 
 class Connects(Protocol):
-    """`storage.tx.Database` (or an engine): connections, and connections in a transaction."""
+    """`storage.database.Database` (or an engine): connections, and connections in a
+    transaction."""
 
     def connect(self) -> AbstractAsyncContextManager[AsyncConnection]: ...
     def begin(self) -> AbstractAsyncContextManager[AsyncConnection]: ...

@@ -79,7 +79,7 @@ class SQLiteDialect_inline(SQLiteDialect_pysqlite):
     def do_begin(self, dbapi_connection: Any) -> None:
         # pysqlite would only begin before the first write; issued here directly rather than
         # through an event and a SQLAlchemy execution (a tenth of the cost). A transaction
-        # `storage.tx.Database` began on the driver connection is joined, not begun again.
+        # `storage.database.Database` began on the driver connection is joined, not begun again.
         if not dbapi_connection.in_transaction:
             dbapi_connection.execute(self.begin_statement)
 

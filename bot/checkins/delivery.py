@@ -31,7 +31,8 @@ from bot.checkins.alerts import ALERT_KIND, tell_coordinators
 from bot.checkins.escalation_steps import Lookups, apply_step, state_of
 from bot.usecases.device_trust import fingerprint
 from storage import checkins_repo as repo
-from storage.tx import Database, Tx
+from storage.database import Database
+from storage.tx import Tx
 
 __all__ = [
     "ALERT_KIND",

@@ -48,10 +48,10 @@ from bot.display import neutralise_reply
 from bot.messages import Reply
 from bot.messaging.outbox import decode_payload
 from storage import checkins_repo as repo
+from storage.database import Database
 from storage.recurrence import next_occurrence
 from storage.repos.occurrences import Occurrences
 from storage.repos.outbox import Outbox
-from storage.tx import Database
 
 __all__ = ["CheckinDispatcher", "TickReport"]
 

@@ -47,13 +47,14 @@ from bot.usecases.base import (
     requires,
 )
 from storage import checkins_repo as repo
+from storage.database import Database
 from storage.recurrence import (
     OneOff,
     Recurrence,
     next_occurrence,
 )
 from storage.repos.schedules import Schedules
-from storage.tx import Database, Tx
+from storage.tx import Tx
 
 __all__ = ["CheckinService", "HasDatabase", "Upcoming", "rule_text"]
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from bot.chat.checkins import local_time, text
 from bot.checkins.alerts import tell_coordinators
 from bot.checkins.escalation_steps import Lookups
+from storage.database import Database
 from storage.models import AuditEntryRow, CaseRow, CheckinOccurrenceRow, TeamRow
-from storage.tx import Database
 
 __all__ = ["tell_downtime"]
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bot.clock import Clock
-from storage.tx import Database
+from storage.database import Database
 
 __all__ = ["ChannelState", "Health", "HealthReport"]
 

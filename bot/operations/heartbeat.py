@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 
 from bot.operations.health import Health
-from storage.tx import Database
+from storage.database import Database
 
 __all__ = ["ALIVE_FILE", "Heartbeat", "last_alive", "mark_alive"]
 

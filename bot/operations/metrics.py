@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 from bot.channels.base import Handler
 from bot.messages import Incoming, Reply
 from bot.operations.health import Health
+from storage.database import Database
 from storage.models import CheckinOccurrenceRow, OutboxRow
-from storage.tx import Database
 
 __all__ = ["Metrics", "OpsServer"]
 

@@ -12,8 +12,9 @@ from bot.config import Config
 from bot.errors import RelaisError, UntrustedDevice
 from bot.policy import Action, Relation, device_may
 from bot.usecases.actors import Actor, CaseIds, _as_actor, _audited_as, _for_detail
+from storage.database import Database
 from storage.records import Case
-from storage.tx import Database, Tx
+from storage.tx import Tx
 
 __all__ = [
     "ActorScope",

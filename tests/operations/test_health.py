@@ -20,8 +20,8 @@ import pytest
 from bot.app import Relais
 from bot.operations.health import Health
 from bot.operations.metrics import Metrics, OpsServer
+from storage.database import Database
 from storage.db import create_engine
-from storage.tx import Database
 from tests.checkins.conftest import CASE, Team, at_paris
 from tests.checkins.test_dispatch import weekly
 from tests.fakes.telegram_server import FakeBotApi
