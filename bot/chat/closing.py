@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.chat.checkins import local_time
+from bot.chat.dates import local_time
 from bot.errors import NotAllowed, NotFound
 from bot.exit.plan import load_exit_plan
 from bot.messages import Button, Reply
@@ -80,7 +80,7 @@ class CloseFlow:
             self._text(
                 turn,
                 "close_line",
-                when=local_time(step.due_at, turn.actor.time_zone),
+                when=local_time(step.due_at, turn.actor.time_zone, turn.lang, self.core.catalog),
                 step=self._label(turn, step.label),
             )
             for step in closed.follow_up
