@@ -6,14 +6,19 @@ a strict matrix-nio practitioner, the real adapter, SQLite).
   ends its check-ins still to come (the monthly review) and schedules the post-exit follow-up,
   as the database shows. The question is answered once: a number typed afterwards picks
   nothing (Telegram takes the keyboard off). A member who is not the owner is refused.
-- `!review_pack`: the month's pack arrives as an encrypted m.file in the encrypted room; the
-  practitioner's client decrypts it and finds the decisions taken in chat that month.
+- `!review-pack` / `!review_pack`: the month's pack (by default last month's, in HTML) arrives
+  as an encrypted m.file in the encrypted room; the practitioner's client decrypts it and finds
+  the decisions taken in chat that month, and not the next month's (which the next pack has,
+  beside the earlier one carried).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from bot.clock import FakeClock
 from bot.runtime import Runtime
 from tests.e2e.test_exit_matrix import runtime
 from tests.matrix.conftest import BotFactory, PractitionerFactory
@@ -98,7 +103,7 @@ async def test_close_by_a_typed_number_in_an_encrypted_dm(
 
 
 async def test_review_pack_arrives_as_an_encrypted_file(
-    runtime: Runtime, bots: BotFactory, practitioners: PractitionerFactory
+    runtime: Runtime, clock: FakeClock, bots: BotFactory, practitioners: PractitionerFactory
 ) -> None:
     bot = await bots.start(runtime.chat.handle)
     owner = await practitioners.new("owner")
@@ -106,23 +111,38 @@ async def test_review_pack_arrives_as_an_encrypted_file(
     await _enrol(runtime, owner, room, "social_worker", "Sol")
     await runtime.relais.create_case("K-5", owner="Sol", team="Team M")
 
-    await owner.say(room, "!decision K-5 Ask the housing office for a flat")
+    await owner.say(room, "!decision K-5 Ask the housing office for a flat")  # 5 January
     recorded = await owner.next_message(room)
     assert recorded.body == "Decision 1 recorded on case K-5. /decisions K-5 lists them all."
+    clock.set(datetime(2026, 2, 3, 9, 0, tzinfo=UTC))
+    await owner.say(room, "!decision K-5 Call the employment adviser")
+    assert (await owner.next_message(room)).body.startswith("Decision 2 recorded on case K-5.")
     await owner.say(room, "!decisions K-5")
-    assert "1. Ask the housing office for a flat" in (await owner.next_message(room)).body
+    listed = (await owner.next_message(room)).body
+    assert "1. Ask the housing office for a flat" in listed
+    assert "2. Call the employment adviser" in listed
 
-    await owner.say(room, "!review_pack K-5 2026-01 md")  # the month of the fake clock
+    await owner.say(room, "!review-pack K-5")  # default: last month, printable HTML
     caption = await owner.next_message(room)
     assert caption.body.startswith("Review pack of case K-5 for 2026-01")
     document = await owner.next_message(room)
     assert document.msgtype == "m.file"
-    assert document.encrypted  # in the encrypted room
+    assert document.encrypted  # sent in the encrypted room, encrypted
     assert "file" in document.content  # an encrypted upload, not a plain URL
     assert "url" not in document.content
-    assert document.content["body"] == "review-pack-K-5-2026-01.md"
+    assert document.content["body"] == "review-pack-K-5-2026-01.html"
+    assert document.content["info"]["mimetype"] == "text/html"
+    html = (await owner.download(document)).decode("utf-8")
+    assert "Ask the housing office for a flat" in html
+    assert "Call the employment adviser" not in html  # February's, not in January's pack
+
+    await owner.say(room, "!review_pack K-5 2026-02 md")
+    assert (await owner.next_message(room)).body.startswith("Review pack of case K-5 for 2026-02")
+    document = await owner.next_message(room)
+    assert document.content["body"] == "review-pack-K-5-2026-02.md"
     pack = (await owner.download(document)).decode("utf-8")
-    assert "Monthly review pack: K-5, 2026-01" in pack
-    taken = pack.split("### Decisions taken in this period")[1]
-    assert "Ask the housing office for a flat" in taken
+    assert "Monthly review pack: K-5, 2026-02" in pack
+    carried, taken = pack.split("### Decisions taken in this period")
+    assert "Ask the housing office for a flat" in carried.split("earlier reviews")[1]
+    assert "Call the employment adviser" in taken
     assert owner.refused == []
