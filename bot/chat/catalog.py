@@ -41,6 +41,7 @@ class Catalog:
             except tomllib.TOMLDecodeError as exc:
                 raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
             _check_fields(path, messages[lang])
+            _check_dates(path, messages[lang])
         return cls(messages)
 
     def text(self, lang: str, key: str, **values: object) -> str:
@@ -84,6 +85,24 @@ def _lookup(table: dict[str, Any], key: str) -> object:
     for part in key.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
+
+
+#: how many names `[dates]` lists (`bot.chat.dates`)
+_DATE_NAMES = {"weekdays": 7, "months": 12}
+
+
+def _check_dates(path: Path, table: dict[str, Any]) -> None:
+    """`[dates]` names 7 weekdays and 12 months, separated by spaces."""
+    dates = table.get("dates", {})
+    for key, count in _DATE_NAMES.items():
+        value = dates.get(key) if isinstance(dates, dict) else None
+        if value is None:
+            continue  # missing: English is used
+        found = len(value.split()) if isinstance(value, str) else 0
+        if found != count:
+            raise ConfigError(
+                f"{path}: dates.{key}: expected {count} names separated by spaces, found {found}"
+            )
 
 
 def _check_fields(path: Path, table: dict[str, Any], where: str = "") -> None:

@@ -9,10 +9,10 @@ Buttons carry tokens `ci.<occurrence id>.<action>` (see `bot.checkins.tokens`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.chat.catalog import bundled
+from bot.chat.dates import local_time
 from bot.chat.session import Pending
 from bot.checkins.results import (
     ButtonOutcome,
@@ -24,7 +24,6 @@ from bot.checkins.results import (
 )
 from bot.checkins.tokens import checkin_token
 from bot.messages import Button, Reply
-from storage.recurrence import zone
 
 if TYPE_CHECKING:
     from bot.chat.core import ChatCore, Turn
@@ -35,7 +34,6 @@ __all__ = [
     "NOTE_TAG",
     "button_reply",
     "command_reply",
-    "local_time",
     "on_checkin_button",
     "page_reply",
     "reminder",
@@ -55,11 +53,6 @@ UPCOMING_SHOWN = 30
 def text(lang: str, key: str, **values: object) -> str:
     """The check-in message `key` in `lang` (English when the language or key is missing)."""
     return bundled().text(lang, f"checkins.{key}", **values)
-
-
-def local_time(when: datetime, time_zone: str) -> str:
-    """A short local time for a practitioner: 'Mon 30 Mar 09:00'."""
-    return when.astimezone(zone(time_zone)).strftime("%a %d %b %H:%M")
 
 
 def reminder(lang: str, occurrence_id: str, case_code: str, late_due: str | None) -> Reply:
@@ -94,7 +87,7 @@ def upcoming_reply(lang: str, time_zone: str, items: Sequence[Upcoming]) -> Repl
         return Reply(text(lang, "none_upcoming"))
     lines = [text(lang, "upcoming")]
     for item in items[:UPCOMING_SHOWN]:
-        when = local_time(item.next_at, time_zone) if item.next_at else "-"
+        when = local_time(item.next_at, time_zone, lang) if item.next_at else "-"
         paused = f" ({text(lang, 'paused')})" if item.status == "paused" else ""
         lines.append(f"• {item.case_code} — {when}{paused}")
     return Reply("\n".join(lines))
@@ -128,7 +121,7 @@ def command_reply(lang: str, time_zone: str, result: Scheduled | CommandRefused)
     """`/checkin`: what was set, or how to write it."""
     if isinstance(result, CommandRefused):
         return Reply(text(lang, f"checkin_{result.reason}"))
-    when = local_time(result.next_at, time_zone) if result.next_at else "-"
+    when = local_time(result.next_at, time_zone, lang) if result.next_at else "-"
     body = text(lang, "scheduled", case=result.case_code, rule=result.rule, when=when)
     if result.schedule_id is None:
         return Reply(body)
@@ -147,7 +140,7 @@ _BUTTON_TEXTS = {
 
 def button_reply(lang: str, time_zone: str, outcome: ButtonOutcome, token: str) -> Reply:
     """A reminder's, an escalation's or a page's button, pressed."""
-    at = local_time(outcome.snoozed_until, time_zone) if outcome.snoozed_until else ""
+    at = local_time(outcome.snoozed_until, time_zone, lang) if outcome.snoozed_until else ""
     body = text(lang, _BUTTON_TEXTS[outcome.kind], case=outcome.case_code, at=at)
     buttons: tuple[Button, ...] = ()
     if outcome.kind == "done":

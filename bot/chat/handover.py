@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.chat.checkins import local_time
+from bot.chat.dates import local_time
 from bot.errors import InvalidInput
 from bot.lifecycle.content import HandoverPlan, handover_plan
 from bot.messages import Button, Reply
@@ -83,11 +83,12 @@ class HandoverFlow:
             lines.append(self._text(turn, "plan_title"))
             for step in view.steps:
                 known = plan.step(step.step_id)
+                when = local_time(step.due_at, turn.actor.time_zone, turn.lang, self.core.catalog)
                 lines.append(
                     self._text(
                         turn,
                         "plan_line",
-                        when=local_time(step.due_at, turn.actor.time_zone),
+                        when=when,
                         step=known.text(turn.lang) if known else step.step_id,
                         status=self._text(turn, f"status_{step.status}"),
                     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.chat.catalog import Catalog
-from bot.chat.checkins import local_time
+from bot.chat.dates import local_time
 from bot.messages import Reply
 
 __all__ = ["render_status"]
@@ -30,7 +30,7 @@ def render_status(
                 catalog.text(
                     lang,
                     "status_failed_line",
-                    when=local_time(item.created_at, time_zone),
+                    when=local_time(item.created_at, time_zone, lang, catalog),
                     what=catalog.label(lang, "delivery_kinds", item.kind),
                     who=status.names.get(item.recipient_id or "", "-"),
                     case=item.case_code or "-",
@@ -47,7 +47,7 @@ def render_status(
                 catalog.text(
                     lang,
                     "status_page_line",
-                    when=local_time(page.paged_at, time_zone),
+                    when=local_time(page.paged_at, time_zone, lang, catalog),
                     case=page.case_code or "-",
                     who=status.names.get(page.requested_by or "", "-"),
                 )

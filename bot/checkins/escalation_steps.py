@@ -14,7 +14,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from bot.chat.checkins import local_time, reminder, text, with_ack
+from bot.chat.checkins import reminder, text, with_ack
+from bot.chat.dates import local_time
 from bot.checkins import escalation as esc
 from bot.checkins.alerts import tell_coordinators
 from bot.checkins.quiet_hours import QuietHours
@@ -356,13 +357,13 @@ async def _notify(
         )
         reply, kind, action = with_ack(lang, occ.id, body), "page", "page.notify"
     elif target.kind == "reminded":
-        late = local_time(occ.due_at, tz) if occ.late else None
+        late = local_time(occ.due_at, tz, lang) if occ.late else None
         reply, kind, action = reminder(lang, occ.id, code or "-", late), "remind", "checkin.remind"
         if (own := await lifecycle_reminder(tx, look, occ, lang)) is not None:  # issue 16
             reply = replace(reply, text=own)
     else:
         key = "escalation_unreachable" if reason == "unreachable" else "escalation"
-        due = local_time(occ.due_at, tz)
+        due = local_time(occ.due_at, tz, lang)
         body = text(lang, key, case=code, due=due)
         gone = reason == "unreachable"  # issue 16: what the check-in is, if it says
         if own := await lifecycle_escalation(tx, look, occ, lang, due=due, unreachable=gone):

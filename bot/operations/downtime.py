@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.chat.checkins import local_time, text
+from bot.chat.checkins import text
+from bot.chat.dates import local_time
 from bot.checkins.alerts import tell_coordinators
 from bot.checkins.escalation_steps import Lookups
 from storage.database import Database
@@ -57,7 +58,8 @@ async def tell_downtime(db: Database, *, down_since: datetime, restarted: dateti
             counts = {"late": late[team], "summarised": summarised[team]}
 
             def render(lang: str, zone: str, counts: dict[str, int] = counts) -> str:
-                since, until = local_time(down_since, zone), local_time(restarted, zone)
+                since = local_time(down_since, zone, lang)
+                until = local_time(restarted, zone, lang)
                 return text(
                     lang, "downtime", duration=duration, since=since, until=until, **counts
                 )

@@ -295,11 +295,14 @@ async def test_close_from_chat_asks_and_refuses(stack: Restart, clock: FakeClock
     added = await s.click(ask, "Clôturer, avec le suivi")
     assert added.text.startswith("Le dossier K-9 est clôturé ; 0 point(s) de suivi à venir")
     assert added.text.splitlines()[1:] == [
-        "- Wed 04 Feb 10:00 – Suivi après la sortie, 1 mois",
-        "- Mon 06 Apr 10:00 – Suivi après la sortie, 3 mois",
-        "- Mon 06 Jul 10:00 – Suivi après la sortie, 6 mois",
-        "- Tue 05 Jan 10:00 – Suivi après la sortie, 12 mois",
+        "- mer. 04 févr. 10:00 – Suivi après la sortie, 1 mois",
+        "- lun. 06 avr. 10:00 – Suivi après la sortie, 3 mois",
+        "- lun. 06 juil. 10:00 – Suivi après la sortie, 6 mois",
+        "- mar. 05 janv. 10:00 – Suivi après la sortie, 12 mois",
     ]
+    upcoming = (await s.say(MENTOR, "/checkins")).text  # French names there too
+    assert "• K-9 — mer. 04 févr. 10:00" in upcoming
+    assert "• K-9 — mar. 05 janv. 10:00" in upcoming
     again = await s.click(await s.say(MENTOR, "/close K-9"), "Clôturer, avec le suivi")
     assert "already has its post-exit follow-up" in again.text
 
