@@ -353,7 +353,8 @@ class ChatService:
             return await self.notes.continue_pending(turn)
         if session.expects == "option" or (session.expects is None and session.buttons):
             token = session.token_for_text(text)
-            if token is not None:
+            if token is not None:  # answered: as Telegram takes a pressed question's keyboard
+                session.buttons = []  # off, a number typed later picks nothing from it
                 return await self._on_button(turn, token)
             if session.expects == "option":
                 return [self.core.text(turn, "choose_option"), *self.core.current_prompt(turn)]
