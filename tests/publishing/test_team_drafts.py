@@ -153,3 +153,20 @@ async def test_whatever_the_table_allows_another_teams_draft_is_refused(
             assert refused.key == "team.preview", role
         checked += 1
     assert checked >= 2  # psychologists and admins
+
+
+async def test_publishing_another_teams_approved_draft_is_refused(any_world: PubWorld) -> None:
+    world = any_world
+    pia, paul, bea = world.actors["pia"], world.actors["paul"], world.actors["bea"]
+    await world.publishing.submit_draft(pia, "tips.yaml", TEAM_TIPS.encode())
+    await approve(world.publishing, paul, "tips")
+    before = await _denials(world)
+    refused = await _refused(world.publishing.publish_draft(bea, "tips"))
+    assert (refused.key, refused.values["teams"]) == ("not_your_team", "Team A")
+    [(action, detail)] = (await _denials(world))[len(before) :]
+    assert (action, detail["refused"], detail["dialog_id"]) == (
+        "dialog.publish",
+        "dialog.teams",
+        "tips",
+    )
+    assert await world.publishing.published_versions("tips") == []
