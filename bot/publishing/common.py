@@ -1,6 +1,6 @@
 """What every publishing use case shares: the running guidance, the draft tests (remembered),
 the teams of a published dialog, finding a draft (for a practitioner: never another team's,
-`open_draft`), and `--as NAME` on the command line."""
+`_open_draft`), and `--as NAME` on the command line."""
 
 from __future__ import annotations
 
