@@ -69,7 +69,7 @@ def _review_pack(args: argparse.Namespace) -> int:
         else:
             pack = await relais.operator_review_pack(args.code, args.month)
         if args.json:
-            emit_json(pack_values(pack, catalog, lang)["pack"])
+            emit_json(pack_values(pack, catalog, lang, config.content_path)["pack"])
             return 0
         text = render_review_pack(
             pack, content_dir=config.content_path, catalog=catalog, lang=lang, fmt=args.fmt

@@ -3,13 +3,15 @@
 The six elements of the paper's exit report (id, heading, what to ask, what a good answer
 holds, where it comes from), the contact roles that pre-fill "where to get help", and the
 post-exit follow-up check-ins offered when a case is closed. Every text in every language of
-the catalog. Loading checks everything at once and names each problem by its key path
-(`exit_report.yaml: elements[2].hint.fr: missing`); it never half-loads.
+the catalog. Reading checks everything at once and names each problem by its place and key
+path (`exit_report.yaml:14:7: elements[2].hint.fr: missing`); it never half-loads.
+`load_exit_plan(content_dir)` is what the running bot reads (`bot.contentfiles`: an edit is
+picked up without a restart; a broken edit keeps the last good plan running, its problems
+logged); `check_exit_plan` is what `relais dialogs check` runs.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from datetime import time, timedelta
@@ -20,6 +22,7 @@ import yaml
 
 from bot.chat.catalog import BUNDLED_CONTENT
 from bot.config import parse_duration
+from bot.contentfiles import loaded, located, read_yaml
 from bot.errors import ConfigError
 
 __all__ = [
@@ -31,11 +34,15 @@ __all__ = [
     "check_exit_plan",
     "exit_content",
     "load_exit_plan",
+    "read_exit_plan",
 ]
 
 FILE_NAME = "exit_report.yaml"
+ROLES_FILE = "contact_roles.yaml"
 LANGUAGES = ("en", "fr")
 _ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
+#: the last step of a key path (`.hint`, `[2]`)
+_PARENT = re.compile(r"(\.[^.\[]*|\[\d+\])$")
 _AT = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 #: the longest text of the plan (a hint is a few lines)
 _MAX_TEXT = 1_000
@@ -76,12 +83,22 @@ class ExitPlan:
 
 
 class _Problems:
-    def __init__(self, where: str) -> None:
+    """Problems by key path (`elements[2].hint.fr`), placed at the line of that key (or of
+    the nearest one the file has, for a missing key) when the file's nodes are known."""
+
+    def __init__(self, where: str, places: dict[str, yaml.Node] | None = None) -> None:
         self.where = where
+        self.places = places or {}
         self.found: list[str] = []
 
     def add(self, path: str, message: str) -> None:
-        self.found.append(f"{self.where}: {path}: {message}")
+        if not self.places:
+            self.found.append(f"{self.where}: {path}: {message}")
+            return
+        near = path
+        while near not in self.places and near:
+            near = _PARENT.sub("", near)
+        self.found.append(located(Path(self.where), self.places.get(near), f"{path}: {message}"))
 
     def texts(self, value: Any, path: str) -> dict[str, str]:
         if not isinstance(value, dict):
@@ -164,11 +181,14 @@ def _follow_up(raw: Any, problems: _Problems) -> tuple[tuple[FollowUpStep, ...],
     return tuple(steps), time(int(at[:2]), int(at[3:]))
 
 
-def parse_exit_plan(data: Any, where: str) -> tuple[ExitPlan | None, list[str]]:
-    """The plan and every problem found (`where: key.path: message`); None when any."""
-    problems = _Problems(where)
+def parse_exit_plan(
+    data: Any, where: str, places: dict[str, yaml.Node] | None = None
+) -> tuple[ExitPlan | None, list[str]]:
+    """The plan and every problem found (`where: key.path: message`, or `where:line:col:
+    key.path: message` with the `places` of the file's keys); None when any."""
+    problems = _Problems(where, places)
     if not isinstance(data, dict):
-        problems.add("(top)", "expected a mapping with elements, help_roles, follow_up")
+        problems.add("", "expected a mapping with elements, help_roles, follow_up")
         return None, problems.found
     problems.keys(data, "", {"elements", "help_roles", "follow_up"})
     raw_elements = data.get("elements")
@@ -195,17 +215,44 @@ def parse_exit_plan(data: Any, where: str) -> tuple[ExitPlan | None, list[str]]:
     return plan, []
 
 
+def _places(node: yaml.Node, path: str, into: dict[str, yaml.Node]) -> dict[str, yaml.Node]:
+    """Every key path of the file and the node it starts at (a mapping's key: its key)."""
+    into[path] = node
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+            child = f"{path}.{name}" if path else name
+            _places(value, child, into)
+            into[child] = key
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _places(item, f"{path}[{index}]", into)
+    return into
+
+
+def read_exit_plan(path: Path) -> tuple[ExitPlan | None, list[str]]:
+    """The plan in `path` and every problem found, each `file:line:col: key.path: message`."""
+    plan, problems, _places = _read(path)
+    return plan, problems
+
+
+def _read(path: Path) -> tuple[ExitPlan | None, list[str], dict[str, yaml.Node]]:
+    found = read_yaml(path)
+    if found.root is None:
+        return None, found.problems, {}
+    places = _places(found.root, "", {})
+    plan, problems = parse_exit_plan(found.data, str(path), places)
+    return plan, problems, places
+
+
 def check_exit_plan(content_dir: Path, known_roles: set[str] | None = None) -> list[str]:
-    """Every problem of `content_dir/exit_report.yaml` (none: it loads)."""
+    """Every problem of `content_dir/exit_report.yaml` (none: it loads), and each of its
+    `help_roles` that `contact_roles.yaml` (`known_roles`) does not have."""
     path = content_dir / FILE_NAME
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return [f"{path}: cannot be read: {exc}"]
-    plan, problems = parse_exit_plan(data, str(path))
+    plan, problems, places = _read(path)
     if plan is not None and known_roles is not None:
         problems += [
-            f"{path}: help_roles: {role!r} is not in contact_roles.yaml"
+            located(path, places["help_roles"], f"help_roles: {role!r} is not in {ROLES_FILE}")
             for role in plan.help_roles
             if role not in known_roles
         ]
@@ -219,15 +266,7 @@ def exit_content(content_dir: Path, name: str = FILE_NAME) -> Path:
     return content_dir if (content_dir / name).exists() else BUNDLED_CONTENT
 
 
-@functools.lru_cache(maxsize=8)
 def load_exit_plan(content_dir: Path) -> ExitPlan:
-    """The plan of `content_dir` (read once per process); ConfigError listing every problem."""
-    path = exit_content(content_dir) / FILE_NAME
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc}") from None
-    plan, problems = parse_exit_plan(data, str(path))
-    if plan is None:
-        raise ConfigError("; ".join(problems))
-    return plan
+    """The plan of `content_dir` as its file now is (read again when it changes; a broken
+    edit keeps the last good plan); ConfigError listing every problem when it never loaded."""
+    return loaded(exit_content(content_dir) / FILE_NAME, read_exit_plan)

@@ -2,11 +2,20 @@
 information-sharing categories (content/lifecycle/sharing.yaml). Psychologists edit them.
 
 Loading never raises on bad content: `load_handover_plan(path)` and `load_sharing_rules(path)`
-return the value (or None) and every problem found, each `file:line:col: message` (the form of
-`bot.reports.documents.check_templates`), all at once. `check_lifecycle(folder)` is what
-`relais dialogs check` runs; `handover_plan(content_dir)` and `sharing_rules(content_dir)` are
-what the use cases read (loaded once per file version; a broken file raises ConfigError naming
-every problem). A content folder without `lifecycle/` uses the bundled files.
+return the value (or None) and every problem found, each `file:line:col: message`, all at once.
+`check_lifecycle(folder)` is what `relais dialogs check` runs; `handover_plan(content_dir)` and
+`sharing_rules(content_dir)` are what the use cases read, with the content folder of the
+configuration (`bot.contentfiles`, the loader of the exit plan too: an edit is picked up
+without a restart, a broken edit keeps the last good version running and its problems are
+logged; a file never loaded well raises ConfigError naming every problem). A content folder
+without `lifecycle/` uses the bundled files.
+
+`use_content_dir` / `content_dir()`: the one module-level content folder, kept for the texts
+composed away from any use case (`bot.lifecycle.reminders`: a lifecycle check-in's reminder
+and escalation, written by the check-in dispatcher and the check-in buttons, which are built
+from `[checkins]` alone and do not carry the configuration). Passing the folder down that path
+would change the dispatcher, the escalation steps and their twenty-odd test set-ups; everything
+else is given the folder by its caller.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from typing import Any
 import yaml
 
 from bot.chat.catalog import BUNDLED_CONTENT, LANGUAGES
-from bot.errors import ConfigError
+from bot.contentfiles import loaded, located, read_yaml
 from bot.usecases.notes import NOTE_TAGS
 
 __all__ = [
@@ -119,8 +128,7 @@ class _Reader:
         self.problems: list[str] = []
 
     def bad(self, node: yaml.Node | None, message: str) -> None:
-        where = f":{node.start_mark.line + 1}:{node.start_mark.column + 1}" if node else ""
-        self.problems.append(f"{self.path}{where}: {message}")
+        self.problems.append(located(self.path, node, message))
 
     def mapping(self, node: yaml.Node, what: str, keys: dict[str, bool]) -> dict[str, Any]:
         if not isinstance(node, yaml.MappingNode):
@@ -189,21 +197,9 @@ class _Reader:
 
 
 def _compose(path: Path, reader: _Reader) -> yaml.Node | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reader.problems.append(f"{path}: cannot be read: {exc}")
-        return None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        reader.problems.append(f"{path}{where}: not valid YAML: {exc}")
-        return None
-    if node is None:
-        reader.problems.append(f"{path}: the file is empty")
-    return node
+    found = read_yaml(path)
+    reader.problems += found.problems
+    return found.root
 
 
 def load_handover_plan(path: Path) -> tuple[HandoverPlan | None, list[str]]:
@@ -319,9 +315,8 @@ def check_lifecycle(folder: Path) -> list[str]:
     return problems
 
 
-_cache: dict[tuple[Path, int], Any] = {}
 #: the content folder of this process (`use_content_dir`, set when `Relais` opens): what the
-#: texts composed away from a use case (check-in reminders) read
+#: texts composed away from a use case (check-in reminders) read (see the module's docstring)
 _content: list[Path] = [BUNDLED_CONTENT]
 
 
@@ -333,27 +328,14 @@ def content_dir() -> Path:
     return _content[0]
 
 
-def _loaded(content_dir: Path, name: str, load: Any) -> Any:
+def _lifecycle_file(content_dir: Path, name: str) -> Path:
     path = content_dir / "lifecycle" / name
-    if not path.exists():
-        path = BUNDLED_CONTENT / "lifecycle" / name
-    try:
-        key = (path, path.stat().st_mtime_ns)
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
-    if key not in _cache:
-        value, problems = load(path)
-        if value is None:
-            raise ConfigError("; ".join(problems) or f"{path}: cannot be loaded")
-        _cache[key] = value
-    return _cache[key]
+    return path if path.exists() else BUNDLED_CONTENT / "lifecycle" / name
 
 
 def handover_plan(content_dir: Path) -> HandoverPlan:
-    plan: HandoverPlan = _loaded(content_dir, HANDOVER_FILE, load_handover_plan)
-    return plan
+    return loaded(_lifecycle_file(content_dir, HANDOVER_FILE), load_handover_plan)
 
 
 def sharing_rules(content_dir: Path) -> SharingRules:
-    rules: SharingRules = _loaded(content_dir, SHARING_FILE, load_sharing_rules)
-    return rules
+    return loaded(_lifecycle_file(content_dir, SHARING_FILE), load_sharing_rules)

@@ -5,11 +5,14 @@ check-in of the post-exit follow-up; and what such a check-in is called when it 
 in a review pack (`checkin_what`: "handover, Release day"). Called by the escalation step that
 delivers a check-in's reminders (`bot.checkins.escalation_steps`); its buttons, its escalation
 and its delivery are those of every check-in. Case codes, dates and the generic labels of the
-content only: never a name, a note or anything typed.
+content only: never a name, a note or anything typed. The content folder: the process's
+(`bot.lifecycle.content.content_dir`, the one place it is a module global: the check-in
+dispatcher that calls these is built without the configuration; see that module).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 from bot.chat.catalog import bundled
@@ -44,7 +47,7 @@ async def lifecycle_reminder(
         return None
     catalog = bundled()
     if purpose.startswith(f"{POST_EXIT}:"):
-        what = checkin_what(purpose, lang)
+        what = checkin_what(purpose, lang, content_dir())
         return catalog.text(lang, "course.post_exit_reminder", step=what, case=case.code)
     if purpose == MONTHLY_REVIEW:  # the case code only (bot.review.checkin)
         return catalog.text(lang, "review.reminder", case=case.code)
@@ -87,19 +90,20 @@ async def lifecycle_reminder(
     return "\n".join(lines)
 
 
-def checkin_what(purpose: str | None, lang: str) -> str | None:
-    """What a lifecycle check-in is, in a few words of the catalog and the content ("handover,
-    Release day", "monthly review", "Post-exit follow-up, 1 month"); None for any other."""
+def checkin_what(purpose: str | None, lang: str, content: Path) -> str | None:
+    """What a lifecycle check-in is, in a few words of the catalog and of the `content`
+    folder's plans ("handover, Release day", "monthly review", "Post-exit follow-up, 1
+    month"); None for any other."""
     if purpose is None:
         return None
     catalog = bundled()
     kind, _, step_id = purpose.partition(":")
     if kind == HANDOVER:
-        step = handover_plan(content_dir()).step(step_id)
+        step = handover_plan(content).step(step_id)
         label = step.text(lang) if step else step_id
         return catalog.text(lang, "course.what_handover", step=label)
     if kind == POST_EXIT:
-        steps = load_exit_plan(content_dir()).follow_up
+        steps = load_exit_plan(content).follow_up
         number = int(step_id) if step_id.isdigit() else 0
         if 1 <= number <= len(steps):
             words = steps[number - 1].label
@@ -116,7 +120,7 @@ async def lifecycle_escalation(
     """The escalation's text for a lifecycle check-in, saying what it is (no case text); None
     for any other check-in."""
     schedule = await look.schedule(occ.schedule_id)
-    what = checkin_what(purpose_of(tx, schedule) if schedule else None, lang)
+    what = checkin_what(purpose_of(tx, schedule) if schedule else None, lang, content_dir())
     case = await look.case(occ.case_id)
     if what is None or case is None:
         return None

@@ -1,5 +1,6 @@
 """What every publishing use case shares: the running guidance, the draft tests (remembered),
-the teams of a published dialog, finding a draft, and `--as NAME` on the command line."""
+the teams of a published dialog, finding a draft (for a practitioner: never another team's,
+`_open_draft`), and `--as NAME` on the command line."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from bot.errors import InvalidInput
 from bot.publishing.checks import DraftTests, run_transcripts, run_walk
 from bot.publishing.records import PublishRefused
 from bot.publishing.rules import shell_user, teams_filter
-from bot.usecases.base import Actor, EntryScope, UseCases, actor_of, operator_command
+from bot.publishing.teams import check_draft_team
+from bot.usecases.base import Actor, ActorScope, EntryScope, UseCases, actor_of, operator_command
 from dialogs import Dialog
 from dialogs.testing import CheckOutcome
 from storage.repos.drafts import Draft, Drafts, checksum_of
+from storage.repos.versions import DialogVersion
 from storage.tx import Tx
 
-__all__ = ["PublishingBase"]
+__all__ = ["PublishingBase", "newest_published"]
 
 _MAX_VERDICTS = 64
 
@@ -76,6 +79,20 @@ class PublishingBase(UseCases):
             raise PublishRefused("no_draft", dialog=dialog_id)
         return found
 
+    async def _open_draft(
+        self, scope: ActorScope, dialog_id: str, draft_id: str | None, *, refused: str
+    ) -> tuple[Draft, DialogVersion | None]:
+        """The open draft a practitioner acts on, and its dialog's newest published version.
+        Another team's guidance (`teams:` in either text) is refused here, for every use case
+        of every channel (chat, command line, Studio): PublishNotAllowed `refused` (the
+        catalog key saying what was refused), audited as denied."""
+        tx = scope.tx
+        draft = await self._find_draft(tx.drafts, dialog_id, draft_id)
+        published = await newest_published(tx, draft.dialog_id)
+        scope.detail.update(dialog_id=draft.dialog_id, draft_id=draft.id)
+        check_draft_team(scope.actor, draft, published.source if published else None, refused)
+        return draft, published
+
     @operator_command("dialog.actor")
     async def practitioner_named(self, scope: EntryScope, name: str) -> Actor:
         """`--as NAME` on the command line: the operator acts for that (enrolled, not revoked)
@@ -93,3 +110,9 @@ class PublishingBase(UseCases):
         if row is None:  # revoked or gone between the two reads
             raise InvalidInput(f"no practitioner named {name!r}")
         return replace(actor_of(row), operator=shell_user())
+
+
+async def newest_published(tx: Tx, dialog_id: str) -> DialogVersion | None:
+    """The newest published version of a dialog as stored (None: never published)."""
+    newest = await tx.versions.newest(dialog_id=dialog_id)
+    return await tx.versions.get(dialog_id=dialog_id, version=newest) if newest else None

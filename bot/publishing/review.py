@@ -1,6 +1,8 @@
 """Reviewing a draft: what a reviewer is shown (`draft_for_review`) and their decision
 (`review_draft`: approve or reject). An approval binds to the revision the reviewer was shown
 (the first `DIGEST_CHARS` hex digits of its checksum); publishing follows in `VersionUseCases`.
+A draft of another team's guidance is neither shown nor decided (`PublishingBase._open_draft`:
+refused and audited as denied, whichever channel asks).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ __all__ = ["DIGEST_CHARS", "STALE_APPROVAL", "ReviewUseCases", "author_name", "d
 DIGEST_CHARS = 16
 #: the audit's name for a refused approval of a revision the reviewer was not shown
 STALE_APPROVAL = "revision_not_shown"
+#: what a reviewer of another team was refused (keys of the catalog's `[publishing]` texts)
+REVIEW, APPROVE, REJECT = "team.review", "team.approve", "team.reject"
 
 
 class ReviewUseCases(VersionUseCases):
@@ -46,13 +50,7 @@ class ReviewUseCases(VersionUseCases):
     ) -> ReviewView:
         """The draft as a reviewer is shown it; that revision is what their `/approve` binds
         to (remembered per reviewer)."""
-        draft = await self._find_draft(scope.tx.drafts, dialog_id, draft_id)
-        newest = await scope.tx.versions.newest(dialog_id=draft.dialog_id)
-        published = (
-            await scope.tx.versions.get(dialog_id=draft.dialog_id, version=newest)
-            if newest
-            else None
-        )
+        draft, published = await self._open_draft(scope, dialog_id, draft_id, refused=REVIEW)
         names = await names_of(scope.tx, [draft.author_id, draft.reviewer_id])
         own = draft.author_id == scope.actor.practitioner_id
         if not own:
@@ -62,7 +60,6 @@ class ReviewUseCases(VersionUseCases):
                 checksum=draft.checksum,
                 now=scope.tx.now,
             )
-        scope.detail.update(dialog_id=draft.dialog_id, draft_id=draft.id)
         return ReviewView(
             draft=draft,
             author_name=author_name(names, draft),
@@ -85,9 +82,10 @@ class ReviewUseCases(VersionUseCases):
         psychologist. An approval is of the revision `digest` (a checksum prefix of at least
         `DIGEST_CHARS`), else of the revision `/review` last showed this reviewer; a rejection
         is refused too if the reviewer was last shown another revision."""
-        draft = await self._find_draft(scope.tx.drafts, dialog_id, draft_id)
+        refused = APPROVE if approve else REJECT
+        draft, _published = await self._open_draft(scope, dialog_id, draft_id, refused=refused)
         actor = scope.actor
-        scope.detail.update(dialog_id=draft.dialog_id, draft_id=draft.id, approved=approve)
+        scope.detail["approved"] = approve
         relation = draft_relation(draft, actor, authorless=Relation.OTHER)  # anyone's to review
         decide(actor.roles, Action.REVIEW_DRAFT, relation, PublishNotAllowed("own_review"))
         comment = comment.strip()

@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.publishing.records import CONTENT_AUTHOR, HistoryEntry, PublishRefused, names_of
+from bot.publishing.records import (
+    CONTENT_AUTHOR,
+    HistoryEntry,
+    PublishNotAllowed,
+    PublishRefused,
+    names_of,
+)
+from bot.publishing.teams import OTHER_TEAMS
 from bot.usecases.base import Actor
 from storage.publishing_guard import PublishingGuard
 from storage.tx import Tx
@@ -49,14 +56,17 @@ def check_teams(
     proposed: Sequence[str],
 ) -> None:
     """Raise PublishRefused unless someone of `team` may move `dialog_id` from `published`
-    (its newest version's teams, None if never published) to `proposed`."""
+    (its newest version's teams, None if never published) to `proposed`; PublishNotAllowed
+    (audited as denied) when either names teams, not theirs."""
     if published is not None and not published and proposed:
         raise PublishRefused("org_wide_stays", dialog=dialog_id)
     if team is None:
         return
     for teams in (published or (), proposed):
         if teams and team not in teams:
-            raise PublishRefused("not_your_team", dialog=dialog_id, teams=", ".join(teams))
+            refusal = PublishNotAllowed("not_your_team", dialog=dialog_id, teams=", ".join(teams))
+            refusal.rule = OTHER_TEAMS  # audited as denied
+            raise refusal
 
 
 async def check_team_names(tx: Tx, dialog_id: str, teams: Sequence[str]) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from bot.policy import Action, Relation, is_allowed
 from bot.publishing import notices
 from bot.publishing.checks import check_draft, is_transcript_file, transcript_dialog_id
+from bot.publishing.common import newest_published
 from bot.publishing.records import (
     BundledDialog,
     DraftOutcome,
@@ -42,6 +43,7 @@ from bot.publishing.rules import (
     shell_user,
     team_of,
 )
+from bot.publishing.teams import check_draft_team, team_sees
 from bot.usecases.base import (
     Actor,
     ActorScope,
@@ -72,6 +74,8 @@ log = logging.getLogger(__name__)
 
 #: the `dialog_versions.dialog_id` column's width
 _MAX_ID = 64
+#: what a practitioner of another team was refused (keys of the catalog's `[publishing]`)
+PREVIEW, WITHDRAW = "team.preview", "team.withdraw"
 
 
 class PublishingUseCases(ReviewUseCases):
@@ -134,6 +138,8 @@ class PublishingUseCases(ReviewUseCases):
             dialog.id, await team_of(tx, actor), self._published_teams(dialog.id), dialog.teams
         )
         existing = await tx.drafts.open_for(dialog_id=dialog.id)
+        if existing is not None and actor is not None:  # another team's open draft
+            check_draft_team(actor, existing, None, "not_your_team")
         if existing is not None and existing.author_id not in (author_id, None):
             names = await names_of(tx, [existing.author_id])
             raise PublishRefused("draft_clash", dialog=dialog.id, author=names[existing.author_id])
@@ -237,10 +243,8 @@ class PublishingUseCases(ReviewUseCases):
     @requires_role(Action.DRAFT_DIALOG)
     async def draft_to_preview(self, scope: ActorScope, dialog_id: str) -> Draft:
         """The open draft of a dialog, to run it in a preview session."""
-        draft = await scope.tx.drafts.open_for(dialog_id=dialog_id)
-        if draft is None:
-            raise PublishRefused("no_draft", dialog=dialog_id)
-        scope.detail.update(dialog_id=dialog_id, draft_id=draft.id, preview=True)
+        draft, _published = await self._open_draft(scope, dialog_id, None, refused=PREVIEW)
+        scope.detail["preview"] = True
         return draft
 
     @operator_command("dialog.withdraw")
@@ -254,8 +258,9 @@ class PublishingUseCases(ReviewUseCases):
 
     @requires_role(Action.DRAFT_DIALOG)
     async def withdraw_draft(self, scope: ActorScope, dialog_id: str) -> Draft:
-        """Drop an open draft: its author, an admin, or anyone for a draft from content/."""
-        draft = await self._find_draft(scope.tx.drafts, dialog_id, None)
+        """Drop an open draft: its author, an admin, or anyone for a draft from content/ (of
+        their team's guidance: another team's is refused)."""
+        draft, _published = await self._open_draft(scope, dialog_id, None, refused=WITHDRAW)
         actor = scope.actor
         relation = draft_relation(draft, actor, authorless=Relation.AUTHOR)  # everyone's to drop
         if not is_allowed(actor.roles, Action.WITHDRAW_DRAFT, relation):
@@ -272,7 +277,13 @@ class PublishingUseCases(ReviewUseCases):
 
     @requires_role(Action.REVIEW_DIALOG)
     async def list_open_drafts(self, scope: ActorScope) -> list[tuple[Draft, str]]:
-        """Every open draft with its author's name."""
-        drafts = await scope.tx.drafts.all_open()
+        """Every open draft with its author's name, but those of another team's guidance
+        (left out, as the chat leaves out their dialogs)."""
+        tx, team = scope.tx, scope.actor.team_name
+        drafts = []
+        for draft in await tx.drafts.all_open():
+            published = await newest_published(tx, draft.dialog_id)
+            if team_sees(team, published.source if published else None, draft.source):
+                drafts.append(draft)
         names = await names_of(scope.tx, [d.author_id for d in drafts])
         return [(d, author_name(names, d)) for d in drafts]

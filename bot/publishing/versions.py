@@ -52,7 +52,12 @@ class VersionUseCases(PublishingBase):
     async def publish_draft(
         self, scope: ActorScope, dialog_id: str, draft_id: str | None = None
     ) -> Published:
-        return await self._publish(scope.tx, scope.detail, scope.actor, dialog_id, draft_id)
+        """Publish the open draft (approved, passing its tests); another team's guidance is
+        refused first, as every use case about a draft does (`_open_draft`)."""
+        draft, _published = await self._open_draft(
+            scope, dialog_id, draft_id, refused="not_your_team"
+        )
+        return await self._publish(scope.tx, scope.detail, scope.actor, draft.dialog_id, draft.id)
 
     @operator_command("dialog.publish")
     async def operator_publish(self, scope: EntryScope, dialog_id: str) -> Published:

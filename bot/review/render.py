@@ -30,7 +30,9 @@ def pack_file_name(pack: ReviewPack, fmt: str) -> str:
     return f"review-pack-{pack.case_code}-{pack.month}.{fmt}"
 
 
-def pack_values(pack: ReviewPack, catalog: Catalog, lang: str) -> dict[str, Any]:
+def pack_values(
+    pack: ReviewPack, catalog: Catalog, lang: str, content_dir: Path
+) -> dict[str, Any]:
     """The plain values a review pack template sees: `pack` and `t`."""
     tz = zone(pack.time_zone)
 
@@ -94,7 +96,7 @@ def pack_values(pack: ReviewPack, catalog: Catalog, lang: str) -> dict[str, Any]
             "checkins": [
                 {
                     "due": when(c.due_at),
-                    "what": checkin_what(c.purpose, lang)
+                    "what": checkin_what(c.purpose, lang, content_dir)
                     or t("checkin_review" if c.review else "checkin_regular"),
                     "review": c.review,
                     "status": c.status,
@@ -135,5 +137,7 @@ def render_review_pack(
 ) -> str:
     """The pack as Markdown or printable HTML (`content_dir/templates/review_pack.<fmt>.j2`)."""
     return render_document(
-        content_dir / "templates", f"review_pack.{fmt}.j2", pack_values(pack, catalog, lang)
+        content_dir / "templates",
+        f"review_pack.{fmt}.j2",
+        pack_values(pack, catalog, lang, content_dir),
     )

@@ -32,7 +32,6 @@ Modules:
     play        /dialogs/<id>/try (the engine with nothing real done), /dialogs/<id>/tests
     translate   /dialogs/<id>/translate (PO/XLIFF download, upload checked and applied to the
                 working copy or submitted as a draft), /dialogs/<id>/strings (the file)
-    teams       team_sees: the chat's team rule (`teams:`) on stored texts, for the reads
     shown       the texts a session's pages showed (their pictures draw from them unaudited)
     refusals    publishing refusals in the Studio's words, with a link to the page
     throttle    failed logins per client address (429 after 10 in 10 minutes)

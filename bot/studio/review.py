@@ -112,20 +112,27 @@ async def submit(request: web.Request) -> web.StreamResponse:
 
 
 async def _view(request: web.Request) -> ReviewView:
-    """A reviewer's view (psychologists: what their approval binds to), else a reader's;
-    404 when there is no open draft, or the dialog is another team's guidance."""
+    """A reviewer's view (psychologists: what their approval binds to; `draft_for_review`
+    refuses another team's draft, audited as denied), else a reader's (`read_dialog`, which
+    hides another team's guidance); 404 for both refusals and when there is no open draft
+    (the same answer: the existence of another team's draft is not told)."""
     actor = require_reader(request)
-    context = context_of(request)
     dialog_id = request.match_info["dialog_id"]
-    found = await read_dialog(request, actor, dialog_id)  # the team rule, one audited read
-    if found.draft is not None and may(actor, Action.REVIEW_DIALOG):
-        try:
-            return await context.publishing.draft_for_review(actor, dialog_id)
-        except PublishRefused:
-            pass
-    elif found.draft is not None:
+    missing = web.HTTPNotFound(text=text(request, "no_draft", dialog=dialog_id))
+    if not may(actor, Action.REVIEW_DIALOG):
+        found = await read_dialog(request, actor, dialog_id)
+        if found.draft is None:
+            raise missing
         return found.draft
-    raise web.HTTPNotFound(text=text(request, "no_draft", dialog=dialog_id))
+    try:
+        view = await context_of(request).publishing.draft_for_review(actor, dialog_id)
+    except PublishRefused:
+        raise missing from None
+    shown, session = request.app[SHOWN], visitor_of(request).session_token
+    shown.remember(session, dialog_id, "draft", view.draft.source)  # for the page's pictures
+    if view.published is not None:
+        shown.remember(session, dialog_id, f"v{view.published.version}", view.published.source)
+    return view
 
 
 @routes.get(f"/drafts/{DIALOG_ID}")

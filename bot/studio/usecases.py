@@ -15,10 +15,11 @@ from datetime import timedelta
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.policy import Action, Relation, is_allowed
+from bot.publishing.common import newest_published
 from bot.publishing.records import HistoryEntry, ReviewView, names_of
 from bot.publishing.review import author_name
 from bot.publishing.rules import history_of
-from bot.studio.teams import team_sees
+from bot.publishing.teams import OTHER_TEAMS, team_sees
 from bot.usecases.base import (
     Actor,
     ActorScope,
@@ -33,7 +34,6 @@ from dialogs.translations import extract_strings, to_po, to_xliff
 from storage.repos.drafts import Draft
 from storage.repos.studio import token_digest
 from storage.repos.versions import DialogVersion
-from storage.tx import Tx
 
 __all__ = [
     "MAX_SESSION",
@@ -65,7 +65,7 @@ class OtherTeamsDialog(NotAllowed):
     """A dialog limited to other teams (`teams:`): the Studio answers as for a dialog that
     does not exist; the refusal is audited as denied."""
 
-    rule = "dialog.teams"
+    rule = OTHER_TEAMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +204,7 @@ class StudioUseCases(UseCases):
         tx, team = scope.tx, scope.actor.team_name
         drafts = []
         for draft in await tx.drafts.all_open():
-            published = await _newest(tx, draft.dialog_id)
+            published = await newest_published(tx, draft.dialog_id)
             if team_sees(team, published.source if published else None, draft.source):
                 drafts.append(draft)
         names = await names_of(tx, [d.author_id for d in drafts])
@@ -222,7 +222,7 @@ class StudioUseCases(UseCases):
         tx = scope.tx
         scope.detail["dialog_id"] = dialog_id[:64]
         history = await history_of(tx, dialog_id)
-        newest = await _newest(tx, dialog_id)
+        newest = await newest_published(tx, dialog_id)
         draft = await tx.drafts.open_for(dialog_id=dialog_id)
         if newest is None and draft is None:
             return None
@@ -261,7 +261,7 @@ class StudioUseCases(UseCases):
         the number of texts. Raises NotFound, `OtherTeamsDialog`, or `TranslationError` /
         `RoundTripError` (the text cannot be read, or `lang` is its source language)."""
         tx = scope.tx
-        newest = await _newest(tx, dialog_id)
+        newest = await newest_published(tx, dialog_id)
         draft = await tx.drafts.open_for(dialog_id=dialog_id)
         if newest is None and draft is None:
             raise NotFound(f"no dialog {dialog_id}")
@@ -284,8 +284,3 @@ class StudioUseCases(UseCases):
         texts changed, refused entries, checker errors, applied or not). What they then
         submit is a draft like any other (`submit_draft`, audited there)."""
         scope.detail.update(dialog_id=dialog_id[:64], imported=lang[:16], **report)
-
-
-async def _newest(tx: Tx, dialog_id: str) -> DialogVersion | None:
-    number = await tx.versions.newest(dialog_id=dialog_id)
-    return await tx.versions.get(dialog_id=dialog_id, version=number) if number else None

@@ -79,8 +79,12 @@ async def guarded(
         if not running:
             raise
         # a who-may rule about the body's own subject (e.g. a draft: `bot.policy` says so, see
-        # `decide`): nothing the body wrote is kept, and the refusal is audited like any other
-        await host._audit_denied(actor, str(action), subject.case, {"refused": refused.rule})
+        # `decide`): nothing the body wrote is kept, and the refusal is audited like any other,
+        # with the ids the body had noted (which draft, which dialog)
+        noted = getattr(subject.scope, "detail", {})
+        await host._audit_denied(
+            actor, str(action), subject.case, {**noted, "refused": refused.rule}
+        )
         raise
     await host._audit_denied(actor, str(action), subject.case)
     raise subject.refusal

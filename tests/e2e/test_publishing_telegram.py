@@ -8,12 +8,14 @@ other roles are refused."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel
 from bot.chat.catalog import LANGUAGES
@@ -21,12 +23,13 @@ from bot.checkins.dispatcher import CheckinDispatcher
 from bot.clock import FakeClock
 from bot.config import Config, PublishingConfig, StorageConfig
 from bot.runtime import Runtime, open_runtime
+from storage.models import AuditEntryRow
 from tests.fakes.telegram_server import BotMessage, FakeBotApi
 from tests.telegram.conftest import FAST_LIMITS
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-PIA, PAUL, MINA, MILO = 701, 702, 703, 704
+PIA, PAUL, MINA, MILO, BO = 701, 702, 703, 704, 705
 DATA = Path(__file__).resolve().parents[1] / "publishing" / "data"
 CHAT_DATA = Path(__file__).resolve().parents[1] / "chat" / "data" / "dialogs"
 TIPS = (DATA / "tips.yaml").read_text("utf-8")
@@ -243,3 +246,41 @@ async def test_a_stale_approve_approves_nothing_over_telegram(stack: Stack) -> N
     assert "Pia sent a draft of Tips for a hard day (tips) for review: /review tips" in to_paul
     to_pia = joined(await s.drain(PIA))
     assert "Paul approved your draft tips" in to_pia
+
+
+async def test_a_psychologist_of_another_team_is_refused_over_telegram(stack: Stack) -> None:
+    """Team T's guidance (`teams:`): Bo, a psychologist of Team U, may not review, approve or
+    send back its draft; each refusal says what was refused and is audited as denied."""
+    s = stack
+    relais = s.runtime.relais
+    await relais.ensure_team("Team U")
+    invite = await relais.create_invite(role="psychologist", name="Bo", team="Team U")
+    assert "Welcome, Bo" in joined(await s.say(BO, f"/start {invite.code}"))
+    team_tips = TIPS.replace("start:", 'teams: ["Team T"]\nstart:', 1)
+    assert "Draft ready: tips" in joined(await s.upload(PIA, "tips.yaml", team_tips))
+
+    assert joined(await s.say(BO, "/review tips")) == (
+        "You cannot review the draft of tips: it is guidance of Team T, and only their "
+        "psychologists may see its drafts. Nothing was shown."
+    )
+    assert joined(await s.say(BO, "/approve tips")) == (
+        "You cannot approve the draft of tips: it is guidance of Team T, and only their "
+        "psychologists may approve it. Nothing was approved."
+    )
+    assert "You cannot send back the draft of tips" in joined(
+        await s.say(BO, "/reject tips not good")
+    )
+    assert "There are no open drafts." in joined(await s.say(BO, "/review"))
+    async with relais.db.transaction(relais.clock.now()) as tx:
+        rows = await tx.conn.execute(
+            select(AuditEntryRow).where(AuditEntryRow.outcome == "denied")
+        )
+        denied = [(r.action, json.loads(r.detail)) for r in rows]
+    assert [(action, d["refused"], d["dialog_id"]) for action, d in denied] == [
+        ("dialog.review", "dialog.teams", "tips"),
+        ("dialog.approve", "dialog.teams", "tips"),
+        ("dialog.approve", "dialog.teams", "tips"),
+    ]
+    # the draft is untouched: Paul (Team T) reviews and approves it as usual
+    review = await s.say(PAUL, "/review tips")
+    assert "You approved the draft tips" in joined(await s.click(review[-1], "Approve"))

@@ -200,3 +200,53 @@ def test_one_operator_cannot_be_author_and_reviewer(
         f"{user}) for Paul on "
     ) in out
     assert out.rstrip().endswith(f", published by operator (shell user {user})")
+
+
+def test_another_teams_draft_is_refused_with_as(
+    config_file: Path, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--as` a psychologist of another team: the same refusal as in chat, audited as denied;
+    the operator alone (no `--as`) is not held by teams."""
+    for name, team in (("Pia", "Team A"), ("Paul", "Team A"), ("Bea", "Team B")):
+        invite = ("admin", "invite", "--role", "psychologist", "--name", name, "--team", team)
+        assert run(capsys, config_file, *invite)[0] == 0
+    draft = tmp_path / "tips.yaml"
+    draft.write_text(TIPS.replace("start:", 'teams: ["Team A"]\nstart:', 1), "utf-8")
+    assert run(capsys, config_file, "dialogs", "draft", str(draft), "--as", "Pia")[0] == 0
+
+    code, out, err = run(capsys, config_file, "dialogs", "review", "tips", "--as", "Bea")
+    assert (code, out) == (1, "")  # nothing of the draft shown, not even its digest
+    assert err == (
+        "relais: error: You cannot review the draft of tips: it is guidance of Team A, and "
+        "only their psychologists may see its drafts. Nothing was shown.\n"
+    )
+    digest = shown_digest(run(capsys, config_file, "dialogs", "review", "tips", "--as", "Paul")[1])
+    code, _, err = run(
+        capsys, config_file, "dialogs", "review", "tips", "--approve", "--digest", digest,
+        "--as", "Bea",
+    )  # fmt: skip
+    assert code == 1
+    assert "You cannot approve the draft of tips" in err
+    code, _, err = run(
+        capsys, config_file, "dialogs", "review", "tips", "--reject", "--comment", "no",
+        "--as", "Bea",
+    )  # fmt: skip
+    assert code == 1
+    assert "You cannot send back the draft of tips" in err
+    with sqlite3.connect(sqlite_url.split("///", 1)[1]) as db:
+        rows = db.execute(
+            "SELECT action, detail FROM audit_log WHERE outcome = 'denied' ORDER BY seq"
+        ).fetchall()
+    assert [(a, json.loads(d)["refused"], json.loads(d)["dialog_id"]) for a, d in rows] == [
+        ("dialog.review", "dialog.teams", "tips"),
+        ("dialog.approve", "dialog.teams", "tips"),
+        ("dialog.approve", "dialog.teams", "tips"),
+    ]
+    # Team A's reviewer approves what they were shown; the operator alone may withdraw it
+    code, out, _ = run(
+        capsys, config_file, "dialogs", "review", "tips", "--approve", "--digest", digest,
+        "--as", "Paul",
+    )  # fmt: skip
+    assert (code, out.strip()) == (0, "draft of tips: approved")
+    assert run(capsys, config_file, "dialogs", "withdraw", "tips", "--as", "Bea")[0] == 1
+    assert run(capsys, config_file, "dialogs", "withdraw", "tips")[0] == 0

@@ -16,7 +16,7 @@ TIPS = (Path(__file__).resolve().parent / "data" / "tips.yaml").read_text("utf-8
 TEAM_TIPS = TIPS.replace("start:", 'teams: ["Team A"]\nstart:', 1)
 
 
-async def _team_b(world: PubWorld) -> None:
+async def enrol_team_b(world: PubWorld) -> None:
     """Bea, a psychologist, and Ben, a mentor, in Team B."""
     await world.relais.ensure_team("Team B")
     for name, role in (("bea", "psychologist"), ("ben", "mentor")):
@@ -30,7 +30,7 @@ async def _team_b(world: PubWorld) -> None:
 
 
 async def test_team_guidance_is_changed_by_its_team_only(world: PubWorld) -> None:
-    await _team_b(world)
+    await enrol_team_b(world)
     assert TEAM_TIPS != TIPS
     bea = world.chat("bea")
     # a psychologist of Team B cannot draft guidance for Team A
@@ -65,7 +65,7 @@ async def test_team_guidance_is_changed_by_its_team_only(world: PubWorld) -> Non
 async def test_org_wide_guidance_stays_org_wide_and_rollbacks_are_announced(
     world: PubWorld,
 ) -> None:
-    await _team_b(world)
+    await enrol_team_b(world)
     narrowed = CRISIS.replace("start:", 'teams: ["Team B"]\nstart:', 1)
     assert narrowed != CRISIS
     refused = texts(await world.upload("bea", "crisis.yaml", narrowed))

@@ -14,7 +14,7 @@ import pytest
 from bot.usecases.base import Actor
 from tests.chat.conftest import Chat
 from tests.publishing.conftest import texts
-from tests.studio.conftest import StudioWorld
+from tests.studio.conftest import StudioWorld, csrf_of
 from tests.studio.test_security import audited, page, post
 
 TEAM_B_ONLY = "team_b_only"
@@ -76,6 +76,20 @@ async def test_another_teams_dialog_is_invisible(team_b_dialog: str, studio: Stu
         assert TEAM_B_ONLY not in drafts
         assert (await page(paul, f"{studio.url}/drafts/{TEAM_B_ONLY}"))[0] == 404
         assert (await page(paul, f"{studio.url}/drafts/{TEAM_B_ONLY}/picture.svg"))[0] == 404
+        # nor may Paul decide on it by posting the form: the publishing use case refuses
+        # (audited as denied) and the page answers as for no draft
+        _, body = await page(paul, f"{studio.url}/drafts")
+        draft = (await studio.relais.studio_drafts(bea))[0][0]
+        form = {"csrf": csrf_of(body), "draft": draft.id, "digest": draft.checksum}
+        before = len(await audited(studio))
+        for action, extra in (("reject", {"comment": "Not like this."}), ("approve", {})):
+            url = f"{studio.url}/drafts/{TEAM_B_ONLY}/{action}"
+            status, body = await post(paul, url, {**form, **extra})
+            assert status == 404, (action, status)
+            assert "Team B" not in body
+        assert ("dialog.approve", "denied") in (await audited(studio))[before:]
+        assert ("dialog.approve", "ok") not in (await audited(studio))[before:]
+        assert (await studio.relais.studio_drafts(bea))[0][0].status == "draft"
     assert await studio.relais.studio_drafts(studio.pub.actors["paul"]) == []
     assert len(await studio.relais.studio_drafts(bea)) == 1
 

@@ -1,5 +1,7 @@
 """Which team's guidance a stored dialog text is: its `teams:` (`bot.policy.dialog_relation`
-decides what that means for a reader, as in chat: another team's dialog is invisible).
+decides what that means for a reader, as in chat: another team's dialog is invisible), and the
+one check every publishing use case about an open draft makes before anything else
+(`check_draft_team`): a draft of another team's guidance is refused, audited as denied.
 
 Read with the guarded YAML reader, remembered per text: the Studio's reads ask it of every
 dialog they list."""
@@ -11,9 +13,15 @@ import functools
 import yaml
 
 from bot.policy import dialog_relation
+from bot.publishing.records import PublishNotAllowed
+from bot.usecases.base import Actor
 from dialogs.yamlsafe import parse_yaml
+from storage.repos.drafts import Draft
 
-__all__ = ["team_sees", "teams_in"]
+__all__ = ["OTHER_TEAMS", "check_draft_team", "team_sees", "teams_in"]
+
+#: the rule a refusal of another team's guidance names in its audit entry
+OTHER_TEAMS = "dialog.teams"
 
 
 @functools.lru_cache(maxsize=512)
@@ -41,3 +49,16 @@ def team_sees(team: str, *sources: str | None) -> bool:
         for source in sources
         if source
     )
+
+
+def check_draft_team(actor: Actor, draft: Draft, published: str | None, refused: str) -> None:
+    """Refuse `actor` an open draft of another team's guidance: the draft's text or its
+    dialog's newest published text (`published`) names teams, not the actor's. Raises
+    PublishNotAllowed `refused` (a key of the catalog's `[publishing]` texts, saying what was
+    refused), which the use case's decorator audits as denied (rule `dialog.teams`)."""
+    for source in (published, draft.source):
+        teams = teams_in(source) if source else ()
+        if not team_sees(actor.team_name, source):
+            refusal = PublishNotAllowed(refused, dialog=draft.dialog_id, teams=", ".join(teams))
+            refusal.rule = OTHER_TEAMS
+            raise refusal
