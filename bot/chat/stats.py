@@ -1,7 +1,7 @@
 """`/stats [DIALOG]` for psychologists and coordinators: how guidance is used, in their language,
 every figure below `[evaluation] min_count` as "< 5"; with a dialog, its drawing shaded by the
-figures (PNG) when Graphviz is installed. The use cases refuse other roles
-(`Action.VIEW_USAGE`)."""
+figures, with the answers to "Did this help?" under it (PNG), when Graphviz is installed. The
+use cases refuse other roles (`Action.VIEW_USAGE`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from bot.chat.feedback_view import feedback_lines
-from bot.chat.stats_view import usage_dot
+from bot.chat.feedback_view import DAYS, feedback_lines
+from bot.chat.stats_view import usage_picture
 from bot.messages import Reply
 from bot.usage_measures import bucket_label
 from dialogs.errors import DialogError, GraphvizMissing
@@ -21,7 +21,7 @@ from dialogs.graph import render_dot
 if TYPE_CHECKING:
     from bot.chat.core import ChatCore, Turn
 
-__all__ = ["WINDOW", "stats_command"]
+__all__ = ["WINDOW", "stats_command", "stats_picture"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply
     lines.extend(await feedback_lines(core, turn, dialog_id))
     reply = Reply("\n".join(lines))
     if dialog_id and report.versions:
-        picture = await _picture(core, report.versions[-1], lang)
+        picture = await stats_picture(core, turn.actor, lang, report.versions[-1])
         if picture is not None:
             return [reply, Reply("", attachment=(f"{dialog_id}.png", picture))]
     return [reply]
@@ -114,14 +114,20 @@ def _start_of(core: ChatCore, dialog_id: str, version: int) -> str:
     return dialog.start if dialog is not None else ""
 
 
-async def _picture(core: ChatCore, figures: Any, lang: str) -> bytes | None:
-    """The newest version's drawing with its figures, or None (no Graphviz, unknown dialog)."""
+async def stats_picture(
+    core: ChatCore, actor: Any, lang: str, figures: Any, fmt: str = "png"
+) -> bytes | None:
+    """The newest version's drawing with its figures and, under it, the answers to "Did this
+    help?" (`usage_picture`, as `relais stats --format` draws it; counts only, never a
+    comment), in `fmt`; None without Graphviz or for an unknown dialog."""
     dialog = core.dialogs.source().get(figures.dialog_id, figures.version)
     if dialog is None:
         return None
-    source = usage_dot(dialog, figures, lang)
+    window = await core.backend.feedback_counts(actor, figures.dialog_id, DAYS)
+    min_count = core.config.evaluation.min_count
+    source = usage_picture(dialog, figures, window.counts, min_count, lang)
     try:
-        return await asyncio.to_thread(render_dot, source, "png")
+        return await asyncio.to_thread(render_dot, source, fmt)
     except (GraphvizMissing, DialogError) as exc:
         logger.info("no usage picture: %s", type(exc).__name__)
         return None

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.app import Relais
 from bot.chat.dialog_registry import DialogRegistry
-from bot.chat.stats_view import report_json, report_text, usage_dot
+from bot.chat.stats_view import report_json, report_text, usage_picture
 from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import parse_duration
 from bot.errors import InvalidInput, NotFound
@@ -91,8 +91,6 @@ async def _feedback(
     since: date,
     until: date,
     args: argparse.Namespace,
-    *,
-    merge: bool = False,
 ) -> list[FeedbackFigures]:
     """The answers to "Did this help?" over [since, until), counts only (comments are for
     psychologists, in the chat), for the same version and language as the usage figures."""
@@ -103,7 +101,7 @@ async def _feedback(
         if (args.version is None or c.dialog_version == args.version)
         and (args.lang is None or c.lang == args.lang)
     ]
-    return feedback_figures(counts, relais.config.evaluation.min_count, merge=merge)
+    return feedback_figures(counts, relais.config.evaluation.min_count)
 
 
 async def _dialog(relais: Relais, dialog_id: str, version: int | None) -> Dialog:
@@ -131,16 +129,16 @@ async def _picture(relais: Relais, args: argparse.Namespace, since: Any) -> tupl
         team=args.team,
     )
     figures = report.versions[0] if report.versions else None
-    feedback = (
+    # the answers are not kept per team (no key that could narrow them to a person)
+    last = report.until - timedelta(days=1)
+    answers = (
         []
         if args.team
-        else await _feedback(
-            relais, dialog.id, report.since, report.until, args, merge=not args.lang
-        )
+        else (await relais.feedback_stats(dialog.id, since=report.since, until=last)).counts
     )
-    answers = next((f.answers for f in feedback if f.version == dialog.version), None)
+    source = usage_picture(dialog, figures, answers, relais.config.evaluation.min_count, args.lang)
     what = f"{dialog.id} version {dialog.version} since {report.since}"
-    return usage_dot(dialog, figures, args.lang, answers), what
+    return source, what
 
 
 def _draw(args: argparse.Namespace, source: str, what: str) -> int:
