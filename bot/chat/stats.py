@@ -94,9 +94,17 @@ async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply
         if dialog_id:
             lines.extend(_node_line(core, turn, node) for node in version.nodes.values())
     referrals = await backend.team_referrals(turn.actor)
+    withheld = core.catalog.label(lang, "report", "withheld")
+
+    def shown(figure: Any) -> str:
+        return withheld if figure.withheld else str(figure)
+
     lines.append(
         core.catalog.text(
-            lang, "stats_referrals", pages=referrals.pages, emergency=referrals.emergency
+            lang,
+            "stats_referrals",
+            pages=shown(referrals.pages),
+            emergency=shown(referrals.emergency),
         )
     )
     lines.append("")  # "Did this help?": counts, and comments for psychologists only

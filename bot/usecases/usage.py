@@ -23,7 +23,8 @@ from bot.usecases.base import (
     operator_command,
     requires_role,
 )
-from storage.repos.usage import ReferralKey, ReferralTotal, UsageKey, UsageTotal
+from bot.usecases.usage_tables import ReferralTable, referral_table
+from storage.repos.usage import ReferralKey, UsageKey, UsageTotal
 from storage.tx import Tx
 
 __all__ = [
@@ -164,26 +165,12 @@ def _figures(totals: list[UsageTotal], min_count: int, merge: bool) -> list[Vers
 
 
 def _referrals(
-    totals: list[ReferralTotal],
-    min_count: int,
-    team_id: str | None,
-    team: str,
-    span: tuple[date, date],
+    table: ReferralTable, team_id: str | None, team: str, span: tuple[date, date]
 ) -> ReferralReport:
-    rows = [
-        ReferralFigure(t.dialog_id, t.entry, t.kind, Figure(t.count, min_count)) for t in totals
-    ]
-    pages = sum(t.count for t in totals if t.kind == "page")
-    emergency = sum(t.count for t in totals if t.kind == "emergency")
-    return ReferralReport(
-        team_id,
-        team,
-        span[0],
-        span[1],
-        rows,
-        Figure(pages, min_count),
-        Figure(emergency, min_count),
-    )
+    """One team's referrals (or the programme's: `team_id` None) as the table has them."""
+    rows = [ReferralFigure(*key, count=f) for key, f in table.cells(team_id).items()]
+    kinds = table.kinds(team_id)
+    return ReferralReport(team_id, team, span[0], span[1], rows, kinds["page"], kinds["emergency"])
 
 
 class UsageUseCases(UseCases):
@@ -261,17 +248,20 @@ class UsageUseCases(UseCases):
 
     @requires_role(Action.VIEW_USAGE)
     async def team_referrals(self, scope: ActorScope, month: str = "") -> ReferralReport:
-        """The actor's team's crisis referrals in `month` ("2026-11"; empty = this month)."""
+        """The actor's team's crisis referrals in `month` ("2026-11"; empty = this month), as
+        every team's and the programme's figures have them (`referrals_by_team`)."""
         month = month or scope.tx.now.strftime("%Y-%m")
         span = month_bounds(month)
         team = scope.actor.team_id
-        totals = await scope.tx.usage.referral_totals(
-            since=span[0], until=span[1], team_id=team or ""
-        )
         names = await scope.tx.usage.team_names()
-        return _referrals(
-            totals, self.config.evaluation.min_count, team, names.get(team or "", ""), span
-        )
+        table = await self._referral_table(scope.tx, span, None, names)
+        return _referrals(table, team, names.get(team or "", ""), span)
+
+    async def _referral_table(
+        self, tx: Tx, span: tuple[date, date], dialog_id: str | None, names: Mapping[str, str]
+    ) -> ReferralTable:
+        totals = await tx.usage.referral_totals(since=span[0], until=span[1], dialog_id=dialog_id)
+        return referral_table(totals, self.config.evaluation.min_count, names)
 
     @operator_command("usage.referrals")
     async def referrals_by_team(
@@ -284,25 +274,19 @@ class UsageUseCases(UseCases):
     ) -> list[ReferralReport]:
         """Per team, the crisis referrals of `month` ("2026-11"; empty = this month), or from
         `since` to today (`relais stats --since`), of one dialog or all; a last report with
-        team_id None holds every team together. For the monthly evaluation report and
-        `relais stats`."""
+        team_id None holds every team together. For `relais stats`. Every figure comes from
+        one table (`bot.usecases.usage_tables`): small ones read "< 5", and a sum that would
+        give one away reads "withheld", in every team's report and the programme's alike."""
         if since is not None:
             span = (since, scope.tx.now.date() + timedelta(days=1))
         else:
             span = month_bounds(month or scope.tx.now.strftime("%Y-%m"))
-        totals = await scope.tx.usage.referral_totals(
-            since=span[0], until=span[1], dialog_id=dialog_id
-        )
         names = await scope.tx.usage.team_names()
-        min_count = self.config.evaluation.min_count
-        reports = []
-        for team_id in sorted({t.team_id for t in totals} | set(names)):
-            rows = [t for t in totals if t.team_id == team_id]
-            reports.append(_referrals(rows, min_count, team_id, names.get(team_id, ""), span))
-        merged: dict[tuple[str, str, str], int] = {}
-        for t in totals:
-            key = (t.dialog_id, t.entry, t.kind)
-            merged[key] = merged.get(key, 0) + t.count
-        every = [ReferralTotal("", *key, count=n) for key, n in sorted(merged.items())]
-        reports.append(_referrals(every, min_count, None, "", span))
+        table = await self._referral_table(scope.tx, span, dialog_id, names)
+        teams = {key[1] for key in table.figures if key[1] is not None} | set(names)
+        reports = [
+            _referrals(table, team_id, names.get(team_id, ""), span)
+            for team_id in sorted(str(t) for t in teams)
+        ]
+        reports.append(_referrals(table, None, "", span))
         return reports
