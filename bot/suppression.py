@@ -4,19 +4,21 @@ figure below `[evaluation] min_count` can be worked out by subtraction.
 Outputs show figures together with their sums: a team's referrals and its pages in all, each
 team's dialogs opened and the programme's. A figure below the threshold reads "< 5" (primary
 suppression); but when it is the only unknown in a sum whose other members are shown, the sum
-less the others gives it away. So, in every sum (`Sum`: a total and its parts) that holds an
-unknown figure, at least two must be unknown, and those hidden together must not add up to a
-small number or to one that pins each of them (two cells of "< 5" that add up to 8 are 4 and
-4). Where a sum falls short, the total is withheld (read "withheld"); where the total is the
-only unknown, the smallest part shown is withheld instead. Withholding one figure can open
-another sum it belongs to, so the rule runs until every sum holds: the figures of every view
-(a team's, the programme's) come from the one table, and a figure reads the same everywhere.
-
-`withheld_cells` decides; `protected` turns counts into `Figure`s with that decision.
+less the others gives it away. Subtraction goes further than one sum: a reader knows that a
+"< 5" is 1 to 4, that the cells of a total add up to it, and can carry what one sum tells into
+the next (two cells of "< 5" that add up to 8 are 4 and 4; a programme's cell of "< 5" made of
+two teams' cells is at least 2). `withheld_cells` reasons as such a reader does, over every
+sum at once (`Sum`: a total and its parts): while any hidden figure is left with one possible
+value, or the figures hidden beside a total shown add up to a small number themselves, it
+withholds one more figure of a sum concerned (read "withheld", which says nothing of its
+size): a total shown first, then a "< 5" total, then the smallest part shown. The figures of
+every view (a team's, the programme's) come from the one table, so a figure reads the same
+everywhere. `protected` turns the counts into `Figure`s with that decision.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -37,28 +39,82 @@ class Sum(Generic[K]):
     parts: tuple[K, ...]
 
 
-def _small(count: int, min_count: int) -> bool:
-    return 0 < count < min_count
+def _bounds(
+    key: K, counts: Mapping[K, int], min_count: int, withheld: set[K]
+) -> tuple[float, float]:
+    """What a reader knows of a figure by itself: its value when shown, 1 to min_count - 1
+    when it reads "< 5", nothing when withheld."""
+    count = counts.get(key, 0)
+    if key in withheld:
+        return 0, math.inf
+    if 0 < count < min_count:
+        return 1, min_count - 1
+    return count, count
 
 
-def _safe(
-    members: list[K], counts: Mapping[K, int], unknown: set[K], total: K, min_count: int
-) -> bool:
-    """Whether the unknown `members` of one sum stay unknown given the members shown."""
-    hidden = [k for k in members if k in unknown]
-    if not hidden:
-        return True
-    if len(hidden) == 1:
-        return False  # the sum less the others gives it away
-    if total in unknown:
-        return True  # two unknowns or more, the total among them: no difference to take
-    together = sum(counts.get(k, 0) for k in hidden)
-    if together < min_count:
-        return False  # the figures hidden here add up to a small number themselves
-    if all(_small(counts.get(k, 0), min_count) for k in hidden):
-        # n figures of 1 to min_count - 1 each: a sum of n or n * (min_count - 1) pins them
-        return together not in (len(hidden), len(hidden) * (min_count - 1))
-    return True
+def _narrowed(
+    sums: list[Sum[K]], known: dict[K, tuple[float, float]]
+) -> dict[K, tuple[float, float]]:
+    """What the reader can work out: each figure's bounds, narrowed by every sum in turn
+    (a member lies between the total less the others' largest and less their smallest) until
+    no sum narrows any further."""
+    known = dict(known)
+    for _ in range(_PASSES):
+        changed = False
+        for one in sums:
+            members = [one.total, *one.parts]
+            for i, key in enumerate(members):
+                others = [known[k] for k in members[:i] + members[i + 1 :]]
+                if i == 0:  # the total: the parts' sum
+                    low = sum(b[0] for b in others)
+                    high = sum(b[1] for b in others)
+                else:  # a part: the total less the other parts
+                    total, rest = others[0], others[1:]
+                    low = total[0] - sum(b[1] for b in rest)
+                    high = total[1] - sum(b[0] for b in rest)
+                was = known[key]
+                now = (max(was[0], low), min(was[1], high))
+                if now != was:
+                    known[key] = now
+                    changed = True
+        if not changed:
+            break
+    return known
+
+
+#: how many times every sum is read at most (a bound on the work, never reached in practice)
+_PASSES = 50
+
+
+def _unsafe(
+    sums: list[Sum[K]], counts: Mapping[K, int], min_count: int, withheld: set[K]
+) -> list[Sum[K]]:
+    """The sums that give something away, the worst first: those where a hidden figure is
+    left with one possible value, or where the figures hidden beside a total shown add up to
+    less than `min_count`."""
+    keys = {k for one in sums for k in (one.total, *one.parts)}
+    alone = {k: _bounds(k, counts, min_count, withheld) for k in keys}
+    known = _narrowed(sums, alone)
+    pinned = {k for k, (low, high) in known.items() if low >= high and alone[k][0] < alone[k][1]}
+    found = []
+    for one in sums:
+        members = (one.total, *one.parts)
+        hidden = [k for k in one.parts if alone[k][0] < alone[k][1]]
+        small_lump = (
+            alone[one.total][0] == alone[one.total][1]
+            and hidden
+            and sum(counts.get(k, 0) for k in hidden) < min_count
+        )
+        if small_lump or any(k in pinned for k in members):
+            found.append(one)
+    # a total shown first (withholding it tells the most), then a "< 5" one, then the rest
+    return sorted(found, key=lambda one: _rank(one.total, alone, withheld))
+
+
+def _rank(total: K, alone: Mapping[K, tuple[float, float]], withheld: set[K]) -> int:
+    if total in withheld:
+        return 2
+    return 0 if alone[total][0] == alone[total][1] else 1
 
 
 def withheld_cells(
@@ -74,29 +130,26 @@ def withheld_cells(
     are never withheld in place of another."""
     sums = list(sums)
     never = set(unseen)
-    unknown = {k for k, n in counts.items() if _small(n, min_count)}
     withheld: set[K] = set()
-    changed = True
-    while changed:
-        changed = False
-        for one in sums:
-            members = [one.total, *one.parts]
-            if _safe(members, counts, unknown, one.total, min_count):
-                continue
-            pick: K | None = one.total
-            if one.total in unknown or one.total in never:
-                shown = [
-                    k
-                    for k in one.parts
-                    if k not in unknown and k not in never and counts.get(k, 0) > 0
-                ]
-                pick = min(shown, key=lambda k: counts.get(k, 0), default=None)
-            if pick is None:
-                continue  # every member is unknown or nothing: nothing left to give away
-            unknown.add(pick)
-            withheld.add(pick)
-            changed = True
-    return withheld
+    while True:
+        pick = None
+        for one in _unsafe(sums, counts, min_count, withheld):
+            pick = _pick(one, counts, min_count, withheld | never)
+            if pick is not None:
+                break
+        if pick is None:
+            return withheld  # safe, or nothing left that withholding would change
+        withheld.add(pick)
+
+
+def _pick(one: Sum[K], counts: Mapping[K, int], min_count: int, fixed: set[K]) -> K | None:
+    """What to withhold in a sum that gives something away: its total, or when that is
+    withheld already, its smallest part shown, or else one that reads "< 5"."""
+    if one.total not in fixed:
+        return one.total
+    parts = [k for k in one.parts if k not in fixed and counts.get(k, 0) > 0]
+    shown = [k for k in parts if counts.get(k, 0) >= min_count]
+    return min(shown or parts, key=lambda k: counts.get(k, 0), default=None)
 
 
 def protected(

@@ -35,6 +35,7 @@ __all__ = [
     "UsageUseCases",
     "VersionFigures",
     "month_bounds",
+    "referral_reports",
     "team_named",
 ]
 
@@ -173,6 +174,18 @@ def _referrals(
     return ReferralReport(team_id, team, span[0], span[1], rows, kinds["page"], kinds["emergency"])
 
 
+def referral_reports(
+    table: ReferralTable, names: Mapping[str, str], span: tuple[date, date]
+) -> list[ReferralReport]:
+    """Every team's report (those of the table and those named), then the programme's."""
+    teams = {str(key[1]) for key in table.figures if key[1] is not None} | set(names)
+    reports = [
+        _referrals(table, team_id, names.get(team_id, ""), span) for team_id in sorted(teams)
+    ]
+    reports.append(_referrals(table, None, "", span))
+    return reports
+
+
 class UsageUseCases(UseCases):
     # -- recording (the chat layer, off the reply path) -----------------------------------------
 
@@ -283,10 +296,4 @@ class UsageUseCases(UseCases):
             span = month_bounds(month or scope.tx.now.strftime("%Y-%m"))
         names = await scope.tx.usage.team_names()
         table = await self._referral_table(scope.tx, span, dialog_id, names)
-        teams = {key[1] for key in table.figures if key[1] is not None} | set(names)
-        reports = [
-            _referrals(table, team_id, names.get(team_id, ""), span)
-            for team_id in sorted(str(t) for t in teams)
-        ]
-        reports.append(_referrals(table, None, "", span))
-        return reports
+        return referral_reports(table, names, span)
