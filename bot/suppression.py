@@ -62,16 +62,14 @@ def _narrowed(
     for _ in range(_PASSES):
         changed = False
         for one in sums:
-            members = [one.total, *one.parts]
-            for i, key in enumerate(members):
-                others = [known[k] for k in members[:i] + members[i + 1 :]]
-                if i == 0:  # the total: the parts' sum
-                    low = sum(b[0] for b in others)
-                    high = sum(b[1] for b in others)
-                else:  # a part: the total less the other parts
-                    total, rest = others[0], others[1:]
-                    low = total[0] - sum(b[1] for b in rest)
-                    high = total[1] - sum(b[0] for b in rest)
+            parts = [known[k] for k in one.parts]
+            low_sum, high_sum = _add(b[0] for b in parts), _add(b[1] for b in parts)
+            total = known[one.total]
+            found = [(one.total, low_sum.all(), high_sum.all())]
+            for key, (low, high) in zip(one.parts, parts, strict=True):
+                # a part: the total less the other parts
+                found.append((key, total[0] - high_sum.but(high), total[1] - low_sum.but(low)))
+            for key, low, high in found:
                 was = known[key]
                 now = (max(was[0], low), min(was[1], high))
                 if now != was:
@@ -80,6 +78,32 @@ def _narrowed(
         if not changed:
             break
     return known
+
+
+@dataclass(frozen=True, slots=True)
+class _Added:
+    """A sum of bounds that may hold infinite ones, from which one may be taken back."""
+
+    finite: float
+    infinite: int
+
+    def all(self) -> float:
+        return math.inf if self.infinite else self.finite
+
+    def but(self, value: float) -> float:
+        if math.isinf(value):
+            return math.inf if self.infinite > 1 else self.finite
+        return math.inf if self.infinite else self.finite - value
+
+
+def _add(values: Iterable[float]) -> _Added:
+    finite, infinite = 0.0, 0
+    for value in values:
+        if math.isinf(value):
+            infinite += 1
+        else:
+            finite += value
+    return _Added(finite, infinite)
 
 
 #: how many times every sum is read at most (a bound on the work, never reached in practice)
@@ -128,18 +152,38 @@ def withheld_cells(
     `unseen`: parts no output shows (the counts of no team, those of before teams were
     counted); a reader may know them all the same, so they count as shown unless small, and
     are never withheld in place of another."""
-    sums = list(sums)
     never = set(unseen)
     withheld: set[K] = set()
-    while True:
-        pick = None
-        for one in _unsafe(sums, counts, min_count, withheld):
-            pick = _pick(one, counts, min_count, withheld | never)
-            if pick is not None:
-                break
-        if pick is None:
-            return withheld  # safe, or nothing left that withholding would change
-        withheld.add(pick)
+    for group in _apart(list(sums)):  # sums that share no figure are read apart
+        while True:
+            pick = None
+            for one in _unsafe(group, counts, min_count, withheld):
+                pick = _pick(one, counts, min_count, withheld | never)
+                if pick is not None:
+                    break
+            if pick is None:
+                break  # safe, or nothing left that withholding would change
+            withheld.add(pick)
+    return withheld
+
+
+def _apart(sums: list[Sum[K]]) -> list[list[Sum[K]]]:
+    """The sums in groups that share no figure (a figure's sums are all in its group)."""
+    leader: dict[K, K] = {}
+
+    def find(key: K) -> K:
+        while leader.setdefault(key, key) != key:
+            leader[key] = leader[leader[key]]
+            key = leader[key]
+        return key
+
+    for one in sums:
+        for part in one.parts:
+            leader[find(part)] = find(one.total)
+    groups: dict[K, list[Sum[K]]] = {}
+    for one in sums:
+        groups.setdefault(find(one.total), []).append(one)
+    return list(groups.values())
 
 
 def _pick(one: Sum[K], counts: Mapping[K, int], min_count: int, fixed: set[K]) -> K | None:
