@@ -23,7 +23,7 @@ from bot.usecases.base import (
     operator_command,
     requires_role,
 )
-from bot.usecases.usage_tables import ReferralTable, referral_table
+from bot.usecases.usage_tables import ReferralTable, referral_table, usage_table
 from storage.repos.usage import ReferralKey, UsageKey, UsageTotal
 from storage.tx import Tx
 
@@ -37,6 +37,7 @@ __all__ = [
     "month_bounds",
     "referral_reports",
     "team_named",
+    "version_figures",
 ]
 
 #: (day ISO, dialog, version, language, node, measure, item, team id) as the chat layer
@@ -126,43 +127,66 @@ def month_bounds(month: str) -> tuple[date, date]:
     return start, end
 
 
-def _figures(totals: list[UsageTotal], min_count: int, merge: bool) -> list[VersionFigures]:
-    """Figures per dialog version and language (`merge`: languages together, lang "*")."""
+def version_figures(
+    totals: list[UsageTotal],
+    min_count: int,
+    merge: bool,
+    team_id: str | None,
+    named: Mapping[str, str],
+) -> list[VersionFigures]:
+    """Figures per dialog version and language (`merge`: languages together, lang "*") of one
+    team (or the programme: `team_id` None), from every team's `totals`: a figure reads as in
+    every other team's view and the programme's (`bot.usecases.usage_tables`)."""
+    table = usage_table(totals, min_count, named, merge)
     grouped: dict[tuple[str, int, str], dict[str, dict[str, dict[str, int]]]] = {}
     for total in totals:
+        if team_id is not None and total.team_id != team_id:
+            continue
         lang = "*" if merge else total.lang
         nodes = grouped.setdefault((total.dialog_id, total.dialog_version, lang), {})
         items = nodes.setdefault(total.node_id, {}).setdefault(total.measure, {})
         items[total.item] = items.get(total.item, 0) + total.count
 
-    def fig(count: int) -> Figure:
-        return Figure(count, min_count)
-
-    def figs(items: dict[str, int]) -> dict[str, Figure]:
-        return {item: fig(count) for item, count in sorted(items.items())}
-
     versions = []
     for (dialog_id, version, lang), nodes in sorted(grouped.items()):
-        result = {}
-        for node_id, measures in nodes.items():
-            times = measures.get("time", {})
-            timed = sum(times.values())
-            result[node_id] = NodeFigures(
-                node_id=node_id,
-                visits=fig(sum(measures.get("visit", {}).values())),
-                choices=figs(measures.get("choice", {})),
-                exits=figs(measures.get("exit", {})),
-                sos=fig(sum(measures.get("sos", {}).values())) if "sos" in measures else None,
-                pages=figs(measures.get("page", {})),
-                emergency=fig(sum(measures["emergency"].values()))
-                if "emergency" in measures
-                else None,
-                # a median of fewer times than min_count is not shown either
-                median_time=median_bucket(times) if timed >= min_count else None,
-                timed=fig(timed) if timed else None,
-            )
+        where = (team_id, dialog_id, version, lang)
+        result = {
+            node_id: _node(table, where, node_id, measures, min_count)
+            for node_id, measures in nodes.items()
+        }
         versions.append(VersionFigures(dialog_id, version, lang, result))
     return versions
+
+
+def _node(
+    table: Mapping[tuple[str | None, str, int, str, str, str, str], Figure],
+    where: tuple[str | None, str, int, str],
+    node_id: str,
+    measures: dict[str, dict[str, int]],
+    min_count: int,
+) -> NodeFigures:
+    """One node's figures as the table has them; `where`: (team, dialog, version, language)."""
+
+    def fig(measure: str, item: str = "") -> Figure:
+        return table.get((*where, node_id, measure, item), Figure(0, min_count))
+
+    def figs(measure: str) -> dict[str, Figure]:
+        return {item: fig(measure, item) for item in sorted(measures.get(measure, {}))}
+
+    times = measures.get("time", {})
+    timed = sum(times.values())
+    return NodeFigures(
+        node_id=node_id,
+        visits=fig("visit"),
+        choices=figs("choice"),
+        exits=figs("exit"),
+        sos=fig("sos") if "sos" in measures else None,
+        pages=figs("page"),
+        emergency=fig("emergency") if "emergency" in measures else None,
+        # a median of fewer times than min_count is not shown either
+        median_time=median_bucket(times) if timed >= min_count else None,
+        timed=fig("time") if timed else None,
+    )
 
 
 def _referrals(
@@ -219,12 +243,15 @@ class UsageUseCases(UseCases):
     ) -> UsageReport:
         today = tx.now.date()
         start = today - since + timedelta(days=1) if isinstance(since, timedelta) else since
+        # every team's counts: a team's figures and the programme's come from one table
         totals = await tx.usage.totals(
-            since=start, dialog_id=dialog_id, version=version, lang=lang, team_id=team_id
+            since=start, dialog_id=dialog_id, version=version, lang=lang, by_team=True
         )
+        names = await tx.usage.team_names()
         min_count = self.config.evaluation.min_count
         until = today + timedelta(days=1)
-        return UsageReport(start, until, min_count, _figures(totals, min_count, merge))
+        figures = version_figures(totals, min_count, merge, team_id, names)
+        return UsageReport(start, until, min_count, figures)
 
     @requires_role(Action.VIEW_USAGE)
     async def usage_figures(

@@ -1,5 +1,6 @@
 """The per-team figures that outputs show beside the programme's: crisis referrals (`relais
-stats`, `/stats`, the evaluation report) and dialogs opened (the evaluation report). Each is
+stats`, `/stats`, the evaluation report), dialogs opened (the evaluation report) and the usage
+figures per node (`relais stats` and `relais stats --team`, `/stats`). Each is
 one table of every team and the programme, protected as a whole (`bot.suppression`): a figure
 that a sum would give away is withheld in that table, so it reads the same in every view (one
 team's report, the programme's, `relais stats --team`), and no view's sums, nor those of two
@@ -16,9 +17,17 @@ from dataclasses import dataclass
 
 from bot.suppression import Sum, protected
 from bot.usage_measures import REFERRAL_KINDS, Figure
-from storage.repos.usage import ReferralTotal
+from storage.repos.usage import ReferralTotal, UsageTotal
 
-__all__ = ["PROGRAMME", "ReferralTable", "opened_table", "referral_table"]
+__all__ = [
+    "PROGRAMME",
+    "SUMMED",
+    "ReferralTable",
+    "opened_table",
+    "referral_table",
+    "usage_key",
+    "usage_table",
+]
 
 #: the team key of the programme's figures (every team together)
 PROGRAMME = None
@@ -124,3 +133,41 @@ def opened_table(
     for (team_id, dialog_id), figure in sorted(figures.items(), key=_by_dialog):
         table.setdefault(team_id, {})[dialog_id] = figure
     return table
+
+
+#: the measures a node's figure adds up over their items (visits, /sos, emergency screens, the
+#: times its median is read from); the others have a figure per item (option, exit, role)
+SUMMED = ("visit", "sos", "emergency", "time")
+
+#: (team, dialog, version, language, node, measure, item)
+_UsageKey = tuple[str | None, str, int, str, str, str, str]
+
+
+def usage_key(team: str | None, total: UsageTotal, merge: bool) -> _UsageKey:
+    """The key of the figure a count adds to (`merge`: every language together, "*")."""
+    item = "" if total.measure in SUMMED else total.item
+    lang = "*" if merge else total.lang
+    return (team, total.dialog_id, total.dialog_version, lang, total.node_id, total.measure, item)
+
+
+def usage_table(
+    totals: Iterable[UsageTotal], min_count: int, named: Iterable[str], merge: bool
+) -> dict[_UsageKey, Figure]:
+    """Every team's usage figures and the programme's, per dialog version, language, node,
+    measure and item (`usage_key`); `totals` per team (those not `named` are only in the
+    programme's figures)."""
+    counts: dict[_UsageKey, int] = {}
+    teams: set[str] = set()
+    for total in totals:
+        teams.add(total.team_id)
+        for team in (total.team_id, PROGRAMME):
+            key = usage_key(team, total, merge)
+            counts[key] = counts.get(key, 0) + total.count
+    sums = [
+        Sum(key, tuple(part for t in sorted(teams) if (part := (t, *key[1:])) in counts))
+        for key in counts
+        if key[0] is PROGRAMME
+    ]
+    shown = set(named)
+    unseen = [k for k in counts if k[0] is not PROGRAMME and k[0] not in shown]
+    return protected(counts, sums, min_count, unseen)

@@ -5,7 +5,9 @@ tables that produce exactly the same outputs.
 For one table of counts, the test renders every output that shows these figures, as the
 commands do, through the functions they call: for the crisis referrals, `relais stats` as text
 and as JSON (`--team` for each team, and the programme) and the evaluation report's values
-(every team's report, each team's own); for the dialogs opened, the evaluation report's. Then
+(every team's report, each team's own); for the dialogs opened, the evaluation report's; for
+the usage figures per node (a start node's visits are the dialogs opened there), `relais stats`
+as text and JSON, `--team` for each team and the programme. Then
 it tries every other table that differs only in the cells hidden there (a cell "< 5" from 1 to
 min_count - 1, a withheld one around its value), drawn with the same figures withheld: the
 tables whose outputs are the same are those a reader cannot tell apart by what is shown, and
@@ -34,9 +36,9 @@ from bot.reports.evaluation import report_values
 from bot.usage_measures import Figure
 from bot.usecases import usage_tables
 from bot.usecases.evaluation import MonthTallies, evaluation_of
-from bot.usecases.usage import UsageReport, referral_reports
-from bot.usecases.usage_tables import opened_table, referral_table
-from storage.repos.usage import ReferralTotal
+from bot.usecases.usage import UsageReport, referral_reports, version_figures
+from bot.usecases.usage_tables import opened_table, referral_table, usage_table
+from storage.repos.usage import ReferralTotal, UsageTotal
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 MONTH = "2026-11"
@@ -132,6 +134,44 @@ def opened_cell(key: tuple[str, ...]) -> Hashable:
     return key
 
 
+# -- the usage figures per node (relais stats, with --team NAME and without) ------------------
+
+#: (node, measure, item) of a usage count of the crisis dialog, version 1, in English
+COUNTED = [
+    ("what", "visit", ""),
+    ("what", "choice", "talk"),
+    ("what", "choice", "sos"),
+    ("what", "exit", "cancelled"),
+    ("talk", "visit", ""),
+]
+
+
+def _usage(raw: Raw) -> list[UsageTotal]:
+    return [
+        UsageTotal("crisis", 1, "en", node, measure, item, n, team)
+        for (team, node, measure, item), n in sorted(raw.items())
+        if n
+    ]
+
+
+def usage_outputs(raw: Raw, min_count: int) -> str:
+    out = []
+    for view in (None, *NAMES):  # relais stats, and relais stats --team NAME
+        figures = version_figures(_usage(raw), min_count, False, view, NAMES)
+        report = UsageReport(SPAN[0], SPAN[1], min_count, figures)
+        out.append(report_text(report, None) + json.dumps(report_json(report, None)))
+    return "".join(out)
+
+
+def usage_figures(raw: Raw, min_count: int) -> dict[Hashable, Figure]:
+    return dict(usage_table(_usage(raw), min_count, NAMES, False))
+
+
+def usage_cell(key: tuple[str, ...]) -> Hashable:
+    team, node, measure, item = key
+    return (team, "crisis", 1, "en", node, measure, item)
+
+
 # -- the check ----------------------------------------------------------------------------------
 
 
@@ -204,6 +244,10 @@ def check_opened(raw: Raw, min_count: int = 5) -> None:
     assert_nothing_recovered(raw, min_count, opened_outputs, opened_figures, opened_cell)
 
 
+def check_usage(raw: Raw, min_count: int = 5) -> None:
+    assert_nothing_recovered(raw, min_count, usage_outputs, usage_figures, usage_cell)
+
+
 # -- distributions worth naming -----------------------------------------------------------------
 
 
@@ -215,6 +259,24 @@ def test_a_team_of_one_beside_a_large_team() -> None:
     assert figures[(None, "crisis")].shown() == "withheld"
     assert figures[("t3", "crisis")].shown() == "< 5"
     assert figures[("t1", "crisis")].shown() == "6"
+
+
+def test_relais_stats_per_team_beside_the_programme() -> None:
+    """`relais stats --team Solo` reads "< 5", `--team "Team One"` 6: `relais stats` must not
+    read 9 visits (the dialogs opened) nor 9 choices of "talk"."""
+    raw = {
+        ("t1", "what", "visit", ""): 6,
+        ("t1", "what", "choice", "talk"): 6,
+        ("t3", "what", "visit", ""): 3,
+        ("t3", "what", "choice", "talk"): 3,
+    }
+    check_usage(raw)
+    text = usage_outputs(raw, 5)
+    programme = version_figures(_usage(raw), 5, False, None, NAMES)[0].nodes["what"]
+    assert programme.visits.shown() == "withheld"
+    assert programme.choices["talk"].shown() == "withheld"
+    assert "visits 9" not in text
+    assert '"visits": "withheld"' in text
 
 
 def test_two_small_teams_that_pin_each_other() -> None:
@@ -272,6 +334,14 @@ def test_referrals_of_any_distribution(cells: dict[tuple[str, tuple[str, str, st
     small = sum(1 for n in raw.values() if 0 < n < 3)
     assume(small <= 6)
     check_referrals(raw, min_count=3)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(st.dictionaries(st.tuples(_TEAMS, st.sampled_from(COUNTED)), _COUNTS, max_size=8))
+def test_usage_figures_of_any_distribution(cells: dict[tuple[str, tuple[str, ...]], int]) -> None:
+    raw = {(team, *counted): n for (team, counted), n in cells.items()}
+    assume(sum(1 for n in raw.values() if 0 < n < 3) <= 6)
+    check_usage(raw, min_count=3)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
