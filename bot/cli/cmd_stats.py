@@ -2,7 +2,8 @@
 [--format svg|png -o FILE]`: how the guidance is used, per dialog version, language and node
 (visits, options chosen, exits, /sos, pages, emergency screens, median time), and the crisis
 referrals by dialog and entry point. Counts only, never a person; below `[evaluation]
-min_count` a figure reads "< 5" (README, "Evidence: usage figures")."""
+min_count` a figure reads "< 5", and one that would give a small one away by subtraction
+"withheld" (README, "Evidence: usage figures")."""
 
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ def register(subparsers: Any) -> None:
         "exits (completed, cancelled, abandoned for another dialog, timed out), /sos pressed, "
         "pages and emergency screens, median time on the node; and how many conversations "
         "reached a page of a human or an emergency screen, by dialog and entry point. "
-        'Figures below [evaluation] min_count read "< 5". With --format, a picture of the '
-        "dialog: nodes shaded by visits, edges by choices, where people stopped in red.",
+        'Figures below [evaluation] min_count read "< 5", and a figure that would give one '
+        "away by subtraction (every team's against --team's) \"withheld\". With --format, a "
+        "picture of the dialog: nodes shaded by visits, edges by choices, where people stopped "
+        'in red, the answers to "Did this help?" under it.',
     )
     parser.add_argument("dialog", nargs="?", default=None, metavar="DIALOG")
     parser.add_argument("--since", default="30d", metavar="DURATION", help="default: 30d")
