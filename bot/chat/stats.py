@@ -39,9 +39,16 @@ class UsageReader(Protocol):
     def team_referrals(self, actor: Any, month: str = "", /) -> Awaitable[Any]: ...
 
 
+def _shown(core: ChatCore, turn: Turn, figure: Any) -> str:
+    """A figure as `str(figure)` reads it ("< 5" below the threshold), "withheld" in the
+    practitioner's language (`bot.suppression`)."""
+    return core.catalog.label(turn.lang, "figures", "withheld") if figure.withheld else str(figure)
+
+
 def _items(core: ChatCore, turn: Turn, figures: dict[str, Any], table: str = "") -> str:
     return ", ".join(
-        f"{core.catalog.label(turn.lang, table, item) if table else item} {figure}"
+        f"{core.catalog.label(turn.lang, table, item) if table else item} "
+        f"{_shown(core, turn, figure)}"
         for item, figure in figures.items()
     )
 
@@ -55,14 +62,15 @@ def _node_line(core: ChatCore, turn: Turn, node: Any) -> str:
     if node.exits:
         details += text(lang, "stats_exits", items=_items(core, turn, node.exits, "usage_exits"))
     if node.sos:
-        details += text(lang, "stats_sos", count=node.sos)
+        details += text(lang, "stats_sos", count=_shown(core, turn, node.sos))
     if node.pages:
         details += text(lang, "stats_pages", items=_items(core, turn, node.pages, "roles"))
     if node.emergency:
-        details += text(lang, "stats_emergency", count=node.emergency)
+        details += text(lang, "stats_emergency", count=_shown(core, turn, node.emergency))
     if node.median_time:
         details += text(lang, "stats_median", time=bucket_label(node.median_time))
-    return text(lang, "stats_node", node=node.node_id, visits=node.visits, details=details)
+    visits = _shown(core, turn, node.visits)
+    return text(lang, "stats_node", node=node.node_id, visits=visits, details=details)
 
 
 async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply]:
@@ -88,23 +96,18 @@ async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply
                 dialog=version.dialog_id,
                 version=version.version,
                 in_lang=version.lang,
-                started=starts.visits if starts else 0,
+                started=_shown(core, turn, starts.visits) if starts else 0,
             )
         )
         if dialog_id:
             lines.extend(_node_line(core, turn, node) for node in version.nodes.values())
     referrals = await backend.team_referrals(turn.actor)
-    withheld = core.catalog.label(lang, "report", "withheld")
-
-    def shown(figure: Any) -> str:
-        return withheld if figure.withheld else str(figure)
-
     lines.append(
         core.catalog.text(
             lang,
             "stats_referrals",
-            pages=shown(referrals.pages),
-            emergency=shown(referrals.emergency),
+            pages=_shown(core, turn, referrals.pages),
+            emergency=_shown(core, turn, referrals.emergency),
         )
     )
     lines.append("")  # "Did this help?": counts, and comments for psychologists only

@@ -341,6 +341,15 @@ async def test_figures_per_team_never_reveal_a_team_of_one(
     assert first["choices"] == {"talk": "withheld"}
     assert await asyncio.to_thread(main, stats[:-1]) == 0
     assert "visits withheld; chose: talk withheld" in capsys.readouterr().out
+    # and so in the chat, in the practitioner's language
+    pia = world.chat("pia")
+    english = texts_of(await pia.say("/stats crisis"))
+    assert "crisis version 1 (en): started withheld" in english
+    assert "• first: visits withheld; chose talk withheld" in english
+    assert "9" not in english.split("crisis version 1")[1].split("Your team")[0]
+    await pia.say("/lang fr")
+    french = texts_of(await pia.say("/stats crisis"))
+    assert "• first : passages non communiqué ; choix talk non communiqué" in french
     assert await asyncio.to_thread(main, [*stats, "--team", "Nobody"]) == 1
     assert "no team named 'Nobody'" in capsys.readouterr().err
 
