@@ -1,7 +1,7 @@
 """`/stats [DIALOG]` for psychologists and coordinators: how guidance is used, in their language,
 every figure below `[evaluation] min_count` as "< 5"; with a dialog, its drawing shaded by the
-figures (PNG) when Graphviz is installed. The use cases refuse other roles
-(`Action.VIEW_USAGE`)."""
+figures, with the answers to "Did this help?" under it (PNG), when Graphviz is installed. The
+use cases refuse other roles (`Action.VIEW_USAGE`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from bot.chat.feedback_view import feedback_lines
-from bot.chat.stats_view import usage_dot
+from bot.chat.feedback_view import DAYS, feedback_lines
+from bot.chat.stats_view import usage_picture
 from bot.messages import Reply
 from bot.usage_measures import bucket_label
 from dialogs.errors import DialogError, GraphvizMissing
@@ -21,7 +21,7 @@ from dialogs.graph import render_dot
 if TYPE_CHECKING:
     from bot.chat.core import ChatCore, Turn
 
-__all__ = ["WINDOW", "stats_command"]
+__all__ = ["WINDOW", "stats_command", "stats_picture"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +39,16 @@ class UsageReader(Protocol):
     def team_referrals(self, actor: Any, month: str = "", /) -> Awaitable[Any]: ...
 
 
+def _shown(core: ChatCore, turn: Turn, figure: Any) -> str:
+    """A figure as `str(figure)` reads it ("< 5" below the threshold), "withheld" in the
+    practitioner's language (`bot.suppression`)."""
+    return core.catalog.label(turn.lang, "figures", "withheld") if figure.withheld else str(figure)
+
+
 def _items(core: ChatCore, turn: Turn, figures: dict[str, Any], table: str = "") -> str:
     return ", ".join(
-        f"{core.catalog.label(turn.lang, table, item) if table else item} {figure}"
+        f"{core.catalog.label(turn.lang, table, item) if table else item} "
+        f"{_shown(core, turn, figure)}"
         for item, figure in figures.items()
     )
 
@@ -55,14 +62,15 @@ def _node_line(core: ChatCore, turn: Turn, node: Any) -> str:
     if node.exits:
         details += text(lang, "stats_exits", items=_items(core, turn, node.exits, "usage_exits"))
     if node.sos:
-        details += text(lang, "stats_sos", count=node.sos)
+        details += text(lang, "stats_sos", count=_shown(core, turn, node.sos))
     if node.pages:
         details += text(lang, "stats_pages", items=_items(core, turn, node.pages, "roles"))
     if node.emergency:
-        details += text(lang, "stats_emergency", count=node.emergency)
+        details += text(lang, "stats_emergency", count=_shown(core, turn, node.emergency))
     if node.median_time:
         details += text(lang, "stats_median", time=bucket_label(node.median_time))
-    return text(lang, "stats_node", node=node.node_id, visits=node.visits, details=details)
+    visits = _shown(core, turn, node.visits)
+    return text(lang, "stats_node", node=node.node_id, visits=visits, details=details)
 
 
 async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply]:
@@ -88,7 +96,7 @@ async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply
                 dialog=version.dialog_id,
                 version=version.version,
                 in_lang=version.lang,
-                started=starts.visits if starts else 0,
+                started=_shown(core, turn, starts.visits) if starts else 0,
             )
         )
         if dialog_id:
@@ -96,14 +104,17 @@ async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply
     referrals = await backend.team_referrals(turn.actor)
     lines.append(
         core.catalog.text(
-            lang, "stats_referrals", pages=referrals.pages, emergency=referrals.emergency
+            lang,
+            "stats_referrals",
+            pages=_shown(core, turn, referrals.pages),
+            emergency=_shown(core, turn, referrals.emergency),
         )
     )
     lines.append("")  # "Did this help?": counts, and comments for psychologists only
     lines.extend(await feedback_lines(core, turn, dialog_id))
     reply = Reply("\n".join(lines))
     if dialog_id and report.versions:
-        picture = await _picture(core, report.versions[-1], lang)
+        picture = await stats_picture(core, turn.actor, lang, report.versions[-1])
         if picture is not None:
             return [reply, Reply("", attachment=(f"{dialog_id}.png", picture))]
     return [reply]
@@ -114,14 +125,20 @@ def _start_of(core: ChatCore, dialog_id: str, version: int) -> str:
     return dialog.start if dialog is not None else ""
 
 
-async def _picture(core: ChatCore, figures: Any, lang: str) -> bytes | None:
-    """The newest version's drawing with its figures, or None (no Graphviz, unknown dialog)."""
+async def stats_picture(
+    core: ChatCore, actor: Any, lang: str, figures: Any, fmt: str = "png"
+) -> bytes | None:
+    """The newest version's drawing with its figures and, under it, the answers to "Did this
+    help?" (`usage_picture`, as `relais stats --format` draws it; counts only, never a
+    comment), in `fmt`; None without Graphviz or for an unknown dialog."""
     dialog = core.dialogs.source().get(figures.dialog_id, figures.version)
     if dialog is None:
         return None
-    source = usage_dot(dialog, figures, lang)
+    window = await core.backend.feedback_counts(actor, figures.dialog_id, DAYS)
+    min_count = core.config.evaluation.min_count
+    source = usage_picture(dialog, figures, window.counts, min_count, lang)
     try:
-        return await asyncio.to_thread(render_dot, source, "png")
+        return await asyncio.to_thread(render_dot, source, fmt)
     except (GraphvizMissing, DialogError) as exc:
         logger.info("no usage picture: %s", type(exc).__name__)
         return None

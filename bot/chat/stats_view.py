@@ -4,17 +4,20 @@ as unknown (grey, dashed), never by its true size."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.usage_measures import Figure, bucket_label
+from bot.usecases.feedback import feedback_figures
 from dialogs.graph import KIND_COLOURS, _dot_text, _summary
 from dialogs.model import Dialog, QuestionNode
 
 if TYPE_CHECKING:
     from bot.usecases.feedback import FeedbackFigures
     from bot.usecases.usage import NodeFigures, ReferralReport, UsageReport, VersionFigures
+    from storage.repos.feedback import FeedbackCount
 
-__all__ = ["feedback_line", "report_json", "report_text", "usage_dot"]
+__all__ = ["feedback_line", "report_json", "report_text", "usage_dot", "usage_picture"]
 
 _LEFT = ("cancelled", "abandoned", "timeout")  # exits that mean someone stopped there
 _HIDDEN_FILL = "#eeeeee"
@@ -212,6 +215,30 @@ def usage_dot(
             lines.append(f'    "{_dot_text(node_id)}" -> "{_dot_text(target)}"{suffix};')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def usage_picture(
+    dialog: Dialog,
+    figures: VersionFigures | None,
+    answers: Sequence[FeedbackCount],
+    min_count: int,
+    lang: str | None = None,
+) -> str:
+    """The DOT source of the picture `relais stats DIALOG --format` writes and `/stats DIALOG`
+    sends: `usage_dot` with, under the drawing, the answers to "Did this help?" of the same
+    version and language (every language together when `figures` are, lang "*"), each below
+    `min_count` as "< 5". It takes counts only: a comment cannot reach a picture. `lang`: the
+    language of the labels, and of the answers when there are no `figures`."""
+    of = figures.lang if figures is not None else (lang or "*")
+    mine = [
+        a
+        for a in answers
+        if a.dialog_id == dialog.id
+        and a.dialog_version == dialog.version
+        and (of == "*" or a.lang == of)
+    ]
+    found = feedback_figures(mine, min_count, merge=of == "*")
+    return usage_dot(dialog, figures, lang, found[0].answers if found else None)
 
 
 def _outgoing(dialog: Dialog, node: Any, lang: str) -> list[tuple[str, str, str]]:

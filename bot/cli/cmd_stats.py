@@ -2,7 +2,8 @@
 [--format svg|png -o FILE]`: how the guidance is used, per dialog version, language and node
 (visits, options chosen, exits, /sos, pages, emergency screens, median time), and the crisis
 referrals by dialog and entry point. Counts only, never a person; below `[evaluation]
-min_count` a figure reads "< 5" (README, "Evidence: usage figures")."""
+min_count` a figure reads "< 5", and one that would give a small one away by subtraction
+"withheld" (README, "Evidence: usage figures")."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from bot.app import Relais
 from bot.chat.dialog_registry import DialogRegistry
-from bot.chat.stats_view import report_json, report_text, usage_dot
+from bot.chat.stats_view import report_json, report_text, usage_picture
 from bot.cli.cmd_db import emit_json, with_relais
 from bot.config import parse_duration
 from bot.errors import InvalidInput, NotFound
@@ -33,8 +34,10 @@ def register(subparsers: Any) -> None:
         "exits (completed, cancelled, abandoned for another dialog, timed out), /sos pressed, "
         "pages and emergency screens, median time on the node; and how many conversations "
         "reached a page of a human or an emergency screen, by dialog and entry point. "
-        'Figures below [evaluation] min_count read "< 5". With --format, a picture of the '
-        "dialog: nodes shaded by visits, edges by choices, where people stopped in red.",
+        'Figures below [evaluation] min_count read "< 5", and a figure that would give one '
+        "away by subtraction (every team's against --team's) \"withheld\". With --format, a "
+        "picture of the dialog: nodes shaded by visits, edges by choices, where people stopped "
+        'in red, the answers to "Did this help?" under it.',
     )
     parser.add_argument("dialog", nargs="?", default=None, metavar="DIALOG")
     parser.add_argument("--since", default="30d", metavar="DURATION", help="default: 30d")
@@ -91,8 +94,6 @@ async def _feedback(
     since: date,
     until: date,
     args: argparse.Namespace,
-    *,
-    merge: bool = False,
 ) -> list[FeedbackFigures]:
     """The answers to "Did this help?" over [since, until), counts only (comments are for
     psychologists, in the chat), for the same version and language as the usage figures."""
@@ -103,7 +104,7 @@ async def _feedback(
         if (args.version is None or c.dialog_version == args.version)
         and (args.lang is None or c.lang == args.lang)
     ]
-    return feedback_figures(counts, relais.config.evaluation.min_count, merge=merge)
+    return feedback_figures(counts, relais.config.evaluation.min_count)
 
 
 async def _dialog(relais: Relais, dialog_id: str, version: int | None) -> Dialog:
@@ -131,16 +132,16 @@ async def _picture(relais: Relais, args: argparse.Namespace, since: Any) -> tupl
         team=args.team,
     )
     figures = report.versions[0] if report.versions else None
-    feedback = (
+    # the answers are not kept per team (no key that could narrow them to a person)
+    last = report.until - timedelta(days=1)
+    answers = (
         []
         if args.team
-        else await _feedback(
-            relais, dialog.id, report.since, report.until, args, merge=not args.lang
-        )
+        else (await relais.feedback_stats(dialog.id, since=report.since, until=last)).counts
     )
-    answers = next((f.answers for f in feedback if f.version == dialog.version), None)
+    source = usage_picture(dialog, figures, answers, relais.config.evaluation.min_count, args.lang)
     what = f"{dialog.id} version {dialog.version} since {report.since}"
-    return usage_dot(dialog, figures, args.lang, answers), what
+    return source, what
 
 
 def _draw(args: argparse.Namespace, source: str, what: str) -> int:

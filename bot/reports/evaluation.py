@@ -69,11 +69,12 @@ def _team_values(
         for tag, figure in team.notes_by_tag.items()
     ]
     opened = [(_title(dialogs, d, lang), f) for d, f in team.dialogs_opened.items()]
+    withheld = t("withheld")
     return {
         "name": team.team,
-        "opened": _rows(opened),
-        "referrals": _rows([(t("referral_" + k), f) for k, f in team.referrals.items()]),
-        "referral_ways": _rows(ways),
+        "opened": _rows(opened, withheld),
+        "referrals": _rows([(t("referral_" + k), f) for k, f in team.referrals.items()], withheld),
+        "referral_ways": _rows(ways, withheld),
         "checkins": _rows([(t("checkins_" + k), f) for k, f in team.checkins.items()]),
         "pages": _rows([(t("pages_" + k), f) for k, f in team.pages.items()]),
         "ack_median_minutes": team.ack_median_minutes,

@@ -3,8 +3,10 @@
 Counts only, each a `Figure` (below `[evaluation] min_count` it reads "< 5"): referrals to
 human help (pages and emergency screens, `bot.usecases.usage`), check-ins due / done / missed /
 escalated, pages of a human and the time to their acknowledgement, notes by tag, the dialogs
-opened per situation (the small-number rule applies to each team's cell: a team of one does
-not show that person's count below it); and the same for the whole programme. No
+opened per situation; and the dialogs opened by the whole programme. The small-number rule
+applies to each team's cell (a team of one does not show that person's count below it), and a
+sum that would give a hidden cell away by subtraction is withheld (`bot.usecases.usage_tables`:
+one table of every team, whichever teams the report shows). No
 case code, no name of a person, no text typed by anyone: the report is built from these values
 only (`bot.reports.evaluation` renders them).
 
@@ -34,14 +36,18 @@ from bot.usecases.base import (
     requires_role,
 )
 from bot.usecases.usage import month_bounds, team_named
+from bot.usecases.usage_tables import PROGRAMME, opened_table, referral_table
 from storage.repos.evaluation import CheckinTally, PageTally
+from storage.repos.usage import ReferralTotal
 from storage.tx import Tx
 
 __all__ = [
     "ACK_BUCKETS",
     "EvaluationReport",
     "EvaluationUseCases",
+    "MonthTallies",
     "TeamEvaluation",
+    "evaluation_of",
 ]
 
 #: (upper bound in minutes, label) of the time-to-acknowledgement chart; the last is open
@@ -86,20 +92,15 @@ class EvaluationReport:
 def _team(
     name: str,
     min_count: int,
-    referrals: list[tuple[str, str, str, int]],
+    referrals: tuple[dict[str, Figure], dict[tuple[str, str], Figure]],
     checkins: CheckinTally,
     pages: PageTally,
     tags: Mapping[str, int],
-    opened: Mapping[str, int],
+    opened: dict[str, Figure],
 ) -> TeamEvaluation:
     def fig(count: int) -> Figure:
         return Figure(count, min_count)
 
-    kinds = {"page": 0, "emergency": 0}
-    ways: dict[tuple[str, str], int] = {}
-    for dialog_id, entry, kind, count in referrals:
-        kinds[kind] = kinds.get(kind, 0) + count
-        ways[(dialog_id, entry)] = ways.get((dialog_id, entry), 0) + count
     acks = sorted(pages.ack_seconds)
     buckets = dict.fromkeys((label for _, label in ACK_BUCKETS), 0)
     for seconds in acks:
@@ -108,8 +109,8 @@ def _team(
     median = statistics.median(acks) / 60 if len(acks) >= min_count else None
     return TeamEvaluation(
         team=name,
-        referrals={kind: fig(n) for kind, n in kinds.items()},
-        referral_ways={key: fig(n) for key, n in sorted(ways.items())},
+        referrals=referrals[0],
+        referral_ways=referrals[1],
         checkins={
             "due": fig(checkins.due),
             "done": fig(checkins.done),
@@ -120,24 +121,45 @@ def _team(
         ack_median_minutes=None if median is None else round(median, 1),
         ack_times={label: fig(n) for label, n in buckets.items()},
         notes_by_tag={tag: fig(n) for tag, n in sorted(tags.items())},
-        dialogs_opened={dialog_id: fig(n) for dialog_id, n in sorted(opened.items())},
+        dialogs_opened=opened,
     )
 
 
-def _programme(
-    opened: Mapping[str, int], teams: list[TeamEvaluation], min_count: int
-) -> dict[str, Figure]:
-    """The dialogs opened by every team together; withheld where, less the teams' figures
-    shown beside it, it would leave a count below `min_count` (a hidden team cell, or the
-    other teams of a one-team report: a team of one would be read by subtraction)."""
-    figures = {}
-    for dialog_id, total in sorted(opened.items()):
-        shown = sum(
-            t.dialogs_opened.get(dialog_id, Figure(0, min_count)).value or 0 for t in teams
+@dataclass(frozen=True, slots=True)
+class MonthTallies:
+    """What a month's report is made of, for every team (team id ->, "" for no team)."""
+
+    names: Mapping[str, str]  # team id -> name
+    referrals: list[ReferralTotal]
+    checkins: Mapping[str, CheckinTally]
+    pages: Mapping[str, PageTally]
+    tags: Mapping[str, Mapping[str, int]]
+    opened: Mapping[str, Mapping[str, int]]  # team id -> dialog id -> conversations opened
+
+
+def evaluation_of(
+    month: str, min_count: int, tallies: MonthTallies, team_ids: list[str] | None
+) -> EvaluationReport:
+    """The report of `team_ids` (None: every named team) and the programme. The figures are
+    every team's first (`bot.usecases.usage_tables`), then those of the teams shown: a figure
+    reads the same in any team's report, and no report's sums give a hidden one away."""
+    since, until = month_bounds(month)
+    names = tallies.names
+    ways = referral_table(tallies.referrals, min_count, names)
+    dialogs = opened_table(tallies.opened, min_count, names)
+    teams = [
+        _team(
+            names.get(team_id, ""),
+            min_count,
+            (ways.kinds(team_id), ways.ways(team_id)),
+            tallies.checkins.get(team_id, CheckinTally()),
+            tallies.pages.get(team_id, PageTally()),
+            tallies.tags.get(team_id, {}),
+            dialogs.get(team_id, {}),
         )
-        rest = total - shown
-        figures[dialog_id] = Figure(total, min_count, withheld=0 < rest < min_count)
-    return figures
+        for team_id in (team_ids if team_ids is not None else sorted(names, key=names.__getitem__))
+    ]
+    return EvaluationReport(month, since, until, min_count, teams, dialogs.get(PROGRAMME, {}))
 
 
 class EvaluationUseCases(UseCases):
@@ -154,35 +176,16 @@ class EvaluationUseCases(UseCases):
         checkins = await tx.evaluation.checkins(since=start, until=end)
         pages = await tx.evaluation.pages(since=start, until=end)
         tags = await tx.evaluation.note_tags(since=start, until=end)
-        opened: dict[str, int] = {}  # dialog -> opened, every team
         opened_by_team: dict[str, dict[str, int]] = {}  # team -> dialog -> opened
         for total in await tx.usage.totals(since=since, until=until, by_team=True):
             if (
                 total.measure == "visit"
                 and starts.get((total.dialog_id, total.dialog_version)) == total.node_id
             ):
-                opened[total.dialog_id] = opened.get(total.dialog_id, 0) + total.count
                 mine = opened_by_team.setdefault(total.team_id, {})
                 mine[total.dialog_id] = mine.get(total.dialog_id, 0) + total.count
-        teams = []
-        for team_id in team_ids if team_ids is not None else sorted(names, key=lambda i: names[i]):
-            rows = [
-                (r.dialog_id, r.entry, r.kind, r.count) for r in referrals if r.team_id == team_id
-            ]
-            teams.append(
-                _team(
-                    names.get(team_id, ""),
-                    min_count,
-                    rows,
-                    checkins.get(team_id, CheckinTally()),
-                    pages.get(team_id, PageTally()),
-                    tags.get(team_id, {}),
-                    opened_by_team.get(team_id, {}),
-                )
-            )
-        return EvaluationReport(
-            month, since, until, min_count, teams, _programme(opened, teams, min_count)
-        )
+        tallies = MonthTallies(names, referrals, checkins, pages, tags, opened_by_team)
+        return evaluation_of(month, min_count, tallies, team_ids)
 
     @requires_role(Action.EVALUATION_REPORT)
     async def evaluation_report(

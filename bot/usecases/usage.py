@@ -23,7 +23,8 @@ from bot.usecases.base import (
     operator_command,
     requires_role,
 )
-from storage.repos.usage import ReferralKey, ReferralTotal, UsageKey, UsageTotal
+from bot.usecases.usage_tables import ReferralTable, referral_table, usage_table
+from storage.repos.usage import ReferralKey, UsageKey, UsageTotal
 from storage.tx import Tx
 
 __all__ = [
@@ -34,7 +35,9 @@ __all__ = [
     "UsageUseCases",
     "VersionFigures",
     "month_bounds",
+    "referral_reports",
     "team_named",
+    "version_figures",
 ]
 
 #: (day ISO, dialog, version, language, node, measure, item, team id) as the chat layer
@@ -124,66 +127,87 @@ def month_bounds(month: str) -> tuple[date, date]:
     return start, end
 
 
-def _figures(totals: list[UsageTotal], min_count: int, merge: bool) -> list[VersionFigures]:
-    """Figures per dialog version and language (`merge`: languages together, lang "*")."""
+def version_figures(
+    totals: list[UsageTotal],
+    min_count: int,
+    merge: bool,
+    team_id: str | None,
+    named: Mapping[str, str],
+) -> list[VersionFigures]:
+    """Figures per dialog version and language (`merge`: languages together, lang "*") of one
+    team (or the programme: `team_id` None), from every team's `totals`: a figure reads as in
+    every other team's view and the programme's (`bot.usecases.usage_tables`)."""
+    table = usage_table(totals, min_count, named, merge)
     grouped: dict[tuple[str, int, str], dict[str, dict[str, dict[str, int]]]] = {}
     for total in totals:
+        if team_id is not None and total.team_id != team_id:
+            continue
         lang = "*" if merge else total.lang
         nodes = grouped.setdefault((total.dialog_id, total.dialog_version, lang), {})
         items = nodes.setdefault(total.node_id, {}).setdefault(total.measure, {})
         items[total.item] = items.get(total.item, 0) + total.count
 
-    def fig(count: int) -> Figure:
-        return Figure(count, min_count)
-
-    def figs(items: dict[str, int]) -> dict[str, Figure]:
-        return {item: fig(count) for item, count in sorted(items.items())}
-
     versions = []
     for (dialog_id, version, lang), nodes in sorted(grouped.items()):
-        result = {}
-        for node_id, measures in nodes.items():
-            times = measures.get("time", {})
-            timed = sum(times.values())
-            result[node_id] = NodeFigures(
-                node_id=node_id,
-                visits=fig(sum(measures.get("visit", {}).values())),
-                choices=figs(measures.get("choice", {})),
-                exits=figs(measures.get("exit", {})),
-                sos=fig(sum(measures.get("sos", {}).values())) if "sos" in measures else None,
-                pages=figs(measures.get("page", {})),
-                emergency=fig(sum(measures["emergency"].values()))
-                if "emergency" in measures
-                else None,
-                # a median of fewer times than min_count is not shown either
-                median_time=median_bucket(times) if timed >= min_count else None,
-                timed=fig(timed) if timed else None,
-            )
+        where = (team_id, dialog_id, version, lang)
+        result = {
+            node_id: _node(table, where, node_id, measures, min_count)
+            for node_id, measures in nodes.items()
+        }
         versions.append(VersionFigures(dialog_id, version, lang, result))
     return versions
 
 
-def _referrals(
-    totals: list[ReferralTotal],
+def _node(
+    table: Mapping[tuple[str | None, str, int, str, str, str, str], Figure],
+    where: tuple[str | None, str, int, str],
+    node_id: str,
+    measures: dict[str, dict[str, int]],
     min_count: int,
-    team_id: str | None,
-    team: str,
-    span: tuple[date, date],
-) -> ReferralReport:
-    rows = [
-        ReferralFigure(t.dialog_id, t.entry, t.kind, Figure(t.count, min_count)) for t in totals
-    ]
-    pages = sum(t.count for t in totals if t.kind == "page")
-    emergency = sum(t.count for t in totals if t.kind == "emergency")
-    return ReferralReport(
-        team_id,
-        team,
-        span[0],
-        span[1],
-        rows,
-        Figure(pages, min_count),
-        Figure(emergency, min_count),
+) -> NodeFigures:
+    """One node's figures as the table has them; `where`: (team, dialog, version, language)."""
+
+    def fig(measure: str, item: str = "") -> Figure:
+        return table.get((*where, node_id, measure, item), Figure(0, min_count))
+
+    def figs(measure: str) -> dict[str, Figure]:
+        return {item: fig(measure, item) for item in sorted(measures.get(measure, {}))}
+
+    times = measures.get("time", {})
+    timed = sum(times.values())
+    return NodeFigures(
+        node_id=node_id,
+        visits=fig("visit"),
+        choices=figs("choice"),
+        exits=figs("exit"),
+        sos=fig("sos") if "sos" in measures else None,
+        pages=figs("page"),
+        emergency=fig("emergency") if "emergency" in measures else None,
+        # a median of fewer times than min_count is not shown either
+        median_time=median_bucket(times) if timed >= min_count else None,
+        timed=fig("time") if timed else None,
     )
+
+
+def _referrals(
+    table: ReferralTable, team_id: str | None, team: str, span: tuple[date, date]
+) -> ReferralReport:
+    """One team's referrals (or the programme's: `team_id` None) as the table has them."""
+    rows = [ReferralFigure(*key, count=f) for key, f in table.cells(team_id).items()]
+    kinds = table.kinds(team_id)
+    return ReferralReport(team_id, team, span[0], span[1], rows, kinds["page"], kinds["emergency"])
+
+
+def referral_reports(
+    table: ReferralTable, names: Mapping[str, str], span: tuple[date, date]
+) -> list[ReferralReport]:
+    """Every team's report (those of the table and those named), then the programme's."""
+    teams = {str(key[1]) for key in table.figures if key[1] is not None} | set(names)
+    reports = [
+        _referrals(table, team_id, names.get(team_id, ""), span) for team_id in sorted(teams)
+    ]
+    reports.append(_referrals(table, None, "", span))
+    return reports
 
 
 class UsageUseCases(UseCases):
@@ -219,12 +243,15 @@ class UsageUseCases(UseCases):
     ) -> UsageReport:
         today = tx.now.date()
         start = today - since + timedelta(days=1) if isinstance(since, timedelta) else since
+        # every team's counts: a team's figures and the programme's come from one table
         totals = await tx.usage.totals(
-            since=start, dialog_id=dialog_id, version=version, lang=lang, team_id=team_id
+            since=start, dialog_id=dialog_id, version=version, lang=lang, by_team=True
         )
+        names = await tx.usage.team_names()
         min_count = self.config.evaluation.min_count
         until = today + timedelta(days=1)
-        return UsageReport(start, until, min_count, _figures(totals, min_count, merge))
+        figures = version_figures(totals, min_count, merge, team_id, names)
+        return UsageReport(start, until, min_count, figures)
 
     @requires_role(Action.VIEW_USAGE)
     async def usage_figures(
@@ -261,17 +288,20 @@ class UsageUseCases(UseCases):
 
     @requires_role(Action.VIEW_USAGE)
     async def team_referrals(self, scope: ActorScope, month: str = "") -> ReferralReport:
-        """The actor's team's crisis referrals in `month` ("2026-11"; empty = this month)."""
+        """The actor's team's crisis referrals in `month` ("2026-11"; empty = this month), as
+        every team's and the programme's figures have them (`referrals_by_team`)."""
         month = month or scope.tx.now.strftime("%Y-%m")
         span = month_bounds(month)
         team = scope.actor.team_id
-        totals = await scope.tx.usage.referral_totals(
-            since=span[0], until=span[1], team_id=team or ""
-        )
         names = await scope.tx.usage.team_names()
-        return _referrals(
-            totals, self.config.evaluation.min_count, team, names.get(team or "", ""), span
-        )
+        table = await self._referral_table(scope.tx, span, None, names)
+        return _referrals(table, team, names.get(team or "", ""), span)
+
+    async def _referral_table(
+        self, tx: Tx, span: tuple[date, date], dialog_id: str | None, names: Mapping[str, str]
+    ) -> ReferralTable:
+        totals = await tx.usage.referral_totals(since=span[0], until=span[1], dialog_id=dialog_id)
+        return referral_table(totals, self.config.evaluation.min_count, names)
 
     @operator_command("usage.referrals")
     async def referrals_by_team(
@@ -284,25 +314,13 @@ class UsageUseCases(UseCases):
     ) -> list[ReferralReport]:
         """Per team, the crisis referrals of `month` ("2026-11"; empty = this month), or from
         `since` to today (`relais stats --since`), of one dialog or all; a last report with
-        team_id None holds every team together. For the monthly evaluation report and
-        `relais stats`."""
+        team_id None holds every team together. For `relais stats`. Every figure comes from
+        one table (`bot.usecases.usage_tables`): small ones read "< 5", and a sum that would
+        give one away reads "withheld", in every team's report and the programme's alike."""
         if since is not None:
             span = (since, scope.tx.now.date() + timedelta(days=1))
         else:
             span = month_bounds(month or scope.tx.now.strftime("%Y-%m"))
-        totals = await scope.tx.usage.referral_totals(
-            since=span[0], until=span[1], dialog_id=dialog_id
-        )
         names = await scope.tx.usage.team_names()
-        min_count = self.config.evaluation.min_count
-        reports = []
-        for team_id in sorted({t.team_id for t in totals} | set(names)):
-            rows = [t for t in totals if t.team_id == team_id]
-            reports.append(_referrals(rows, min_count, team_id, names.get(team_id, ""), span))
-        merged: dict[tuple[str, str, str], int] = {}
-        for t in totals:
-            key = (t.dialog_id, t.entry, t.kind)
-            merged[key] = merged.get(key, 0) + t.count
-        every = [ReferralTotal("", *key, count=n) for key, n in sorted(merged.items())]
-        reports.append(_referrals(every, min_count, None, "", span))
-        return reports
+        table = await self._referral_table(scope.tx, span, dialog_id, names)
+        return referral_reports(table, names, span)

@@ -334,6 +334,22 @@ async def test_figures_per_team_never_reveal_a_team_of_one(
     assert first["choices"] == {"talk": "< 5"}
     assert await asyncio.to_thread(main, [*stats, "--team", "Team A"]) == 0
     assert json.loads(capsys.readouterr().out)["dialogs"][0]["nodes"]["first"]["visits"] == 6
+    # every team together: 9 less Team A's 6 would be the lone mentor's 3 walks
+    assert await asyncio.to_thread(main, stats) == 0
+    first = json.loads(capsys.readouterr().out)["dialogs"][0]["nodes"]["first"]
+    assert first["visits"] == "withheld"
+    assert first["choices"] == {"talk": "withheld"}
+    assert await asyncio.to_thread(main, stats[:-1]) == 0
+    assert "visits withheld; chose: talk withheld" in capsys.readouterr().out
+    # and so in the chat, in the practitioner's language
+    pia = world.chat("pia")
+    english = texts_of(await pia.say("/stats crisis"))
+    assert "crisis version 1 (en): started withheld" in english
+    assert "• first: visits withheld; chose talk withheld" in english
+    assert "9" not in english.split("crisis version 1")[1].split("Your team")[0]
+    await pia.say("/lang fr")
+    french = texts_of(await pia.say("/stats crisis"))
+    assert "• first : passages non communiqué ; choix talk non communiqué" in french
     assert await asyncio.to_thread(main, [*stats, "--team", "Nobody"]) == 1
     assert "no team named 'Nobody'" in capsys.readouterr().err
 
@@ -362,3 +378,64 @@ async def test_figures_per_team_never_reveal_a_team_of_one(
     assert "## Team: Solo" not in own
     assert "| 9 |" not in own
     assert "withheld" in own.split("## Team:")[0]
+
+
+async def test_referrals_per_team_never_reveal_a_small_team_by_subtraction(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Team A's 6 pages and a small team's 3: `relais stats --team` shows each team's (the
+    small one "< 5"), so `relais stats` withholds every team's together (9 less 6 is 3), and
+    the evaluation report and `/stats` read each team's figure as `relais stats --team`."""
+    relais = world.relais
+    await relais.ensure_team("Solo")
+    async with relais.db.connect() as conn:
+        teams: dict[str, str] = dict(
+            (await conn.execute(sa.text("SELECT name, id FROM teams"))).all()
+        )
+        await conn.rollback()
+    day = world.clock.now().date().isoformat()
+    await relais.record_usage(
+        {},
+        {
+            (day, teams["Team A"], "crisis", "crisis", "page"): 6,
+            (day, teams["Solo"], "crisis", "crisis", "page"): 3,
+            (day, teams["Team A"], "crisis", "sos", "emergency"): 7,
+        },
+    )
+    config = tmp_path / "relais.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\ncontent_dir = "{tmp_path / "content"}"\n'
+        f'[storage]\nurl = "{world.config.storage.url}"\n'
+    )
+    base = ["--config", str(config)]
+    stats = [*base, "stats", "--since", "3650d"]
+    capsys.readouterr()
+    outputs = {}
+    for team in (None, "Team A", "Solo"):
+        view = [] if team is None else ["--team", team]
+        assert await asyncio.to_thread(main, [*stats, *view, "--json"]) == 0
+        outputs[team] = json.loads(capsys.readouterr().out)["referrals"]
+        assert await asyncio.to_thread(main, [*stats, *view]) == 0
+        outputs[team]["text"] = capsys.readouterr().out
+    assert outputs["Team A"]["pages"] == 6
+    assert outputs["Solo"]["pages"] == "< 5"
+    assert outputs[None]["pages"] == "withheld"  # not 9
+    assert outputs[None]["emergency_screens"] == 7
+    assert [r["count"] for r in outputs[None]["by_dialog_and_entry"]] == ["withheld", 7]
+    assert "a page of a human withheld" in outputs[None]["text"]
+    assert " 9" not in outputs[None]["text"]
+    assert " 3" not in "".join(o["text"] for o in outputs.values())
+
+    shutil.copytree(CONTENT / "templates", tmp_path / "content" / "templates")
+    month = world.clock.now().strftime("%Y-%m")
+    out = tmp_path / "report.md"
+    report = [*base, "report", "evaluation", "--month", month, "--format", "md", "-o", str(out)]
+    assert await asyncio.to_thread(main, report) == 0
+    text = out.read_text(encoding="utf-8")
+    solo = text.split("## Team: Solo")[1].split("## Team:")[0]
+    assert "| 3 |" not in text
+    assert "< 5" in solo
+    assert "| 6 |" in text.split("## Team: Team A")[1].split("## Team:")[0]
+
+    replies = "\n".join(r.text for r in await world.chat("pia").say("/stats"))
+    assert "6 conversation(s) reached a page of a human, 7 an emergency screen" in replies
