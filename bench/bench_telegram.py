@@ -25,6 +25,12 @@ is measured twice:
   5. pressing the buttons: each press costs three Bot API calls that Telegram requires
      (answerCallbackQuery, the edit showing the choice, the next message): compared with the
      bare PTB menu bot making those calls with the same menus, and with the echo bot.
+
+Relais' channel talks to the Bot API over aiohttp (bot/channels/telegram_request.py), the bare
+bots over PTB's default httpx: the transport alone makes the channel faster than the echo bot.
+So the echo bot and the typed menu bot run a second time over Relais' transport ("[aiohttp]"):
+against those, the figures are what Relais' own layers (chat, engine, database, encryption)
+cost.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from telegram.ext import Application, BaseHandler, ContextTypes, MessageHandler,
 
 from bot.channels.base import Handler, Inbox
 from bot.channels.telegram import TelegramChannel, TelegramLimits
+from bot.channels.telegram_request import AiohttpRequest
 from bot.messages import Incoming, Reply
 from tests.fakes.telegram_server import BotMessage, FakeBotApi
 
@@ -139,32 +146,38 @@ async def warm_up(fake: FakeBotApi, chat_ids: list[int]) -> None:
         await fake.next_message(chat_id, timeout=30)
 
 
-async def bench_bare_ptb(chats: int, turns: int, *, concurrent: bool) -> Figures:
+async def bench_bare_ptb(
+    chats: int, turns: int, *, concurrent: bool, aiohttp: bool = False
+) -> Figures:
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
         await update.message.reply_text(update.message.text or "")
 
-    async with bare_ptb([MessageHandler(filters.TEXT, echo)], concurrent=concurrent) as fake:
+    handlers: list[BaseHandler[Any, Any, Any]] = [MessageHandler(filters.TEXT, echo)]
+    async with bare_ptb(handlers, concurrent=concurrent, aiohttp=aiohttp) as fake:
         label = "bare PTB echo" + (" (concurrent_updates)" if concurrent else "")
-        return await measure(fake, label, chats, turns)
+        return await measure(fake, label + (" [aiohttp]" if aiohttp else ""), chats, turns)
 
 
 @contextlib.asynccontextmanager
 async def bare_ptb(
-    handlers: list[BaseHandler[Any, Any, Any]], *, concurrent: bool = False
+    handlers: list[BaseHandler[Any, Any, Any]], *, concurrent: bool = False, aiohttp: bool = False
 ) -> AsyncIterator[FakeBotApi]:
     """A python-telegram-bot Application with `handlers`, polling the fake server (PTB
-    defaults otherwise), for as long as the block runs."""
+    defaults otherwise; `aiohttp`: over Relais' Bot API transport, as Relais' channel is,
+    instead of PTB's httpx one), for as long as the block runs."""
     async with FakeBotApi() as fake:
-        app = (
+        builder = (
             Application.builder()
             .token(fake.token)
             .base_url(fake.base_url)
             .base_file_url(fake.base_file_url)
             .job_queue(None)
             .concurrent_updates(concurrent)
-            .build()
         )
+        if aiohttp:
+            builder = builder.request(AiohttpRequest(8)).get_updates_request(AiohttpRequest(1))
+        app = builder.build()
         app.add_handlers(handlers)
         await app.initialize()
         await app.start()
@@ -249,7 +262,7 @@ async def crisis_menu() -> tuple[str, list[str]]:
     return menu.text, [button.label for button in menu.buttons]
 
 
-async def bench_ptb_menu(chats: int, turns: int, *, act: Act) -> Figures:
+async def bench_ptb_menu(chats: int, turns: int, *, act: Act, aiohttp: bool = False) -> Figures:
     """A bare PTB bot showing Relais' crisis menu (same text, same buttons, HTML) for every
     message, and for a press making the calls Relais makes: answer it, edit the pressed menu to
     show the choice, send the menu again. The cheapest bot with Relais' Bot API traffic."""
@@ -287,9 +300,9 @@ async def bench_ptb_menu(chats: int, turns: int, *, act: Act) -> Figures:
         await query.message.reply_text(html, parse_mode=ParseMode.HTML, reply_markup=menu())
 
     handlers = [MessageHandler(filters.TEXT, on_text), CallbackQueryHandler(on_press)]
-    async with bare_ptb(handlers) as fake:
+    async with bare_ptb(handlers, aiohttp=aiohttp) as fake:
         label = "bare PTB menu bot, " + ("buttons" if act is walk_crisis else "typed")
-        return await measure(fake, label, chats, turns, act)
+        return await measure(fake, label + (" [aiohttp]" if aiohttp else ""), chats, turns, act)
 
 
 @contextlib.asynccontextmanager
@@ -399,6 +412,12 @@ async def main(argv: list[str] | None = None) -> None:
         "ptb-concurrent": lambda: bench_bare_ptb(args.chats, args.turns, concurrent=True),
         "ptb-menu-typed": lambda: bench_ptb_menu(args.chats, args.turns, act=type_crisis),
         "ptb-menu-buttons": lambda: bench_ptb_menu(args.chats, args.turns, act=walk_crisis),
+        "ptb-aiohttp": lambda: bench_bare_ptb(
+            args.chats, args.turns, concurrent=False, aiohttp=True
+        ),
+        "ptb-menu-typed-aiohttp": lambda: bench_ptb_menu(
+            args.chats, args.turns, act=type_crisis, aiohttp=True
+        ),
         "relais": lambda: bench_channel(echo_handler, chats=args.chats, turns=args.turns),
         "relais-typed": lambda: bench_relais(
             args.chats, args.turns, args.database_url, act=type_crisis
@@ -422,6 +441,8 @@ async def main(argv: list[str] | None = None) -> None:
         ("relais-typed", "ptb-menu-typed", "same replies: x0.70, +10 ms"),
         ("relais-buttons", "ptb-menu-buttons", "same Bot API calls: x0.70, +10 ms"),
         ("relais-buttons", "ptb", "3 Bot API calls a press against 1"),
+        ("relais-typed", "ptb-aiohttp", "the same Bot API transport: Relais' own layers"),
+        ("relais-typed", "ptb-menu-typed-aiohttp", "the same transport and replies"),
     ]
     for mine, base_name, note in comparisons:
         relais, base = figures[mine], figures[base_name]

@@ -44,7 +44,6 @@ from typing import Any
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken
 from telegram.ext import Application, ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.channels.base import Handler, Inbox, SendResult
 from bot.channels.telegram_cluster import WebhookCluster
@@ -53,6 +52,7 @@ from bot.channels.telegram_inbox import KeptUpdates
 from bot.channels.telegram_incoming import to_incoming
 from bot.channels.telegram_lanes import ChatLanes
 from bot.channels.telegram_polling import ALLOWED_UPDATES, Poller
+from bot.channels.telegram_request import AiohttpRequest
 from bot.channels.telegram_respond import answer_update
 from bot.channels.telegram_retry import RetryPolicy
 from bot.channels.telegram_send import (
@@ -182,7 +182,7 @@ class TelegramChannel:
         quiet_raw_call_warnings()
         # Our own request objects, so that they can be closed even when getMe fails.
         pool = self._limits.connection_pool
-        requests = (HTTPXRequest(connection_pool_size=pool), HTTPXRequest(connection_pool_size=1))
+        requests = (AiohttpRequest(connection_pool_size=pool), AiohttpRequest(1))
         builder = (
             Application.builder()
             .token(self._token)
