@@ -6,6 +6,11 @@ Enrolled mentors walk the bundled crisis dialog through `ChatService.handle` (de
 and conversation read, engine, encrypted save): "/crisis", then "2" (the second option), and
 again. Prints the cost of a turn, one chat at a time and all chats at once, on a fresh SQLite
 file (or on a fresh PostgreSQL database created beside `--database-url`).
+
+Then the rule of issue 18, "counting never slows a reply" (no more than 5 %): the same walk with
+every chat at once, with the usage figures counted (`bot.chat.usage`) and without (a recorder
+with nowhere to write skips every count), in `--rounds` interleaved pairs; the medians and
+the difference are printed.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_telegram import fresh_database
 
+from bot.chat.usage import UsageRecorder
 from bot.config import Config, StorageConfig
 from bot.messages import Incoming
 from bot.runtime import Runtime, open_runtime
@@ -68,6 +75,7 @@ async def main() -> None:
     parser.add_argument("--chats", type=int, default=50)
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--database-url", default="", help="PostgreSQL server to use")
+    parser.add_argument("--rounds", type=int, default=5, help="pairs counting on / off")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     async with fresh_database(args.database_url) as url:
@@ -85,6 +93,9 @@ async def main() -> None:
                 await walk(runtime, users, 2, together=False)  # warm up
                 one, one_cpu = await walk(runtime, users, args.turns, together=False)
                 many, many_cpu = await walk(runtime, users, args.turns, together=True)
+                counting, quiet, flush = await counting_pairs(
+                    runtime, users, args.turns, args.rounds
+                )
             finally:
                 await runtime.close()
     backend = "PostgreSQL" if args.database_url else "SQLite"
@@ -94,6 +105,40 @@ async def main() -> None:
         f"with every chat at once ({1 / many:,.0f} turns/s); CPU time of this process "
         f"{one_cpu * 1e3:.3f} / {many_cpu * 1e3:.3f} ms a turn"
     )
+    on, off = statistics.median(counting), statistics.median(quiet)
+    print(
+        f"usage counting (issue 18: at most 5 % slower), every chat at once, median of "
+        f"{args.rounds} interleaved pairs: {on * 1e3:.3f} ms a turn counted, {off * 1e3:.3f} ms "
+        f"not counted: {(on / off - 1) * 100:+.1f} %; writing a walk's counts "
+        f"({len(users) * args.turns} turns) to the database, off the reply path: "
+        f"{flush * 1e3:.1f} ms"
+    )
+
+
+async def counting_pairs(
+    runtime: Runtime, users: list[str], turns: int, rounds: int
+) -> tuple[list[float], list[float], float]:
+    """Seconds per turn (CPU time of this process, steadier than the wall clock), every chat
+    at once, with the usage figures counted and without, in interleaved pairs; and the CPU
+    time of writing one walk's counts to the database (`UsageRecorder.flush`, every 30 s)."""
+    service = runtime.chat
+    counted = service.core.usage
+    silent = UsageRecorder(object(), runtime.clock)  # no sink: every count is skipped
+    on: list[float] = []
+    off: list[float] = []
+    flushes: list[float] = []
+    for round_ in range(rounds):
+        pair = ((counted, on), (silent, off))
+        for recorder, into in pair if round_ % 2 == 0 else pair[::-1]:  # either goes first
+            service.usage = service.core.usage = recorder
+            into.append((await walk(runtime, users, turns, together=True))[1])
+            if recorder is counted:  # written every 30 s in production, off the reply path:
+                # timed apart, not where it happens to fall in a walk of a second
+                started = time.process_time()
+                await counted.flush()
+                flushes.append(time.process_time() - started)
+    service.usage = service.core.usage = counted
+    return on, off, statistics.median(flushes)
 
 
 if __name__ == "__main__":

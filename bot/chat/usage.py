@@ -77,6 +77,46 @@ def _state(data: dict[str, Any] | None) -> dl.SessionState | None:
         return None
 
 
+def _where(data: dict[str, Any] | None) -> tuple[str, int, str, str] | None:
+    """(dialog, version, language, node) of a stored engine state whose dialog has not ended,
+    read without parsing the whole state (None: none, ended, or not readable)."""
+    if not data or data.get("ended"):
+        return None
+    where = (data.get("dialog_id"), data.get("version"), data.get("lang"), data.get("node"))
+    dialog_id, version, lang, node = where
+    if not (
+        isinstance(dialog_id, str)
+        and isinstance(version, int)
+        and isinstance(lang, str)
+        and isinstance(node, str)
+    ):
+        return None
+    return dialog_id, version, lang, node
+
+
+#: id(dialog) -> (dialog, node id -> (the role paged or "", an emergency screen)) of its
+#: contact nodes that count as a referral (a dialog is immutable: read once, not every step)
+_REFERRAL_NODES: dict[int, tuple[dl.Dialog, dict[str, tuple[str, bool]]]] = {}
+_NO_NODES: dict[str, tuple[str, bool]] = {}
+
+
+def _referrals_of(dialog: dl.Dialog | None) -> dict[str, tuple[str, bool]]:
+    if dialog is None:
+        return _NO_NODES
+    found = _REFERRAL_NODES.get(id(dialog))
+    if found is None or found[0] is not dialog:
+        nodes = {}
+        for node_id, node in dialog.nodes.items():
+            if isinstance(node, ContactNode):
+                page_role = node.roles[0] if node.page and node.roles else ""
+                if page_role or _EMERGENCY_ROLE in node.roles:
+                    nodes[node_id] = (page_role, _EMERGENCY_ROLE in node.roles)
+        if len(_REFERRAL_NODES) > 4096:
+            _REFERRAL_NODES.clear()
+        found = _REFERRAL_NODES[id(dialog)] = (dialog, nodes)
+    return found[1]
+
+
 def _versions(*states: dl.SessionState | None) -> dict[str, int]:
     """The version of each dialog a step may have passed through (goto stacks included)."""
     versions: dict[str, int] = {}
@@ -121,6 +161,7 @@ class UsageRecorder:
         self._usage: Counter[_UsageTuple] = Counter()
         self._referrals: Counter[tuple[str, str, str, str, str]] = Counter()
         self._since = clock.now()
+        self._day_key = (self._since.date(), self._since.date().isoformat())
         self._task: asyncio.Task[None] | None = None
 
     # -- what the chat layer tells -----------------------------------------------------------
@@ -142,10 +183,12 @@ class UsageRecorder:
         if self._sink is None or turn.session.preview or state is None:
             return
         now = self._clock.now()
-        add = _DayCounts(self._usage, now.date().isoformat(), _team_of(turn))
+        stamp = now.timestamp()
+        add = _DayCounts(self._usage, self._day(now), _team_of(turn))
         marker = turn.session.usage
         previous = parsed if parsed is not None else _state(before)
-        first = result.outputs[0] if result.outputs else None
+        outputs = result.outputs
+        first = outputs[0] if outputs else None
         sos = previous is not None and isinstance(first, dl.ShowContacts) and first.urgent
         if previous is None:  # a start: a new conversation
             marker = {"d": state.dialog_id, "e": _entry_of(turn, state.dialog_id), "r": []}
@@ -162,23 +205,33 @@ class UsageRecorder:
                     "choice",
                     option,
                 )
-            self._time(add, previous, marker, now.timestamp())
-        versions = _versions(previous, state)
+            where = (previous.dialog_id, previous.version, previous.lang, previous.node)
+            self._time(add, where, marker, stamp)
+        if state.stack or (previous is not None and (
+            previous.stack or previous.dialog_id != state.dialog_id
+        )):
+            versions = _versions(previous, state)
+        else:  # one dialog, no goto: the common step
+            versions = {state.dialog_id: state.version}
         lang = state.lang
         for dialog_id, node_id in result.visited:
             version = _version(versions, source, dialog_id)
             add(dialog_id, version, lang, node_id, "visit", "")
-            dialog = source.get(dialog_id, version)
-            node = None if dialog is None else dialog.nodes.get(node_id)
-            if isinstance(node, ContactNode):
+            referral = _referrals_of(source.get(dialog_id, version)).get(node_id)
+            if referral is not None:
+                page_role, emergency = referral
                 entry = "goto" if dialog_id != marker.get("d") else str(marker.get("e", ""))
-                if node.page and node.roles:
-                    add(dialog_id, version, lang, node_id, "page", node.roles[0])
+                if page_role:
+                    add(dialog_id, version, lang, node_id, "page", page_role)
                     self._referral(add, marker, dialog_id, entry, "page")
-                if _EMERGENCY_ROLE in node.roles:
+                if emergency:
                     add(dialog_id, version, lang, node_id, "emergency", "")
                     self._referral(add, marker, dialog_id, entry, "emergency")
-        ended = next((o.reason for o in result.outputs if isinstance(o, dl.Ended)), "")
+        ended = ""
+        if state.ended:  # the engine's `Ended` output says why (last, as it ends the step)
+            last = outputs[-1] if outputs else None
+            ended = last.reason if isinstance(last, dl.Ended) else ""
+            ended = ended or next((o.reason for o in outputs if isinstance(o, dl.Ended)), "")
         if ended:
             dialog_id, node_id = result.visited[-1] if result.visited else ("", "")
             if not node_id and previous is not None:
@@ -186,7 +239,7 @@ class UsageRecorder:
             add(dialog_id, _version(versions, source, dialog_id), lang, node_id, "exit", ended)
             marker = {}
         elif not sos:
-            marker["t"] = now.timestamp()
+            marker["t"] = stamp
         turn.session.usage = marker
         self._maybe_flush(now)
 
@@ -195,13 +248,13 @@ class UsageRecorder:
         "abandoned" (another dialog opened over it)."""
         if self._sink is None or turn.session.preview:
             return
-        state = turn.parsed_state(turn.session.engine) or _state(turn.session.engine)
-        if state is None or state.ended:
+        where = _where(turn.session.engine)
+        if where is None:
             return
         now = self._clock.now()
-        add = _DayCounts(self._usage, now.date().isoformat(), _team_of(turn))
-        add(state.dialog_id, state.version, state.lang, state.node, "exit", reason)
-        self._time(add, state, turn.session.usage, now.timestamp())
+        add = _DayCounts(self._usage, self._day(now), _team_of(turn))
+        add(*where, "exit", reason)
+        self._time(add, where, turn.session.usage, now.timestamp())
         turn.session.usage = {}
         self._maybe_flush(now)
 
@@ -213,17 +266,25 @@ class UsageRecorder:
         now = self._clock.now()
         running = (turn.session.engine or {}).get("dialog_id")
         dialog = running if isinstance(running, str) else ""
-        self._referrals[(now.date().isoformat(), _team_of(turn), dialog, "sos", "emergency")] += 1
+        self._referrals[(self._day(now), _team_of(turn), dialog, "sos", "emergency")] += 1
         self._maybe_flush(now)
 
     # -- counting ----------------------------------------------------------------------------
 
+    def _day(self, now: datetime) -> str:
+        """The day's key (formatted once a day, not at every step)."""
+        date = now.date()
+        if date != self._day_key[0]:
+            self._day_key = (date, date.isoformat())
+        return self._day_key[1]
+
     @staticmethod
-    def _time(add: _DayCounts, state: dl.SessionState, marker: dict[str, Any], now: float) -> None:
+    def _time(
+        add: _DayCounts, where: tuple[str, int, str, str], marker: dict[str, Any], now: float
+    ) -> None:
         entered = marker.get("t")
         if isinstance(entered, int | float):
-            bucket = bucket_of(max(0.0, now - entered))
-            add(state.dialog_id, state.version, state.lang, state.node, "time", bucket)
+            add(*where, "time", bucket_of(max(0.0, now - entered)))
 
     def _referral(
         self, add: _DayCounts, marker: dict[str, Any], dialog_id: str, entry: str, kind: str
@@ -239,7 +300,7 @@ class UsageRecorder:
     # -- writing -----------------------------------------------------------------------------
 
     def _maybe_flush(self, now: datetime) -> None:
-        if now - self._since < FLUSH_EVERY:
+        if now < self._since + FLUSH_EVERY:
             return
         if self._task is not None and not self._task.done():
             return
