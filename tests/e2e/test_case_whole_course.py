@@ -67,9 +67,10 @@ async def test_one_case_from_release_to_exit(stack: Restart, clock: FakeClock) -
         """The owner's reminder due then, answered with Done; its text."""
         await run_until(dispatcher, clock, at_paris(2026, month, day, hour))
         reminder = await s.fake.next_message(MENTOR, timeout=10)
+        text = reminder.text  # as sent: pressing Done edits it to show the choice
         done = await s.click(reminder, "Done")
         assert done.text == "Check-in recorded for case K-9.", done.text
-        return reminder.text
+        return text
 
     async def tick(label: str) -> None:
         checklist = await s.say(SOCIAL, "/handover K-9")
