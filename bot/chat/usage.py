@@ -207,9 +207,9 @@ class UsageRecorder:
                 )
             where = (previous.dialog_id, previous.version, previous.lang, previous.node)
             self._time(add, where, marker, stamp)
-        if state.stack or (previous is not None and (
-            previous.stack or previous.dialog_id != state.dialog_id
-        )):
+        if state.stack or (
+            previous is not None and (previous.stack or previous.dialog_id != state.dialog_id)
+        ):
             versions = _versions(previous, state)
         else:  # one dialog, no goto: the common step
             versions = {state.dialog_id: state.version}
