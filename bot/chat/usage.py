@@ -184,7 +184,8 @@ class UsageRecorder:
             return
         now = self._clock.now()
         stamp = now.timestamp()
-        add = _DayCounts(self._usage, self._day(now), _team_of(turn))
+        day, team, usage = self._day(now), _team_of(turn), self._usage
+        add = _DayCounts(usage, day, team)
         marker = turn.session.usage
         previous = parsed if parsed is not None else _state(before)
         outputs = result.outputs
@@ -195,18 +196,22 @@ class UsageRecorder:
         elif sos:
             add(previous.dialog_id, previous.version, previous.lang, previous.node, "sos", "")
             self._referral(add, marker, previous.dialog_id, "sos", "emergency")
-        else:
+        else:  # (the step's counts are added in place: this runs on every message)
+            left_id, left_version, left_lang, left_node = (
+                previous.dialog_id,
+                previous.version,
+                previous.lang,
+                previous.node,
+            )
             if option:
-                add(
-                    previous.dialog_id,
-                    previous.version,
-                    previous.lang,
-                    previous.node,
-                    "choice",
-                    option,
-                )
-            where = (previous.dialog_id, previous.version, previous.lang, previous.node)
-            self._time(add, where, marker, stamp)
+                key = (day, left_id, left_version, left_lang, left_node, "choice", option, team)
+                usage[key] += 1
+            entered = marker.get("t")
+            if isinstance(entered, int | float):
+                bucket = bucket_of(max(0.0, stamp - entered))
+                usage[
+                    (day, left_id, left_version, left_lang, left_node, "time", bucket, team)
+                ] += 1
         if state.stack or (
             previous is not None and (previous.stack or previous.dialog_id != state.dialog_id)
         ):
@@ -216,7 +221,7 @@ class UsageRecorder:
         lang = state.lang
         for dialog_id, node_id in result.visited:
             version = _version(versions, source, dialog_id)
-            add(dialog_id, version, lang, node_id, "visit", "")
+            usage[(day, dialog_id, version, lang, node_id, "visit", "", team)] += 1
             referral = _referrals_of(source.get(dialog_id, version)).get(node_id)
             if referral is not None:
                 page_role, emergency = referral
@@ -252,9 +257,13 @@ class UsageRecorder:
         if where is None:
             return
         now = self._clock.now()
-        add = _DayCounts(self._usage, self._day(now), _team_of(turn))
-        add(*where, "exit", reason)
-        self._time(add, where, turn.session.usage, now.timestamp())
+        day, team = self._day(now), _team_of(turn)
+        dialog_id, version, lang, node_id = where
+        self._usage[(day, dialog_id, version, lang, node_id, "exit", reason, team)] += 1
+        entered = turn.session.usage.get("t")
+        if isinstance(entered, int | float):
+            bucket = bucket_of(max(0.0, now.timestamp() - entered))
+            self._usage[(day, dialog_id, version, lang, node_id, "time", bucket, team)] += 1
         turn.session.usage = {}
         self._maybe_flush(now)
 
@@ -277,14 +286,6 @@ class UsageRecorder:
         if date != self._day_key[0]:
             self._day_key = (date, date.isoformat())
         return self._day_key[1]
-
-    @staticmethod
-    def _time(
-        add: _DayCounts, where: tuple[str, int, str, str], marker: dict[str, Any], now: float
-    ) -> None:
-        entered = marker.get("t")
-        if isinstance(entered, int | float):
-            add(*where, "time", bucket_of(max(0.0, now - entered)))
 
     def _referral(
         self, add: _DayCounts, marker: dict[str, Any], dialog_id: str, entry: str, kind: str
