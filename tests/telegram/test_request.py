@@ -92,3 +92,41 @@ async def test_an_unreachable_server_is_a_network_error() -> None:
         await request.shutdown()
     with pytest.raises(RuntimeError, match="not initialized"):
         await request.do_request(f"http://127.0.0.1:{port}/", "POST")
+
+
+async def test_a_proxy_named_by_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP(S)_PROXY and NO_PROXY, as PTB's httpx transport honours them (looked up once)."""
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(str(request.url))  # a proxy is asked for the absolute URL
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_route("POST", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = await _unused_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    request = AiohttpRequest(1)
+    await request.initialize()
+    try:
+        assert await request.post("http://bot-api.invalid/bot1:x/logOut") is True
+        assert await request.post("http://bot-api.invalid/bot1:x/close") is True
+        assert [url.rsplit("/", 1)[1] for url in seen] == ["logOut", "close"]
+        assert seen[0].startswith("http://bot-api.invalid/")
+    finally:
+        await request.shutdown()
+    monkeypatch.setenv("NO_PROXY", "bot-api.invalid")  # then straight to the (unknown) host
+    direct = AiohttpRequest(1)
+    await direct.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await direct.post("http://bot-api.invalid/bot1:x/logOut")
+    finally:
+        await direct.shutdown()
+        await runner.cleanup()
+    assert len(seen) == 2
