@@ -1,11 +1,11 @@
 """`/close K-7F3A` (issue 16): the case owner closes a case from chat. The bot asks first, with
 three buttons `cl.<case>.<f|n|k>` (Telegram: inline; Matrix and the console: type the number):
 close with the post-exit follow-up, close without it, keep the case open. The question is
-answered once: afterwards a typed number picks nothing ("1" after "Keep it open" closes
-nothing). The use case (`CheckinService.close_case_from_chat`, policy `case.close`, audited)
-closes it; this module only asks and shows what it returns, with the texts of `[course]` and
-the follow-up's labels of `content/exit_report.yaml`. Case codes, dates and generic labels
-only: no case text.
+answered once (`ChatService._on_button`): afterwards a typed number picks nothing ("1" after
+"Keep it open" closes nothing). The use case (`CheckinService.close_case_from_chat`, policy
+`case.close`, audited) closes it; this module only asks and shows what it returns, with the
+texts of `[course]` and the follow-up's labels of `content/exit_report.yaml`. Case codes, dates
+and generic labels only: no case text.
 """
 
 from __future__ import annotations
@@ -65,10 +65,6 @@ class CloseFlow:
         code, _, flag = token[len(CLOSE_TOKEN) + 1 :].rpartition(".")
         if not code or flag not in (_WITH, _WITHOUT, _KEEP):
             return self.core.expired(turn)
-        if any(kept.startswith(f"{CLOSE_TOKEN}.") for _, kept in turn.session.buttons):
-            # answered: a number typed later (Matrix, console) no longer picks a choice, as
-            # Telegram takes the keyboard off a pressed question
-            turn.session.buttons = []
         if flag == _KEEP:
             return [Reply(self._text(turn, "close_kept", case=code))]
         if self.core.checkins is None:

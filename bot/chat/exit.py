@@ -83,7 +83,7 @@ class ExitFlow:
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         token = turn.session.token_for_text(text)
         if token is not None and token.startswith(f"{EXIT_TOKEN}."):
-            turn.session.buttons = []  # answered (see ChatService._on_text)
+            turn.session.buttons = []  # answered (as in ChatService._on_button)
             return await self.on_button(turn, token)
         return await self._save(turn, text)
 

@@ -319,6 +319,10 @@ class ChatService:
     # -- buttons and typed answers ----------------------------------------------------------
 
     async def _on_button(self, turn: Turn, token: str) -> list[Reply]:
+        # answered (pressed, or its number typed): as Telegram takes a pressed question's
+        # keyboard off, a number typed later picks nothing from it (the reply's own buttons,
+        # if any, are remembered instead)
+        turn.session.buttons = []
         kind = token.split(".", 1)[0]
         if kind == SOS_TOKEN:  # "Emergency contacts" under a crisis screen: what /sos does
             return await self.dialog_flow.sos(turn)
@@ -353,8 +357,7 @@ class ChatService:
             return await self.notes.continue_pending(turn)
         if session.expects == "option" or (session.expects is None and session.buttons):
             token = session.token_for_text(text)
-            if token is not None:  # answered: as Telegram takes a pressed question's keyboard
-                session.buttons = []  # off, a number typed later picks nothing from it
+            if token is not None:
                 return await self._on_button(turn, token)
             if session.expects == "option":
                 return [self.core.text(turn, "choose_option"), *self.core.current_prompt(turn)]
