@@ -19,22 +19,23 @@ is translated to SQLAlchemy's exception classes (IntegrityError, a conflict's SQ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
 
-from storage.sqlite_fast import FastRow
+from storage.sqlite_fast import CompiledStatement
 
 __all__ = ["PgStatement", "translated"]
 
 
-class PgStatement:
-    """One statement compiled for asyncpg, executable on an `asyncpg.Connection`."""
+class PgStatement(CompiledStatement):
+    """One statement compiled for asyncpg (`$n` parameters, the casts SQLAlchemy renders),
+    executable on an `asyncpg.Connection`."""
 
     def __init__(
         self,
@@ -43,44 +44,17 @@ class PgStatement:
         *,
         column_keys: Sequence[str] | None = None,
     ) -> None:
-        compiled = cast(
-            SQLCompiler,
-            statement.compile(
-                dialect=dialect, column_keys=list(column_keys) if column_keys else None
-            ),
-        )
-        self.sql = compiled.string
+        super().__init__(statement, dialect, column_keys=column_keys)
         if "POSTCOMPILE" in self.sql:  # an expanding IN list: SQLAlchemy's to run
             raise ValueError("a statement with parameters expanded at execution")
-        #: (name, required, fixed value, processor) of each `$n`, in order
-        self._params: list[tuple[str, bool, Any, Callable[[Any], Any] | None]] = []
-        for name in compiled.positiontup or []:
-            bind = compiled.binds[name]
-            fixed = None if bind.required else bind.effective_value
-            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            self._params.append((name, bind.required, fixed, processor))
-        self._columns: list[tuple[str, Callable[[Any], Any] | None]] = []
-        for column in getattr(statement, "selected_columns", None) or ():
-            processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
-            self._columns.append((column.key, processor))
 
-    def bound(self, values: Mapping[str, Any]) -> list[Any]:
-        bound = []
-        for name, required, fixed, processor in self._params:
-            value = values[name] if required else values.get(name, fixed)  # KeyError: a bug
-            bound.append(processor(value) if processor is not None else value)
-        return bound
+    @staticmethod
+    def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+        return type_.dialect_impl(dialect).bind_processor(dialect)
 
-    def row(self, record: Any) -> FastRow | None:
-        """asyncpg's record as the row SQLAlchemy would have returned (None for no row)."""
-        if record is None:
-            return None
-        return FastRow(
-            {
-                name: processor(value) if processor is not None else value
-                for (name, processor), value in zip(self._columns, record, strict=True)
-            }
-        )
+    @staticmethod
+    def _result_processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+        return type_.dialect_impl(dialect).result_processor(dialect, None)
 
     @staticmethod
     def rowcount(status: str) -> int:

@@ -20,8 +20,9 @@ from typing import Any, cast
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
 
-__all__ = ["FastRow", "FastStatement"]
+__all__ = ["CompiledStatement", "FastRow", "FastStatement"]
 
 
 class FastRow:
@@ -39,8 +40,10 @@ class FastRow:
             raise AttributeError(name) from None
 
 
-class FastStatement:
-    """One statement compiled for SQLite, executable on a `sqlite3.Connection`."""
+class CompiledStatement:
+    """One statement compiled once by SQLAlchemy for a dialect: its SQL, how each parameter
+    is bound and how each selected column is read, with the column types' own processors
+    (this module's `FastStatement` for SQLite, `storage.pg_fast.PgStatement` for asyncpg)."""
 
     def __init__(
         self,
@@ -56,38 +59,52 @@ class FastStatement:
             ),
         )
         self.sql = compiled.string
-        names = compiled.positiontup or []
-        #: (name, required, fixed value, processor) of each `?`, in order
+        #: (name, required, fixed value, processor) of each positional parameter, in order
         self._params: list[tuple[str, bool, Any, Callable[[Any], Any] | None]] = []
-        for name in names:
+        for name in compiled.positiontup or []:
             bind = compiled.binds[name]
             fixed = None if bind.required else bind.effective_value
-            self._params.append((name, bind.required, fixed, bind.type.bind_processor(dialect)))
+            self._params.append(
+                (name, bind.required, fixed, self._bind_processor(bind.type, dialect))
+            )
         self._columns: list[tuple[str, Callable[[Any], Any] | None]] = []
-        selected = getattr(statement, "selected_columns", None)
-        if selected is not None:
-            for column in selected:
-                processor = column.type.result_processor(dialect, None)
-                self._columns.append((column.key, processor))
+        for column in getattr(statement, "selected_columns", None) or ():
+            self._columns.append((column.key, self._result_processor(column.type, dialect)))
 
-    def _bound(self, values: Mapping[str, Any]) -> list[Any]:
+    @staticmethod
+    def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+        return type_.bind_processor(dialect)
+
+    @staticmethod
+    def _result_processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+        return type_.result_processor(dialect, None)
+
+    def bound(self, values: Mapping[str, Any]) -> list[Any]:
+        """The parameters' values, in order, as the driver takes them."""
         bound = []
         for name, required, fixed, processor in self._params:
             value = values[name] if required else values.get(name, fixed)  # KeyError: a bug
             bound.append(processor(value) if processor is not None else value)
         return bound
 
-    def execute(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> int:
-        """Run a write; returns the number of rows it changed."""
-        return conn.execute(self.sql, self._bound(values)).rowcount
-
-    def first(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> FastRow | None:
-        row = conn.execute(self.sql, self._bound(values)).fetchone()
-        if row is None:
+    def row(self, record: Any) -> FastRow | None:
+        """The driver's row as the row SQLAlchemy would have returned (None for no row)."""
+        if record is None:
             return None
         return FastRow(
             {
                 name: processor(value) if processor is not None else value
-                for (name, processor), value in zip(self._columns, row, strict=True)
+                for (name, processor), value in zip(self._columns, record, strict=True)
             }
         )
+
+
+class FastStatement(CompiledStatement):
+    """One statement compiled for SQLite, executable on a `sqlite3.Connection`."""
+
+    def execute(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> int:
+        """Run a write; returns the number of rows it changed."""
+        return conn.execute(self.sql, self.bound(values)).rowcount
+
+    def first(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> FastRow | None:
+        return self.row(conn.execute(self.sql, self.bound(values)).fetchone())
