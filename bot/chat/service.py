@@ -32,6 +32,7 @@ from bot.chat.review import ReviewFlow
 from bot.chat.session import ChatSession
 from bot.chat.sos import express_sos
 from bot.chat.status import render_status
+from bot.chat.usage import UsageRecorder
 from bot.clock import Clock
 from bot.config import Config
 from bot.display import neutralise_reply
@@ -62,7 +63,6 @@ class ChatService:
         publishing: PublishingPort | None = None,
     ) -> None:
         self.core = ChatCore(backend, dialogs, catalog, clock, config, checkins, publishing)
-        self.usage = self.core.usage  # flushed by the runtime at stop (bot.chat.usage)
         self.backend = backend
         self.dialogs = dialogs
         self.catalog = catalog
@@ -80,6 +80,11 @@ class ChatService:
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     # -- entry point ------------------------------------------------------------------------
+
+    @property
+    def usage(self) -> UsageRecorder:
+        """The usage figures counted (`bot.chat.usage`), flushed by the runtime at stop."""
+        return self.core.usage
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         key = (incoming.channel, incoming.chat_id)
