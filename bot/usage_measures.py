@@ -8,6 +8,7 @@ names a person, a case or a chat, and nothing is finer than a day.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 __all__ = [
@@ -39,12 +40,13 @@ DURATION_BUCKETS = (5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600, 86400)
 _LONGEST = "more"
 
 
+_LABELS = (*map(str, DURATION_BUCKETS), _LONGEST)
+
+
 def bucket_of(seconds: float) -> str:
-    """The bucket a time on a node falls in: the first bound it does not exceed."""
-    for bound in DURATION_BUCKETS:
-        if seconds <= bound:
-            return str(bound)
-    return _LONGEST
+    """The bucket a time on a node falls in: the first bound it does not exceed (a negative
+    time, a clock set back, falls in the first)."""
+    return _LABELS[bisect_left(DURATION_BUCKETS, seconds)]
 
 
 def _bounds(item: str) -> tuple[int, int | None]:

@@ -185,7 +185,7 @@ class DialogFlow:
         before, session.engine = session.engine, result.state.to_dict()
         previous = turn.parsed_state(before)
         turn.parsed = (session.engine, result.state)
-        self.core.usage.stepped(turn, self.source(turn), before, result, option, previous)
+        self.core.usage.stepped(turn, lambda: self.source(turn), before, result, option, previous)
         guidance_feedback.track_outputs(turn, result.outputs)
         replies: list[Reply] = []
         ended = False

@@ -58,7 +58,7 @@ class ChatSession:
     preview: bool = False  # a psychologist previewing a draft: requests are simulated
     preview_digest: str = ""  # the previewed draft's source (sha256), to restore it
     #: what counting usage needs while the conversation lives (bot.chat.usage): no person
-    usage: dict[str, Any] = field(default_factory=dict)
+    usage: str = ""
     feedback: dict[str, Any] = field(default_factory=dict)  # "Did this help?" (chat/feedback)
     #: `/exit` writing a case's exit report: case, element shown, pre-filled text (chat/exit)
     exit: dict[str, Any] = field(default_factory=dict)
@@ -130,7 +130,7 @@ class ChatSession:
             preview=bool(data.get("preview", False)),
             preview_digest=str(data.get("preview_digest") or ""),
             feedback=dict(data.get("feedback") or {}),
-            usage=dict(data.get("usage") or {}),
+            usage=usage if isinstance(usage := data.get("usage"), str) else "",
             exit=dict(data.get("exit") or {}),
         )
 

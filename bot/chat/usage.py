@@ -6,8 +6,8 @@ referral counts per (day, team, dialog, entry point, kind), kept in memory and a
 day totals in the background (`flush`, at most every `FLUSH_EVERY`, and when Relais stops): a
 reply never waits for them. A team is not a person: its figures are shown under the
 small-number rule like every other. No count names a person, a case or a chat. The live
-conversation keeps what counting needs (`ChatSession.usage`: when its current node was
-entered, how the dialog was opened, which referrals it already counted); it goes with the
+conversation keeps what counting needs (`ChatSession.usage`: how the dialog was opened, when
+its current node was entered, which referrals it already counted); it goes with the
 conversation.
 
 Previews of drafts are not counted. Counts not yet flushed when the process dies are lost
@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import dialogs as dl
@@ -40,23 +40,6 @@ FLUSH_EVERY = timedelta(seconds=30)
 _EMERGENCY_ROLE = "emergency"
 #: (day, dialog, version, language, node, measure, item, team)
 _UsageTuple = tuple[str, str, int, str, str, str, str, str]
-
-
-class _DayCounts:
-    """Counts one (dialog, version, language, node, measure, item) on one day, in one team:
-    what a step counts shares them (read once per step)."""
-
-    __slots__ = ("day", "team", "usage")
-
-    def __init__(self, usage: Counter[_UsageTuple], day: str, team: str) -> None:
-        self.usage = usage
-        self.day = day
-        self.team = team
-
-    def __call__(
-        self, dialog_id: str, version: int, lang: str, node_id: str, measure: str, item: str
-    ) -> None:
-        self.usage[(self.day, dialog_id, version, lang, node_id, measure, item, self.team)] += 1
 
 
 @runtime_checkable
@@ -129,28 +112,50 @@ def _versions(*states: dl.SessionState | None) -> dict[str, int]:
     return versions
 
 
-def _version(versions: dict[str, int], source: dl.DialogSource, dialog_id: str) -> int:
+def _version(
+    versions: dict[str, int], source: Callable[[], dl.DialogSource], dialog_id: str
+) -> int:
     """A dialog entered and left within one step (a goto) ran its newest version."""
     if dialog_id in versions:
         return versions[dialog_id]
-    dialog = source.get(dialog_id)
+    dialog = source().get(dialog_id)
     return dialog.version if dialog is not None else 0
 
 
-def _team_of(turn: Turn) -> str:
-    """The team of the practitioner whose conversation it is ("" = none): a team, not a
-    person (its figures are shown under the small-number rule)."""
-    return str(getattr(turn.actor, "team_id", None) or "")
-
-
 def _entry_of(turn: Turn, dialog_id: str) -> str:
-    """How a dialog was opened: /crisis (or its case picked after /crisis), else a button."""
+    """How a dialog was opened (its code in a marker): /crisis (or its case picked after
+    /crisis), else a button."""
     text = (turn.incoming.text or "").strip().lower()
     if text[:7] in ("/crisis", "!crisis"):
-        return "crisis"
+        return "c"
     if dialog_id == "crisis" and (turn.incoming.button or "").startswith("c."):
-        return "crisis"
-    return "button"
+        return "c"
+    return "b"
+
+
+# `ChatSession.usage`, what counting needs while a conversation lives. It is saved with the
+# conversation at every turn, so it is one short string, "<entry>.<entered>.<referrals>": how
+# the dialog was opened (c: /crisis, b: a button), when the current node was entered (POSIX
+# milliseconds; /sos leaves it as it was: the time on the node runs on), the kinds of referral
+# already counted (p: a page, e: an emergency screen). "" when no dialog runs; anything else
+# unreadable (a conversation saved before this format) counts from its next node on.
+_ENTRIES = {"c": "crisis", "b": "button"}
+_KINDS = {"page": "p", "emergency": "e"}
+_NO_MARKER = ("", 0, "")
+
+
+def _marker(text: str) -> tuple[str, int, str]:
+    """(entry, entered (0: not timed), referrals) of a conversation's marker."""
+    try:
+        entry, entered, referred = text.split(".")
+        return entry, int(entered) if entered else 0, referred
+    except ValueError:  # none, or unreadable
+        return _NO_MARKER
+
+
+def _opened(state: dl.SessionState) -> str:
+    """The dialog the conversation opened: the bottom of the goto stack, or the one running."""
+    return state.stack[0].dialog_id if state.stack else state.dialog_id
 
 
 class UsageRecorder:
@@ -160,8 +165,10 @@ class UsageRecorder:
         #: (day, dialog, version, language, node, measure, item, team) -> count
         self._usage: Counter[_UsageTuple] = Counter()
         self._referrals: Counter[tuple[str, str, str, str, str]] = Counter()
-        self._since = clock.now()
-        self._day_key = (self._since.date(), self._since.date().isoformat())
+        #: when the counts are written next (POSIX ms: compared at every step)
+        self._due = int((clock.now() + FLUSH_EVERY).timestamp() * 1000)
+        self._day_key = ""
+        self._day_starts = self._day_ends = 0
         self._task: asyncio.Task[None] | None = None
 
     # -- what the chat layer tells -----------------------------------------------------------
@@ -169,84 +176,108 @@ class UsageRecorder:
     def stepped(
         self,
         turn: Turn,
-        source: dl.DialogSource,
+        source: Callable[[], dl.DialogSource],
         before: dict[str, Any] | None,
         result: dl.StepResult,
         option: str = "",
         parsed: dl.SessionState | None = None,
     ) -> None:
-        """A dialog step was applied on `source`: `before` is the engine state it started from
+        """A dialog step was applied on `source()` (asked for only when a step needs the
+        guidance itself: a goto, contacts shown): `before` is the engine state it started from
         (None: a dialog started; `parsed`: the same, read already), `option` the option chosen
         (empty: text, /sos, a start).
-        Counted in memory (the day, the team and the clock read once per step)."""
+
+        Counted in memory, in place (this runs on every message: the clock, the day and the
+        team are read once; the guidance is looked up only for a step that showed contacts,
+        the only nodes a referral can come from)."""
         state = result.state
         if self._sink is None or turn.session.preview or state is None:
             return
-        now = self._clock.now()
-        stamp = now.timestamp()
-        day, team, usage = self._day(now), _team_of(turn), self._usage
-        add = _DayCounts(usage, day, team)
-        marker = turn.session.usage
+        ms = self._now_ms()
+        day, team, usage = self._day_key, turn.actor.team_id, self._usage
         previous = parsed if parsed is not None else _state(before)
         outputs = result.outputs
-        first = outputs[0] if outputs else None
-        sos = previous is not None and isinstance(first, dl.ShowContacts) and first.urgent
+        sos = contacts = False
+        for output in outputs:
+            if type(output) is dl.ShowContacts:
+                if output.urgent:
+                    sos = previous is not None and output is outputs[0]
+                else:
+                    contacts = True
         if previous is None:  # a start: a new conversation
-            marker = {"d": state.dialog_id, "e": _entry_of(turn, state.dialog_id), "r": []}
-        elif sos:
-            add(previous.dialog_id, previous.version, previous.lang, previous.node, "sos", "")
-            self._referral(add, marker, previous.dialog_id, "sos", "emergency")
-        else:  # (the step's counts are added in place: this runs on every message)
-            left_id, left_version, left_lang, left_node = (
-                previous.dialog_id,
-                previous.version,
-                previous.lang,
-                previous.node,
-            )
-            if option:
-                key = (day, left_id, left_version, left_lang, left_node, "choice", option, team)
-                usage[key] += 1
-            entered = marker.get("t")
-            if isinstance(entered, int | float):
-                bucket = bucket_of(max(0.0, stamp - entered))
-                usage[
-                    (day, left_id, left_version, left_lang, left_node, "time", bucket, team)
-                ] += 1
-        if state.stack or (
-            previous is not None and (previous.stack or previous.dialog_id != state.dialog_id)
-        ):
-            versions = _versions(previous, state)
-        else:  # one dialog, no goto: the common step
-            versions = {state.dialog_id: state.version}
-        lang = state.lang
+            entry, entered, referred = _entry_of(turn, state.dialog_id), 0, ""
+        else:
+            entry, entered, referred = _marker(turn.session.usage)
+            left = (day, previous.dialog_id, previous.version, previous.lang, previous.node)
+            if sos:
+                usage[(*left, "sos", "", team)] += 1
+                referred = self._referral(referred, team, previous.dialog_id, "sos", "emergency")
+            else:
+                if option:
+                    usage[(*left, "choice", option, team)] += 1
+                if entered:
+                    usage[(*left, "time", bucket_of((ms - entered) / 1000), team)] += 1
+        lang, simple = state.lang, not state.stack
+        if previous is not None and (previous.stack or previous.dialog_id != state.dialog_id):
+            simple = False
+        versions = {state.dialog_id: state.version} if simple else _versions(previous, state)
         for dialog_id, node_id in result.visited:
-            version = _version(versions, source, dialog_id)
+            version = versions.get(dialog_id)
+            if version is None:  # a dialog entered and left within the step
+                version = _version(versions, source, dialog_id)
             usage[(day, dialog_id, version, lang, node_id, "visit", "", team)] += 1
-            referral = _referrals_of(source.get(dialog_id, version)).get(node_id)
-            if referral is not None:
-                page_role, emergency = referral
-                entry = "goto" if dialog_id != marker.get("d") else str(marker.get("e", ""))
-                if page_role:
-                    add(dialog_id, version, lang, node_id, "page", page_role)
-                    self._referral(add, marker, dialog_id, entry, "page")
-                if emergency:
-                    add(dialog_id, version, lang, node_id, "emergency", "")
-                    self._referral(add, marker, dialog_id, entry, "emergency")
-        ended = ""
+        if contacts:  # the only nodes a referral comes from
+            referred = self._referrals_reached(source, result, versions, entry, referred, team)
         if state.ended:  # the engine's `Ended` output says why (last, as it ends the step)
             last = outputs[-1] if outputs else None
             ended = last.reason if isinstance(last, dl.Ended) else ""
             ended = ended or next((o.reason for o in outputs if isinstance(o, dl.Ended)), "")
-        if ended:
-            dialog_id, node_id = result.visited[-1] if result.visited else ("", "")
-            if not node_id and previous is not None:
-                dialog_id, node_id = previous.dialog_id, previous.node
-            add(dialog_id, _version(versions, source, dialog_id), lang, node_id, "exit", ended)
-            marker = {}
-        elif not sos:
-            marker["t"] = stamp
-        turn.session.usage = marker
-        self._maybe_flush(now)
+            if ended:
+                dialog_id, node_id = result.visited[-1] if result.visited else ("", "")
+                if not node_id and previous is not None:
+                    dialog_id, node_id = previous.dialog_id, previous.node
+                version = _version(versions, source, dialog_id)
+                usage[(day, dialog_id, version, lang, node_id, "exit", ended, team)] += 1
+                turn.session.usage = ""
+                if ms >= self._due:
+                    self._flush_soon()
+                return
+        if not sos:  # /sos leaves the time on the node running
+            entered = ms
+        turn.session.usage = f"{entry}.{entered or ''}.{referred}"
+        if ms >= self._due:
+            self._flush_soon()
+
+    def _referrals_reached(
+        self,
+        source: Callable[[], dl.DialogSource],
+        result: dl.StepResult,
+        versions: dict[str, int],
+        entry: str,
+        referred: str,
+        team: str,
+    ) -> str:
+        """Count the pages and emergency screens a step that showed contacts reached; returns
+        the referral kinds the conversation has counted now."""
+        state = result.state
+        if state is None:
+            return referred
+        lang, opened, day, guidance = state.lang, _opened(state), self._day_key, source()
+        for dialog_id, node_id in result.visited:
+            version = _version(versions, source, dialog_id)
+            referral = _referrals_of(guidance.get(dialog_id, version)).get(node_id)
+            if referral is None:
+                continue
+            page_role, emergency = referral
+            how = "goto" if dialog_id != opened else _ENTRIES.get(entry, "")
+            node = (day, dialog_id, version, lang, node_id)
+            if page_role:
+                self._usage[(*node, "page", page_role, team)] += 1
+                referred = self._referral(referred, team, dialog_id, how, "page")
+            if emergency:
+                self._usage[(*node, "emergency", "", team)] += 1
+                referred = self._referral(referred, team, dialog_id, how, "emergency")
+        return referred
 
     def left(self, turn: Turn, reason: str) -> None:
         """The conversation's dialog is left where it stands: "cancelled" (/cancel) or
@@ -256,53 +287,54 @@ class UsageRecorder:
         where = _where(turn.session.engine)
         if where is None:
             return
-        now = self._clock.now()
-        day, team = self._day(now), _team_of(turn)
-        dialog_id, version, lang, node_id = where
-        self._usage[(day, dialog_id, version, lang, node_id, "exit", reason, team)] += 1
-        entered = turn.session.usage.get("t")
-        if isinstance(entered, int | float):
-            bucket = bucket_of(max(0.0, now.timestamp() - entered))
-            self._usage[(day, dialog_id, version, lang, node_id, "time", bucket, team)] += 1
-        turn.session.usage = {}
-        self._maybe_flush(now)
+        ms = self._now_ms()
+        node, team = (self._day_key, *where), turn.actor.team_id
+        self._usage[(*node, "exit", reason, team)] += 1
+        entered = _marker(turn.session.usage)[1]
+        if entered:
+            self._usage[(*node, "time", bucket_of((ms - entered) / 1000), team)] += 1
+        turn.session.usage = ""
+        if ms >= self._due:
+            self._flush_soon()
 
     def sos(self, turn: Turn) -> None:
         """/sos answered outside a dialog step (no dialog running, or the chat busy with another
         message: `bot.chat.sos.express_sos`): an emergency screen reached by /sos."""
         if self._sink is None or turn.session.preview:
             return
-        now = self._clock.now()
+        ms = self._now_ms()
         running = (turn.session.engine or {}).get("dialog_id")
         dialog = running if isinstance(running, str) else ""
-        self._referrals[(self._day(now), _team_of(turn), dialog, "sos", "emergency")] += 1
-        self._maybe_flush(now)
+        self._referrals[(self._day_key, turn.actor.team_id, dialog, "sos", "emergency")] += 1
+        if ms >= self._due:
+            self._flush_soon()
 
     # -- counting ----------------------------------------------------------------------------
 
-    def _day(self, now: datetime) -> str:
-        """The day's key (formatted once a day, not at every step)."""
-        date = now.date()
-        if date != self._day_key[0]:
-            self._day_key = (date, date.isoformat())
-        return self._day_key[1]
+    def _now_ms(self) -> int:
+        """Now, in POSIX milliseconds; the day's key follows it (formatted once a day, not at
+        every step)."""
+        ms = self._clock.millis()
+        if not self._day_starts <= ms < self._day_ends:
+            date = datetime.fromtimestamp(ms / 1000, UTC).date()
+            start = datetime(date.year, date.month, date.day, tzinfo=UTC)
+            self._day_key = date.isoformat()
+            self._day_starts = int(start.timestamp() * 1000)
+            self._day_ends = self._day_starts + 86_400_000
+        return ms
 
-    def _referral(
-        self, add: _DayCounts, marker: dict[str, Any], dialog_id: str, entry: str, kind: str
-    ) -> None:
-        """Once per conversation and kind: the first way it reached a page or a screen."""
-        counted = marker.setdefault("r", [])
-        if kind in counted:
-            return
-        counted.append(kind)
-        day, team = add.day, add.team
-        self._referrals[(day, team, dialog_id, entry, kind)] += 1
+    def _referral(self, referred: str, team: str, dialog_id: str, entry: str, kind: str) -> str:
+        """Once per conversation and kind: the first way it reached a page or a screen;
+        returns the kinds counted now."""
+        code = _KINDS[kind]
+        if code in referred:
+            return referred
+        self._referrals[(self._day_key, team, dialog_id, entry, kind)] += 1
+        return referred + code
 
     # -- writing -----------------------------------------------------------------------------
 
-    def _maybe_flush(self, now: datetime) -> None:
-        if now < self._since + FLUSH_EVERY:
-            return
+    def _flush_soon(self) -> None:
         if self._task is not None and not self._task.done():
             return
         self._task = asyncio.get_running_loop().create_task(self.flush(), name="usage-flush")
@@ -312,7 +344,7 @@ class UsageRecorder:
         running = self._task
         if running is not None and not running.done() and running is not asyncio.current_task():
             await running
-        self._since = self._clock.now()
+        self._due = int((self._clock.now() + FLUSH_EVERY).timestamp() * 1000)
         if self._sink is None or not (self._usage or self._referrals):
             return
         usage, referrals = dict(self._usage), dict(self._referrals)

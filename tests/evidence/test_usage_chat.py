@@ -9,7 +9,7 @@ import asyncio
 import json
 import shutil
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +226,28 @@ async def test_counts_are_written_in_the_background(world: World) -> None:
     assert first.visits.count == 2
 
 
+async def test_a_walk_across_midnight_counts_on_each_day(world: World) -> None:
+    """Each count goes to the day (UTC) its step was taken: a conversation that crosses
+    midnight is shown on both days, and the clock going back is followed too."""
+    alex = world.chat("alex")
+    world.clock.set(datetime(2026, 3, 1, 23, 59, 50, tzinfo=UTC))
+    await alex.say("/crisis")  # the first question shown on 1 March
+    world.clock.advance(timedelta(seconds=20))
+    await option(alex, "talk")  # chosen on 2 March, after 20 s
+    world.clock.set(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    await alex.say("/cancel")  # (a clock set back) left on 1 March
+    await world.service.usage.flush()
+    days: dict[tuple[str, str, str], str] = {}
+    for key in await usage_rows(world.relais):
+        row = dict(key)
+        days[(row["node_id"], row["measure"], row["item"])] = row["day"]
+    assert days[("first", "visit", "")] == "2026-03-01"
+    assert days[("first", "choice", "talk")] == "2026-03-02"
+    assert days[("first", "time", "20")] == "2026-03-02"
+    talk = [k for k in days if k[1] == "exit"]
+    assert talk and all(days[k] == "2026-03-01" for k in talk), days
+
+
 async def test_stats_in_chat_for_psychologists_and_coordinators(world: World) -> None:
     await walk_everything(world)
     pia, cora, alex = world.chat("pia"), world.chat("cora"), world.chat("alex")
@@ -439,3 +461,20 @@ async def test_referrals_per_team_never_reveal_a_small_team_by_subtraction(
 
     replies = "\n".join(r.text for r in await world.chat("pia").say("/stats"))
     assert "6 conversation(s) reached a page of a human, 7 an emergency screen" in replies
+
+
+def test_a_conversations_marker_is_short_and_unreadable_ones_count_nothing() -> None:
+    """`ChatSession.usage` is saved at every turn: one short string. A marker from before this
+    format (a dict) or a damaged one is dropped, never an error: the conversation's figures
+    go on from its next node."""
+    from bot.chat.session import ChatSession
+    from bot.chat.usage import _marker
+
+    assert _marker("c.1764900000000.pe") == ("c", 1764900000000, "pe")
+    assert _marker("b..e") == ("b", 0, "e")
+    for damaged in ("", "c.12", "c.12x.", "c.1.2.3", "c.1,5."):
+        assert _marker(damaged) == ("", 0, "")
+    earlier = {"format": ChatSession().to_dict()["format"], "usage": {"d": "crisis", "t": 1.5}}
+    assert ChatSession.from_dict(earlier).usage == ""
+    kept = ChatSession.from_dict({**earlier, "usage": "c.1764900000000."})
+    assert kept.usage == "c.1764900000000."
