@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.channels.console import ConsoleChannel
+from bot.channels.console import ConsoleChannel, format_reply
+from bot.chat.first_message import first_message
 from bot.config import Config, load_config
 from bot.logjson import JsonFormatter
 from bot.logsafe import SafeFormatter
@@ -194,6 +195,11 @@ async def _demo_chat(config: Config, person: str) -> int:
             "/quit to leave.\n"
             "Demo data only: never type real names or real case details here.\n"
         )
+        if info.created:  # a new practitioner: what Relais is, as every channel first says
+            chat = runtime.chat
+            lang = actor.language or config.default_language
+            welcome = await first_message(chat.backend, chat.catalog, chat.dialogs, actor, lang)
+            print(format_reply(welcome) + "\n")
         stop = asyncio.Event()
         asyncio.get_running_loop().create_task(_stop_when_done(terminal, stop))
         await serve(runtime, [terminal], stop)

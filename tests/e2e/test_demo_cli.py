@@ -35,7 +35,10 @@ def test_demo_walks_the_crisis_guide_and_keeps_notes(tmp_path: Path) -> None:
         tmp_path,
         ["/crisis", "1", "/cases", "/note K-7F3A canary-7c1f demo note"],
     )
-    assert "What is happening?" in out
+    # a new practitioner is first told plainly what Relais is, and how to reach a human
+    welcome = out.index("I am Relais, an automated assistant")
+    assert "not a clinician" in out
+    assert welcome < out.index("/sos at any time") < out.index("112") < out.index("What is")
     assert "1. Someone is in danger now" in out
     assert "112" in out
     assert "K-7F3A" in out
@@ -43,6 +46,7 @@ def test_demo_walks_the_crisis_guide_and_keeps_notes(tmp_path: Path) -> None:
     # a second run on the same data: the note is still there
     out = _demo(tmp_path, ["/notes K-7F3A"])
     assert "canary-7c1f demo note" in out
+    assert "automated assistant" not in out  # told once, when the demo people were created
     # and it is not readable in the database files
     for path in (tmp_path).glob("relais.db*"):
         assert b"canary-7c1f" not in path.read_bytes()
