@@ -33,11 +33,11 @@ import logging
 from types import TracebackType
 
 from bot.cards.usecases import CardUseCases
+from bot.chat.catalog import use_content
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.exit.usecases import ExitUseCases
 from bot.keystore import load_audit_secret, load_keyring
-from bot.lifecycle.content import use_content_dir
 from bot.review.decisions import DecisionUseCases
 from bot.review.pack import ReviewPackUseCases
 from bot.review.schedule import ReviewScheduleUseCases
@@ -105,7 +105,7 @@ class Relais(
         self.config = config
         self.clock = clock
         self.db = db
-        use_content_dir(config.content_path)  # what reminders composed off a turn read
+        use_content(config.content_path)  # what reminders and notices composed off a turn read
 
     @classmethod
     async def open(

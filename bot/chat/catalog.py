@@ -17,7 +17,16 @@ from typing import Any
 
 from bot.errors import ConfigError
 
-__all__ = ["BUNDLED_CONTENT", "LANGUAGES", "Catalog", "bundled", "in_every_language"]
+__all__ = [
+    "BUNDLED_CONTENT",
+    "LANGUAGES",
+    "Catalog",
+    "bundled",
+    "content_in_use",
+    "in_every_language",
+    "in_use",
+    "use_content",
+]
 
 LANGUAGES = ("en", "fr")
 _DEFAULT = "en"
@@ -68,15 +77,41 @@ class Catalog:
 
 @functools.cache
 def bundled() -> Catalog:
-    """The catalog shipped with Relais, for messages composed away from a chat turn (check-in
-    reminders, publishing notices), loaded once."""
+    """The catalog shipped with Relais, loaded once (a default fixed before any configuration
+    is read; everything composed at run time reads `in_use`)."""
     return Catalog.load(BUNDLED_CONTENT)
+
+
+#: the content folder of this process (`use_content`, set when `bot.app.Relais` opens)
+_content: list[Path] = [BUNDLED_CONTENT]
+
+
+def use_content(folder: Path) -> None:
+    """The content folder this process serves (`content_dir`): the one module-level setting,
+    for the messages composed away from a chat turn, whose callers do not carry the
+    configuration (check-in reminders and escalations, publishing notices, dates)."""
+    _content[0] = folder
+
+
+def content_in_use() -> Path:
+    return _content[0]
+
+
+def in_use() -> Catalog:
+    """The catalog of the content folder in use (`use_content`), loaded once per folder: a
+    team's edits to its catalogs reach its reminders and notices as they reach its chats."""
+    return _catalog_at(_content[0])
+
+
+@functools.cache
+def _catalog_at(folder: Path) -> Catalog:
+    return bundled() if folder == BUNDLED_CONTENT else Catalog.load(folder)
 
 
 def in_every_language(key: str, catalog: Catalog | None = None) -> str:
     """A message in every language, joined with " / " (a channel's own notices, said before it
     knows who writes)."""
-    source = catalog or bundled()
+    source = catalog or in_use()
     return " / ".join(source.text(lang, key) for lang in LANGUAGES)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.chat.catalog import bundled
+from bot.chat.catalog import in_use
 from bot.chat.dates import local_time
 from bot.chat.session import Pending
 from bot.checkins.results import (
@@ -52,7 +52,7 @@ UPCOMING_SHOWN = 30
 
 def text(lang: str, key: str, **values: object) -> str:
     """The check-in message `key` in `lang` (English when the language or key is missing)."""
-    return bundled().text(lang, f"checkins.{key}", **values)
+    return in_use().text(lang, f"checkins.{key}", **values)
 
 
 def reminder(lang: str, occurrence_id: str, case_code: str, late_due: str | None) -> Reply:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.chat.catalog import Catalog, bundled
+from bot.chat.catalog import Catalog, in_use
 from storage.recurrence import zone
 
 __all__ = ["local_time"]
@@ -21,7 +21,7 @@ __all__ = ["local_time"]
 def local_time(when: datetime, time_zone: str, lang: str, catalog: Catalog | None = None) -> str:
     """`when` in `time_zone`, with the weekday and month names of `lang` (the bundled catalog
     unless another is given)."""
-    names = catalog or bundled()
+    names = catalog or in_use()
     local = when.astimezone(zone(time_zone))
     weekdays = names.text(lang, "dates.weekdays").split()
     months = names.text(lang, "dates.months").split()

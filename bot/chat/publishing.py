@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.chat.catalog import LANGUAGES, bundled
+from bot.chat.catalog import LANGUAGES, in_use
 from bot.messages import Button, Reply
 from dialogs import load_dialog_text
 
@@ -34,7 +34,7 @@ LANGS = LANGUAGES
 
 def text(lang: str, key: str, **values: object) -> str:
     """The publishing message `key` in `lang` (English when the language or key is missing)."""
-    return bundled().text(lang, f"publishing.{key}", **values)
+    return in_use().text(lang, f"publishing.{key}", **values)
 
 
 #: room left for the header of a message (Telegram allows 4,096 characters)

@@ -10,12 +10,11 @@ without a restart, a broken edit keeps the last good version running and its pro
 logged; a file never loaded well raises ConfigError naming every problem). A content folder
 without `lifecycle/` uses the bundled files.
 
-`use_content_dir` / `content_dir()`: the one module-level content folder, kept for the texts
-composed away from any use case (`bot.lifecycle.reminders`: a lifecycle check-in's reminder
-and escalation, written by the check-in dispatcher and the check-in buttons, which are built
-from `[checkins]` alone and do not carry the configuration). Passing the folder down that path
-would change the dispatcher, the escalation steps and their twenty-odd test set-ups; everything
-else is given the folder by its caller.
+The texts composed away from any use case (`bot.lifecycle.reminders`: a lifecycle check-in's
+reminder and escalation, written by the check-in dispatcher and the check-in buttons, which are
+built from `[checkins]` alone and do not carry the configuration) read the content folder in
+use, `bot.chat.catalog.content_in_use()`, with its catalog; everything else is given the folder
+by its caller.
 """
 
 from __future__ import annotations
@@ -39,12 +38,10 @@ __all__ = [
     "SharingCategory",
     "SharingRules",
     "check_lifecycle",
-    "content_dir",
     "handover_plan",
     "load_handover_plan",
     "load_sharing_rules",
     "sharing_rules",
-    "use_content_dir",
 ]
 
 _ID = re.compile(r"[a-z][a-z0-9_]{0,23}")
@@ -313,19 +310,6 @@ def check_lifecycle(folder: Path) -> list[str]:
     if (folder / SHARING_FILE).exists():
         problems += load_sharing_rules(folder / SHARING_FILE)[1]
     return problems
-
-
-#: the content folder of this process (`use_content_dir`, set when `Relais` opens): what the
-#: texts composed away from a use case (check-in reminders) read (see the module's docstring)
-_content: list[Path] = [BUNDLED_CONTENT]
-
-
-def use_content_dir(folder: Path) -> None:
-    _content[0] = folder
-
-
-def content_dir() -> Path:
-    return _content[0]
 
 
 def _lifecycle_file(content_dir: Path, name: str) -> Path:

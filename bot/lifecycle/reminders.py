@@ -5,9 +5,9 @@ check-in of the post-exit follow-up; and what such a check-in is called when it 
 in a review pack (`checkin_what`: "handover, Release day"). Called by the escalation step that
 delivers a check-in's reminders (`bot.checkins.escalation_steps`); its buttons, its escalation
 and its delivery are those of every check-in. Case codes, dates and the generic labels of the
-content only: never a name, a note or anything typed. The content folder: the process's
-(`bot.lifecycle.content.content_dir`, the one place it is a module global: the check-in
-dispatcher that calls these is built without the configuration; see that module).
+content only: never a name, a note or anything typed. The content folder and its catalog: the
+process's (`bot.chat.catalog.content_in_use`, the one place it is a module global: the
+check-in dispatcher that calls these is built without the configuration).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from bot.chat.catalog import bundled
+from bot.chat.catalog import content_in_use, in_use
 from bot.exit.plan import load_exit_plan
-from bot.lifecycle.content import content_dir, handover_plan
+from bot.lifecycle.content import handover_plan
 from bot.lifecycle.schedules import (
     HANDOVER,
     MONTHLY_REVIEW,
@@ -45,9 +45,9 @@ async def lifecycle_reminder(
     purpose = purpose_of(tx, schedule) if schedule is not None else None
     if purpose is None or case is None:
         return None
-    catalog = bundled()
+    catalog = in_use()
     if purpose.startswith(f"{POST_EXIT}:"):
-        what = checkin_what(purpose, lang, content_dir())
+        what = checkin_what(purpose, lang, content_in_use())
         return catalog.text(lang, "course.post_exit_reminder", step=what, case=case.code)
     if purpose == MONTHLY_REVIEW:  # the case code only (bot.review.checkin)
         return catalog.text(lang, "review.reminder", case=case.code)
@@ -58,7 +58,7 @@ async def lifecycle_reminder(
     kind, _, step_id = purpose.partition(":")
     if kind != HANDOVER:
         return None
-    plan = handover_plan(content_dir())
+    plan = handover_plan(content_in_use())
     step = plan.step(step_id)
     release = await tx.handover.release(case_id=case.id)
     lines = [
@@ -96,7 +96,7 @@ def checkin_what(purpose: str | None, lang: str, content: Path) -> str | None:
     month"); None for any other."""
     if purpose is None:
         return None
-    catalog = bundled()
+    catalog = in_use()
     kind, _, step_id = purpose.partition(":")
     if kind == HANDOVER:
         step = handover_plan(content).step(step_id)
@@ -120,9 +120,9 @@ async def lifecycle_escalation(
     """The escalation's text for a lifecycle check-in, saying what it is (no case text); None
     for any other check-in."""
     schedule = await look.schedule(occ.schedule_id)
-    what = checkin_what(purpose_of(tx, schedule) if schedule else None, lang, content_dir())
+    what = checkin_what(purpose_of(tx, schedule) if schedule else None, lang, content_in_use())
     case = await look.case(occ.case_id)
     if what is None or case is None:
         return None
     key = "course.escalation_unreachable" if unreachable else "course.escalation"
-    return bundled().text(lang, key, what=what, case=case.code, due=due)
+    return in_use().text(lang, key, what=what, case=case.code, due=due)
