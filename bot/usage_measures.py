@@ -9,7 +9,9 @@ names a person, a case or a chat, and nothing is finer than a day.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "DURATION_BUCKETS",
@@ -21,6 +23,7 @@ __all__ = [
     "bucket_label",
     "bucket_of",
     "median_bucket",
+    "node_of",
 ]
 
 #: visit: the node was shown; choice: an option picked (item = option id); exit: the
@@ -41,6 +44,20 @@ _LONGEST = "more"
 
 
 _LABELS = (*map(str, DURATION_BUCKETS), _LONGEST)
+
+
+def node_of(engine: Mapping[str, Any] | None) -> tuple[str, int, str, str] | None:
+    """(dialog, version, language, node) where a stored engine state stands, read without
+    parsing the whole state; None: no state, a dialog ended, or not readable."""
+    if not engine or engine.get("ended"):
+        return None
+    dialog_id, version = engine.get("dialog_id"), engine.get("version")
+    lang, node = engine.get("lang"), engine.get("node")
+    if not (isinstance(dialog_id, str) and isinstance(version, int)):
+        return None
+    if not (isinstance(lang, str) and isinstance(node, str)):
+        return None
+    return dialog_id, version, lang, node
 
 
 def bucket_of(seconds: float) -> str:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import dialogs as dl
 from bot.clock import Clock
-from bot.usage_measures import bucket_of
+from bot.usage_measures import bucket_of, node_of
 from dialogs.model import ContactNode
 
 if TYPE_CHECKING:
@@ -58,23 +58,6 @@ def _state(data: dict[str, Any] | None) -> dl.SessionState | None:
         return dl.SessionState.from_dict(data)
     except (dl.StateFormatError, ValueError, KeyError, TypeError):
         return None
-
-
-def _where(data: dict[str, Any] | None) -> tuple[str, int, str, str] | None:
-    """(dialog, version, language, node) of a stored engine state whose dialog has not ended,
-    read without parsing the whole state (None: none, ended, or not readable)."""
-    if not data or data.get("ended"):
-        return None
-    where = (data.get("dialog_id"), data.get("version"), data.get("lang"), data.get("node"))
-    dialog_id, version, lang, node = where
-    if not (
-        isinstance(dialog_id, str)
-        and isinstance(version, int)
-        and isinstance(lang, str)
-        and isinstance(node, str)
-    ):
-        return None
-    return dialog_id, version, lang, node
 
 
 #: id(dialog) -> (dialog, node id -> (the role paged or "", an emergency screen)) of its
@@ -284,7 +267,7 @@ class UsageRecorder:
         "abandoned" (another dialog opened over it)."""
         if self._sink is None or turn.session.preview:
             return
-        where = _where(turn.session.engine)
+        where = node_of(turn.session.engine)
         if where is None:
             return
         ms = self._now_ms()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from bot.usage_measures import node_of
 from storage.records import StoredSession
 from storage.repos.usage import UsageKey
 from storage.tx import Tx
@@ -18,15 +19,9 @@ def _where(state: dict[str, Any]) -> tuple[str, int, str, str] | None:
     `bot.chat.session.ChatSession` format: "engine" is the engine's state); None when no
     dialog runs, or it is a preview of a draft (never counted)."""
     engine = state.get("engine")
-    if state.get("preview") or not isinstance(engine, dict) or engine.get("ended"):
+    if state.get("preview") or not isinstance(engine, dict):
         return None
-    dialog_id, version = engine.get("dialog_id"), engine.get("version")
-    lang, node = engine.get("lang"), engine.get("node")
-    if not (isinstance(dialog_id, str) and isinstance(version, int)):
-        return None
-    if not (isinstance(lang, str) and isinstance(node, str)):
-        return None
-    return dialog_id, version, lang, node
+    return node_of(engine)
 
 
 async def count_timeouts(tx: Tx, sessions: Iterable[StoredSession]) -> None:
