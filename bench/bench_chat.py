@@ -38,6 +38,21 @@ from bot.config import Config, StorageConfig
 from bot.messages import Incoming
 from bot.runtime import Runtime, open_runtime
 
+_EVENTS = count(1)
+
+
+def message(user_id: str, turn: int) -> Incoming:
+    """The `turn`-th message of a mentor's walk: "/crisis", then "2" (the second option)."""
+    return Incoming(
+        channel="telegram",
+        chat_id=user_id,
+        user_id=user_id,
+        event_id=f"{user_id}.{next(_EVENTS)}.{time.monotonic_ns()}",
+        received_at=datetime.now(UTC),
+        text="/crisis" if turn % 2 == 0 else "2",
+        encrypted=False,
+    )
+
 
 async def walk(
     runtime: Runtime, users: list[str], turns: int, *, together: bool
@@ -45,22 +60,10 @@ async def walk(
     """Seconds per turn, wall clock and this process's CPU time (steadier on a loaded
     machine): every user takes `turns` turns, one user after the other or all at once
     (interleaved on the event loop)."""
-    events = count(1)
 
     async def user(user_id: str) -> None:
         for turn in range(turns):
-            text = "/crisis" if turn % 2 == 0 else "2"
-            await runtime.chat.handle(
-                Incoming(
-                    channel="telegram",
-                    chat_id=user_id,
-                    user_id=user_id,
-                    event_id=f"{user_id}.{next(events)}.{time.monotonic_ns()}",
-                    received_at=datetime.now(UTC),
-                    text=text,
-                    encrypted=False,
-                )
-            )
+            await runtime.chat.handle(message(user_id, turn))
 
     started, cpu = time.perf_counter(), time.process_time()
     if together:
@@ -131,26 +134,16 @@ async def counting_pairs(
     service = runtime.chat
     counted = service.core.usage
     silent = UsageRecorder(object(), runtime.clock)
-    events = count(1)
     on: list[float] = []
     off: list[float] = []
     flushes: list[float] = []
     for round_ in range(rounds):
         spent = {True: 0, False: 0}
         for turn in range(turns):
-            text = "/crisis" if turn % 2 == 0 else "2"
             for index, user_id in enumerate(users):
                 counting = (index + round_) % 2 == 0
                 service.core.usage = counted if counting else silent
-                incoming = Incoming(
-                    channel="telegram",
-                    chat_id=user_id,
-                    user_id=user_id,
-                    event_id=f"{user_id}.c{next(events)}",
-                    received_at=datetime.now(UTC),
-                    text=text,
-                    encrypted=False,
-                )
+                incoming = message(user_id, turn)
                 started = time.process_time_ns()
                 await service.handle(incoming)
                 spent[counting] += time.process_time_ns() - started
