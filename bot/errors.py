@@ -25,6 +25,7 @@ __all__ = [
     "NotFound",
     "NotYourCase",
     "RelaisError",
+    "RoleNotAllowed",
     "SchemaOutOfDate",
     "UntrustedDevice",
 ]
@@ -38,6 +39,11 @@ class NotAllowed(RelaisError):
 
 class NotYourCase(NotAllowed):
     pass
+
+
+class RoleNotAllowed(NotAllowed):
+    """Refused by role alone, whatever the case or the item: the chat says so (not "on this
+    case")."""
 
 
 class NotFound(RelaisError):

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot.cards.document import CardContact
-from bot.errors import NotAllowed
+from bot.errors import RoleNotAllowed
 from bot.policy import Action, Relation, scope_of
 from bot.policy import dialog_relation as policy_dialog_relation
 from bot.usecases.actors import _audited_as, _for_detail
@@ -67,7 +67,7 @@ def requires_dialog(
         ) -> R:
             async def locate(tx: Tx) -> Subject:
                 fresh = await self._fresh_actor(tx, actor)
-                refusal = NotAllowed(f"this guide is not for your role ({action})")
+                refusal = RoleNotAllowed(f"this guide is not for your role ({action})")
                 relations = dialog_relation(dialog, fresh)
                 return Subject(fresh, relations, ActorScope(tx, fresh), None, refusal)
 

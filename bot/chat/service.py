@@ -36,7 +36,14 @@ from bot.chat.usage import UsageRecorder
 from bot.clock import Clock
 from bot.config import Config
 from bot.display import neutralise_reply
-from bot.errors import InvalidInput, NotAllowed, NotFound, NotYourCase, UntrustedDevice
+from bot.errors import (
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    NotYourCase,
+    RoleNotAllowed,
+    UntrustedDevice,
+)
 from bot.messages import Button, Incoming, Reply, is_sos
 from bot.policy import Action, Relation, is_allowed
 from bot.usecases.actors import Actor
@@ -150,6 +157,8 @@ class ChatService:
             replies = [self.core.untrusted_device(turn, exc.trust)]
         except NotYourCase as exc:  # word for word what a code that does not exist gets
             replies = [Reply(self.catalog.text(turn.lang, "not_found", what=str(exc)))]
+        except RoleNotAllowed:
+            replies = [Reply(self.catalog.text(turn.lang, "not_allowed_role"))]
         except NotAllowed:
             replies = [Reply(self.catalog.text(turn.lang, "not_allowed"))]
         except NotFound as exc:

@@ -28,7 +28,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot.checkins import escalation as esc
 from bot.checkins.tokens import parse_checkin_token
-from bot.errors import InvalidInput, NotAllowed, NotFound, RelaisError
+from bot.errors import InvalidInput, NotAllowed, NotFound, RelaisError, RoleNotAllowed
 from bot.policy import Action, Relation
 from bot.usecases.base import Actor, Permission, UseCases
 from bot.usecases.decorators import Subject, guarded
@@ -225,7 +225,7 @@ def requires_any_case(
         async def wrapper(self: S, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
             async def locate(tx: Tx) -> Subject:
                 fresh = await self._fresh_actor(tx, actor)
-                refusal = NotAllowed(f"your role may not do this ({action})")
+                refusal = RoleNotAllowed(f"your role may not do this ({action})")
                 return Subject(fresh, (Relation.MEMBER,), TeamScope(tx, fresh), None, refusal)
 
             def audit(scope: TeamScope) -> dict[str, Any]:

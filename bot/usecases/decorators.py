@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
-from bot.errors import NotAllowed, NotFound, NotYourCase, RelaisError
+from bot.errors import NotAllowed, NotFound, NotYourCase, RelaisError, RoleNotAllowed
 from bot.policy import Action, Relation, is_allowed, scope_of
 from bot.usecases.actors import Actor, CaseIds, _as_actor, _audited_as, _for_detail
 from bot.usecases.host import (
@@ -173,7 +173,7 @@ def requires_role(
         async def wrapper(self: S, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
             async def locate(tx: Tx) -> Subject:
                 fresh = await self._fresh_actor(tx, actor)
-                refusal = NotAllowed(f"your role may not do this ({action})")
+                refusal = RoleNotAllowed(f"your role may not do this ({action})")
                 return Subject(fresh, (Relation.OTHER,), ActorScope(tx, fresh), None, refusal)
 
             def audit(scope: ActorScope) -> dict[str, Any]:

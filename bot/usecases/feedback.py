@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput, RoleNotAllowed
 from bot.policy import Action, Relation, is_allowed
 from bot.usage_measures import Figure
 from bot.usecases.base import (
@@ -85,7 +85,7 @@ class FeedbackUseCases(UseCases):
     async def _may_answer(self, scope: EntryScope, practitioner_id: str) -> None:
         row = await scope.tx.access.actor(practitioner_id=practitioner_id)
         if row is None or not is_allowed(row.roles, Action.GIVE_FEEDBACK, Relation.OTHER):
-            raise NotAllowed(f"your role may not do this ({Action.GIVE_FEEDBACK})")
+            raise RoleNotAllowed(f"your role may not do this ({Action.GIVE_FEEDBACK})")
 
     @channel_entry("feedback.give")
     async def give_feedback(

@@ -77,7 +77,7 @@ async def test_status_shows_channels_failed_deliveries_and_waiting_pages(
         assert "Mon 05 Jan 09:00 case K-1, asked by Alex" in reply.text
 
         [refused] = await alex.say("/status")
-        assert "not allowed" in refused.text
+        assert "Your role does not allow that" in refused.text
         assert "/status" in (await cora.say("/help"))[-1].text
         assert all("/status" not in r.text for r in await alex.say("/help"))
 

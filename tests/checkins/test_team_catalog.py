@@ -29,16 +29,16 @@ def team_content(tmp_path: Path) -> Path:
         before = text.count("\nreminder = ")
         text = text.replace(
             '\nreminder = "Check-in due: case {case}"', f'\nreminder = "{ours}"'
-        ).replace('\nreminder = "Point de suivi à faire : dossier {case}"', f'\nreminder = "{ours}"')
+        ).replace(
+            '\nreminder = "Point de suivi à faire : dossier {case}"', f'\nreminder = "{ours}"'
+        )
         assert text.count(f'reminder = "{ours}"') == 1 and text.count("\nreminder = ") == before
         catalog.write_text(text, encoding="utf-8")
     return folder
 
 
 @pytest.fixture
-async def team(
-    config: Config, team_content: Path, start_clock: FakeClock
-) -> AsyncIterator[Team]:
+async def team(config: Config, team_content: Path, start_clock: FakeClock) -> AsyncIterator[Team]:
     ours = dataclasses.replace(config, content_dir=str(team_content))
     async with await Relais.open(ours, start_clock) as relais:
         assert content_in_use() == team_content

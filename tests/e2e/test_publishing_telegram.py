@@ -201,7 +201,7 @@ async def test_other_roles_are_refused_over_telegram(stack: Stack) -> None:
     answer = joined(await s.upload(MINA, "tips.yaml", TIPS))
     assert "Only psychologists can send dialog files." in answer
     for command in ("/draft", "/review tips", "/publish tips", "/approve tips"):
-        assert "not allowed" in joined(await s.say(MINA, command)), command
+        assert "Your role does not allow that" in joined(await s.say(MINA, command)), command
     assert "There are no open drafts." in joined(await s.say(PIA, "/draft"))
 
 

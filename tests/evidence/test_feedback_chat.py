@@ -210,7 +210,10 @@ async def test_feedback_command_counts_for_coordinators_comments_for_psychologis
     cora = texts(await world.chat("cora").say("/feedback crisis"))
     assert "yes 5 · partly 0 · no < 5" in cora
     assert "canary-c0mment" not in cora
-    assert "not allowed" in texts(await world.chat("alex").say("/feedback crisis")).lower()
+    assert (
+        "your role does not allow that"
+        in texts(await world.chat("alex").say("/feedback crisis")).lower()
+    )
     assert "No answer" in texts(await world.chat("pia").say("/feedback risky"))
 
 

@@ -276,7 +276,7 @@ async def test_stats_in_chat_for_psychologists_and_coordinators(world: World) ->
     assert "écrans d'urgence" in french
     refused = texts_of(await alex.say("/stats crisis"))
     assert "visits" not in refused
-    assert world.service.catalog.text("en", "not_allowed") in refused
+    assert world.service.catalog.text("en", "not_allowed_role") in refused
 
 
 def texts_of(replies: list[Any]) -> str:

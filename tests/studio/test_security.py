@@ -105,7 +105,7 @@ async def test_only_psychologists_and_coordinators_get_a_link(studio: StudioWorl
     for name in ("alex", "sam", "ada"):
         replies = await studio.pub.chat(name).say("/studio")
         assert "/login/" not in texts(replies)
-        assert "not allowed" in texts(replies)
+        assert "Your role does not allow that" in texts(replies)
     await studio.link("cora")
     help_text = texts(await studio.pub.chat("cora").say("/help"))
     assert "/studio – a link to Relais Studio" in help_text
