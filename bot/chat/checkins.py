@@ -120,7 +120,10 @@ def schedule_reply(lang: str, state: ScheduleState, token: str | None = None) ->
 def command_reply(lang: str, time_zone: str, result: Scheduled | CommandRefused) -> Reply:
     """`/checkin`: what was set, or how to write it."""
     if isinstance(result, CommandRefused):
-        return Reply(text(lang, f"checkin_{result.reason}"))
+        how = text(lang, f"checkin_{result.reason}")
+        if not result.problem:
+            return Reply(how)
+        return Reply(f"{text(lang, f'checkin_bad_{result.problem}', found=result.found)}\n{how}")
     when = local_time(result.next_at, time_zone, lang) if result.next_at else "-"
     body = text(lang, "scheduled", case=result.case_code, rule=result.rule, when=when)
     if result.schedule_id is None:

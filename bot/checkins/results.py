@@ -74,9 +74,12 @@ class Scheduled:
 @dataclass(frozen=True, slots=True)
 class CommandRefused:
     """`/checkin` words that say no check-in: `usage` (not understood) or `range` (a one-off
-    too near or too far)."""
+    too near or too far); `problem` and `found`, when one word is to blame: which place it
+    stands in (`bot.checkins.commands.CheckinWordsError`) and the word."""
 
     reason: Literal["usage", "range"]
+    problem: str = ""
+    found: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,12 +75,46 @@ async def test_a_huge_delay_gets_the_range_not_an_error(world: World, command: s
 
 
 @pytest.mark.parametrize(
-    "command",
-    ["/checkin K-1 every 99999999999999d 09:00", "/checkin K-1 monthly 99999999999 10:00"],
+    ("command", "said"),
+    [
+        ("every 99999999999999d 09:00", "“99999999999999d” is not a number of days from 1 to 366"),
+        ("monthly 99999999999 10:00", "“99999999999” is not a day of the month"),
+        ("every 0d 09:00", "“0d” is not a number of days from 1 to 366"),
+        ("monthly 32 10:00", "“32” is not a day of the month"),
+        ("weekly XX 09:00", "“XX” is not a day of the week: write MO, TU"),
+        ("weekly MO 25:00", "“25:00” is not a time of day"),
+        ("weekly MO 9:75", "“9:75” is not a time of day"),
+        ("weekly MO noon", "“noon” is not a time of day"),
+        ("fortnightly MO 09:00", "“fortnightly” is not a kind of check-in"),
+        ("in soon", "“soon” is not a delay: write it like 30m, 24h or 14d"),
+    ],
 )
-async def test_huge_recurrences_get_the_usage_not_an_error(world: World, command: str) -> None:
-    replies = await world.chat("cora").say(command)
-    assert texts(replies).startswith("Usage: /checkin CASE"), texts(replies)
+async def test_the_word_to_blame_is_named_then_the_usage(
+    world: World, command: str, said: str
+) -> None:
+    """A /checkin that cannot be read says which word is wrong and what it should look like,
+    then how the whole command is written; nothing is scheduled."""
+    cora = world.chat("cora")
+    before = texts(await cora.say("/checkins"))
+    replies = await cora.say(f"/checkin K-1 {command}")
+    first, usage = texts(replies).split("\n")
+    assert first.startswith(said), first
+    assert usage.startswith("Usage: /checkin CASE"), usage
+    assert texts(await cora.say("/checkins")) == before
+    assert "K-1" in texts(await cora.say("/checkin K-1 weekly MO 09:00"))  # the check itself
+    assert texts(await cora.say("/checkins")) != before
+
+
+async def test_the_word_to_blame_in_french(world: World) -> None:
+    cora = world.chat("cora")
+    await cora.say("/lang fr")
+    said = texts(await cora.say("/checkin K-1 hebdo XX 9h"))
+    assert said.startswith("« XX » n'est pas un jour de la semaine : écrivez LU, MA"), said
+    said = texts(await cora.say("/checkin K-1 hebdo LU 24h30"))
+    assert said.startswith("« 24h30 » n'est pas une heure"), said
+    assert "Usage : /checkin DOSSIER" in said
+    said = texts(await cora.say("/checkin K-1 hebdo lundi 9h"))
+    assert said.startswith("Point de suivi programmé sur le dossier K-1"), said
 
 
 async def test_french_range_message(world: World) -> None:
