@@ -82,7 +82,11 @@ async def stats_command(core: ChatCore, turn: Turn, argument: str) -> list[Reply
     lang = turn.lang
     lines = [
         core.catalog.text(
-            lang, "stats_title", dialog=dialog_id or "*", days=WINDOW.days, min=report.min_count
+            lang,
+            "stats_title",
+            dialog=dialog_id or core.catalog.text(lang, "stats_every_guide"),
+            days=WINDOW.days,
+            min=report.min_count,
         )
     ]
     if not report.versions:

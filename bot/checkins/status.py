@@ -30,4 +30,5 @@ class ChannelHealth:
             )
             if on
         ]
+        enabled += sorted(running - set(enabled))  # the terminal of `relais demo` / `--console`
         return [(name, name in running and health.get(name, True)) for name in enabled]

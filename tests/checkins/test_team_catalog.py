@@ -32,7 +32,8 @@ def team_content(tmp_path: Path) -> Path:
         ).replace(
             '\nreminder = "Point de suivi à faire : dossier {case}"', f'\nreminder = "{ours}"'
         )
-        assert text.count(f'reminder = "{ours}"') == 1 and text.count("\nreminder = ") == before
+        assert text.count(f'reminder = "{ours}"') == 1
+        assert text.count("\nreminder = ") == before
         catalog.write_text(text, encoding="utf-8")
     return folder
 
@@ -50,4 +51,4 @@ async def test_a_reminder_speaks_the_teams_catalog(team: Team) -> None:
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
     msg = team.take(team.mentor, "Our weekly call with K-7F3A is due")
     assert msg.reply.text == "Our weekly call with K-7F3A is due"
-    assert [b.label for b in msg.reply.buttons][0] == "Done"  # the rest of the catalog as it is
+    assert msg.reply.buttons[0].label == "Done"  # the rest of the catalog as it is

@@ -71,3 +71,9 @@ def test_the_demo_data_and_log_are_private_whatever_the_umask(tmp_path: Path) ->
     assert stat.S_IMODE((data / "relais-demo.log").stat().st_mode) == 0o600
     for path in data.glob("relais.db*"):
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def test_the_demo_coordinator_sees_the_terminal_and_every_guide(tmp_path: Path) -> None:
+    out = _demo(tmp_path, ["/status", "/stats"], "--as", "coordinator")
+    assert "Chat channels: console working" in out
+    assert "How guidance is used: every guide, last 30 days" in out

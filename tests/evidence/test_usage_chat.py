@@ -244,8 +244,9 @@ async def test_a_walk_across_midnight_counts_on_each_day(world: World) -> None:
     assert days[("first", "visit", "")] == "2026-03-01"
     assert days[("first", "choice", "talk")] == "2026-03-02"
     assert days[("first", "time", "20")] == "2026-03-02"
-    talk = [k for k in days if k[1] == "exit"]
-    assert talk and all(days[k] == "2026-03-01" for k in talk), days
+    exits = [k for k in days if k[1] == "exit"]
+    assert exits, days
+    assert all(days[k] == "2026-03-01" for k in exits), days
 
 
 async def test_stats_in_chat_for_psychologists_and_coordinators(world: World) -> None:
@@ -267,11 +268,13 @@ async def test_stats_in_chat_for_psychologists_and_coordinators(world: World) ->
     assert "1 conversation" not in text
     assert "< 5 conversation(s) reached a page of a human, 5 an emergency screen" in text
     overview = texts_of(await cora.say("/stats"))
+    assert overview.startswith("How guidance is used: every guide, last 30 days"), overview
     assert "crisis version 1 (en): started 12" in overview
     assert "helper version 1 (en): started < 5" in overview
     assert "• first" not in overview  # per node only for one dialog
     await pia.say("/lang fr")
     french = texts_of(await pia.say("/stats crisis"))
+    assert texts_of(await pia.say("/stats")).startswith("Usage des guides : tous les guides")
     assert "• first : passages 12 ; choix sos < 5, talk 6" in french
     assert "écrans d'urgence" in french
     refused = texts_of(await alex.say("/stats crisis"))
@@ -371,6 +374,7 @@ async def test_figures_per_team_never_reveal_a_team_of_one(
     assert "9" not in english.split("crisis version 1")[1].split("Your team")[0]
     await pia.say("/lang fr")
     french = texts_of(await pia.say("/stats crisis"))
+    assert texts_of(await pia.say("/stats")).startswith("Usage des guides : tous les guides")
     assert "• first : passages non communiqué ; choix talk non communiqué" in french
     assert await asyncio.to_thread(main, [*stats, "--team", "Nobody"]) == 1
     assert "no team named 'Nobody'" in capsys.readouterr().err
