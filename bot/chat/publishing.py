@@ -3,7 +3,8 @@ pure functions from what the publishing use cases return to replies.
 
 A draft reply starts with the verdict (saved and publishable, saved but failing tests, or
 nothing saved), then the tests ("walk: N passed, transcripts: M passed / K failed" and the
-failures by name), the warnings, then what publishing would replace and what to do next.
+failures by name), the warnings (with what to do about each code, in the reader's language:
+`bot.chat.checker_texts`), then what publishing would replace and what to do next.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.chat.catalog import LANGUAGES, in_use
+from bot.chat.checker_texts import code_text
 from bot.messages import Button, Reply
 from dialogs import load_dialog_text
 
 if TYPE_CHECKING:
     from bot.publishing.records import DraftOutcome, HistoryEntry, Published, ReviewView
+    from dialogs.diagnostics import Diagnostic
 
 __all__ = [
     "LANGS",
@@ -90,6 +93,22 @@ def _tests_lines(outcome: DraftOutcome, lang: str) -> list[str]:
     )
 
 
+def _diagnostic_lines(diagnostics: list[Diagnostic], lang: str) -> list[str]:
+    """The diagnostics as the checker writes them (at most 25), then what to do about each of
+    their codes, once per code, in the reader's language (`[checker]` of the catalog)."""
+    shown = diagnostics[:_MAX_DIAGNOSTICS]
+    lines = [str(d) for d in shown]
+    if len(diagnostics) > _MAX_DIAGNOSTICS:
+        lines.append(f"(+{len(diagnostics) - _MAX_DIAGNOSTICS})")
+    codes = dict.fromkeys(d.code for d in shown)
+    said = [(code, m) for code in codes if (m := code_text(in_use(), lang, code)) is not None]
+    if said:
+        lines.append(text(lang, "checker.what_to_do"))
+    for code, meaning in said:
+        lines.append(text(lang, "checker.code", code=code, title=meaning.title, fix=meaning.fix))
+    return lines
+
+
 def draft_replies(outcome: DraftOutcome, lang: str, reviewers_required: int) -> list[Reply]:
     dialog_id = outcome.dialog_id or ""
     lines: list[str] = []
@@ -109,9 +128,7 @@ def draft_replies(outcome: DraftOutcome, lang: str, reviewers_required: int) -> 
                 warnings=len(diagnostics) - errors,
             )
         )
-        lines.extend(str(d) for d in diagnostics[:_MAX_DIAGNOSTICS])
-        if len(diagnostics) > _MAX_DIAGNOSTICS:
-            lines.append(f"(+{len(diagnostics) - _MAX_DIAGNOSTICS})")
+        lines.extend(_diagnostic_lines(diagnostics, lang))
         return [Reply(clip("\n".join(lines), lang))]
     else:
         assert outcome.check is not None
@@ -129,7 +146,7 @@ def draft_replies(outcome: DraftOutcome, lang: str, reviewers_required: int) -> 
                 text(lang, "draft_blocked", dialog=dialog_id, title=title, failed=len(failed))
             )
         lines.extend(_tests_lines(outcome, lang))
-        lines.extend(str(d) for d in warnings[:_MAX_DIAGNOSTICS])
+        lines.extend(_diagnostic_lines(warnings, lang))
         if outcome.revised:
             lines.append(text(lang, "draft_revised", dialog=dialog_id))
         if outcome.voided_reviewer:

@@ -23,6 +23,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.chat.catalog import BUNDLED_CONTENT
+from bot.chat.checker_texts import localise_check
 from bot.publishing.records import PublishRefused
 from bot.studio import workspace
 from bot.studio.context import context_of, render, require_psychologist, text, visitor_of
@@ -55,9 +56,10 @@ async def text_of_form(request: web.Request) -> str | None:
 
 
 async def check_copy(request: web.Request, copy: WorkingCopy) -> LiveCheck:
-    """The working copy's diagnostics, as the running library would see it."""
+    """The working copy's diagnostics, as the running library would see it, each code's title
+    and what to do in the visitor's language."""
     context = context_of(request)
-    return await asyncio.to_thread(
+    check = await asyncio.to_thread(
         check_in_library,
         copy.text,
         f"{copy.dialog_id}.yaml",
@@ -66,6 +68,7 @@ async def check_copy(request: web.Request, copy: WorkingCopy) -> LiveCheck:
         glossary=context.dialogs.glossary,
         max_bytes=context.config.publishing.max_file_bytes,
     )
+    return localise_check(check, context.catalog, visitor_of(request).lang)
 
 
 def _page(

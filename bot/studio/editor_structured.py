@@ -142,6 +142,7 @@ async def _page(
         draft_by=copy.draft_by,
         view=view,
         check=check,
+        meanings={d.code: d for d in check.diagnostics},  # title and fix, in the visitor's words
         kinds=NEW_SCREEN_KINDS,
         saved=saved,
         saved_dialog=saved_dialog,

@@ -15,6 +15,7 @@ import re
 
 from aiohttp import web
 
+from bot.chat.checker_texts import code_text
 from bot.policy import Action
 from bot.publishing.records import PublishRefused, ReviewView
 from bot.studio.context import (
@@ -101,7 +102,9 @@ async def submit(request: web.Request) -> web.StreamResponse:
             request, "submit.html", source=shown, diagnostics=(), status=409, **said.values()
         )
     if not outcome.saved or outcome.dialog_id is None:
-        diagnostics = [str(d) for d in outcome.check.diagnostics] if outcome.check else []
+        found = outcome.check.diagnostics if outcome.check else []
+        # each line as the checker writes it, with its code's title and fix in the visitor's words
+        diagnostics = [(str(d), code_text(context.catalog, lang, d.code)) for d in found]
         return render(
             request, "submit.html", source=shown, diagnostics=diagnostics, error="", status=400
         )

@@ -88,7 +88,10 @@
       where.appendChild(document.createTextNode(" "));
       where.appendChild(badge);
       item.appendChild(where);
-      item.appendChild(paragraph("message", d.message + (d.hint ? " (" + d.hint + ")" : "")));
+      if (d.title) { item.appendChild(paragraph("title", d.title)); }
+      var message = paragraph("message", d.message + (d.hint ? " (" + d.hint + ")" : ""));
+      message.lang = "en";  // the checker's own words, in English whatever the page's language
+      item.appendChild(message);
       if (d.fix) { item.appendChild(paragraph("fix", list.getAttribute("data-fix-label") + " " + d.fix)); }
       if (d.line) {
         var button = document.createElement("button");
