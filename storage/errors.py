@@ -12,11 +12,23 @@ RelaisError
 
 from __future__ import annotations
 
+from typing import Self
+
 __all__ = ["ConfigError", "InvalidInput", "RelaisError", "SchemaOutOfDate"]
 
 
 class RelaisError(Exception):
-    """Base of every error Relais reports to a user or an operator."""
+    """Base of every error Relais reports to a user or an operator.
+
+    Its message is written for logs and the command line, in English. `said`, when set (with
+    `saying`), is what a practitioner reads in a chat instead, in their language: a key of the
+    catalogs' `[errors]` table and its values (`bot.chat.core.ChatCore.refusal`)."""
+
+    said: tuple[str, dict[str, object]] | None = None
+
+    def saying(self, key: str, **values: object) -> Self:
+        self.said = (key, values)
+        return self
 
 
 class ConfigError(RelaisError):

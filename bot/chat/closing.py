@@ -46,7 +46,7 @@ class CloseFlow:
         code = words[0].upper()
         mine = [c for c in await self.core.backend.list_cases(turn.actor) if c.code == code]
         if not mine:
-            raise NotFound(f"no case {code}")  # the very answer of a case that does not exist
+            raise NotFound(f"no case {code}").saying("no_case", case=code)  # as a missing one
         if not is_allowed(turn.actor.roles, Action.CLOSE_CASE, Relation(mine[0].relation)):
             raise NotAllowed(f"you may not close case {code}")
         plan = load_exit_plan(self.core.config.content_path)

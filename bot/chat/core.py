@@ -15,6 +15,7 @@ from bot.chat.session import ChatSession
 from bot.chat.usage import UsageRecorder
 from bot.clock import Clock
 from bot.config import Config
+from bot.errors import RelaisError
 from bot.messages import Incoming, Reply
 from bot.policy import Action, DeviceTrust, channel_may, device_may
 from bot.usecases.actors import Actor
@@ -96,6 +97,15 @@ class ChatCore:
 
     def text(self, turn: Turn, key: str, **values: Any) -> Reply:
         return Reply(self.catalog.text(turn.lang, key, **values))
+
+    def refusal(self, turn: Turn, error: RelaisError, key: str, field: str = "reason") -> Reply:
+        """A refused request in the reader's language: what the error says to a practitioner
+        (`RelaisError.saying`, the catalogs' `[errors]`), else its message put in the
+        catalog's `key` as `field`."""
+        if error.said is not None:
+            said, values = error.said
+            return Reply(self.catalog.text(turn.lang, f"errors.{said}", **values))
+        return self.text(turn, key, **{field: str(error)})
 
     def expired(self, turn: Turn) -> list[Reply]:
         prompt = self.current_prompt(turn)

@@ -123,7 +123,7 @@ class ExitFlow:
             return [await self._meanwhile(turn, element, text)]
         except CaseClosed as exc:  # closed meanwhile: the report is read only from now on
             turn.session = ChatSession()
-            return [self.core.text(turn, "invalid_input", reason=str(exc))]
+            return [self.core.refusal(turn, exc, "invalid_input")]
         label = self._label(turn, plan.element(element) or plan.elements[0])
         saved = Reply(
             self._t(

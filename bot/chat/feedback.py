@@ -127,6 +127,6 @@ async def on_feedback_comment(core: ChatCore, turn: Turn, text: str) -> list[Rep
     try:
         await core.backend.comment_feedback(turn.actor.practitioner_id, feedback_id, text)
     except InvalidInput as exc:  # too long: say so, and let them type it again
-        return [core.text(turn, "invalid_input", reason=str(exc))]
+        return [core.refusal(turn, exc, "invalid_input")]
     session.feedback = {}
     return [core.text(turn, "feedback_comment_saved")]

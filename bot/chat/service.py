@@ -156,15 +156,15 @@ class ChatService:
         except UntrustedDevice as exc:
             replies = [self.core.untrusted_device(turn, exc.trust)]
         except NotYourCase as exc:  # word for word what a code that does not exist gets
-            replies = [Reply(self.catalog.text(turn.lang, "not_found", what=str(exc)))]
+            replies = [self.core.refusal(turn, exc, "not_found", "what")]
         except RoleNotAllowed:
             replies = [Reply(self.catalog.text(turn.lang, "not_allowed_role"))]
         except NotAllowed:
             replies = [Reply(self.catalog.text(turn.lang, "not_allowed"))]
         except NotFound as exc:
-            replies = [Reply(self.catalog.text(turn.lang, "not_found", what=str(exc)))]
+            replies = [self.core.refusal(turn, exc, "not_found", "what")]
         except InvalidInput as exc:
-            replies = [Reply(self.catalog.text(turn.lang, "invalid_input", reason=str(exc)))]
+            replies = [self.core.refusal(turn, exc, "invalid_input")]
         else:
             turn.session.remember_buttons(replies)
             await self._save(turn)

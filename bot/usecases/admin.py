@@ -142,7 +142,9 @@ async def one_practitioner(
         found = [p for p in found if p.team_id == team_id]
     if not found:
         where = " in this team" if team_id is not None else ""
-        raise NotFound(f"no practitioner named {name!r}{where}")
+        raise NotFound(f"no practitioner named {name!r}{where}").saying(
+            "no_practitioner", name=name
+        )
     if len(found) > 1:
         raise InvalidInput(f"several practitioners are named {name!r}: use their id")
     return found[0]
@@ -325,5 +327,7 @@ class AdminUseCases(UseCases):
 async def find_case(tx: Tx, code: str) -> Case:
     case = await tx.cases.by_code(code=check_case_code(code))
     if case is None:
-        raise NotFound(f"no case {code.strip().upper()}")
+        raise NotFound(f"no case {code.strip().upper()}").saying(
+            "no_case", case=code.strip().upper()
+        )
     return case

@@ -125,10 +125,10 @@ def requires(
                     _as_actor(row), device_trust=actor.device_trust, operator=actor.operator
                 )
                 if case is None or case.team_id != fresh.team_id:
-                    raise NotFound(f"no case {code}")
+                    raise NotFound(f"no case {code}").saying("no_case", case=code)
                 relation = Relation(relation_name)
                 refusal: RelaisError = (
-                    NotYourCase(f"no case {case.code}")  # the very answer of a missing one
+                    NotYourCase(f"no case {case.code}").saying("no_case", case=case.code)
                     if relation is Relation.OTHER
                     else NotAllowed(f"you may not do this ({action}) on case {case.code}")
                 )

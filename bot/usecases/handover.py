@@ -247,6 +247,8 @@ def case_ref(case: Case) -> repo.CaseRef:
 async def operator_case(scope: EntryScope, code: str) -> repo.CaseRef:
     case = await scope.tx.checkin_reads.case_by_code(code=code.strip().upper())
     if case is None:
-        raise NotFound(f"no case {code.strip().upper()}")
+        raise NotFound(f"no case {code.strip().upper()}").saying(
+            "no_case", case=code.strip().upper()
+        )
     scope.case_id, scope.case_code = case.id, case.code
     return case

@@ -137,7 +137,7 @@ class IdentityUseCases(UseCases):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InvalidInput(
                 f"expected an IANA time zone such as Europe/Paris, found {time_zone!r}"
-            ) from exc
+            ).saying("time_zone", found=time_zone) from exc
         await scope.tx.people.update_profile(
             practitioner_id=scope.actor.practitioner_id, time_zone=time_zone
         )
@@ -151,7 +151,9 @@ class IdentityUseCases(UseCases):
             raise InvalidInput("give both the start and the end of quiet hours, or neither")
         for value in (start, end):
             if value is not None and not _HHMM.match(value):
-                raise InvalidInput(f"expected a time such as 22:00, found {value!r}")
+                raise InvalidInput(f"expected a time such as 22:00, found {value!r}").saying(
+                    "time", found=value
+                )
         await scope.tx.people.update_profile(
             practitioner_id=scope.actor.practitioner_id, quiet_start=start, quiet_end=end
         )

@@ -122,7 +122,9 @@ def month_bounds(month: str) -> tuple[date, date]:
         year, number = (int(part) for part in month.split("-"))
         start = date(year, number, 1)
     except ValueError:
-        raise InvalidInput(f"expected a month such as 2026-11, found {month!r}") from None
+        raise InvalidInput(f"expected a month such as 2026-11, found {month!r}").saying(
+            "month", found=month
+        ) from None
     end = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
     return start, end
 

@@ -19,8 +19,8 @@ async def test_case_shows_who_does_what(world: World) -> None:
     assert "No release date set" in shown
     assert "You: team member." in shown
     assert "Usage: /case CASE" in texts(await alex.say("/case"))
-    assert "No such case or item: no case K-2" in texts(await alex.say("/case K-2"))
-    assert "No such case or item: no case K-404" in texts(await alex.say("/case K-404"))
+    assert "No case K-2 among yours" in texts(await alex.say("/case K-2"))
+    assert "No case K-404 among yours" in texts(await alex.say("/case K-404"))
 
     cora = world.chat("cora")
     release = (world.clock.now() + timedelta(days=60)).date().isoformat()
@@ -33,7 +33,7 @@ async def test_case_shows_who_does_what(world: World) -> None:
 
 async def test_the_owner_puts_people_on_the_case_and_takes_them_off(world: World) -> None:
     cora, sam = world.chat("cora"), world.chat("sam")
-    assert "No such case or item: no case K-1" in texts(await sam.say("/case K-1"))
+    assert "No case K-1 among yours" in texts(await sam.say("/case K-1"))
     replies = await cora.say("/member K-1 add sam social_worker")
     assert "Sam is on case K-1 as social worker." in texts(replies)
     assert "• Sam – social worker" in texts(replies)
@@ -44,7 +44,7 @@ async def test_the_owner_puts_people_on_the_case_and_takes_them_off(world: World
     assert "Sam was not on case K-1: nothing changed." in texts(
         await cora.say("/member K-1 remove Sam")
     )
-    assert "No such case or item: no case K-1" in texts(await sam.say("/case K-1"))
+    assert "No case K-1 among yours" in texts(await sam.say("/case K-1"))
 
     trail = await world.relais.audit_export("K-1")
     managed = [(e.action, e.outcome, sorted(e.detail)) for e in trail if e.action == "case.manage"]
@@ -60,15 +60,11 @@ async def test_member_refusals_say_what_is_wrong(world: World) -> None:
     cora, alex = world.chat("cora"), world.chat("alex")
     assert "Usage: /member CASE add NAME" in texts(await cora.say("/member K-1 invite Sam"))
     assert "Usage: /member CASE add NAME" in texts(await cora.say("/member K-1 add"))
-    assert "no practitioner named 'Nobody' in this team" in texts(
-        await cora.say("/member K-1 add Nobody")
-    )
+    assert "Nobody named Nobody in your team" in texts(await cora.say("/member K-1 add Nobody"))
     # someone of another team is not found either: a name says nothing beyond the team
     await world.relais.ensure_team("Team B")
     await world.relais.create_invite(role="mentor", name="Bea", team="Team B")
-    assert "no practitioner named 'Bea' in this team" in texts(
-        await cora.say("/member K-1 add Bea")
-    )
+    assert "Nobody named Bea in your team" in texts(await cora.say("/member K-1 add Bea"))
     assert "Cora owns case K-1 already" in texts(await cora.say("/member K-1 add Cora"))
     # a member is not the owner: the policy refuses, and the refusal is audited
     assert "You are not allowed to do that on this case." in texts(

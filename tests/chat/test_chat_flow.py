@@ -134,7 +134,7 @@ async def test_guided_note_picks_case_text_and_tag(world: World) -> None:
 
 async def test_notes_of_a_case_one_is_not_on_are_refused(world: World) -> None:
     replies = await world.chat("alex").say("/notes K-2")
-    assert "not allowed" in texts(replies) or "No such case" in texts(replies)
+    assert "not allowed" in texts(replies) or "No case K-2 among yours" in texts(replies)
 
 
 async def test_cases_lists_the_caseload(world: World) -> None:

@@ -19,14 +19,14 @@ async def test_time_zone_and_quiet_hours_from_the_chat(world: World) -> None:
     replies = await alex.say("/timezone America/Montreal")
     assert "Your time zone is now America/Montreal" in texts(replies)
     refused = texts(await alex.say("/timezone Mars/Olympus"))
-    assert "expected an IANA time zone such as Europe/Paris, found 'Mars/Olympus'" in refused
+    assert "“Mars/Olympus” is not a time zone: write one like Europe/Paris." in refused
     assert await _profile(world, "Alex") == ("America/Montreal", None, None)
 
     assert "/quiet 22:00 07:00" in texts(await alex.say("/quiet"))
     replies = await alex.say("/quiet 22:00 07:00")
     assert "Quiet hours: 22:00 to 07:00 (America/Montreal)" in texts(replies)
     refused = texts(await alex.say("/quiet 25:00 7"))
-    assert "expected a time such as 22:00, found '25:00'" in refused
+    assert "“25:00” is not a time of day: write it like 22:00." in refused
     assert await _profile(world, "Alex") == ("America/Montreal", "22:00", "07:00")
     assert "No quiet hours" in texts(await alex.say("/quiet off"))
     assert await _profile(world, "Alex") == ("America/Montreal", None, None)
@@ -36,3 +36,21 @@ async def test_time_zone_and_quiet_hours_from_the_chat(world: World) -> None:
         await alex.say("/timezone Europe/Paris")
     )
     assert "Heures de silence : de 21:30 à 06:30" in texts(await alex.say("/quiet 21:30 06:30"))
+
+
+async def test_refusals_in_french_name_what_is_wrong(world: World) -> None:
+    """A refused request reads in the practitioner's language (the command line keeps the
+    English message), and a case one has no part in reads exactly as one that does not
+    exist, in French too."""
+    alex = world.chat("alex")
+    await alex.say("/lang fr")
+    refused = texts(await alex.say("/timezone Mars/Olympus"))
+    assert refused.startswith("« Mars/Olympus » n'est pas un fuseau horaire"), refused
+    refused = texts(await alex.say("/quiet 25:00 07:00"))
+    assert refused.startswith("« 25:00 » n'est pas une heure"), refused
+    missing = texts(await alex.say("/case K-404"))
+    assert missing.startswith("Aucun dossier K-404 parmi les vôtres"), missing
+    not_his = texts(await alex.say("/case K-2"))  # a case that exists, Alex is not on it
+    assert not_his == missing.replace("K-404", "K-2")
+    assert "K-1" in texts(await alex.say("/case K-1"))  # his own: shown
+    assert "Aucun dossier" not in texts(await alex.say("/case K-1"))

@@ -94,7 +94,7 @@ async def test_release_handover_and_sharing_over_telegram(stack: Restart) -> Non
     # refusal of someone not on the case reads like a case that does not exist
     cora_view = await s.say(COORDINATOR, "/handover K-9")
     refused = await s.click(cora_view, "[ ] Income")
-    assert refused.text == "No such case or item: no case K-9."
+    assert refused.text == "No case K-9 among yours: check the code (/cases lists your cases)."
     async with s.relais.db.connect() as conn:
         trail = await s.relais.db.audit_log.for_case(conn, case_code="K-9")
         await conn.rollback()

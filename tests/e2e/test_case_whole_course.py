@@ -268,7 +268,7 @@ async def test_close_from_chat_asks_and_refuses(stack: Restart, clock: FakeClock
     assert refused.text == "You are not allowed to do that on this case."
     assert refused.labels == []
     unknown = await s.say(COORDINATOR, "/close K-9")  # not on the case: as if it did not exist
-    assert unknown.text == "No such case or item: no case K-9."
+    assert unknown.text == "No case K-9 among yours: check the code (/cases lists your cases)."
     usage = await s.say(MENTOR, "/close")
     assert usage.text.startswith("Usage: /close CASE")
 

@@ -169,7 +169,7 @@ async def test_usage_and_unknown_format(world: World) -> None:
     cora = world.chat("cora")
     assert "Send /exit CASE" in texts(await cora.say("/exit"))
     assert "Unknown format pdf" in texts(await cora.say("/exit-report K-1 pdf"))
-    assert "no case K-404" in texts(await cora.say("/exit-report K-404"))
+    assert "No case K-404 among yours" in texts(await cora.say("/exit-report K-404"))
     await cora.say("/exit K-1")
     stale = await cora.send(button="x.zzzzzz.skip")
     assert "expired" in texts(stale)
