@@ -183,7 +183,7 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, CaseClosing, U
                 )
                 == "other"
             ):
-                raise InvalidInput(NOT_ON_CASE)
+                raise InvalidInput(NOT_ON_CASE).saying("reminded_not_on_case")
         if case.status != "open" and not after_close:  # the post-exit follow-up runs after
             raise CaseClosed(f"case {case.code} is closed")
         next_due = next_occurrence(rule, tx.now - timedelta(microseconds=1))

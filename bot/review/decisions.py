@@ -135,7 +135,7 @@ class DecisionUseCases(UseCases):
             raise NotFound(
                 f"no decision {number} on case {scope.case.code} (/decisions "
                 f"{scope.case.code} lists them)"
-            )
+            ).saying("no_decision", number=number, case=scope.case.code)
         await tx.decisions.settle(
             decision_id=found[0].id,
             status=status,

@@ -185,7 +185,9 @@ class HandoverUseCases(UseCases):
             raise CaseClosed(f"case {case.code} is closed: it has no release to plan")
         today = tx.now.date()
         if not today - RELEASE_HORIZON <= release_on <= today + RELEASE_HORIZON:
-            raise InvalidInput(f"a release date must be within ten years, found {release_on}")
+            raise InvalidInput(
+                f"a release date must be within ten years, found {release_on}"
+            ).saying("release_horizon", found=release_on.isoformat())
         plan = self._plan()
         owner = await tx.checkin_reads.practitioner(practitioner_id=case.owner_id)
         tz = zone(owner.time_zone if owner else self.config.checkins.default_time_zone)

@@ -100,6 +100,11 @@ def parse_allowance(text: str, rules: SharingRules) -> Allowance:
         raise InvalidInput(
             f"unknown categories for {recipient}: {', '.join(unknown) or 'none given'} "
             f"(categories: {', '.join(rules.ids)})"
+        ).saying(
+            "sharing_categories",
+            recipient=recipient,
+            found=", ".join(unknown) or "-",
+            categories=", ".join(rules.ids),
         )
     return Allowance(recipient, wanted)
 

@@ -54,3 +54,14 @@ async def test_refusals_in_french_name_what_is_wrong(world: World) -> None:
     assert not_his == missing.replace("K-404", "K-2")
     assert "K-1" in texts(await alex.say("/case K-1"))  # his own: shown
     assert "Aucun dossier" not in texts(await alex.say("/case K-1"))
+
+
+async def test_a_case_owners_refusals_in_french(world: World) -> None:
+    cora = world.chat("cora")
+    await cora.say("/lang fr")
+    said = texts(await cora.say("/release K-1 1999-01-01"))
+    assert said.startswith("1999-01-01 n'est pas une date de sortie que Relais peut"), said
+    said = texts(await cora.say("/decision K-1 fait 9"))
+    assert said.startswith("Pas de décision 9 sur le dossier K-1"), said
+    said = texts(await cora.say("/sharing K-1 allow Probation: gossip"))
+    assert said.startswith("Pas de catégorie gossip pour Probation : les catégories sont"), said

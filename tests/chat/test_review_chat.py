@@ -18,7 +18,7 @@ async def test_decisions_are_recorded_settled_and_listed_by_the_right_people(
     # case) says what became of it
     assert "not allowed" in texts(await alex.say("/decision K-1 done 1 Flat found"))
     missing = texts(await cora.say("/decision K-1 done 9 Flat found"))
-    assert "no decision 9 on case K-1" in missing
+    assert "No decision 9 on case K-1: /decisions K-1 lists them." in missing
     assert "/decisions K-1" in missing
     settled = texts(await cora.say("/decision K-1 done 1 A flat in Roubaix"))
     assert settled == "Decision 1 on case K-1: done."

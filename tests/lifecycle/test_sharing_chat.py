@@ -83,7 +83,7 @@ async def test_sharing_record_in_chat_and_before_the_guidance(team: Team) -> Non
     usage = await cora.say("/sharing")
     assert "Categories: health, risk, progress, practical" in usage[0].text
     bad = await cora.say("/sharing K-1 allow Probation: risk, gossip")
-    assert "unknown categories for Probation: gossip" in bad[0].text
+    assert "No category gossip for Probation: the categories are health" in bad[0].text
     bad = await cora.say("/sharing K-1 review next week")
     assert "next is not a date: write it as YYYY-MM-DD" in bad[0].text
     for command in (
