@@ -52,7 +52,7 @@ def zone(name: str) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput(
             f"expected an IANA time zone such as Europe/Paris, found {name!r}"
-        ) from exc
+        ).saying("time_zone", found=name) from exc
 
 
 def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -102,7 +102,9 @@ class EveryNDays:
 
     def __post_init__(self) -> None:
         if not 1 <= self.days <= 366:
-            raise InvalidInput(f"expected every 1-366 days, found {self.days}")
+            raise InvalidInput(f"expected every 1-366 days, found {self.days}").saying(
+                "every_days", found=self.days
+            )
         zone(self.time_zone)
 
     def next_after(self, after: datetime) -> datetime:
@@ -128,7 +130,9 @@ class Monthly:
 
     def __post_init__(self) -> None:
         if not 1 <= self.day <= 31:
-            raise InvalidInput(f"expected a day of the month 1-31, found {self.day}")
+            raise InvalidInput(f"expected a day of the month 1-31, found {self.day}").saying(
+                "month_day", found=self.day
+            )
         zone(self.time_zone)
 
     def next_after(self, after: datetime) -> datetime:

@@ -98,14 +98,23 @@ class ChatCore:
     def text(self, turn: Turn, key: str, **values: Any) -> Reply:
         return Reply(self.catalog.text(turn.lang, key, **values))
 
-    def refusal(self, turn: Turn, error: RelaisError, key: str, field: str = "reason") -> Reply:
+    def said(self, lang: str, error: RelaisError) -> str | None:
+        """What `error` says to a practitioner in `lang` (`RelaisError.saying`, the catalogs'
+        `[errors]`), or None when it says nothing of its own."""
+        if error.said is None:
+            return None
+        key, values = error.said
+        return self.catalog.text(lang, f"errors.{key}", **values)
+
+    def refusal(
+        self, turn: Turn, error: RelaisError, key: str, field: str | None = "reason"
+    ) -> Reply:
         """A refused request in the reader's language: what the error says to a practitioner
-        (`RelaisError.saying`, the catalogs' `[errors]`), else its message put in the
-        catalog's `key` as `field`."""
-        if error.said is not None:
-            said, values = error.said
-            return Reply(self.catalog.text(turn.lang, f"errors.{said}", **values))
-        return self.text(turn, key, **{field: str(error)})
+        (`said`), else the catalog's `key`, with the error's message as `field` if named."""
+        told = self.said(turn.lang, error)
+        if told is not None:
+            return Reply(told)
+        return self.text(turn, key, **({field: str(error)} if field else {}))
 
     def expired(self, turn: Turn) -> list[Reply]:
         prompt = self.current_prompt(turn)

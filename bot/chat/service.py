@@ -159,8 +159,8 @@ class ChatService:
             replies = [self.core.refusal(turn, exc, "not_found", "what")]
         except RoleNotAllowed:
             replies = [Reply(self.catalog.text(turn.lang, "not_allowed_role"))]
-        except NotAllowed:
-            replies = [Reply(self.catalog.text(turn.lang, "not_allowed"))]
+        except NotAllowed as exc:  # a refusal of its own (e.g. another's note), else generic
+            replies = [self.core.refusal(turn, exc, "not_allowed", None)]
         except NotFound as exc:
             replies = [self.core.refusal(turn, exc, "not_found", "what")]
         except InvalidInput as exc:
@@ -232,7 +232,8 @@ class ChatService:
                 incoming.channel, incoming.user_id, code, incoming.sender_identity
             )
         except InvalidInput as exc:
-            return [Reply(self.catalog.text(default, "invite_failed", reason=str(exc)))]
+            told = self.core.said(default, exc)
+            return [Reply(told or self.catalog.text(default, "invite_failed", reason=str(exc)))]
         lang = actor.language if actor.language in LANGUAGES else default
         return [await first_message(self.backend, self.catalog, self.dialogs, actor, lang)]
 
@@ -391,6 +392,8 @@ class ChatService:
             return [self.core.text(turn, "upload_not_allowed")]
         limit = self.config.publishing.max_file_bytes
         if document.size > limit:
-            raise InvalidInput(f"the file is larger than {limit} bytes")
+            raise InvalidInput(f"the file is larger than {limit} bytes").saying(
+                "file_too_large", most=limit
+            )
         data = await document.fetch()
         return await self.publishing.handle_document(turn.actor, document.file_name, data)

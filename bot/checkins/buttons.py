@@ -65,7 +65,9 @@ class CheckinButtons(UseCases):
         chain = esc.Chain.from_json(occ.escalation_chain)
         if scope.action in _SNOOZE:
             if occ.kind != "checkin" or me != occ.recipient_id:
-                raise NotAllowed("only the practitioner reminded can snooze a check-in")
+                raise NotAllowed("only the practitioner reminded can snooze a check-in").saying(
+                    "snooze_not_reminded"
+                )
             return await self._snooze(scope, chain, _SNOOZE[scope.action])
         step = esc.acknowledge(state_of(occ), me)
         if not await apply_step(tx, occ, chain, step, reason=scope.action):

@@ -54,7 +54,9 @@ class CaseClosing(UseCases):
     async def close_case_from_chat(self, scope: CaseScope, follow_up: bool) -> ClosedCase:
         """`/close CODE`, confirmed: close the case, with the post-exit follow-up or not."""
         if scope.case.status != "open" and not follow_up:
-            raise InvalidInput(f"case {scope.case.code} is already closed")
+            raise InvalidInput(f"case {scope.case.code} is already closed").saying(
+                "already_closed", case=scope.case.code
+            )
         closed = await self._close_in(scope.tx, scope.case, follow_up=follow_up)
         scope.detail = {"follow_up": len(closed.follow_up), "ended": closed.ended}
         return closed
@@ -74,7 +76,9 @@ class CaseClosing(UseCases):
     async def _follow_up(self, tx: Tx, case: Case) -> list[PostExitCheckin]:
         every = ("active", "paused", "cancelled", "done")
         if any(s.after_close for s in await tx.schedules.find(case_ids=[case.id], statuses=every)):
-            raise InvalidInput(f"case {case.code} already has its post-exit follow-up")
+            raise InvalidInput(f"case {case.code} already has its post-exit follow-up").saying(
+                "post_exit_already", case=case.code
+            )
         plan = load_exit_plan(self.config.content_path)
         owner = await tx.checkin_reads.practitioner(practitioner_id=case.owner_id)
         tz = owner.time_zone if owner else self.config.checkins.default_time_zone

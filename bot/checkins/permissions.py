@@ -93,7 +93,9 @@ def requires_occurrence(
         ) -> R:
             parsed = parse_checkin_token(token)
             if parsed is None:
-                raise InvalidInput("this button is not a check-in button")
+                raise InvalidInput("this button is not a check-in button").saying(
+                    "not_checkin_button"
+                )
 
             async def locate(tx: Tx) -> Subject:
                 fresh = await self._fresh_actor(tx, actor)
@@ -104,7 +106,7 @@ def requires_occurrence(
                     else None
                 )
                 if occ is None or (case is not None and case.team_id != fresh.team_id):
-                    raise NotFound("this check-in no longer exists")
+                    raise NotFound("this check-in no longer exists").saying("checkin_gone")
                 if occ.kind == "page" and case is None:
                     requester = (
                         await tx.checkin_reads.practitioner(practitioner_id=occ.requested_by)
@@ -112,7 +114,7 @@ def requires_occurrence(
                         else None
                     )
                     if requester is None or requester.team_id != fresh.team_id:
-                        raise NotFound("this check-in no longer exists")
+                        raise NotFound("this check-in no longer exists").saying("checkin_gone")
                 relations: list[Relation] = []
                 if in_chain(occ, fresh.practitioner_id):
                     relations.append(Relation.NOTIFIED)
@@ -174,7 +176,9 @@ def requires_schedule(
                     else None
                 )
                 if schedule is None or case is None or case.team_id != fresh.team_id:
-                    raise NotFound(f"no check-in {schedule_id}")
+                    raise NotFound(f"no check-in {schedule_id}").saying(
+                        "no_checkin", checkin=schedule_id
+                    )
                 relation = Relation(
                     await tx.cases.relation(
                         case_id=case.id,
@@ -183,7 +187,9 @@ def requires_schedule(
                     )
                 )
                 refusal: RelaisError = (
-                    NotFound(f"no check-in {schedule_id}")  # not one's case: as a missing one
+                    NotFound(f"no check-in {schedule_id}").saying(
+                        "no_checkin", checkin=schedule_id
+                    )
                     if relation is Relation.OTHER
                     else NotAllowed(f"you may not do this ({action}) on case {case.code}")
                 )

@@ -31,7 +31,9 @@ class QuietHours:
             return None
         m = _RANGE.match(text)
         if not m:
-            raise InvalidInput(f"expected quiet hours such as 21:00-07:30, found {text!r}")
+            raise InvalidInput(f"expected quiet hours such as 21:00-07:30, found {text!r}").saying(
+                "quiet_hours", found=text
+            )
         return cls(time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4])))
 
     def __str__(self) -> str:

@@ -33,11 +33,12 @@ from bot.checkins.results import (
     Scheduled,
     Upcoming,
 )
+from bot.checkins.schedule_status import change_status
 from bot.checkins.status import ChannelHealth
 from bot.checkins.timer import CheckinTimer
 from bot.clock import Clock
 from bot.config import Config, parse_duration
-from bot.errors import CaseClosed, ConfigError, InvalidInput, NotFound
+from bot.errors import CaseClosed, ConfigError, InvalidInput
 from bot.lifecycle.schedules import labelled
 from bot.policy import Action, Relation, is_allowed
 from bot.usecases.base import (
@@ -69,8 +70,6 @@ SCHEDULE_HORIZON = timedelta(days=3653)
 #: who `/checkin ... NAME` reminds when no colleague has that name (then "not on the case")
 NOBODY = "-"
 NOT_ON_CASE = "the person reminded or escalated to must be a practitioner on the case"
-
-_SCHEDULE_ACTIONS = ("pause", "resume", "cancel")
 
 
 class HasDatabase(Protocol):
@@ -185,12 +184,14 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, CaseClosing, U
             ):
                 raise InvalidInput(NOT_ON_CASE).saying("reminded_not_on_case")
         if case.status != "open" and not after_close:  # the post-exit follow-up runs after
-            raise CaseClosed(f"case {case.code} is closed")
+            raise CaseClosed(f"case {case.code} is closed").saying("closed", case=case.code)
         next_due = next_occurrence(rule, tx.now - timedelta(microseconds=1))
         if next_due is None:
-            raise InvalidInput("a one-off check-in must be in the future")
+            raise InvalidInput("a one-off check-in must be in the future").saying("checkin_past")
         if next_due > tx.now + SCHEDULE_HORIZON:
-            raise InvalidInput("a check-in must first fall due within ten years")
+            raise InvalidInput("a check-in must first fall due within ten years").saying(
+                "checkin_horizon"
+            )
         sid, label = labelled(tx, purpose) if purpose else (None, None)
         sid = await tx.schedules.add(
             schedule_id=sid,
@@ -216,7 +217,9 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, CaseClosing, U
     ) -> datetime:
         """A dialog's "check in again in 24 hours": a one-off for the actor; returns when."""
         if not FOLLOWUP_MIN <= after <= FOLLOWUP_MAX:
-            raise InvalidInput("a follow-up must be between 1 minute and a year ahead")
+            raise InvalidInput("a follow-up must be between 1 minute and a year ahead").saying(
+                "followup_range"
+            )
         due = scope.tx.now + after
         await self._insert_schedule(
             scope.tx,
@@ -244,46 +247,7 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, CaseClosing, U
     async def _change_status(
         self, tx: Tx, case_id: str | None, schedule_id: str, action: str
     ) -> str:
-        if action not in _SCHEDULE_ACTIONS:
-            raise InvalidInput(f"expected one of {', '.join(_SCHEDULE_ACTIONS)}, found {action!r}")
-        schedule = await tx.schedules.get(schedule_id=schedule_id)
-        if schedule is None or (case_id is not None and schedule.case_id != case_id):
-            raise NotFound(f"no check-in {schedule_id} on this case")
-        if action == "resume":
-            if schedule.status != "paused":
-                raise InvalidInput(f"check-in {schedule_id} is {schedule.status}, not paused")
-            nxt = next_occurrence(schedule.rule, tx.now)
-            await tx.schedules.update(
-                schedule_id=schedule_id,
-                now=tx.now,
-                expected_status=("paused",),
-                status="active" if nxt else "done",
-                next_due_at=nxt,
-            )
-            self._poke(tx)
-            return "active" if nxt else "done"
-        new = "paused" if action == "pause" else "cancelled"
-        if schedule.status not in ("active", "paused"):
-            raise InvalidInput(f"check-in {schedule_id} is {schedule.status}")
-        await tx.schedules.update(
-            schedule_id=schedule_id,
-            now=tx.now,
-            status=new,
-            next_due_at=None if new == "cancelled" else schedule.next_due_at,
-        )
-        # reminders not yet delivered are withdrawn; running escalations continue (frozen)
-        for occ in await tx.occurrences.find(
-            case_ids=[schedule.case_id], statuses=("pending",), limit=1000
-        ):
-            if occ.schedule_id == schedule_id:
-                await tx.occurrences.update(
-                    occurrence_id=occ.id,
-                    now=tx.now,
-                    expected_status=("pending",),
-                    status="cancelled",
-                    next_action_at=None,
-                )
-        return new
+        return await change_status(tx, case_id, schedule_id, action, poke=self._poke)
 
     # -- listing ----------------------------------------------------------------------------
 

@@ -93,11 +93,11 @@ class AnsweredMeanwhile(InvalidInput):
 def _clean(text: str) -> str:
     text = text.strip()
     if not text:
-        raise InvalidInput("an answer needs some text")
+        raise InvalidInput("an answer needs some text").saying("answer_empty")
     if len(text) > MAX_ANSWER_LENGTH:
         raise InvalidInput(
             f"an answer holds at most {MAX_ANSWER_LENGTH} characters, found {len(text)}"
-        )
+        ).saying("answer_too_long", most=MAX_ANSWER_LENGTH, found=len(text))
     return text
 
 
@@ -116,7 +116,9 @@ class ExitUseCases(UseCases):
         """Where the report stands, for the one who writes it (`/exit`): a closed case's
         report is no longer written."""
         if scope.case.status != "open":
-            raise CaseClosed(f"case {scope.case.code} is closed: its exit report is read only")
+            raise CaseClosed(
+                f"case {scope.case.code} is closed: its exit report is read only"
+            ).saying("closed_exit", case=scope.case.code)
         progress = await self._exit_progress_of(scope.tx, scope.case)
         scope.detail = {"answered": len(progress.answers), "missing": len(progress.missing)}
         return progress
@@ -131,7 +133,9 @@ class ExitUseCases(UseCases):
         answered or revised meanwhile, nothing is written and `AnsweredMeanwhile` is raised
         (the chat layer keeps what was typed and asks)."""
         if scope.case.status != "open":
-            raise CaseClosed(f"case {scope.case.code} is closed: its exit report is read only")
+            raise CaseClosed(
+                f"case {scope.case.code} is closed: its exit report is read only"
+            ).saying("closed_exit", case=scope.case.code)
         plan = self.exit_plan()
         if plan.element(element) is None:
             raise InvalidInput(

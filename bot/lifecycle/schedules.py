@@ -49,7 +49,7 @@ async def schedule_for(
 ) -> str:
     """A schedule on the case for `purpose`, reminding `reminded_id`; returns its id."""
     if case.status != "open":
-        raise CaseClosed(f"case {case.code} is closed")
+        raise CaseClosed(f"case {case.code} is closed").saying("closed", case=case.code)
     sid, label = labelled(tx, purpose)
     return await tx.schedules.add(
         schedule_id=sid,

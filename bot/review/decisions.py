@@ -119,14 +119,16 @@ class DecisionUseCases(UseCases):
         if status not in DECISION_STATUSES:
             raise InvalidInput(
                 f"expected one of {', '.join(DECISION_STATUSES)} for a decision, found {status!r}"
-            )
+            ).saying("decision_status", found=status, statuses=", ".join(DECISION_STATUSES))
         outcome = outcome.strip()
         if len(outcome) > MAX_NOTE_LENGTH:
             raise InvalidInput(
                 f"an outcome holds at most {MAX_NOTE_LENGTH} characters, found {len(outcome)}"
-            )
+            ).saying("outcome_too_long", most=MAX_NOTE_LENGTH, found=len(outcome))
         if scope.case.status != "open":
-            raise CaseClosed(f"case {scope.case.code} is closed: its decisions are as they stand")
+            raise CaseClosed(
+                f"case {scope.case.code} is closed: its decisions are as they stand"
+            ).saying("closed_decisions", case=scope.case.code)
         tx = scope.tx
         found = [
             d for d in await tx.decisions.for_case(case_id=scope.case.id) if d.number == number

@@ -175,7 +175,9 @@ async def build_review_pack(
     start = local_to_utc(since, time(), tz)
     end = local_to_utc(until, time(), tz)
     if start > tx.now:
-        raise InvalidInput(f"the month {month} has not begun: give a month up to this one")
+        raise InvalidInput(f"the month {month} has not begun: give a month up to this one").saying(
+            "month_ahead", month=month
+        )
     members = await tx.cases.members(case_id=case.id)
     notes = await tx.notes.all_for_case(case_id=case.id)
     review_schedule = await tx.reviews.schedule_of(case_id=case.id)

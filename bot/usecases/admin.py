@@ -98,7 +98,9 @@ def practitioner_dict(p: Practitioner, team: str = "") -> dict[str, Any]:
 def check_role(role: str, allowed: tuple[str, ...] = tuple(Role)) -> str:
     role = role.strip().lower().replace("-", "_")
     if role not in allowed:
-        raise InvalidInput(f"unknown role {role!r}: expected one of {', '.join(allowed)}")
+        raise InvalidInput(f"unknown role {role!r}: expected one of {', '.join(allowed)}").saying(
+            "role", found=role, roles=", ".join(allowed)
+        )
     return role
 
 
@@ -146,7 +148,9 @@ async def one_practitioner(
             "no_practitioner", name=name
         )
     if len(found) > 1:
-        raise InvalidInput(f"several practitioners are named {name!r}: use their id")
+        raise InvalidInput(f"several practitioners are named {name!r}: use their id").saying(
+            "several_practitioners", name=name
+        )
     return found[0]
 
 

@@ -66,7 +66,9 @@ class CaseTeamUseCases(UseCases):
         role = check_role(role, CASE_ROLES)
         person = await one_practitioner(tx, name, team_id=case.team_id, revoked=False)
         if person.id == case.owner_id:
-            raise InvalidInput(f"{person.name} owns case {case.code} already")
+            raise InvalidInput(f"{person.name} owns case {case.code} already").saying(
+                "owns_already", name=person.name, case=case.code
+            )
         await tx.cases.put_member(
             case_id=case.id, practitioner_id=person.id, role=role, now=tx.now
         )

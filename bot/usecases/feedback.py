@@ -100,7 +100,9 @@ class FeedbackUseCases(UseCases):
         """Store one answer (yes | partly | no) to "Did this help?"; returns its id, which only
         the conversation keeps (for an optional comment), never the table."""
         if answer not in ANSWERS:
-            raise InvalidInput(f"expected one of {', '.join(ANSWERS)}, found {answer!r}")
+            raise InvalidInput(f"expected one of {', '.join(ANSWERS)}, found {answer!r}").saying(
+                "feedback_answer", found=answer, answers=", ".join(ANSWERS)
+            )
         await self._may_answer(scope, practitioner_id)
         feedback_id = await scope.tx.feedback.add(
             day=scope.tx.now.date(),
@@ -120,9 +122,11 @@ class FeedbackUseCases(UseCases):
         answer is gone, too old or already has one."""
         text = comment.strip()
         if not text:
-            raise InvalidInput("the comment is empty")
+            raise InvalidInput("the comment is empty").saying("comment_empty")
         if len(text) > COMMENT_MAX:
-            raise InvalidInput(f"a comment holds at most {COMMENT_MAX} characters")
+            raise InvalidInput(f"a comment holds at most {COMMENT_MAX} characters").saying(
+                "comment_too_long", most=COMMENT_MAX
+            )
         await self._may_answer(scope, practitioner_id)
         since = scope.tx.now.date() - timedelta(days=_COMMENT_DAYS)
         return await scope.tx.feedback.add_comment(

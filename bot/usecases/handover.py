@@ -150,7 +150,9 @@ class HandoverUseCases(UseCases):
         plan = self._plan()
         if plan.item(item_id) is None:
             known = ", ".join(i.id for i in plan.checklist)
-            raise InvalidInput(f"no checklist item {item_id!r} (items: {known})")
+            raise InvalidInput(f"no checklist item {item_id!r} (items: {known})").saying(
+                "checklist_item", found=item_id, items=known
+            )
         await scope.tx.handover.set_tick(
             case_id=scope.case.id,
             item_id=item_id,
@@ -182,7 +184,9 @@ class HandoverUseCases(UseCases):
         self, tx: Tx, case: repo.CaseRef, release_on: date, set_by: str | None
     ) -> None:
         if case.status != "open":
-            raise CaseClosed(f"case {case.code} is closed: it has no release to plan")
+            raise CaseClosed(f"case {case.code} is closed: it has no release to plan").saying(
+                "closed_release", case=case.code
+            )
         today = tx.now.date()
         if not today - RELEASE_HORIZON <= release_on <= today + RELEASE_HORIZON:
             raise InvalidInput(

@@ -75,7 +75,9 @@ class IdentityUseCases(UseCases):
         )
         if failures >= INVITE_ATTEMPTS:
             log.warning("invite redemption rate-limited on %s", channel)
-            raise InvalidInput("too many invite attempts: wait an hour, then try again")
+            raise InvalidInput("too many invite attempts: wait an hour, then try again").saying(
+                "invite_attempts"
+            )
         invite = None
         if _CODE.match(code.strip()):
             invite = await tx.people.invite_by_hash(code_hash=hash_invite_code(code))
@@ -93,7 +95,7 @@ class IdentityUseCases(UseCases):
                 InvalidInput(
                     "this invite code is not valid (unknown, already used or expired): "
                     "ask your coordinator for a new one"
-                )
+                ).saying("invite_code")
             )
         pid = invite.practitioner_id
         if invite.role is not None:  # the role is granted now, by the person redeeming
@@ -123,7 +125,9 @@ class IdentityUseCases(UseCases):
     @requires_role(Action.UPDATE_PROFILE)
     async def set_language(self, scope: ActorScope, lang: str) -> Actor:
         if lang not in LANGUAGES:
-            raise InvalidInput(f"expected one of {', '.join(LANGUAGES)}, found {lang!r}")
+            raise InvalidInput(f"expected one of {', '.join(LANGUAGES)}, found {lang!r}").saying(
+                "language", found=lang, languages=", ".join(LANGUAGES)
+            )
         await scope.tx.people.update_profile(
             practitioner_id=scope.actor.practitioner_id, language=lang
         )
@@ -148,7 +152,9 @@ class IdentityUseCases(UseCases):
     async def set_quiet_hours(self, scope: ActorScope, start: str | None, end: str | None) -> None:
         """Quiet hours in local time ("22:00", "07:00"); None, None = no quiet hours."""
         if (start is None) != (end is None):
-            raise InvalidInput("give both the start and the end of quiet hours, or neither")
+            raise InvalidInput(
+                "give both the start and the end of quiet hours, or neither"
+            ).saying("quiet_both")
         for value in (start, end):
             if value is not None and not _HHMM.match(value):
                 raise InvalidInput(f"expected a time such as 22:00, found {value!r}").saying(

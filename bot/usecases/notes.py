@@ -38,9 +38,11 @@ class CaseSummary:
 def _check_body(body: str) -> str:
     body = body.strip()
     if not body:
-        raise InvalidInput("a note needs some text")
+        raise InvalidInput("a note needs some text").saying("note_empty")
     if len(body) > MAX_NOTE_LENGTH:
-        raise InvalidInput(f"a note holds at most {MAX_NOTE_LENGTH} characters, found {len(body)}")
+        raise InvalidInput(
+            f"a note holds at most {MAX_NOTE_LENGTH} characters, found {len(body)}"
+        ).saying("note_too_long", most=MAX_NOTE_LENGTH, found=len(body))
     return body
 
 
@@ -48,7 +50,9 @@ def _check_tags(tags: Iterable[str]) -> tuple[str, ...]:
     cleaned = tuple(dict.fromkeys(t.strip().lower() for t in tags if t.strip()))
     unknown = [t for t in cleaned if t not in NOTE_TAGS]
     if unknown:
-        raise InvalidInput(f"unknown tag {unknown[0]!r}: expected some of {', '.join(NOTE_TAGS)}")
+        raise InvalidInput(
+            f"unknown tag {unknown[0]!r}: expected some of {', '.join(NOTE_TAGS)}"
+        ).saying("note_tag", found=unknown[0], tags=", ".join(NOTE_TAGS))
     return cleaned
 
 
@@ -90,12 +94,16 @@ class NoteUseCases(UseCases):
         tx = scope.tx
         owner = await tx.notes.owner_case(note_id=note_id)
         if owner is None or owner[0] != scope.case.id:
-            raise NotFound(f"no note {note_id} on case {scope.case.code}")
+            raise NotFound(f"no note {note_id} on case {scope.case.code}").saying(
+                "no_note", note=note_id, case=scope.case.code
+            )
         _case_id, author_id, amends_id = owner
         if author_id != scope.actor.practitioner_id:
-            raise NotAllowed("only the author of a note can amend it")
+            raise NotAllowed("only the author of a note can amend it").saying("note_not_author")
         if scope.case.status != "open":
-            raise CaseClosed(f"case {scope.case.code} is closed: notes cannot be amended")
+            raise CaseClosed(f"case {scope.case.code} is closed: notes cannot be amended").saying(
+                "closed_notes", case=scope.case.code
+            )
         original = amends_id or note_id
         new_body = _check_body(body)
         new_id = await tx.notes.add(
@@ -117,7 +125,9 @@ async def file_note(scope: CaseScope, body: str, tags: Iterable[str], origin: st
     """A note on the case in the use case's transaction; one tagged `decision` is also the
     case's next numbered decision (`scope.detail["decision"]`, `bot.review.decisions`)."""
     if scope.case.status != "open":
-        raise CaseClosed(f"case {scope.case.code} is closed: notes cannot be added")
+        raise CaseClosed(f"case {scope.case.code} is closed: notes cannot be added").saying(
+            "closed_notes", case=scope.case.code
+        )
     clean_body, clean_tags = _check_body(body), _check_tags(tags)
     origin = origin[:80] or "chat"
     tx = scope.tx

@@ -91,9 +91,11 @@ def parse_allowance(text: str, rules: SharingRules) -> Allowance:
     if not colon or not recipient:
         raise InvalidInput(
             f"expected RECIPIENT:CATEGORY,CATEGORY (e.g. Probation:risk,progress), found {text!r}"
-        )
+        ).saying("sharing_allowance", found=text)
     if len(recipient) > MAX_RECIPIENT:
-        raise InvalidInput(f"a recipient's name has at most {MAX_RECIPIENT} characters")
+        raise InvalidInput(f"a recipient's name has at most {MAX_RECIPIENT} characters").saying(
+            "sharing_recipient_long", most=MAX_RECIPIENT
+        )
     wanted = tuple(dict.fromkeys(c.strip().lower() for c in categories.split(",") if c.strip()))
     unknown = [c for c in wanted if c not in rules.ids]
     if unknown or not wanted:
@@ -125,14 +127,18 @@ def _merged(record: SharingRecord | None, change: SharingChange) -> dict[str, An
     known = {a.recipient.casefold() for a in allowed}
     missing = sorted(dropped - known) if dropped else []
     if missing:
-        raise InvalidInput(f"the record names no recipient {', '.join(missing)}")
+        raise InvalidInput(f"the record names no recipient {', '.join(missing)}").saying(
+            "sharing_no_recipient", found=", ".join(missing)
+        )
     allowed = [a for a in allowed if a.recipient.casefold() not in dropped]
     for new in change.allow:
         allowed = [a for a in allowed if a.recipient.casefold() != new.recipient.casefold()]
         allowed.append(new)
     signer = change.signed_by.strip() if change.signed_by is not None else None
     if signer is not None and not 0 < len(signer) <= MAX_SIGNER:
-        raise InvalidInput(f"who signed: 1 to {MAX_SIGNER} characters")
+        raise InvalidInput(f"who signed: 1 to {MAX_SIGNER} characters").saying(
+            "sharing_signer", most=MAX_SIGNER
+        )
     return {
         "allowed": tuple(allowed),
         "signed_on": change.signed_on or (record.signed_on if record else None),

@@ -20,7 +20,7 @@ async def test_bad_invite_code_is_refused_and_rate_limited(world: World) -> None
     stranger = world.chat("stranger")
     for _ in range(5):
         assert "not valid" in texts(await stranger.say("/start WRONGCODE123"))
-    assert "too many" in texts(await stranger.say("/start WRONGCODE123"))
+    assert "Too many attempts" in texts(await stranger.say("/start WRONGCODE123"))
 
 
 async def test_help_lists_commands_and_psychologist_extras(world: World) -> None:

@@ -305,7 +305,7 @@ async def test_close_from_chat_asks_and_refuses(stack: Restart, clock: FakeClock
     assert "• K-9 — mer. 04 févr. 10:00" in upcoming
     assert "• K-9 — mar. 05 janv. 10:00" in upcoming
     again = await s.click(await s.say(MENTOR, "/close K-9"), "Clôturer, avec le suivi")
-    assert "already has its post-exit follow-up" in again.text
+    assert "a déjà son suivi après la sortie" in again.text
 
     async with s.relais.db.connect() as conn:
         trail = await s.relais.db.audit_log.for_case(conn, case_code="K-9")

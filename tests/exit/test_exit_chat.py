@@ -145,10 +145,12 @@ async def test_a_closed_case_report_is_read_not_written(world: World) -> None:
     await cora.say("/exit K-1")
     await world.relais.close_case("K-1")  # closed while the report is open on her screen
     late = await cora.say("An answer typed after the closing")
-    assert texts(late) == ("That did not work: case K-1 is closed: its exit report is read only")
+    assert texts(late) == (
+        "Case K-1 is closed: its exit report can be read (/exit-report K-1) but no longer written."
+    )
     assert "I did not understand" in texts(await cora.say("more text"))  # the flow has ended
     refused = await cora.say("/exit K-1")
-    assert "case K-1 is closed: its exit report is read only" in texts(refused)
+    assert "Case K-1 is closed: its exit report can be read (/exit-report K-1)" in texts(refused)
     report = await cora.say("/exit-report K-1")
     assert report[0].attachment is not None
     assert ANSWERS[0] in report[0].attachment[1].decode()

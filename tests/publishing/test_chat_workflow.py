@@ -211,7 +211,7 @@ async def test_other_roles_are_refused(world: PubWorld) -> None:
 async def test_bad_uploads_change_nothing(world: PubWorld) -> None:
     await world.upload("paul", "tips.yaml", TIPS)
     bad: list[tuple[str, bytes | str, str]] = [
-        ("big.yaml", b"x" * 30_000, "larger than"),  # refused by the chat layer
+        ("big.yaml", b"x" * 30_000, "The file is too large"),  # refused by the chat layer
         ("tips.yaml", b"\x00\x01\x02binary\xff" * 10, "error"),
         ("tips.yaml", "id: t\ntitle: caf\u00e9\n".encode("latin-1"), "error"),
         (
