@@ -56,15 +56,5 @@ async def change_status(
         next_due_at=None if new == "cancelled" else schedule.next_due_at,
     )
     # reminders not yet delivered are withdrawn; running escalations continue (frozen)
-    for occ in await tx.occurrences.find(
-        case_ids=[schedule.case_id], statuses=("pending",), limit=1000
-    ):
-        if occ.schedule_id == schedule_id:
-            await tx.occurrences.update(
-                occurrence_id=occ.id,
-                now=tx.now,
-                expected_status=("pending",),
-                status="cancelled",
-                next_action_at=None,
-            )
+    await tx.occurrences.withdraw_pending(schedule_id=schedule_id, now=tx.now)
     return new

@@ -93,17 +93,7 @@ async def withdraw(tx: Tx, schedule_id: str | None) -> bool:
     )
     if not changed:
         return False
-    schedule = await tx.schedules.get(schedule_id=schedule_id)
-    case_ids = [schedule.case_id] if schedule else []
-    for occ in await tx.occurrences.find(case_ids=case_ids, statuses=("pending",), limit=1000):
-        if occ.schedule_id == schedule_id:
-            await tx.occurrences.update(
-                occurrence_id=occ.id,
-                now=tx.now,
-                expected_status=("pending",),
-                status="cancelled",
-                next_action_at=None,
-            )
+    await tx.occurrences.withdraw_pending(schedule_id=schedule_id, now=tx.now)
     return True
 
 

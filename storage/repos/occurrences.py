@@ -229,6 +229,20 @@ class Occurrences:
         result = await self._conn.execute(query.values(updated_at=now, **values))
         return bool(result.rowcount)
 
+    async def withdraw_pending(self, *, schedule_id: str, now: datetime) -> int:
+        """Cancel a schedule's reminders not yet delivered (a paused, cancelled or ended
+        schedule); running escalations go on, frozen. Returns how many."""
+        transition(OCCURRENCE_TRANSITIONS, ("pending",), "cancelled")
+        result = await self._conn.execute(
+            update(CheckinOccurrenceRow)
+            .where(
+                CheckinOccurrenceRow.schedule_id == schedule_id,
+                CheckinOccurrenceRow.status == "pending",
+            )
+            .values(status="cancelled", next_action_at=None, updated_at=now)
+        )
+        return max(0, int(result.rowcount))
+
     async def statuses(self, *, ids: Sequence[str]) -> dict[str, str]:
         """The status of each occurrence named (to know whether its messages are still useful)."""
         if not ids:

@@ -191,6 +191,27 @@ async def test_quiet_hours_defer_unless_urgent(team: Team) -> None:
     await team.chat.handle_button(team.mentor, token(msg.reply.buttons, "done"))
 
 
+@pytest.mark.parametrize("change", ["pause", "cancel"])
+async def test_a_reminder_held_back_is_withdrawn_when_its_schedule_stops(
+    team: Team, change: str
+) -> None:
+    """A reminder waiting for the end of quiet hours is withdrawn when its schedule is paused
+    or cancelled meanwhile: nobody is reminded of a check-in that no longer runs."""
+    async with team.relais.db.transaction(team.clock.now()) as tx:
+        await tx.conn.execute(
+            update(PractitionerRow)
+            .where(PractitionerRow.id == team.mentor.practitioner_id)
+            .values(quiet_start="21:00", quiet_end="07:30")
+        )
+    sid = await weekly(team, at=time(22, 0))
+    await team.run_until(at_paris(2026, 1, 5, 23, 0))  # due, held back until 07:30
+    team.assert_quiet()
+    expected = "paused" if change == "pause" else "cancelled"
+    assert await team.service.set_schedule_status(team.owner, sid, change) == expected
+    await team.run_until(at_paris(2026, 1, 6, 8, 0))
+    team.assert_quiet()
+
+
 async def test_snooze_one_hour_and_one_day(team: Team) -> None:
     await weekly(team)
     await team.run_until(at_paris(2026, 1, 5, 9, 0))
