@@ -33,16 +33,19 @@ class CardReader(Protocol):
 
 
 def _arguments(argument: str, lang: str) -> tuple[str, str] | None:
-    """(dialog id, language) from `[DIALOG] [LANG]` in either order; None if more words."""
+    """(dialog id, language) from `[DIALOG] [LANG]` in either order; None if more words, or
+    two that are not a language ("crisis de": a language Relais does not have)."""
     words = argument.split()
     if len(words) > 2:
         return None
-    dialog_id = DEFAULT_CARD
+    dialog_id, named = DEFAULT_CARD, False
     for word in words:
         if word.lower() in LANGUAGES:
             lang = word.lower()
+        elif named:
+            return None
         else:
-            dialog_id = word.lower()
+            dialog_id, named = word.lower(), True
     return dialog_id, lang
 
 

@@ -97,3 +97,8 @@ async def test_card_is_sent_as_a_document(running: tuple[FakeBotApi, Runtime]) -
     answer = [m for m in fake.unread(MENTOR) if m.kind == "text"][-1]
     assert "There is no crisis guide who_does_what" in answer.text
     assert "crisis" in answer.text.split(":")[-1]
+    # a language Relais does not have gets the usage, not "no crisis guide de"
+    await fake.user_says(MENTOR, "/card crisis de")
+    await fake.wait_call("sendMessage", count=len(fake.calls("sendMessage")) + 1, timeout=10)
+    answer = [m for m in fake.unread(MENTOR) if m.kind == "text"][-1]
+    assert answer.text.startswith("Usage: /card [DIALOG] [en|fr]"), answer.text
