@@ -43,9 +43,6 @@ DURATION_BUCKETS = (5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600, 86400)
 _LONGEST = "more"
 
 
-_LABELS = (*map(str, DURATION_BUCKETS), _LONGEST)
-
-
 def node_of(engine: Mapping[str, Any] | None) -> tuple[str, int, str, str] | None:
     """(dialog, version, language, node) where a stored engine state stands, read without
     parsing the whole state; None: no state, a dialog ended, or not readable."""
@@ -58,6 +55,9 @@ def node_of(engine: Mapping[str, Any] | None) -> tuple[str, int, str, str] | Non
     if not (isinstance(lang, str) and isinstance(node, str)):
         return None
     return dialog_id, version, lang, node
+
+
+_LABELS = (*map(str, DURATION_BUCKETS), _LONGEST)
 
 
 def bucket_of(seconds: float) -> str:

@@ -210,41 +210,39 @@ class UsageRecorder:
                 version = _version(versions, source, dialog_id)
             usage[(day, dialog_id, version, lang, node_id, "visit", "", team)] += 1
         if contacts:  # the only nodes a referral comes from
-            referred = self._referrals_reached(source, result, versions, entry, referred, team)
+            referred = self._referrals_reached(
+                source, result, state, versions, (entry, referred, team)
+            )
+        ended = ""
         if state.ended:  # the engine's `Ended` output says why (last, as it ends the step)
             last = outputs[-1] if outputs else None
             ended = last.reason if isinstance(last, dl.Ended) else ""
             ended = ended or next((o.reason for o in outputs if isinstance(o, dl.Ended)), "")
-            if ended:
-                dialog_id, node_id = result.visited[-1] if result.visited else ("", "")
-                if not node_id and previous is not None:
-                    dialog_id, node_id = previous.dialog_id, previous.node
-                version = _version(versions, source, dialog_id)
-                usage[(day, dialog_id, version, lang, node_id, "exit", ended, team)] += 1
-                turn.session.usage = ""
-                if ms >= self._due:
-                    self._flush_soon()
-                return
-        if not sos:  # /sos leaves the time on the node running
-            entered = ms
-        turn.session.usage = f"{entry}.{entered or ''}.{referred}"
-        if ms >= self._due:
-            self._flush_soon()
+        if ended:
+            dialog_id, node_id = result.visited[-1] if result.visited else ("", "")
+            if not node_id and previous is not None:
+                dialog_id, node_id = previous.dialog_id, previous.node
+            version = _version(versions, source, dialog_id)
+            usage[(day, dialog_id, version, lang, node_id, "exit", ended, team)] += 1
+            turn.session.usage = ""
+        else:
+            if not sos:  # /sos leaves the time on the node running
+                entered = ms
+            turn.session.usage = f"{entry}.{entered or ''}.{referred}"
+        self._maybe_flush(ms)
 
     def _referrals_reached(
         self,
         source: Callable[[], dl.DialogSource],
         result: dl.StepResult,
+        state: dl.SessionState,
         versions: dict[str, int],
-        entry: str,
-        referred: str,
-        team: str,
+        conversation: tuple[str, str, str],
     ) -> str:
-        """Count the pages and emergency screens a step that showed contacts reached; returns
-        the referral kinds the conversation has counted now."""
-        state = result.state
-        if state is None:
-            return referred
+        """Count the pages and emergency screens a step that showed contacts reached (`state`:
+        where it left the conversation; `conversation`: how it was opened, the referrals it
+        counted, its team); returns the referral kinds counted now."""
+        entry, referred, team = conversation
         lang, opened, day, guidance = state.lang, _opened(state), self._day_key, source()
         for dialog_id, node_id in result.visited:
             version = _version(versions, source, dialog_id)
@@ -277,8 +275,7 @@ class UsageRecorder:
         if entered:
             self._usage[(*node, "time", bucket_of((ms - entered) / 1000), team)] += 1
         turn.session.usage = ""
-        if ms >= self._due:
-            self._flush_soon()
+        self._maybe_flush(ms)
 
     def sos(self, turn: Turn) -> None:
         """/sos answered outside a dialog step (no dialog running, or the chat busy with another
@@ -289,8 +286,7 @@ class UsageRecorder:
         running = (turn.session.engine or {}).get("dialog_id")
         dialog = running if isinstance(running, str) else ""
         self._referrals[(self._day_key, turn.actor.team_id, dialog, "sos", "emergency")] += 1
-        if ms >= self._due:
-            self._flush_soon()
+        self._maybe_flush(ms)
 
     # -- counting ----------------------------------------------------------------------------
 
@@ -317,8 +313,9 @@ class UsageRecorder:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def _flush_soon(self) -> None:
-        if self._task is not None and not self._task.done():
+    def _maybe_flush(self, ms: int) -> None:
+        """Hand the counts to a background write once `FLUSH_EVERY` has passed."""
+        if ms < self._due or (self._task is not None and not self._task.done()):
             return
         self._task = asyncio.get_running_loop().create_task(self.flush(), name="usage-flush")
 
