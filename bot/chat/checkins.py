@@ -121,9 +121,10 @@ def command_reply(lang: str, time_zone: str, result: Scheduled | CommandRefused)
     """`/checkin`: what was set, or how to write it."""
     if isinstance(result, CommandRefused):
         how = text(lang, f"checkin_{result.reason}")
-        if not result.problem:
+        if result.said is None:
             return Reply(how)
-        return Reply(f"{text(lang, f'checkin_bad_{result.problem}', found=result.found)}\n{how}")
+        key, values = result.said
+        return Reply(f"{in_use().text(lang, f'errors.{key}', **values)}\n{how}")
     when = local_time(result.next_at, time_zone, lang) if result.next_at else "-"
     body = text(lang, "scheduled", case=result.case_code, rule=result.rule, when=when)
     if result.schedule_id is None:

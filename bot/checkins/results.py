@@ -74,12 +74,11 @@ class Scheduled:
 @dataclass(frozen=True, slots=True)
 class CommandRefused:
     """`/checkin` words that say no check-in: `usage` (not understood) or `range` (a one-off
-    too near or too far); `problem` and `found`, when one word is to blame: which place it
-    stands in (`bot.checkins.commands.CheckinWordsError`) and the word."""
+    too near or too far); `said`, when one word is to blame, what the refusal says of it
+    (`RelaisError.said`: a key of the catalogs' `[errors]` and its values)."""
 
     reason: Literal["usage", "range"]
-    problem: str = ""
-    found: str = ""
+    said: tuple[str, dict[str, object]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Protocol
 
 from bot.checkins.buttons import CheckinButtons
 from bot.checkins.closing import CaseClosing
-from bot.checkins.commands import CheckinWordsError, chat_rule
+from bot.checkins.commands import chat_rule
 from bot.checkins.dispatcher import CheckinDispatcher
 from bot.checkins.pages import CheckinPages
 from bot.checkins.permissions import (
@@ -321,16 +321,18 @@ class CheckinService(ChannelHealth, CheckinButtons, CheckinPages, CaseClosing, U
                     after, rest = parse_duration(words[2], "after"), words[3:]
                 except ConfigError:
                     if not re.fullmatch(r"\d+\s*[smhdw]", words[2].strip()):
-                        return CommandRefused("usage", "duration", words[2])
+                        raise InvalidInput(f"not a delay: {words[2]!r}").saying(
+                            "checkin_bad_duration", found=words[2]
+                        ) from None
                     return CommandRefused("range")  # a number far too large
                 if not FOLLOWUP_MIN <= after <= FOLLOWUP_MAX:
                     return CommandRefused("range")
                 rule: Recurrence = OneOff(now + after)
             else:
                 rule, rest = chat_rule(kind, words[2:], actor.time_zone, now)
-        except CheckinWordsError as exc:
-            return CommandRefused("usage", exc.problem, exc.found)
-        except (InvalidInput, ConfigError, ValueError, IndexError, OverflowError):
+        except (InvalidInput, ConfigError) as exc:  # the word to blame, if one is
+            return CommandRefused("usage", exc.said)
+        except (ValueError, IndexError, OverflowError):
             return CommandRefused("usage")
         reminded = None
         if rest:
